@@ -1,0 +1,30 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/index.ts';
+import { CliError, EXIT_REMOTE_FAILURE, EXIT_USAGE } from './errors.ts';
+import { registerEnv } from './env.ts';
+import { registerUp } from './up.ts';
+
+const program = new Command('ddn')
+  .description('ddn: the deep-denoising platform, locally and on AWS')
+  .showHelpAfterError('(run ddn --help for usage)')
+  .exitOverride();
+
+registerUp(program);
+registerEnv(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
+  } else if (err instanceof ConfigError) {
+    process.stderr.write(`ddn: ${err.message}\n`);
+    process.exitCode = EXIT_USAGE;
+  } else if (err instanceof CliError) {
+    process.stderr.write(`ddn: ${err.message}\n`);
+    process.exitCode = err.exitCode;
+  } else {
+    process.stderr.write(`ddn: ${(err as Error).message ?? String(err)}\n`);
+    process.exitCode = EXIT_REMOTE_FAILURE;
+  }
+}

@@ -1,0 +1,222 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { createHash, randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../config/logger.ts';
+import type { EdgeCredentials } from '../state/credentials.ts';
+import { AwsError } from './errors.ts';
+import { parseSigV4, readSigV4Scope, verifySigV4 } from './sigv4.ts';
+import { readSigV2, verifySigV2 } from './sigv2.ts';
+import type { EdgeRequest, EdgeService, VerifiedAuth } from './types.ts';
+
+const MAX_BUFFERED_BODY = 64 * 1024 * 1024;
+const EXECUTE_API_HOST = /^([a-z0-9]+)\.execute-api\.localhost(?::\d+)?$/;
+const EXECUTE_API_PATH = '/_aws/execute-api/';
+
+export interface EdgeOptions {
+  host: string;
+  port: number;
+  credentials: EdgeCredentials;
+  logger: Logger;
+  /** Overrides the URL clients are told to use (DDN_PUBLIC_URL). */
+  publicUrl?: string;
+}
+
+type InternalHandler = (req: IncomingMessage, res: ServerResponse, rawPath: string) => void | Promise<void>;
+
+/**
+ * The one listener. Requests go to a service by the SigV4 credential scope (header or presigned query),
+ * SigV2 to S3; unsigned requests only reach the API data plane (`execute-api`), S3 (which answers
+ * CORS preflights and refuses the rest) and the `/_ddn/` routes.
+ */
+export class Edge {
+  readonly services = new Map<string, EdgeService>();
+  private readonly components = new Map<string, { ready: boolean; detail?: unknown }>();
+  private readonly internalRoutes: Array<{ prefix: string; handler: InternalHandler }> = [];
+  private readonly server: http.Server;
+  private address?: AddressInfo;
+
+  constructor(readonly options: EdgeOptions) {
+    this.server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
+      this.dispatch(req, res).catch((err: unknown) => this.fail(res, err));
+    });
+    this.route('/_ddn/health', (req, res) => this.health(req, res));
+  }
+
+  get credentials(): EdgeCredentials {
+    return this.options.credentials;
+  }
+
+  get logger(): Logger {
+    return this.options.logger;
+  }
+
+  /** The bound port (useful with port 0). */
+  get port(): number {
+    if (!this.address) throw new Error('edge is not listening');
+    return this.address.port;
+  }
+
+  get url(): string {
+    const host = this.options.host === '0.0.0.0' || this.options.host === '::' ? '127.0.0.1' : this.options.host;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
+  }
+
+  /** The URL clients use to reach the edge: presigned URLs, `apiEndpoint`, the console. */
+  get publicUrl(): string {
+    return this.options.publicUrl ?? this.url;
+  }
+
+  register(service: EdgeService): void {
+    this.services.set(service.name, service);
+  }
+
+  /** Serves `/_ddn/...` paths (console, health). Longest prefix wins. */
+  route(prefix: string, handler: InternalHandler): void {
+    this.internalRoutes.push({ prefix, handler });
+    this.internalRoutes.sort((a, b) => b.prefix.length - a.prefix.length);
+  }
+
+  /** Health reports 503 until every component that was `expect`ed is marked ready. */
+  expect(component: string): void {
+    if (!this.components.has(component)) this.components.set(component, { ready: false });
+  }
+
+  markReady(component: string, detail?: unknown): void {
+    this.components.set(component, { ready: true, detail });
+  }
+
+  markNotReady(component: string, detail?: unknown): void {
+    this.components.set(component, { ready: false, detail });
+  }
+
+  isReady(): boolean {
+    return [...this.components.values()].every((c) => c.ready);
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.address = this.server.address() as AddressInfo;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeIdleConnections();
+      setTimeout(() => this.server.closeAllConnections(), 2000).unref();
+    });
+    for (const service of this.services.values()) await service.close?.();
+  }
+
+  private health(_req: IncomingMessage, res: ServerResponse): void {
+    const services = Object.fromEntries([...this.components].map(([name, c]) => [name, c.detail === undefined ? { ready: c.ready } : { ready: c.ready, ...asObject(c.detail) }]));
+    const body = JSON.stringify({ status: this.isReady() ? 'ready' : 'starting', services });
+    res.writeHead(this.isReady() ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(body);
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const target = req.url ?? '/';
+    const q = target.indexOf('?');
+    const rawPath = q === -1 ? target : target.slice(0, q);
+    const rawQuery = q === -1 ? '' : target.slice(q + 1);
+    const host = (req.headers.host ?? '').toLowerCase();
+
+    if (rawPath.startsWith('/_ddn/')) {
+      const route = this.internalRoutes.find((r) => rawPath === r.prefix || rawPath.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`));
+      if (route) return void (await route.handler(req, res, rawPath));
+    }
+
+    const request: EdgeRequest = {
+      req,
+      res,
+      method: req.method ?? 'GET',
+      rawPath,
+      rawQuery,
+      query: new URLSearchParams(rawQuery),
+      host,
+      requestId: randomUUID(),
+      startedAt: Date.now(),
+    };
+
+    if (EXECUTE_API_HOST.test(host) || rawPath.startsWith(EXECUTE_API_PATH)) {
+      return this.serve('execute-api', request, false);
+    }
+
+    const sigv4 = readSigV4Scope(req.headers, request.query);
+    if (sigv4) return this.serve(sigv4.service, request, true, sigv4.via);
+    if (readSigV2(req.headers, request.query)) return this.serve('s3', request, true, 'sigv2');
+    return this.serve('s3', request, false);
+  }
+
+  private async serve(serviceName: string, request: EdgeRequest, signed: boolean, via?: 'header' | 'query' | 'sigv2'): Promise<void> {
+    const service = this.services.get(serviceName);
+    if (!service) {
+      request.res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-requestid': request.requestId });
+      request.res.end(JSON.stringify({ message: `The local edge does not serve the '${serviceName}' service.` }));
+      return;
+    }
+    try {
+      if (service.bufferBody) request.body = await readBody(request.req, MAX_BUFFERED_BODY);
+      if (signed) request.auth = await this.verify(serviceName, request, via!);
+      await service.handle(request);
+    } catch (err) {
+      if (!(err instanceof AwsError)) throw err;
+      if (request.res.headersSent) return void request.res.destroy(err);
+      service.sendError(request, err);
+    }
+  }
+
+  private async verify(serviceName: string, request: EdgeRequest, via: 'header' | 'query' | 'sigv2'): Promise<VerifiedAuth> {
+    const signed = { method: request.method, rawPath: request.rawPath, query: request.query, rawHeaders: request.req.rawHeaders };
+    if (via === 'sigv2') return verifySigV2(signed, this.credentials);
+    const params = parseSigV4(signed, via);
+    const isS3 = serviceName === 's3';
+    let payloadHash: string;
+    if (via === 'query') {
+      payloadHash = isS3 ? 'UNSIGNED-PAYLOAD' : sha256Hex(request.body ?? Buffer.alloc(0));
+    } else if (isS3) {
+      const declared = request.req.headers['x-amz-content-sha256'];
+      if (typeof declared !== 'string') {
+        throw new AwsError(400, 'InvalidRequest', 'Missing required header for this request: x-amz-content-sha256');
+      }
+      payloadHash = declared;
+    } else {
+      payloadHash = sha256Hex(request.body ?? Buffer.alloc(0));
+    }
+    return verifySigV4(signed, params, { credentials: this.credentials, payloadHash, s3Path: isS3 });
+  }
+
+  private fail(res: ServerResponse, err: unknown): void {
+    this.logger.error({ err }, 'unhandled error while serving a request');
+    if (res.headersSent) return void res.destroy();
+    res.writeHead(500, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ message: 'Internal Server Error' }));
+  }
+}
+
+export function sha256Hex(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new AwsError(413, 'RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes.`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new AwsError(413, 'RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes.`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function asObject(detail: unknown): Record<string, unknown> {
+  return detail !== null && typeof detail === 'object' ? (detail as Record<string, unknown>) : { detail };
+}

@@ -1,0 +1,51 @@
+import type { Config } from '../config/index.ts';
+import { createLogger, type Logger } from '../config/logger.ts';
+import { BlobStore } from '../state/blobs.ts';
+import { resolveEdgeCredentials } from '../state/credentials.ts';
+import { openStateDatabase, type StateDatabase } from '../state/database.ts';
+import { Edge } from './server.ts';
+import type { EdgeService } from './types.ts';
+
+/** What every service on the edge is built from. */
+export interface ServiceDeps {
+  config: Config;
+  db: StateDatabase;
+  blobs: BlobStore;
+  edge: Edge;
+  logger: Logger;
+}
+
+type ServiceFactory = (deps: ServiceDeps) => EdgeService | Promise<EdgeService>;
+
+/** The services of the edge, in registration order. Each component adds its factory here. */
+const serviceFactories: ServiceFactory[] = [];
+
+export interface RunningEdge {
+  edge: Edge;
+  deps: ServiceDeps;
+  close(): Promise<void>;
+}
+
+/** Opens the state under `config.dataDir`, builds every service and starts listening. */
+export async function startEdge(config: Config, logger: Logger = createLogger('edge', config.logLevel)): Promise<RunningEdge> {
+  const db = openStateDatabase(config.dataDir);
+  const blobs = new BlobStore(config.dataDir);
+  const leftovers = blobs.cleanupTemporaryFiles();
+  if (leftovers > 0) logger.info({ leftovers }, 'removed temporary files left by an earlier crash');
+  const credentials = resolveEdgeCredentials(config.dataDir, {
+    accessKeyId: config.localAccessKeyId,
+    secretAccessKey: config.localSecretAccessKey,
+  });
+  const edge = new Edge({ host: config.edgeHost, port: config.edgePort, credentials, logger, publicUrl: config.publicUrl });
+  const deps: ServiceDeps = { config, db, blobs, edge, logger };
+  for (const factory of serviceFactories) edge.register(await factory(deps));
+  await edge.listen();
+  return {
+    edge,
+    deps,
+    async close() {
+      await edge.close();
+      db.close();
+    },
+  };
+}

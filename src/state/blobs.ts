@@ -1,0 +1,102 @@
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, type ReadStream } from 'node:fs';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+
+/**
+ * Content lives in `DATA_DIR/blobs/<id[0..2]>/<id>`, named by random ids: an object key or a function name
+ * never becomes a path. Writes go to `DATA_DIR/tmp/`, are fsynced, then renamed into place.
+ */
+export class BlobStore {
+  readonly root: string;
+  private readonly tmpDir: string;
+
+  constructor(dataDir: string) {
+    this.root = path.join(dataDir, 'blobs');
+    this.tmpDir = path.join(dataDir, 'tmp');
+    mkdirSync(this.root, { recursive: true });
+    mkdirSync(this.tmpDir, { recursive: true });
+  }
+
+  /** Removes temporary files left by a crash. Call once at start-up, before serving. */
+  cleanupTemporaryFiles(): number {
+    let removed = 0;
+    for (const name of readdirSync(this.tmpDir)) {
+      rmSync(path.join(this.tmpDir, name), { force: true, recursive: true });
+      removed++;
+    }
+    return removed;
+  }
+
+  /** A new temporary file to stream into; call `commit` after the stream finished, `discard` on failure. */
+  createTemporary(): PendingBlob {
+    const id = randomUUID().replace(/-/g, '');
+    const tmpPath = path.join(this.tmpDir, id);
+    return new PendingBlob(this, id, tmpPath, createWriteStream(tmpPath, { flags: 'wx' }));
+  }
+
+  pathOf(id: string): string {
+    if (!/^[0-9a-f]{32}$/.test(id)) throw new Error(`invalid blob id ${JSON.stringify(id)}`);
+    return path.join(this.root, id.slice(0, 2), id);
+  }
+
+  openRead(id: string, range?: { start: number; end: number }): ReadStream {
+    return createReadStream(this.pathOf(id), range ? { start: range.start, end: range.end, highWaterMark: 1 << 20 } : { highWaterMark: 1 << 20 });
+  }
+
+  async size(id: string): Promise<number> {
+    return (await stat(this.pathOf(id))).size;
+  }
+
+  async remove(id: string): Promise<void> {
+    await rm(this.pathOf(id), { force: true });
+  }
+
+  /** @internal */
+  async install(pending: PendingBlob): Promise<string> {
+    const target = this.pathOf(pending.id);
+    mkdirSync(path.dirname(target), { recursive: true });
+    const fd = await open(pending.tmpPath, 'r');
+    try {
+      await fd.sync();
+    } finally {
+      await fd.close();
+    }
+    await rename(pending.tmpPath, target);
+    const dir = await open(path.dirname(target), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+    return pending.id;
+  }
+}
+
+export class PendingBlob {
+  constructor(
+    private readonly store: BlobStore,
+    readonly id: string,
+    readonly tmpPath: string,
+    readonly stream: Writable,
+  ) {}
+
+  /** Waits for the write stream to finish, fsyncs and renames the file into place; returns the blob id. */
+  async commit(): Promise<string> {
+    if (!this.stream.writableFinished) {
+      await new Promise<void>((resolve, reject) => {
+        this.stream.once('finish', resolve);
+        this.stream.once('error', reject);
+        if (!this.stream.writableEnded) this.stream.end();
+      });
+    }
+    await new Promise<void>((resolve) => (this.stream as unknown as { closed: boolean }).closed ? resolve() : this.stream.once('close', resolve));
+    return this.store.install(this);
+  }
+
+  async discard(): Promise<void> {
+    this.stream.destroy();
+    await rm(this.tmpPath, { force: true });
+  }
+}
