@@ -1,0 +1,37 @@
+import type { Edge } from '../edge/server.ts';
+import { AwsError } from '../edge/errors.ts';
+
+export interface InvokeOptions {
+  invocationType?: 'RequestResponse' | 'Event' | 'DryRun';
+  logType?: 'None' | 'Tail';
+  qualifier?: string;
+}
+
+export interface InvokeResult {
+  /** 200 for RequestResponse, 202 for Event, 204 for DryRun. */
+  statusCode: number;
+  /** The function's response payload (JSON bytes), or the error object for a function error. */
+  payload: Buffer;
+  /** Set when the function failed: the body is then AWS's {errorMessage, errorType, stackTrace}. */
+  functionError?: 'Unhandled' | 'Handled';
+  /** Base64 of the last 4 KB of the log, when logType is Tail. */
+  logResult?: string;
+  executedVersion: string;
+}
+
+/** The narrow interface other services (API Gateway) use to call functions; implemented by the Lambda service. */
+export interface LambdaInvoker {
+  /** Invokes by name, partial or full ARN; throws AwsError 404 ResourceNotFoundException when there is no such function. */
+  invoke(functionNameOrArn: string, payload: Buffer, options?: InvokeOptions): Promise<InvokeResult>;
+  /** Whether the function's resource policy lets `principal` call lambda:InvokeFunction from `sourceArn` (ArnLike wildcards). */
+  isInvokeAllowed(functionNameOrArn: string, principal: string, sourceArn: string): boolean;
+}
+
+/** The Lambda service registered on the edge, seen through its invoker interface. */
+export function lambdaInvoker(edge: Edge): LambdaInvoker {
+  const service = edge.services.get('lambda') as unknown as Partial<LambdaInvoker> | undefined;
+  if (!service?.invoke || !service.isInvokeAllowed) {
+    throw new AwsError(500, 'ServiceUnavailable', 'the Lambda service is not running on this edge');
+  }
+  return service as LambdaInvoker;
+}
