@@ -1,4 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
+import { STSClient } from '@aws-sdk/client-sts';
 import type { EdgeCredentials } from '../state/credentials.ts';
 
 export interface Endpoint {
@@ -8,12 +11,26 @@ export interface Endpoint {
   credentials?: EdgeCredentials;
 }
 
+/** Standard retry mode backs off and retries throttling and transient errors. */
+const RETRIES = { retryMode: 'standard', maxAttempts: 6 } as const;
+
+function common(endpoint: Endpoint) {
+  return { region: endpoint.region, endpoint: endpoint.url, credentials: endpoint.credentials, ...RETRIES };
+}
+
 /** An S3 client for the edge (path-style) or for AWS (standard credential chain). */
 export function s3Client(endpoint: Endpoint): S3Client {
-  return new S3Client({
-    region: endpoint.region,
-    endpoint: endpoint.url,
-    forcePathStyle: endpoint.url !== undefined,
-    credentials: endpoint.credentials,
-  });
+  return new S3Client({ ...common(endpoint), forcePathStyle: endpoint.url !== undefined });
+}
+
+export function lambdaClient(endpoint: Endpoint): LambdaClient {
+  return new LambdaClient(common(endpoint));
+}
+
+export function apiGatewayClient(endpoint: Endpoint): ApiGatewayV2Client {
+  return new ApiGatewayV2Client(common(endpoint));
+}
+
+export function stsClient(endpoint: Endpoint): STSClient {
+  return new STSClient(common(endpoint));
 }

@@ -1,0 +1,140 @@
+import type { Config } from '../config/index.ts';
+
+/** Bucket CORS rule in the shape of the S3 API. */
+export interface CorsRule {
+  AllowedOrigins: string[];
+  AllowedMethods: string[];
+  AllowedHeaders: string[];
+  ExposeHeaders: string[];
+  MaxAgeSeconds: number;
+}
+
+/** Browsers (the web console) PUT and GET through presigned URLs from any origin. */
+export const DEFAULT_BUCKET_CORS: CorsRule[] = [
+  {
+    AllowedOrigins: ['*'],
+    AllowedMethods: ['GET', 'PUT', 'HEAD', 'POST'],
+    AllowedHeaders: ['*'],
+    ExposeHeaders: ['ETag', 'Content-Length', 'Content-Type', 'x-amz-request-id'],
+    MaxAgeSeconds: 3000,
+  },
+];
+
+export type IntegrationName = 'lambda' | 'backend';
+
+export interface DeclaredIntegration {
+  integrationType: 'AWS_PROXY' | 'HTTP_PROXY';
+  integrationMethod?: string;
+  payloadFormatVersion: '1.0' | '2.0';
+  /** For the Lambda integration this depends on the account, known only once the target is read. */
+  integrationUri: (accountId: string) => string;
+}
+
+export interface DeclaredStage {
+  stageName: string;
+  autoDeploy: boolean;
+  accessLogSettings?: { destinationArn: string; format: string };
+}
+
+/** The whole platform, as data. Built from the configuration; `plan` compares it to what a target has. */
+export interface Declaration {
+  region: string;
+  buckets: Array<{ name: string; cors: CorsRule[] }>;
+  function: {
+    name: string;
+    runtime: string;
+    handler: string;
+    /** Undefined when no role is configured and none may be made up (AWS): creating the function then fails with a hint. */
+    role: (accountId: string) => string | undefined;
+    timeout: number;
+    memorySize: number;
+    environment: Record<string, string>;
+  };
+  api: {
+    name: string;
+    integrations: Record<IntegrationName, DeclaredIntegration>;
+    routes: Array<{ routeKey: string; integration: IntegrationName }>;
+    stage: DeclaredStage;
+  };
+  permission: {
+    statementId: string;
+    principal: string;
+    sourceArn: (accountId: string, apiId: string) => string;
+  };
+}
+
+export interface DeclarationOptions {
+  /** The S3 endpoint the presign function must sign for (the edge's public URL); unset on AWS. */
+  s3Endpoint?: string;
+  /** host[:port] of the inference backend; overrides DDN_ALB_DNS (ddn up points it at its inference server). */
+  albDns?: string;
+  /** Access-log settings for the `$default` stage (set locally; on AWS it needs a CloudWatch log group). */
+  accessLog?: { destinationArn: string; format: string };
+  /** Without DDN_LAMBDA_ROLE, use a placeholder role ARN (the edge accepts any role; AWS needs a real one). */
+  placeholderRole?: boolean;
+}
+
+export class DeclarationError extends Error {}
+
+/** The platform of DESIGN.md for this configuration. */
+export function buildDeclaration(config: Config, options: DeclarationOptions = {}): Declaration {
+  const albDns = options.albDns ?? config.albDns;
+  if (!albDns) {
+    throw new DeclarationError('DDN_ALB_DNS is not set: set it to the host[:port] of the inference service (its load balancer on AWS)');
+  }
+  const region = config.region;
+  const functionName = config.lambdaFunctionName;
+  const environment: Record<string, string> = {
+    DDN_IN_BUCKET: config.inBucket,
+    DDN_OUT_BUCKET: config.outBucket,
+    DDN_S3_PRESIGN_EXPIRES: String(config.presignExpires),
+    DDN_S3_USE_ACCELERATE: String(config.useAccelerate),
+  };
+  if (options.s3Endpoint) environment.AWS_ENDPOINT_URL_S3 = options.s3Endpoint;
+  return {
+    region,
+    buckets: [config.inBucket, config.outBucket].map((name) => ({ name, cors: DEFAULT_BUCKET_CORS })),
+    function: {
+      name: functionName,
+      runtime: 'nodejs20.x',
+      handler: 'index.handler',
+      role: (accountId) => config.lambdaRole ?? (options.placeholderRole ? `arn:aws:iam::${accountId}:role/${functionName}-role` : undefined),
+      timeout: 10,
+      memorySize: 256,
+      environment,
+    },
+    api: {
+      name: config.apiName,
+      integrations: {
+        lambda: {
+          integrationType: 'AWS_PROXY',
+          payloadFormatVersion: '2.0',
+          integrationUri: (accountId) => `arn:aws:lambda:${region}:${accountId}:function:${functionName}`,
+        },
+        backend: {
+          integrationType: 'HTTP_PROXY',
+          integrationMethod: 'ANY',
+          payloadFormatVersion: '1.0',
+          integrationUri: () => `http://${albDns}`,
+        },
+      },
+      routes: [
+        { routeKey: 'GET /presign', integration: 'lambda' },
+        { routeKey: 'POST /presign', integration: 'lambda' },
+        { routeKey: 'GET /ping', integration: 'backend' },
+        { routeKey: 'POST /invocations', integration: 'backend' },
+      ],
+      stage: { stageName: '$default', autoDeploy: true, accessLogSettings: options.accessLog },
+    },
+    permission: {
+      statementId: 'apigateway-access',
+      principal: 'apigateway.amazonaws.com',
+      sourceArn: (accountId, apiId) => `arn:aws:execute-api:${region}:${accountId}:${apiId}/*/*`,
+    },
+  };
+}
+
+/** The endpoint AWS gives an HTTP API; the edge returns its own `apiEndpoint`, which wins when known. */
+export function awsApiEndpoint(apiId: string, region: string): string {
+  return `https://${apiId}.execute-api.${region}.amazonaws.com`;
+}

@@ -1,0 +1,69 @@
+import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteFunctionCommand } from '@aws-sdk/client-lambda';
+import { DeleteApiCommand } from '@aws-sdk/client-apigatewayv2';
+import type { Declaration } from './declaration.ts';
+import { removePermission } from './apply.ts';
+import { findApis, isNotFound, step, type DeployClients } from './target.ts';
+
+export interface DestroyOptions {
+  /** Also delete the function and the buckets. */
+  all?: boolean;
+  /** With `all`: delete buckets that still hold objects, objects first. */
+  force?: boolean;
+}
+
+export interface DestroyResult {
+  deletedApis: string[];
+  permissionRemoved: boolean;
+  functionDeleted: boolean;
+  buckets: Array<{ name: string; deleted: boolean; note?: string }>;
+}
+
+/** Removes every API of the declared name and the invoke permission; with `all` the function and the buckets. Idempotent. */
+export async function destroy(clients: DeployClients, declaration: Declaration, options: DestroyOptions = {}): Promise<DestroyResult> {
+  const fnName = declaration.function.name;
+  const apis = await step(`list APIs named ${declaration.api.name}`, () => findApis(clients.apigw, declaration.api.name));
+  for (const api of apis) {
+    await step(`delete API ${api.apiId}`, () => tolerateNotFound(clients.apigw.send(new DeleteApiCommand({ ApiId: api.apiId }))));
+  }
+  const permissionRemoved = await step(`remove permission ${declaration.permission.statementId} from ${fnName}`, () =>
+    removePermission(clients.lambda, fnName, declaration.permission.statementId),
+  );
+  const result: DestroyResult = { deletedApis: apis.map((a) => a.apiId), permissionRemoved, functionDeleted: false, buckets: [] };
+  if (!options.all) return result;
+
+  result.functionDeleted = await step(`delete function ${fnName}`, () => tolerateNotFound(clients.lambda.send(new DeleteFunctionCommand({ FunctionName: fnName }))));
+  for (const bucket of declaration.buckets) {
+    result.buckets.push(await step(`delete bucket ${bucket.name}`, () => deleteBucket(clients.s3, bucket.name, options.force ?? false)));
+  }
+  return result;
+}
+
+async function deleteBucket(s3: S3Client, bucket: string, force: boolean): Promise<{ name: string; deleted: boolean; note?: string }> {
+  let token: string | undefined;
+  try {
+    do {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token, MaxKeys: 1000 }));
+      const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
+      if (keys.length > 0 && !force) return { name: bucket, deleted: false, note: 'not empty; kept (use --force to delete its objects too)' };
+      if (keys.length > 0) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
+      token = page.NextContinuationToken;
+    } while (token);
+    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+    return { name: bucket, deleted: true };
+  } catch (err) {
+    if (isNotFound(err)) return { name: bucket, deleted: false, note: 'did not exist' };
+    throw err;
+  }
+}
+
+/** Resolves true when the call succeeded, false when the resource was already gone. */
+async function tolerateNotFound(call: Promise<unknown>): Promise<boolean> {
+  try {
+    await call;
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}

@@ -1,0 +1,228 @@
+import { GetBucketCorsCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetFunctionConfigurationCommand, GetPolicyCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  GetApisCommand,
+  GetIntegrationsCommand,
+  GetRoutesCommand,
+  GetStagesCommand,
+  type ApiGatewayV2Client,
+} from '@aws-sdk/client-apigatewayv2';
+import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import { apiGatewayClient, lambdaClient, s3Client, stsClient, type Endpoint } from '../client/aws-clients.ts';
+import type { CorsRule, Declaration } from './declaration.ts';
+
+/** Where a declaration is applied: the local edge (`endpoint.url` set) or AWS (standard credential chain). */
+export interface DeployClients {
+  endpoint: Endpoint;
+  s3: S3Client;
+  lambda: LambdaClient;
+  apigw: ApiGatewayV2Client;
+  sts: STSClient;
+}
+
+export function deployClients(endpoint: Endpoint): DeployClients {
+  return { endpoint, s3: s3Client(endpoint), lambda: lambdaClient(endpoint), apigw: apiGatewayClient(endpoint), sts: stsClient(endpoint) };
+}
+
+export interface FunctionState {
+  codeSha256?: string;
+  runtime?: string;
+  handler?: string;
+  role?: string;
+  timeout?: number;
+  memorySize?: number;
+  environment: Record<string, string>;
+}
+
+export interface IntegrationState {
+  integrationId: string;
+  integrationType?: string;
+  integrationUri?: string;
+  integrationMethod?: string;
+  payloadFormatVersion?: string;
+}
+
+export interface RouteState {
+  routeId: string;
+  routeKey: string;
+  target?: string;
+}
+
+export interface StageState {
+  stageName: string;
+  autoDeploy?: boolean;
+  accessLogSettings?: { destinationArn?: string; format?: string };
+}
+
+export interface ApiState {
+  apiId: string;
+  apiEndpoint?: string;
+  integrations: IntegrationState[];
+  routes: RouteState[];
+  stages: StageState[];
+}
+
+/** What a target holds of the declared platform. */
+export interface TargetState {
+  accountId: string;
+  buckets: Record<string, { exists: boolean; cors: CorsRule[] }>;
+  function?: FunctionState;
+  /** The APIs named like the declared one (more than one is an error for deploy). */
+  apis: Array<{ apiId: string; apiEndpoint?: string }>;
+  /** Details of the API, when exactly one has the declared name. */
+  api?: ApiState;
+  /** The source ARN of the declared permission statement, when the statement exists. */
+  permission?: { sourceArn?: string };
+}
+
+/** Reads everything `plan` needs; a failure names the step. */
+export async function readTarget(clients: DeployClients, declaration: Declaration): Promise<TargetState> {
+  const accountId = await step('read the account id (sts:GetCallerIdentity)', async () => {
+    const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
+    if (!identity.Account) throw new Error('no account in the answer');
+    return identity.Account;
+  });
+  const buckets: TargetState['buckets'] = {};
+  for (const bucket of declaration.buckets) {
+    buckets[bucket.name] = await step(`read bucket ${bucket.name}`, () => readBucket(clients.s3, bucket.name));
+  }
+  const fn = await step(`read function ${declaration.function.name}`, () => readFunction(clients.lambda, declaration.function.name));
+  const permission = fn
+    ? await step(`read the policy of ${declaration.function.name}`, () => readPermission(clients.lambda, declaration.function.name, declaration.permission.statementId))
+    : undefined;
+  const apis = await step(`list APIs named ${declaration.api.name}`, () => findApis(clients.apigw, declaration.api.name));
+  const api = apis.length === 1 ? await step(`read API ${apis[0]!.apiId}`, () => readApi(clients.apigw, apis[0]!)) : undefined;
+  return { accountId, buckets, function: fn, apis, api, permission };
+}
+
+/** Runs one step; its error message says which step failed and why. */
+export async function step<T>(name: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw new DeployStepError(name, err);
+  }
+}
+
+export class DeployStepError extends Error {
+  constructor(
+    readonly stepName: string,
+    readonly cause: unknown,
+  ) {
+    super(`${stepName} failed: ${describeAwsError(cause)}`);
+  }
+}
+
+export function describeAwsError(err: unknown): string {
+  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number }; code?: string };
+  if (e?.code === 'ECONNREFUSED') return `${e.message} (is the endpoint up? for the local edge run ddn up)`;
+  const status = e?.$metadata?.httpStatusCode;
+  const name = e?.name && e.name !== 'Error' ? `${e.name}: ` : '';
+  return `${name}${e?.message ?? String(err)}${status ? ` (HTTP ${status})` : ''}`;
+}
+
+/** The SDK error of a resource that does not exist (any of the three services). */
+export function isNotFound(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.$metadata?.httpStatusCode === 404 || e?.name === 'NotFound' || e?.name === 'NoSuchBucket' || e?.name === 'ResourceNotFoundException' || e?.name === 'NotFoundException';
+}
+
+async function readBucket(s3: S3Client, bucket: string): Promise<{ exists: boolean; cors: CorsRule[] }> {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch (err) {
+    if (isNotFound(err)) return { exists: false, cors: [] };
+    throw err;
+  }
+  try {
+    const cors = await s3.send(new GetBucketCorsCommand({ Bucket: bucket }));
+    return { exists: true, cors: (cors.CORSRules ?? []).map(normaliseCorsRule) };
+  } catch (err) {
+    if ((err as { name?: string }).name === 'NoSuchCORSConfiguration' || isNotFound(err)) return { exists: true, cors: [] };
+    throw err;
+  }
+}
+
+function normaliseCorsRule(rule: { AllowedOrigins?: string[]; AllowedMethods?: string[]; AllowedHeaders?: string[]; ExposeHeaders?: string[]; MaxAgeSeconds?: number }): CorsRule {
+  return {
+    AllowedOrigins: rule.AllowedOrigins ?? [],
+    AllowedMethods: rule.AllowedMethods ?? [],
+    AllowedHeaders: rule.AllowedHeaders ?? [],
+    ExposeHeaders: rule.ExposeHeaders ?? [],
+    MaxAgeSeconds: rule.MaxAgeSeconds ?? 0,
+  };
+}
+
+async function readFunction(lambda: LambdaClient, name: string): Promise<FunctionState | undefined> {
+  try {
+    const c = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
+    return {
+      codeSha256: c.CodeSha256,
+      runtime: c.Runtime,
+      handler: c.Handler,
+      role: c.Role,
+      timeout: c.Timeout,
+      memorySize: c.MemorySize,
+      environment: c.Environment?.Variables ?? {},
+    };
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+async function readPermission(lambda: LambdaClient, name: string, statementId: string): Promise<{ sourceArn?: string } | undefined> {
+  let policy: string | undefined;
+  try {
+    policy = (await lambda.send(new GetPolicyCommand({ FunctionName: name }))).Policy;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+  const statements = (JSON.parse(policy ?? '{}') as { Statement?: Array<{ Sid?: string; Condition?: Record<string, Record<string, string>> }> }).Statement ?? [];
+  const statement = statements.find((s) => s.Sid === statementId);
+  if (!statement) return undefined;
+  return { sourceArn: statement.Condition?.ArnLike?.['AWS:SourceArn'] };
+}
+
+export async function findApis(apigw: ApiGatewayV2Client, name: string): Promise<Array<{ apiId: string; apiEndpoint?: string }>> {
+  const found: Array<{ apiId: string; apiEndpoint?: string }> = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await apigw.send(new GetApisCommand({ NextToken: nextToken }));
+    for (const api of page.Items ?? []) if (api.Name === name && api.ApiId) found.push({ apiId: api.ApiId, apiEndpoint: api.ApiEndpoint });
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return found;
+}
+
+async function readApi(apigw: ApiGatewayV2Client, api: { apiId: string; apiEndpoint?: string }): Promise<ApiState> {
+  const ApiId = api.apiId;
+  const integrations: IntegrationState[] = [];
+  const routes: RouteState[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await apigw.send(new GetIntegrationsCommand({ ApiId, NextToken: nextToken }));
+    for (const i of page.Items ?? []) {
+      integrations.push({
+        integrationId: i.IntegrationId!,
+        integrationType: i.IntegrationType,
+        integrationUri: i.IntegrationUri,
+        integrationMethod: i.IntegrationMethod,
+        payloadFormatVersion: i.PayloadFormatVersion,
+      });
+    }
+    nextToken = page.NextToken;
+  } while (nextToken);
+  do {
+    const page = await apigw.send(new GetRoutesCommand({ ApiId, NextToken: nextToken }));
+    for (const r of page.Items ?? []) routes.push({ routeId: r.RouteId!, routeKey: r.RouteKey!, target: r.Target });
+    nextToken = page.NextToken;
+  } while (nextToken);
+  const stages = ((await apigw.send(new GetStagesCommand({ ApiId }))).Items ?? []).map((s) => ({
+    stageName: s.StageName!,
+    autoDeploy: s.AutoDeploy,
+    accessLogSettings: s.AccessLogSettings ? { destinationArn: s.AccessLogSettings.DestinationArn, format: s.AccessLogSettings.Format } : undefined,
+  }));
+  return { apiId: ApiId, apiEndpoint: api.apiEndpoint, integrations, routes, stages };
+}
