@@ -1,0 +1,80 @@
+import { estimateNoise } from './noise.ts';
+import { forwardGat, inverseGat, type NoiseModel } from './gat.ts';
+
+/** How the image is cut for a model: output tiles of `tile`², read with `margin` on every side. */
+export interface Tiling {
+  tile: number;
+  margin: number;
+  /** Tile sizes are rounded up to a multiple of this; tile origins lie on it (a global block grid). */
+  align: number;
+}
+
+/** Runs the model on one GAT-domain tile [1,1,h,w]; resolves to the denoised tile of the same size. */
+export type TileDenoiser = (tile: Float32Array, height: number, width: number) => Promise<Float32Array>;
+
+export interface DenoiseParams {
+  width: number;
+  height: number;
+  digitalOffset: number;
+  /** Output is clipped to [0, 2^usingBits − 1]. */
+  usingBits: number;
+}
+
+export interface DenoiseResult {
+  pixels: Uint16Array | Uint8Array;
+  noise: NoiseModel;
+}
+
+/** Index into [0, n) mirrored at the borders without repeating the edge pixel. */
+function reflect(i: number, n: number): number {
+  if (n === 1) return 0;
+  const period = 2 * (n - 1);
+  const r = ((i % period) + period) % period;
+  return r < n ? r : period - r;
+}
+
+const roundUp = (v: number, a: number) => Math.ceil(v / a) * a;
+
+/**
+ * offset → noise estimate → GAT → model (tile by tile) → unbiased inverse → offset → clip.
+ * Memory beyond input and output is one tile at a time.
+ */
+export async function denoisePixels(
+  input: Uint16Array | Uint8Array,
+  params: DenoiseParams,
+  tiling: Tiling,
+  denoiseTile: TileDenoiser,
+): Promise<DenoiseResult> {
+  const { width, height, digitalOffset: offset } = params;
+  const noise = estimateNoise(input, width, height, offset);
+  const output = input instanceof Uint8Array ? new Uint8Array(input.length) : new Uint16Array(input.length);
+  const maxValue = Math.min(2 ** params.usingBits - 1, input instanceof Uint8Array ? 255 : 65535);
+
+  // A lookup table from DN to GAT value (inputs are integers below 65536).
+  const gatOf = new Float32Array(input instanceof Uint8Array ? 256 : 65536);
+  for (let v = 0; v < gatOf.length; v++) gatOf[v] = forwardGat(Math.max(0, v - offset), noise);
+
+  const { tile, margin, align } = tiling;
+  const step = roundUp(tile, align);
+  for (let y0 = 0; y0 < height; y0 += step) {
+    for (let x0 = 0; x0 < width; x0 += step) {
+      const th = Math.min(step, height - y0);
+      const tw = Math.min(step, width - x0);
+      const h = roundUp(th, align) + 2 * margin;
+      const w = roundUp(tw, align) + 2 * margin;
+      const patch = new Float32Array(h * w);
+      for (let y = 0; y < h; y++) {
+        const row = reflect(y0 - margin + y, height) * width;
+        for (let x = 0; x < w; x++) patch[y * w + x] = gatOf[input[row + reflect(x0 - margin + x, width)]];
+      }
+      const result = await denoiseTile(patch, h, w);
+      for (let y = 0; y < th; y++) {
+        for (let x = 0; x < tw; x++) {
+          const v = Math.round(inverseGat(result[(y + margin) * w + x + margin], noise) + offset);
+          output[(y0 + y) * width + x0 + x] = v < 0 ? 0 : v > maxValue ? maxValue : v;
+        }
+      }
+    }
+  }
+  return { pixels: output, noise };
+}

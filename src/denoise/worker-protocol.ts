@@ -1,0 +1,33 @@
+import type { NoiseModel } from './gat.ts';
+import type { ModelName } from './models.ts';
+
+export interface DenoiseJob {
+  model: ModelName;
+  /** Grey pixels, row-major: 8 or 16 bits per sample. */
+  pixels: Uint16Array | Uint8Array;
+  width: number;
+  height: number;
+  digitalOffset: number;
+  usingBits: number;
+  /** 0..1 (the request's strength / 20). */
+  strength: number;
+}
+
+export interface DenoiseOutput {
+  pixels: Uint16Array | Uint8Array;
+  noise: NoiseModel;
+  modelOrigin: string;
+}
+
+export interface WorkerInit {
+  modelDir?: string;
+  threads: number;
+}
+
+export type ToWorker = { type: 'job'; id: number; job: DenoiseJob };
+
+export type FromWorker =
+  | { type: 'ready'; models: Record<ModelName, string> }
+  | { type: 'load-failed'; message: string }
+  | { type: 'done'; id: number; output: DenoiseOutput }
+  | { type: 'failed'; id: number; message: string };

@@ -1,0 +1,33 @@
+// The inference service as its own process (ECS container, or a child of `ddn up`).
+// Configuration comes only from environment variables: DDN_INFERENCE_HOST/PORT/CONCURRENCY/TIMEOUT_S,
+// DDN_MODEL_DIR, DDN_LOG_LEVEL and the AWS SDK's own (AWS_REGION, credentials, AWS_ENDPOINT_URL[_S3]).
+import { ConfigError, loadConfig } from '../config/index.ts';
+import { createLogger } from '../config/logger.ts';
+import { startInferenceServer } from './server.ts';
+
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(err.message);
+  process.exit(2);
+}
+const logger = createLogger('inference', config.logLevel);
+const server = await startInferenceServer({
+  host: config.inferenceHost,
+  port: config.inferencePort,
+  concurrency: config.inferenceConcurrency,
+  timeoutS: config.inferenceTimeoutS,
+  modelDir: config.modelDir,
+  logger,
+});
+logger.info({ url: server.url }, 'inference server listening');
+server.ready.catch(() => process.exit(1));
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    logger.info({ signal }, 'shutting down');
+    server.close().then(() => process.exit(0), () => process.exit(1));
+  });
+}
