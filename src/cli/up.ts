@@ -1,17 +1,24 @@
+import path from 'node:path';
 import type { Command } from 'commander';
-import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import { loadConfig, loadDotenv } from '../config/index.ts';
 import { createLogger } from '../config/logger.ts';
-import { s3Client } from '../client/aws-clients.ts';
+import { registerConsole } from '../console/index.ts';
+import { deploy, deployClients, describeChange } from '../deploy/index.ts';
 import { startEdge } from '../edge/start.ts';
 import { CliError } from './errors.ts';
+import { upsertEnvFile } from './env-file.ts';
+import { freePort, InferenceProcess } from './inference-process.ts';
+import { localDeclaration, presignZip } from './local-edge.ts';
 
-/** `ddn up`: the whole local system on one machine, until SIGINT/SIGTERM. */
+const INFERENCE_READY_TIMEOUT_MS = 180_000;
+
+/** `ddn up`: the edge, the inference server and the platform deployed on the edge; until SIGINT/SIGTERM. */
 export function registerUp(program: Command): void {
   program
     .command('up')
-    .description('start the local edge (S3, Lambda, API Gateway) and the platform on it; Ctrl-C stops it')
+    .description('start the local edge (S3, Lambda, API Gateway) and the inference server, deploy the platform on them; Ctrl-C stops it')
     .action(async () => {
+      const envFile = path.resolve('.env');
       loadDotenv();
       const config = loadConfig();
       const logger = createLogger('ddn', config.logLevel);
@@ -22,32 +29,69 @@ export function registerUp(program: Command): void {
         throw err;
       });
       const { edge } = running;
-      edge.expect('s3');
+      edge.expect('inference');
+      edge.expect('platform');
+      let apiEndpoint: string | undefined;
+      registerConsole(edge, () => apiEndpoint, { inBucket: config.inBucket, outBucket: config.outBucket });
 
-      const s3 = s3Client({ url: edge.url, region: config.region, credentials: edge.credentials });
-      for (const bucket of [config.inBucket, config.outBucket]) {
-        const exists = await s3.send(new HeadBucketCommand({ Bucket: bucket })).then(
-          () => true,
-          () => false,
-        );
-        if (!exists) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      const inferencePort = config.inferencePort === 0 ? await freePort(config.inferenceHost) : config.inferencePort;
+      const inference = new InferenceProcess({
+        host: config.inferenceHost,
+        port: inferencePort,
+        logger,
+        env: {
+          ...process.env,
+          AWS_ACCESS_KEY_ID: edge.credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey,
+          AWS_SESSION_TOKEN: '',
+          AWS_REGION: config.region,
+          AWS_ENDPOINT_URL_S3: edge.url,
+        },
+        onReadyChange: (ready, detail) => (ready ? edge.markReady('inference', detail) : edge.markNotReady('inference', detail)),
+      });
+      let stopping = false;
+      const stop = async () => {
+        if (stopping) return;
+        stopping = true;
+        process.stdout.write('ddn: stopping...\n');
+        await inference.stop();
+        await running.close();
+      };
+
+      try {
+        inference.start();
+        const inferenceHost = config.inferenceHost === '0.0.0.0' ? '127.0.0.1' : config.inferenceHost;
+        const declaration = await localDeclaration(config, edge.publicUrl, `${inferenceHost}:${inferencePort}`);
+        const { result } = await deploy(deployClients({ url: edge.url, region: config.region, credentials: edge.credentials }), declaration, await presignZip(), {
+          onChange: (change) => logger.info({ change: describeChange(change) }, 'deploy'),
+        });
+        apiEndpoint = result!.apiEndpoint;
+        upsertEnvFile(envFile, 'DDN_APIGW_ENDPOINT', apiEndpoint);
+        edge.markReady('platform', { apiId: result!.apiId, apiEndpoint, changes: result!.applied.length });
+        await inference.waitReady(INFERENCE_READY_TIMEOUT_MS);
+      } catch (err) {
+        await stop();
+        throw err;
       }
-      edge.markReady('s3', { buckets: [config.inBucket, config.outBucket] });
 
       const out = process.stdout;
       out.write(`ddn is up\n`);
-      out.write(`  edge (S3, Lambda, API Gateway)  ${edge.publicUrl}\n`);
-      out.write(`  buckets                         ${config.inBucket}, ${config.outBucket}\n`);
-      out.write(`  data                            ${config.dataDir}\n`);
-      out.write(`  health                          ${edge.publicUrl}/_ddn/health\n`);
-      out.write(`Point the AWS CLI at it:  eval "$(./ddn env)" && aws s3 ls\n`);
+      out.write(`  API endpoint   ${apiEndpoint}\n`);
+      out.write(`  console        ${edge.publicUrl}/_ddn/console/\n`);
+      out.write(`  edge           ${edge.publicUrl}  (S3, Lambda, API Gateway)\n`);
+      out.write(`  inference      ${inference.url}\n`);
+      out.write(`  health         ${edge.publicUrl}/_ddn/health\n`);
+      out.write(`  data           ${config.dataDir}\n`);
+      out.write(`DDN_APIGW_ENDPOINT written to ${envFile}. Try:\n`);
+      out.write(`  ./ddn ping\n`);
+      out.write(`  ./ddn denoise IMAGE.tif --model efficient --strength 10\n`);
+      out.write(`  eval "$(./ddn env)" && aws s3 ls\n`);
       out.write(`Press Ctrl-C to stop.\n`);
 
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
-      out.write('ddn: stopping...\n');
-      await running.close();
+      await stop();
     });
 }

@@ -6,6 +6,7 @@ import type { EdgeCredentials } from '../state/credentials.ts';
 import { AwsError } from './errors.ts';
 import { parseSigV4, readSigV4Scope, verifySigV4 } from './sigv4.ts';
 import { readSigV2, verifySigV2 } from './sigv2.ts';
+import { bucketFromHost } from '../s3/addressing.ts';
 import type { EdgeRequest, EdgeService, VerifiedAuth } from './types.ts';
 
 const MAX_BUFFERED_BODY = 64 * 1024 * 1024;
@@ -148,6 +149,11 @@ export class Edge {
       return this.serve('execute-api', request, false);
     }
 
+    // A browser preflight carries no credentials even when sent to a presigned URL (whose query has
+    // X-Amz-Credential): S3 answers it from the bucket's CORS rules, unauthenticated.
+    if (request.method === 'OPTIONS' && req.headers.origin !== undefined && req.headers['access-control-request-method'] !== undefined) {
+      return this.serve('s3', request, false);
+    }
     const sigv4 = readSigV4Scope(req.headers, request.query);
     if (sigv4) return this.serve(sigv4.service, request, true, sigv4.via);
     if (readSigV2(req.headers, request.query)) return this.serve('s3', request, true, 'sigv2');
@@ -174,7 +180,7 @@ export class Edge {
 
   private async verify(serviceName: string, request: EdgeRequest, via: 'header' | 'query' | 'sigv2'): Promise<VerifiedAuth> {
     const signed = { method: request.method, rawPath: request.rawPath, query: request.query, rawHeaders: request.req.rawHeaders };
-    if (via === 'sigv2') return verifySigV2(signed, this.credentials);
+    if (via === 'sigv2') return verifySigV2(signed, this.credentials, bucketFromHost(request.host));
     const params = parseSigV4(signed, via);
     const isS3 = serviceName === 's3';
     let payloadHash: string;

@@ -4,7 +4,10 @@ import { BlobStore } from '../state/blobs.ts';
 import { resolveEdgeCredentials } from '../state/credentials.ts';
 import { openStateDatabase, type StateDatabase } from '../state/database.ts';
 import { Edge } from './server.ts';
+import { LambdaService } from '../lambda/service.ts';
+import { StsService } from '../lambda/sts.ts';
 import type { EdgeService } from './types.ts';
+import { createS3Service } from '../s3/service.ts';
 
 /** What every service on the edge is built from. */
 export interface ServiceDeps {
@@ -18,7 +21,7 @@ export interface ServiceDeps {
 type ServiceFactory = (deps: ServiceDeps) => EdgeService | Promise<EdgeService>;
 
 /** The services of the edge, in registration order. Each component adds its factory here. */
-const serviceFactories: ServiceFactory[] = [];
+const serviceFactories: ServiceFactory[] = [createS3Service, (deps) => new LambdaService(deps), (deps) => new StsService(deps)];
 
 export interface RunningEdge {
   edge: Edge;

@@ -1,0 +1,32 @@
+import type { EdgeRequest } from '../edge/types.ts';
+import type { AwsError } from '../edge/errors.ts';
+import { el, XML_DECLARATION } from './xml.ts';
+
+/** Headers every S3 response carries. */
+export function requestIdHeaders(request: EdgeRequest): Record<string, string> {
+  return { 'x-amz-request-id': request.requestId, 'x-amz-id-2': hostId(request.requestId) };
+}
+
+export function hostId(requestId: string): string {
+  return Buffer.from(`ddn/${requestId}`).toString('base64');
+}
+
+/** S3's error document; HEAD responses carry only the status, as S3 does. */
+export function sendS3Error(request: EdgeRequest, err: AwsError): void {
+  const { res } = request;
+  if (res.headersSent) return void res.destroy();
+  const extra = Object.entries(err.extra).map(([k, v]) => el(k, v)).join('');
+  const body =
+    `${XML_DECLARATION}<Error>${el('Code', err.code)}${el('Message', err.message)}${extra}` +
+    `${el('RequestId', request.requestId)}${el('HostId', hostId(request.requestId))}</Error>`;
+  const headers: Record<string, string> = { ...requestIdHeaders(request), 'content-type': 'application/xml' };
+  if (!request.req.complete) headers.connection = 'close';
+  if (request.method === 'HEAD') {
+    res.writeHead(err.status, headers);
+    res.end();
+    return;
+  }
+  res.writeHead(err.status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
+  res.end(body);
+  if (!request.req.complete) request.req.resume();
+}

@@ -1,0 +1,227 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, openSync } from 'node:fs';
+import { AwsError } from '../edge/errors.ts';
+import type { ObjectRecord, PartRecord, UploadRecord } from '../state/s3-metadata.ts';
+import { checksumElement, compositeChecksum, createChecksummer, parseAlgorithm, type ChecksumAlgorithm } from './checksums.ts';
+import { isoSeconds, removeBlobs, requireBucket, send, type S3Call, type S3Context } from './context.ts';
+import { header, receiveSmallBody } from './ingest.ts';
+import { copyBlob, getObjectRecord, parseRange, quoteEtag, readObjectHeaders, storeBody } from './objects.ts';
+import { document, el, parseXmlBody, wrap } from './xml.ts';
+
+type ObjectCall = S3Call & { bucket: string; key: string };
+
+const MIN_PART_SIZE = 5 * 1024 * 1024;
+const MAX_PART_NUMBER = 10000;
+
+function noSuchUpload(uploadId: string): AwsError {
+  return new AwsError(404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', { UploadId: uploadId });
+}
+
+function requireUpload(ctx: S3Context, bucket: string, key: string, uploadId: string): UploadRecord {
+  requireBucket(ctx, bucket);
+  const upload = ctx.meta.getUpload(uploadId);
+  if (!upload || upload.bucket !== bucket || upload.key !== key) throw noSuchUpload(uploadId);
+  return upload;
+}
+
+function checksumType(upload: UploadRecord): 'COMPOSITE' | 'FULL_OBJECT' {
+  return upload.headers['x-amz-checksum-type'] === 'FULL_OBJECT' || upload.checksumAlgorithm === 'crc64nvme' ? 'FULL_OBJECT' : 'COMPOSITE';
+}
+
+export function createMultipartUpload(ctx: S3Context, { request, bucket, key }: ObjectCall): void {
+  requireBucket(ctx, bucket);
+  const { headers, metadata } = readObjectHeaders(request);
+  const algorithm = parseAlgorithm(header(request.req.headers, 'x-amz-checksum-algorithm'));
+  const type = header(request.req.headers, 'x-amz-checksum-type')?.toUpperCase();
+  if (type !== undefined && type !== 'COMPOSITE' && type !== 'FULL_OBJECT') {
+    throw new AwsError(400, 'InvalidRequest', 'Value for x-amz-checksum-type header is invalid.');
+  }
+  if (type) headers['x-amz-checksum-type'] = type;
+  const uploadId = randomBytes(24).toString('base64url');
+  ctx.meta.createUpload({ uploadId, bucket, key, initiated: new Date().toISOString(), headers, metadata, checksumAlgorithm: algorithm });
+  const out: Record<string, string> = {};
+  if (algorithm) out['x-amz-checksum-algorithm'] = algorithm.toUpperCase();
+  send(request, 200, out, document('InitiateMultipartUploadResult', el('Bucket', bucket) + el('Key', key) + el('UploadId', uploadId)));
+}
+
+function parsePartNumber(value: string | null): number {
+  if (value === null || !/^\d+$/.test(value) || Number(value) < 1 || Number(value) > MAX_PART_NUMBER) {
+    throw new AwsError(400, 'InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', { ArgumentName: 'partNumber', ArgumentValue: value ?? '' });
+  }
+  return Number(value);
+}
+
+export async function uploadPart(ctx: S3Context, { request, bucket, key }: ObjectCall): Promise<void> {
+  const uploadId = request.query.get('uploadId')!;
+  const partNumber = parsePartNumber(request.query.get('partNumber'));
+  const upload = requireUpload(ctx, bucket, key, uploadId);
+  const copySource = header(request.req.headers, 'x-amz-copy-source');
+  let part: PartRecord;
+  let responseHeaders: Record<string, string> = {};
+  if (copySource !== undefined) {
+    const source = copySourceObject(ctx, copySource);
+    const rangeHeader = header(request.req.headers, 'x-amz-copy-source-range');
+    const range = rangeHeader ? parseRange(rangeHeader, source.size) : undefined;
+    const copied = await copyBlob(ctx, source.blobId, range);
+    const size = range ? range.end - range.start + 1 : source.size;
+    part = { uploadId, partNumber, blobId: copied.blobId, size, etag: quoteEtag(copied.md5.toString('hex')), lastModified: isoSeconds() };
+  } else {
+    const { blobId, received } = await storeBody(ctx, request);
+    if (upload.checksumAlgorithm && received.checksum && received.checksum.algorithm !== upload.checksumAlgorithm) {
+      await removeBlobs(ctx, [blobId]);
+      throw new AwsError(400, 'InvalidRequest', `Checksum Type mismatch occurred, expected checksum Type: ${upload.checksumAlgorithm}, actual checksum Type: ${received.checksum.algorithm}`);
+    }
+    part = { uploadId, partNumber, blobId, size: received.size, etag: quoteEtag(received.md5.toString('hex')), checksumValue: received.checksum?.value, lastModified: isoSeconds() };
+    if (received.checksum) responseHeaders = { [`x-amz-checksum-${received.checksum.algorithm}`]: received.checksum.value };
+  }
+  const replaced = ctx.meta.putPart(part);
+  if (replaced === null) {
+    await removeBlobs(ctx, [part.blobId]);
+    throw noSuchUpload(uploadId);
+  }
+  await removeBlobs(ctx, [replaced]);
+  if (copySource !== undefined) {
+    send(request, 200, {}, document('CopyPartResult', el('LastModified', part.lastModified) + el('ETag', part.etag)));
+  } else {
+    send(request, 200, { etag: part.etag, ...responseHeaders });
+  }
+}
+
+function copySourceObject(ctx: S3Context, value: string): ObjectRecord {
+  const path = decodeURIComponent(value.replace(/\?versionId=.*$/, '')).replace(/^\//, '');
+  const slash = path.indexOf('/');
+  if (slash <= 0) throw new AwsError(400, 'InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey');
+  return getObjectRecord(ctx, path.slice(0, slash), path.slice(slash + 1));
+}
+
+const normalizeEtag = (etag: string) => `"${etag.trim().replace(/^"|"$/g, '')}"`;
+
+export async function completeMultipartUpload(ctx: S3Context, { request, bucket, key }: ObjectCall, publicUrl: string): Promise<void> {
+  const uploadId = request.query.get('uploadId')!;
+  const upload = requireUpload(ctx, bucket, key, uploadId);
+  const { body } = await receiveSmallBody(request, 4 * 1024 * 1024);
+  const doc = parseXmlBody(body, 'CompleteMultipartUpload');
+  const requested = ((doc.Part ?? []) as Array<Record<string, unknown>>).map((p) => ({
+    partNumber: Number(p.PartNumber),
+    etag: typeof p.ETag === 'string' ? normalizeEtag(p.ETag) : '',
+    checksum: upload.checksumAlgorithm ? (p[checksumElement(upload.checksumAlgorithm as ChecksumAlgorithm)] as string | undefined) : undefined,
+  }));
+  if (requested.length === 0 || requested.some((p) => !Number.isInteger(p.partNumber))) {
+    throw new AwsError(400, 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema');
+  }
+  const stored = new Map(ctx.meta.listParts(uploadId).map((p) => [p.partNumber, p]));
+  const parts: PartRecord[] = [];
+  for (const [i, p] of requested.entries()) {
+    if (i > 0 && p.partNumber <= requested[i - 1]!.partNumber) {
+      throw new AwsError(400, 'InvalidPartOrder', 'The list of parts was not in ascending order. The parts list must be specified in order by part number.', { UploadId: uploadId });
+    }
+    const part = stored.get(p.partNumber);
+    if (!part || part.etag !== p.etag || (p.checksum !== undefined && part.checksumValue !== undefined && p.checksum !== part.checksumValue)) {
+      throw new AwsError(400, 'InvalidPart', "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not have matched the part's entity tag.", {
+        UploadId: uploadId,
+        PartNumber: p.partNumber,
+        ETag: p.etag,
+      });
+    }
+    if (i < requested.length - 1 && part.size < MIN_PART_SIZE) {
+      throw new AwsError(400, 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.', {
+        ProposedSize: part.size,
+        MinSizeAllowed: MIN_PART_SIZE,
+        PartNumber: part.partNumber,
+        ETag: part.etag,
+      });
+    }
+    parts.push(part);
+  }
+
+  const algorithm = upload.checksumAlgorithm as ChecksumAlgorithm | undefined;
+  const type = checksumType(upload);
+  const fullChecksum = algorithm && type === 'FULL_OBJECT' ? createChecksummer(algorithm) : undefined;
+  const pending = ctx.blobs.createTemporary();
+  let blobId: string;
+  try {
+    for (const part of parts) {
+      const source = createReadStream('', { fd: openSync(ctx.blobs.pathOf(part.blobId), 'r'), highWaterMark: 1 << 20 });
+      for await (const chunk of source) {
+        fullChecksum?.update(chunk as Buffer);
+        if (!pending.stream.write(chunk)) await new Promise((resolve) => pending.stream.once('drain', resolve));
+      }
+    }
+    blobId = await pending.commit();
+  } catch (err) {
+    await pending.discard();
+    throw err;
+  }
+
+  let checksumValue: string | undefined;
+  if (fullChecksum) checksumValue = await fullChecksum.digest();
+  else if (algorithm && parts.every((p) => p.checksumValue)) checksumValue = await compositeChecksum(algorithm, parts.map((p) => p.checksumValue!));
+  const md5s = Buffer.concat(parts.map((p) => Buffer.from(p.etag.slice(1, -1), 'hex')));
+  const record: ObjectRecord = {
+    bucket,
+    key,
+    blobId,
+    size: parts.reduce((n, p) => n + p.size, 0),
+    etag: `"${createHash('md5').update(md5s).digest('hex')}-${parts.length}"`,
+    lastModified: isoSeconds(),
+    headers: Object.fromEntries(Object.entries(upload.headers).filter(([name]) => name !== 'x-amz-checksum-type')),
+    metadata: upload.metadata,
+    checksumAlgorithm: checksumValue ? algorithm : undefined,
+    checksumValue,
+    checksumType: checksumValue ? type : undefined,
+    partsCount: parts.length,
+  };
+  const unreferenced = ctx.meta.completeUpload(uploadId, record);
+  if (unreferenced === null) {
+    await removeBlobs(ctx, [blobId]);
+    throw noSuchUpload(uploadId);
+  }
+  await removeBlobs(ctx, [...unreferenced, ...[...stored.values()].map((p) => p.blobId)]);
+  const location = `${publicUrl}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  const checksum = checksumValue ? el(checksumElement(algorithm!), checksumValue) + el('ChecksumType', type) : '';
+  send(request, 200, {}, document('CompleteMultipartUploadResult', el('Location', location) + el('Bucket', bucket) + el('Key', key) + el('ETag', record.etag) + checksum));
+}
+
+export async function abortMultipartUpload(ctx: S3Context, { request, bucket, key }: ObjectCall): Promise<void> {
+  const uploadId = request.query.get('uploadId')!;
+  requireUpload(ctx, bucket, key, uploadId);
+  await removeBlobs(ctx, ctx.meta.deleteUpload(uploadId));
+  send(request, 204);
+}
+
+export function listParts(ctx: S3Context, { request, bucket, key }: ObjectCall): void {
+  const uploadId = request.query.get('uploadId')!;
+  const upload = requireUpload(ctx, bucket, key, uploadId);
+  const marker = Number(request.query.get('part-number-marker') ?? 0) || 0;
+  const maxParts = Math.min(Number(request.query.get('max-parts') ?? 1000) || 1000, 1000);
+  const all = ctx.meta.listParts(uploadId).filter((p) => p.partNumber > marker);
+  const page = all.slice(0, maxParts);
+  const truncated = all.length > page.length;
+  const algorithm = upload.checksumAlgorithm as ChecksumAlgorithm | undefined;
+  const partsXml = page
+    .map((p) => wrap('Part', el('PartNumber', p.partNumber) + el('LastModified', p.lastModified) + el('ETag', p.etag) + el('Size', p.size) + (algorithm && p.checksumValue ? el(checksumElement(algorithm), p.checksumValue) : '')))
+    .join('');
+  const body =
+    el('Bucket', bucket) +
+    el('Key', key) +
+    el('UploadId', uploadId) +
+    el('PartNumberMarker', marker) +
+    (truncated ? el('NextPartNumberMarker', page[page.length - 1]!.partNumber) : '') +
+    el('MaxParts', maxParts) +
+    el('IsTruncated', truncated) +
+    (algorithm ? el('ChecksumAlgorithm', algorithm.toUpperCase()) : '') +
+    el('StorageClass', 'STANDARD') +
+    partsXml;
+  send(request, 200, {}, document('ListPartsResult', body));
+}
+
+export function listMultipartUploads(ctx: S3Context, { request, bucket }: S3Call & { bucket: string }): void {
+  requireBucket(ctx, bucket);
+  const prefix = request.query.get('prefix') ?? '';
+  const uploads = ctx.meta.listUploads(bucket).filter((u) => u.key.startsWith(prefix));
+  const uploadsXml = uploads
+    .map((u) => wrap('Upload', el('Key', u.key) + el('UploadId', u.uploadId) + el('Initiated', u.initiated) + el('StorageClass', 'STANDARD')))
+    .join('');
+  const body = el('Bucket', bucket) + el('KeyMarker', '') + el('UploadIdMarker', '') + el('Prefix', prefix) + el('MaxUploads', 1000) + el('IsTruncated', false) + uploadsXml;
+  send(request, 200, {}, document('ListMultipartUploadsResult', body));
+}
