@@ -3,6 +3,13 @@ import { ConfigError } from '../config/index.ts';
 import { CliError, EXIT_REMOTE_FAILURE, EXIT_USAGE } from './errors.ts';
 import { registerEnv } from './env.ts';
 import { registerUp } from './up.ts';
+import { registerDeploy } from './deploy.ts';
+import { registerDestroy } from './destroy.ts';
+import { registerPing } from './ping.ts';
+import { registerUpload } from './upload.ts';
+import { registerDownload } from './download.ts';
+import { registerInvoke } from './invoke.ts';
+import { registerDenoise } from './denoise.ts';
 
 const program = new Command('ddn')
   .description('ddn: the deep-denoising platform, locally and on AWS')
@@ -10,6 +17,13 @@ const program = new Command('ddn')
   .exitOverride();
 
 registerUp(program);
+registerDeploy(program);
+registerDestroy(program);
+registerPing(program);
+registerUpload(program);
+registerDownload(program);
+registerInvoke(program);
+registerDenoise(program);
 registerEnv(program);
 
 try {

@@ -1,0 +1,68 @@
+import type { Command } from 'commander';
+import { invoke } from '../client/api.ts';
+import { invocationRequest, tiffSize } from '../client/denoise.ts';
+import { clientContext, intOption, modelOption, numberOption } from './client-context.ts';
+import { CliError, EXIT_USAGE } from './errors.ts';
+import { ms, printJson } from './output.ts';
+
+interface InvokeOptions {
+  key?: string;
+  outKey?: string;
+  model?: string;
+  strength?: string;
+  offset?: string;
+  bits?: string;
+  pixelPitch?: string;
+  width?: string;
+  height?: string;
+  json?: boolean;
+}
+
+/** `ddn invoke`: POST {api}/invocations for an object already in the input bucket. */
+export function registerInvoke(program: Command): void {
+  program
+    .command('invoke')
+    .description('denoise an object of the input bucket into the output bucket: POST /invocations through the API')
+    .option('--key <key>', 'input object key (default: DDN_TEST_IMAGE_KEY)')
+    .option('--out-key <key>', 'output object key (default: the input key)')
+    .option('--model <name>', 'efficient or powerful', 'efficient')
+    .option('--strength <n>', 'denoising strength 0..20 (0 returns the input unchanged)', '10')
+    .option('--offset <dn>', 'digital offset (dark level) in DN', '100')
+    .option('--bits <n>', 'bits used by the detector, 1..16', '16')
+    .option('--pixel-pitch <mm>', 'pixel pitch in mm', '0.14')
+    .option('--width <px>', 'image width (default: read from DDN_TEST_IMAGE_PATH)')
+    .option('--height <px>', 'image height (default: read from DDN_TEST_IMAGE_PATH)')
+    .option('--json', 'print the JSON response')
+    .action(async (opts: InvokeOptions) => {
+      const { config, apiEndpoint } = clientContext();
+      const key = opts.key ?? config.testImageKey;
+      if (!key) throw new CliError('no key given: ddn invoke --key KEY, or set DDN_TEST_IMAGE_KEY in .env', EXIT_USAGE);
+      const size = await imageSize(opts, config.testImagePath);
+      const body = invocationRequest({
+        inBucket: config.inBucket,
+        outBucket: config.outBucket,
+        key,
+        outKey: opts.outKey,
+        model: modelOption(opts.model),
+        strength: intOption('--strength', opts.strength, 0, 20),
+        digitalOffset: intOption('--offset', opts.offset, 0, 65535),
+        usingBits: intOption('--bits', opts.bits, 1, 16),
+        pixelPitch: numberOption('--pixel-pitch', opts.pixelPitch),
+        ...size,
+      });
+      const { value, ms: elapsed } = await invoke(apiEndpoint, body);
+      if (opts.json) return printJson({ response: value, ms: elapsed });
+      process.stdout.write(`denoised ${body.img_input_url} -> ${body.img_output_url} with ${body.model}, strength ${body.strength}\n`);
+      process.stdout.write(`invoke time: ${ms(elapsed)}${value.timings_ms ? ` (${Object.entries(value.timings_ms).map(([k, v]) => `${k} ${ms(v)}`).join(', ')})` : ''}\n`);
+      for (const warning of value.warnings ?? []) process.stdout.write(`warning: ${warning}\n`);
+      process.stdout.write(`next: ddn download ${opts.outKey ?? key}\n`);
+    });
+}
+
+async function imageSize(opts: InvokeOptions, testImagePath: string | undefined): Promise<{ width: number; height: number }> {
+  const width = intOption('--width', opts.width, 1, 1 << 20);
+  const height = intOption('--height', opts.height, 1, 1 << 20);
+  if (width !== undefined && height !== undefined) return { width, height };
+  if (!testImagePath) throw new CliError('give --width and --height of the image (or set DDN_TEST_IMAGE_PATH so they are read from it)', EXIT_USAGE);
+  return tiffSize(testImagePath);
+}
