@@ -1,0 +1,103 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { zipSync, strToU8 } from 'fflate';
+import { CreateApiCommand, GetApisCommand } from '@aws-sdk/client-apigatewayv2';
+import { GetFunctionConfigurationCommand, GetPolicyCommand } from '@aws-sdk/client-lambda';
+import { HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
+import { buildDeclaration, type Declaration } from '../../src/deploy/declaration.ts';
+import { deploy, deployClients, destroy, readTarget, PlanError, type DeployClients } from '../../src/deploy/index.ts';
+
+/** A small function zip; deploy does not care what the code is, only its hash. */
+function zip(body: string): Uint8Array {
+  return zipSync({ 'index.mjs': strToU8(`export const handler = async () => (${body});\n`) }, { mtime: new Date('2020-01-01T00:00:00Z') });
+}
+
+function declare(edge: TestEdge, albDns: string): Declaration {
+  return buildDeclaration(edge.config, { albDns, s3Endpoint: edge.url, placeholderRole: true });
+}
+
+async function withEdge(fn: (edge: TestEdge, clients: DeployClients) => Promise<void>): Promise<void> {
+  const edge = await startTestEdge();
+  try {
+    await fn(edge, deployClients({ url: edge.url, region: edge.region, credentials: edge.credentials }));
+  } finally {
+    await edge.close();
+  }
+}
+
+test('deploy creates the platform on the edge; a second run plans nothing and leaves the same state', async () => {
+  await withEdge(async (edge, clients) => {
+    const declaration = declare(edge, '127.0.0.1:50101');
+    const code = zip('{ statusCode: 200, body: "v1" }');
+    const first = await deploy(clients, declaration, code);
+    assert.ok(first.result);
+    assert.equal(first.result.applied.length, first.plan.changes.length);
+    assert.match(first.result.apiEndpoint, new RegExp(`/_aws/execute-api/${first.result.apiId}$`));
+    const stateAfterFirst = await readTarget(clients, declaration);
+
+    const second = await deploy(clients, declaration, code);
+    assert.deepEqual(second.plan.changes, []);
+    assert.equal(second.result!.apiId, first.result.apiId);
+    assert.deepEqual(await readTarget(clients, declaration), stateAfterFirst);
+
+    await clients.s3.send(new HeadBucketCommand({ Bucket: 'ddn-in-bucket' }));
+    const fn = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'ddn-presign-lambda' }));
+    assert.equal(fn.Environment?.Variables?.AWS_ENDPOINT_URL_S3, edge.url);
+    const policy = JSON.parse((await clients.lambda.send(new GetPolicyCommand({ FunctionName: 'ddn-presign-lambda' }))).Policy!);
+    assert.equal(policy.Statement[0].Condition.ArnLike['AWS:SourceArn'], `arn:aws:execute-api:us-east-1:000000000000:${first.result.apiId}/*/*`);
+
+    // New code: only the code changes.
+    const third = await deploy(clients, declaration, zip('{ statusCode: 200, body: "v2" }'));
+    assert.deepEqual(third.plan.changes.map((c) => c.kind), ['updateFunctionCode']);
+  });
+});
+
+test('a changed DDN_ALB_DNS plans exactly one integration update, and applying it converges', async () => {
+  await withEdge(async (edge, clients) => {
+    const code = zip('{}');
+    await deploy(clients, declare(edge, '127.0.0.1:50101'), code);
+    const moved = declare(edge, 'internal-alb-1.us-east-1.elb.amazonaws.com');
+    const { plan } = await deploy(clients, moved, code, { planOnly: true });
+    assert.equal(plan.changes.length, 1);
+    const change = plan.changes[0]!;
+    assert.ok(change.kind === 'updateIntegration');
+    assert.deepEqual(change.fields, [{ field: 'integrationUri', from: 'http://127.0.0.1:50101', to: 'http://internal-alb-1.us-east-1.elb.amazonaws.com' }]);
+    await deploy(clients, moved, code);
+    assert.deepEqual((await deploy(clients, moved, code, { planOnly: true })).plan.changes, []);
+  });
+});
+
+test('two APIs of the same name: deploy refuses naming both, destroy removes both, twice is fine', async () => {
+  await withEdge(async (edge, clients) => {
+    const declaration = declare(edge, '127.0.0.1:50101');
+    const code = zip('{}');
+    const { result } = await deploy(clients, declaration, code);
+    const other = await clients.apigw.send(new CreateApiCommand({ Name: 'ddn-api', ProtocolType: 'HTTP' }));
+    await assert.rejects(deploy(clients, declaration, code), (err: Error) => err instanceof PlanError && err.message.includes(result!.apiId) && err.message.includes(other.ApiId!));
+
+    const destroyed = await destroy(clients, declaration);
+    assert.deepEqual(destroyed.deletedApis.sort(), [result!.apiId, other.ApiId!].sort());
+    assert.equal(destroyed.permissionRemoved, true);
+    assert.deepEqual((await clients.apigw.send(new GetApisCommand({}))).Items ?? [], []);
+    const again = await destroy(clients, declaration);
+    assert.deepEqual(again, { deletedApis: [], permissionRemoved: false, functionDeleted: false, buckets: [] });
+  });
+});
+
+test('destroy --all keeps a bucket with objects unless forced', async () => {
+  await withEdge(async (edge, clients) => {
+    const declaration = declare(edge, '127.0.0.1:50101');
+    await deploy(clients, declaration, zip('{}'));
+    await clients.s3.send(new PutObjectCommand({ Bucket: 'ddn-in-bucket', Key: 'a.tif', Body: 'x' }));
+    const kept = await destroy(clients, declaration, { all: true });
+    assert.equal(kept.functionDeleted, true);
+    assert.deepEqual(kept.buckets.map((b) => [b.name, b.deleted]), [['ddn-in-bucket', false], ['ddn-out-bucket', true]]);
+    const forced = await destroy(clients, declaration, { all: true, force: true });
+    assert.deepEqual(forced.buckets.map((b) => [b.name, b.deleted]), [['ddn-in-bucket', true], ['ddn-out-bucket', false]]);
+    const state = await readTarget(clients, declaration);
+    assert.equal(state.function, undefined);
+    assert.deepEqual(state.apis, []);
+    assert.equal(state.buckets['ddn-in-bucket']!.exists, false);
+  });
+});
