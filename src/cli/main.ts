@@ -11,6 +11,9 @@ import { registerDownload } from './download.ts';
 import { registerInvoke } from './invoke.ts';
 import { registerDenoise } from './denoise.ts';
 
+// Node 20 is this project's runtime; the SDK's notice about future versions is noise on every command.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const program = new Command('ddn')
   .description('ddn: the deep-denoising platform, locally and on AWS')
   .showHelpAfterError('(run ddn --help for usage)')
