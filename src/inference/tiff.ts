@@ -5,9 +5,45 @@ export interface DecodedImage {
   width: number;
   height: number;
   bitsPerSample: 8 | 16;
-  /** Resolution as read from the file, kept on output. */
-  density?: number;
-  resolutionUnit?: 'inch' | 'cm';
+  /** Resolution tags of the file, kept on output. */
+  resolution?: Resolution;
+}
+
+/** XResolution / YResolution in pixels per `unit`. */
+export interface Resolution {
+  x: number;
+  y: number;
+  unit: 'inch' | 'cm';
+}
+
+/**
+ * Reads XResolution, YResolution and ResolutionUnit from the first IFD of a classic TIFF
+ * (sharp's metadata rounds the density to whole DPI).
+ */
+export function readResolution(data: Uint8Array): Resolution | undefined {
+  if (data.length < 8) return undefined;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const little = data[0] === 0x49;
+  if (view.getUint16(2, little) !== 42) return undefined;
+  const ifd = view.getUint32(4, little);
+  if (ifd + 2 > data.length) return undefined;
+  const count = view.getUint16(ifd, little);
+  const values = new Map<number, number>();
+  for (let i = 0; i < count; i++) {
+    const entry = ifd + 2 + i * 12;
+    if (entry + 12 > data.length) break;
+    const tag = view.getUint16(entry, little);
+    const type = view.getUint16(entry + 2, little);
+    if ((tag === 282 || tag === 283) && type === 5) {
+      const at = view.getUint32(entry + 8, little);
+      if (at + 8 <= data.length) values.set(tag, view.getUint32(at, little) / view.getUint32(at + 4, little));
+    } else if (tag === 296 && type === 3) values.set(tag, view.getUint16(entry + 8, little));
+  }
+  const x = values.get(282);
+  const y = values.get(283) ?? x;
+  const unit = values.get(296) ?? 2;
+  if (!x || !y || !Number.isFinite(x) || !Number.isFinite(y) || (unit !== 2 && unit !== 3)) return undefined;
+  return { x, y, unit: unit === 3 ? 'cm' : 'inch' };
 }
 
 /** Input that is not a usable image; mapped to 400 naming `field`. */
@@ -45,19 +81,19 @@ export async function decodeTiff(data: Uint8Array): Promise<DecodedImage> {
     width: info.width,
     height: info.height,
     bitsPerSample: sixteen ? 16 : 8,
-    density: meta.density,
-    resolutionUnit: meta.resolutionUnit === 'cm' ? 'cm' : meta.resolutionUnit === 'inch' ? 'inch' : undefined,
+    resolution: readResolution(data),
   };
 }
 
 /** Encodes grey samples as a deflate-compressed TIFF of the same bit depth and resolution. */
 export async function encodeTiff(image: DecodedImage): Promise<Buffer> {
   const { pixels, width, height } = image;
-  const raw = Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength);
   const sixteen = image.bitsPerSample === 16;
-  let pipeline = sharp(raw, { raw: { width, height, channels: 1, ...(sixteen ? { depth: 'ushort' as const } : {}) } });
-  pipeline = pipeline.toColourspace(sixteen ? 'grey16' : 'b-w');
-  // sharp reports density in pixels per inch and takes xres/yres in pixels per millimetre.
-  const resolution = image.density ? { xres: image.density / 25.4, yres: image.density / 25.4, resolutionUnit: image.resolutionUnit ?? ('inch' as const) } : {};
+  // sharp takes the sample depth from the typed array (a Buffer would be read as 8-bit).
+  const pipeline = sharp(pixels, { raw: { width, height, channels: 1 } }).toColourspace(sixteen ? 'grey16' : 'b-w');
+  // sharp takes xres/yres in pixels per millimetre.
+  const r = image.resolution;
+  const perMm = r?.unit === 'cm' ? 10 : 25.4;
+  const resolution = r ? { xres: r.x / perMm, yres: r.y / perMm, resolutionUnit: r.unit } : {};
   return pipeline.tiff({ compression: 'deflate', predictor: 'horizontal', ...resolution }).toBuffer();
 }
