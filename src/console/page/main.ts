@@ -159,7 +159,7 @@ async function denoise(): Promise<void> {
     const inKey = inputKeyFor(file.name);
     const outKey = outputKeyFor(inKey, p.model, p.strength);
     const presign = async (mode: 'upload' | 'download', key: string) => {
-      const what = `Asking the API for a ${mode} URL`;
+      const what = `Asking the API for ${mode === 'upload' ? 'an upload' : 'a download'} URL`;
       const url = `${apiBase}/presign?mode=${mode}&file=${encodeURIComponent(key)}`;
       return readPresignedUrl(what, await fetchStep(what, url, { timeoutMs: PRESIGN_TIMEOUT_MS }));
     };

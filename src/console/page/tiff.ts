@@ -71,5 +71,6 @@ function pixelPitchFrom(dir: Record<string, unknown>): number | undefined {
   const perUnit = typeof res === 'number' ? res : res && res.length >= 2 ? res[0]! / (res[1] || 1) : undefined;
   if (!perUnit || !Number.isFinite(perUnit) || perUnit <= 1) return undefined;
   const um = unit === 3 ? 10_000 / perUnit : unit === 2 ? 25_400 / perUnit : undefined;
-  return um && um >= 1 && um <= 5000 ? Math.round(um * 100) / 100 : undefined;
+  // Writers' defaults (72 dpi ≈ 353 µm, 1 px/mm = 1000 µm) are no detector's pitch: ignore them.
+  return um && um >= 10 && um <= 300 ? Math.round(um * 100) / 100 : undefined;
 }

@@ -2,6 +2,9 @@ import type { GreyImage } from './tiff.ts';
 import { autoWindow, histogram, renderDifference, renderWindowed, windowLut, type DisplayWindow } from './window-level.ts';
 import { fitView, imagePointAt, panBy, splitFraction, zoomAt, type ViewTransform } from './view.ts';
 
+/** Not a grey, so the image's extent on a canvas can be told from the background. */
+const BACKGROUND = '#0b0d12';
+
 export type ViewMode = 'side' | 'split' | 'difference';
 
 interface Layer {
@@ -27,6 +30,8 @@ export class Viewer {
   private output?: Layer;
   private differenceBitmap?: HTMLCanvasElement;
   private view?: ViewTransform;
+  /** Canvas size the view was last drawn at. */
+  private viewSize?: { width: number; height: number };
   private mode: ViewMode = 'side';
   private split = 0.5;
   win: DisplayWindow = { low: 0, high: 65535 };
@@ -127,7 +132,13 @@ export class Viewer {
     }
     if (!this.input || visible.length === 0) return;
     const ref = visible[0]!;
-    this.view ??= fitView(this.input.image.width, this.input.image.height, ref.width, ref.height);
+    if (!this.view || !this.viewSize) {
+      this.view = fitView(this.input.image.width, this.input.image.height, ref.width, ref.height);
+    } else if (this.viewSize.width !== ref.width || this.viewSize.height !== ref.height) {
+      // Another mode or a resize: keep the same image point in the middle of the canvas.
+      this.view = panBy(this.view, (ref.width - this.viewSize.width) / 2, (ref.height - this.viewSize.height) / 2);
+    }
+    this.viewSize = { width: ref.width, height: ref.height };
     if (this.mode === 'side') {
       this.paint(this.el.input, this.input.bitmap);
       this.paint(this.el.output, this.output?.bitmap);
@@ -154,7 +165,7 @@ export class Viewer {
     const ctx = canvas.getContext('2d')!;
     if (clear) {
       ctx.setTransform(1, 0, 0, 1, 0, 0);
-      ctx.fillStyle = '#000';
+      ctx.fillStyle = BACKGROUND;
       ctx.fillRect(0, 0, canvas.width, canvas.height);
     }
     if (!bitmap || !this.view) return;
