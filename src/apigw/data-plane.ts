@@ -1,0 +1,322 @@
+import type { ServerResponse } from 'node:http';
+import type { Logger } from '../config/logger.ts';
+import { AwsError } from '../edge/errors.ts';
+import { readBody, type Edge } from '../edge/server.ts';
+import type { EdgeRequest, EdgeService } from '../edge/types.ts';
+import { lambdaInvoker } from '../lambda/invoker.ts';
+import type { ApigwMetadata } from '../state/apigw-metadata.ts';
+import { AccessLogFiles, renderAccessLog, type AccessLogContext } from './access-log.ts';
+import { lambdaFunctionOfUri } from './control-plane.ts';
+import { isPreflight, preflightHeaders, responseCorsHeaders } from './cors.ts';
+import { GATEWAY_ERRORS, type GatewayError } from './errors.ts';
+import { HttpProxy, MAX_PAYLOAD } from './http-proxy.ts';
+import { gatewayRequestId } from './ids.ts';
+import { BadLambdaResponse, eventV1, eventV2, responseV1, responseV2, type GatewayResponse } from './lambda-payloads.ts';
+import type { Api, CorsConfiguration, DeploymentSnapshot, Integration, Route, Stage } from './model.ts';
+import { clfTime, newTraceId, peerAddress, type GatewayRequest } from './request-context.ts';
+import { RouteTable } from './routes.ts';
+import { Throttle } from './throttle.ts';
+
+const EXECUTE_API_HOST = /^([a-z0-9]+)\.execute-api\.localhost(?::\d+)?$/;
+const EXECUTE_API_PATH = '/_aws/execute-api/';
+const NO_PERMISSION = 'Execution failed due to configuration error: Invalid permissions on Lambda function';
+
+interface ServedStage {
+  stage: Stage;
+  routes: RouteTable<Route>;
+  integrations: Map<string, Integration>;
+  cors?: CorsConfiguration;
+}
+
+interface ServedApi {
+  api: Api;
+  stages: Map<string, ServedStage>;
+}
+
+/** What happened to one request, for its access-log line. */
+interface Outcome {
+  status: number;
+  length: number;
+  integrationStatus?: number;
+  integrationError?: string;
+  integrationLatency?: number;
+  errorMessage?: string;
+}
+
+/**
+ * The data plane of every HTTP API (`execute-api`): stage selection, CORS preflight, route selection,
+ * throttling, then the AWS_PROXY (Lambda) or HTTP_PROXY integration, CORS headers and the access log.
+ */
+export class ApigwDataPlane implements EdgeService {
+  readonly name = 'execute-api';
+  readonly bufferBody = false;
+  private readonly proxy = new HttpProxy();
+  private readonly throttle = new Throttle();
+  private readonly accessLogs: AccessLogFiles;
+  private cache = new Map<string, ServedApi | null>();
+  private cacheGeneration = -1;
+
+  constructor(
+    private readonly store: ApigwMetadata,
+    private readonly edge: Edge,
+    private readonly settings: { region: string; accountId: string; dataDir: string },
+    private readonly logger: Logger,
+  ) {
+    this.accessLogs = new AccessLogFiles(settings.dataDir);
+  }
+
+  async handle(request: EdgeRequest): Promise<void> {
+    const startedAt = Date.now();
+    const requestId = gatewayRequestId();
+    const { res, req } = request;
+    const address = this.address(request);
+    const served = address && this.served(address.apiId);
+    if (!address || !served) return void this.sendGatewayError(res, requestId, 'notFound');
+
+    // Stage: the first path segment when it names a stage, else `$default`.
+    const segments = address.rest.split('/');
+    const first = safeDecode(segments[1] ?? '');
+    let stageName = '$default';
+    let path = address.rest;
+    if (first !== '$default' && served.stages.has(first)) {
+      stageName = first;
+      path = `/${segments.slice(2).join('/')}`;
+    }
+    const stage = served.stages.get(stageName);
+    if (!stage) return void this.sendGatewayError(res, requestId, 'notFound');
+
+    const decodedPath = safeDecode(path);
+    const match = stage.routes.match(request.method, decodedPath);
+    const g: GatewayRequest = {
+      req,
+      requestId,
+      accountId: this.settings.accountId,
+      apiId: address.apiId,
+      stageName,
+      stageVariables: stage.stage.stageVariables,
+      routeKey: match?.routeKey ?? '-',
+      pathParameters: match?.pathParameters,
+      method: request.method,
+      path: decodedPath,
+      fullPath: safeDecode(address.rest),
+      rawQuery: request.rawQuery,
+      sourceIp: peerAddress(req),
+      userAgent: req.headers['user-agent'] ?? '',
+      domainName: `${address.apiId}.execute-api.localhost`,
+      domainPrefix: address.apiId,
+      localPort: req.socket.localPort ?? 0,
+      traceId: newTraceId(startedAt),
+      startedAt,
+    };
+
+    const outcome = await this.serveOnStage(g, stage, match?.route, res);
+    this.writeAccessLog(stage.stage, g, outcome);
+  }
+
+  private async serveOnStage(g: GatewayRequest, stage: ServedStage, route: Route | undefined, res: ServerResponse): Promise<Outcome> {
+    const req = g.req;
+    if (stage.cors && isPreflight(g.method, req.headers)) {
+      res.writeHead(204, { ...preflightHeaders(stage.cors, req.headers), 'apigw-requestid': g.requestId });
+      res.end();
+      return { status: 204, length: 0 };
+    }
+    const integrationId = route?.target?.replace('integrations/', '');
+    const integration = integrationId ? stage.integrations.get(integrationId) : undefined;
+    if (!route || !integration) return this.fail(res, g, 'notFound');
+    if (!this.allowedByThrottle(g, stage.stage)) return this.fail(res, g, 'tooMany');
+    if (Number(req.headers['content-length'] ?? 0) > MAX_PAYLOAD) return this.fail(res, g, 'tooLarge');
+
+    const cors = stage.cors ? responseCorsHeaders(stage.cors, req.headers) : {};
+    const dropHeader = (name: string) => stage.cors !== undefined && name.startsWith('access-control-');
+    const uri = withStageVariables(integration.integrationUri ?? '', g.stageVariables);
+    const integrationStart = Date.now();
+    if (integration.integrationType === 'HTTP_PROXY') {
+      const result = await this.proxy.forward(g, integration, uri, res, { ...cors, 'apigw-requestid': g.requestId }, dropHeader);
+      const integrationLatency = Date.now() - integrationStart;
+      if (result.kind === 'failed') {
+        this.logger.warn({ requestId: g.requestId, apiId: g.apiId, routeKey: g.routeKey, reason: result.message }, 'HTTP_PROXY integration failed');
+        return { ...this.fail(res, g, result.error), integrationError: result.message, integrationLatency };
+      }
+      return { status: result.status, length: result.length, integrationStatus: result.status, integrationLatency };
+    }
+
+    let body: Buffer;
+    try {
+      body = await readBody(req, MAX_PAYLOAD);
+    } catch (err) {
+      if (err instanceof AwsError && err.status === 413) return this.fail(res, g, 'tooLarge');
+      throw err;
+    }
+    const lambda = await this.callLambda(g, integration, route, uri, body);
+    const integrationLatency = Date.now() - integrationStart;
+    if ('error' in lambda) {
+      this.logger.warn({ requestId: g.requestId, apiId: g.apiId, routeKey: g.routeKey, reason: lambda.message }, 'AWS_PROXY integration failed');
+      return { ...this.fail(res, g, lambda.error), integrationError: lambda.message, integrationStatus: lambda.integrationStatus, integrationLatency };
+    }
+    const headers = lambda.response.headers.filter(([name]) => !dropHeader(name.toLowerCase()) && name.toLowerCase() !== 'content-length');
+    res.writeHead(lambda.response.statusCode, [...headers, ...Object.entries(cors), ['apigw-requestid', g.requestId], ['content-length', String(lambda.response.body.length)]].flat());
+    res.end(lambda.response.body);
+    return { status: lambda.response.statusCode, length: lambda.response.body.length, integrationStatus: 200, integrationLatency };
+  }
+
+  private async callLambda(
+    g: GatewayRequest,
+    integration: Integration,
+    route: Route,
+    uri: string,
+    body: Buffer,
+  ): Promise<{ response: GatewayResponse } | { error: GatewayError; message: string; integrationStatus?: number }> {
+    const fn = lambdaFunctionOfUri(uri);
+    let invoker;
+    try {
+      invoker = lambdaInvoker(this.edge);
+    } catch (err) {
+      return { error: 'internal', message: (err as Error).message };
+    }
+    const routePath = route.routeKey === '$default' ? '$default' : `${g.method}${route.routeKey.slice(route.routeKey.indexOf(' ') + 1)}`;
+    const sourceArn = `arn:aws:execute-api:${this.settings.region}:${this.settings.accountId}:${g.apiId}/${g.stageName}/${routePath}`;
+    if (!invoker.isInvokeAllowed(fn, 'apigateway.amazonaws.com', sourceArn)) {
+      this.logger.warn({ function: fn, sourceArn }, `no resource-policy statement lets apigateway.amazonaws.com invoke ${fn} from ${sourceArn}; add one with 'aws lambda add-permission'`);
+      return { error: 'internal', message: NO_PERMISSION };
+    }
+    const event = integration.payloadFormatVersion === '2.0' ? eventV2(g, body) : eventV1(g, body, route.routeKey === '$default' ? '$default' : route.routeKey.slice(route.routeKey.indexOf(' ') + 1));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), integration.timeoutInMillis)));
+    try {
+      const result = await Promise.race([invoker.invoke(fn, Buffer.from(JSON.stringify(event))), timeout]);
+      if (result === 'timeout') return { error: 'unavailable', message: `Integration timeout after ${integration.timeoutInMillis} ms` };
+      if (result.functionError) {
+        return { error: 'internal', message: `The Lambda function returned an error: ${result.payload.toString('utf8').slice(0, 500)}`, integrationStatus: result.statusCode };
+      }
+      const response = integration.payloadFormatVersion === '2.0' ? responseV2(result.payload) : responseV1(result.payload);
+      return { response };
+    } catch (err) {
+      if (err instanceof BadLambdaResponse) return { error: 'internal', message: err.message, integrationStatus: 200 };
+      if (err instanceof AwsError) return { error: 'internal', message: `${err.code}: ${err.message}`, integrationStatus: err.status };
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private allowedByThrottle(g: GatewayRequest, stage: Stage): boolean {
+    const settings = { ...stage.defaultRouteSettings, ...stage.routeSettings[g.routeKey] };
+    if (settings.throttlingRateLimit === undefined && settings.throttlingBurstLimit === undefined) return true;
+    // An unset half takes the account-level default (10,000 rps, burst 5,000).
+    const rate = settings.throttlingRateLimit ?? 10_000;
+    const burst = settings.throttlingBurstLimit ?? 5_000;
+    return this.throttle.take(`${g.apiId}/${g.stageName}/${g.routeKey}`, rate, burst);
+  }
+
+  private fail(res: ServerResponse, g: GatewayRequest, error: GatewayError): Outcome {
+    this.sendGatewayError(res, g.requestId, error);
+    return { status: GATEWAY_ERRORS[error].status, length: GATEWAY_ERRORS[error].body.length, errorMessage: JSON.parse(GATEWAY_ERRORS[error].body).message };
+  }
+
+  private sendGatewayError(res: ServerResponse, requestId: string, error: GatewayError): void {
+    const { status, body } = GATEWAY_ERRORS[error];
+    if (res.headersSent) return void res.destroy();
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(body.length), 'apigw-requestid': requestId });
+    res.end(body);
+  }
+
+  /** The data plane is unsigned; an AwsError reaching the edge is answered as the gateway's own 500. */
+  sendError(request: EdgeRequest, _error: AwsError): void {
+    this.sendGatewayError(request.res, gatewayRequestId(), 'internal');
+  }
+
+  private writeAccessLog(stage: Stage, g: GatewayRequest, o: Outcome): void {
+    const settings = stage.accessLogSettings;
+    if (!settings?.destinationArn || !settings.format) return;
+    const ctx: AccessLogContext = {
+      accountId: g.accountId,
+      apiId: g.apiId,
+      domainName: g.domainName,
+      domainPrefix: g.domainPrefix,
+      requestId: g.requestId,
+      extendedRequestId: g.requestId,
+      httpMethod: g.method,
+      path: g.fullPath,
+      protocol: 'HTTP/1.1',
+      routeKey: g.routeKey,
+      stage: g.stageName,
+      status: o.status,
+      responseLength: o.length,
+      dataProcessed: o.length,
+      requestTime: clfTime(g.startedAt),
+      requestTimeEpoch: g.startedAt,
+      responseLatency: Date.now() - g.startedAt,
+      integrationLatency: o.integrationLatency,
+      'integration.latency': o.integrationLatency,
+      integrationStatus: o.integrationStatus,
+      'integration.integrationStatus': o.integrationStatus,
+      'integration.status': o.integrationStatus,
+      integrationErrorMessage: o.integrationError,
+      'integration.error': o.integrationError,
+      'error.message': o.errorMessage,
+      'error.messageString': o.errorMessage === undefined ? undefined : `"${o.errorMessage}"`,
+      'identity.sourceIp': g.sourceIp,
+      'identity.userAgent': g.userAgent,
+    };
+    this.accessLogs.write(settings.destinationArn, renderAccessLog(settings.format, ctx));
+  }
+
+  /** Which API a request is for, and the path after the API id. */
+  private address(request: EdgeRequest): { apiId: string; rest: string } | undefined {
+    const host = EXECUTE_API_HOST.exec(request.host);
+    if (host) return { apiId: host[1]!, rest: request.rawPath || '/' };
+    if (!request.rawPath.startsWith(EXECUTE_API_PATH)) return undefined;
+    const after = request.rawPath.slice(EXECUTE_API_PATH.length);
+    const slash = after.indexOf('/');
+    return slash === -1 ? { apiId: after, rest: '/' } : { apiId: after.slice(0, slash), rest: after.slice(slash) };
+  }
+
+  /** The API's deployed stages, compiled once per metadata generation. */
+  private served(apiId: string): ServedApi | undefined {
+    if (this.cacheGeneration !== this.store.generation) {
+      this.cache = new Map();
+      this.cacheGeneration = this.store.generation;
+    }
+    let served = this.cache.get(apiId);
+    if (served === undefined) {
+      served = this.compile(apiId);
+      this.cache.set(apiId, served);
+    }
+    return served ?? undefined;
+  }
+
+  private compile(apiId: string): ServedApi | null {
+    const api = this.store.getApi<Api>(apiId);
+    if (!api || api.disableExecuteApiEndpoint) return null;
+    const stages = new Map<string, ServedStage>();
+    for (const stage of this.store.listChildren<Stage>('stages', apiId)) {
+      if (!stage.deploymentId) continue;
+      const snapshot = this.store.getDeploymentSnapshot<DeploymentSnapshot>(apiId, stage.deploymentId);
+      if (!snapshot) continue;
+      stages.set(stage.stageName, {
+        stage,
+        routes: new RouteTable(snapshot.routes.map((route) => ({ routeKey: route.routeKey, route }))),
+        integrations: new Map(snapshot.integrations.map((i) => [i.integrationId, i])),
+        cors: snapshot.corsConfiguration,
+      });
+    }
+    return { api, stages };
+  }
+
+  async close(): Promise<void> {
+    await this.proxy.close();
+    await this.accessLogs.close();
+  }
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+function withStageVariables(uri: string, vars: Record<string, string>): string {
+  return uri.replace(/\$\{stageVariables\.([A-Za-z0-9_]+)\}/g, (m, name: string) => vars[name] ?? m);
+}

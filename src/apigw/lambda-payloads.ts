@@ -1,0 +1,206 @@
+import { clfTime, headerPairs, isTextContentType, queryPairs, type GatewayRequest } from './request-context.ts';
+
+/** Lambda proxy payloads: the events API Gateway sends (format 1.0 and 2.0) and how it reads the replies. */
+
+export interface GatewayResponse {
+  statusCode: number;
+  headers: Array<[string, string]>;
+  body: Buffer;
+}
+
+/** Why a function's reply cannot become an HTTP response (logged as `integrationErrorMessage`). */
+export class BadLambdaResponse extends Error {}
+
+function bodyFields(g: GatewayRequest, body: Buffer): { body?: string; isBase64Encoded: boolean } {
+  if (body.length === 0) return { isBase64Encoded: false };
+  const text = isTextContentType(g.req.headers['content-type']);
+  return { body: text ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !text };
+}
+
+function gatewayHeaders(g: GatewayRequest, body: Buffer): Array<[string, string]> {
+  const forwardedFor = g.req.headers['x-forwarded-for'];
+  return [
+    ['Content-Length', String(body.length)],
+    ['X-Amzn-Trace-Id', g.traceId],
+    ['X-Forwarded-For', forwardedFor ? `${forwardedFor}, ${g.sourceIp}` : g.sourceIp],
+    ['X-Forwarded-Port', String(g.localPort)],
+    ['X-Forwarded-Proto', 'http'],
+  ];
+}
+
+const REPLACED_BY_GATEWAY = new Set(['content-length', 'x-amzn-trace-id', 'x-forwarded-for', 'x-forwarded-port', 'x-forwarded-proto', 'transfer-encoding', 'connection']);
+
+/** Payload format 2.0: lower-case headers with duplicates comma-joined, cookies split out, optional members omitted. */
+export function eventV2(g: GatewayRequest, body: Buffer): Record<string, unknown> {
+  const headers: Record<string, string> = {};
+  const cookies: string[] = [];
+  const add = (name: string, value: string) => {
+    headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
+  };
+  for (const [rawName, value] of headerPairs(g.req)) {
+    const name = rawName.toLowerCase();
+    if (name === 'cookie') cookies.push(...value.split(';').map((c) => c.trim()).filter(Boolean));
+    else if (!REPLACED_BY_GATEWAY.has(name)) add(name, value);
+  }
+  for (const [name, value] of gatewayHeaders(g, body)) add(name.toLowerCase(), value);
+
+  const query: Record<string, string> = {};
+  for (const [k, v] of queryPairs(g.rawQuery)) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
+
+  const event: Record<string, unknown> = {
+    version: '2.0',
+    routeKey: g.routeKey,
+    rawPath: g.fullPath,
+    rawQueryString: g.rawQuery,
+  };
+  if (cookies.length) event.cookies = cookies;
+  event.headers = headers;
+  if (Object.keys(query).length) event.queryStringParameters = query;
+  event.requestContext = {
+    accountId: g.accountId,
+    apiId: g.apiId,
+    domainName: g.domainName,
+    domainPrefix: g.domainPrefix,
+    http: { method: g.method, path: g.fullPath, protocol: 'HTTP/1.1', sourceIp: g.sourceIp, userAgent: g.userAgent },
+    requestId: g.requestId,
+    routeKey: g.routeKey,
+    stage: g.stageName,
+    time: clfTime(g.startedAt),
+    timeEpoch: g.startedAt,
+  };
+  if (g.pathParameters) event.pathParameters = g.pathParameters;
+  if (Object.keys(g.stageVariables).length) event.stageVariables = g.stageVariables;
+  return { ...event, ...bodyFields(g, body) };
+}
+
+/** Payload format 1.0 (HTTP API flavour): header names as sent, multi-value maps, absent collections `null`. */
+export function eventV1(g: GatewayRequest, body: Buffer, resourcePath: string): Record<string, unknown> {
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  const pairs = headerPairs(g.req).filter(([name]) => !REPLACED_BY_GATEWAY.has(name.toLowerCase()));
+  for (const [name, value] of [...pairs, ...gatewayHeaders(g, body)]) {
+    headers[name] = value;
+    (multiValueHeaders[name] ??= []).push(value);
+  }
+  const query: Record<string, string> = {};
+  const multiQuery: Record<string, string[]> = {};
+  for (const [k, v] of queryPairs(g.rawQuery)) {
+    query[k] = v;
+    (multiQuery[k] ??= []).push(v);
+  }
+  const hasQuery = Object.keys(query).length > 0;
+  const fields = bodyFields(g, body);
+  return {
+    version: '1.0',
+    resource: resourcePath,
+    path: g.fullPath,
+    httpMethod: g.method,
+    headers,
+    multiValueHeaders,
+    queryStringParameters: hasQuery ? query : null,
+    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+    requestContext: {
+      accountId: g.accountId,
+      apiId: g.apiId,
+      domainName: g.domainName,
+      domainPrefix: g.domainPrefix,
+      extendedRequestId: g.requestId,
+      httpMethod: g.method,
+      identity: {
+        accessKey: null,
+        accountId: null,
+        caller: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: g.sourceIp,
+        user: null,
+        userAgent: g.userAgent,
+        userArn: null,
+      },
+      path: g.fullPath,
+      protocol: 'HTTP/1.1',
+      requestId: g.requestId,
+      requestTime: clfTime(g.startedAt),
+      requestTimeEpoch: g.startedAt,
+      resourceId: g.routeKey,
+      resourcePath: resourcePath,
+      stage: g.stageName,
+    },
+    pathParameters: g.pathParameters ?? null,
+    stageVariables: Object.keys(g.stageVariables).length ? g.stageVariables : null,
+    body: fields.body ?? null,
+    isBase64Encoded: fields.isBase64Encoded,
+  };
+}
+
+function parsePayload(payload: Buffer): unknown {
+  if (payload.length === 0) throw new BadLambdaResponse('The function returned an empty payload.');
+  try {
+    return JSON.parse(payload.toString('utf8'));
+  } catch {
+    throw new BadLambdaResponse('The function returned a payload that is not JSON.');
+  }
+}
+
+function statusOf(value: unknown): number {
+  const status = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
+    throw new BadLambdaResponse(`The function returned an invalid statusCode ${JSON.stringify(value)}.`);
+  }
+  return status;
+}
+
+function bodyOf(value: unknown, isBase64Encoded: unknown): Buffer {
+  if (value === undefined || value === null) return Buffer.alloc(0);
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return isBase64Encoded === true ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
+}
+
+function headersOf(value: unknown): Array<[string, string]> {
+  if (value === undefined || value === null) return [];
+  if (typeof value !== 'object' || Array.isArray(value)) throw new BadLambdaResponse('The function returned headers that are not an object.');
+  return Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, String(v)]);
+}
+
+function withDefaultContentType(headers: Array<[string, string]>): Array<[string, string]> {
+  return headers.some(([k]) => k.toLowerCase() === 'content-type') ? headers : [...headers, ['content-type', 'application/json']];
+}
+
+/** Format 2.0 reply: structured when it is an object with `statusCode`, otherwise 200 application/json with the value as body. */
+export function responseV2(payload: Buffer): GatewayResponse {
+  const value = parsePayload(payload);
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || !('statusCode' in value)) {
+    // A JSON string is sent as its value; anything else as its JSON text.
+    const body = typeof value === 'string' ? value : payload.toString('utf8').trim();
+    return { statusCode: 200, headers: [['content-type', 'application/json']], body: Buffer.from(body) };
+  }
+  const r = value as Record<string, unknown>;
+  const headers = headersOf(r.headers);
+  if (r.cookies !== undefined) {
+    if (!Array.isArray(r.cookies)) throw new BadLambdaResponse('The function returned cookies that are not an array.');
+    headers.unshift(...r.cookies.map((c): [string, string] => ['set-cookie', String(c)]));
+  }
+  return { statusCode: statusOf(r.statusCode), headers: withDefaultContentType(headers), body: bodyOf(r.body, r.isBase64Encoded) };
+}
+
+/** Format 1.0 reply: `statusCode` is required; `headers` and `multiValueHeaders` are merged. */
+export function responseV1(payload: Buffer): GatewayResponse {
+  const value = parsePayload(payload);
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || !('statusCode' in value)) {
+    throw new BadLambdaResponse('A payload format 1.0 response must be an object with statusCode.');
+  }
+  const r = value as Record<string, unknown>;
+  const headers = headersOf(r.headers);
+  if (r.multiValueHeaders !== undefined && r.multiValueHeaders !== null) {
+    if (typeof r.multiValueHeaders !== 'object') throw new BadLambdaResponse('The function returned multiValueHeaders that are not an object.');
+    for (const [k, values] of Object.entries(r.multiValueHeaders as Record<string, unknown>)) {
+      for (const v of Array.isArray(values) ? values : [values]) {
+        if (!headers.some(([hk, hv]) => hk.toLowerCase() === k.toLowerCase() && hv === String(v))) headers.push([k, String(v)]);
+      }
+    }
+  }
+  return { statusCode: statusOf(r.statusCode), headers: withDefaultContentType(headers), body: bodyOf(r.body, r.isBase64Encoded) };
+}

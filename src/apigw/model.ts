@@ -1,0 +1,107 @@
+/** Wire shapes of the apigatewayv2 management API (camelCase member names, unset members omitted). */
+
+export interface CorsConfiguration {
+  allowOrigins?: string[];
+  allowCredentials?: boolean;
+  allowHeaders?: string[];
+  allowMethods?: string[];
+  exposeHeaders?: string[];
+  maxAge?: number;
+}
+
+export interface Api {
+  apiId: string;
+  name: string;
+  protocolType: 'HTTP';
+  apiKeySelectionExpression: string;
+  routeSelectionExpression: string;
+  createdDate: string;
+  disableExecuteApiEndpoint: boolean;
+  disableSchemaValidation?: boolean;
+  ipAddressType: string;
+  corsConfiguration?: CorsConfiguration;
+  description?: string;
+  version?: string;
+  tags: Record<string, string>;
+  apiGatewayManaged?: boolean;
+  importInfo?: string[];
+  warnings?: string[];
+}
+
+export interface Integration {
+  integrationId: string;
+  integrationType: 'AWS_PROXY' | 'HTTP_PROXY';
+  integrationUri?: string;
+  integrationMethod?: string;
+  payloadFormatVersion: '1.0' | '2.0';
+  timeoutInMillis: number;
+  connectionType: 'INTERNET' | 'VPC_LINK';
+  connectionId?: string;
+  credentialsArn?: string;
+  description?: string;
+  integrationSubtype?: string;
+  requestParameters?: Record<string, string>;
+  responseParameters?: Record<string, Record<string, string>>;
+  tlsConfig?: { serverNameToVerify?: string };
+  apiGatewayManaged?: boolean;
+}
+
+export interface Route {
+  routeId: string;
+  routeKey: string;
+  target?: string;
+  authorizationType: string;
+  apiKeyRequired: boolean;
+  authorizationScopes?: string[];
+  authorizerId?: string;
+  operationName?: string;
+  requestParameters?: Record<string, { required: boolean }>;
+  apiGatewayManaged?: boolean;
+}
+
+export interface RouteSettings {
+  dataTraceEnabled?: boolean;
+  detailedMetricsEnabled?: boolean;
+  loggingLevel?: 'ERROR' | 'INFO' | 'OFF';
+  throttlingBurstLimit?: number;
+  throttlingRateLimit?: number;
+}
+
+export interface AccessLogSettings {
+  destinationArn?: string;
+  format?: string;
+}
+
+export interface Stage {
+  stageName: string;
+  autoDeploy: boolean;
+  deploymentId?: string;
+  description?: string;
+  stageVariables: Record<string, string>;
+  accessLogSettings?: AccessLogSettings;
+  defaultRouteSettings: RouteSettings;
+  routeSettings: Record<string, RouteSettings>;
+  clientCertificateId?: string;
+  tags: Record<string, string>;
+  createdDate: string;
+  lastUpdatedDate: string;
+  lastDeploymentStatusMessage?: string;
+  apiGatewayManaged?: boolean;
+}
+
+export interface Deployment {
+  deploymentId: string;
+  autoDeployed: boolean;
+  createdDate: string;
+  deploymentStatus: 'DEPLOYED';
+  description?: string;
+}
+
+/** What a deployment freezes and the data plane serves. */
+export interface DeploymentSnapshot {
+  routes: Route[];
+  integrations: Integration[];
+  corsConfiguration?: CorsConfiguration;
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;

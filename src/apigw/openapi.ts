@@ -1,0 +1,219 @@
+import YAML from 'yaml';
+import { omitUndefined, type ApigwControlPlane } from './control-plane.ts';
+import { badRequest } from './errors.ts';
+import type { Api, CorsConfiguration, DeploymentSnapshot, Integration, Route } from './model.ts';
+import { parseRouteKey } from './routes.ts';
+
+/** OpenAPI 3.0 import/export with the `x-amazon-apigateway-*` extensions HTTP APIs use. */
+
+export interface ImportOptions {
+  basepath: 'ignore' | 'prepend' | 'split';
+  failOnWarnings: boolean;
+}
+
+type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const OPERATIONS: Record<string, string> = {
+  get: 'GET',
+  post: 'POST',
+  put: 'PUT',
+  patch: 'PATCH',
+  delete: 'DELETE',
+  head: 'HEAD',
+  options: 'OPTIONS',
+  'x-amazon-apigateway-any-method': 'ANY',
+};
+
+/** ImportApi (no `apiId`) or ReimportApi: all or nothing, in one transaction. */
+export function importOpenApi(plane: ApigwControlPlane, text: string, options: ImportOptions, apiId?: string): Api {
+  const doc = parseDocument(text, plane.accountId, plane.region);
+  const warnings: string[] = [];
+  const cors = doc['x-amazon-apigateway-cors'] ? corsOf(doc['x-amazon-apigateway-cors']) : undefined;
+  const basePath = basePathOf(doc, options.basepath);
+  const planned = plannedRoutes(doc, basePath, warnings);
+  if (options.failOnWarnings && warnings.length > 0) throw badRequest(`Warnings found during import:\n\t${warnings.join('\n\t')}`);
+
+  return plane.store.transaction(() => {
+    let api: Api;
+    const info = doc.info ?? {};
+    if (apiId) {
+      plane.getApi(apiId);
+      for (const r of plane.getRoutes(apiId)) plane.deleteRoute(apiId, r.routeId);
+      for (const i of plane.getIntegrations(apiId)) plane.deleteIntegration(apiId, i.integrationId);
+      api = plane.updateApi(apiId, omitUndefined({ name: String(info.title), version: stringOf(info.version), description: info.description, corsConfiguration: cors }));
+    } else {
+      api = plane.createApi(omitUndefined({ name: String(info.title), protocolType: 'HTTP', version: stringOf(info.version), description: info.description, corsConfiguration: cors }));
+    }
+    const shared = new Map<string, string>();
+    for (const p of planned) {
+      let integrationId = p.ref ? shared.get(p.ref) : undefined;
+      if (!integrationId && p.integration) {
+        integrationId = plane.createIntegration(api.apiId, p.integration as never).integrationId;
+        if (p.ref) shared.set(p.ref, integrationId);
+      }
+      plane.createRoute(api.apiId, { routeKey: p.routeKey, target: integrationId ? `integrations/${integrationId}` : undefined });
+    }
+    const stored = plane.getApi(api.apiId);
+    return warnings.length > 0 ? { ...stored, warnings } : stored;
+  });
+}
+
+function parseDocument(text: string, accountId: string, region: string): Doc {
+  const resolved = text.replaceAll('${AWS::AccountId}', accountId).replaceAll('${AWS::Region}', region).replaceAll('${AWS::Partition}', 'aws');
+  let doc: unknown;
+  try {
+    doc = YAML.parse(resolved);
+  } catch (err) {
+    throw badRequest(`The OpenAPI document is neither valid JSON nor valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (!doc || typeof doc !== 'object') throw badRequest('The OpenAPI document must be an object.');
+  const d = doc as Doc;
+  if (d.swagger !== undefined) throw badRequest('Only OpenAPI 3.0 documents can be imported into an HTTP API; Swagger 2.0 is not supported.');
+  if (typeof d.openapi !== 'string' || !d.openapi.startsWith('3.0')) throw badRequest(`Unsupported OpenAPI version ${JSON.stringify(d.openapi)}: use 3.0.x.`);
+  if (!d.info?.title) throw badRequest('The OpenAPI document needs info.title (it becomes the API name).');
+  const ie = d['x-amazon-apigateway-importexport-version'];
+  if (ie !== undefined && String(ie) !== '1.0') throw badRequest(`Unsupported x-amazon-apigateway-importexport-version ${ie}: only 1.0.`);
+  return d;
+}
+
+function stringOf(v: unknown): string | undefined {
+  return v === undefined || v === null ? undefined : String(v);
+}
+
+function corsOf(x: Doc): CorsConfiguration {
+  return omitUndefined({
+    allowOrigins: x.allowOrigins,
+    allowCredentials: x.allowCredentials,
+    allowHeaders: x.allowHeaders,
+    allowMethods: x.allowMethods,
+    exposeHeaders: x.exposeHeaders,
+    maxAge: x.maxAge,
+  });
+}
+
+function basePathOf(doc: Doc, mode: ImportOptions['basepath']): string {
+  if (mode === 'ignore') return '';
+  const server = doc.servers?.[0];
+  let base: string = server?.variables?.basePath?.default ?? '';
+  if (!base && typeof server?.url === 'string') {
+    try {
+      base = new URL(server.url.replace(/\{[^}]+\}/g, ''), 'http://placeholder').pathname;
+    } catch {
+      base = '';
+    }
+  }
+  base = base.replace(/\/+$/, '');
+  if (base && !base.startsWith('/')) base = `/${base}`;
+  if (mode === 'split') base = base.split('/').slice(2).join('/') ? `/${base.split('/').slice(2).join('/')}` : '';
+  return base;
+}
+
+interface PlannedRoute {
+  routeKey: string;
+  integration?: Partial<Integration>;
+  ref?: string;
+}
+
+function plannedRoutes(doc: Doc, basePath: string, warnings: string[]): PlannedRoute[] {
+  const planned: PlannedRoute[] = [];
+  for (const [path, item] of Object.entries<Doc>(doc.paths ?? {})) {
+    for (const [op, method] of Object.entries(OPERATIONS)) {
+      const operation = item?.[op];
+      if (!operation) continue;
+      const routeKey = path === '/$default' ? '$default' : `${method} ${basePath}${path === '/' && basePath ? '' : path}`;
+      let x = operation['x-amazon-apigateway-integration'];
+      let ref: string | undefined;
+      if (x?.$ref) {
+        ref = String(x.$ref);
+        const name = ref.replace('#/components/x-amazon-apigateway-integrations/', '');
+        x = doc.components?.['x-amazon-apigateway-integrations']?.[name];
+        if (!x) throw badRequest(`Unresolved integration reference ${ref} on ${routeKey}.`);
+      }
+      planned.push({ routeKey, ref, integration: x ? integrationOf(x, routeKey, warnings) : undefined });
+    }
+  }
+  return planned;
+}
+
+function integrationOf(x: Doc, routeKey: string, warnings: string[]): Partial<Integration> {
+  const type = String(x.type ?? '').toUpperCase();
+  if (type === 'AWS' || type === 'HTTP') warnings.push(`Unsupported integration type '${x.type}' on ${routeKey}: HTTP APIs support only proxy integrations; imported as ${type}_PROXY.`);
+  const pfv = x.payloadFormatVersion === undefined ? undefined : Number(x.payloadFormatVersion).toFixed(1);
+  return omitUndefined({
+    integrationType: (type === 'AWS' ? 'AWS_PROXY' : type === 'HTTP' ? 'HTTP_PROXY' : type) as Integration['integrationType'],
+    integrationUri: x.uri,
+    integrationMethod: x.httpMethod,
+    payloadFormatVersion: pfv as Integration['payloadFormatVersion'] | undefined,
+    timeoutInMillis: x.timeoutInMillis === undefined ? undefined : Number(x.timeoutInMillis),
+    connectionType: x.connectionType,
+    connectionId: x.connectionId,
+    credentialsArn: x.credentials,
+    integrationSubtype: x.integrationSubtype,
+    requestParameters: x.requestParameters,
+    responseParameters: x.responseParameters,
+    tlsConfig: x.tlsConfig,
+  });
+}
+
+export interface ExportOptions {
+  outputType: 'JSON' | 'YAML';
+  includeExtensions: boolean;
+  stageName?: string;
+  endpoint: string;
+}
+
+/** ExportApi: the API (or what `stageName` serves) as an OpenAPI 3.0 document. */
+export function exportOpenApi(plane: ApigwControlPlane, apiId: string, options: ExportOptions): string {
+  const api = plane.getApi(apiId);
+  let state: DeploymentSnapshot = { routes: plane.getRoutes(apiId), integrations: plane.getIntegrations(apiId), corsConfiguration: api.corsConfiguration };
+  if (options.stageName) {
+    const stage = plane.getStage(apiId, options.stageName);
+    if (!stage.deploymentId) throw badRequest(`Stage ${options.stageName} has no deployment to export.`);
+    state = plane.store.getDeploymentSnapshot<DeploymentSnapshot>(apiId, stage.deploymentId)!;
+  }
+  const integrations = new Map(state.integrations.map((i) => [i.integrationId, i]));
+  const paths: Doc = {};
+  for (const route of state.routes) {
+    const { path, op, parameters } = openApiPlaceOf(route);
+    const operation: Doc = { responses: { default: { description: `Default response for ${route.routeKey}` } } };
+    if (parameters.length) operation.parameters = parameters;
+    const integration = route.target ? integrations.get(route.target.replace('integrations/', '')) : undefined;
+    if (options.includeExtensions && integration) operation['x-amazon-apigateway-integration'] = integrationExtension(integration);
+    (paths[path] ??= {})[op] = operation;
+  }
+  const doc: Doc = {
+    openapi: '3.0.1',
+    info: omitUndefined({ title: api.name, version: api.version ?? api.createdDate, description: api.description }),
+    servers: [{ url: `${options.endpoint}/{basePath}`, variables: { basePath: { default: options.stageName && options.stageName !== '$default' ? options.stageName : '' } } }],
+    paths,
+  };
+  if (options.includeExtensions) {
+    if (state.corsConfiguration) doc['x-amazon-apigateway-cors'] = state.corsConfiguration;
+    doc['x-amazon-apigateway-importexport-version'] = '1.0';
+  }
+  return options.outputType === 'JSON' ? JSON.stringify(doc) : YAML.stringify(doc);
+}
+
+function openApiPlaceOf(route: Route): { path: string; op: string; parameters: Doc[] } {
+  const parsed = parseRouteKey(route.routeKey);
+  if (parsed.key === '$default') return { path: '/$default', op: 'x-amazon-apigateway-any-method', parameters: [] };
+  const p = parsed as Extract<typeof parsed, { method: string }>;
+  const op = p.method === 'ANY' ? 'x-amazon-apigateway-any-method' : p.method.toLowerCase();
+  const parameters = p.segments
+    .filter((s) => s.kind !== 'literal')
+    .map((s) => ({ name: (s as { name: string }).name + (s.kind === 'greedy' ? '+' : ''), in: 'path', required: true, schema: { type: 'string' } }));
+  return { path: p.path, op, parameters };
+}
+
+function integrationExtension(i: Integration): Doc {
+  return omitUndefined({
+    payloadFormatVersion: i.payloadFormatVersion,
+    type: i.integrationType.toLowerCase(),
+    httpMethod: i.integrationMethod,
+    uri: i.integrationUri,
+    connectionType: i.connectionType,
+    timeoutInMillis: i.timeoutInMillis,
+    requestParameters: i.requestParameters,
+    responseParameters: i.responseParameters,
+  });
+}

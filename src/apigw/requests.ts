@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { badRequest } from './errors.ts';
+
+/** Request bodies of the management API (camelCase wire names); unknown members are ignored as by AWS. */
+
+const stringList = z.array(z.string());
+const stringMap = z.record(z.string(), z.string());
+
+export const corsSchema = z.object({
+  allowOrigins: stringList.optional(),
+  allowCredentials: z.boolean().optional(),
+  allowHeaders: stringList.optional(),
+  allowMethods: z.array(z.string().min(1).max(64)).optional(),
+  exposeHeaders: stringList.optional(),
+  maxAge: z.number().int().min(-1).max(86400).optional(),
+});
+
+const apiFields = {
+  name: z.string().min(1).max(128),
+  corsConfiguration: corsSchema.optional(),
+  description: z.string().max(1024).optional(),
+  disableExecuteApiEndpoint: z.boolean().optional(),
+  disableSchemaValidation: z.boolean().optional(),
+  ipAddressType: z.enum(['ipv4', 'dualstack']).optional(),
+  routeSelectionExpression: z.string().optional(),
+  apiKeySelectionExpression: z.string().optional(),
+  version: z.string().max(64).optional(),
+  routeKey: z.string().optional(),
+  target: z.string().optional(),
+  credentialsArn: z.string().optional(),
+};
+
+export const createApiSchema = z.object({ ...apiFields, protocolType: z.string(), tags: stringMap.optional() });
+export const updateApiSchema = z.object(apiFields).partial();
+
+const integrationFields = {
+  integrationType: z.string(),
+  integrationUri: z.string().optional(),
+  integrationMethod: z.string().optional(),
+  integrationSubtype: z.string().optional(),
+  payloadFormatVersion: z.string().optional(),
+  timeoutInMillis: z.number().int().optional(),
+  connectionType: z.enum(['INTERNET', 'VPC_LINK']).optional(),
+  connectionId: z.string().optional(),
+  credentialsArn: z.string().optional(),
+  description: z.string().optional(),
+  requestParameters: stringMap.optional(),
+  responseParameters: z.record(z.string(), stringMap).optional(),
+  tlsConfig: z.object({ serverNameToVerify: z.string().optional() }).optional(),
+};
+
+export const createIntegrationSchema = z.object(integrationFields);
+export const updateIntegrationSchema = z.object(integrationFields).partial();
+
+const routeFields = {
+  routeKey: z.string(),
+  target: z.string().optional(),
+  authorizationType: z.string().optional(),
+  authorizerId: z.string().optional(),
+  authorizationScopes: stringList.optional(),
+  apiKeyRequired: z.boolean().optional(),
+  operationName: z.string().optional(),
+  requestParameters: z.record(z.string(), z.object({ required: z.boolean() })).optional(),
+};
+
+export const createRouteSchema = z.object(routeFields);
+export const updateRouteSchema = z.object(routeFields).partial();
+
+export const routeSettingsSchema = z.object({
+  dataTraceEnabled: z.boolean().optional(),
+  detailedMetricsEnabled: z.boolean().optional(),
+  loggingLevel: z.enum(['ERROR', 'INFO', 'OFF']).optional(),
+  throttlingBurstLimit: z.number().int().min(0).optional(),
+  throttlingRateLimit: z.number().min(0).optional(),
+});
+
+const stageFields = {
+  stageName: z.string(),
+  autoDeploy: z.boolean().optional(),
+  deploymentId: z.string().optional(),
+  description: z.string().optional(),
+  stageVariables: stringMap.optional(),
+  accessLogSettings: z.object({ destinationArn: z.string().optional(), format: z.string().optional() }).optional(),
+  defaultRouteSettings: routeSettingsSchema.optional(),
+  routeSettings: z.record(z.string(), routeSettingsSchema).optional(),
+  clientCertificateId: z.string().optional(),
+};
+
+export const createStageSchema = z.object({ ...stageFields, tags: stringMap.optional() });
+export const updateStageSchema = z.object(stageFields).partial();
+
+export const createDeploymentSchema = z.object({ stageName: z.string().optional(), description: z.string().optional() });
+
+export const importApiSchema = z.object({ body: z.string() });
+
+/** Parses a JSON request body against `schema`; a bad body is a BadRequestException naming the bad member. */
+export function parseBody<T extends z.ZodType>(schema: T, body: Buffer | undefined): z.infer<T> {
+  let json: unknown = {};
+  if (body && body.length > 0) {
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw badRequest('The request body is not valid JSON.');
+    }
+  }
+  const result = schema.safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const where = issue.path.length ? issue.path.join('.') : 'body';
+    throw badRequest(`Invalid input for ${where}: ${issue.message}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,88 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { zipSync, strToU8 } from 'fflate';
+import type { TestEdge } from '../helpers/edge.ts';
+
+const run = promisify(execFile);
+
+/** `edge.env` without its empty variables: aws CLI v1 rejects `AWS_PROFILE=''` ("config profile () could not be found"). */
+function cliEnv(edge: TestEdge): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(edge.env).filter(([, v]) => v !== ''));
+}
+
+/** Runs the aws CLI against the edge; parses JSON output when there is any. */
+export async function aws(edge: TestEdge, args: string[]): Promise<any> {
+  const { stdout } = await run('aws', [...args, '--output', 'json'], { env: cliEnv(edge), maxBuffer: 16 * 1024 * 1024 });
+  return stdout.trim() ? JSON.parse(stdout) : undefined;
+}
+
+/** Runs the aws CLI and returns its failure (exit code, stderr); throws if it succeeded. */
+export async function awsFails(edge: TestEdge, args: string[]): Promise<{ code: number; stderr: string }> {
+  try {
+    await run('aws', args, { env: cliEnv(edge) });
+  } catch (err) {
+    const e = err as { code: number; stderr: string };
+    return { code: e.code, stderr: e.stderr };
+  }
+  throw new Error(`aws ${args.join(' ')} succeeded`);
+}
+
+/** Creates a Node.js function from `source` (an ES module exporting `handler`) with the aws CLI. */
+export async function createFunction(edge: TestEdge, name: string, source: string): Promise<string> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ddn-fn-'));
+  const zipFile = path.join(dir, 'fn.zip');
+  writeFileSync(zipFile, zipSync({ 'index.mjs': strToU8(source) }));
+  const out = await aws(edge, [
+    'lambda', 'create-function', '--function-name', name, '--runtime', 'nodejs20.x', '--handler', 'index.handler',
+    '--role', 'arn:aws:iam::000000000000:role/lambda-role', '--zip-file', `fileb://${zipFile}`,
+  ]);
+  return out.FunctionArn as string;
+}
+
+/** Lets API Gateway invoke `name` from any stage/route of `apiId`, as the platform's scripts do. */
+export async function allowApi(edge: TestEdge, name: string, apiId: string): Promise<void> {
+  await aws(edge, [
+    'lambda', 'add-permission', '--function-name', name, '--statement-id', 'apigateway-access', '--action', 'lambda:InvokeFunction',
+    '--principal', 'apigateway.amazonaws.com', '--source-arn', `arn:aws:execute-api:${edge.region}:${edge.config.accountId}:${apiId}/*/*`,
+  ]);
+}
+
+/** A function that answers with the event it received. */
+export const ECHO_FUNCTION = `export const handler = async (event) => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });`;
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** A loopback HTTP upstream that records what it receives; `handler` may answer differently. */
+export async function startUpstream(handler?: (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => void) {
+  const received: RecordedRequest[] = [];
+  const server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks);
+    received.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+    if (handler) return handler(req, res, body);
+    res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': 'yes' });
+    res.end(JSON.stringify({ ok: true, path: req.url }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    host: `127.0.0.1:${port}`,
+    received,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
