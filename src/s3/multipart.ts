@@ -111,10 +111,10 @@ export async function completeMultipartUpload(ctx: S3Context, { request, bucket,
   }
   const stored = new Map(ctx.meta.listParts(uploadId).map((p) => [p.partNumber, p]));
   const parts: PartRecord[] = [];
+  if (requested.some((p, i) => i > 0 && p.partNumber <= requested[i - 1]!.partNumber)) {
+    throw new AwsError(400, 'InvalidPartOrder', 'The list of parts was not in ascending order. The parts list must be specified in order by part number.', { UploadId: uploadId });
+  }
   for (const [i, p] of requested.entries()) {
-    if (i > 0 && p.partNumber <= requested[i - 1]!.partNumber) {
-      throw new AwsError(400, 'InvalidPartOrder', 'The list of parts was not in ascending order. The parts list must be specified in order by part number.', { UploadId: uploadId });
-    }
     const part = stored.get(p.partNumber);
     if (!part || part.etag !== p.etag || (p.checksum !== undefined && part.checksumValue !== undefined && p.checksum !== part.checksumValue)) {
       throw new AwsError(400, 'InvalidPart', "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not have matched the part's entity tag.", {
