@@ -9,14 +9,16 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { s3Client } from '../../src/client/aws-clients.ts';
 import { loadConfig } from '../../src/config/index.ts';
-import { phantom16, tiff16 } from './phantom.ts';
-import { startDdnUp, type RunningPlatform } from './platform.ts';
+import { cleanPhantom, DOSES, noisyPhantom } from '../../src/denoise/phantom.ts';
+import { encodeTiff } from '../../src/inference/tiff.ts';
+import { startDdnUp, type DdnUp } from '../helpers/ddn-up.ts';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/console');
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const { inBucket } = loadConfig({});
+const { inBucket, region } = loadConfig({});
+const SIZE = 320;
 
-let platform: RunningPlatform;
+let platform: DdnUp;
 let browser: Browser;
 let page: Page;
 let pageUrl: string;
@@ -26,28 +28,29 @@ const pageErrors: string[] = [];
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   files = mkdtempSync(path.join(tmpdir(), 'ddn-console-files-'));
-  const image = phantom16(384, 320, 7);
-  writeFileSync(path.join(files, 'phantom.tif'), await tiff16(image, 'none'));
+  const noisy = noisyPhantom(cleanPhantom(SIZE, 7), DOSES.g8, 8);
+  writeFileSync(path.join(files, 'phantom.tif'), await encodeTiff({ pixels: noisy, width: SIZE, height: SIZE, bitsPerSample: 16 }));
   writeFileSync(path.join(files, 'photo.png'), await sharp({ create: { width: 32, height: 32, channels: 3, background: '#884422' } }).png().toBuffer());
   platform = await startDdnUp();
+  assert.equal((await fetch(`${platform.edgeUrl}/_ddn/health`)).status, 200);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
   page.on('pageerror', (err) => pageErrors.push(err.message));
   // The page is opened as `localhost` while presigned URLs name 127.0.0.1: the uploads and
   // downloads are cross-origin and need the buckets' CORS rules.
-  pageUrl = `http://localhost:${platform.port}/_ddn/console/`;
+  pageUrl = `http://localhost:${new URL(platform.edgeUrl).port}/_ddn/console/`;
   await page.goto(pageUrl);
   await page.waitForSelector('body[data-state=idle]');
 });
 
 after(async () => {
   await browser?.close();
-  await platform?.close();
+  await platform?.stop();
   rmSync(files, { recursive: true, force: true });
 });
 
 async function objectsIn(bucket: string): Promise<string[]> {
-  const s3 = s3Client({ url: platform.url, region: loadConfig({}).region, credentials: platform.credentials });
+  const s3 = s3Client({ url: platform.edgeUrl, region, credentials: platform.credentials });
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
   return (listed.Contents ?? []).map((o) => o.Key!);
 }
@@ -98,7 +101,7 @@ test('a PNG is refused before any upload, with a message', async () => {
 test('a 16-bit phantom is uploaded, denoised with efficient, shown, compared and downloaded', async () => {
   await page.setInputFiles('#file', path.join(files, 'phantom.tif'));
   await page.waitForSelector('body[data-state=ready]');
-  assert.match(await page.textContent('#file-info') ?? '', /384×320, 16-bit grey/);
+  assert.match(await page.textContent('#file-info') ?? '', new RegExp(`${SIZE}×${SIZE}, 16-bit grey`));
   assert.equal(await page.inputValue('#bits'), '16');
   assert.equal(await page.isVisible('#error'), false);
   await page.selectOption('#model', 'efficient');
@@ -106,7 +109,7 @@ test('a 16-bit phantom is uploaded, denoised with efficient, shown, compared and
   await page.click('#run');
   await page.waitForSelector('body[data-state=done], body[data-state=error]', { timeout: 240_000 });
   await page.screenshot({ path: path.join(ARTIFACTS, 'side-by-side.png') });
-  assert.equal(await page.getAttribute('body', 'data-state'), 'done', `the flow failed: ${await page.textContent('#error')}\n${platform.output()}`);
+  assert.equal(await page.getAttribute('body', 'data-state'), 'done', `the flow failed: ${await page.textContent('#error')}\n${platform.stdout()}`);
   const steps = await page.locator('#steps li').allTextContents();
   assert.equal(steps.length, 7, steps.join('\n'));
   for (const s of steps) assert.match(s, / — \d+(\.\d+)? (ms|s)$/);
@@ -163,8 +166,8 @@ test('a 16-bit phantom is uploaded, denoised with efficient, shown, compared and
   await download.saveAs(saved);
   assert.match(download.suggestedFilename(), /_efficient_s12\.tif$/);
   const { data, info } = await sharp(readFileSync(saved)).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
-  assert.deepEqual([info.width, info.height, info.channels], [384, 320, 1]);
-  assert.equal(data.length, 384 * 320 * 2);
+  assert.deepEqual([info.width, info.height, info.channels], [SIZE, SIZE, 1]);
+  assert.equal(data.length, SIZE * SIZE * 2);
   assert.deepEqual(pageErrors, []);
 });
 
@@ -172,7 +175,7 @@ test('a failing step is reported in plain words and the page does not hang', asy
   // Point the page at an API id that does not exist: the presign call fails with a status.
   await page.route('**/_ddn/console/config.json', async (route) => {
     const real = await (await route.fetch()).json();
-    await route.fulfill({ json: { ...real, apiEndpoint: `http://127.0.0.1:${platform.port}/_aws/execute-api/nosuchapi` } });
+    await route.fulfill({ json: { ...real, apiEndpoint: `${platform.edgeUrl}/_aws/execute-api/nosuchapi` } });
   });
   await page.goto(pageUrl);
   await page.waitForSelector('body[data-state=idle]');

@@ -5,7 +5,7 @@ import { autoWindow, differenceRange, fromLevelWidth, histogram, percentile, ren
 import { fitView, imagePointAt, panBy, splitFraction, zoomAt } from '../../src/console/page/view.ts';
 import { apiBaseFor, describeFailure, inputKeyFor, outputKeyFor } from '../../src/console/page/api.ts';
 import { defaultsFor } from '../../src/console/page/defaults.ts';
-import { phantom16 } from './phantom.ts';
+import { cleanPhantom, DOSES, noisyPhantom } from '../../src/denoise/phantom.ts';
 
 test('percentiles come from the histogram', () => {
   const data = Uint16Array.from({ length: 1000 }, (_, i) => i * 10);
@@ -107,7 +107,7 @@ test('object keys are safe, unique per upload and keep the input name', () => {
 });
 
 test('parameters are prefilled from the image', () => {
-  const image = { ...phantom16(64, 64), bitsPerSample: 16 as const };
+  const image = { width: 64, height: 64, data: noisyPhantom(cleanPhantom(64, 1), DOSES.g8, 2), bitsPerSample: 16 as const };
   const d = defaultsFor(image);
   assert.equal(d.usingBits, 16);
   assert.ok(d.digitalOffset > 0 && d.digitalOffset <= 1000);

@@ -2,12 +2,27 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { assertTiffSignature, decodeGreyTiff, RefusedFileError } from '../../src/console/page/tiff.ts';
-import { phantom16, tiff16 } from './phantom.ts';
+import { cleanPhantom, DOSES, noisyPhantom } from '../../src/denoise/phantom.ts';
+import { encodeTiff } from '../../src/inference/tiff.ts';
+
+/** A non-square crop of the inference engineer's phantom, so a width/height mix-up shows. */
+function phantom16(width: number, height: number): { width: number; height: number; data: Uint16Array } {
+  const size = Math.max(width, height);
+  const full = noisyPhantom(cleanPhantom(size, 3), DOSES.g8, 4);
+  const data = new Uint16Array(width * height);
+  for (let y = 0; y < height; y++) data.set(full.subarray(y * size, y * size + width), y * width);
+  return { width, height, data };
+}
+
+function tiff16(image: { width: number; height: number; data: Uint16Array }, compression: 'none' | 'lzw' | 'deflate'): Promise<Buffer> {
+  if (compression === 'deflate') return encodeTiff({ pixels: image.data, width: image.width, height: image.height, bitsPerSample: 16 });
+  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 1 } }).toColourspace('grey16').tiff({ compression }).toBuffer();
+}
 
 const toArrayBuffer = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 
 for (const compression of ['none', 'lzw', 'deflate'] as const) {
-  test(`decodes a 16-bit grey TIFF (${compression}) value for value`, async () => {
+  test(`decodes a 16-bit grey TIFF (${compression}${compression === 'deflate' ? ', predictor' : ''}) value for value`, async () => {
     const image = phantom16(97, 61);
     const decoded = await decodeGreyTiff(toArrayBuffer(await tiff16(image, compression)));
     assert.equal(decoded.width, 97);
