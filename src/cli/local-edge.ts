@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.ts';
+import { DEFAULT_ACCESS_LOG_FORMAT } from '../apigw/access-log.ts';
 import type { Endpoint } from '../client/aws-clients.ts';
 import { buildDeclaration, type Declaration } from '../deploy/declaration.ts';
 import { resolveEdgeCredentials } from '../state/credentials.ts';
@@ -19,12 +20,12 @@ export function localAccessLogArn(config: Config): string {
 }
 
 /** The declaration for the local edge at `edgeUrl`, with the HTTP_PROXY integration on `albDns`. */
-export async function localDeclaration(config: Config, edgeUrl: string, albDns: string): Promise<Declaration> {
+export function localDeclaration(config: Config, edgeUrl: string, albDns: string): Declaration {
   return buildDeclaration(config, {
     albDns,
     s3Endpoint: edgeUrl,
     placeholderRole: true,
-    accessLog: { destinationArn: localAccessLogArn(config), format: await defaultAccessLogFormat() },
+    accessLog: { destinationArn: localAccessLogArn(config), format: DEFAULT_ACCESS_LOG_FORMAT },
   });
 }
 
@@ -32,11 +33,6 @@ export async function localDeclaration(config: Config, edgeUrl: string, albDns: 
 export async function presignZip(): Promise<Uint8Array> {
   const bundle = (await import(moduleUrl('../functions/presign/bundle.ts'))) as { buildPresignZip: () => Promise<Uint8Array> };
   return bundle.buildPresignZip();
-}
-
-async function defaultAccessLogFormat(): Promise<string> {
-  const accessLog = (await import(moduleUrl('../apigw/access-log.ts')).catch(() => undefined)) as { DEFAULT_ACCESS_LOG_FORMAT?: string } | undefined;
-  return accessLog?.DEFAULT_ACCESS_LOG_FORMAT ?? '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","routeKey":"$context.routeKey","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength"}';
 }
 
 function moduleUrl(relative: string): string {

@@ -61,7 +61,7 @@ export function registerUp(program: Command): void {
       try {
         inference.start();
         const inferenceHost = config.inferenceHost === '0.0.0.0' ? '127.0.0.1' : config.inferenceHost;
-        const declaration = await localDeclaration(config, edge.publicUrl, `${inferenceHost}:${inferencePort}`);
+        const declaration = localDeclaration(config, edge.publicUrl, `${inferenceHost}:${inferencePort}`);
         const { result } = await deploy(deployClients({ url: edge.url, region: config.region, credentials: edge.credentials }), declaration, await presignZip(), {
           onChange: (change) => logger.info({ change: describeChange(change) }, 'deploy'),
         });
