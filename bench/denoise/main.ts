@@ -1,0 +1,109 @@
+// Denoising benchmark: a size² phantom (default 3072²) at the spec's three dose levels. For each
+// model: PSNR and SSIM against the clean image and the denoising wall time, beside the spec's anchor
+// figures and a baseline measured in the same run (Gaussian filter in the GAT domain, same noise
+// estimate and unbiased inverse). Then the end-to-end /invocations latency through the local S3.
+// Usage: npm run bench:denoise [-- --size 1024]
+import { availableParallelism } from 'node:os';
+import sharp from 'sharp';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { cleanCounts, cleanPhantom, DOSES, noisyPhantom } from '../../src/denoise/phantom.ts';
+import { psnr, ssim } from '../../src/denoise/quality.ts';
+import { loadModelSource, MODEL_NAMES } from '../../src/denoise/models.ts';
+import { ModelSession } from '../../src/denoise/session.ts';
+import { denoisePixels, type TileDenoiser } from '../../src/denoise/pipeline.ts';
+import { createLogger } from '../../src/config/logger.ts';
+import { startInferenceServer } from '../../src/inference/server.ts';
+import { startTestEdge } from '../../test/helpers/edge.ts';
+
+const sizeArg = process.argv.indexOf('--size');
+const SIZE = sizeArg > 0 ? Number(process.argv[sizeArg + 1]) : 3072;
+const STRENGTH = 10 / 20;
+const ANCHORS: Record<string, Record<string, number>> = {
+  'noisy input': { g2: 49.0, g8: 43.0, g32: 37.0 },
+  'OpenCV NLM (spec)': { g2: 64.0, g8: 58.4, g32: 52.9 },
+  'GAT + NLM (spec)': { g2: 65.8, g8: 61.1, g32: 56.1 },
+};
+
+/** Baseline: separable Gaussian blur (σ = 0.8 px) of the GAT-domain tile. */
+const gaussianTile: TileDenoiser = async (tile, h, w) => {
+  const sigma = 0.8;
+  const r = 3;
+  const k = Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-((i - r) ** 2) / (2 * sigma * sigma)));
+  const sum = k.reduce((a, b) => a + b);
+  const kn = k.map((v) => v / sum);
+  const tmp = new Float32Array(tile.length);
+  const out = new Float32Array(tile.length);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    let acc = 0;
+    for (let i = -r; i <= r; i++) acc += kn[i + r] * tile[y * w + Math.min(w - 1, Math.max(0, x + i))];
+    tmp[y * w + x] = acc;
+  }
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    let acc = 0;
+    for (let i = -r; i <= r; i++) acc += kn[i + r] * tmp[Math.min(h - 1, Math.max(0, y + i)) * w + x];
+    out[y * w + x] = acc;
+  }
+  return out;
+};
+
+const fmt = (v: number, d = 2) => v.toFixed(d).padStart(7);
+console.log(`denoise benchmark: ${SIZE}² phantom, strength 10, ${availableParallelism()} cores`);
+let t = performance.now();
+const clean = cleanPhantom(SIZE);
+console.log(`phantom generated in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+const threads = availableParallelism();
+const sessions = await Promise.all(MODEL_NAMES.map((n) => ModelSession.load(loadModelSource(n), threads)));
+const rows: string[] = [];
+const results: Record<string, Record<string, { psnr: number; ssim: number; s: number }>> = {};
+for (const [dose, d] of Object.entries(DOSES)) {
+  const noisy = noisyPhantom(clean, d);
+  const reference = cleanCounts(clean, d.offset);
+  const params = { width: SIZE, height: SIZE, digitalOffset: d.offset, usingBits: 16 };
+  const record = (name: string, pixels: ArrayLike<number>, seconds: number) => {
+    (results[name] ??= {})[dose] = { psnr: psnr(reference, pixels), ssim: ssim(reference, pixels, SIZE, SIZE), s: seconds };
+  };
+  record('noisy input (measured)', noisy, 0);
+  t = performance.now();
+  const base = await denoisePixels(noisy, params, { tile: 512, margin: 8, align: 1 }, gaussianTile);
+  record('baseline: GAT + Gaussian', base.pixels, (performance.now() - t) / 1000);
+  for (const session of sessions) {
+    t = performance.now();
+    const out = await denoisePixels(noisy, params, session.source.tiling, session.denoiser(STRENGTH));
+    record(`${session.source.name} (${session.source.origin})`, out.pixels, (performance.now() - t) / 1000);
+  }
+  console.log(`  ${dose} done`);
+}
+rows.push(`${'method'.padEnd(52)} ${['g2', 'g8', 'g32'].map((g) => `${g} PSNR  SSIM   time`.padStart(24)).join('')}`);
+for (const [name, byDose] of Object.entries(results)) {
+  rows.push(`${name.padEnd(52)} ${['g2', 'g8', 'g32'].map((g) => `${fmt(byDose[g].psnr)} ${byDose[g].ssim.toFixed(4)} ${fmt(byDose[g].s)}s`.padStart(24)).join('')}`);
+}
+for (const [name, byDose] of Object.entries(ANCHORS)) rows.push(`${name.padEnd(52)} ${['g2', 'g8', 'g32'].map((g) => `${fmt(byDose[g])}`.padEnd(24)).join('')}`);
+console.log(rows.join('\n'));
+const baseline = results['baseline: GAT + Gaussian'];
+for (const [name, byDose] of Object.entries(results)) {
+  if (!name.startsWith('efficient') && !name.startsWith('powerful')) continue;
+  const gains = ['g2', 'g8', 'g32'].map((g) => `${g} ${(byDose[g].psnr - baseline[g].psnr >= 0 ? '+' : '')}${(byDose[g].psnr - baseline[g].psnr).toFixed(2)} dB, time ×${(byDose[g].s / baseline[g].s).toFixed(2)}`);
+  console.log(`${name.split(' ')[0]} vs baseline: ${gains.join('; ')}`);
+}
+for (const s of sessions) await s.release();
+
+// End to end: PUT a TIFF to the local S3, POST /invocations, result written back.
+const edge = await startTestEdge();
+const s3 = new S3Client({ region: edge.region, endpoint: edge.url, forcePathStyle: true, credentials: edge.credentials });
+await s3.send(new CreateBucketCommand({ Bucket: 'bench-in' }));
+await s3.send(new CreateBucketCommand({ Bucket: 'bench-out' }));
+const tiff = await sharp(noisyPhantom(clean, DOSES.g8), { raw: { width: SIZE, height: SIZE, channels: 1 } }).toColourspace('grey16').tiff({ compression: 'lzw' }).toBuffer();
+await s3.send(new PutObjectCommand({ Bucket: 'bench-in', Key: 'phantom.tif', Body: tiff }));
+const server = await startInferenceServer({ port: 0, s3, logger: createLogger('bench', 'silent') });
+await server.ready;
+for (const model of MODEL_NAMES) {
+  t = performance.now();
+  const res = await fetch(`${server.url}/invocations`, {
+    method: 'POST',
+    body: JSON.stringify({ model, type: 'static', pixel_pitch: 0.14, img_input_url: 's3://bench-in/phantom.tif', img_output_url: `s3://bench-out/${model}.tif`, digital_offset: 1000, using_bits: 16, strength: 10, width: SIZE, height: SIZE }),
+  });
+  const body = (await res.json()) as { timings_ms?: Record<string, number> };
+  console.log(`end-to-end /invocations ${model}: HTTP ${res.status} in ${((performance.now() - t) / 1000).toFixed(2)} s ${JSON.stringify(body.timings_ms)}`);
+}
+await server.close();
+await edge.close();
