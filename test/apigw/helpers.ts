@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { zipSync, strToU8 } from 'fflate';
+import { ApiGatewayV2Client, CreateApiCommand, CreateIntegrationCommand, CreateRouteCommand, CreateStageCommand } from '@aws-sdk/client-apigatewayv2';
+import { AddPermissionCommand, CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { TestEdge } from '../helpers/edge.ts';
 
 const run = promisify(execFile);
@@ -85,4 +87,70 @@ export async function startUpstream(handler?: (req: http.IncomingMessage, res: h
       server.close(() => resolve());
     }),
   };
+}
+
+/** SDK v3 clients pointed at the edge. */
+export function clients(edge: TestEdge) {
+  const config = { region: edge.region, endpoint: edge.url, credentials: edge.credentials };
+  return { apigw: new ApiGatewayV2Client(config), lambda: new LambdaClient(config) };
+}
+
+export interface RouteSpec {
+  routeKey: string;
+  /** A Lambda function ARN (AWS_PROXY) or an http URL (HTTP_PROXY). */
+  target: string;
+  payloadFormatVersion?: '1.0' | '2.0';
+  timeoutInMillis?: number;
+}
+
+/** Creates an API with `routes` and an auto-deployed stage (`$default` unless named); returns its id and base URL. */
+export async function deployApi(edge: TestEdge, routes: RouteSpec[], stage: { stageName?: string; [k: string]: unknown } = {}, api: Record<string, unknown> = {}) {
+  const { apigw } = clients(edge);
+  const created = await apigw.send(new CreateApiCommand({ Name: 'test-api', ProtocolType: 'HTTP', ...api }));
+  const apiId = created.ApiId!;
+  for (const r of routes) {
+    const isHttp = r.target.startsWith('http');
+    const integration = await apigw.send(
+      new CreateIntegrationCommand({
+        ApiId: apiId,
+        IntegrationType: isHttp ? 'HTTP_PROXY' : 'AWS_PROXY',
+        IntegrationUri: r.target,
+        IntegrationMethod: isHttp ? 'ANY' : undefined,
+        PayloadFormatVersion: r.payloadFormatVersion ?? (isHttp ? '1.0' : '2.0'),
+        TimeoutInMillis: r.timeoutInMillis,
+      }),
+    );
+    await apigw.send(new CreateRouteCommand({ ApiId: apiId, RouteKey: r.routeKey, Target: `integrations/${integration.IntegrationId}` }));
+  }
+  const stageName = stage.stageName ?? '$default';
+  await apigw.send(new CreateStageCommand({ ApiId: apiId, AutoDeploy: true, ...stage, StageName: stageName } as never));
+  const base = `${edge.url}/_aws/execute-api/${apiId}${stageName === '$default' ? '' : `/${stageName}`}`;
+  return { apiId, base, apigw };
+}
+
+/** Creates a function through the SDK and lets every route of `apiId` invoke it. */
+export async function sdkFunction(edge: TestEdge, name: string, source: string): Promise<string> {
+  const { lambda } = clients(edge);
+  const out = await lambda.send(
+    new CreateFunctionCommand({
+      FunctionName: name,
+      Runtime: 'nodejs20.x',
+      Handler: 'index.handler',
+      Role: 'arn:aws:iam::000000000000:role/lambda-role',
+      Code: { ZipFile: zipSync({ 'index.mjs': strToU8(source) }) },
+    }),
+  );
+  return out.FunctionArn!;
+}
+
+export async function sdkAllow(edge: TestEdge, name: string, apiId: string): Promise<void> {
+  await clients(edge).lambda.send(
+    new AddPermissionCommand({
+      FunctionName: name,
+      StatementId: `apigw-${apiId}`,
+      Action: 'lambda:InvokeFunction',
+      Principal: 'apigateway.amazonaws.com',
+      SourceArn: `arn:aws:execute-api:${edge.region}:${edge.config.accountId}:${apiId}/*/*`,
+    }),
+  );
 }
