@@ -94,6 +94,20 @@ test('ddn up: the platform end to end, deploy reconciles, restart reuses the API
       assert.match(moved.changes[0]!.description, /integrationUri http:\/\/127\.0\.0\.1:\d+ -> http:\/\/127\.0\.0\.1:1/);
     });
 
+    await t.test('a killed inference server is restarted and health follows it', async () => {
+      type Health = { services: { inference: { ready: boolean; pid: number } } };
+      const health = async () => (await (await fetch(`${first.edgeUrl}/_ddn/health`)).json()) as Health;
+      const { pid } = (await health()).services.inference;
+      process.kill(pid, 'SIGKILL');
+      let now = await health();
+      while (!(now.services.inference.ready && now.services.inference.pid !== pid)) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        now = await health();
+      }
+      const ping = json<{ response: { status: string } }>(await first.run(['ping', '--json']));
+      assert.equal(ping.response.status, 'ok');
+    });
+
     await first.stop(true);
     up = undefined;
 
