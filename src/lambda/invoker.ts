@@ -5,6 +5,8 @@ export interface InvokeOptions {
   invocationType?: 'RequestResponse' | 'Event' | 'DryRun';
   logType?: 'None' | 'Tail';
   qualifier?: string;
+  /** Client context (JSON text) handed to the function as `context.clientContext`. */
+  clientContext?: string;
 }
 
 export interface InvokeResult {

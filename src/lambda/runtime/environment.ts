@@ -1,0 +1,167 @@
+import { Worker } from 'node:worker_threads';
+
+const BOOTSTRAP = new URL('./bootstrap.mjs', import.meta.url);
+/** Lambda's limit on the init phase of an on-demand environment. */
+const INIT_TIMEOUT_MS = 10_000;
+
+/** Everything an execution environment is started from. */
+export interface EnvironmentSpec {
+  taskRoot: string;
+  handler: string;
+  /** The complete environment of the function: its variables plus those Lambda defines. */
+  env: Record<string, string>;
+  memorySize: number;
+  timeoutSeconds: number;
+  functionName: string;
+  functionVersion: string;
+  functionArn: string;
+  logGroupName: string;
+  logStreamName: string;
+}
+
+export interface Invocation {
+  requestId: string;
+  /** The event, as JSON text. */
+  event: string;
+  /** Decoded X-Amz-Client-Context (JSON text). */
+  clientContext?: string;
+}
+
+export interface InvocationOutcome {
+  /** The function's result, or the error object, as JSON text. */
+  payload: string;
+  failed: boolean;
+  /** The function's log lines of this invocation (and of the init phase for the first one). */
+  log: string;
+  durationMs: number;
+  /** The environment was started for this invocation. */
+  coldStart: boolean;
+}
+
+type WorkerMessage =
+  | { type: 'ready'; log: string }
+  | { type: 'init-error'; error: object; log: string }
+  | { type: 'result'; requestId: string; ok: boolean; payload: string; log: string };
+
+interface Pending {
+  invocation: Invocation;
+  startedAt: number;
+  timer: NodeJS.Timeout;
+  resolve(outcome: InvocationOutcome): void;
+}
+
+/**
+ * One execution environment: a worker thread with the function's own environment variables and a heap limit
+ * from its memory size. It runs the init code once, then one invocation at a time. A timeout, a crash or
+ * running out of memory ends the environment (`dead`), never the edge.
+ */
+export class ExecutionEnvironment {
+  dead = false;
+  private readonly worker: Worker;
+  private initialized = false;
+  private invoked = false;
+  private initLog = '';
+  private pending?: Pending;
+
+  constructor(private readonly spec: EnvironmentSpec) {
+    this.worker = new Worker(BOOTSTRAP, {
+      workerData: {
+        taskRoot: spec.taskRoot,
+        handler: spec.handler,
+        functionName: spec.functionName,
+        functionVersion: spec.functionVersion,
+        functionArn: spec.functionArn,
+        memorySize: spec.memorySize,
+        logGroupName: spec.logGroupName,
+        logStreamName: spec.logStreamName,
+      },
+      env: spec.env,
+      execArgv: [],
+      argv: [],
+      stdout: true,
+      stderr: true,
+      resourceLimits: { maxOldGenerationSizeMb: spec.memorySize, maxYoungGenerationSizeMb: Math.max(4, Math.min(32, spec.memorySize >> 3)) },
+    });
+    this.worker.stdout.resume();
+    this.worker.stderr.resume();
+    this.worker.on('message', (m: WorkerMessage) => this.onMessage(m));
+    this.worker.on('error', (err: Error & { code?: string }) => {
+      const oom = err.code === 'ERR_WORKER_OUT_OF_MEMORY';
+      this.die(oom ? 'Runtime.OutOfMemory' : 'Runtime.ExitError', oom ? 'signal: killed' : `${err.name}: ${err.message}`);
+    });
+    this.worker.on('exit', (code) => this.die('Runtime.ExitError', `exit status ${code}`));
+  }
+
+  invoke(invocation: Invocation): Promise<InvocationOutcome> {
+    if (this.dead || this.pending) throw new Error('execution environment is not available');
+    return new Promise((resolve) => {
+      // The init phase has its own limit; the function's timeout starts when the handler is called.
+      const timer = setTimeout(() => this.timeout(), this.initialized ? this.spec.timeoutSeconds * 1000 : INIT_TIMEOUT_MS);
+      this.pending = { invocation, startedAt: Date.now(), timer, resolve };
+      if (this.initialized) this.post();
+    });
+  }
+
+  async terminate(): Promise<void> {
+    this.dead = true;
+    await this.worker.terminate();
+  }
+
+  private onMessage(message: WorkerMessage): void {
+    if (message.type === 'ready') {
+      this.initialized = true;
+      this.initLog = message.log;
+      if (this.pending) {
+        clearTimeout(this.pending.timer);
+        this.pending.timer = setTimeout(() => this.timeout(), this.spec.timeoutSeconds * 1000);
+        this.post();
+      }
+    } else if (message.type === 'init-error') {
+      this.initLog = message.log;
+      this.finish({ ...message.error }, true, '');
+      void this.terminate();
+    } else if (message.type === 'result' && this.pending?.invocation.requestId === message.requestId) {
+      this.finish(message.payload, !message.ok, message.log);
+    }
+  }
+
+  private post(): void {
+    const { invocation } = this.pending!;
+    const deadline = Date.now() + this.spec.timeoutSeconds * 1000;
+    this.worker.postMessage({ type: 'invoke', requestId: invocation.requestId, event: invocation.event, deadline, clientContext: invocation.clientContext });
+  }
+
+  private timeout(): void {
+    if (!this.pending) return;
+    const seconds = this.spec.timeoutSeconds.toFixed(2);
+    const { requestId } = this.pending.invocation;
+    const error = { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${requestId} Error: Task timed out after ${seconds} seconds` };
+    this.finish(error, true, `${new Date().toISOString()} ${requestId} Task timed out after ${seconds} seconds\n`);
+    void this.terminate();
+  }
+
+  private die(errorType: string, reason: string): void {
+    this.dead = true;
+    if (!this.pending) return;
+    const { requestId } = this.pending.invocation;
+    const error = { errorType, errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: ${reason}` };
+    this.finish(error, true, `RequestId: ${requestId} Error: Runtime exited with error: ${reason}\n${errorType}\n`);
+  }
+
+  private finish(payload: string | object, failed: boolean, log: string): void {
+    const pending = this.pending;
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    this.pending = undefined;
+    const coldStart = !this.invoked;
+    this.invoked = true;
+    const fullLog = (coldStart ? this.initLog : '') + log;
+    pending.resolve({
+      payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+      failed,
+      log: fullLog,
+      durationMs: Date.now() - pending.startedAt,
+      coldStart,
+    });
+  }
+}

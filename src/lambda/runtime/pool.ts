@@ -1,0 +1,99 @@
+import { ExecutionEnvironment, type EnvironmentSpec, type Invocation, type InvocationOutcome } from './environment.ts';
+
+export interface PoolOptions {
+  /** Most environments running at once for this function; further invocations wait for one to free up. */
+  maxEnvironments: number;
+  /** An idle environment is stopped after this long. */
+  idleMs: number;
+}
+
+/**
+ * The execution environments of one function at one code/configuration revision. Warm environments are
+ * reused (most recently used first); each runs one invocation at a time.
+ */
+export class EnvironmentPool {
+  private readonly idle: ExecutionEnvironment[] = [];
+  private readonly idleTimers = new Map<ExecutionEnvironment, NodeJS.Timeout>();
+  private readonly waiters: Array<(env: ExecutionEnvironment) => void> = [];
+  private running = 0;
+  private retired = false;
+
+  constructor(
+    private readonly spec: () => Promise<EnvironmentSpec> | EnvironmentSpec,
+    private readonly options: PoolOptions,
+  ) {}
+
+  /** Environments alive now (busy or idle). */
+  get size(): number {
+    return this.running;
+  }
+
+  async invoke(invocation: Invocation): Promise<InvocationOutcome> {
+    const env = await this.acquire();
+    try {
+      return await env.invoke(invocation);
+    } finally {
+      this.release(env);
+    }
+  }
+
+  /** Stops idle environments now and busy ones when their invocation ends (after a code or configuration change). */
+  retire(): void {
+    this.retired = true;
+    for (const env of this.idle.splice(0)) this.stop(env);
+  }
+
+  async close(): Promise<void> {
+    this.retired = true;
+    await Promise.all(this.idle.splice(0).map((env) => this.stop(env)));
+  }
+
+  private async acquire(): Promise<ExecutionEnvironment> {
+    while (this.idle.length > 0) {
+      const env = this.idle.pop()!;
+      clearTimeout(this.idleTimers.get(env));
+      this.idleTimers.delete(env);
+      if (!env.dead) return env;
+      this.running--;
+    }
+    if (this.running < this.options.maxEnvironments) {
+      this.running++;
+      try {
+        return new ExecutionEnvironment(await this.spec());
+      } catch (err) {
+        this.running--;
+        throw err;
+      }
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private release(env: ExecutionEnvironment): void {
+    if (env.dead || this.retired) {
+      this.running--;
+      void this.stop(env);
+      const waiter = this.waiters.shift();
+      if (waiter) void this.acquire().then(waiter);
+      return;
+    }
+    const waiter = this.waiters.shift();
+    if (waiter) return waiter(env);
+    this.idle.push(env);
+    const timer = setTimeout(() => {
+      const i = this.idle.indexOf(env);
+      if (i === -1) return;
+      this.idle.splice(i, 1);
+      this.idleTimers.delete(env);
+      this.running--;
+      void this.stop(env);
+    }, this.options.idleMs);
+    timer.unref();
+    this.idleTimers.set(env, timer);
+  }
+
+  private stop(env: ExecutionEnvironment): Promise<void> {
+    clearTimeout(this.idleTimers.get(env));
+    this.idleTimers.delete(env);
+    return env.terminate().catch(() => undefined);
+  }
+}
