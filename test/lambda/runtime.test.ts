@@ -1,0 +1,186 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { EnvironmentPool } from '../../src/lambda/runtime/pool.ts';
+import type { EnvironmentSpec, InvocationOutcome } from '../../src/lambda/runtime/environment.ts';
+
+/** A function whose code is `source` (CommonJS index.js), run through a real pool of worker environments. */
+function functionPool(source: string, overrides: Partial<EnvironmentSpec> = {}, maxEnvironments = 4) {
+  const root = mkdtempSync(path.join(tmpdir(), 'ddn-runtime-'));
+  writeFileSync(path.join(root, 'package.json'), '{}');
+  writeFileSync(path.join(root, 'index.js'), source);
+  const spec: EnvironmentSpec = {
+    taskRoot: root,
+    handler: 'index.handler',
+    env: { GREETING: 'hello' },
+    memorySize: 128,
+    timeoutSeconds: 3,
+    functionName: 'fn',
+    functionVersion: '$LATEST',
+    functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:fn',
+    logGroupName: '/aws/lambda/fn',
+    logStreamName: 'stream',
+    ...overrides,
+  };
+  const pool = new EnvironmentPool(() => spec, { maxEnvironments, idleMs: 60_000 });
+  const invoke = (event: unknown = {}): Promise<InvocationOutcome> => pool.invoke({ requestId: randomUUID(), event: JSON.stringify(event) });
+  return {
+    pool,
+    invoke,
+    async close() {
+      await pool.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+test('async handler: result, context, own environment variables, captured console output', async () => {
+  process.env.DDN_EDGE_SECRET_FOR_TEST = 'must-not-leak';
+  const f = functionPool(`
+    console.log('init phase');
+    exports.handler = async (event, context) => {
+      console.log('event', event.n);
+      return { n: event.n * 2, greeting: process.env.GREETING, leaked: process.env.DDN_EDGE_SECRET_FOR_TEST ?? null,
+        requestId: context.awsRequestId, name: context.functionName, version: context.functionVersion,
+        arn: context.invokedFunctionArn, remaining: context.getRemainingTimeInMillis() };
+    };`);
+  try {
+    const out = await f.invoke({ n: 21 });
+    assert.equal(out.failed, false);
+    const result = JSON.parse(out.payload);
+    assert.equal(result.n, 42);
+    assert.equal(result.greeting, 'hello');
+    assert.equal(result.leaked, null);
+    assert.match(result.requestId, /^[0-9a-f-]{36}$/);
+    assert.equal(result.name, 'fn');
+    assert.equal(result.version, '$LATEST');
+    assert.equal(result.arn, 'arn:aws:lambda:us-east-1:000000000000:function:fn');
+    assert.ok(result.remaining > 0 && result.remaining <= 3000);
+    assert.match(out.log, /init phase/);
+    assert.match(out.log, new RegExp(`${result.requestId}\\tINFO\\tevent 21`));
+    assert.equal(out.coldStart, true);
+  } finally {
+    delete process.env.DDN_EDGE_SECRET_FOR_TEST;
+    await f.close();
+  }
+});
+
+test('callback handlers and the legacy context.succeed work', async () => {
+  const f = functionPool(`exports.handler = (event, context, callback) => {
+    if (event.legacy) return context.succeed('legacy');
+    setTimeout(() => callback(null, 'via callback'), 5);
+  };`);
+  try {
+    assert.equal((await f.invoke({})).payload, '"via callback"');
+    assert.equal((await f.invoke({ legacy: true })).payload, '"legacy"');
+  } finally {
+    await f.close();
+  }
+});
+
+test('init runs once per environment; warm environments are reused', async () => {
+  const f = functionPool(`let inits = (globalThis.inits ?? 0) + 1; let calls = 0;
+    exports.handler = async () => ({ inits, calls: ++calls });`);
+  try {
+    const first = await f.invoke();
+    const second = await f.invoke();
+    assert.deepEqual(JSON.parse(first.payload), { inits: 1, calls: 1 });
+    assert.deepEqual(JSON.parse(second.payload), { inits: 1, calls: 2 });
+    assert.equal(second.coldStart, false);
+    assert.equal(f.pool.size, 1);
+  } finally {
+    await f.close();
+  }
+});
+
+test('a thrown error is a function error with errorType, errorMessage and the stack', async () => {
+  const f = functionPool(`exports.handler = async () => { class BoomError extends Error { name = 'BoomError'; } throw new BoomError('boom'); };`);
+  try {
+    const out = await f.invoke();
+    assert.equal(out.failed, true);
+    const body = JSON.parse(out.payload);
+    assert.equal(body.errorType, 'BoomError');
+    assert.equal(body.errorMessage, 'boom');
+    assert.ok(Array.isArray(body.stackTrace) && body.stackTrace[0].includes('boom'));
+    assert.deepEqual(body.trace, body.stackTrace);
+    // The environment survives a handled throw.
+    assert.equal((await f.invoke()).failed, true);
+    assert.equal(f.pool.size, 1);
+  } finally {
+    await f.close();
+  }
+});
+
+test('a timeout ends the environment with "Task timed out after N seconds"; the next call gets a fresh one', async () => {
+  const f = functionPool(`let calls = 0; exports.handler = async (e) => { calls++; if (e.spin) for (;;) {} return calls; };`, { timeoutSeconds: 1 });
+  try {
+    assert.equal((await f.invoke({})).payload, '1');
+    const out = await f.invoke({ spin: true });
+    assert.equal(out.failed, true);
+    const body = JSON.parse(out.payload);
+    assert.equal(body.errorType, 'Sandbox.Timedout');
+    assert.match(body.errorMessage, /Task timed out after 1\.00 seconds/);
+    assert.match(out.log, /Task timed out after 1\.00 seconds/);
+    assert.equal((await f.invoke({})).payload, '1', 'a fresh environment with its own state');
+  } finally {
+    await f.close();
+  }
+});
+
+test('a crash (process.exit) and running out of memory kill only that environment', async () => {
+  const f = functionPool(
+    `exports.handler = async (e) => {
+      if (e.exit) process.exit(3);
+      if (e.oom) { const hog = []; for (;;) hog.push(new Array(1e5).fill(Math.random())); }
+      return 'alive';
+    };`,
+    { memorySize: 64, timeoutSeconds: 30 },
+  );
+  try {
+    const crashed = await f.invoke({ exit: true });
+    assert.equal(crashed.failed, true);
+    assert.equal(JSON.parse(crashed.payload).errorType, 'Runtime.ExitError');
+    assert.match(JSON.parse(crashed.payload).errorMessage, /Runtime exited with error: exit status 3/);
+    const oom = await f.invoke({ oom: true });
+    assert.equal(oom.failed, true);
+    assert.equal(JSON.parse(oom.payload).errorType, 'Runtime.OutOfMemory');
+    assert.equal((await f.invoke({})).payload, '"alive"');
+  } finally {
+    await f.close();
+  }
+});
+
+test('import errors and a missing handler export are reported like Lambda', async () => {
+  const missing = functionPool(`exports.other = () => 1;`);
+  const broken = functionPool(`exports.handler = async () => 1;`, { handler: 'nothere.handler' });
+  try {
+    assert.equal(JSON.parse((await missing.invoke()).payload).errorType, 'Runtime.HandlerNotFound');
+    assert.equal(JSON.parse((await broken.invoke()).payload).errorType, 'Runtime.ImportModuleError');
+  } finally {
+    await missing.close();
+    await broken.close();
+  }
+});
+
+test('one invocation at a time per environment, at most maxEnvironments at once, the rest wait', async () => {
+  const f = functionPool(
+    `let busy = false; exports.handler = async () => {
+      if (busy) throw new Error('two invocations in one environment');
+      busy = true; await new Promise((r) => setTimeout(r, 50)); busy = false;
+      return process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? require('node:worker_threads').threadId;
+    };`,
+    {},
+    3,
+  );
+  try {
+    const outcomes = await Promise.all(Array.from({ length: 9 }, () => f.invoke()));
+    assert.ok(outcomes.every((o) => !o.failed), outcomes.map((o) => o.payload).join(','));
+    assert.equal(new Set(outcomes.map((o) => o.payload)).size, 3, 'exactly three environments served nine calls');
+    assert.equal(f.pool.size, 3);
+  } finally {
+    await f.close();
+  }
+});
