@@ -1,0 +1,89 @@
+// 256 MiB presigned PUT then GET with curl against the edge, and nginx serving the same file from disk, in one run.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+
+const SIZE_MIB = Number(process.env.BENCH_SIZE_MIB ?? 256);
+const MB = 1e6;
+const dir = mkdtempSync(path.join(tmpdir(), 'ddn-bench-s3-'));
+const children: ChildProcess[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** curl's own transfer speed in bytes/s. */
+function curl(args: string[], metric: 'speed_upload' | 'speed_download'): number {
+  return Number(execFileSync('curl', ['-sS', '--fail', '-o', '/dev/null', '-w', `%{${metric}}`, ...args]).toString());
+}
+
+function memoryKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const m = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m![1]);
+}
+
+try {
+  const file = path.join(dir, 'www', 'image.bin');
+  mkdirSync(path.dirname(file));
+  const fd = openSync(file, 'w');
+  const block = randomBytes(1 << 20);
+  for (let i = 0; i < SIZE_MIB; i++) writeSync(fd, block);
+  closeSync(fd);
+
+  const edgeProc = spawn(process.execPath, [path.join('node_modules', 'tsx', 'dist', 'cli.mjs'), 'bench/s3-transfer/edge-child.ts'], {
+    env: { ...process.env, DDN_DATA_DIR: path.join(dir, 'data') },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(edgeProc);
+  const info = await new Promise<{ url: string; credentials: { accessKeyId: string; secretAccessKey: string } }>((resolve) =>
+    edgeProc.stdout!.once('data', (d: Buffer) => resolve(JSON.parse(d.toString()))),
+  );
+  const s3 = new S3Client({ region: 'us-east-1', endpoint: info.url, forcePathStyle: true, credentials: info.credentials });
+  await s3.send(new CreateBucketCommand({ Bucket: 'bench' }));
+  const putUrl = await getSignedUrl(s3, new PutObjectCommand({ Bucket: 'bench', Key: 'image.bin' }), { expiresIn: 600 });
+  const getUrl = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'bench', Key: 'image.bin' }), { expiresIn: 600 });
+  // Warm up code paths with a small object before taking the memory baseline.
+  await s3.send(new PutObjectCommand({ Bucket: 'bench', Key: 'warm', Body: randomBytes(1 << 20) }));
+  writeFileSync(`/proc/${edgeProc.pid}/clear_refs`, '5'); // resets the peak (VmHWM) to the current RSS
+  const rssBefore = memoryKiB(edgeProc.pid!, 'VmRSS');
+
+  const port = await freePort();
+  const prefix = path.join(dir, 'nginx');
+  mkdirSync(path.join(prefix, 'logs'), { recursive: true });
+  writeFileSync(
+    path.join(prefix, 'nginx.conf'),
+    `daemon off; master_process off; worker_processes 1; pid ${prefix}/nginx.pid; error_log stderr error;
+events { worker_connections 64; }
+http { access_log off; sendfile on; client_body_temp_path ${prefix}/body; proxy_temp_path ${prefix}/proxy; fastcgi_temp_path ${prefix}/fcgi; uwsgi_temp_path ${prefix}/uwsgi; scgi_temp_path ${prefix}/scgi;
+  server { listen 127.0.0.1:${port}; root ${path.dirname(file)}; } }\n`,
+  );
+  const nginx = spawn('/usr/sbin/nginx', ['-p', prefix, '-c', path.join(prefix, 'nginx.conf')], { stdio: 'inherit' });
+  children.push(nginx);
+  await new Promise((r) => setTimeout(r, 500));
+
+  const put = curl(['-T', file, putUrl], 'speed_upload');
+  const get = curl([getUrl], 'speed_download');
+  const nginxGet = curl([`http://127.0.0.1:${port}/image.bin`], 'speed_download');
+  const rssPeak = memoryKiB(edgeProc.pid!, 'VmHWM');
+  const growthMiB = Math.max(0, rssPeak - rssBefore) / 1024;
+
+  console.log(`S3 transfer benchmark, ${SIZE_MIB} MiB object, curl over loopback`);
+  console.log(`  nginx GET (baseline)   ${(nginxGet / MB).toFixed(0)} MB/s`);
+  console.log(`  edge presigned GET     ${(get / MB).toFixed(0)} MB/s   ratio ${(get / nginxGet).toFixed(2)}x nginx GET (goal >= 0.8)`);
+  console.log(`  edge presigned PUT     ${(put / MB).toFixed(0)} MB/s   ratio ${(put / nginxGet).toFixed(2)}x nginx GET (goal >= 0.5)`);
+  console.log(`  edge peak RSS growth   ${growthMiB.toFixed(1)} MiB (goal < 64)`);
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 300));
+  rmSync(dir, { recursive: true, force: true });
+}
