@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.ts';
 import { DEFAULT_ACCESS_LOG_FORMAT } from '../apigw/access-log.ts';
+import { buildPresignZip } from '../functions/presign/bundle.ts';
 import type { Endpoint } from '../client/aws-clients.ts';
 import { buildDeclaration, type Declaration } from '../deploy/declaration.ts';
 import { resolveEdgeCredentials } from '../state/credentials.ts';
@@ -30,11 +31,6 @@ export function localDeclaration(config: Config, edgeUrl: string, albDns: string
 }
 
 /** The presign function's zip, built in-process (the same bundle `npm run build:lambda` writes to dist/presign.zip). */
-export async function presignZip(): Promise<Uint8Array> {
-  const bundle = (await import(moduleUrl('../functions/presign/bundle.ts'))) as { buildPresignZip: () => Promise<Uint8Array> };
-  return bundle.buildPresignZip();
-}
-
-function moduleUrl(relative: string): string {
-  return new URL(relative, import.meta.url).href;
+export function presignZip(): Promise<Uint8Array> {
+  return buildPresignZip();
 }

@@ -57,6 +57,15 @@ export function registerUp(program: Command): void {
         await inference.stop();
         await running.close();
       };
+      // Installed before anything starts, so a signal during start-up never leaves the child behind.
+      const signalled = new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      void signalled.then(async () => {
+        await stop();
+        process.exit(0);
+      });
 
       try {
         inference.start();
@@ -88,10 +97,6 @@ export function registerUp(program: Command): void {
       out.write(`  eval "$(./ddn env)" && aws s3 ls\n`);
       out.write(`Press Ctrl-C to stop.\n`);
 
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      await stop();
+      await signalled;
     });
 }
