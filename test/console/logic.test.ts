@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { autoWindow, differenceRange, fromLevelWidth, histogram, percentile, renderDifference, renderWindowed, windowLut } from '../../src/console/page/window-level.ts';
 import { fitView, imagePointAt, panBy, splitFraction, zoomAt } from '../../src/console/page/view.ts';
-import { apiBaseFor, describeFailure, inputKeyFor, outputKeyFor } from '../../src/console/page/api.ts';
+import { apiBaseFor, describeFailure, inputKeyFor, outputKeyFor, summariseInvocation } from '../../src/console/page/api.ts';
 import { defaultsFor } from '../../src/console/page/defaults.ts';
 import { cleanPhantom, DOSES, noisyPhantom } from '../../src/denoise/phantom.ts';
 
@@ -114,4 +114,13 @@ test('parameters are prefilled from the image', () => {
   assert.equal(d.pixelPitchUm, 140);
   const dim = { width: 2, height: 2, bitsPerSample: 16 as const, data: Uint16Array.from([0, 10, 200, 4000]), pixelPitchUm: 75 };
   assert.deepEqual(defaultsFor(dim), { usingBits: 12, digitalOffset: 0, pixelPitchUm: 75 });
+});
+
+test('the server timings and warnings are summarised in one line', () => {
+  assert.equal(
+    summariseInvocation('{"timings_ms":{"download":12.4,"denoise":830,"note":"x"},"warnings":["8-bit input"]}'),
+    'server: download 12 ms, denoise 830 ms — warnings: 8-bit input',
+  );
+  assert.equal(summariseInvocation('{"status":"ok"}'), '');
+  assert.equal(summariseInvocation('not json'), '');
 });

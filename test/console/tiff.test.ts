@@ -33,6 +33,17 @@ for (const compression of ['none', 'lzw', 'deflate'] as const) {
   });
 }
 
+test('decodes a tiled 16-bit grey TIFF value for value', async () => {
+  const image = phantom16(150, 90);
+  const file = await sharp(image.data, { raw: { width: 150, height: 90, channels: 1 } })
+    .toColourspace('grey16')
+    .tiff({ compression: 'lzw', tile: true, tileWidth: 64, tileHeight: 64 })
+    .toBuffer();
+  const decoded = await decodeGreyTiff(toArrayBuffer(file));
+  assert.deepEqual([decoded.width, decoded.height], [150, 90]);
+  assert.deepEqual(Array.from(decoded.data), Array.from(image.data));
+});
+
 test('decodes an 8-bit grey TIFF and reads the pixel pitch from the resolution tags', async () => {
   const raw = Buffer.from(Array.from({ length: 40 * 30 }, (_, i) => i % 256));
   // sharp takes the resolution in pixels per mm: 140 µm pitch

@@ -78,6 +78,23 @@ function statusHint(status: number): string {
   return '';
 }
 
+/** The server's own timings and warnings from an `/invocations` answer, in one line (empty if none). */
+export function summariseInvocation(body: string): string {
+  let json: { timings_ms?: Record<string, unknown>; warnings?: unknown };
+  try {
+    json = JSON.parse(body) as typeof json;
+  } catch {
+    return '';
+  }
+  const parts: string[] = [];
+  if (json.timings_ms && typeof json.timings_ms === 'object') {
+    const timings = Object.entries(json.timings_ms).filter(([, v]) => typeof v === 'number');
+    if (timings.length) parts.push(`server: ${timings.map(([k, v]) => `${k} ${Math.round(v as number)} ms`).join(', ')}`);
+  }
+  if (Array.isArray(json.warnings) && json.warnings.length) parts.push(`warnings: ${json.warnings.map(String).join('; ')}`);
+  return parts.join(' — ');
+}
+
 /** Output key for an input key: `dir/name.tif` → `dir/name_denoised.tif`. */
 export function outputKeyFor(inputKey: string, model: string, strength: number): string {
   const dot = inputKey.lastIndexOf('.');

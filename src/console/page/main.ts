@@ -1,4 +1,4 @@
-import { apiBaseFor, fetchStep, inputKeyFor, outputKeyFor, putWithProgress, readPresignedUrl, StepError, type ConsoleConfig, type InvocationRequest } from './api.ts';
+import { apiBaseFor, fetchStep, summariseInvocation, inputKeyFor, outputKeyFor, putWithProgress, readPresignedUrl, StepError, type ConsoleConfig, type InvocationRequest } from './api.ts';
 import { defaultsFor } from './defaults.ts';
 import { decodeGreyTiff, RefusedFileError, type GreyImage } from './tiff.ts';
 import { Viewer, type ViewMode } from './viewer.ts';
@@ -179,14 +179,16 @@ async function denoise(): Promise<void> {
       width: image.width,
       height: image.height,
     };
-    await step(`Denoise (${p.model}, strength ${p.strength})`, () =>
-      fetchStep('The denoising request', `${apiBase}/invocations`, {
+    const answer = await step(`Denoise (${p.model}, strength ${p.strength})`, async () => {
+      const response = await fetchStep('The denoising request', `${apiBase}/invocations`, {
         method: 'POST',
         body: JSON.stringify(body),
         headers: { 'content-type': 'application/json' },
         timeoutMs: INVOKE_TIMEOUT_MS,
-      }),
-    );
+      });
+      return summariseInvocation(await response.text());
+    });
+    if (answer) ui.steps.lastElementChild!.append(` (${answer})`);
     const getUrl = await step('Presign download', () => presign('download', outKey));
     const bytes = await step('Download result', async () => (await fetchStep('The download', getUrl, { timeoutMs: TRANSFER_TIMEOUT_MS })).arrayBuffer());
     const result = await step('Decode result', () => decodeGreyTiff(bytes));
