@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { Transform, pipeline } from 'node:stream';
+import { Transform } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Integration } from './model.ts';
 import type { GatewayRequest } from './request-context.ts';
@@ -65,8 +65,6 @@ export class HttpProxy {
       : null;
     const method = integration.integrationMethod === 'ANY' || !integration.integrationMethod ? g.method : integration.integrationMethod;
     const timeout = integration.timeoutInMillis;
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), timeout);
     let upstream;
     try {
       upstream = await this.pool(url.origin).request({
@@ -74,21 +72,18 @@ export class HttpProxy {
         method: method as 'GET',
         headers,
         body: limited,
-        signal: abort.signal,
         headersTimeout: timeout,
         bodyTimeout: 0,
       });
     } catch (err) {
-      clearTimeout(timer);
       if (received > MAX_PAYLOAD) return { kind: 'failed', error: 'tooLarge', message: 'Request body exceeds 10485760 bytes' };
-      const timedOut = abort.signal.aborted || err instanceof undiciErrors.HeadersTimeoutError;
+      const timedOut = err instanceof undiciErrors.HeadersTimeoutError;
       return {
         kind: 'failed',
         error: 'unavailable',
         message: timedOut ? `Integration timeout after ${timeout} ms` : `Integration unreachable: ${(err as Error).message}`,
       };
     }
-    clearTimeout(timer);
 
     const out: Array<[string, string]> = [];
     for (const [name, value] of Object.entries(upstream.headers)) {
@@ -98,11 +93,19 @@ export class HttpProxy {
     for (const [name, value] of Object.entries(extraHeaders)) out.push([name, value]);
     res.writeHead(upstream.statusCode, out.flat());
     let length = 0;
-    upstream.body.on('data', (chunk: Buffer) => (length += chunk.length));
+    const body = upstream.body;
+    body.on('data', (chunk: Buffer) => (length += chunk.length));
+    // pipe() rather than pipeline(): pipeline allocates an AbortController per call, a measurable cost per request.
     await new Promise<void>((resolve) => {
-      pipeline(upstream.body, res, (err) => {
+      body.pipe(res);
+      body.once('end', resolve);
+      body.once('error', () => {
         // An upstream reset mid-body can only be passed on by cutting the client's connection too.
-        if (err) res.destroy();
+        res.destroy();
+        resolve();
+      });
+      res.once('close', () => {
+        if (!body.readableEnded) body.destroy();
         resolve();
       });
     });

@@ -9,9 +9,22 @@ export function resourceId(length: 10 | 7 | 6): string {
   return id;
 }
 
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
+/** Random bytes from a pre-filled pool: one system call per 4 KB instead of one per request. */
+export function pooledRandomBytes(n: number): Buffer {
+  if (poolOffset + n > pool.length) {
+    pool = randomBytes(4096);
+    poolOffset = 0;
+  }
+  poolOffset += n;
+  return pool.subarray(poolOffset - n, poolOffset);
+}
+
 /** A data-plane request id shaped like AWS's: 16 characters of URL-safe base64 ending in `=`. */
 export function gatewayRequestId(): string {
-  return randomBytes(11).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
+  return pooledRandomBytes(11).toString('base64url') + '=';
 }
 
 /** ISO-8601 without milliseconds, as the management API returns dates. */

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { pooledRandomBytes } from './ids.ts';
 
 /** Everything the gateway knows about one data-plane request once its stage and route are chosen. */
 export interface GatewayRequest {
@@ -37,7 +37,7 @@ export function clfTime(epochMs: number): string {
 
 /** An X-Ray style trace header value: `Root=1-<8 hex epoch seconds>-<24 hex>`. */
 export function newTraceId(epochMs: number): string {
-  return `Root=1-${Math.floor(epochMs / 1000).toString(16).padStart(8, '0')}-${randomBytes(12).toString('hex')}`;
+  return `Root=1-${Math.floor(epochMs / 1000).toString(16).padStart(8, '0')}-${pooledRandomBytes(12).toString('hex')}`;
 }
 
 /** The TCP peer's address, IPv4-mapped IPv6 shown as plain IPv4. */

@@ -1,0 +1,156 @@
+// bench:gateway — GET /ping with wrk: straight to a Node upstream, through our gateway (HTTP_PROXY) and through nginx
+// proxy_pass (upstream keep-alive, 1 worker like our single edge process), all in one run; then a Lambda route
+// through the gateway beside the same handler served in-process. Prints rps, p99 and the ratios.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { ApiGatewayV2Client, CreateApiCommand, CreateIntegrationCommand, CreateRouteCommand, CreateStageCommand } from '@aws-sdk/client-apigatewayv2';
+import { AddPermissionCommand, CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { strToU8, zipSync } from 'fflate';
+import { loadConfig } from '../../src/config/index.ts';
+import { createLogger } from '../../src/config/logger.ts';
+import { startEdge } from '../../src/edge/start.ts';
+
+const run = promisify(execFile);
+const DURATION = process.env.BENCH_DURATION ?? '8s';
+const CONNECTIONS = process.env.BENCH_CONNECTIONS ?? '64';
+const HANDLER = `export const handler = async () => ({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'pong' });`;
+
+interface Result {
+  rps: number;
+  p99ms: number;
+}
+
+async function wrk(url: string): Promise<Result> {
+  const { stdout } = await run('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${DURATION}`, '--latency', url], { maxBuffer: 1 << 20 });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)![1]);
+  const [, value, unit] = /99%\s+([\d.]+)(us|ms|s)/.exec(stdout)!;
+  const p99ms = Number(value) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : 1);
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(stdout);
+  if (non2xx) throw new Error(`${url}: ${non2xx[1]} non-2xx responses\n${stdout}`);
+  return { rps, p99ms };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A child Node process serving `source` (a module whose default export is an http request handler) on `port`. */
+function nodeServer(port: number, body: string): ChildProcess {
+  const code = `import http from 'node:http'; ${body}; http.createServer({ keepAliveTimeout: 65000 }, handle).listen(${port}, '127.0.0.1', () => process.send?.('ready'));`;
+  return spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+const ready = (child: ChildProcess) => new Promise<void>((resolve, reject) => {
+  child.once('message', () => resolve());
+  child.once('exit', (code) => reject(new Error(`child exited with ${code}`)));
+});
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+function startNginx(dir: string, port: number, upstreamPort: number): ChildProcess {
+  mkdirSync(path.join(dir, 'logs'), { recursive: true });
+  const conf = path.join(dir, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  upstream backend { server 127.0.0.1:${upstreamPort}; keepalive 128; }
+  server {
+    listen 127.0.0.1:${port};
+    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+`,
+  );
+  return spawn('/usr/sbin/nginx', ['-p', dir, '-c', conf], { stdio: 'inherit' });
+}
+
+const ratio = (a: number, b: number) => (a / b).toFixed(2);
+const line = (name: string, r: Result) => `${name.padEnd(34)} ${r.rps.toFixed(0).padStart(8)} rps   p99 ${r.p99ms.toFixed(2).padStart(7)} ms`;
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ddn-bench-gateway-'));
+  const children: ChildProcess[] = [];
+  const config = loadConfig({ DDN_EDGE_HOST: '127.0.0.1', DDN_EDGE_PORT: '0', DDN_DATA_DIR: path.join(dir, 'data'), DDN_LOG_LEVEL: 'silent', DDN_LOCAL_ACCESS_KEY_ID: 'AKIABENCHGATEWAY', DDN_LOCAL_SECRET_ACCESS_KEY: 'bench-secret-key' });
+  const edge = await startEdge(config, createLogger('bench', 'silent'));
+  try {
+    const upstreamPort = await freePort();
+    const upstream = nodeServer(upstreamPort, `const handle = (req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('pong'); }`);
+    children.push(upstream);
+    await ready(upstream);
+    const nginxPort = await freePort();
+    const nginx = startNginx(path.join(dir, 'nginx'), nginxPort, upstreamPort);
+    children.push(nginx);
+    await waitForPort(nginxPort);
+    const inProcessPort = await freePort();
+    const inProcess = nodeServer(
+      inProcessPort,
+      `const handler = async () => ({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'pong' });
+       const handle = async (req, res) => { const r = await handler({}); res.writeHead(r.statusCode, r.headers); res.end(r.body); }`,
+    );
+    children.push(inProcess);
+    await ready(inProcess);
+
+    const clientConfig = { region: config.region, endpoint: edge.edge.url, credentials: edge.edge.credentials };
+    const apigw = new ApiGatewayV2Client(clientConfig);
+    const lambda = new LambdaClient(clientConfig);
+    const fn = await lambda.send(new CreateFunctionCommand({ FunctionName: 'bench', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: 'arn:aws:iam::000000000000:role/r', Code: { ZipFile: zipSync({ 'index.mjs': strToU8(HANDLER) }) } }));
+    const api = await apigw.send(new CreateApiCommand({ Name: 'bench', ProtocolType: 'HTTP' }));
+    const httpInteg = await apigw.send(new CreateIntegrationCommand({ ApiId: api.ApiId, IntegrationType: 'HTTP_PROXY', IntegrationMethod: 'ANY', IntegrationUri: `http://127.0.0.1:${upstreamPort}`, PayloadFormatVersion: '1.0' }));
+    const fnInteg = await apigw.send(new CreateIntegrationCommand({ ApiId: api.ApiId, IntegrationType: 'AWS_PROXY', IntegrationUri: fn.FunctionArn, PayloadFormatVersion: '2.0' }));
+    await apigw.send(new CreateRouteCommand({ ApiId: api.ApiId, RouteKey: 'GET /ping', Target: `integrations/${httpInteg.IntegrationId}` }));
+    await apigw.send(new CreateRouteCommand({ ApiId: api.ApiId, RouteKey: 'GET /fn', Target: `integrations/${fnInteg.IntegrationId}` }));
+    await apigw.send(new CreateStageCommand({ ApiId: api.ApiId, StageName: '$default', AutoDeploy: true }));
+    await lambda.send(new AddPermissionCommand({ FunctionName: 'bench', StatementId: 'apigw', Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com', SourceArn: `arn:aws:execute-api:${config.region}:${config.accountId}:${api.ApiId}/*/*` }));
+    const gateway = `${edge.edge.url}/_aws/execute-api/${api.ApiId}`;
+    for (const url of [`${gateway}/ping`, `${gateway}/fn`]) {
+      const res = await fetch(url);
+      if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
+    }
+
+    console.log(`wrk -t2 -c${CONNECTIONS} -d${DURATION}, GET /ping (and GET /fn)\n`);
+    const direct = await wrk(`http://127.0.0.1:${upstreamPort}/ping`);
+    console.log(line('upstream directly', direct));
+    const viaNginx = await wrk(`http://127.0.0.1:${nginxPort}/ping`);
+    console.log(line('nginx proxy_pass (baseline)', viaNginx));
+    const viaGateway = await wrk(`${gateway}/ping`);
+    console.log(line('ddn gateway HTTP_PROXY', viaGateway));
+    const fnInProc = await wrk(`http://127.0.0.1:${inProcessPort}/fn`);
+    console.log(line('handler in-process (baseline)', fnInProc));
+    const fnGateway = await wrk(`${gateway}/fn`);
+    console.log(line('ddn gateway AWS_PROXY -> Lambda', fnGateway));
+    console.log(`\nHTTP_PROXY vs nginx:   rps ${ratio(viaGateway.rps, viaNginx.rps)}x (goal >= 0.6), p99 ${ratio(viaGateway.p99ms, viaNginx.p99ms)}x (goal <= 1.5)`);
+    console.log(`Lambda vs in-process:  rps ${ratio(fnGateway.rps, fnInProc.rps)}x (goal >= 0.5), p99 ${ratio(fnGateway.p99ms, fnInProc.p99ms)}x`);
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await edge.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
