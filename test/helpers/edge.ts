@@ -57,8 +57,13 @@ export async function startTestEdge(vars: Record<string, string> = {}): Promise<
 
 /** Variables that point the aws CLI / boto3 / SDKs at `url`, isolated from the user's own AWS config. */
 export function awsEnv(url: string, region: string, credentials: EdgeCredentials): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  // An empty AWS_PROFILE is an error for the aws CLI v1; a stray session token or service endpoint would win over ours.
+  for (const name of Object.keys(env)) {
+    if (name === 'AWS_PROFILE' || name === 'AWS_DEFAULT_PROFILE' || name === 'AWS_SESSION_TOKEN' || name.startsWith('AWS_ENDPOINT_URL_')) delete env[name];
+  }
   return {
-    ...process.env,
+    ...env,
     AWS_ACCESS_KEY_ID: credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     AWS_REGION: region,
@@ -67,7 +72,5 @@ export function awsEnv(url: string, region: string, credentials: EdgeCredentials
     AWS_CONFIG_FILE: '/dev/null',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     AWS_PAGER: '',
-    AWS_SESSION_TOKEN: '',
-    AWS_PROFILE: '',
   };
 }
