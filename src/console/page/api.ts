@@ -1,23 +1,14 @@
+// Types only: the client library's runtime (undici) stays out of the browser bundle.
+import type { InvocationRequest, InvocationResponse } from '../../client/api.ts';
+
+export type { InvocationRequest };
+
 /** What `/_ddn/console/config.json` tells the page. */
 export interface ConsoleConfig {
   /** The API's invoke URL, or null while no API is deployed. */
   apiEndpoint: string | null;
   inBucket: string;
   outBucket: string;
-}
-
-/** The request body of `POST /invocations`. */
-export interface InvocationRequest {
-  model: 'efficient' | 'powerful';
-  type: 'static';
-  pixel_pitch: number;
-  img_input_url: string;
-  img_output_url: string;
-  digital_offset: number;
-  using_bits: number;
-  strength: number;
-  width: number;
-  height: number;
 }
 
 /** A failed step, worded for a person. */
@@ -80,9 +71,9 @@ function statusHint(status: number): string {
 
 /** The server's own timings and warnings from an `/invocations` answer, in one line (empty if none). */
 export function summariseInvocation(body: string): string {
-  let json: { timings_ms?: Record<string, unknown>; warnings?: unknown };
+  let json: Partial<InvocationResponse>;
   try {
-    json = JSON.parse(body) as typeof json;
+    json = JSON.parse(body) as Partial<InvocationResponse>;
   } catch {
     return '';
   }
