@@ -7,9 +7,9 @@ export interface Progress {
 
 const NO_PROGRESS: Progress = { update() {}, stop() {} };
 
-/** A progress bar on stderr when it is a terminal and output is for people; otherwise nothing. */
+/** A progress bar (drawn on stderr) when stdout is a terminal and output is for people; otherwise nothing. */
 export function progressBar(label: string, json: boolean): Progress {
-  if (json || !process.stderr.isTTY) return NO_PROGRESS;
+  if (json || !process.stdout.isTTY || !process.stderr.isTTY) return NO_PROGRESS;
   const bar = new cliProgress.SingleBar(
     { format: `${label.padEnd(9)} [{bar}] {percentage}% {done}/{size} MiB`, hideCursor: true, clearOnComplete: false, stream: process.stderr },
     cliProgress.Presets.shades_classic,

@@ -116,6 +116,7 @@ export class DeployStepError extends Error {
 export function describeAwsError(err: unknown): string {
   const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number }; code?: string };
   if (e?.code === 'ECONNREFUSED') return `${e.message} (is the endpoint up? for the local edge run ddn up)`;
+  if (e?.name === 'CredentialsProviderError') return `${e.message} (configure AWS credentials: AWS_PROFILE, aws configure, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)`;
   const status = e?.$metadata?.httpStatusCode;
   const name = e?.name && e.name !== 'Error' ? `${e.name}: ` : '';
   return `${name}${e?.message ?? String(err)}${status ? ` (HTTP ${status})` : ''}`;
