@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import { availableParallelism } from 'node:os';
 import type { ServiceDeps } from '../edge/start.ts';
 import { AwsError, toJsonServiceAuthError } from '../edge/errors.ts';
 import type { EdgeRequest, EdgeService } from '../edge/types.ts';
@@ -29,6 +30,8 @@ const MAX_ASYNC_PAYLOAD = 1024 * 1024;
 const MAX_RESPONSE_PAYLOAD = 6 * 1024 * 1024;
 const MAX_ZIP_BYTES = 50 * 1024 * 1024;
 const TAIL_BYTES = 4096;
+/** More environments than cores only adds thread contention for CPU-bound functions; further calls queue. */
+const DEFAULT_MAX_ENVIRONMENTS = Math.min(16, Math.max(2, availableParallelism()));
 const EDGE_AUTH_CODES = new Set([
   'AuthorizationHeaderMalformed', 'AuthorizationQueryParametersError', 'AccessDenied', 'InvalidAccessKeyId', 'RequestTimeTooSkewed', 'SignatureDoesNotMatch', 'InvalidRequest',
 ]);
@@ -66,7 +69,7 @@ export class LambdaService implements EdgeService, LambdaInvoker {
     this.logger = deps.logger.child({ service: 'lambda' });
     this.region = deps.config.region;
     this.accountId = deps.config.accountId;
-    this.options = { maxEnvironmentsPerFunction: options.maxEnvironmentsPerFunction ?? 8, idleMs: options.idleMs ?? 10 * 60_000 };
+    this.options = { maxEnvironmentsPerFunction: options.maxEnvironmentsPerFunction ?? DEFAULT_MAX_ENVIRONMENTS, idleMs: options.idleMs ?? 10 * 60_000 };
     deps.edge.route('/_ddn/lambda/code', (_req, res, rawPath) => this.serveCode(res, rawPath));
   }
 
