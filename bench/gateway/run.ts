@@ -1,37 +1,65 @@
 // bench:gateway — GET /ping with wrk: straight to a Node upstream, through our gateway (HTTP_PROXY) and through nginx
-// proxy_pass (upstream keep-alive, 1 worker like our single edge process), all in one run; then a Lambda route
-// through the gateway beside the same handler served in-process. Prints rps, p99 and the ratios.
+// proxy_pass (upstream keep-alive, `worker_processes 1`; ours is one Node process), all in one run; then a Lambda
+// route through the gateway beside the same handler served in-process. Every process under test is its own process
+// (upstream, nginx, edge, in-process handler), every target gets the same wrk parameters and a warm-up run first.
+// Prints rps, p99 and the ratios. BENCH_CPU_PROF=DIR writes the edge's CPU profile there.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ApiGatewayV2Client, CreateApiCommand, CreateIntegrationCommand, CreateRouteCommand, CreateStageCommand } from '@aws-sdk/client-apigatewayv2';
 import { AddPermissionCommand, CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { strToU8, zipSync } from 'fflate';
-import { loadConfig } from '../../src/config/index.ts';
-import { createLogger } from '../../src/config/logger.ts';
-import { startEdge } from '../../src/edge/start.ts';
 
 const run = promisify(execFile);
 const DURATION = process.env.BENCH_DURATION ?? '8s';
+const WARMUP = process.env.BENCH_WARMUP ?? '2s';
 const CONNECTIONS = process.env.BENCH_CONNECTIONS ?? '64';
+const THREADS = '2';
 const HANDLER = `export const handler = async () => ({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'pong' });`;
 
 interface Result {
   rps: number;
   p99ms: number;
+  /** CPU time (user + system, all threads) the process under test spent per request, in µs. */
+  cpuUs?: number;
 }
 
-async function wrk(url: string): Promise<Result> {
-  const { stdout } = await run('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${DURATION}`, '--latency', url], { maxBuffer: 1 << 20 });
+/**
+ * A warm-up run (JIT, pools, connections), then the measured one with the same parameters. The CPU time of `pid`
+ * during the measured run, per request, is a figure that the machine's other load disturbs much less than rps.
+ */
+async function wrk(url: string, pid?: number): Promise<Result> {
+  await run('wrk', [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${WARMUP}`, url], { maxBuffer: 1 << 20 });
+  const cpuBefore = pid === undefined ? 0 : cpuTicks(pid);
+  const { stdout } = await run('wrk', [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${DURATION}`, '--latency', url], { maxBuffer: 1 << 20 });
+  const cpu = pid === undefined ? 0 : cpuTicks(pid) - cpuBefore;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)![1]);
+  const requests = Number(/(\d+) requests in/.exec(stdout)![1]);
   const [, value, unit] = /99%\s+([\d.]+)(us|ms|s)/.exec(stdout)!;
   const p99ms = Number(value) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : 1);
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(stdout);
   if (non2xx) throw new Error(`${url}: ${non2xx[1]} non-2xx responses\n${stdout}`);
-  return { rps, p99ms };
+  return { rps, p99ms, cpuUs: pid === undefined ? undefined : (cpu * (1e6 / CLOCK_TICKS)) / requests };
+}
+
+/** Linux's USER_HZ, the unit of /proc/PID/stat times. */
+const CLOCK_TICKS = 100;
+
+/** utime + stime of a process (all its threads), from /proc/PID/stat. */
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** nginx's one worker (the child of the master we started). */
+function nginxWorker(master: number): number {
+  const children = readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim().split(/\s+/).map(Number);
+  if (children.length !== 1 || !children[0]) throw new Error(`expected one nginx worker, found ${children.join(', ')}`);
+  return children[0];
 }
 
 function freePort(): Promise<number> {
@@ -49,10 +77,36 @@ function nodeServer(port: number, body: string): ChildProcess {
   return spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
-const ready = (child: ChildProcess) => new Promise<void>((resolve, reject) => {
-  child.once('message', () => resolve());
-  child.once('exit', (code) => reject(new Error(`child exited with ${code}`)));
-});
+const ready = <T = unknown>(child: ChildProcess) =>
+  new Promise<T>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as T));
+    child.once('exit', (code) => reject(new Error(`child exited with ${code}`)));
+  });
+
+interface EdgeInfo {
+  url: string;
+  region: string;
+  accountId: string;
+}
+
+/** The edge in its own Node process (bench/gateway/edge-process.ts). */
+function startEdgeProcess(dataDir: string, credentials: { accessKeyId: string; secretAccessKey: string }): ChildProcess {
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [];
+  return spawn(process.execPath, ['--import', 'tsx', ...profile, path.join(import.meta.dirname, 'edge-process.ts')], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: {
+      ...process.env,
+      DDN_EDGE_HOST: '127.0.0.1',
+      DDN_EDGE_PORT: '0',
+      DDN_DATA_DIR: dataDir,
+      DDN_LOG_LEVEL: 'silent',
+      DDN_LOCAL_ACCESS_KEY_ID: credentials.accessKeyId,
+      DDN_LOCAL_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    },
+  });
+}
+
+const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
 
 async function waitForPort(port: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
@@ -91,14 +145,16 @@ http {
 }
 
 const ratio = (a: number, b: number) => (a / b).toFixed(2);
-const line = (name: string, r: Result) => `${name.padEnd(34)} ${r.rps.toFixed(0).padStart(8)} rps   p99 ${r.p99ms.toFixed(2).padStart(7)} ms`;
+const line = (name: string, r: Result) =>
+  `${name.padEnd(34)} ${r.rps.toFixed(0).padStart(8)} rps   p99 ${r.p99ms.toFixed(2).padStart(7)} ms${r.cpuUs === undefined ? '' : `   CPU ${r.cpuUs.toFixed(0).padStart(4)} µs/request`}`;
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ddn-bench-gateway-'));
   const children: ChildProcess[] = [];
-  const config = loadConfig({ DDN_EDGE_HOST: '127.0.0.1', DDN_EDGE_PORT: '0', DDN_DATA_DIR: path.join(dir, 'data'), DDN_LOG_LEVEL: 'silent', DDN_LOCAL_ACCESS_KEY_ID: 'AKIABENCHGATEWAY', DDN_LOCAL_SECRET_ACCESS_KEY: 'bench-secret-key' });
-  const edge = await startEdge(config, createLogger('bench', 'silent'));
+  const credentials = { accessKeyId: 'AKIABENCHGATEWAY', secretAccessKey: 'bench-secret-key' };
+  const edgeProcess = startEdgeProcess(path.join(dir, 'data'), credentials);
   try {
+    const edge = await ready<EdgeInfo>(edgeProcess);
     const upstreamPort = await freePort();
     const upstream = nodeServer(upstreamPort, `const handle = (req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('pong'); }`);
     children.push(upstream);
@@ -116,7 +172,7 @@ async function main(): Promise<void> {
     children.push(inProcess);
     await ready(inProcess);
 
-    const clientConfig = { region: config.region, endpoint: edge.edge.url, credentials: edge.edge.credentials };
+    const clientConfig = { region: edge.region, endpoint: edge.url, credentials };
     const apigw = new ApiGatewayV2Client(clientConfig);
     const lambda = new LambdaClient(clientConfig);
     const fn = await lambda.send(new CreateFunctionCommand({ FunctionName: 'bench', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: 'arn:aws:iam::000000000000:role/r', Code: { ZipFile: zipSync({ 'index.mjs': strToU8(HANDLER) }) } }));
@@ -126,29 +182,32 @@ async function main(): Promise<void> {
     await apigw.send(new CreateRouteCommand({ ApiId: api.ApiId, RouteKey: 'GET /ping', Target: `integrations/${httpInteg.IntegrationId}` }));
     await apigw.send(new CreateRouteCommand({ ApiId: api.ApiId, RouteKey: 'GET /fn', Target: `integrations/${fnInteg.IntegrationId}` }));
     await apigw.send(new CreateStageCommand({ ApiId: api.ApiId, StageName: '$default', AutoDeploy: true }));
-    await lambda.send(new AddPermissionCommand({ FunctionName: 'bench', StatementId: 'apigw', Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com', SourceArn: `arn:aws:execute-api:${config.region}:${config.accountId}:${api.ApiId}/*/*` }));
-    const gateway = `${edge.edge.url}/_aws/execute-api/${api.ApiId}`;
+    await lambda.send(new AddPermissionCommand({ FunctionName: 'bench', StatementId: 'apigw', Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com', SourceArn: `arn:aws:execute-api:${edge.region}:${edge.accountId}:${api.ApiId}/*/*` }));
+    const gateway = `${edge.url}/_aws/execute-api/${api.ApiId}`;
     for (const url of [`${gateway}/ping`, `${gateway}/fn`]) {
       const res = await fetch(url);
       if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
     }
 
-    console.log(`wrk -t2 -c${CONNECTIONS} -d${DURATION}, GET /ping (and GET /fn)\n`);
-    const direct = await wrk(`http://127.0.0.1:${upstreamPort}/ping`);
+    console.log(`wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION} after a ${WARMUP} warm-up, GET /ping (and GET /fn); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log('nginx: worker_processes 1; ddn: one Node process (the edge); upstream and in-process handler: one Node process each\n');
+    const direct = await wrk(`http://127.0.0.1:${upstreamPort}/ping`, upstream.pid);
     console.log(line('upstream directly', direct));
-    const viaNginx = await wrk(`http://127.0.0.1:${nginxPort}/ping`);
+    const viaNginx = await wrk(`http://127.0.0.1:${nginxPort}/ping`, nginxWorker(nginx.pid!));
     console.log(line('nginx proxy_pass (baseline)', viaNginx));
-    const viaGateway = await wrk(`${gateway}/ping`);
+    const viaGateway = await wrk(`${gateway}/ping`, edgeProcess.pid);
     console.log(line('ddn gateway HTTP_PROXY', viaGateway));
-    const fnInProc = await wrk(`http://127.0.0.1:${inProcessPort}/fn`);
+    const fnInProc = await wrk(`http://127.0.0.1:${inProcessPort}/fn`, inProcess.pid);
     console.log(line('handler in-process (baseline)', fnInProc));
-    const fnGateway = await wrk(`${gateway}/fn`);
+    const fnGateway = await wrk(`${gateway}/fn`, edgeProcess.pid);
     console.log(line('ddn gateway AWS_PROXY -> Lambda', fnGateway));
     console.log(`\nHTTP_PROXY vs nginx:   rps ${ratio(viaGateway.rps, viaNginx.rps)}x (goal >= 0.6), p99 ${ratio(viaGateway.p99ms, viaNginx.p99ms)}x (goal <= 1.5)`);
     console.log(`Lambda vs in-process:  rps ${ratio(fnGateway.rps, fnInProc.rps)}x (goal >= 0.5), p99 ${ratio(fnGateway.p99ms, fnInProc.p99ms)}x`);
+    console.log(`load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')} (${cpus().length} cores; other processes on the machine skew rps and p99, less so CPU per request)`);
   } finally {
     for (const c of children) c.kill('SIGTERM');
-    await edge.close();
+    edgeProcess.kill('SIGTERM');
+    await exited(edgeProcess);
     rmSync(dir, { recursive: true, force: true });
   }
 }
