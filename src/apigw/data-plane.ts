@@ -131,7 +131,7 @@ export class ApigwDataPlane implements EdgeService {
     const uri = withStageVariables(integration.integrationUri ?? '', g.stageVariables);
     const integrationStart = Date.now();
     if (integration.integrationType === 'HTTP_PROXY') {
-      const result = await this.proxy.forward(g, integration, uri, res, { ...cors, 'apigw-requestid': g.requestId }, dropHeader);
+      const result = await this.proxy.forward(g, integration, uri, res, [...Object.entries(cors).flat(), 'apigw-requestid', g.requestId], dropHeader);
       const integrationLatency = Date.now() - integrationStart;
       if (result.kind === 'failed') {
         this.logger.warn({ requestId: g.requestId, apiId: g.apiId, routeKey: g.routeKey, reason: result.message }, 'HTTP_PROXY integration failed');

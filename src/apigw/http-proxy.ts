@@ -1,12 +1,17 @@
 import type { ServerResponse } from 'node:http';
 import { Transform } from 'node:stream';
-import { Pool, errors as undiciErrors } from 'undici';
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { Integration } from './model.ts';
 import type { GatewayRequest } from './request-context.ts';
 
 /** Headers that belong to one connection and are never forwarded (RFC 9110 §7.6.1), plus `host`, which is rewritten. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'proxy-authorization', 'host']);
+/** Request headers the gateway sets itself; a client's own are replaced. */
+const GATEWAY_SET = new Set(['forwarded', 'x-amzn-trace-id']);
 export const MAX_PAYLOAD = 10 * 1024 * 1024;
+/** Paths and queries that `URL` would leave exactly as they are (no dot segments, nothing to percent-encode). */
+const PLAIN_PATH = /^(?:\/(?!\.\.?(?:\/|$))[\w.~-]*)*$/;
+const PLAIN_QUERY = /^[\w.~\-=&%+,;:@/?!$()*]*$/;
 
 export type ProxyOutcome =
   | { kind: 'sent'; status: number; length: number }
@@ -14,9 +19,21 @@ export type ProxyOutcome =
 
 class PayloadTooLarge extends Error {}
 
+/** An integration URI without `{param}` placeholders, parsed once. */
+interface ParsedUri {
+  origin: string;
+  /** Pathname without a trailing slash, for appending the request path. */
+  base: string;
+  pathname: string;
+  search: string;
+  /** The URI is a bare origin (`http://host`), so the request path is appended. */
+  bareHost: boolean;
+}
+
 /** HTTP_PROXY integrations: one keep-alive undici pool per upstream origin; bodies stream both ways. */
 export class HttpProxy {
   private readonly pools = new Map<string, Pool>();
+  private readonly parsedUris = new Map<string, ParsedUri>();
 
   /**
    * The upstream URL: `{param}` placeholders filled; the client's query is passed on. The request path (without
@@ -29,31 +46,61 @@ export class HttpProxy {
       return value === undefined ? m : value.split('/').map(encodeURIComponent).join('/');
     });
     const url = new URL(filled);
-    const bareHost = url.pathname === '/' && !/^[a-z]+:\/\/[^/]+\//i.test(filled);
-    if (g.routeKey === '$default' || bareHost) url.pathname = url.pathname.replace(/\/$/, '') + encodePath(g.path);
+    if (g.routeKey === '$default' || isBareHost(url, filled)) url.pathname = url.pathname.replace(/\/$/, '') + encodePath(g.path);
     if (g.rawQuery) url.search = url.search ? `${url.search}&${g.rawQuery}` : `?${g.rawQuery}`;
     return url;
   }
 
-  async forward(g: GatewayRequest, integration: Integration, uri: string, res: ServerResponse, extraHeaders: Record<string, string>, dropHeader: (name: string) => boolean): Promise<ProxyOutcome> {
-    let url: URL;
+  /** `targetUrl` as origin and request target; URIs without placeholders are parsed once and plain paths skip `URL`. */
+  private target(g: GatewayRequest, uri: string): { origin: string; path: string } {
+    const parsed = uri.includes('{') ? undefined : this.parsedUri(uri);
+    if (!parsed || !PLAIN_PATH.test(g.path) || !PLAIN_QUERY.test(g.rawQuery)) {
+      const url = HttpProxy.targetUrl(g, uri);
+      return { origin: url.origin, path: url.pathname + url.search };
+    }
+    const pathname = g.routeKey === '$default' || parsed.bareHost ? parsed.base + g.path : parsed.pathname;
+    const search = g.rawQuery ? (parsed.search ? `${parsed.search}&${g.rawQuery}` : `?${g.rawQuery}`) : parsed.search;
+    return { origin: parsed.origin, path: (pathname || '/') + search };
+  }
+
+  private parsedUri(uri: string): ParsedUri {
+    let parsed = this.parsedUris.get(uri);
+    if (!parsed) {
+      const url = new URL(uri);
+      parsed = { origin: url.origin, base: url.pathname.replace(/\/$/, ''), pathname: url.pathname, search: url.search, bareHost: isBareHost(url, uri) };
+      // URIs come from deployed integrations (and stage variables); the bound only guards against unbounded growth.
+      if (this.parsedUris.size >= 1000) this.parsedUris.clear();
+      this.parsedUris.set(uri, parsed);
+    }
+    return parsed;
+  }
+
+  forward(g: GatewayRequest, integration: Integration, uri: string, res: ServerResponse, extraHeaders: string[], dropHeader: (name: string) => boolean): Promise<ProxyOutcome> {
+    let target: { origin: string; path: string };
     try {
-      url = HttpProxy.targetUrl(g, uri);
+      target = this.target(g, uri);
     } catch {
-      return { kind: 'failed', error: 'internal', message: `Invalid integration URI ${uri}` };
+      return Promise.resolve({ kind: 'failed', error: 'internal', message: `Invalid integration URI ${uri}` });
     }
     const req = g.req;
-    const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+    const raw = req.rawHeaders;
+    const headers: string[] = [];
+    for (let i = 0; i < raw.length; i += 2) {
+      const lower = raw[i]!.toLowerCase();
+      if (!HOP_BY_HOP.has(lower) && !GATEWAY_SET.has(lower)) headers.push(raw[i]!, raw[i + 1]!);
     }
-    headers.host = url.host;
-    headers.forwarded = `by=${req.socket.localAddress ?? '127.0.0.1'};for=${g.sourceIp};host=${req.headers.host ?? g.domainName};proto=http`;
-    headers['x-amzn-trace-id'] = g.traceId;
+    headers.push(
+      'host',
+      target.origin.slice(target.origin.indexOf('//') + 2),
+      'forwarded',
+      `by=${req.socket.localAddress ?? '127.0.0.1'};for=${g.sourceIp};host=${req.headers.host ?? g.domainName};proto=http`,
+      'x-amzn-trace-id',
+      g.traceId,
+    );
 
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
     let received = 0;
-    const limited = hasBody
+    const body = hasBody
       ? req.pipe(
           new Transform({
             transform(chunk: Buffer, _enc, done) {
@@ -65,51 +112,14 @@ export class HttpProxy {
       : null;
     const method = integration.integrationMethod === 'ANY' || !integration.integrationMethod ? g.method : integration.integrationMethod;
     const timeout = integration.timeoutInMillis;
-    let upstream;
-    try {
-      upstream = await this.pool(url.origin).request({
-        path: url.pathname + url.search,
-        method: method as 'GET',
-        headers,
-        body: limited,
-        headersTimeout: timeout,
-        bodyTimeout: 0,
-      });
-    } catch (err) {
-      if (received > MAX_PAYLOAD) return { kind: 'failed', error: 'tooLarge', message: 'Request body exceeds 10485760 bytes' };
-      const timedOut = err instanceof undiciErrors.HeadersTimeoutError;
-      return {
-        kind: 'failed',
-        error: 'unavailable',
-        message: timedOut ? `Integration timeout after ${timeout} ms` : `Integration unreachable: ${(err as Error).message}`,
-      };
-    }
-
-    const out: Array<[string, string]> = [];
-    for (const [name, value] of Object.entries(upstream.headers)) {
-      if (value === undefined || HOP_BY_HOP.has(name) || dropHeader(name)) continue;
-      for (const v of Array.isArray(value) ? value : [value]) out.push([name, v]);
-    }
-    for (const [name, value] of Object.entries(extraHeaders)) out.push([name, value]);
-    res.writeHead(upstream.statusCode, out.flat());
-    let length = 0;
-    const body = upstream.body;
-    body.on('data', (chunk: Buffer) => (length += chunk.length));
-    // pipe() rather than pipeline(): pipeline allocates an AbortController per call, a measurable cost per request.
-    await new Promise<void>((resolve) => {
-      body.pipe(res);
-      body.once('end', resolve);
-      body.once('error', () => {
-        // An upstream reset mid-body can only be passed on by cutting the client's connection too.
-        res.destroy();
-        resolve();
-      });
-      res.once('close', () => {
-        if (!body.readableEnded) body.destroy();
-        resolve();
-      });
+    return new Promise((resolve) => {
+      const relay = new ResponseRelay(res, extraHeaders, dropHeader, (err) => {
+        if (received > MAX_PAYLOAD) return resolve({ kind: 'failed', error: 'tooLarge', message: 'Request body exceeds 10485760 bytes' });
+        const timedOut = err instanceof undiciErrors.HeadersTimeoutError;
+        resolve({ kind: 'failed', error: 'unavailable', message: timedOut ? `Integration timeout after ${timeout} ms` : `Integration unreachable: ${err.message}` });
+      }, resolve);
+      this.pool(target.origin).dispatch({ path: target.path, method: method as Dispatcher.HttpMethod, headers, body, headersTimeout: timeout, bodyTimeout: 0 }, relay);
     });
-    return { kind: 'sent', status: upstream.statusCode, length };
   }
 
   private pool(origin: string): Pool {
@@ -125,6 +135,71 @@ export class HttpProxy {
     await Promise.all([...this.pools.values()].map((p) => p.destroy()));
     this.pools.clear();
   }
+}
+
+/**
+ * Writes the upstream's response straight into the client's: status and headers (hop-by-hop and `dropHeader` ones
+ * left out, `extraHeaders` added), then each chunk as it arrives, with backpressure both ways. A failure before the
+ * response started goes to `failed`; after that only cutting the client's connection can pass it on.
+ */
+class ResponseRelay implements Dispatcher.DispatchHandler {
+  private status = 0;
+  private length = 0;
+  private finished = false;
+  private abort?: (err?: Error) => void;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly extraHeaders: string[],
+    private readonly dropHeader: (name: string) => boolean,
+    private readonly failed: (err: Error) => void,
+    private readonly sent: (outcome: ProxyOutcome) => void,
+  ) {}
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abort = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true; // an informational response (103) is not passed on
+    const out: string[] = [];
+    for (let i = 0; i < rawHeaders.length; i += 2) {
+      const name = rawHeaders[i]!.toString('latin1');
+      const lower = name.toLowerCase();
+      if (!HOP_BY_HOP.has(lower) && !this.dropHeader(lower)) out.push(name, rawHeaders[i + 1]!.toString('latin1'));
+    }
+    for (const h of this.extraHeaders) out.push(h);
+    this.status = statusCode;
+    this.res.writeHead(statusCode, out);
+    this.res.on('drain', resume);
+    this.res.once('close', () => {
+      if (!this.finished) this.abort?.(new Error('the client closed the connection'));
+    });
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.length += chunk.length;
+    return this.res.write(chunk);
+  }
+
+  onComplete(): void {
+    this.finished = true;
+    this.res.end();
+    this.sent({ kind: 'sent', status: this.status, length: this.length });
+  }
+
+  onError(err: Error): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.status === 0) return this.failed(err);
+    this.res.destroy();
+    this.sent({ kind: 'sent', status: this.status, length: this.length });
+  }
+}
+
+function isBareHost(url: URL, written: string): boolean {
+  return url.pathname === '/' && !/^[a-z]+:\/\/[^/]+\//i.test(written);
 }
 
 function encodePath(path: string): string {
