@@ -10,6 +10,7 @@ import { registerUpload } from './upload.ts';
 import { registerDownload } from './download.ts';
 import { registerInvoke } from './invoke.ts';
 import { registerDenoise } from './denoise.ts';
+import { registerPhantom } from './phantom.ts';
 
 // Node 20 is this project's runtime; the SDK's notice about future versions is noise on every command.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -27,6 +28,7 @@ registerUpload(program);
 registerDownload(program);
 registerInvoke(program);
 registerDenoise(program);
+registerPhantom(program);
 registerEnv(program);
 
 try {
