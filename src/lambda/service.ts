@@ -53,7 +53,9 @@ export class LambdaService implements EdgeService, LambdaInvoker {
   readonly bufferBody = true;
   private readonly metadata: LambdaMetadata;
   private readonly code: LambdaCodeStore;
-  private readonly pools = new Map<string, { key: string; pool: EnvironmentPool }>();
+  private readonly pools = new Map<string, { key: string; fn: StoredFunction; pool: EnvironmentPool }>();
+  /** isInvokeAllowed's answers per policy (the metadata returns a new statements array after every change). */
+  private readonly policyDecisions = new WeakMap<object, Map<string, boolean>>();
   private readonly logger: Logger;
   private readonly region: string;
   private readonly accountId: string;
@@ -145,7 +147,20 @@ export class LambdaService implements EdgeService, LambdaInvoker {
     } catch {
       return false;
     }
-    return this.metadata.statements(ref.name).some((s) => statementAllows(JSON.parse(s.statement) as PolicyStatement, principal, sourceArn));
+    const statements = this.metadata.statements(ref.name);
+    let decisions = this.policyDecisions.get(statements);
+    if (!decisions) {
+      decisions = new Map();
+      this.policyDecisions.set(statements, decisions);
+    }
+    const key = `${principal} ${sourceArn}`;
+    let allowed = decisions.get(key);
+    if (allowed === undefined) {
+      allowed = statements.some((s) => statementAllows(JSON.parse(s.statement) as PolicyStatement, principal, sourceArn));
+      if (decisions.size >= 1000) decisions.clear();
+      decisions.set(key, allowed);
+    }
+    return allowed;
   }
 
   // --- runtime -------------------------------------------------------------------------------------
@@ -171,15 +186,20 @@ export class LambdaService implements EdgeService, LambdaInvoker {
   }
 
   private poolFor(fn: StoredFunction): EnvironmentPool {
-    const key = `${fn.codeBlob}|${fn.lastModified}|${JSON.stringify(fn.settings)}`;
     const existing = this.pools.get(fn.name);
-    if (existing?.key === key) return existing.pool;
+    // The metadata hands out the same object until the function changes.
+    if (existing?.fn === fn) return existing.pool;
+    const key = `${fn.codeBlob}|${fn.lastModified}|${JSON.stringify(fn.settings)}`;
+    if (existing?.key === key) {
+      existing.fn = fn;
+      return existing.pool;
+    }
     existing?.pool.retire();
     const pool = new EnvironmentPool(() => this.environmentSpec(fn), {
       maxEnvironments: this.options.maxEnvironmentsPerFunction,
       idleMs: this.options.idleMs,
     });
-    this.pools.set(fn.name, { key, pool });
+    this.pools.set(fn.name, { key, fn, pool });
     return pool;
   }
 

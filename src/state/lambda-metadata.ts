@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import { migrate, type StateDatabase } from './database.ts';
 
 /** The stored part of a function's configuration (what CreateFunction / UpdateFunctionConfiguration set). */
@@ -60,27 +61,56 @@ const MIGRATIONS = [
    );`,
 ];
 
-/** Lambda functions and their resource policies in SQLite. */
+/**
+ * Lambda functions and their resource policies in SQLite. Functions and policies read on the invoke path are
+ * cached in memory (callers must not mutate what they get); every write through this class clears the cache.
+ */
 export class LambdaMetadata {
+  private readonly prepared = new Map<string, Statement>();
+  private readonly functions = new Map<string, StoredFunction | null>();
+  private readonly policies = new Map<string, StoredStatement[]>();
+
   constructor(private readonly db: StateDatabase) {
     migrate(db, 'lambda', MIGRATIONS);
   }
 
+  /** The prepared statement for `sql`, prepared once. */
+  private sql(text: string): Statement {
+    let statement = this.prepared.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.prepared.set(text, statement);
+    }
+    return statement;
+  }
+
+  private changed(): void {
+    this.functions.clear();
+    this.policies.clear();
+  }
+
   get(name: string): StoredFunction | undefined {
-    const row = this.db.prepare('SELECT * FROM lambda_functions WHERE name = ?').get(name) as FunctionRow | undefined;
-    return row && fromRow(row);
+    let fn = this.functions.get(name);
+    if (fn === undefined) {
+      const row = this.sql('SELECT * FROM lambda_functions WHERE name = ?').get(name) as FunctionRow | undefined;
+      fn = row ? fromRow(row) : null;
+      if (this.functions.size >= 1000) this.functions.clear(); // names looked up in vain must not pile up
+      this.functions.set(name, fn);
+    }
+    return fn ?? undefined;
   }
 
   /** Functions ordered by name, starting after `marker`. */
   list(after: string, limit: number): StoredFunction[] {
-    const rows = this.db.prepare('SELECT * FROM lambda_functions WHERE name > ? ORDER BY name LIMIT ?').all(after, limit) as FunctionRow[];
+    const rows = this.sql('SELECT * FROM lambda_functions WHERE name > ? ORDER BY name LIMIT ?').all(after, limit) as FunctionRow[];
     return rows.map(fromRow);
   }
 
   /** Inserts a new function; false when the name is taken. */
   insert(fn: StoredFunction): boolean {
-    const result = this.db
-      .prepare(
+    this.changed();
+    const result = this
+      .sql(
         `INSERT INTO lambda_functions (name, settings, code_blob, code_sha256, code_size, revision_id, last_modified)
          VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO NOTHING`,
       )
@@ -90,8 +120,9 @@ export class LambdaMetadata {
 
   /** Replaces the stored function when its revision is still `expectedRevision`; false otherwise. */
   update(fn: StoredFunction, expectedRevision: string): boolean {
-    const result = this.db
-      .prepare(
+    this.changed();
+    const result = this
+      .sql(
         `UPDATE lambda_functions SET settings = ?, code_blob = ?, code_sha256 = ?, code_size = ?, revision_id = ?, last_modified = ?
          WHERE name = ? AND revision_id = ?`,
       )
@@ -100,43 +131,50 @@ export class LambdaMetadata {
   }
 
   delete(name: string): boolean {
-    return this.db.prepare('DELETE FROM lambda_functions WHERE name = ?').run(name).changes === 1;
+    this.changed();
+    return this.sql('DELETE FROM lambda_functions WHERE name = ?').run(name).changes === 1;
   }
 
   /** Every code blob still referenced (to tell which unpacked code directories are garbage). */
   codeBlobs(): Set<string> {
-    const rows = this.db.prepare('SELECT code_blob FROM lambda_functions').all() as Array<{ code_blob: string }>;
+    const rows = this.sql('SELECT code_blob FROM lambda_functions').all() as Array<{ code_blob: string }>;
     return new Set(rows.map((r) => r.code_blob));
   }
 
+  /** The policy's statements; the same array until the next write, so callers may cache what they derive from it. */
   statements(name: string): StoredStatement[] {
-    return this.db
-      .prepare('SELECT sid, statement FROM lambda_policy_statements WHERE function_name = ? ORDER BY position')
-      .all(name) as StoredStatement[];
+    let statements = this.policies.get(name);
+    if (!statements) {
+      statements = this.sql('SELECT sid, statement FROM lambda_policy_statements WHERE function_name = ? ORDER BY position').all(name) as StoredStatement[];
+      this.policies.set(name, statements);
+    }
+    return statements;
   }
 
   /** Adds a statement and sets the function's new revision; false when the sid exists. */
   addStatement(name: string, sid: string, statement: string, newRevision: string): boolean {
+    this.changed();
     return this.db.transaction(() => {
-      const inserted = this.db
-        .prepare(
+      const inserted = this
+        .sql(
           `INSERT INTO lambda_policy_statements (function_name, sid, statement, position)
            VALUES (?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM lambda_policy_statements WHERE function_name = ?))
            ON CONFLICT(function_name, sid) DO NOTHING`,
         )
         .run(name, sid, statement, name);
       if (inserted.changes === 0) return false;
-      this.db.prepare('UPDATE lambda_functions SET revision_id = ? WHERE name = ?').run(newRevision, name);
+      this.sql('UPDATE lambda_functions SET revision_id = ? WHERE name = ?').run(newRevision, name);
       return true;
     })();
   }
 
   /** Removes a statement and sets the function's new revision; false when there was none. */
   removeStatement(name: string, sid: string, newRevision: string): boolean {
+    this.changed();
     return this.db.transaction(() => {
-      const removed = this.db.prepare('DELETE FROM lambda_policy_statements WHERE function_name = ? AND sid = ?').run(name, sid);
+      const removed = this.sql('DELETE FROM lambda_policy_statements WHERE function_name = ? AND sid = ?').run(name, sid);
       if (removed.changes === 0) return false;
-      this.db.prepare('UPDATE lambda_functions SET revision_id = ? WHERE name = ?').run(newRevision, name);
+      this.sql('UPDATE lambda_functions SET revision_id = ? WHERE name = ?').run(newRevision, name);
       return true;
     })();
   }

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { APIGatewayProxyEventSchema, APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas';
 import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
-import { deployApi, sdkAllow, sdkFunction } from './helpers.ts';
+import { AddPermissionCommand, RemovePermissionCommand, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
+import { strToU8, zipSync } from 'fflate';
+import { clients, deployApi, sdkAllow, sdkFunction } from './helpers.ts';
 
 const FUNCTION = `
 export const handler = async (event) => {
@@ -192,6 +194,17 @@ test('function errors, bad responses and a missing permission give 500; a slow f
   const slow = await send(`${base}/slow?mode=slow`);
   assert.equal(slow.status, 503);
   assert.equal(slow.body.toString(), '{"message":"Service Unavailable"}');
+});
+
+test('permission and code changes reach the next request (the cached policy, function and route are refreshed)', async () => {
+  const { lambda } = clients(edge);
+  assert.equal((await send(`${base}/forbidden`)).status, 500);
+  await lambda.send(new AddPermissionCommand({ FunctionName: 'forbidden', StatementId: 'now', Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com', SourceArn: `arn:aws:execute-api:${edge.region}:${edge.config.accountId}:${apiId}/*/*` }));
+  assert.equal((await send(`${base}/forbidden?mode=string`)).body.toString(), 'Hello from Lambda!');
+  await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'forbidden', ZipFile: zipSync({ 'index.mjs': strToU8(`export const handler = async () => 'version 2';`) }) }));
+  assert.equal((await send(`${base}/forbidden`)).body.toString(), 'version 2');
+  await lambda.send(new RemovePermissionCommand({ FunctionName: 'forbidden', StatementId: 'now' }));
+  assert.equal((await send(`${base}/forbidden`)).status, 500);
 });
 
 test('an unknown API answers 404 Not Found with a request id', async () => {
