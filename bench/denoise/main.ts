@@ -68,7 +68,7 @@ for (const [dose, d] of Object.entries(DOSES)) {
   record('baseline: GAT + Gaussian', base.pixels, (performance.now() - t) / 1000);
   for (const session of sessions) {
     t = performance.now();
-    const out = await denoisePixels(noisy, params, session.source.tiling, session.denoiser(STRENGTH));
+    const out = await denoisePixels(noisy, params, session.source.tiling, session.denoiser(STRENGTH), session.parallelTiles);
     record(`${session.source.name} (${session.source.origin})`, out.pixels, (performance.now() - t) / 1000);
   }
   console.log(`  ${dose} done`);

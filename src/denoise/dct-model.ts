@@ -1,13 +1,23 @@
-import { encodeModel, TensorType, type Graph, type Tensor } from './onnx-builder.ts';
+import { encodeModel, TensorType, type Graph, type Node, type Tensor } from './onnx-builder.ts';
 
-/** Sliding-window DCT hard thresholding: block size and stride of the block grid. */
-export interface DctModelSpec {
+/** A sliding-window DCT stage: block size and stride of its block grid. */
+export interface DctStage {
   block: number;
   stride: number;
 }
 
+/**
+ * Hard thresholding with `block`/`stride`; with `wiener`, its result is only the pilot of a second
+ * stage: empirical Wiener shrinkage of the noisy coefficients, gain p²/(p² + σ²) from the pilot's p.
+ */
+export interface DctModelSpec extends DctStage {
+  wiener?: DctStage;
+}
+
 /** λ = LAMBDA_AT_FULL_STRENGTH · strength, strength in 0..1 (request strength / 20). */
 export const LAMBDA_AT_FULL_STRENGTH = 6.6;
+/** The Wiener stage's noise variance is (strength · WIENER_SIGMA_AT_FULL_STRENGTH)². */
+export const WIENER_SIGMA_AT_FULL_STRENGTH = 2;
 
 /** Orthonormal DCT-II basis: d[u][j] = a(u) cos(π (2j+1) u / 2B). */
 function dctBasis(b: number): number[][] {
@@ -21,68 +31,140 @@ function floatTensor(name: string, dims: number[], fill: (index: number) => numb
   return { name, dims, type: TensorType.FLOAT, data: Float32Array.from({ length: size }, (_, i) => fill(i)) };
 }
 
+const int64Tensor = (name: string, values: number[]): Tensor => ({ name, dims: [values.length], type: TensorType.INT64, data: BigInt64Array.from(values.map(BigInt)) });
+
 /**
- * The graph: image [1,1,H,W] (Gaussian noise of σ≈1) and strength [1] in, denoised [1,1,H,W] out.
- * A strided convolution with the B×B DCT basis gives every block's coefficients; those below λ are
- * zeroed (DC kept). The blocks are put back by the transposed convolution, written as a stride-1
- * convolution into s×s phases plus DepthToSpace (much faster than ConvTranspose in onnxruntime),
- * each block weighted by 1/(coefficients kept); the sum is divided by the summed weights.
- * Needs B % s == 0, and H, W of the form B + k·s so that the grid covers every pixel.
+ * Builds the graph in pieces. Every block's 2-D DCT is separable: a row pass (Conv 1×B, stride 1×s,
+ * B output channels v) and a column pass (grouped Conv B×1, stride s×1, channel v·B + u); the blocks
+ * are put back by the transposed passes (ConvTranspose), each block weighted; the weighted sum is
+ * divided by the summed weights. The input is padded by s − 1 at the bottom and right so that the
+ * block grid covers every pixel whatever the size; the result is cut back to the input's size.
  */
-export function buildDctThresholdGraph({ block: b, stride: s }: DctModelSpec): Graph {
-  if (b % s !== 0) throw new Error(`block ${b} must be a multiple of stride ${s}`);
-  const d = dctBasis(b);
-  const k = b * b;
-  const m = b / s;
-  const basis = (c: number, y: number, x: number) => d[Math.floor(c / b)][y] * d[c % b][x];
-  const forward = floatTensor('dct_forward', [k, 1, b, b], (i) => basis(Math.floor(i / k), Math.floor((i % k) / b), i % b));
-  // Phase p = py·s + px of the output gets coefficient k of the block (m-1-a', m-1-b') coarse steps up-left.
-  const phaseWeight = (channels: number, value: (c: number, y: number, x: number) => number) =>
-    (i: number) => {
-      const bx = i % m;
-      const by = Math.floor(i / m) % m;
-      const c = Math.floor(i / (m * m)) % channels;
-      const p = Math.floor(i / (m * m * channels));
-      return value(c, Math.floor(p / s) + s * (m - 1 - by), (p % s) + s * (m - 1 - bx));
+class DctGraphBuilder {
+  readonly nodes: Node[] = [];
+  readonly initializers: Tensor[] = [];
+  private defined = new Set<string>();
+
+  private constant(tensor: Tensor): string {
+    if (!this.defined.has(tensor.name)) {
+      this.defined.add(tensor.name);
+      this.initializers.push(tensor);
+    }
+    return tensor.name;
+  }
+
+  node(op: string, inputs: string[], output: string, attributes?: Node['attributes']): string {
+    this.nodes.push({ op, inputs, outputs: [output], attributes });
+    return output;
+  }
+
+  private basisTensors(b: number) {
+    const d = dctBasis(b);
+    return {
+      rows: this.constant(floatTensor(`dct${b}_rows`, [b, 1, 1, b], (i) => d[Math.floor(i / b)][i % b])),
+      columns: this.constant(floatTensor(`dct${b}_columns`, [b * b, 1, b, 1], (i) => d[Math.floor(i / b) % b][i % b])),
+      isDc: this.constant(floatTensor(`dct${b}_is_dc`, [1, b * b, 1, 1], (i) => (i === 0 ? 1 : 0))),
+      notDc: this.constant(floatTensor(`dct${b}_not_dc`, [1, b * b, 1, 1], (i) => (i === 0 ? 0 : 1))),
+      ones: this.constant(floatTensor(`ones${b}`, [1, 1, b, b], () => 1)),
     };
-  const inverse = floatTensor('dct_inverse', [s * s, k, m, m], phaseWeight(k, basis));
-  const cover = floatTensor('block_cover', [s * s, 1, m, m], () => 1);
-  const pads = { ints: [m - 1, m - 1, m - 1, m - 1] };
+  }
+
+  /** Coefficients [1, B², rows, columns] of every block of `image` on the stride-s grid. */
+  forward(image: string, { block: b, stride: s }: DctStage, prefix: string): string {
+    const { rows, columns } = this.basisTensors(b);
+    const r = this.node('Conv', [image, rows], `${prefix}_rows`, { strides: { ints: [1, s] } });
+    return this.node('Conv', [r, columns], `${prefix}_coefficients`, { strides: { ints: [s, 1] }, group: { int: b } });
+  }
+
+  /** Σ blocks(weight · inverse DCT(coefficients)) / Σ blocks(weight), on the padded grid. */
+  aggregate(coefficients: string, weight: string, { block: b, stride: s }: DctStage, prefix: string): string {
+    const { rows, columns, ones } = this.basisTensors(b);
+    const weighted = this.node('Mul', [coefficients, weight], `${prefix}_weighted`);
+    const r = this.node('ConvTranspose', [weighted, columns], `${prefix}_rows_back`, { strides: { ints: [s, 1] }, group: { int: b } });
+    const numerator = this.node('ConvTranspose', [r, rows], `${prefix}_numerator`, { strides: { ints: [1, s] } });
+    const denominator = this.node('ConvTranspose', [weight, ones], `${prefix}_denominator`, { strides: { ints: [s, s] } });
+    return this.node('Div', [numerator, denominator], `${prefix}_estimate`);
+  }
+
+  hardThreshold(image: string, stage: DctStage, lambda: string, prefix: string): string {
+    const { isDc, notDc } = this.basisTensors(stage.block);
+    const axis = this.constant(int64Tensor('channel_axis', [1]));
+    const lambdaAc = this.node('Mul', [lambda, notDc], `${prefix}_lambda_ac`);
+    // The DC threshold is -1, so the DC coefficient is always kept.
+    const threshold = this.node('Sub', [lambdaAc, isDc], `${prefix}_threshold`);
+    const c = this.forward(image, stage, prefix);
+    const keep = this.node('Greater', [this.node('Abs', [c], `${prefix}_magnitude`), threshold], `${prefix}_keep`);
+    const keepF = this.node('Cast', [keep], `${prefix}_keep_f`, { to: { int: TensorType.FLOAT } });
+    const kept = this.node('ReduceSum', [keepF, axis], `${prefix}_kept`, { keepdims: { int: 1 } });
+    const weight = this.node('Reciprocal', [kept], `${prefix}_weight`);
+    const kept_c = this.node('Mul', [c, keepF], `${prefix}_kept_coefficients`);
+    return this.aggregate(kept_c, weight, stage, prefix);
+  }
+
+  wiener(image: string, pilot: string, stage: DctStage, noiseVariance: string, prefix: string): string {
+    const { isDc } = this.basisTensors(stage.block);
+    const axis = this.constant(int64Tensor('channel_axis', [1]));
+    const c = this.forward(image, stage, `${prefix}_noisy`);
+    const p = this.forward(pilot, stage, `${prefix}_pilot`);
+    const p2 = this.node('Mul', [p, p], `${prefix}_pilot_energy`);
+    const gain = this.node('Div', [p2, this.node('Add', [p2, noiseVariance], `${prefix}_energy_plus_noise`)], `${prefix}_raw_gain`);
+    const gainDc = this.node('Max', [gain, isDc], `${prefix}_gain`);
+    const sumSquares = this.node('ReduceSum', [this.node('Mul', [gainDc, gainDc], `${prefix}_gain_squared`), axis], `${prefix}_gain_energy`, { keepdims: { int: 1 } });
+    const weight = this.node('Reciprocal', [sumSquares], `${prefix}_weight`);
+    return this.aggregate(this.node('Mul', [c, gainDc], `${prefix}_shrunk`), weight, stage, prefix);
+  }
+
+  /** Pads `image` by `amount` at the bottom and right (edge values). */
+  padEnd(image: string, amount: number): string {
+    if (amount === 0) return image;
+    const pads = this.constant(int64Tensor(`pad_end_${amount}`, [0, 0, 0, 0, 0, 0, amount, amount]));
+    return this.node('Pad', [image, pads], `${image}_padded`, { mode: { string: 'edge' } });
+  }
+
+  /** `tensor` cut to the height and width of `like`. */
+  cropTo(tensor: string, like: string, output: string): string {
+    const size = `${like}_hw`;
+    if (!this.defined.has(size)) {
+      this.defined.add(size);
+      const shape = this.node('Shape', [like], `${like}_shape`);
+      this.node('Slice', [shape, this.constant(int64Tensor('hw_start', [2])), this.constant(int64Tensor('hw_end', [4]))], size);
+    }
+    return this.node('Slice', [tensor, this.constant(int64Tensor('zeros_2', [0, 0])), size, this.constant(int64Tensor('hw_axes', [2, 3]))], output);
+  }
+
+  constantFloat(name: string, value: number): string {
+    return this.constant(floatTensor(name, [1], () => value));
+  }
+}
+
+/**
+ * The graph: image [1,1,H,W] (Gaussian noise of σ≈1) and strength [1] in, denoised [1,1,H,W] out,
+ * any H, W ≥ block. Pixels within a block (two blocks with the Wiener stage) of the border see fewer
+ * blocks: callers tile with that much margin.
+ */
+export function buildDctThresholdGraph(spec: DctModelSpec): Graph {
+  const g = new DctGraphBuilder();
+  const pad = Math.max(spec.stride, spec.wiener?.stride ?? 1) - 1;
+  const image = g.padEnd('image', pad);
+  const lambda = g.node('Mul', ['strength', g.constantFloat('lambda_scale', LAMBDA_AT_FULL_STRENGTH)], 'lambda');
+  let estimate = g.hardThreshold(image, spec, lambda, 'hard');
+  if (spec.wiener) {
+    const sigma = g.node('Mul', ['strength', g.constantFloat('sigma_scale', WIENER_SIGMA_AT_FULL_STRENGTH)], 'sigma');
+    // A tiny floor keeps 0/0 out of the gain where pilot and σ are both 0 (strength 0).
+    const variance = g.node('Add', [g.node('Mul', [sigma, sigma], 'sigma_squared'), g.constantFloat('variance_floor', 1e-12)], 'noise_variance');
+    estimate = g.wiener(image, g.padEnd(g.cropTo(estimate, 'image', 'pilot'), pad), spec.wiener, variance, 'wiener');
+  }
+  g.cropTo(estimate, 'image', 'denoised');
+  const name = `dct${spec.block}_stride${spec.stride}${spec.wiener ? `_wiener${spec.wiener.block}_stride${spec.wiener.stride}` : ''}`;
   return {
-    name: `dct${b}_stride${s}`,
+    name,
     inputs: [
       { name: 'image', type: TensorType.FLOAT, shape: [1, 1, 'height', 'width'] },
       { name: 'strength', type: TensorType.FLOAT, shape: [1] },
     ],
     outputs: [{ name: 'denoised', type: TensorType.FLOAT, shape: [1, 1, 'height', 'width'] }],
-    initializers: [
-      forward,
-      inverse,
-      cover,
-      floatTensor('lambda_scale', [1], () => LAMBDA_AT_FULL_STRENGTH),
-      floatTensor('not_dc', [1, k, 1, 1], (i) => (i === 0 ? 0 : 1)),
-      floatTensor('is_dc', [1, k, 1, 1], (i) => (i === 0 ? 1 : 0)),
-      { name: 'channel_axis', dims: [1], type: TensorType.INT64, data: BigInt64Array.from([1n]) },
-    ],
-    nodes: [
-      { op: 'Mul', inputs: ['strength', 'lambda_scale'], outputs: ['lambda'] },
-      { op: 'Mul', inputs: ['lambda', 'not_dc'], outputs: ['lambda_ac'] },
-      // The DC threshold is -1, so the DC coefficient is always kept.
-      { op: 'Sub', inputs: ['lambda_ac', 'is_dc'], outputs: ['threshold'] },
-      { op: 'Conv', inputs: ['image', 'dct_forward'], outputs: ['coefficients'], attributes: { strides: { ints: [s, s] } } },
-      { op: 'Abs', inputs: ['coefficients'], outputs: ['magnitude'] },
-      { op: 'Greater', inputs: ['magnitude', 'threshold'], outputs: ['keep'] },
-      { op: 'Cast', inputs: ['keep'], outputs: ['keep_f'], attributes: { to: { int: TensorType.FLOAT } } },
-      { op: 'ReduceSum', inputs: ['keep_f', 'channel_axis'], outputs: ['kept_count'], attributes: { keepdims: { int: 1 } } },
-      { op: 'Reciprocal', inputs: ['kept_count'], outputs: ['weight'] },
-      { op: 'Mul', inputs: ['keep_f', 'weight'], outputs: ['keep_weighted'] },
-      { op: 'Mul', inputs: ['coefficients', 'keep_weighted'], outputs: ['weighted'] },
-      { op: 'Conv', inputs: ['weighted', 'dct_inverse'], outputs: ['numerator_phases'], attributes: { pads } },
-      { op: 'DepthToSpace', inputs: ['numerator_phases'], outputs: ['numerator'], attributes: { blocksize: { int: s } } },
-      { op: 'Conv', inputs: ['weight', 'block_cover'], outputs: ['denominator_phases'], attributes: { pads } },
-      { op: 'DepthToSpace', inputs: ['denominator_phases'], outputs: ['denominator'], attributes: { blocksize: { int: s } } },
-      { op: 'Div', inputs: ['numerator', 'denominator'], outputs: ['denoised'] },
-    ],
+    initializers: g.initializers,
+    nodes: g.nodes,
   };
 }
 

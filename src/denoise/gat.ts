@@ -21,3 +21,16 @@ export function inverseGat(d: number, { gain, readVariance }: NoiseModel): numbe
   const inv = x * x * 0.25 + 0.25 * SQRT_3_2 / x - 1.375 / (x * x) + 0.625 * SQRT_3_2 / (x * x * x) - 0.125 - readVariance / (gain * gain);
   return gain * Math.max(0, inv);
 }
+
+/** inverseGat for one noise model, with its constants folded (the per-pixel hot path). */
+export function inverseGatFunction({ gain, readVariance }: NoiseModel): (d: number) => number {
+  const c0 = -0.125 - readVariance / (gain * gain);
+  const c1 = 0.25 * SQRT_3_2;
+  const c3 = 0.625 * SQRT_3_2;
+  return (d) => {
+    const x = d > 1 ? d : 1;
+    const r = 1 / x;
+    const inv = 0.25 * x * x + r * (c1 + r * (-1.375 + r * c3)) + c0;
+    return inv > 0 ? gain * inv : 0;
+  };
+}

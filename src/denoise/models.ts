@@ -6,10 +6,10 @@ import type { Tiling } from './pipeline.ts';
 export const MODEL_NAMES = ['efficient', 'powerful'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
-/** The built-in models: sliding-window DCT hard thresholding in the GAT domain. */
+/** The built-in models: sliding-window DCT denoising in the GAT domain (see dct-model.ts). */
 export const BUILT_IN_MODELS: Record<ModelName, DctModelSpec> = {
-  efficient: { block: 8, stride: 2 },
-  powerful: { block: 8, stride: 1 },
+  efficient: { block: 8, stride: 3, wiener: { block: 8, stride: 3 } },
+  powerful: { block: 16, stride: 2, wiener: { block: 16, stride: 2 } },
 };
 
 /** Tiling of a model from a model directory: its block grid is unknown, so a generous margin. */
@@ -23,10 +23,19 @@ export interface ModelSource {
   origin: string;
 }
 
-function builtInTiling({ block, stride }: DctModelSpec): Tiling {
-  // The coefficient tensor holds block²/stride² floats per pixel: smaller tiles for heavier models.
-  const tile = (block * block) / (stride * stride) > 16 ? 256 : 512;
-  return { tile, margin: block, align: stride };
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/** Tiles on the models' common block grid, with a margin that every block of every stage fits in. */
+export function builtInTiling(spec: DctModelSpec): Tiling {
+  const stages = spec.wiener ? [spec, spec.wiener] : [spec];
+  const align = stages.reduce((a, s) => (a * s.stride) / gcd(a, s.stride), 1);
+  const reach = stages.reduce((sum, s) => sum + s.block, 0);
+  return { tile: 512, margin: Math.ceil(reach / align) * align, align };
+}
+
+export function describeSpec(spec: DctModelSpec): string {
+  const stage = (s: { block: number; stride: number }) => `${s.block}x${s.block} stride ${s.stride}`;
+  return `built-in dct ${stage(spec)}${spec.wiener ? ` + wiener ${stage(spec.wiener)}` : ''}`;
 }
 
 /** `<modelDir>/<name>.onnx` when it exists, else the built-in graph. */
@@ -34,5 +43,5 @@ export function loadModelSource(name: ModelName, modelDir?: string): ModelSource
   const file = modelDir ? path.resolve(modelDir, `${name}.onnx`) : undefined;
   if (file && existsSync(file)) return { name, bytes: readFileSync(file), tiling: CUSTOM_MODEL_TILING, origin: file };
   const spec = BUILT_IN_MODELS[name];
-  return { name, bytes: buildDctThresholdModel(spec), tiling: builtInTiling(spec), origin: `built-in dct ${spec.block}x${spec.block} stride ${spec.stride}` };
+  return { name, bytes: buildDctThresholdModel(spec), tiling: builtInTiling(spec), origin: describeSpec(spec) };
 }

@@ -1,13 +1,40 @@
 import type { NoiseModel } from './gat.ts';
 
 const BLOCK = 16;
-const MAX_BLOCKS = 12000;
+const MAX_BLOCKS = 6000;
 const GROUPS = 24;
+
+/** The k-th smallest of the first `n` entries (Hoare's selection; reorders them). */
+function select(values: Float64Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i] < pivot) i++;
+      while (values[j] > pivot) j--;
+      if (i <= j) {
+        const t = values[i];
+        values[i++] = values[j];
+        values[j--] = t;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return values[k];
+  }
+  return values[k];
+}
 
 /** Median of the first `n` entries (reorders them). */
 function median(values: Float64Array, n: number): number {
-  const sorted = values.subarray(0, n).sort();
-  return n % 2 ? sorted[(n - 1) >> 1] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  const upper = select(values, n, n >> 1);
+  if (n % 2) return upper;
+  let lower = -Infinity;
+  for (let k = 0; k < n >> 1; k++) if (values[k] > lower) lower = values[k];
+  return (lower + upper) / 2;
 }
 
 /**

@@ -82,7 +82,7 @@ export interface Tensor {
   data: Float32Array | BigInt64Array;
 }
 
-export type AttributeValue = number | number[] | { int: number } | { ints: number[] };
+export type AttributeValue = number | number[] | { int: number } | { ints: number[] } | { string: string };
 
 export interface Node {
   op: string;
@@ -106,7 +106,7 @@ export interface Graph {
   outputs: ValueInfo[];
 }
 
-const AttrType = { FLOAT: 1, INT: 2, FLOATS: 6, INTS: 7 } as const;
+const AttrType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 } as const;
 
 function writeTensor(w: ProtoWriter, t: Tensor): void {
   w.packedInts(1, t.dims).int(2, t.type).string(8, t.name);
@@ -120,6 +120,7 @@ function writeAttribute(w: ProtoWriter, name: string, value: AttributeValue): vo
     for (const f of value) w.float(7, f);
     w.int(20, AttrType.FLOATS);
   } else if ('int' in value) w.int(3, value.int).int(20, AttrType.INT);
+  else if ('string' in value) w.string(4, value.string).int(20, AttrType.STRING);
   else w.packedInts(8, value.ints).int(20, AttrType.INTS);
 }
 

@@ -1,5 +1,5 @@
 import { estimateNoise } from './noise.ts';
-import { forwardGat, inverseGat, type NoiseModel } from './gat.ts';
+import { forwardGat, inverseGatFunction, type NoiseModel } from './gat.ts';
 
 /** How the image is cut for a model: output tiles of `tile`², read with `margin` on every side. */
 export interface Tiling {
@@ -35,15 +35,24 @@ function reflect(i: number, n: number): number {
 
 const roundUp = (v: number, a: number) => Math.ceil(v / a) * a;
 
+/** Source column of every patch column, reflected at the image borders. */
+function sourceColumns(from: number, count: number, width: number): Int32Array {
+  const columns = new Int32Array(count);
+  for (let x = 0; x < count; x++) columns[x] = reflect(from + x, width);
+  return columns;
+}
+
 /**
  * offset → noise estimate → GAT → model (tile by tile) → unbiased inverse → offset → clip.
- * Memory beyond input and output is one tile at a time.
+ * `parallelTiles` tiles are in flight at once (the next tile is cut while the model runs); memory
+ * beyond input and output is that many tiles.
  */
 export async function denoisePixels(
   input: Uint16Array | Uint8Array,
   params: DenoiseParams,
   tiling: Tiling,
   denoiseTile: TileDenoiser,
+  parallelTiles = 1,
 ): Promise<DenoiseResult> {
   const { width, height, digitalOffset: offset } = params;
   const noise = estimateNoise(input, width, height, offset);
@@ -53,28 +62,42 @@ export async function denoisePixels(
   // A lookup table from DN to GAT value (inputs are integers below 65536).
   const gatOf = new Float32Array(input instanceof Uint8Array ? 256 : 65536);
   for (let v = 0; v < gatOf.length; v++) gatOf[v] = forwardGat(Math.max(0, v - offset), noise);
+  const inverse = inverseGatFunction(noise);
 
   const { tile, margin, align } = tiling;
   const step = roundUp(tile, align);
-  for (let y0 = 0; y0 < height; y0 += step) {
-    for (let x0 = 0; x0 < width; x0 += step) {
-      const th = Math.min(step, height - y0);
-      const tw = Math.min(step, width - x0);
-      const h = roundUp(th, align) + 2 * margin;
-      const w = roundUp(tw, align) + 2 * margin;
-      const patch = new Float32Array(h * w);
-      for (let y = 0; y < h; y++) {
-        const row = reflect(y0 - margin + y, height) * width;
-        for (let x = 0; x < w; x++) patch[y * w + x] = gatOf[input[row + reflect(x0 - margin + x, width)]];
-      }
-      const result = await denoiseTile(patch, h, w);
-      for (let y = 0; y < th; y++) {
-        for (let x = 0; x < tw; x++) {
-          const v = Math.round(inverseGat(result[(y + margin) * w + x + margin], noise) + offset);
-          output[(y0 + y) * width + x0 + x] = v < 0 ? 0 : v > maxValue ? maxValue : v;
-        }
+  const origins: [number, number][] = [];
+  for (let y0 = 0; y0 < height; y0 += step) for (let x0 = 0; x0 < width; x0 += step) origins.push([y0, x0]);
+
+  const denoiseOne = async (y0: number, x0: number) => {
+    const th = Math.min(step, height - y0);
+    const tw = Math.min(step, width - x0);
+    const h = roundUp(th, align) + 2 * margin;
+    const w = roundUp(tw, align) + 2 * margin;
+    const columns = sourceColumns(x0 - margin, w, width);
+    const patch = new Float32Array(h * w);
+    for (let y = 0; y < h; y++) {
+      const row = reflect(y0 - margin + y, height) * width;
+      const base = y * w;
+      for (let x = 0; x < w; x++) patch[base + x] = gatOf[input[row + columns[x]]];
+    }
+    const result = await denoiseTile(patch, h, w);
+    for (let y = 0; y < th; y++) {
+      const from = (y + margin) * w + margin;
+      const to = (y0 + y) * width + x0;
+      for (let x = 0; x < tw; x++) {
+        const v = Math.round(inverse(result[from + x]) + offset);
+        output[to + x] = v < 0 ? 0 : v > maxValue ? maxValue : v;
       }
     }
-  }
+  };
+  let next = 0;
+  const lane = async () => {
+    while (next < origins.length) {
+      const [y0, x0] = origins[next++];
+      await denoiseOne(y0, x0);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, parallelTiles) }, lane));
   return { pixels: output, noise };
 }
