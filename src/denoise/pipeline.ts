@@ -35,11 +35,33 @@ function reflect(i: number, n: number): number {
 
 const roundUp = (v: number, a: number) => Math.ceil(v / a) * a;
 
-/** Source column of every patch column, reflected at the image borders. */
-function sourceColumns(from: number, count: number, width: number): Int32Array {
-  const columns = new Int32Array(count);
-  for (let x = 0; x < count; x++) columns[x] = reflect(from + x, width);
-  return columns;
+/** The GAT values of the h×w patch whose top left is (top, left), reflected at the image borders. */
+function cutPatch(input: Uint16Array | Uint8Array, width: number, height: number, gatOf: Float32Array, top: number, left: number, h: number, w: number): Float32Array {
+  const columns = new Int32Array(w);
+  for (let x = 0; x < w; x++) columns[x] = reflect(left + x, width);
+  const patch = new Float32Array(h * w);
+  for (let y = 0; y < h; y++) {
+    const row = reflect(top + y, height) * width;
+    const base = y * w;
+    for (let x = 0; x < w; x++) patch[base + x] = gatOf[input[row + columns[x]]];
+  }
+  return patch;
+}
+
+/** Writes the inner th×tw of a denoised patch back as DN: unbiased inverse, offset, round, clip. */
+function writeBack(
+  result: Float32Array, w: number, margin: number,
+  output: Uint16Array | Uint8Array, width: number, y0: number, x0: number, th: number, tw: number,
+  inverse: (d: number) => number, offset: number, maxValue: number,
+): void {
+  for (let y = 0; y < th; y++) {
+    const from = (y + margin) * w + margin;
+    const to = (y0 + y) * width + x0;
+    for (let x = 0; x < tw; x++) {
+      const v = Math.round(inverse(result[from + x]) + offset);
+      output[to + x] = v < 0 ? 0 : v > maxValue ? maxValue : v;
+    }
+  }
 }
 
 /**
@@ -74,22 +96,9 @@ export async function denoisePixels(
     const tw = Math.min(step, width - x0);
     const h = roundUp(th, align) + 2 * margin;
     const w = roundUp(tw, align) + 2 * margin;
-    const columns = sourceColumns(x0 - margin, w, width);
-    const patch = new Float32Array(h * w);
-    for (let y = 0; y < h; y++) {
-      const row = reflect(y0 - margin + y, height) * width;
-      const base = y * w;
-      for (let x = 0; x < w; x++) patch[base + x] = gatOf[input[row + columns[x]]];
-    }
+    const patch = cutPatch(input, width, height, gatOf, y0 - margin, x0 - margin, h, w);
     const result = await denoiseTile(patch, h, w);
-    for (let y = 0; y < th; y++) {
-      const from = (y + margin) * w + margin;
-      const to = (y0 + y) * width + x0;
-      for (let x = 0; x < tw; x++) {
-        const v = Math.round(inverse(result[from + x]) + offset);
-        output[to + x] = v < 0 ? 0 : v > maxValue ? maxValue : v;
-      }
-    }
+    writeBack(result, w, margin, output, width, y0, x0, th, tw, inverse, offset, maxValue);
   };
   let next = 0;
   const lane = async () => {
