@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { ApiGatewayV2Client, CreateApiCommand, CreateIntegrationCommand, CreateRouteCommand, CreateStageCommand } from '@aws-sdk/client-apigatewayv2';
 import { AddPermissionCommand, CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { strToU8, zipSync } from 'fflate';
+import { DEFAULT_ACCESS_LOG_FORMAT } from '../../src/apigw/access-log.ts';
 
 const run = promisify(execFile);
 const DURATION = process.env.BENCH_DURATION ?? '8s';
@@ -131,7 +132,8 @@ pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
 events { worker_connections 4096; }
 http {
-  access_log off;
+  log_format json escape=json '{ "requestId":"$request_id", "ip": "$remote_addr", "requestTime":"$time_local", "httpMethod":"$request_method", "status":"$status", "protocol":"$server_protocol", "responseLength":"$body_bytes_sent" }';
+  access_log ${dir}/access.log json buffer=64k flush=1s;
   client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
   upstream backend { server 127.0.0.1:${upstreamPort}; keepalive 128; }
   server {
@@ -181,7 +183,9 @@ async function main(): Promise<void> {
     const fnInteg = await apigw.send(new CreateIntegrationCommand({ ApiId: api.ApiId, IntegrationType: 'AWS_PROXY', IntegrationUri: fn.FunctionArn, PayloadFormatVersion: '2.0' }));
     await apigw.send(new CreateRouteCommand({ ApiId: api.ApiId, RouteKey: 'GET /ping', Target: `integrations/${httpInteg.IntegrationId}` }));
     await apigw.send(new CreateRouteCommand({ ApiId: api.ApiId, RouteKey: 'GET /fn', Target: `integrations/${fnInteg.IntegrationId}` }));
-    await apigw.send(new CreateStageCommand({ ApiId: api.ApiId, StageName: '$default', AutoDeploy: true }));
+    // Access logs on, as `ddn up` sets them on the platform's stage (nginx logs too, buffered).
+    const accessLog = { DestinationArn: `arn:aws:logs:${edge.region}:${edge.accountId}:log-group:/aws/apigw/bench`, Format: DEFAULT_ACCESS_LOG_FORMAT };
+    await apigw.send(new CreateStageCommand({ ApiId: api.ApiId, StageName: '$default', AutoDeploy: true, AccessLogSettings: accessLog }));
     await lambda.send(new AddPermissionCommand({ FunctionName: 'bench', StatementId: 'apigw', Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com', SourceArn: `arn:aws:execute-api:${edge.region}:${edge.accountId}:${api.ApiId}/*/*` }));
     const gateway = `${edge.url}/_aws/execute-api/${api.ApiId}`;
     for (const url of [`${gateway}/ping`, `${gateway}/fn`]) {
@@ -190,7 +194,7 @@ async function main(): Promise<void> {
     }
 
     console.log(`wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION} after a ${WARMUP} warm-up, GET /ping (and GET /fn); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-    console.log('nginx: worker_processes 1; ddn: one Node process (the edge); upstream and in-process handler: one Node process each\n');
+    console.log('nginx: worker_processes 1; ddn: one Node process (the edge); upstream and in-process handler: one Node process each; access logs on in nginx and ddn\n');
     const direct = await wrk(`http://127.0.0.1:${upstreamPort}/ping`, upstream.pid);
     console.log(line('upstream directly', direct));
     const viaNginx = await wrk(`http://127.0.0.1:${nginxPort}/ping`, nginxWorker(nginx.pid!));

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../config/logger.ts';
 import { AwsError } from '../edge/errors.ts';
 import { readBody, type Edge } from '../edge/server.ts';
@@ -20,6 +20,10 @@ import { Throttle } from './throttle.ts';
 const EXECUTE_API_HOST = /^([a-z0-9]+)\.execute-api\.localhost(?::\d+)?$/;
 const EXECUTE_API_PATH = '/_aws/execute-api/';
 const NO_PERMISSION = 'Execution failed due to configuration error: Invalid permissions on Lambda function';
+const NO_BODY = Buffer.alloc(0);
+/** With a CORS configuration the gateway's CORS headers replace the backend's. */
+const dropCorsHeader = (name: string) => name.startsWith('access-control-');
+const keepHeader = () => false;
 
 interface ServedStage {
   stage: Stage;
@@ -127,11 +131,12 @@ export class ApigwDataPlane implements EdgeService {
     if (Number(req.headers['content-length'] ?? 0) > MAX_PAYLOAD) return this.fail(res, g, 'tooLarge');
 
     const cors = stage.cors ? responseCorsHeaders(stage.cors, req.headers) : {};
-    const dropHeader = (name: string) => stage.cors !== undefined && name.startsWith('access-control-');
+    const dropHeader = stage.cors ? dropCorsHeader : keepHeader;
     const uri = withStageVariables(integration.integrationUri ?? '', g.stageVariables);
     const integrationStart = Date.now();
     if (integration.integrationType === 'HTTP_PROXY') {
-      const result = await this.proxy.forward(g, integration, uri, res, [...Object.entries(cors).flat(), 'apigw-requestid', g.requestId], dropHeader);
+      const extraHeaders = stage.cors ? [...Object.entries(cors).flat(), 'apigw-requestid', g.requestId] : ['apigw-requestid', g.requestId];
+      const result = await this.proxy.forward(g, integration, uri, res, extraHeaders, dropHeader);
       const integrationLatency = Date.now() - integrationStart;
       if (result.kind === 'failed') {
         this.logger.warn({ requestId: g.requestId, apiId: g.apiId, routeKey: g.routeKey, reason: result.message }, 'HTTP_PROXY integration failed');
@@ -140,9 +145,9 @@ export class ApigwDataPlane implements EdgeService {
       return { status: result.status, length: result.length, integrationStatus: result.status, integrationLatency };
     }
 
-    let body: Buffer;
+    let body: Buffer = NO_BODY;
     try {
-      body = await readBody(req, MAX_PAYLOAD);
+      if (hasBody(req)) body = await readBody(req, MAX_PAYLOAD);
     } catch (err) {
       if (err instanceof AwsError && err.status === 413) return this.fail(res, g, 'tooLarge');
       throw err;
@@ -310,6 +315,7 @@ export class ApigwDataPlane implements EdgeService {
 }
 
 function safeDecode(s: string): string {
+  if (!s.includes('%')) return s;
   try {
     return decodeURIComponent(s);
   } catch {
@@ -318,5 +324,11 @@ function safeDecode(s: string): string {
 }
 
 function withStageVariables(uri: string, vars: Record<string, string>): string {
+  if (!uri.includes('${')) return uri;
   return uri.replace(/\$\{stageVariables\.([A-Za-z0-9_]+)\}/g, (m, name: string) => vars[name] ?? m);
+}
+
+/** Whether a request carries a body (GETs from browsers and curl carry none: nothing to read). */
+function hasBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
 }
