@@ -1,9 +1,13 @@
 // Denoising benchmark: a size² phantom (default 3072²) at the spec's three dose levels. For each
 // model: PSNR and SSIM against the clean image and the denoising wall time, beside the spec's anchor
-// figures and a baseline measured in the same run (Gaussian filter in the GAT domain, same noise
-// estimate and unbiased inverse). Then the end-to-end /invocations latency through the local S3.
+// figures and baselines measured in the same run: a Gaussian filter in the GAT domain (same noise
+// estimate and unbiased inverse) and, where python3 has OpenCV, OpenCV non-local means (nlm.py).
+// Then the end-to-end /invocations latency through the local S3.
 // Usage: npm run bench:denoise [-- --size 1024]
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import sharp from 'sharp';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { cleanCounts, cleanPhantom, DOSES, noisyPhantom } from '../../src/denoise/phantom.ts';
@@ -47,20 +51,37 @@ const gaussianTile: TileDenoiser = async (tile, h, w) => {
 };
 
 const fmt = (v: number, d = 2) => v.toFixed(d).padStart(7);
-console.log(`denoise benchmark: ${SIZE}² phantom, strength 10, ${availableParallelism()} cores`);
+console.log(`denoise benchmark: ${SIZE}² phantom, strength 10, ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 let t = performance.now();
 const clean = cleanPhantom(SIZE);
 console.log(`phantom generated in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 const threads = availableParallelism();
 const sessions = await Promise.all(MODEL_NAMES.map((n) => ModelSession.load(loadModelSource(n), threads)));
 const rows: string[] = [];
-const results: Record<string, Record<string, { psnr: number; ssim: number; s: number }>> = {};
+const results: Record<string, Record<string, { psnr: number; ssim: number; s: number; cpu?: number }>> = {};
+const hasOpenCv = (() => {
+  try {
+    execFileSync('python3', ['-c', 'import cv2'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const scratch = mkdtempSync(path.join(tmpdir(), 'ddn-bench-denoise-'));
+/** OpenCV NLM with h swept around 180·√gain (the best h of the spec's method scales with the noise). */
+const nlm = (noisy: Uint16Array, reference: Uint16Array, gain: number) => {
+  writeFileSync(path.join(scratch, 'noisy.raw'), noisy);
+  writeFileSync(path.join(scratch, 'clean.raw'), reference);
+  const hs = [160, 180, 200].map((k) => Math.round(k * Math.sqrt(gain))).join(',');
+  const out = execFileSync('python3', [new URL('./nlm.py', import.meta.url).pathname, path.join(scratch, 'noisy.raw'), path.join(scratch, 'clean.raw'), String(SIZE), hs], { encoding: 'utf8' });
+  return JSON.parse(out) as { h: number; psnr: number; s: number };
+};
 for (const [dose, d] of Object.entries(DOSES)) {
   const noisy = noisyPhantom(clean, d);
   const reference = cleanCounts(clean, d.offset);
   const params = { width: SIZE, height: SIZE, digitalOffset: d.offset, usingBits: 16 };
-  const record = (name: string, pixels: ArrayLike<number>, seconds: number) => {
-    (results[name] ??= {})[dose] = { psnr: psnr(reference, pixels), ssim: ssim(reference, pixels, SIZE, SIZE), s: seconds };
+  const record = (name: string, pixels: ArrayLike<number>, seconds: number, cpu?: number) => {
+    (results[name] ??= {})[dose] = { psnr: psnr(reference, pixels), ssim: ssim(reference, pixels, SIZE, SIZE), s: seconds, cpu };
   };
   record('noisy input (measured)', noisy, 0);
   t = performance.now();
@@ -68,23 +89,37 @@ for (const [dose, d] of Object.entries(DOSES)) {
   record('baseline: GAT + Gaussian', base.pixels, (performance.now() - t) / 1000);
   for (const session of sessions) {
     t = performance.now();
+    const cpu = process.cpuUsage();
     const out = await denoisePixels(noisy, params, session.source.tiling, session.denoiser(STRENGTH), session.parallelTiles);
-    record(`${session.source.name} (${session.source.origin})`, out.pixels, (performance.now() - t) / 1000);
+    const used = process.cpuUsage(cpu);
+    record(`${session.source.name} (${session.source.origin})`, out.pixels, (performance.now() - t) / 1000, (used.user + used.system) / 1e6);
+  }
+  if (hasOpenCv) {
+    const best = nlm(noisy, reference, d.gain);
+    (results['OpenCV NLM (measured, best h)'] ??= {})[dose] = { psnr: best.psnr, ssim: NaN, s: best.s };
   }
   console.log(`  ${dose} done`);
 }
-rows.push(`${'method'.padEnd(52)} ${['g2', 'g8', 'g32'].map((g) => `${g} PSNR  SSIM   time`.padStart(24)).join('')}`);
+rows.push(`${'method'.padEnd(60)} ${['g2', 'g8', 'g32'].map((g) => `${g} PSNR  SSIM   time (cpu)`.padStart(32)).join('')}`);
 for (const [name, byDose] of Object.entries(results)) {
-  rows.push(`${name.padEnd(52)} ${['g2', 'g8', 'g32'].map((g) => `${fmt(byDose[g].psnr)} ${byDose[g].ssim.toFixed(4)} ${fmt(byDose[g].s)}s`.padStart(24)).join('')}`);
+  const cell = ({ psnr: p, ssim: q, s: sec, cpu }: { psnr: number; ssim: number; s: number; cpu?: number }) =>
+    `${fmt(p)} ${Number.isNaN(q) ? '     -' : q.toFixed(4)} ${fmt(sec)}s ${cpu === undefined ? '       ' : `(${cpu.toFixed(2)})`}`;
+  rows.push(`${name.padEnd(60)} ${['g2', 'g8', 'g32'].map((g) => cell(byDose[g]).padStart(32)).join('')}`);
 }
-for (const [name, byDose] of Object.entries(ANCHORS)) rows.push(`${name.padEnd(52)} ${['g2', 'g8', 'g32'].map((g) => `${fmt(byDose[g])}`.padEnd(24)).join('')}`);
+for (const [name, byDose] of Object.entries(ANCHORS)) rows.push(`${name.padEnd(60)} ${['g2', 'g8', 'g32'].map((g) => `${fmt(byDose[g])}`.padEnd(32)).join('')}`);
 console.log(rows.join('\n'));
 const baseline = results['baseline: GAT + Gaussian'];
 for (const [name, byDose] of Object.entries(results)) {
   if (!name.startsWith('efficient') && !name.startsWith('powerful')) continue;
   const gains = ['g2', 'g8', 'g32'].map((g) => `${g} ${(byDose[g].psnr - baseline[g].psnr >= 0 ? '+' : '')}${(byDose[g].psnr - baseline[g].psnr).toFixed(2)} dB, time ×${(byDose[g].s / baseline[g].s).toFixed(2)}`);
   console.log(`${name.split(' ')[0]} vs baseline: ${gains.join('; ')}`);
+  const nlmRow = results['OpenCV NLM (measured, best h)'];
+  if (nlmRow) {
+    const vsNlm = ['g2', 'g8', 'g32'].map((g) => `${g} ${(byDose[g].psnr - nlmRow[g].psnr >= 0 ? '+' : '')}${(byDose[g].psnr - nlmRow[g].psnr).toFixed(2)} dB, time ×${(byDose[g].s / nlmRow[g].s).toFixed(2)}`);
+    console.log(`${name.split(' ')[0]} vs OpenCV NLM (same run): ${vsNlm.join('; ')}`);
+  }
 }
+rmSync(scratch, { recursive: true, force: true });
 for (const s of sessions) await s.release();
 
 // End to end: PUT a TIFF to the local S3, POST /invocations, result written back.
