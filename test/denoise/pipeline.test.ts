@@ -8,6 +8,7 @@ import { denoisePixels } from '../../src/denoise/pipeline.ts';
 import { psnr } from '../../src/denoise/quality.ts';
 import { ModelSession } from '../../src/denoise/session.ts';
 import { forwardGat, inverseGat } from '../../src/denoise/gat.ts';
+import { referenceDct } from './reference-dct.ts';
 
 const SIZE = 512;
 const clean = cleanPhantom(SIZE);
@@ -25,6 +26,34 @@ test('the DCT graph is the identity at strength 0 (forward and inverse transform
     assert.ok(maxError < 1e-3, `block ${spec.block} stride ${spec.stride}: max error ${maxError}`);
     await session.release();
   }
+});
+
+test('the DCT graphs compute what a direct loop-by-loop implementation computes (hard threshold, then Wiener)', async () => {
+  for (const spec of [...Object.values(BUILT_IN_MODELS), { block: 8, stride: 2 }]) {
+    const session = await ModelSession.load({ name: 'efficient', bytes: buildDctThresholdModel(spec), tiling: { tile: 64, margin: 0, align: 1 }, origin: 'test' }, 1);
+    const n = spec.block + 6 * spec.stride;
+    const tile = Float32Array.from({ length: n * n }, (_, i) => 40 + 6 * Math.sin(i / 5) + 3 * Math.sin(i * 1.7) + (((i * 7919) % 13) - 6) / 3);
+    const strength = 0.5;
+    const hard = referenceDct(tile, n, n, spec.block, spec.stride, 6.6 * strength);
+    const want = spec.wiener ? referenceDct(tile, n, n, spec.wiener.block, spec.wiener.stride, 0, { image: hard, variance: (2 * strength) ** 2 }) : hard;
+    const got = await session.denoiser(strength)(tile.slice(), n, n);
+    const maxError = got.reduce((m, v, i) => Math.max(m, Math.abs(v - want[i])), 0);
+    const change = want.reduce((m, v, i) => Math.max(m, Math.abs(v - tile[i])), 0);
+    assert.ok(change > 1, `the reference changes the tile (max ${change})`);
+    assert.ok(maxError < 1e-3, `${JSON.stringify(spec)}: max error ${maxError}`);
+    await session.release();
+  }
+});
+
+test('the DCT graphs accept any tile size and return it unchanged in shape', async () => {
+  const session = await ModelSession.load({ name: 'efficient', bytes: buildDctThresholdModel(BUILT_IN_MODELS.efficient), tiling: { tile: 64, margin: 0, align: 1 }, origin: 'test' }, 1);
+  for (const [h, w] of [[8, 9], [41, 50], [37, 64]]) {
+    const tile = Float32Array.from({ length: h * w }, (_, i) => 30 + (i % 5));
+    const out = await session.denoiser(0)(tile.slice(), h, w);
+    assert.equal(out.length, h * w);
+    assert.ok(out.every((v, i) => Math.abs(v - tile[i]) < 1e-3), `${h}x${w} at strength 0 is the identity`);
+  }
+  await session.release();
 });
 
 test('the noise estimate finds the gain of the phantom within 8 %', () => {
