@@ -27,8 +27,20 @@ export interface GatewayRequest {
   startedAt: number;
 }
 
-/** Apache CLF time in UTC as API Gateway writes it: `17/Jun/2024:15:52:39 +0000`. */
+let clfSecond = -1;
+let clfText = '';
+
+/** Apache CLF time in UTC as API Gateway writes it: `17/Jun/2024:15:52:39 +0000` (formatted once a second). */
 export function clfTime(epochMs: number): string {
+  const second = Math.floor(epochMs / 1000);
+  if (second !== clfSecond) {
+    clfText = formatClfTime(epochMs);
+    clfSecond = second;
+  }
+  return clfText;
+}
+
+function formatClfTime(epochMs: number): string {
   const d = new Date(epochMs);
   const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
   const two = (n: number) => String(n).padStart(2, '0');
