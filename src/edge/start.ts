@@ -32,6 +32,7 @@ export interface RunningEdge {
 
 /** Opens the state under `config.dataDir`, builds every service and starts listening. */
 export async function startEdge(config: Config, logger: Logger = createLogger('edge', config.logLevel)): Promise<RunningEdge> {
+  const startedAt = Date.now();
   const db = openStateDatabase(config.dataDir);
   const blobs = new BlobStore(config.dataDir);
   const leftovers = blobs.cleanupTemporaryFiles();
@@ -43,6 +44,10 @@ export async function startEdge(config: Config, logger: Logger = createLogger('e
   const edge = new Edge({ host: config.edgeHost, port: config.edgePort, credentials, logger, publicUrl: config.publicUrl });
   const deps: ServiceDeps = { config, db, blobs, edge, logger };
   for (const factory of serviceFactories) edge.register(await factory(deps));
+  const referenced = new Set<string>();
+  for (const service of edge.services.values()) for (const id of service.referencedBlobs?.() ?? []) referenced.add(id);
+  const orphans = blobs.removeUnreferenced(referenced, startedAt);
+  if (orphans > 0) logger.info({ orphans }, 'removed blobs no metadata references (an earlier crash before commit)');
   await edge.listen();
   return {
     edge,

@@ -38,5 +38,10 @@ export interface EdgeService {
   handle(request: EdgeRequest): Promise<void>;
   /** Writes an error in this service's wire format. */
   sendError(request: EdgeRequest, error: AwsError): void;
+  /**
+   * The blob ids this service's metadata references. Required of every service that stores blobs: at start-up
+   * the edge deletes blob files that no service references (left by a crash between rename and commit).
+   */
+  referencedBlobs?(): Iterable<string>;
   close?(): Promise<void>;
 }

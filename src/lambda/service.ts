@@ -110,6 +110,10 @@ export class LambdaService implements EdgeService, LambdaInvoker {
     request.res.end(lambdaErrorBody(err));
   }
 
+  referencedBlobs(): Set<string> {
+    return this.metadata.codeBlobs();
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((p) => p.pool.close()));
     this.pools.clear();

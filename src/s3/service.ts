@@ -42,6 +42,10 @@ export class S3Service implements EdgeService {
     sendS3Error(request, error);
   }
 
+  referencedBlobs(): string[] {
+    return this.ctx.meta.blobIds();
+  }
+
   private async bucketOperation(call: S3Call & { bucket: string }): Promise<void> {
     const { method, query } = call.request;
     const unsupported = UNSUPPORTED_SUBRESOURCES.find((s) => query.has(s));

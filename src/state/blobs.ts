@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, type ReadStream } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, statSync, type ReadStream } from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 
@@ -25,6 +25,24 @@ export class BlobStore {
     for (const name of readdirSync(this.tmpDir)) {
       rmSync(path.join(this.tmpDir, name), { force: true, recursive: true });
       removed++;
+    }
+    return removed;
+  }
+
+  /**
+   * Removes blob files that are not in `referenced` and were last written before `before` (ms since the epoch):
+   * content renamed into place whose metadata row never committed. Call once at start-up, before serving.
+   */
+  removeUnreferenced(referenced: ReadonlySet<string>, before: number): number {
+    let removed = 0;
+    for (const shard of readdirSync(this.root)) {
+      const dir = path.join(this.root, shard);
+      for (const name of readdirSync(dir)) {
+        const file = path.join(dir, name);
+        if (referenced.has(name) || statSync(file).mtimeMs >= before) continue;
+        rmSync(file, { force: true, recursive: true });
+        removed++;
+      }
     }
     return removed;
   }

@@ -200,6 +200,11 @@ export class S3Metadata {
     this.db.prepare('UPDATE s3_buckets SET cors = ? WHERE name = ?').run(cors, name);
   }
 
+  /** Every blob id an object or an uploaded part references. */
+  blobIds(): string[] {
+    return (this.db.prepare('SELECT blob_id FROM s3_objects UNION SELECT blob_id FROM s3_parts').pluck().all() as string[]);
+  }
+
   // Objects
 
   getObject(bucket: string, key: string): ObjectRecord | undefined {
