@@ -2,7 +2,8 @@
 // proxy_pass (upstream keep-alive, `worker_processes 1`; ours is one Node process), all in one run; then a Lambda
 // route through the gateway beside the same handler served in-process. Every process under test is its own process
 // (upstream, nginx, edge, in-process handler), every target gets the same wrk parameters and a warm-up run first.
-// Prints rps, p99 and the ratios. BENCH_CPU_PROF=DIR writes the edge's CPU profile there.
+// Prints rps, p99 and CPU per request of each (medians of BENCH_ROUNDS rounds) and the ratios.
+// BENCH_CPU_PROF=DIR writes the edge's CPU profile there.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
@@ -15,7 +16,8 @@ import { strToU8, zipSync } from 'fflate';
 import { DEFAULT_ACCESS_LOG_FORMAT } from '../../src/apigw/access-log.ts';
 
 const run = promisify(execFile);
-const DURATION = process.env.BENCH_DURATION ?? '8s';
+const DURATION = process.env.BENCH_DURATION ?? '5s';
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP = process.env.BENCH_WARMUP ?? '2s';
 const CONNECTIONS = process.env.BENCH_CONNECTIONS ?? '64';
 const THREADS = '2';
@@ -193,20 +195,34 @@ async function main(): Promise<void> {
       if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
     }
 
-    console.log(`wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION} after a ${WARMUP} warm-up, GET /ping (and GET /fn); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(`wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION} after a ${WARMUP} warm-up, GET /ping (and GET /fn), ${ROUNDS} rounds of all targets; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     console.log('nginx: worker_processes 1; ddn: one Node process (the edge); upstream and in-process handler: one Node process each; access logs on in nginx and ddn\n');
-    const direct = await wrk(`http://127.0.0.1:${upstreamPort}/ping`, upstream.pid);
-    console.log(line('upstream directly', direct));
-    const viaNginx = await wrk(`http://127.0.0.1:${nginxPort}/ping`, nginxWorker(nginx.pid!));
-    console.log(line('nginx proxy_pass (baseline)', viaNginx));
-    const viaGateway = await wrk(`${gateway}/ping`, edgeProcess.pid);
-    console.log(line('ddn gateway HTTP_PROXY', viaGateway));
-    const fnInProc = await wrk(`http://127.0.0.1:${inProcessPort}/fn`, inProcess.pid);
-    console.log(line('handler in-process (baseline)', fnInProc));
-    const fnGateway = await wrk(`${gateway}/fn`, edgeProcess.pid);
-    console.log(line('ddn gateway AWS_PROXY -> Lambda', fnGateway));
-    console.log(`\nHTTP_PROXY vs nginx:   rps ${ratio(viaGateway.rps, viaNginx.rps)}x (goal >= 0.6), p99 ${ratio(viaGateway.p99ms, viaNginx.p99ms)}x (goal <= 1.5)`);
-    console.log(`Lambda vs in-process:  rps ${ratio(fnGateway.rps, fnInProc.rps)}x (goal >= 0.5), p99 ${ratio(fnGateway.p99ms, fnInProc.p99ms)}x`);
+    const targets: Array<{ name: string; url: string; pid: () => number | undefined }> = [
+      { name: 'upstream directly', url: `http://127.0.0.1:${upstreamPort}/ping`, pid: () => upstream.pid },
+      { name: 'nginx proxy_pass (baseline)', url: `http://127.0.0.1:${nginxPort}/ping`, pid: () => nginxWorker(nginx.pid!) },
+      { name: 'ddn gateway HTTP_PROXY', url: `${gateway}/ping`, pid: () => edgeProcess.pid },
+      { name: 'handler in-process (baseline)', url: `http://127.0.0.1:${inProcessPort}/fn`, pid: () => inProcess.pid },
+      { name: 'ddn gateway AWS_PROXY -> Lambda', url: `${gateway}/fn`, pid: () => edgeProcess.pid },
+    ];
+    // Rounds of every target in turn, medians reported: the machine's other load drifts, and this spreads it evenly.
+    const results = new Map<string, Result[]>(targets.map((t) => [t.name, []]));
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const t of targets) {
+        const r = await wrk(t.url, t.pid());
+        results.get(t.name)!.push(r);
+        console.log(line(`${t.name} #${round}`, r));
+      }
+    }
+    const median = (name: string): Result => {
+      const rs = results.get(name)!;
+      const mid = (f: (r: Result) => number) => rs.map(f).sort((a, b) => a - b)[rs.length >> 1]!;
+      return { rps: mid((r) => r.rps), p99ms: mid((r) => r.p99ms), cpuUs: mid((r) => r.cpuUs ?? 0) };
+    };
+    console.log('\nmedians');
+    for (const t of targets) console.log(line(t.name, median(t.name)));
+    const [viaNginx, viaGateway, fnInProc, fnGateway] = [targets[1]!, targets[2]!, targets[3]!, targets[4]!].map((t) => median(t.name)) as [Result, Result, Result, Result];
+    console.log(`\nHTTP_PROXY vs nginx:   rps ${ratio(viaGateway.rps, viaNginx.rps)}x (goal >= 0.6), p99 ${ratio(viaGateway.p99ms, viaNginx.p99ms)}x (goal <= 1.5), CPU per request ${ratio(viaGateway.cpuUs!, viaNginx.cpuUs!)}x`);
+    console.log(`Lambda vs in-process:  rps ${ratio(fnGateway.rps, fnInProc.rps)}x (goal >= 0.5), p99 ${ratio(fnGateway.p99ms, fnInProc.p99ms)}x, CPU per request ${ratio(fnGateway.cpuUs!, fnInProc.cpuUs!)}x`);
     console.log(`load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')} (${cpus().length} cores; other processes on the machine skew rps and p99, less so CPU per request)`);
   } finally {
     for (const c of children) c.kill('SIGTERM');
