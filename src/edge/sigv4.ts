@@ -192,7 +192,8 @@ async function canonicalise(req: SignedRequest, params: SigV4Params, opts: Verif
     const values = headerValues(req.rawHeaders, name);
     headers[name] = values.map((v) => v.trim().replace(/\s+/g, ' ')).join(',');
   }
-  const query: QueryParameterBag = {};
+  // No prototype: a parameter named `constructor` or `__proto__` is data like any other.
+  const query: QueryParameterBag = Object.create(null);
   for (const [k, v] of req.query) {
     if (params.via === 'query' && k === 'X-Amz-Signature') continue;
     const prev = query[k];
