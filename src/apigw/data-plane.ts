@@ -188,7 +188,7 @@ export class ApigwDataPlane implements EdgeService {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), integration.timeoutInMillis)));
     try {
-      const result = await Promise.race([invoker.invoke(fn, Buffer.from(JSON.stringify(event))), timeout]);
+      const result = await Promise.race([invoker.invoke(fn, Buffer.from(JSON.stringify(event)), { payloadIsJson: true }), timeout]);
       if (result === 'timeout') return { error: 'unavailable', message: `Integration timeout after ${integration.timeoutInMillis} ms` };
       if (result.functionError) {
         return { error: 'internal', message: `The Lambda function returned an error: ${result.payload.toString('utf8').slice(0, 500)}`, integrationStatus: result.statusCode };

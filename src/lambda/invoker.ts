@@ -7,6 +7,8 @@ export interface InvokeOptions {
   qualifier?: string;
   /** Client context (JSON text) handed to the function as `context.clientContext`. */
   clientContext?: string;
+  /** The caller made the payload with JSON.stringify (API Gateway's events): it is not parsed again to be checked. */
+  payloadIsJson?: boolean;
 }
 
 export interface InvokeResult {

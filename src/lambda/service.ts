@@ -129,7 +129,7 @@ export class LambdaService implements EdgeService, LambdaInvoker {
     if (payload.length > limit) {
       throw new AwsError(413, 'RequestTooLargeException', `Request must be smaller than ${limit} bytes for the InvokeFunction operation`);
     }
-    const event = eventText(payload);
+    const event = options.payloadIsJson ? payload.toString('utf8') : eventText(payload);
     if (type === 'DryRun') return { statusCode: 204, payload: Buffer.alloc(0), executedVersion: '$LATEST' };
     const requestId = randomUUID();
     const run = this.run(fn, { requestId, event, clientContext: options.clientContext });
