@@ -184,3 +184,23 @@ test('one invocation at a time per environment, at most maxEnvironments at once,
     await f.close();
   }
 });
+
+test('an invocation queued behind one that times out or crashes runs in a fresh environment', async () => {
+  const f = functionPool(
+    `let calls = 0; exports.handler = async (e) => { calls++; if (e.spin) for (;;) {} if (e.exit) process.exit(3); return calls; };`,
+    { timeoutSeconds: 1 },
+    1,
+  );
+  try {
+    // With one environment the second call is queued in the worker behind the first.
+    const [spun, afterTimeout] = await Promise.all([f.invoke({ spin: true }), f.invoke({})]);
+    assert.equal(JSON.parse(spun.payload).errorType, 'Sandbox.Timedout');
+    assert.deepEqual([afterTimeout.failed, afterTimeout.payload], [false, '1']);
+    const [crashed, afterCrash] = await Promise.all([f.invoke({ exit: true }), f.invoke({})]);
+    assert.equal(JSON.parse(crashed.payload).errorType, 'Runtime.ExitError');
+    assert.deepEqual([afterCrash.failed, afterCrash.payload], [false, '1']);
+    assert.equal(f.pool.size, 1);
+  } finally {
+    await f.close();
+  }
+});

@@ -115,9 +115,25 @@ try {
   parentPort.postMessage({ type: 'init-error', error: errorObject(err, err?.lambdaType), log: takeLog() });
 }
 
-parentPort.on('message', async (message) => {
+// Invocations may arrive while one runs (the host queues the next one to save a thread hand-off); they run one at a
+// time, in order, each with its own deadline from the moment it starts.
+const queue = [];
+let running = false;
+
+parentPort.on('message', (message) => {
   if (message.type !== 'invoke') return;
-  const { requestId, event, deadline, clientContext } = message;
+  queue.push(message);
+  if (!running) void runQueue();
+});
+
+async function runQueue() {
+  running = true;
+  while (queue.length > 0) await invoke(queue.shift());
+  running = false;
+}
+
+async function invoke({ requestId, event, timeoutMs, clientContext }) {
+  const deadline = Date.now() + timeoutMs;
   currentRequestId = requestId;
   const context = {
     callbackWaitsForEmptyEventLoop: true,
@@ -143,4 +159,4 @@ parentPort.on('message', async (message) => {
   }
   currentRequestId = undefined;
   parentPort.postMessage({ type: 'result', requestId, ...reply, log: takeLog() });
-});
+}

@@ -43,17 +43,23 @@ type WorkerMessage =
   | { type: 'init-error'; error: object; log: string }
   | { type: 'result'; requestId: string; ok: boolean; payload: string; log: string };
 
+/** What an invocation queued behind one that ended its environment (timeout, crash) resolves to: run it elsewhere. */
+export const NOT_STARTED = Symbol('not started');
+
 interface Pending {
   invocation: Invocation;
   startedAt: number;
-  timer: NodeJS.Timeout;
-  resolve(outcome: InvocationOutcome): void;
+  timer?: NodeJS.Timeout;
+  resolve(outcome: InvocationOutcome | typeof NOT_STARTED): void;
 }
 
 /**
  * One execution environment: a worker thread with the function's own environment variables and a heap limit
- * from its memory size. It runs the init code once, then one invocation at a time. A timeout, a crash or
- * running out of memory ends the environment (`dead`), never the edge.
+ * from its memory size. It runs the init code once, then one invocation at a time. One more invocation may be
+ * queued behind the running one: it is posted at once and starts in the worker as soon as the running one ends,
+ * without waiting for this thread (which, under load, is busy serving requests). A timeout, a crash or running
+ * out of memory ends the environment (`dead`), never the edge; the queued invocation then resolves to NOT_STARTED.
+ * (One that finishes within a few ms of its timeout may already have started the queued one, which then runs again.)
  */
 export class ExecutionEnvironment {
   dead = false;
@@ -62,6 +68,7 @@ export class ExecutionEnvironment {
   private invoked = false;
   private initLog = '';
   private pending?: Pending;
+  private queued?: Pending;
 
   constructor(private readonly spec: EnvironmentSpec) {
     this.worker = new Worker(BOOTSTRAP, {
@@ -92,13 +99,19 @@ export class ExecutionEnvironment {
     this.worker.on('exit', (code) => this.die('Runtime.ExitError', `exit status ${code}`));
   }
 
-  invoke(invocation: Invocation): Promise<InvocationOutcome> {
-    if (this.dead || this.pending) throw new Error('execution environment is not available');
+  /** Runs `invocation` now, or after the running one when there is one (at most one waits). */
+  invoke(invocation: Invocation): Promise<InvocationOutcome | typeof NOT_STARTED> {
+    if (this.dead || this.queued) throw new Error('execution environment is not available');
     return new Promise((resolve) => {
+      if (this.pending) {
+        this.queued = { invocation, startedAt: 0, resolve };
+        if (this.initialized) this.post(this.queued);
+        return;
+      }
       // The init phase has its own limit; the function's timeout starts when the handler is called.
       const timer = setTimeout(() => this.timeout(), this.initialized ? this.spec.timeoutSeconds * 1000 : INIT_TIMEOUT_MS);
       this.pending = { invocation, startedAt: Date.now(), timer, resolve };
-      if (this.initialized) this.post();
+      if (this.initialized) this.post(this.pending);
     });
   }
 
@@ -114,10 +127,12 @@ export class ExecutionEnvironment {
       if (this.pending) {
         clearTimeout(this.pending.timer);
         this.pending.timer = setTimeout(() => this.timeout(), this.spec.timeoutSeconds * 1000);
-        this.post();
+        this.post(this.pending);
       }
+      if (this.queued) this.post(this.queued);
     } else if (message.type === 'init-error') {
       this.initLog = message.log;
+      this.dead = true;
       this.finish({ ...message.error }, true, '');
       void this.terminate();
     } else if (message.type === 'result' && this.pending?.invocation.requestId === message.requestId) {
@@ -125,10 +140,8 @@ export class ExecutionEnvironment {
     }
   }
 
-  private post(): void {
-    const { invocation } = this.pending!;
-    const deadline = Date.now() + this.spec.timeoutSeconds * 1000;
-    this.worker.postMessage({ type: 'invoke', requestId: invocation.requestId, event: invocation.event, deadline, clientContext: invocation.clientContext });
+  private post({ invocation }: Pending): void {
+    this.worker.postMessage({ type: 'invoke', requestId: invocation.requestId, event: invocation.event, timeoutMs: this.spec.timeoutSeconds * 1000, clientContext: invocation.clientContext });
   }
 
   private timeout(): void {
@@ -136,6 +149,7 @@ export class ExecutionEnvironment {
     const seconds = this.spec.timeoutSeconds.toFixed(2);
     const { requestId } = this.pending.invocation;
     const error = { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${requestId} Error: Task timed out after ${seconds} seconds` };
+    this.dead = true;
     this.finish(error, true, `${new Date().toISOString()} ${requestId} Task timed out after ${seconds} seconds\n`);
     void this.terminate();
   }
@@ -156,12 +170,21 @@ export class ExecutionEnvironment {
     const coldStart = !this.invoked;
     this.invoked = true;
     const fullLog = (coldStart ? this.initLog : '') + log;
+    const now = Date.now();
     pending.resolve({
       payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
       failed,
       log: fullLog,
-      durationMs: Date.now() - pending.startedAt,
+      durationMs: now - pending.startedAt,
       coldStart,
     });
+    const next = this.queued;
+    this.queued = undefined;
+    if (!next) return;
+    if (this.dead) return next.resolve(NOT_STARTED);
+    // The worker has started it already, right after the result it just sent.
+    next.startedAt = now;
+    next.timer = setTimeout(() => this.timeout(), this.spec.timeoutSeconds * 1000);
+    this.pending = next;
   }
 }

@@ -1,4 +1,4 @@
-import { ExecutionEnvironment, type EnvironmentSpec, type Invocation, type InvocationOutcome } from './environment.ts';
+import { ExecutionEnvironment, NOT_STARTED, type EnvironmentSpec, type Invocation, type InvocationOutcome } from './environment.ts';
 
 export interface PoolOptions {
   /** Most environments running at once for this function; further invocations wait for one to free up. */
@@ -9,10 +9,14 @@ export interface PoolOptions {
 
 /**
  * The execution environments of one function at one code/configuration revision. Warm environments are
- * reused (most recently used first); each runs one invocation at a time.
+ * reused (most recently used first); each runs one invocation at a time. When every environment allowed is
+ * busy, an invocation queues behind one that has none waiting (it starts there the moment the running one
+ * ends); beyond that, invocations wait here for an environment.
  */
 export class EnvironmentPool {
   private readonly idle: ExecutionEnvironment[] = [];
+  /** Live environments with invocations: 1 (running) or 2 (running + queued). */
+  private readonly assigned = new Map<ExecutionEnvironment, number>();
   private readonly idleTimers = new Map<ExecutionEnvironment, NodeJS.Timeout>();
   private readonly waiters: Array<(env: ExecutionEnvironment) => void> = [];
   private running = 0;
@@ -29,11 +33,16 @@ export class EnvironmentPool {
   }
 
   async invoke(invocation: Invocation): Promise<InvocationOutcome> {
-    const env = await this.acquire();
-    try {
-      return await env.invoke(invocation);
-    } finally {
-      this.release(env);
+    for (;;) {
+      const env = await this.acquire();
+      let outcome: InvocationOutcome | typeof NOT_STARTED;
+      try {
+        outcome = await env.invoke(invocation);
+      } finally {
+        this.release(env);
+      }
+      // Queued behind an invocation that ended its environment: run it in another one.
+      if (outcome !== NOT_STARTED) return outcome;
     }
   }
 
@@ -53,23 +62,37 @@ export class EnvironmentPool {
       const env = this.idle.pop()!;
       clearTimeout(this.idleTimers.get(env));
       this.idleTimers.delete(env);
-      if (!env.dead) return env;
+      if (!env.dead) return this.assign(env, 1);
       this.running--;
     }
     if (this.running < this.options.maxEnvironments) {
       this.running++;
+      let env: ExecutionEnvironment;
       try {
-        return new ExecutionEnvironment(await this.spec());
+        env = new ExecutionEnvironment(await this.spec());
       } catch (err) {
         this.running--;
         throw err;
       }
+      return this.assign(env, 1);
+    }
+    for (const [env, count] of this.assigned) {
+      if (count === 1 && !env.dead && !this.retired) return this.assign(env, 2);
     }
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  private assign(env: ExecutionEnvironment, count: number): ExecutionEnvironment {
+    this.assigned.set(env, count);
+    return env;
+  }
+
+  /** One invocation of `env` ended. */
   private release(env: ExecutionEnvironment): void {
+    const left = this.assigned.get(env)! - 1;
     if (env.dead || this.retired) {
+      if (left > 0) return void this.assigned.set(env, left);
+      this.assigned.delete(env);
       this.running--;
       void this.stop(env);
       const waiter = this.waiters.shift();
@@ -77,7 +100,9 @@ export class EnvironmentPool {
       return;
     }
     const waiter = this.waiters.shift();
-    if (waiter) return waiter(env);
+    if (waiter) return waiter(this.assign(env, left + 1));
+    if (left > 0) return void this.assigned.set(env, left);
+    this.assigned.delete(env);
     this.idle.push(env);
     const timer = setTimeout(() => {
       const i = this.idle.indexOf(env);
