@@ -90,7 +90,7 @@ for (const [dose, d] of Object.entries(DOSES)) {
   for (const session of sessions) {
     t = performance.now();
     const cpu = process.cpuUsage();
-    const out = await denoisePixels(noisy, params, session.source.tiling, session.denoiser(STRENGTH), session.parallelTiles);
+    const out = await denoisePixels(noisy, params, session.source.tiling, session.denoiser(STRENGTH));
     const used = process.cpuUsage(cpu);
     record(`${session.source.name} (${session.source.origin})`, out.pixels, (performance.now() - t) / 1000, (used.user + used.system) / 1e6);
   }

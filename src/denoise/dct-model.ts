@@ -69,11 +69,18 @@ class DctGraphBuilder {
     };
   }
 
-  /** Coefficients [1, B², rows, columns] of every block of `image` on the stride-s grid. */
+  private transformed = new Map<string, string>();
+
+  /** Coefficients [1, B², rows, columns] of every block of `image` on the stride-s grid (computed once per image and grid). */
   forward(image: string, { block: b, stride: s }: DctStage, prefix: string): string {
+    const key = `${image} ${b} ${s}`;
+    const known = this.transformed.get(key);
+    if (known) return known;
     const { rows, columns } = this.basisTensors(b);
     const r = this.node('Conv', [image, rows], `${prefix}_rows`, { strides: { ints: [1, s] } });
-    return this.node('Conv', [r, columns], `${prefix}_coefficients`, { strides: { ints: [s, 1] }, group: { int: b } });
+    const coefficients = this.node('Conv', [r, columns], `${prefix}_coefficients`, { strides: { ints: [s, 1] }, group: { int: b } });
+    this.transformed.set(key, coefficients);
+    return coefficients;
   }
 
   /** Σ blocks(weight · inverse DCT(coefficients)) / Σ blocks(weight), on the padded grid. */

@@ -39,11 +39,17 @@ const roundUp = (v: number, a: number) => Math.ceil(v / a) * a;
 function cutPatch(input: Uint16Array | Uint8Array, width: number, height: number, gatOf: Float32Array, top: number, left: number, h: number, w: number): Float32Array {
   const columns = new Int32Array(w);
   for (let x = 0; x < w; x++) columns[x] = reflect(left + x, width);
+  // Columns [inside, outside) need no reflection: a straight run of the source row.
+  const inside = Math.max(0, -left);
+  const outside = Math.max(inside, Math.min(w, width - left));
   const patch = new Float32Array(h * w);
   for (let y = 0; y < h; y++) {
     const row = reflect(top + y, height) * width;
     const base = y * w;
-    for (let x = 0; x < w; x++) patch[base + x] = gatOf[input[row + columns[x]]];
+    for (let x = 0; x < inside; x++) patch[base + x] = gatOf[input[row + columns[x]]];
+    const run = row + left;
+    for (let x = inside; x < outside; x++) patch[base + x] = gatOf[input[run + x]];
+    for (let x = outside; x < w; x++) patch[base + x] = gatOf[input[row + columns[x]]];
   }
   return patch;
 }
@@ -66,15 +72,13 @@ function writeBack(
 
 /**
  * offset → noise estimate → GAT → model (tile by tile) → unbiased inverse → offset → clip.
- * `parallelTiles` tiles are in flight at once (the next tile is cut while the model runs); memory
- * beyond input and output is that many tiles.
+ * Memory beyond input and output is one tile at a time.
  */
 export async function denoisePixels(
   input: Uint16Array | Uint8Array,
   params: DenoiseParams,
   tiling: Tiling,
   denoiseTile: TileDenoiser,
-  parallelTiles = 1,
 ): Promise<DenoiseResult> {
   const { width, height, digitalOffset: offset } = params;
   const noise = estimateNoise(input, width, height, offset);
@@ -88,25 +92,16 @@ export async function denoisePixels(
 
   const { tile, margin, align } = tiling;
   const step = roundUp(tile, align);
-  const origins: [number, number][] = [];
-  for (let y0 = 0; y0 < height; y0 += step) for (let x0 = 0; x0 < width; x0 += step) origins.push([y0, x0]);
-
-  const denoiseOne = async (y0: number, x0: number) => {
-    const th = Math.min(step, height - y0);
-    const tw = Math.min(step, width - x0);
-    const h = roundUp(th, align) + 2 * margin;
-    const w = roundUp(tw, align) + 2 * margin;
-    const patch = cutPatch(input, width, height, gatOf, y0 - margin, x0 - margin, h, w);
-    const result = await denoiseTile(patch, h, w);
-    writeBack(result, w, margin, output, width, y0, x0, th, tw, inverse, offset, maxValue);
-  };
-  let next = 0;
-  const lane = async () => {
-    while (next < origins.length) {
-      const [y0, x0] = origins[next++];
-      await denoiseOne(y0, x0);
+  for (let y0 = 0; y0 < height; y0 += step) {
+    for (let x0 = 0; x0 < width; x0 += step) {
+      const th = Math.min(step, height - y0);
+      const tw = Math.min(step, width - x0);
+      const h = roundUp(th, align) + 2 * margin;
+      const w = roundUp(tw, align) + 2 * margin;
+      const patch = cutPatch(input, width, height, gatOf, y0 - margin, x0 - margin, h, w);
+      const result = await denoiseTile(patch, h, w);
+      writeBack(result, w, margin, output, width, y0, x0, th, tw, inverse, offset, maxValue);
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, parallelTiles) }, lane));
+  }
   return { pixels: output, noise };
 }

@@ -2,27 +2,22 @@ import * as ort from 'onnxruntime-node';
 import type { ModelSource } from './models.ts';
 import type { TileDenoiser } from './pipeline.ts';
 
-/**
- * A loaded model. The contract: input 0 float32 [1,1,H,W] → output 0 of the same shape; optional
- * `strength` float32 [1]. Each run uses one thread; `parallelTiles` (the threads given) tiles run at
- * once, which keeps the cores busier than intra-op threads on small convolutions.
- */
+/** A loaded model. The contract: input 0 float32 [1,1,H,W] → output 0 of the same shape; optional `strength` float32 [1]. */
 export class ModelSession {
   private constructor(
     readonly source: ModelSource,
     private readonly session: ort.InferenceSession,
-    readonly parallelTiles: number,
   ) {}
 
   static async load(source: ModelSource, threads: number): Promise<ModelSession> {
     const session = await ort.InferenceSession.create(source.bytes, {
-      intraOpNumThreads: 1,
+      intraOpNumThreads: threads,
       interOpNumThreads: 1,
       // 'all' adds NCHWc layout conversions that cost more than they save on these graphs.
       graphOptimizationLevel: 'extended',
       logSeverityLevel: 3,
     });
-    return new ModelSession(source, session, Math.max(1, threads));
+    return new ModelSession(source, session);
   }
 
   /** A tile denoiser at `strength` in 0..1; models without a `strength` input are blended linearly. */

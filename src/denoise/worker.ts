@@ -15,7 +15,7 @@ try {
   port.on('message', async ({ id, job }: ToWorker) => {
     try {
       const session = sessions[job.model];
-      const { pixels, noise } = await denoisePixels(job.pixels, job, session.source.tiling, session.denoiser(job.strength), session.parallelTiles);
+      const { pixels, noise } = await denoisePixels(job.pixels, job, session.source.tiling, session.denoiser(job.strength));
       send({ type: 'done', id, output: { pixels, noise, modelOrigin: session.source.origin } }, [pixels.buffer as ArrayBuffer]);
     } catch (err) {
       send({ type: 'failed', id, message: (err as Error).message });

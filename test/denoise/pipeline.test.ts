@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildDctThresholdModel } from '../../src/denoise/dct-model.ts';
-import { BUILT_IN_MODELS, loadModelSource, MODEL_NAMES } from '../../src/denoise/models.ts';
+import { BUILT_IN_MODELS, builtInTiling, loadModelSource, MODEL_NAMES } from '../../src/denoise/models.ts';
 import { estimateNoise } from '../../src/denoise/noise.ts';
 import { cleanCounts, cleanPhantom, DOSES, noisyPhantom } from '../../src/denoise/phantom.ts';
 import { denoisePixels } from '../../src/denoise/pipeline.ts';
@@ -31,14 +31,18 @@ test('the DCT graph is the identity at strength 0 (forward and inverse transform
 test('the DCT graphs compute what a direct loop-by-loop implementation computes (hard threshold, then Wiener)', async () => {
   for (const spec of [...Object.values(BUILT_IN_MODELS), { block: 8, stride: 2 }]) {
     const session = await ModelSession.load({ name: 'efficient', bytes: buildDctThresholdModel(spec), tiling: { tile: 64, margin: 0, align: 1 }, origin: 'test' }, 1);
-    const n = spec.block + 6 * spec.stride;
+    const n = 72;
     const tile = Float32Array.from({ length: n * n }, (_, i) => 40 + 6 * Math.sin(i / 5) + 3 * Math.sin(i * 1.7) + (((i * 7919) % 13) - 6) / 3);
     const strength = 0.5;
     const hard = referenceDct(tile, n, n, spec.block, spec.stride, 6.6 * strength);
     const want = spec.wiener ? referenceDct(tile, n, n, spec.wiener.block, spec.wiener.stride, 0, { image: hard, variance: (2 * strength) ** 2 }) : hard;
     const got = await session.denoiser(strength)(tile.slice(), n, n);
-    const maxError = got.reduce((m, v, i) => Math.max(m, Math.abs(v - want[i])), 0);
-    const change = want.reduce((m, v, i) => Math.max(m, Math.abs(v - tile[i])), 0);
+    // The graph pads the bottom and right edges to fit its grid: compare the pixels a margin away from them.
+    const inner = n - builtInTiling(spec).margin;
+    const compared = (_: number, i: number) => Math.floor(i / n) < inner && i % n < inner;
+    const [gotInner, wantInner, tileInner] = [got, want, tile].map((a) => a.filter(compared));
+    const maxError = gotInner.reduce((m, v, i) => Math.max(m, Math.abs(v - wantInner[i])), 0);
+    const change = wantInner.reduce((m, v, i) => Math.max(m, Math.abs(v - tileInner[i])), 0);
     assert.ok(change > 1, `the reference changes the tile (max ${change})`);
     assert.ok(maxError < 1e-3, `${JSON.stringify(spec)}: max error ${maxError}`);
     await session.release();
@@ -89,7 +93,7 @@ test('both models raise the PSNR of the 512² phantom by at least 9 dB (gain 8)'
   }
 });
 
-test('tiles are seamless: small tiles, two at a time, give the same pixels as one tile', async () => {
+test('tiles are seamless: small tiles give the same pixels as one tile', async () => {
   const crop = 200;
   const part = new Uint16Array(crop * crop);
   for (let y = 0; y < crop; y++) part.set(noisy.subarray(y * SIZE, y * SIZE + crop), y * crop);
@@ -98,7 +102,7 @@ test('tiles are seamless: small tiles, two at a time, give the same pixels as on
     const session = await ModelSession.load(loadModelSource(name), 2);
     const { tiling } = session.source;
     const whole = await denoisePixels(part, cropParams, { ...tiling, tile: 256 }, session.denoiser(0.5));
-    const tiled = await denoisePixels(part, cropParams, { ...tiling, tile: 50 }, session.denoiser(0.5), 2);
+    const tiled = await denoisePixels(part, cropParams, { ...tiling, tile: 50 }, session.denoiser(0.5));
     const differing = tiled.pixels.filter((v, i) => v !== whole.pixels[i]).length;
     assert.equal(differing, 0, `${name}: ${differing} pixels differ`);
     await session.release();
