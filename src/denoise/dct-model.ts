@@ -66,6 +66,8 @@ class DctGraphBuilder {
       isDc: this.constant(floatTensor(`dct${b}_is_dc`, [1, b * b, 1, 1], (i) => (i === 0 ? 1 : 0))),
       notDc: this.constant(floatTensor(`dct${b}_not_dc`, [1, b * b, 1, 1], (i) => (i === 0 ? 0 : 1))),
       ones: this.constant(floatTensor(`ones${b}`, [1, 1, b, b], () => 1)),
+      // A 1×1 convolution that sums the B² coefficient channels (much faster than ReduceSum over axis 1).
+      sumChannels: this.constant(floatTensor(`sum${b}_channels`, [1, b * b, 1, 1], () => 1)),
     };
   }
 
@@ -94,29 +96,27 @@ class DctGraphBuilder {
   }
 
   hardThreshold(image: string, stage: DctStage, lambda: string, prefix: string): string {
-    const { isDc, notDc } = this.basisTensors(stage.block);
-    const axis = this.constant(int64Tensor('channel_axis', [1]));
+    const { isDc, notDc, sumChannels } = this.basisTensors(stage.block);
     const lambdaAc = this.node('Mul', [lambda, notDc], `${prefix}_lambda_ac`);
     // The DC threshold is -1, so the DC coefficient is always kept.
     const threshold = this.node('Sub', [lambdaAc, isDc], `${prefix}_threshold`);
     const c = this.forward(image, stage, prefix);
     const keep = this.node('Greater', [this.node('Abs', [c], `${prefix}_magnitude`), threshold], `${prefix}_keep`);
     const keepF = this.node('Cast', [keep], `${prefix}_keep_f`, { to: { int: TensorType.FLOAT } });
-    const kept = this.node('ReduceSum', [keepF, axis], `${prefix}_kept`, { keepdims: { int: 1 } });
+    const kept = this.node('Conv', [keepF, sumChannels], `${prefix}_kept`);
     const weight = this.node('Reciprocal', [kept], `${prefix}_weight`);
     const kept_c = this.node('Mul', [c, keepF], `${prefix}_kept_coefficients`);
     return this.aggregate(kept_c, weight, stage, prefix);
   }
 
   wiener(image: string, pilot: string, stage: DctStage, noiseVariance: string, prefix: string): string {
-    const { isDc } = this.basisTensors(stage.block);
-    const axis = this.constant(int64Tensor('channel_axis', [1]));
+    const { isDc, sumChannels } = this.basisTensors(stage.block);
     const c = this.forward(image, stage, `${prefix}_noisy`);
     const p = this.forward(pilot, stage, `${prefix}_pilot`);
     const p2 = this.node('Mul', [p, p], `${prefix}_pilot_energy`);
     const gain = this.node('Div', [p2, this.node('Add', [p2, noiseVariance], `${prefix}_energy_plus_noise`)], `${prefix}_raw_gain`);
     const gainDc = this.node('Max', [gain, isDc], `${prefix}_gain`);
-    const sumSquares = this.node('ReduceSum', [this.node('Mul', [gainDc, gainDc], `${prefix}_gain_squared`), axis], `${prefix}_gain_energy`, { keepdims: { int: 1 } });
+    const sumSquares = this.node('Conv', [this.node('Mul', [gainDc, gainDc], `${prefix}_gain_squared`), sumChannels], `${prefix}_gain_energy`);
     const weight = this.node('Reciprocal', [sumSquares], `${prefix}_weight`);
     return this.aggregate(this.node('Mul', [c, gainDc], `${prefix}_shrunk`), weight, stage, prefix);
   }
