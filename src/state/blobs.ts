@@ -51,7 +51,7 @@ export class BlobStore {
   createTemporary(): PendingBlob {
     const id = randomUUID().replace(/-/g, '');
     const tmpPath = path.join(this.tmpDir, id);
-    return new PendingBlob(this, id, tmpPath, createWriteStream(tmpPath, { flags: 'wx' }));
+    return new PendingBlob(this, id, tmpPath, createWriteStream(tmpPath, { flags: 'wx', highWaterMark: 4 << 20 }));
   }
 
   pathOf(id: string): string {
