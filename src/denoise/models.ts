@@ -8,7 +8,8 @@ export type ModelName = (typeof MODEL_NAMES)[number];
 
 /** The built-in models: sliding-window DCT denoising in the GAT domain (see dct-model.ts). */
 export const BUILT_IN_MODELS: Record<ModelName, DctModelSpec> = {
-  efficient: { block: 8, stride: 3, wiener: { block: 8, stride: 3 } },
+  // Measured on the 3072² phantom: 8×8 stride 2 alone beats 8×8 stride 3 + Wiener in PSNR and in time.
+  efficient: { block: 8, stride: 2 },
   // An 8×8 pilot costs a tenth of a 16×16 one and leads the 16×16 Wiener stage to the same PSNR (±0.15 dB).
   powerful: { block: 8, stride: 3, wiener: { block: 16, stride: 2 } },
 };
