@@ -57,7 +57,8 @@ try {
   for (let i = 0; i < SIZE_MIB; i++) writeSync(fd, block);
   closeSync(fd);
 
-  const edgeProc = spawn(process.execPath, [path.join('node_modules', 'tsx', 'dist', 'cli.mjs'), 'bench/s3-transfer/edge-child.ts'], {
+  // `--import tsx` (not the tsx CLI, which runs a second process): the pid is the edge's, for the RSS samples.
+  const edgeProc = spawn(process.execPath, ['--import', 'tsx', 'bench/s3-transfer/edge-child.ts'], {
     env: { ...process.env, DDN_DATA_DIR: path.join(dir, 'data') },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
