@@ -64,7 +64,7 @@ test('ddn env prints export lines of the configured key pair; a bad variable exi
 test('without a configured pair, ddn env generates one once and keeps it in the data directory', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'ddn-env-'));
   try {
-    const env = { ...process.env, DDN_DATA_DIR: dir };
+    const env: NodeJS.ProcessEnv = { ...process.env, DDN_DATA_DIR: dir };
     delete env.DDN_LOCAL_ACCESS_KEY_ID;
     delete env.DDN_LOCAL_SECRET_ACCESS_KEY;
     const first = await runDdn(['env', '--json'], dir, env);
