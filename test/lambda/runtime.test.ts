@@ -204,3 +204,21 @@ test('an invocation queued behind one that times out or crashes runs in a fresh 
     await f.close();
   }
 });
+
+test('an invocation queued behind one that ends just before its deadline runs once, in the same environment', async () => {
+  const f = functionPool(
+    `let calls = 0; exports.handler = async (e, context) => { calls++; if (e.late) while (context.getRemainingTimeInMillis() > 30) {} return calls; };`,
+    { timeoutSeconds: 1 },
+    1,
+  );
+  try {
+    assert.equal((await f.invoke({})).payload, '1', 'a warm environment, so the next call is queued inside it');
+    // The late call ends inside the worker's guard before its deadline, so the worker hands the queued one back and
+    // the host sends it again once it has the late call's result: it runs once, in the same environment.
+    const [late, queued] = await Promise.all([f.invoke({ late: true }), f.invoke({})]);
+    assert.deepEqual([late.failed, late.payload], [false, '2']);
+    assert.deepEqual([queued.failed, queued.payload], [false, '3']);
+  } finally {
+    await f.close();
+  }
+});

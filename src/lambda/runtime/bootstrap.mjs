@@ -8,7 +8,10 @@ import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 
 const MAX_LOG_BYTES = 1 << 20;
-const { taskRoot, handler: handlerSetting, functionName, functionVersion, functionArn, memorySize, logGroupName, logStreamName } = workerData;
+const { taskRoot, handler: handlerSetting, functionName, functionVersion, functionArn, memorySize, logGroupName, logStreamName, results } = workerData;
+// A queued invocation starts right after the running one only if that one ended this long before its deadline;
+// later, the host may be declaring a timeout, so it decides (it re-sends the invocation or runs it elsewhere).
+const START_NEXT_GUARD_MS = 100;
 
 let currentRequestId = undefined;
 let log = [];
@@ -110,9 +113,9 @@ function runHandler(handler, event, context) {
 let handler;
 try {
   handler = await loadHandler();
-  parentPort.postMessage({ type: 'ready', log: takeLog() });
+  results.postMessage({ type: 'ready', log: takeLog() });
 } catch (err) {
-  parentPort.postMessage({ type: 'init-error', error: errorObject(err, err?.lambdaType), log: takeLog() });
+  results.postMessage({ type: 'init-error', error: errorObject(err, err?.lambdaType), log: takeLog() });
 }
 
 // Invocations may arrive while one runs (the host queues the next one to save a thread hand-off); they run one at a
@@ -126,14 +129,27 @@ parentPort.on('message', (message) => {
   if (!running) void runQueue();
 });
 
+let previousDeadline = 0;
+
 async function runQueue() {
   running = true;
-  while (queue.length > 0) await invoke(queue.shift());
+  while (queue.length > 0) {
+    const next = queue.shift();
+    // An invocation without a host deadline was queued behind the previous one. Results are posted before the next
+    // invocation starts, so a host that drains them on its timer sees the previous result; near the previous
+    // deadline the host may be declaring a timeout instead, so hand the queued one back.
+    if (next.deadline === undefined && Date.now() > previousDeadline - START_NEXT_GUARD_MS) {
+      results.postMessage({ type: 'held', requestId: next.requestId });
+      continue;
+    }
+    previousDeadline = await invoke(next);
+  }
   running = false;
 }
 
-async function invoke({ requestId, event, timeoutMs, clientContext }) {
-  const deadline = Date.now() + timeoutMs;
+/** Runs one invocation, posts its result and returns its deadline. */
+async function invoke({ requestId, event, timeoutMs, deadline: hostDeadline, clientContext }) {
+  const deadline = Math.min(Date.now() + timeoutMs, hostDeadline ?? Infinity);
   currentRequestId = requestId;
   const context = {
     callbackWaitsForEmptyEventLoop: true,
@@ -158,5 +174,6 @@ async function invoke({ requestId, event, timeoutMs, clientContext }) {
     reply = { ok: false, payload: JSON.stringify(error) };
   }
   currentRequestId = undefined;
-  parentPort.postMessage({ type: 'result', requestId, ...reply, log: takeLog() });
+  results.postMessage({ type: 'result', requestId, ...reply, log: takeLog() });
+  return deadline;
 }

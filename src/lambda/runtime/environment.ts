@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 
 const BOOTSTRAP = new URL('./bootstrap.mjs', import.meta.url);
 /** Lambda's limit on the init phase of an on-demand environment. */
@@ -41,7 +41,9 @@ export interface InvocationOutcome {
 type WorkerMessage =
   | { type: 'ready'; log: string }
   | { type: 'init-error'; error: object; log: string }
-  | { type: 'result'; requestId: string; ok: boolean; payload: string; log: string };
+  | { type: 'result'; requestId: string; ok: boolean; payload: string; log: string }
+  /** The running invocation ended too close to its deadline for the worker to start the queued one on its own. */
+  | { type: 'held'; requestId: string };
 
 /** What an invocation queued behind one that ended its environment (timeout, crash) resolves to: run it elsewhere. */
 export const NOT_STARTED = Symbol('not started');
@@ -50,6 +52,8 @@ interface Pending {
   invocation: Invocation;
   startedAt: number;
   timer?: NodeJS.Timeout;
+  /** The worker handed this queued invocation back: post it again once it is the running one. */
+  held?: boolean;
   resolve(outcome: InvocationOutcome | typeof NOT_STARTED): void;
 }
 
@@ -59,11 +63,14 @@ interface Pending {
  * queued behind the running one: it is posted at once and starts in the worker as soon as the running one ends,
  * without waiting for this thread (which, under load, is busy serving requests). A timeout, a crash or running
  * out of memory ends the environment (`dead`), never the edge; the queued invocation then resolves to NOT_STARTED.
- * (One that finishes within a few ms of its timeout may already have started the queued one, which then runs again.)
+ * The worker posts each result before starting the queued invocation, and only does so well before the running
+ * one's deadline; the timeout handler drains posted results first, so a queued invocation never runs twice.
  */
 export class ExecutionEnvironment {
   dead = false;
   private readonly worker: Worker;
+  /** The worker's messages come through this port so that they can be drained synchronously. */
+  private readonly results: MessagePort;
   private initialized = false;
   private invoked = false;
   private initLog = '';
@@ -71,8 +78,12 @@ export class ExecutionEnvironment {
   private queued?: Pending;
 
   constructor(private readonly spec: EnvironmentSpec) {
+    const channel = new MessageChannel();
+    this.results = channel.port1;
     this.worker = new Worker(BOOTSTRAP, {
+      transferList: [channel.port2],
       workerData: {
+        results: channel.port2,
         taskRoot: spec.taskRoot,
         handler: spec.handler,
         functionName: spec.functionName,
@@ -91,7 +102,8 @@ export class ExecutionEnvironment {
     });
     this.worker.stdout.resume();
     this.worker.stderr.resume();
-    this.worker.on('message', (m: WorkerMessage) => this.onMessage(m));
+    this.results.on('message', (m: WorkerMessage) => this.onMessage(m));
+    this.results.unref();
     this.worker.on('error', (err: Error & { code?: string }) => {
       const oom = err.code === 'ERR_WORKER_OUT_OF_MEMORY';
       this.die(oom ? 'Runtime.OutOfMemory' : 'Runtime.ExitError', oom ? 'signal: killed' : `${err.name}: ${err.message}`);
@@ -118,6 +130,12 @@ export class ExecutionEnvironment {
   async terminate(): Promise<void> {
     this.dead = true;
     await this.worker.terminate();
+    this.results.close();
+  }
+
+  /** Handles the messages the worker has posted but this thread has not seen yet. */
+  private drainResults(): void {
+    for (let m = receiveMessageOnPort(this.results); m; m = receiveMessageOnPort(this.results)) this.onMessage(m.message as WorkerMessage);
   }
 
   private onMessage(message: WorkerMessage): void {
@@ -126,6 +144,7 @@ export class ExecutionEnvironment {
       this.initLog = message.log;
       if (this.pending) {
         clearTimeout(this.pending.timer);
+        this.pending.startedAt = Date.now();
         this.pending.timer = setTimeout(() => this.timeout(), this.spec.timeoutSeconds * 1000);
         this.post(this.pending);
       }
@@ -137,15 +156,22 @@ export class ExecutionEnvironment {
       void this.terminate();
     } else if (message.type === 'result' && this.pending?.invocation.requestId === message.requestId) {
       this.finish(message.payload, !message.ok, message.log);
+    } else if (message.type === 'held') {
+      if (this.pending?.invocation.requestId === message.requestId && !this.dead) this.post(this.pending);
+      else if (this.queued?.invocation.requestId === message.requestId) this.queued.held = true;
     }
   }
 
-  private post({ invocation }: Pending): void {
-    this.worker.postMessage({ type: 'invoke', requestId: invocation.requestId, event: invocation.event, timeoutMs: this.spec.timeoutSeconds * 1000, clientContext: invocation.clientContext });
+  private post({ invocation, startedAt }: Pending): void {
+    const timeoutMs = this.spec.timeoutSeconds * 1000;
+    const deadline = startedAt > 0 ? startedAt + timeoutMs : undefined;
+    this.worker.postMessage({ type: 'invoke', requestId: invocation.requestId, event: invocation.event, timeoutMs, deadline, clientContext: invocation.clientContext });
   }
 
   private timeout(): void {
-    if (!this.pending) return;
+    const timedOut = this.pending;
+    this.drainResults();
+    if (!timedOut || this.pending !== timedOut) return;
     const seconds = this.spec.timeoutSeconds.toFixed(2);
     const { requestId } = this.pending.invocation;
     const error = { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${requestId} Error: Task timed out after ${seconds} seconds` };
@@ -155,6 +181,7 @@ export class ExecutionEnvironment {
   }
 
   private die(errorType: string, reason: string): void {
+    if (!this.dead) this.drainResults();
     this.dead = true;
     if (!this.pending) return;
     const { requestId } = this.pending.invocation;
@@ -182,9 +209,10 @@ export class ExecutionEnvironment {
     this.queued = undefined;
     if (!next) return;
     if (this.dead) return next.resolve(NOT_STARTED);
-    // The worker has started it already, right after the result it just sent.
+    // The worker has started it already, right after the result it just sent, unless it handed it back.
     next.startedAt = now;
     next.timer = setTimeout(() => this.timeout(), this.spec.timeoutSeconds * 1000);
     this.pending = next;
+    if (next.held) this.post(next);
   }
 }
