@@ -14,6 +14,7 @@ import { ApiGatewayV2Client, CreateApiCommand, CreateIntegrationCommand, CreateR
 import { AddPermissionCommand, CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { strToU8, zipSync } from 'fflate';
 import { DEFAULT_ACCESS_LOG_FORMAT } from '../../src/apigw/access-log.ts';
+import { freePort } from '../../src/cli/inference-process.ts';
 
 const run = promisify(execFile);
 const DURATION = process.env.BENCH_DURATION ?? '5s';
@@ -65,14 +66,6 @@ function nginxWorker(master: number): number {
   return children[0];
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A child Node process serving `source` (a module whose default export is an http request handler) on `port`. */
 function nodeServer(port: number, body: string): ChildProcess {
@@ -159,15 +152,15 @@ async function main(): Promise<void> {
   const edgeProcess = startEdgeProcess(path.join(dir, 'data'), credentials);
   try {
     const edge = await ready<EdgeInfo>(edgeProcess);
-    const upstreamPort = await freePort();
+    const upstreamPort = await freePort('127.0.0.1');
     const upstream = nodeServer(upstreamPort, `const handle = (req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('pong'); }`);
     children.push(upstream);
     await ready(upstream);
-    const nginxPort = await freePort();
+    const nginxPort = await freePort('127.0.0.1');
     const nginx = startNginx(path.join(dir, 'nginx'), nginxPort, upstreamPort);
     children.push(nginx);
     await waitForPort(nginxPort);
-    const inProcessPort = await freePort();
+    const inProcessPort = await freePort('127.0.0.1');
     const inProcess = nodeServer(
       inProcessPort,
       `const handler = async () => ({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'pong' });

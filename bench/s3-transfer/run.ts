@@ -3,12 +3,12 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync, openSync, writeSync, closeSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { freePort } from '../../src/cli/inference-process.ts';
 
 const SIZE_MIB = Number(process.env.BENCH_SIZE_MIB ?? 256);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -17,14 +17,6 @@ const MB = 1e6;
 const dir = mkdtempSync(path.join(tmpdir(), 'ddn-bench-s3-'));
 const children: ChildProcess[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** curl's own transfer speed in bytes/s (asynchronous, so the RSS sampler keeps running). */
 async function curl(args: string[], metric: 'speed_upload' | 'speed_download'): Promise<number> {
@@ -75,7 +67,7 @@ try {
   await new Promise((r) => setTimeout(r, 200));
   const rssBefore = rssKiB(edgeProc.pid!);
 
-  const port = await freePort();
+  const port = await freePort('127.0.0.1');
   const prefix = path.join(dir, 'nginx');
   mkdirSync(path.join(prefix, 'logs'), { recursive: true });
   writeFileSync(

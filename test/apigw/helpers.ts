@@ -12,21 +12,16 @@ import type { TestEdge } from '../helpers/edge.ts';
 
 const run = promisify(execFile);
 
-/** `edge.env` without its empty variables: aws CLI v1 rejects `AWS_PROFILE=''` ("config profile () could not be found"). */
-function cliEnv(edge: TestEdge): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(edge.env).filter(([, v]) => v !== ''));
-}
-
 /** Runs the aws CLI against the edge; parses JSON output when there is any. */
 export async function aws(edge: TestEdge, args: string[]): Promise<any> {
-  const { stdout } = await run('aws', [...args, '--output', 'json'], { env: cliEnv(edge), maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await run('aws', [...args, '--output', 'json'], { env: edge.env, maxBuffer: 16 * 1024 * 1024 });
   return stdout.trim() ? JSON.parse(stdout) : undefined;
 }
 
 /** Runs the aws CLI and returns its failure (exit code, stderr); throws if it succeeded. */
 export async function awsFails(edge: TestEdge, args: string[]): Promise<{ code: number; stderr: string }> {
   try {
-    await run('aws', args, { env: cliEnv(edge) });
+    await run('aws', args, { env: edge.env });
   } catch (err) {
     const e = err as { code: number; stderr: string };
     return { code: e.code, stderr: e.stderr };

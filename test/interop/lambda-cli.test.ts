@@ -37,8 +37,7 @@ async function awsJson(...args: string[]): Promise<Record<string, unknown>> {
 
 before(async () => {
   edge = await startTestEdge({ DDN_IN_BUCKET: 'cli-in', DDN_OUT_BUCKET: 'cli-out' });
-  env = { ...edge.env };
-  delete env.AWS_PROFILE; // an empty profile name is an error for aws CLI v1
+  env = edge.env;
   dir = mkdtempSync(path.join(tmpdir(), 'ddn-lambda-cli-'));
   writeFileSync(path.join(dir, 'presign.zip'), await buildPresignZip());
   writeFileSync(path.join(dir, 'v2.zip'), zipSync({ 'index.mjs': strToU8(`export const handler = async () => ({ version: 2 });`) }));

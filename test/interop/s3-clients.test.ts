@@ -18,9 +18,7 @@ let env: NodeJS.ProcessEnv;
 before(async () => {
   edge = await startTestEdge();
   dir = mkdtempSync(path.join(tmpdir(), 'ddn-interop-s3-'));
-  // The aws CLI v1 refuses an empty AWS_PROFILE ("config profile () could not be found").
-  const { AWS_PROFILE: _unused, ...rest } = edge.env;
-  env = rest;
+  env = edge.env;
 });
 after(async () => {
   await edge.close();
