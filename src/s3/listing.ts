@@ -49,13 +49,14 @@ function listPage(ctx: S3Context, bucket: string, prefix: string, delimiter: str
   }
 }
 
-function parseMaxKeys(value: string | null): number {
+/** `max-keys`, `max-uploads`: a non-negative integer, capped at 1000 (the default). */
+export function parseMaxCount(value: string | null, name = 'max-keys'): number {
   if (value === null) return 1000;
-  if (!/^\d+$/.test(value)) throw new AwsError(400, 'InvalidArgument', 'Provided max-keys not an integer or within integer range', { ArgumentName: 'max-keys', ArgumentValue: value });
+  if (!/^\d+$/.test(value)) throw new AwsError(400, 'InvalidArgument', `Provided ${name} not an integer or within integer range`, { ArgumentName: name, ArgumentValue: value });
   return Math.min(Number(value), 1000);
 }
 
-function encoder(encodingType: string | null): (s: string) => string {
+export function encoder(encodingType: string | null): (s: string) => string {
   if (encodingType === null) return (s) => s;
   if (encodingType !== 'url') throw new AwsError(400, 'InvalidArgument', 'Invalid Encoding Method specified in Request', { ArgumentName: 'encoding-type', ArgumentValue: encodingType });
   return (s) => encodeURIComponent(s).replace(/%2F/g, '/');
@@ -70,7 +71,7 @@ function contentsXml(objects: ObjectRecord[], encode: (s: string) => string, wit
     .join('');
 }
 
-function prefixesXml(prefixes: string[], encode: (s: string) => string): string {
+export function prefixesXml(prefixes: string[], encode: (s: string) => string): string {
   return prefixes.map((p) => wrap('CommonPrefixes', el('Prefix', encode(p)))).join('');
 }
 
@@ -79,7 +80,7 @@ export function listObjectsV2(ctx: S3Context, { request, bucket }: S3Call & { bu
   const q = request.query;
   const prefix = q.get('prefix') ?? '';
   const delimiter = q.get('delimiter') ?? '';
-  const maxKeys = parseMaxKeys(q.get('max-keys'));
+  const maxKeys = parseMaxCount(q.get('max-keys'));
   const encode = encoder(q.get('encoding-type'));
   const token = q.get('continuation-token');
   const startAfter = q.get('start-after') ?? '';
@@ -113,7 +114,7 @@ export function listObjectsV1(ctx: S3Context, { request, bucket }: S3Call & { bu
   const prefix = q.get('prefix') ?? '';
   const delimiter = q.get('delimiter') ?? '';
   const marker = q.get('marker') ?? '';
-  const maxKeys = parseMaxKeys(q.get('max-keys'));
+  const maxKeys = parseMaxCount(q.get('max-keys'));
   const encode = encoder(q.get('encoding-type'));
   const page = listPage(ctx, bucket, prefix, delimiter, marker, maxKeys);
   const body =

@@ -6,6 +6,7 @@ import { checksumElement, compositeChecksum, createChecksummer, parseAlgorithm, 
 import { isoSeconds, removeBlobs, requireBucket, send, type S3Call, type S3Context } from './context.ts';
 import { header, receiveSmallBody } from './ingest.ts';
 import { copyBlob, getObjectRecord, parseRange, quoteEtag, readObjectHeaders, storeBody } from './objects.ts';
+import { encoder, parseMaxCount, prefixesXml } from './listing.ts';
 import { document, el, parseXmlBody, wrap } from './xml.ts';
 
 type ObjectCall = S3Call & { bucket: string; key: string };
@@ -215,13 +216,60 @@ export function listParts(ctx: S3Context, { request, bucket, key }: ObjectCall):
   send(request, 200, {}, document('ListPartsResult', body));
 }
 
+/**
+ * Uploads in key order, then initiation order; `key-marker` (with `upload-id-marker`, the uploads of that key after
+ * the one named) says where a page starts; `delimiter` groups keys into common prefixes as in ListObjects.
+ */
 export function listMultipartUploads(ctx: S3Context, { request, bucket }: S3Call & { bucket: string }): void {
   requireBucket(ctx, bucket);
-  const prefix = request.query.get('prefix') ?? '';
-  const uploads = ctx.meta.listUploads(bucket).filter((u) => u.key.startsWith(prefix));
+  const q = request.query;
+  const prefix = q.get('prefix') ?? '';
+  const delimiter = q.get('delimiter') ?? '';
+  const keyMarker = q.get('key-marker') ?? '';
+  const uploadIdMarker = keyMarker ? (q.get('upload-id-marker') ?? '') : '';
+  const maxUploads = parseMaxCount(q.get('max-uploads'), 'max-uploads');
+  const encode = encoder(q.get('encoding-type'));
+  const all = ctx.meta.listUploads(bucket);
+  const markerAt = uploadIdMarker ? all.findIndex((u) => u.key === keyMarker && u.uploadId === uploadIdMarker) : -1;
+  const afterMarker = (u: UploadRecord, i: number) =>
+    u.key > keyMarker || (u.key === keyMarker && uploadIdMarker !== '' && (markerAt === -1 ? u.uploadId > uploadIdMarker : i > markerAt));
+  // Resuming after a common prefix (NextKeyMarker of a grouped page) skips every key under it.
+  const skipUnder = delimiter && keyMarker.endsWith(delimiter) && keyMarker.startsWith(prefix) ? keyMarker : undefined;
+  const uploads: UploadRecord[] = [];
+  const prefixes: string[] = [];
+  let truncated = false;
+  let next: { key: string; uploadId?: string } | undefined;
+  for (const [i, upload] of all.entries()) {
+    if (!upload.key.startsWith(prefix) || (keyMarker && !afterMarker(upload, i)) || (skipUnder && upload.key.startsWith(skipUnder))) continue;
+    const at = delimiter ? upload.key.indexOf(delimiter, prefix.length) : -1;
+    const commonPrefix = at === -1 ? undefined : upload.key.slice(0, at + delimiter.length);
+    if (commonPrefix !== undefined && commonPrefix === prefixes[prefixes.length - 1]) continue;
+    if (uploads.length + prefixes.length >= maxUploads) {
+      truncated = true;
+      break;
+    }
+    if (commonPrefix !== undefined) {
+      prefixes.push(commonPrefix);
+      next = { key: commonPrefix };
+    } else {
+      uploads.push(upload);
+      next = { key: upload.key, uploadId: upload.uploadId };
+    }
+  }
   const uploadsXml = uploads
-    .map((u) => wrap('Upload', el('Key', u.key) + el('UploadId', u.uploadId) + el('Initiated', u.initiated) + el('StorageClass', 'STANDARD')))
+    .map((u) => wrap('Upload', el('Key', encode(u.key)) + el('UploadId', u.uploadId) + el('Initiated', u.initiated) + el('StorageClass', 'STANDARD')))
     .join('');
-  const body = el('Bucket', bucket) + el('KeyMarker', '') + el('UploadIdMarker', '') + el('Prefix', prefix) + el('MaxUploads', 1000) + el('IsTruncated', false) + uploadsXml;
+  const body =
+    el('Bucket', bucket) +
+    el('KeyMarker', encode(keyMarker)) +
+    el('UploadIdMarker', uploadIdMarker) +
+    (truncated && next ? el('NextKeyMarker', encode(next.key)) + el('NextUploadIdMarker', next.uploadId ?? '') : '') +
+    el('Prefix', encode(prefix)) +
+    (delimiter ? el('Delimiter', encode(delimiter)) : '') +
+    el('MaxUploads', maxUploads) +
+    (q.get('encoding-type') ? el('EncodingType', 'url') : '') +
+    el('IsTruncated', truncated) +
+    uploadsXml +
+    prefixesXml(prefixes, encode);
   send(request, 200, {}, document('ListMultipartUploadsResult', body));
 }

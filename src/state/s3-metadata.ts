@@ -256,7 +256,7 @@ export class S3Metadata {
   }
 
   listUploads(bucket: string): UploadRecord[] {
-    return (this.db.prepare('SELECT * FROM s3_uploads WHERE bucket = ? ORDER BY key, initiated').all(bucket) as UploadRow[]).map(toUpload);
+    return (this.db.prepare('SELECT * FROM s3_uploads WHERE bucket = ? ORDER BY key, initiated, upload_id').all(bucket) as UploadRow[]).map(toUpload);
   }
 
   /** Records a part; returns the blob id of the part it replaced, if any. Returns null when the upload no longer exists. */
