@@ -147,6 +147,7 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   private length = 0;
   private finished = false;
   private abort?: (err?: Error) => void;
+  private resume?: () => void;
 
   constructor(
     private readonly res: ServerResponse,
@@ -171,7 +172,7 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     for (const h of this.extraHeaders) out.push(h);
     this.status = statusCode;
     this.res.writeHead(statusCode, out);
-    this.res.on('drain', resume);
+    this.resume = resume;
     this.res.once('close', () => {
       if (!this.finished) this.abort?.(new Error('the client closed the connection'));
     });
@@ -180,7 +181,10 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
 
   onData(chunk: Buffer): boolean {
     this.length += chunk.length;
-    return this.res.write(chunk);
+    if (this.res.write(chunk)) return true;
+    // The client is slower than the upstream: pause the upstream until the client's buffer drains.
+    this.res.once('drain', this.resume!);
+    return false;
   }
 
   onComplete(): void {

@@ -78,7 +78,7 @@ export interface RouteMatch<T> {
 interface CompiledRoute<T> {
   route: T;
   parsed: ParsedRouteKey;
-  greedy: boolean;
+  rank: Rank;
 }
 
 /** Picks the route for a request: full match (static beats variable, left to right) > greedy > `$default`; explicit method > ANY. */
@@ -90,7 +90,7 @@ export class RouteTable<T> {
     for (const { routeKey, route } of entries) {
       const parsed = parseRouteKey(routeKey);
       if (parsed.key === '$default') this.defaultRoute = route;
-      else this.routes.push({ route, parsed: parsed as ParsedRouteKey, greedy: (parsed as ParsedRouteKey).segments.at(-1)?.kind === 'greedy' });
+      else this.routes.push({ route, parsed: parsed as ParsedRouteKey, rank: rankOf(parsed as ParsedRouteKey) });
     }
   }
 
@@ -98,15 +98,18 @@ export class RouteTable<T> {
   match(method: string, path: string): RouteMatch<T> | undefined {
     const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
     const parts = trimmed === '/' || trimmed === '' ? [] : trimmed.slice(1).split('/');
-    let best: { c: CompiledRoute<T>; params: Record<string, string> | undefined; rank: Rank } | undefined;
+    let best: CompiledRoute<T> | undefined;
+    let bestParams: Record<string, string> | undefined;
     for (const c of this.routes) {
       if (c.parsed.method !== method && c.parsed.method !== 'ANY') continue;
       const params = matchSegments(c.parsed.segments, parts);
       if (params === null) continue;
-      const rank = rankOf(c);
-      if (!best || compareRanks(rank, best.rank) > 0) best = { c, params, rank };
+      if (!best || compareRanks(c.rank, best.rank) > 0) {
+        best = c;
+        bestParams = params;
+      }
     }
-    if (best) return { route: best.c.route, routeKey: best.c.parsed.key, pathParameters: best.params };
+    if (best) return { route: best.route, routeKey: best.parsed.key, pathParameters: bestParams };
     if (this.defaultRoute !== undefined) return { route: this.defaultRoute, routeKey: '$default' };
     return undefined;
   }
@@ -139,11 +142,11 @@ interface Rank {
 }
 
 /** Full matches beat greedy ones; then, segment by segment from the left, literal > {var} > {greedy+}; then explicit method > ANY. */
-function rankOf(c: CompiledRoute<unknown>): Rank {
+function rankOf(parsed: ParsedRouteKey): Rank {
   return {
-    full: c.greedy ? 0 : 1,
-    segments: c.parsed.segments.map((s) => (s.kind === 'literal' ? 2 : s.kind === 'var' ? 1 : 0)),
-    explicitMethod: c.parsed.method === 'ANY' ? 0 : 1,
+    full: parsed.segments.at(-1)?.kind === 'greedy' ? 0 : 1,
+    segments: parsed.segments.map((s) => (s.kind === 'literal' ? 2 : s.kind === 'var' ? 1 : 0)),
+    explicitMethod: parsed.method === 'ANY' ? 0 : 1,
   };
 }
 

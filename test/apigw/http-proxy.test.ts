@@ -196,3 +196,62 @@ test('access log: one JSON line per request in the file named after the log grou
   assert.equal(line.ip, '127.0.0.1');
   assert.match(file, /logs\/apigw\/aws\/apigw\/test-api\.log$/);
 });
+
+test('access log: every $context variable of the spec renders, for a request whose backend is down', async () => {
+  const closedPort = await new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+  const logArn = 'arn:aws:logs:us-east-1:000000000000:log-group:/aws/apigw/all-variables';
+  const names = [
+    'requestId', 'extendedRequestId', 'accountId', 'apiId', 'domainName', 'domainPrefix', 'httpMethod', 'path', 'protocol', 'routeKey', 'stage',
+    'status', 'responseLength', 'dataProcessed', 'requestTime', 'requestTimeEpoch', 'responseLatency', 'integrationLatency', 'integration.latency',
+    'integrationStatus', 'integration.status', 'integration.integrationStatus', 'integrationErrorMessage', 'integration.error', 'error.message',
+    'error.messageString', 'identity.sourceIp', 'identity.userAgent', 'noSuchVariable',
+  ];
+  const format = `{ ${names.map((n, i) => `"${n}":"${i % 2 ? `\${context.${n}}` : `$context.${n}`}"`).join(', ')} }`;
+  const { apiId, base: v1 } = await deployApi(edge, [{ routeKey: 'GET /down', target: `http://127.0.0.1:${closedPort}` }], {
+    stageName: 'v1',
+    AccessLogSettings: { DestinationArn: logArn, Format: format },
+  });
+  const r = await send(`${v1}/down?q=1`, { headers: { 'user-agent': 'log-test/1.0' } });
+  assert.equal(r.status, 503);
+  const file = AccessLogFiles.fileOf(edge.dataDir, logArn);
+  let line: Record<string, string> | undefined;
+  for (let i = 0; i < 200 && !line; i++) {
+    const text = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+    if (text) line = JSON.parse(text.split('\n')[0]!);
+    if (!line) await sleep(25);
+  }
+  assert.ok(line, 'the request was logged');
+  const id = r.headers['apigw-requestid'];
+  assert.equal(line.requestId, id);
+  assert.equal(line.extendedRequestId, id);
+  assert.equal(line.accountId, '000000000000');
+  assert.equal(line.apiId, apiId);
+  assert.equal(line.domainName, `${apiId}.execute-api.localhost`);
+  assert.equal(line.domainPrefix, apiId);
+  assert.equal(line.httpMethod, 'GET');
+  assert.equal(line.path, '/v1/down');
+  assert.equal(line.protocol, 'HTTP/1.1');
+  assert.equal(line.routeKey, 'GET /down');
+  assert.equal(line.stage, 'v1');
+  assert.equal(line.status, '503');
+  assert.equal(line.responseLength, String('{"message":"Service Unavailable"}'.length));
+  assert.equal(line.dataProcessed, line.responseLength);
+  assert.match(line.requestTime!, /^\d\d\/[A-Z][a-z]{2}\/\d{4}:\d\d:\d\d:\d\d \+0000$/);
+  assert.match(line.requestTimeEpoch!, /^\d{13}$/);
+  assert.match(line.responseLatency!, /^\d+$/);
+  assert.match(line.integrationLatency!, /^\d+$/);
+  assert.equal(line['integration.latency'], line.integrationLatency);
+  for (const n of ['integrationStatus', 'integration.status', 'integration.integrationStatus']) assert.equal(line[n], '-', `${n}: no response from the backend`);
+  assert.match(line.integrationErrorMessage!, /^Integration unreachable: /);
+  assert.equal(line['integration.error'], line.integrationErrorMessage);
+  assert.equal(line['error.message'], 'Service Unavailable');
+  assert.equal(line['error.messageString'], '"Service Unavailable"');
+  assert.equal(line['identity.sourceIp'], '127.0.0.1');
+  assert.equal(line['identity.userAgent'], 'log-test/1.0');
+  assert.equal(line.noSuchVariable, '-');
+});
