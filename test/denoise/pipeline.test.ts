@@ -17,7 +17,7 @@ const noisy = noisyPhantom(clean, DOSES.g8);
 const params = { width: SIZE, height: SIZE, digitalOffset: DOSES.g8.offset, usingBits: 16 };
 
 test('the DCT graph is the identity at strength 0 (forward and inverse transforms match)', async () => {
-  for (const spec of Object.values(BUILT_IN_MODELS)) {
+  for (const spec of [...Object.values(BUILT_IN_MODELS), { block: 8, stride: 3, wiener: { block: 16, stride: 2 } }]) {
     const session = await ModelSession.load({ name: 'efficient', bytes: buildDctThresholdModel(spec), tiling: { tile: 64, margin: spec.block, align: spec.stride }, origin: 'test' }, 1);
     const n = spec.block + 10 * spec.stride;
     const tile = Float32Array.from({ length: n * n }, (_, i) => 40 + 5 * Math.sin(i / 3) + (i % 7));
@@ -29,7 +29,7 @@ test('the DCT graph is the identity at strength 0 (forward and inverse transform
 });
 
 test('the DCT graphs compute what a direct loop-by-loop implementation computes (hard threshold, then Wiener)', async () => {
-  for (const spec of [...Object.values(BUILT_IN_MODELS), { block: 8, stride: 2 }]) {
+  for (const spec of [...Object.values(BUILT_IN_MODELS), { block: 8, stride: 2 }, { block: 8, stride: 3, wiener: { block: 16, stride: 2 } }]) {
     const session = await ModelSession.load({ name: 'efficient', bytes: buildDctThresholdModel(spec), tiling: { tile: 64, margin: 0, align: 1 }, origin: 'test' }, 1);
     const n = 72;
     const tile = Float32Array.from({ length: n * n }, (_, i) => 40 + 6 * Math.sin(i / 5) + 3 * Math.sin(i * 1.7) + (((i * 7919) % 13) - 6) / 3);
@@ -82,13 +82,14 @@ test('the inverse of the GAT is unbiased at low counts: inverse(E[GAT(z)]) = E[z
   }
 });
 
-test('both models raise the PSNR of the 512² phantom by at least 9 dB (gain 8)', async () => {
+// Measured: efficient +11.9 dB, powerful +13.9 dB; the margin catches a loss of about 1 dB.
+test('both models raise the PSNR of the 512² phantom by at least 11 dB (gain 8)', async () => {
   const before = psnr(reference, noisy);
   for (const name of MODEL_NAMES) {
     const session = await ModelSession.load(loadModelSource(name), 2);
     const { pixels } = await denoisePixels(noisy, params, session.source.tiling, session.denoiser(0.5));
     const after = psnr(reference, pixels);
-    assert.ok(after - before >= 9, `${name}: ${before.toFixed(2)} dB → ${after.toFixed(2)} dB`);
+    assert.ok(after - before >= 11, `${name}: ${before.toFixed(2)} dB → ${after.toFixed(2)} dB`);
     await session.release();
   }
 });
