@@ -5,8 +5,8 @@ import path from 'node:path';
 export const DEFAULT_ACCESS_LOG_FORMAT =
   '{ "requestId":"$context.requestId", "ip": "$context.identity.sourceIp", "requestTime":"$context.requestTime", "httpMethod":"$context.httpMethod","routeKey":"$context.routeKey", "status":"$context.status","protocol":"$context.protocol", "responseLength":"$context.responseLength", "integrationError":"$context.integrationErrorMessage" }';
 
-/** The value of one `$context` variable (name without `context.`) for one request; absent (undefined or '') renders as `-`. */
-export type AccessLogContext = (name: string) => string | number | undefined;
+/** `$context` variables of one request; a variable that is absent renders as `-`. */
+export type AccessLogContext = Record<string, string | number | undefined>;
 
 const VARIABLE = /\$(?:\{context\.([A-Za-z0-9_.]+)\}|context\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*))/g;
 /** Flushed when this much is pending, else after FLUSH_MS: one write per batch of requests, not one per request. */
@@ -31,15 +31,12 @@ function compile(format: string): string[] {
   return parts;
 }
 
-/**
- * Replaces `$context.x` and `${context.x}`, asking `context` only for the variables the format uses; values are
- * inserted as they are, so a JSON template stays JSON for plain values.
- */
+/** Replaces `$context.x` and `${context.x}`; values are inserted as they are, so a JSON template stays JSON for plain values. */
 export function renderAccessLog(format: string, context: AccessLogContext): string {
   const parts = compile(format);
   let line = parts[0]!;
   for (let i = 1; i < parts.length; i += 2) {
-    const value = context(parts[i]!);
+    const value = context[parts[i]!];
     line += value === undefined || value === '' ? '-' : escape(String(value));
     line += parts[i + 1]!;
   }

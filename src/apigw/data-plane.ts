@@ -5,7 +5,7 @@ import { readBody, type Edge } from '../edge/server.ts';
 import type { EdgeRequest, EdgeService } from '../edge/types.ts';
 import { lambdaInvoker } from '../lambda/invoker.ts';
 import type { ApigwMetadata } from '../state/apigw-metadata.ts';
-import { AccessLogFiles, renderAccessLog } from './access-log.ts';
+import { AccessLogFiles, renderAccessLog, type AccessLogContext } from './access-log.ts';
 import { lambdaFunctionOfUri } from './control-plane.ts';
 import { isPreflight, preflightHeaders, responseCorsHeaders } from './cors.ts';
 import { GATEWAY_ERRORS, type GatewayError } from './errors.ts';
@@ -30,8 +30,6 @@ interface ServedStage {
   routes: RouteTable<Route>;
   integrations: Map<string, Integration>;
   cors?: CorsConfiguration;
-  /** Throttling limits by route key, worked out on first use; null: not throttled. */
-  throttling: Map<string, { rate: number; burst: number } | null>;
 }
 
 interface ServedApi {
@@ -131,7 +129,7 @@ export class ApigwDataPlane implements EdgeService {
     const integrationId = route?.target?.replace('integrations/', '');
     const integration = integrationId ? stage.integrations.get(integrationId) : undefined;
     if (!route || !integration) return this.fail(res, g, 'notFound');
-    if (!this.allowedByThrottle(g, stage)) return this.fail(res, g, 'tooMany');
+    if (!this.allowedByThrottle(g, stage.stage)) return this.fail(res, g, 'tooMany');
     if (Number(req.headers['content-length'] ?? 0) > MAX_PAYLOAD) return this.fail(res, g, 'tooLarge');
 
     const cors = stage.cors ? responseCorsHeaders(stage.cors, req.headers) : {};
@@ -208,16 +206,13 @@ export class ApigwDataPlane implements EdgeService {
     }
   }
 
-  private allowedByThrottle(g: GatewayRequest, served: ServedStage): boolean {
-    let limits = served.throttling.get(g.routeKey);
-    if (limits === undefined) {
-      const settings = { ...served.stage.defaultRouteSettings, ...served.stage.routeSettings[g.routeKey] };
-      const throttled = settings.throttlingRateLimit !== undefined || settings.throttlingBurstLimit !== undefined;
-      // An unset half takes the account-level default (10,000 rps, burst 5,000).
-      limits = throttled ? { rate: settings.throttlingRateLimit ?? 10_000, burst: settings.throttlingBurstLimit ?? 5_000 } : null;
-      served.throttling.set(g.routeKey, limits);
-    }
-    return limits === null || this.throttle.take(`${g.apiId}/${g.stageName}/${g.routeKey}`, limits.rate, limits.burst);
+  private allowedByThrottle(g: GatewayRequest, stage: Stage): boolean {
+    const settings = { ...stage.defaultRouteSettings, ...stage.routeSettings[g.routeKey] };
+    if (settings.throttlingRateLimit === undefined && settings.throttlingBurstLimit === undefined) return true;
+    // An unset half takes the account-level default (10,000 rps, burst 5,000).
+    const rate = settings.throttlingRateLimit ?? 10_000;
+    const burst = settings.throttlingBurstLimit ?? 5_000;
+    return this.throttle.take(`${g.apiId}/${g.stageName}/${g.routeKey}`, rate, burst);
   }
 
   private fail(res: ServerResponse, g: GatewayRequest, error: GatewayError): Outcome {
@@ -240,8 +235,37 @@ export class ApigwDataPlane implements EdgeService {
   private writeAccessLog(stage: Stage, g: GatewayRequest, o: Outcome): void {
     const settings = stage.accessLogSettings;
     if (!settings?.destinationArn || !settings.format) return;
-    const finishedAt = Date.now();
-    this.accessLogs.write(settings.destinationArn, renderAccessLog(settings.format, (name) => accessLogValue(name, g, o, finishedAt)));
+    const ctx: AccessLogContext = {
+      accountId: g.accountId,
+      apiId: g.apiId,
+      domainName: g.domainName,
+      domainPrefix: g.domainPrefix,
+      requestId: g.requestId,
+      extendedRequestId: g.requestId,
+      httpMethod: g.method,
+      path: g.fullPath,
+      protocol: 'HTTP/1.1',
+      routeKey: g.routeKey,
+      stage: g.stageName,
+      status: o.status,
+      responseLength: o.length,
+      dataProcessed: o.length,
+      requestTime: clfTime(g.startedAt),
+      requestTimeEpoch: g.startedAt,
+      responseLatency: Date.now() - g.startedAt,
+      integrationLatency: o.integrationLatency,
+      'integration.latency': o.integrationLatency,
+      integrationStatus: o.integrationStatus,
+      'integration.integrationStatus': o.integrationStatus,
+      'integration.status': o.integrationStatus,
+      integrationErrorMessage: o.integrationError,
+      'integration.error': o.integrationError,
+      'error.message': o.errorMessage,
+      'error.messageString': o.errorMessage === undefined ? undefined : `"${o.errorMessage}"`,
+      'identity.sourceIp': g.sourceIp,
+      'identity.userAgent': g.userAgent,
+    };
+    this.accessLogs.write(settings.destinationArn, renderAccessLog(settings.format, ctx));
   }
 
   /** Which API a request is for, and the path after the API id. */
@@ -281,7 +305,6 @@ export class ApigwDataPlane implements EdgeService {
         routes: new RouteTable(snapshot.routes.map((route) => ({ routeKey: route.routeKey, route }))),
         integrations: new Map(snapshot.integrations.map((i) => [i.integrationId, i])),
         cors: snapshot.corsConfiguration,
-        throttling: new Map(),
       });
     }
     return { api, stages, domainName: `${apiId}.execute-api.localhost` };
@@ -290,64 +313,6 @@ export class ApigwDataPlane implements EdgeService {
   async close(): Promise<void> {
     await this.proxy.close();
     await this.accessLogs.close();
-  }
-}
-
-/** The `$context` variables of access logs for one request (those the spec lists); undefined for any other. */
-function accessLogValue(name: string, g: GatewayRequest, o: Outcome, finishedAt: number): string | number | undefined {
-  switch (name) {
-    case 'accountId':
-      return g.accountId;
-    case 'apiId':
-      return g.apiId;
-    case 'domainName':
-      return g.domainName;
-    case 'domainPrefix':
-      return g.domainPrefix;
-    case 'requestId':
-    case 'extendedRequestId':
-      return g.requestId;
-    case 'httpMethod':
-      return g.method;
-    case 'path':
-      return g.fullPath;
-    case 'protocol':
-      return 'HTTP/1.1';
-    case 'routeKey':
-      return g.routeKey;
-    case 'stage':
-      return g.stageName;
-    case 'status':
-      return o.status;
-    case 'responseLength':
-    case 'dataProcessed':
-      return o.length;
-    case 'requestTime':
-      return clfTime(g.startedAt);
-    case 'requestTimeEpoch':
-      return g.startedAt;
-    case 'responseLatency':
-      return finishedAt - g.startedAt;
-    case 'integrationLatency':
-    case 'integration.latency':
-      return o.integrationLatency;
-    case 'integrationStatus':
-    case 'integration.integrationStatus':
-    case 'integration.status':
-      return o.integrationStatus;
-    case 'integrationErrorMessage':
-    case 'integration.error':
-      return o.integrationError;
-    case 'error.message':
-      return o.errorMessage;
-    case 'error.messageString':
-      return o.errorMessage === undefined ? undefined : `"${o.errorMessage}"`;
-    case 'identity.sourceIp':
-      return g.sourceIp;
-    case 'identity.userAgent':
-      return g.userAgent;
-    default:
-      return undefined;
   }
 }
 
