@@ -132,7 +132,7 @@ export class LambdaService implements EdgeService, LambdaInvoker {
     const event = options.payloadIsJson ? payload.toString('utf8') : eventText(payload);
     if (type === 'DryRun') return { statusCode: 204, payload: Buffer.alloc(0), executedVersion: '$LATEST' };
     const requestId = randomUUID();
-    const run = this.run(fn, { requestId, event, clientContext: options.clientContext }, options.logType === 'Tail');
+    const run = this.run(fn, { requestId, event, clientContext: options.clientContext });
     if (type === 'Event') {
       run.catch((err: unknown) => this.logger.error({ err, function: fn.name, requestId }, 'asynchronous invocation failed'));
       return { statusCode: 202, payload: Buffer.alloc(0), executedVersion: '$LATEST' };
@@ -140,7 +140,7 @@ export class LambdaService implements EdgeService, LambdaInvoker {
     const outcome = await run;
     const result: InvokeResult = { statusCode: 200, payload: Buffer.from(outcome.payload), executedVersion: '$LATEST' };
     if (outcome.failed) result.functionError = 'Unhandled';
-    if (outcome.log !== undefined) result.logResult = tail(outcome.log);
+    if (options.logType === 'Tail') result.logResult = tail(outcome.log);
     return result;
   }
 
@@ -169,28 +169,24 @@ export class LambdaService implements EdgeService, LambdaInvoker {
 
   // --- runtime -------------------------------------------------------------------------------------
 
-  /** Runs one invocation; its log text (START ... REPORT) is made only when asked for (`withLog`) or debug-logged. */
-  private async run(fn: StoredFunction, invocation: { requestId: string; event: string; clientContext?: string }, withLog: boolean): Promise<{ payload: string; failed: boolean; log?: string }> {
+  private async run(fn: StoredFunction, invocation: { requestId: string; event: string; clientContext?: string }): Promise<{ payload: string; failed: boolean; log: string }> {
     const pool = this.poolFor(fn);
     const outcome = await pool.invoke(invocation);
     let { payload, failed } = outcome;
-    // A UTF-8 byte is at most 3 per UTF-16 unit: short payloads need no byte count.
-    if (payload.length * 3 > MAX_RESPONSE_PAYLOAD && Buffer.byteLength(payload) > MAX_RESPONSE_PAYLOAD) {
+    if (Buffer.byteLength(payload) > MAX_RESPONSE_PAYLOAD) {
       payload = JSON.stringify({
         errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_PAYLOAD} bytes).`,
         errorType: 'Function.ResponseSizeTooLarge',
       });
       failed = true;
     }
-    const debug = this.logger.isLevelEnabled('debug');
-    if (!withLog && !debug) return { payload, failed };
     const id = invocation.requestId;
     const billed = Math.max(1, Math.ceil(outcome.durationMs));
     const log =
       `START RequestId: ${id} Version: $LATEST\n${outcome.log}END RequestId: ${id}\n` +
       `REPORT RequestId: ${id}\tDuration: ${outcome.durationMs.toFixed(2)} ms\tBilled Duration: ${billed} ms\tMemory Size: ${fn.settings.memorySize} MB\n`;
-    if (debug) this.logger.debug({ function: fn.name, requestId: id, failed, log }, 'invocation');
-    return { payload, failed, log: withLog ? log : undefined };
+    this.logger.debug({ function: fn.name, requestId: id, failed, log }, 'invocation');
+    return { payload, failed, log };
   }
 
   private poolFor(fn: StoredFunction): EnvironmentPool {
