@@ -65,7 +65,8 @@ class DctGraphBuilder {
       columns: this.constant(floatTensor(`dct${b}_columns`, [b * b, 1, b, 1], (i) => d[Math.floor(i / b) % b][i % b])),
       isDc: this.constant(floatTensor(`dct${b}_is_dc`, [1, b * b, 1, 1], (i) => (i === 0 ? 1 : 0))),
       notDc: this.constant(floatTensor(`dct${b}_not_dc`, [1, b * b, 1, 1], (i) => (i === 0 ? 0 : 1))),
-      ones: this.constant(floatTensor(`ones${b}`, [1, 1, b, b], () => 1)),
+      onesColumn: this.constant(floatTensor(`ones${b}_column`, [1, 1, b, 1], () => 1)),
+      onesRow: this.constant(floatTensor(`ones${b}_row`, [1, 1, 1, b], () => 1)),
       // A 1×1 convolution that sums the B² coefficient channels (much faster than ReduceSum over axis 1).
       sumChannels: this.constant(floatTensor(`sum${b}_channels`, [1, b * b, 1, 1], () => 1)),
     };
@@ -87,11 +88,13 @@ class DctGraphBuilder {
 
   /** Σ blocks(weight · inverse DCT(coefficients)) / Σ blocks(weight), on the padded grid. */
   aggregate(coefficients: string, weight: string, { block: b, stride: s }: DctStage, prefix: string): string {
-    const { rows, columns, ones } = this.basisTensors(b);
+    const { rows, columns, onesColumn, onesRow } = this.basisTensors(b);
     const weighted = this.node('Mul', [coefficients, weight], `${prefix}_weighted`);
     const r = this.node('ConvTranspose', [weighted, columns], `${prefix}_rows_back`, { strides: { ints: [s, 1] }, group: { int: b } });
     const numerator = this.node('ConvTranspose', [r, rows], `${prefix}_numerator`, { strides: { ints: [1, s] } });
-    const denominator = this.node('ConvTranspose', [weight, ones], `${prefix}_denominator`, { strides: { ints: [s, s] } });
+    // Every block spreads its weight over its B×B pixels: separable, a column pass and a row pass.
+    const spread = this.node('ConvTranspose', [weight, onesColumn], `${prefix}_weight_columns`, { strides: { ints: [s, 1] } });
+    const denominator = this.node('ConvTranspose', [spread, onesRow], `${prefix}_denominator`, { strides: { ints: [1, s] } });
     return this.node('Div', [numerator, denominator], `${prefix}_estimate`);
   }
 

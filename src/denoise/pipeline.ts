@@ -9,7 +9,10 @@ export interface Tiling {
   align: number;
 }
 
-/** Runs the model on one GAT-domain tile [1,1,h,w]; resolves to the denoised tile of the same size. */
+/**
+ * Runs the model on one GAT-domain tile [1,1,h,w]; resolves to the denoised tile of the same size.
+ * Both arrays may be reused by the next call: the caller is done with them by then.
+ */
 export type TileDenoiser = (tile: Float32Array, height: number, width: number) => Promise<Float32Array>;
 
 export interface DenoiseParams {
@@ -36,13 +39,12 @@ function reflect(i: number, n: number): number {
 const roundUp = (v: number, a: number) => Math.ceil(v / a) * a;
 
 /** The GAT values of the h×w patch whose top left is (top, left), reflected at the image borders. */
-function cutPatch(input: Uint16Array | Uint8Array, width: number, height: number, gatOf: Float32Array, top: number, left: number, h: number, w: number): Float32Array {
+function cutPatch(input: Uint16Array | Uint8Array, width: number, height: number, gatOf: Float32Array, top: number, left: number, h: number, w: number, patch: Float32Array): void {
   const columns = new Int32Array(w);
   for (let x = 0; x < w; x++) columns[x] = reflect(left + x, width);
   // Columns [inside, outside) need no reflection: a straight run of the source row.
   const inside = Math.max(0, -left);
   const outside = Math.max(inside, Math.min(w, width - left));
-  const patch = new Float32Array(h * w);
   for (let y = 0; y < h; y++) {
     const row = reflect(top + y, height) * width;
     const base = y * w;
@@ -51,7 +53,6 @@ function cutPatch(input: Uint16Array | Uint8Array, width: number, height: number
     for (let x = inside; x < outside; x++) patch[base + x] = gatOf[input[run + x]];
     for (let x = outside; x < w; x++) patch[base + x] = gatOf[input[row + columns[x]]];
   }
-  return patch;
 }
 
 /** Writes the inner th×tw of a denoised patch back as DN: unbiased inverse, offset, round, clip. */
@@ -92,13 +93,15 @@ export async function denoisePixels(
 
   const { tile, margin, align } = tiling;
   const step = roundUp(tile, align);
+  const buffer = new Float32Array((Math.min(step, roundUp(height, align)) + 2 * margin) * (Math.min(step, roundUp(width, align)) + 2 * margin));
   for (let y0 = 0; y0 < height; y0 += step) {
     for (let x0 = 0; x0 < width; x0 += step) {
       const th = Math.min(step, height - y0);
       const tw = Math.min(step, width - x0);
       const h = roundUp(th, align) + 2 * margin;
       const w = roundUp(tw, align) + 2 * margin;
-      const patch = cutPatch(input, width, height, gatOf, y0 - margin, x0 - margin, h, w);
+      const patch = h * w === buffer.length ? buffer : buffer.subarray(0, h * w);
+      cutPatch(input, width, height, gatOf, y0 - margin, x0 - margin, h, w, patch);
       const result = await denoiseTile(patch, h, w);
       writeBack(result, w, margin, output, width, y0, x0, th, tw, inverse, offset, maxValue);
     }

@@ -25,10 +25,13 @@ export class ModelSession {
     const imageName = this.session.inputNames.find((n) => n !== 'strength') ?? this.session.inputNames[0];
     const takesStrength = this.session.inputNames.includes('strength');
     const outputName = this.session.outputNames[0];
+    // The output tensor is allocated once per tile shape and written by every run of that shape.
+    let output: ort.Tensor | undefined;
     return async (tile, height, width) => {
       const feeds: Record<string, ort.Tensor> = { [imageName]: new ort.Tensor('float32', tile, [1, 1, height, width]) };
       if (takesStrength) feeds.strength = new ort.Tensor('float32', Float32Array.of(strength), [1]);
-      const result = await this.session.run(feeds);
+      if (output?.dims[2] !== height || output.dims[3] !== width) output = new ort.Tensor('float32', new Float32Array(height * width), [1, 1, height, width]);
+      const result = await this.session.run(feeds, { [outputName]: output });
       const out = result[outputName];
       if (out.data.length !== tile.length) throw new Error(`model ${this.source.origin} returned ${out.dims.join('x')} for a ${height}x${width} tile`);
       const data = out.data as Float32Array;
