@@ -12,8 +12,8 @@ import sharp from 'sharp';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { cleanCounts, cleanPhantom, DOSES, noisyPhantom } from '../../src/denoise/phantom.ts';
 import { psnr, ssim } from '../../src/denoise/quality.ts';
-import { loadModelSource, MODEL_NAMES } from '../../src/denoise/models.ts';
-import { ModelSession } from '../../src/denoise/session.ts';
+import { MODEL_NAMES } from '../../src/denoise/models.ts';
+import { TileWorkers } from '../../src/denoise/tile-workers.ts';
 import { denoisePixels, type TileDenoiser } from '../../src/denoise/pipeline.ts';
 import { createLogger } from '../../src/config/logger.ts';
 import { startInferenceServer } from '../../src/inference/server.ts';
@@ -60,8 +60,8 @@ console.log(`denoise benchmark: ${SIZE}² phantom, strength 10, ${availableParal
 let t = performance.now();
 const clean = cleanPhantom(SIZE);
 console.log(`phantom generated in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-const threads = availableParallelism();
-const sessions = await Promise.all(MODEL_NAMES.map((n) => ModelSession.load(loadModelSource(n), threads)));
+// The models run as in the inference service: one single-threaded session per core, in tile workers.
+const tileWorkers = await TileWorkers.start(availableParallelism());
 const rows: string[] = [];
 const results: Record<string, Record<string, { psnr: number; ssim: number; s: number; cpu?: number }>> = {};
 const hasOpenCv = (() => {
@@ -95,12 +95,13 @@ for (const [dose, d] of Object.entries(DOSES)) {
   t = performance.now();
   const base = await denoisePixels(noisy, params, { tile: 512, margin: 8, align: 1 }, gaussianTile);
   record('baseline: GAT + Gaussian', base.pixels, (performance.now() - t) / 1000);
-  for (const session of sessions) {
+  for (const name of MODEL_NAMES) {
+    const { origin, tiling } = tileWorkers.models[name];
     t = performance.now();
-    const cpu = process.cpuUsage();
-    const out = await denoisePixels(noisy, params, session.source.tiling, session.denoiser(STRENGTH));
+    const cpu = process.cpuUsage(); // every thread of the process, the tile workers' included
+    const out = await denoisePixels(noisy, params, tiling, tileWorkers.denoiser(name, STRENGTH), tileWorkers.size);
     const used = process.cpuUsage(cpu);
-    record(`${session.source.name} (${session.source.origin})`, out.pixels, (performance.now() - t) / 1000, (used.user + used.system) / 1e6);
+    record(`${name} (${origin})`, out.pixels, (performance.now() - t) / 1000, (used.user + used.system) / 1e6);
   }
   if (hasOpenCv) {
     const best = nlm(noisy, reference, d.gain);
@@ -128,7 +129,7 @@ for (const [name, byDose] of Object.entries(results)) {
   }
 }
 rmSync(scratch, { recursive: true, force: true });
-for (const s of sessions) await s.release();
+await tileWorkers.close();
 
 // End to end: PUT a TIFF to the local S3, POST /invocations, result written back.
 const edge = await startTestEdge();

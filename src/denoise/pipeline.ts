@@ -11,7 +11,7 @@ export interface Tiling {
 
 /**
  * Runs the model on one GAT-domain tile [1,1,h,w]; resolves to the denoised tile of the same size.
- * Both arrays may be reused by the next call: the caller is done with them by then.
+ * The tile is the denoiser's (it may be transferred); the result may be reused by the next call.
  */
 export type TileDenoiser = (tile: Float32Array, height: number, width: number) => Promise<Float32Array>;
 
@@ -73,13 +73,14 @@ function writeBack(
 
 /**
  * offset → noise estimate → GAT → model (tile by tile) → unbiased inverse → offset → clip.
- * Memory beyond input and output is one tile at a time.
+ * Up to `concurrency` tiles are in the denoiser at once; memory beyond input and output is that many tiles.
  */
 export async function denoisePixels(
   input: Uint16Array | Uint8Array,
   params: DenoiseParams,
   tiling: Tiling,
   denoiseTile: TileDenoiser,
+  concurrency = 1,
 ): Promise<DenoiseResult> {
   const { width, height, digitalOffset: offset } = params;
   const noise = estimateNoise(input, width, height, offset);
@@ -93,18 +94,22 @@ export async function denoisePixels(
 
   const { tile, margin, align } = tiling;
   const step = roundUp(tile, align);
-  const buffer = new Float32Array((Math.min(step, roundUp(height, align)) + 2 * margin) * (Math.min(step, roundUp(width, align)) + 2 * margin));
-  for (let y0 = 0; y0 < height; y0 += step) {
-    for (let x0 = 0; x0 < width; x0 += step) {
+  const origins: [number, number][] = [];
+  for (let y0 = 0; y0 < height; y0 += step) for (let x0 = 0; x0 < width; x0 += step) origins.push([y0, x0]);
+  let next = 0;
+  const worker = async () => {
+    while (next < origins.length) {
+      const [y0, x0] = origins[next++];
       const th = Math.min(step, height - y0);
       const tw = Math.min(step, width - x0);
       const h = roundUp(th, align) + 2 * margin;
       const w = roundUp(tw, align) + 2 * margin;
-      const patch = h * w === buffer.length ? buffer : buffer.subarray(0, h * w);
+      const patch = new Float32Array(h * w);
       cutPatch(input, width, height, gatOf, y0 - margin, x0 - margin, h, w, patch);
       const result = await denoiseTile(patch, h, w);
       writeBack(result, w, margin, output, width, y0, x0, th, tw, inverse, offset, maxValue);
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
   return { pixels: output, noise };
 }

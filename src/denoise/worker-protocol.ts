@@ -21,6 +21,7 @@ export interface DenoiseOutput {
 
 export interface WorkerInit {
   modelDir?: string;
+  /** Tile workers of the job worker, each running the models on one thread. */
   threads: number;
 }
 

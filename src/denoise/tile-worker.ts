@@ -1,0 +1,54 @@
+// Tile worker thread: loads every model in a single-threaded session, then denoises the tiles it is sent.
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadModelSource, MODEL_NAMES, type ModelName } from './models.ts';
+import type { Tiling } from './pipeline.ts';
+import { ModelSession } from './session.ts';
+
+export interface TileWorkerInit {
+  /** The module worker-boot.mjs loads. */
+  entry: './tile-worker.ts';
+  modelDir?: string;
+}
+
+export interface TileRequest {
+  id: number;
+  model: ModelName;
+  strength: number;
+  tile: Float32Array;
+  height: number;
+  width: number;
+}
+
+/** Where a model came from and how its tiles are cut. */
+export interface LoadedModel {
+  origin: string;
+  tiling: Tiling;
+}
+
+export type FromTileWorker =
+  | { type: 'ready'; models: Record<ModelName, LoadedModel> }
+  | { type: 'load-failed'; message: string }
+  | { type: 'done'; id: number; result: Float32Array }
+  | { type: 'failed'; id: number; message: string };
+
+const port = parentPort!;
+const init = workerData as TileWorkerInit;
+const send = (message: FromTileWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+
+try {
+  const sessions = {} as Record<ModelName, ModelSession>;
+  for (const name of MODEL_NAMES) sessions[name] = await ModelSession.load(loadModelSource(name, init.modelDir), 1);
+  port.on('message', async ({ id, model, strength, tile, height, width }: TileRequest) => {
+    try {
+      const result = await sessions[model].denoiser(strength)(tile, height, width);
+      // Copied, not transferred: the session's output buffer is not ours to give away.
+      send({ type: 'done', id, result });
+    } catch (err) {
+      send({ type: 'failed', id, message: (err as Error).message });
+    }
+  });
+  const models = Object.fromEntries(MODEL_NAMES.map((n) => [n, { origin: sessions[n].source.origin, tiling: sessions[n].source.tiling }]));
+  send({ type: 'ready', models: models as Record<ModelName, LoadedModel> });
+} catch (err) {
+  send({ type: 'load-failed', message: (err as Error).message });
+}
