@@ -7,6 +7,7 @@ import { cleanCounts, cleanPhantom, DOSES, noisyPhantom } from '../../src/denois
 import { denoisePixels } from '../../src/denoise/pipeline.ts';
 import { psnr } from '../../src/denoise/quality.ts';
 import { ModelSession } from '../../src/denoise/session.ts';
+import { TileWorkers } from '../../src/denoise/tile-workers.ts';
 import { forwardGat, inverseGat } from '../../src/denoise/gat.ts';
 import { referenceDct } from './reference-dct.ts';
 
@@ -118,4 +119,21 @@ test('the output is clipped to using_bits and keeps 8-bit input 8-bit', async ()
   const out8 = await denoisePixels(eight, { width: 64, height: 64, digitalOffset: 0, usingBits: 16 }, session.source.tiling, session.denoiser(0.5));
   assert.ok(out8.pixels instanceof Uint8Array);
   await session.release();
+});
+
+test('tile workers running tiles in parallel give the pixels of one in-thread session', async () => {
+  const workers = await TileWorkers.start(2);
+  try {
+    for (const name of MODEL_NAMES) {
+      const session = await ModelSession.load(loadModelSource(name), 1);
+      const inThread = await denoisePixels(noisy, params, { ...session.source.tiling, tile: 96 }, session.denoiser(0.5));
+      const parallel = await denoisePixels(noisy, params, { ...workers.models[name].tiling, tile: 96 }, workers.denoiser(name, 0.5), workers.size);
+      assert.equal(workers.models[name].origin, session.source.origin);
+      const differing = parallel.pixels.filter((v, i) => v !== inThread.pixels[i]).length;
+      assert.equal(differing, 0, `${name}: ${differing} pixels differ`);
+      await session.release();
+    }
+  } finally {
+    await workers.close();
+  }
 });
