@@ -37,7 +37,13 @@ const send = (message: FromTileWorker, transfer: ArrayBuffer[] = []) => port.pos
 
 try {
   const sessions = {} as Record<ModelName, ModelSession>;
-  for (const name of MODEL_NAMES) sessions[name] = await ModelSession.load(loadModelSource(name, init.modelDir), 1);
+  for (const name of MODEL_NAMES) {
+    sessions[name] = await ModelSession.load(loadModelSource(name, init.modelDir), 1);
+    // One run of a full tile before the first job: ONNX Runtime's first run of a shape costs several more.
+    const { tile, margin } = sessions[name].source.tiling;
+    const side = tile + 2 * margin;
+    await sessions[name].denoiser(0.5)(new Float32Array(side * side), side, side);
+  }
   port.on('message', async ({ id, model, strength, tile, height, width }: TileRequest) => {
     try {
       const result = await sessions[model].denoiser(strength)(tile, height, width);
