@@ -205,6 +205,45 @@ test('an invocation queued behind one that times out or crashes runs in a fresh 
   }
 });
 
+test('several invocations queued behind one that times out all run once, in order, in a fresh environment', async () => {
+  const f = functionPool(
+    `let calls = 0; exports.handler = async (e) => { calls++; if (e.spin) for (;;) {} return [e.n, calls]; };`,
+    { timeoutSeconds: 1 },
+    1,
+  );
+  try {
+    const [spun, ...queued] = await Promise.all([f.invoke({ spin: true }), ...[1, 2, 3].map((n) => f.invoke({ n }))]);
+    assert.equal(JSON.parse(spun.payload).errorType, 'Sandbox.Timedout');
+    assert.deepEqual(queued.map((o) => [o.failed, JSON.parse(o.payload)]), [[false, [1, 1]], [false, [2, 2]], [false, [3, 3]]]);
+  } finally {
+    await f.close();
+  }
+});
+
+test('several invocations queued behind one that ends just before its deadline run once each, in order', async () => {
+  const f = functionPool(
+    `let calls = 0; exports.handler = async (e, context) => {
+      const call = ++calls;
+      if (e.late) while (context.getRemainingTimeInMillis() > 30) {}
+      else await new Promise((r) => setTimeout(r, 100));
+      return [e.n, call];
+    };`,
+    { timeoutSeconds: 1 },
+    1,
+  );
+  try {
+    assert.deepEqual(JSON.parse((await f.invoke({ n: 0 })).payload), [0, 1]);
+    // All three are handed back (the late call ends inside the worker's guard) and sent again one at a time (100 ms
+    // each); one more sent while they wait must not overtake them.
+    const first = Promise.all([f.invoke({ late: true, n: 1 }), ...[2, 3, 4].map((n) => f.invoke({ n }))]);
+    await new Promise((r) => setTimeout(r, 1_050));
+    const [outcomes, last] = await Promise.all([first, f.invoke({ n: 5 })]);
+    assert.deepEqual([...outcomes, last].map((o) => [o.failed, JSON.parse(o.payload)]), [1, 2, 3, 4, 5].map((n) => [false, [n, n + 1]]));
+  } finally {
+    await f.close();
+  }
+});
+
 test('an invocation queued behind one that ends just before its deadline runs once, in the same environment', async () => {
   const f = functionPool(
     `let calls = 0; exports.handler = async (e, context) => { calls++; if (e.late) while (context.getRemainingTimeInMillis() > 30) {} return calls; };`,

@@ -125,11 +125,13 @@ let running = false;
 
 parentPort.on('message', (message) => {
   if (message.type !== 'invoke') return;
-  queue.push(message);
+  queue.push(...message.invocations);
   if (!running) void runQueue();
 });
 
 let previousDeadline = 0;
+/** Invocations handed back and not yet sent again: the host sends them again in its order, one at a time. */
+const handedBack = new Set();
 
 async function runQueue() {
   running = true;
@@ -137,11 +139,14 @@ async function runQueue() {
     const next = queue.shift();
     // An invocation without a host deadline was queued behind the previous one. Results are posted before the next
     // invocation starts, so a host that drains them on its timer sees the previous result; near the previous
-    // deadline the host may be declaring a timeout instead, so hand the queued one back.
-    if (next.deadline === undefined && Date.now() > previousDeadline - START_NEXT_GUARD_MS) {
+    // deadline the host may be declaring a timeout instead, so hand the queued one back. While any is handed back,
+    // later queued ones are handed back too: the host's order stays the order they run in.
+    if (next.deadline === undefined && (handedBack.size > 0 || Date.now() > previousDeadline - START_NEXT_GUARD_MS)) {
+      handedBack.add(next.requestId);
       results.postMessage({ type: 'held', requestId: next.requestId });
       continue;
     }
+    handedBack.delete(next.requestId);
     previousDeadline = await invoke(next);
   }
   running = false;

@@ -48,6 +48,12 @@ type WorkerMessage =
 /** What an invocation queued behind one that ended its environment (timeout, crash) resolves to: run it elsewhere. */
 export const NOT_STARTED = Symbol('not started');
 
+/**
+ * Invocations that may wait inside an environment behind the running one. They are posted at once, so the worker
+ * runs them back to back without a round trip through this thread (busy serving requests under load) each time.
+ */
+export const MAX_QUEUED = 7;
+
 interface Pending {
   invocation: Invocation;
   startedAt: number;
@@ -59,12 +65,13 @@ interface Pending {
 
 /**
  * One execution environment: a worker thread with the function's own environment variables and a heap limit
- * from its memory size. It runs the init code once, then one invocation at a time. One more invocation may be
- * queued behind the running one: it is posted at once and starts in the worker as soon as the running one ends,
- * without waiting for this thread (which, under load, is busy serving requests). A timeout, a crash or running
- * out of memory ends the environment (`dead`), never the edge; the queued invocation then resolves to NOT_STARTED.
- * The worker posts each result before starting the queued invocation, and only does so well before the running
- * one's deadline; the timeout handler drains posted results first, so a queued invocation never runs twice.
+ * from its memory size. It runs the init code once, then one invocation at a time. Up to MAX_QUEUED more may be
+ * queued behind the running one: they are posted at once and start in the worker, in order, as soon as the one
+ * before ends, without waiting for this thread (which, under load, is busy serving requests). A timeout, a crash or
+ * running out of memory ends the environment (`dead`), never the edge; the queued invocations then resolve to
+ * NOT_STARTED. The worker posts each result before starting the next invocation, and only starts it well before the
+ * previous one's deadline (else it hands it and every later one back); the timeout handler drains posted results
+ * first, so a queued invocation never runs twice.
  */
 export class ExecutionEnvironment {
   dead = false;
@@ -75,7 +82,9 @@ export class ExecutionEnvironment {
   private invoked = false;
   private initLog = '';
   private pending?: Pending;
-  private queued?: Pending;
+  private readonly queued: Pending[] = [];
+  /** Invocations to post, sent together once this turn of the event loop has handled its I/O (see `post`). */
+  private outbox: object[] = [];
 
   constructor(private readonly spec: EnvironmentSpec) {
     const channel = new MessageChannel();
@@ -111,13 +120,14 @@ export class ExecutionEnvironment {
     this.worker.on('exit', (code) => this.die('Runtime.ExitError', `exit status ${code}`));
   }
 
-  /** Runs `invocation` now, or after the running one when there is one (at most one waits). */
+  /** Runs `invocation` now, or after those queued before it (at most MAX_QUEUED wait). */
   invoke(invocation: Invocation): Promise<InvocationOutcome | typeof NOT_STARTED> {
-    if (this.dead || this.queued) throw new Error('execution environment is not available');
+    if (this.dead || this.queued.length >= MAX_QUEUED) throw new Error('execution environment is not available');
     return new Promise((resolve) => {
       if (this.pending) {
-        this.queued = { invocation, startedAt: 0, resolve };
-        if (this.initialized) this.post(this.queued);
+        const queued: Pending = { invocation, startedAt: 0, resolve };
+        this.queued.push(queued);
+        if (this.initialized) this.post(queued);
         return;
       }
       // The init phase has its own limit; the function's timeout starts when the handler is called.
@@ -148,7 +158,7 @@ export class ExecutionEnvironment {
         this.pending.timer = setTimeout(() => this.timeout(), this.spec.timeoutSeconds * 1000);
         this.post(this.pending);
       }
-      if (this.queued) this.post(this.queued);
+      for (const queued of this.queued) this.post(queued);
     } else if (message.type === 'init-error') {
       this.initLog = message.log;
       this.dead = true;
@@ -158,14 +168,28 @@ export class ExecutionEnvironment {
       this.finish(message.payload, !message.ok, message.log);
     } else if (message.type === 'held') {
       if (this.pending?.invocation.requestId === message.requestId && !this.dead) this.post(this.pending);
-      else if (this.queued?.invocation.requestId === message.requestId) this.queued.held = true;
+      else {
+        const queued = this.queued.find((q) => q.invocation.requestId === message.requestId);
+        if (queued) queued.held = true;
+      }
     }
   }
 
+  /**
+   * Posts an invocation. Posts made while one turn of the event loop handles its requests go in one message: each
+   * message may wake the worker thread, and a wake-up costs far more than the message.
+   */
   private post({ invocation, startedAt }: Pending): void {
     const timeoutMs = this.spec.timeoutSeconds * 1000;
     const deadline = startedAt > 0 ? startedAt + timeoutMs : undefined;
-    this.worker.postMessage({ type: 'invoke', requestId: invocation.requestId, event: invocation.event, timeoutMs, deadline, clientContext: invocation.clientContext });
+    this.outbox.push({ requestId: invocation.requestId, event: invocation.event, timeoutMs, deadline, clientContext: invocation.clientContext });
+    if (this.outbox.length === 1) setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    const invocations = this.outbox;
+    this.outbox = [];
+    if (!this.dead) this.worker.postMessage({ type: 'invoke', invocations });
   }
 
   private timeout(): void {
@@ -205,10 +229,12 @@ export class ExecutionEnvironment {
       durationMs: now - pending.startedAt,
       coldStart,
     });
-    const next = this.queued;
-    this.queued = undefined;
+    if (this.dead) {
+      for (const queued of this.queued.splice(0)) queued.resolve(NOT_STARTED);
+      return;
+    }
+    const next = this.queued.shift();
     if (!next) return;
-    if (this.dead) return next.resolve(NOT_STARTED);
     // The worker has started it already, right after the result it just sent, unless it handed it back.
     next.startedAt = now;
     next.timer = setTimeout(() => this.timeout(), this.spec.timeoutSeconds * 1000);

@@ -1,4 +1,4 @@
-import { ExecutionEnvironment, NOT_STARTED, type EnvironmentSpec, type Invocation, type InvocationOutcome } from './environment.ts';
+import { ExecutionEnvironment, MAX_QUEUED, NOT_STARTED, type EnvironmentSpec, type Invocation, type InvocationOutcome } from './environment.ts';
 
 export interface PoolOptions {
   /** Most environments running at once for this function; further invocations wait for one to free up. */
@@ -10,12 +10,12 @@ export interface PoolOptions {
 /**
  * The execution environments of one function at one code/configuration revision. Warm environments are
  * reused (most recently used first); each runs one invocation at a time. When every environment allowed is
- * busy, an invocation queues behind one that has none waiting (it starts there the moment the running one
- * ends); beyond that, invocations wait here for an environment.
+ * busy, an invocation queues inside the one with the fewest (it starts there the moment those before it end);
+ * beyond MAX_QUEUED each, invocations wait here for an environment.
  */
 export class EnvironmentPool {
   private readonly idle: ExecutionEnvironment[] = [];
-  /** Live environments with invocations: 1 (running) or 2 (running + queued). */
+  /** Live environments with invocations: 1 (running) to 1 + MAX_QUEUED (running + queued). */
   private readonly assigned = new Map<ExecutionEnvironment, number>();
   private readonly idleTimers = new Map<ExecutionEnvironment, NodeJS.Timeout>();
   private readonly waiters: Array<(env: ExecutionEnvironment) => void> = [];
@@ -76,9 +76,12 @@ export class EnvironmentPool {
       }
       return this.assign(env, 1);
     }
+    let least: ExecutionEnvironment | undefined;
+    let leastCount = 1 + MAX_QUEUED;
     for (const [env, count] of this.assigned) {
-      if (count === 1 && !env.dead && !this.retired) return this.assign(env, 2);
+      if (count < leastCount && !env.dead && !this.retired) [least, leastCount] = [env, count];
     }
+    if (least) return this.assign(least, leastCount + 1);
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
