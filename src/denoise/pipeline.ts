@@ -11,7 +11,8 @@ export interface Tiling {
 
 /**
  * Runs the model on one GAT-domain tile [1,1,h,w]; resolves to the denoised tile of the same size.
- * The tile is the denoiser's (it may be transferred); the result may be reused by the next call.
+ * The denoiser may transfer the tile away (then the result is the caller's to keep and reuse);
+ * otherwise the result may be overwritten by its next call.
  */
 export type TileDenoiser = (tile: Float32Array, height: number, width: number) => Promise<Float32Array>;
 
@@ -38,6 +39,30 @@ function reflect(i: number, n: number): number {
 
 const roundUp = (v: number, a: number) => Math.ceil(v / a) * a;
 
+/** A run of tiles along one axis: each reads `size` pixels from `origin` and writes [from, to). */
+interface Span {
+  origin: number;
+  size: number;
+  from: number;
+  to: number;
+}
+
+/**
+ * Tiles of `step` along an axis of `length`. The last one is moved back (on the `align` grid) to end
+ * at or past the border rather than shrunk, so that every tile has the same shape: onnxruntime's
+ * first run of a new shape costs far more than a run.
+ */
+function spans(length: number, step: number, align: number): Span[] {
+  if (length <= step) return [{ origin: 0, size: roundUp(length, align), from: 0, to: length }];
+  const result: Span[] = [];
+  for (let origin = 0; origin < length; origin += step) {
+    const from = origin;
+    if (origin + step > length) origin = roundUp(length - step, align);
+    result.push({ origin, size: step, from, to: Math.min(origin + step, length) });
+  }
+  return result;
+}
+
 /** The GAT values of the h×w patch whose top left is (top, left), reflected at the image borders. */
 function cutPatch(input: Uint16Array | Uint8Array, width: number, height: number, gatOf: Float32Array, top: number, left: number, h: number, w: number, patch: Float32Array): void {
   const columns = new Int32Array(w);
@@ -55,16 +80,16 @@ function cutPatch(input: Uint16Array | Uint8Array, width: number, height: number
   }
 }
 
-/** Writes the inner th×tw of a denoised patch back as DN: unbiased inverse, offset, round, clip. */
+/** Writes the part of a denoised patch its spans own back as DN: unbiased inverse, offset, round, clip. */
 function writeBack(
   result: Float32Array, w: number, margin: number,
-  output: Uint16Array | Uint8Array, width: number, y0: number, x0: number, th: number, tw: number,
+  output: Uint16Array | Uint8Array, width: number, rows: Span, columns: Span,
   inverse: (d: number) => number, offset: number, maxValue: number,
 ): void {
-  for (let y = 0; y < th; y++) {
-    const from = (y + margin) * w + margin;
-    const to = (y0 + y) * width + x0;
-    for (let x = 0; x < tw; x++) {
+  for (let y = rows.from; y < rows.to; y++) {
+    const from = (y - rows.origin + margin) * w + margin - columns.origin;
+    const to = y * width;
+    for (let x = columns.from; x < columns.to; x++) {
       const v = Math.round(inverse(result[from + x]) + offset);
       output[to + x] = v < 0 ? 0 : v > maxValue ? maxValue : v;
     }
@@ -94,20 +119,21 @@ export async function denoisePixels(
 
   const { tile, margin, align } = tiling;
   const step = roundUp(tile, align);
-  const origins: [number, number][] = [];
-  for (let y0 = 0; y0 < height; y0 += step) for (let x0 = 0; x0 < width; x0 += step) origins.push([y0, x0]);
+  const tiles: [Span, Span][] = [];
+  for (const rows of spans(height, step, align)) for (const columns of spans(width, step, align)) tiles.push([rows, columns]);
   let next = 0;
   const worker = async () => {
-    while (next < origins.length) {
-      const [y0, x0] = origins[next++];
-      const th = Math.min(step, height - y0);
-      const tw = Math.min(step, width - x0);
-      const h = roundUp(th, align) + 2 * margin;
-      const w = roundUp(tw, align) + 2 * margin;
-      const patch = new Float32Array(h * w);
-      cutPatch(input, width, height, gatOf, y0 - margin, x0 - margin, h, w, patch);
+    let patch: Float32Array = new Float32Array(0);
+    while (next < tiles.length) {
+      const [rows, columns] = tiles[next++];
+      const h = rows.size + 2 * margin;
+      const w = columns.size + 2 * margin;
+      if (patch.length !== h * w) patch = new Float32Array(h * w);
+      cutPatch(input, width, height, gatOf, rows.origin - margin, columns.origin - margin, h, w, patch);
       const result = await denoiseTile(patch, h, w);
-      writeBack(result, w, margin, output, width, y0, x0, th, tw, inverse, offset, maxValue);
+      writeBack(result, w, margin, output, width, rows, columns, inverse, offset, maxValue);
+      // A denoiser that took the tile away (transferred it) hands back a result that is ours: reuse it.
+      if (patch.length === 0) patch = result;
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));

@@ -40,15 +40,15 @@ try {
   for (const name of MODEL_NAMES) {
     sessions[name] = await ModelSession.load(loadModelSource(name, init.modelDir), 1);
     // One run of a full tile before the first job: ONNX Runtime's first run of a shape costs several more.
-    const { tile, margin } = sessions[name].source.tiling;
-    const side = tile + 2 * margin;
+    const { tile, margin, align } = sessions[name].source.tiling;
+    const side = Math.ceil(tile / align) * align + 2 * margin;
     await sessions[name].denoiser(0.5)(new Float32Array(side * side), side, side);
   }
   port.on('message', async ({ id, model, strength, tile, height, width }: TileRequest) => {
     try {
-      const result = await sessions[model].denoiser(strength)(tile, height, width);
-      // Copied, not transferred: the session's output buffer is not ours to give away.
-      send({ type: 'done', id, result });
+      // The result goes back in the tile's own buffer (transferred back and forth, nothing allocated per tile).
+      tile.set(await sessions[model].denoiser(strength)(tile, height, width));
+      send({ type: 'done', id, result: tile }, [tile.buffer as ArrayBuffer]);
     } catch (err) {
       send({ type: 'failed', id, message: (err as Error).message });
     }
