@@ -132,6 +132,15 @@ for (const [name, byDose] of Object.entries(results)) {
     console.log(`${name.split(' ')[0]} vs OpenCV NLM (same run): ${vsNlm.join('; ')}`);
   }
 }
+const nlmRow = results['OpenCV NLM (measured, best h)'];
+if (nlmRow && SIZE === 3072) {
+  const doses = ['g2', 'g8', 'g32'];
+  const byModel = (model: string) => Object.entries(results).find(([name]) => name.startsWith(model))![1];
+  const [efficient, powerful] = [byModel('efficient'), byModel('powerful')];
+  const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
+  console.log(`goal efficient ≤ 0.6 s at every dose: ${verdict(doses.every((g) => efficient[g].s <= 0.6))}; PSNR ≥ NLM at every dose: ${verdict(doses.every((g) => efficient[g].psnr >= nlmRow[g].psnr))}`);
+  console.log(`goal powerful ≥ NLM + 2.5 dB at every dose: ${verdict(doses.every((g) => powerful[g].psnr >= nlmRow[g].psnr + 2.5))}; time ≤ NLM's: ${verdict(doses.every((g) => powerful[g].s <= nlmRow[g].s))}`);
+}
 rmSync(scratch, { recursive: true, force: true });
 await tileWorkers.close();
 

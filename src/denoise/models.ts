@@ -8,7 +8,7 @@ export type ModelName = (typeof MODEL_NAMES)[number];
 
 /** The built-in models: sliding-window DCT denoising in the GAT domain (see dct-model.ts). */
 export const BUILT_IN_MODELS: Record<ModelName, DctModelSpec> = {
-  // Measured on the 3072² phantom: stride 3 costs 0.4–0.5 dB against stride 2 and takes about 40 % less time.
+  // Measured on the 3072² phantom: stride 3 costs 0.4–0.6 dB against stride 2 and takes about a third less time.
   efficient: { block: 8, stride: 3 },
   // 16×16 stride 3 is within 0.1–0.25 dB of stride 2 at about 55 % of its time, and beats an 8×8 pilot + 16×16 Wiener stage.
   powerful: { block: 16, stride: 3 },
