@@ -8,7 +8,7 @@ import { denoisePixels } from '../../src/denoise/pipeline.ts';
 import { psnr } from '../../src/denoise/quality.ts';
 import { ModelSession } from '../../src/denoise/session.ts';
 import { TileWorkers } from '../../src/denoise/tile-workers.ts';
-import { forwardGat, inverseGat } from '../../src/denoise/gat.ts';
+import { forwardGat, inverseGat, inverseGatFunction } from '../../src/denoise/gat.ts';
 import { referenceDct } from './reference-dct.ts';
 
 const SIZE = 512;
@@ -119,6 +119,20 @@ test('the output is clipped to using_bits and keeps 8-bit input 8-bit', async ()
   const out8 = await denoisePixels(eight, { width: 64, height: 64, digitalOffset: 0, usingBits: 16 }, session.source.tiling, session.denoiser(0.5));
   assert.ok(out8.pixels instanceof Uint8Array);
   await session.release();
+});
+
+test('the write-back rounds the unbiased inverse to the nearest DN (Math.round) and clips to using_bits', async () => {
+  const side = 64;
+  const input = Uint16Array.from({ length: side * side }, (_, i) => (i * 7919) % 4500);
+  const offset = 0;
+  // A denoiser that moves every GAT value by a different amount, down to below 1 and up past the clip.
+  const shifted = (tile: Float32Array) => tile.map((v, i) => v * (0.2 + ((i * 31) % 97) / 60) - ((i % 5) * 0.37));
+  const { pixels, noise } = await denoisePixels(input, { width: side, height: side, digitalOffset: offset, usingBits: 12 }, { tile: side, margin: 0, align: 1 }, async (tile) => shifted(tile));
+  const inverse = inverseGatFunction(noise);
+  const gat = shifted(Float32Array.from(input, (v) => forwardGat(Math.max(0, v - offset), noise)));
+  const want = Uint16Array.from(gat, (d) => Math.min(4095, Math.max(0, Math.round(inverse(d) + offset))));
+  assert.ok(want.includes(0) && want.includes(4095) && new Set(want).size > 1000, 'the case reaches 0, the clip and many values between');
+  assert.deepEqual(pixels, want);
 });
 
 test('tile workers running tiles in parallel give the pixels of one in-thread session', async () => {
