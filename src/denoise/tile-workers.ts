@@ -67,6 +67,11 @@ export class TileWorkers {
     return this.workers.length;
   }
 
+  /** A worker has died (a crash, out of memory): every later tile would fail, so the set must be replaced. */
+  get broken(): boolean {
+    return this.workers.some((w) => w.failure !== undefined);
+  }
+
   /** A tile denoiser for `model` at `strength` (0..1); each tile goes to the worker with the fewest waiting. */
   denoiser(model: ModelName, strength: number): TileDenoiser {
     return (tile, height, width) => {

@@ -10,9 +10,13 @@ const init = workerData as WorkerInit;
 const send = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
 try {
-  const tiles = await TileWorkers.start(init.threads, init.modelDir);
+  let tiles = await TileWorkers.start(init.threads, init.modelDir);
   port.on('message', async ({ id, job }: ToWorker) => {
     try {
+      if (tiles.broken) {
+        await tiles.close();
+        tiles = await TileWorkers.start(init.threads, init.modelDir);
+      }
       const { origin, tiling } = tiles.models[job.model];
       const { pixels, noise } = await denoisePixels(job.pixels, job, tiling, tiles.denoiser(job.model, job.strength), tiles.size);
       send({ type: 'done', id, output: { pixels, noise, modelOrigin: origin } }, [pixels.buffer as ArrayBuffer]);

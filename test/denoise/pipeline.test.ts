@@ -151,3 +151,11 @@ test('tile workers running tiles in parallel give the pixels of one in-thread se
     await workers.close();
   }
 });
+
+test('a tile worker that has died marks its set broken, and its tiles fail at once instead of waiting', async () => {
+  const workers = await TileWorkers.start(1);
+  assert.equal(workers.broken, false);
+  await workers.close();
+  assert.equal(workers.broken, true);
+  await assert.rejects(workers.denoiser('efficient', 0.5)(new Float32Array(64 * 64), 64, 64), /exited/);
+});
