@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { invoke } from '../client/api.ts';
-import { invocationRequest, tiffSize } from '../client/denoise.ts';
+import { INVOCATION_DEFAULTS, invocationRequest, tiffSize } from '../client/denoise.ts';
 import { clientContext, intOption, modelOption, numberOption } from './client-context.ts';
 import { CliError, EXIT_USAGE } from './errors.ts';
 import { ms, printJson } from './output.ts';
@@ -25,11 +25,11 @@ export function registerInvoke(program: Command): void {
     .description('denoise an object of the input bucket into the output bucket: POST /invocations through the API')
     .option('--key <key>', 'input object key (default: DDN_TEST_IMAGE_KEY)')
     .option('--out-key <key>', 'output object key (default: the input key)')
-    .option('--model <name>', 'efficient or powerful', 'efficient')
-    .option('--strength <n>', 'denoising strength 0..20 (0 returns the input unchanged)', '10')
-    .option('--offset <dn>', 'digital offset (dark level) in DN', '100')
-    .option('--bits <n>', 'bits used by the detector, 1..16', '16')
-    .option('--pixel-pitch <mm>', 'pixel pitch in mm', '0.14')
+    .option('--model <name>', 'efficient or powerful', INVOCATION_DEFAULTS.model)
+    .option('--strength <n>', 'denoising strength 0..20 (0 returns the input unchanged)', String(INVOCATION_DEFAULTS.strength))
+    .option('--offset <dn>', 'digital offset (dark level) in DN', String(INVOCATION_DEFAULTS.digitalOffset))
+    .option('--bits <n>', 'bits used by the detector, 1..16', String(INVOCATION_DEFAULTS.usingBits))
+    .option('--pixel-pitch <mm>', 'pixel pitch in mm', String(INVOCATION_DEFAULTS.pixelPitch))
     .option('--width <px>', 'image width (default: read from DDN_TEST_IMAGE_PATH)')
     .option('--height <px>', 'image height (default: read from DDN_TEST_IMAGE_PATH)')
     .option('--json', 'print the JSON response')

@@ -93,8 +93,8 @@ export function registerUp(program: Command): void {
       out.write(`  data           ${config.dataDir}\n`);
       out.write(`DDN_APIGW_ENDPOINT written to ${envFile}. Try:\n`);
       out.write(`  ./ddn ping\n`);
-      out.write(`  ./ddn phantom --out phantom.tif     # a synthetic noisy 16-bit X-ray\n`);
-      out.write(`  ./ddn denoise phantom.tif --model efficient --strength 10\n`);
+      out.write(`  ./ddn phantom --out phantom.tif     # a synthetic noisy 16-bit X-ray, digital offset 1000 DN\n`);
+      out.write(`  ./ddn denoise phantom.tif --model efficient --strength 10 --offset 1000\n`);
       out.write(`  eval "$(./ddn env)" && aws s3 ls\n`);
       out.write(`Press Ctrl-C to stop.\n`);
 
