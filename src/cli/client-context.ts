@@ -1,3 +1,5 @@
+import type { Command } from 'commander';
+import { INVOCATION_DEFAULTS } from '../client/denoise.ts';
 import { loadConfig, loadDotenv, type Config } from '../config/index.ts';
 import { CliError, EXIT_USAGE } from './errors.ts';
 
@@ -29,4 +31,33 @@ export function numberOption(name: string, value: string | undefined): number | 
 export function modelOption(value: string | undefined): 'efficient' | 'powerful' | undefined {
   if (value === undefined || value === 'efficient' || value === 'powerful') return value;
   throw new CliError(`--model must be efficient or powerful (got ${JSON.stringify(value)})`, EXIT_USAGE);
+}
+
+/** The options of `ddn invoke` and `ddn denoise` that become `/invocations` parameters, as commander gives them. */
+export interface InvocationOptions {
+  model?: string;
+  strength?: string;
+  offset?: string;
+  bits?: string;
+  pixelPitch?: string;
+}
+
+export function withInvocationOptions(command: Command): Command {
+  return command
+    .option('--model <name>', 'efficient or powerful', INVOCATION_DEFAULTS.model)
+    .option('--strength <n>', 'denoising strength 0..20 (0 returns the input unchanged)', String(INVOCATION_DEFAULTS.strength))
+    .option('--offset <dn>', 'digital offset (dark level) in DN', String(INVOCATION_DEFAULTS.digitalOffset))
+    .option('--bits <n>', 'bits used by the detector, 1..16', String(INVOCATION_DEFAULTS.usingBits))
+    .option('--pixel-pitch <mm>', 'pixel pitch in mm', String(INVOCATION_DEFAULTS.pixelPitch));
+}
+
+/** Those options parsed, or bad usage naming the option. */
+export function invocationParameters(opts: InvocationOptions) {
+  return {
+    model: modelOption(opts.model),
+    strength: intOption('--strength', opts.strength, 0, 20),
+    digitalOffset: intOption('--offset', opts.offset, 0, 65535),
+    usingBits: intOption('--bits', opts.bits, 1, 16),
+    pixelPitch: numberOption('--pixel-pitch', opts.pixelPitch),
+  };
 }

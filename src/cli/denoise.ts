@@ -1,17 +1,12 @@
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { denoiseFile, INVOCATION_DEFAULTS, type DenoiseStep } from '../client/denoise.ts';
-import { clientContext, intOption, modelOption, numberOption } from './client-context.ts';
+import { denoiseFile, type DenoiseStep } from '../client/denoise.ts';
+import { clientContext, invocationParameters, withInvocationOptions, type InvocationOptions } from './client-context.ts';
 import { CliError, EXIT_USAGE } from './errors.ts';
 import { ms, printJson, progressBar, type Progress } from './output.ts';
 
-interface DenoiseOptions {
-  model?: string;
-  strength?: string;
-  offset?: string;
-  bits?: string;
-  pixelPitch?: string;
+interface DenoiseOptions extends InvocationOptions {
   key?: string;
   out?: string;
   json?: boolean;
@@ -19,15 +14,7 @@ interface DenoiseOptions {
 
 /** `ddn denoise FILE`: upload → invoke → download, each step timed. */
 export function registerDenoise(program: Command): void {
-  program
-    .command('denoise')
-    .description('denoise a 16-bit TIFF through the platform: upload, POST /invocations, download')
-    .argument('<file>', 'TIFF to denoise')
-    .option('--model <name>', 'efficient or powerful', INVOCATION_DEFAULTS.model)
-    .option('--strength <n>', 'denoising strength 0..20', String(INVOCATION_DEFAULTS.strength))
-    .option('--offset <dn>', 'digital offset (dark level) in DN', String(INVOCATION_DEFAULTS.digitalOffset))
-    .option('--bits <n>', 'bits used by the detector, 1..16', String(INVOCATION_DEFAULTS.usingBits))
-    .option('--pixel-pitch <mm>', 'pixel pitch in mm', String(INVOCATION_DEFAULTS.pixelPitch))
+  withInvocationOptions(program.command('denoise').description('denoise a 16-bit TIFF through the platform: upload, POST /invocations, download').argument('<file>', 'TIFF to denoise'))
     .option('--key <key>', 'object key in both buckets (default: a unique name from the file name)')
     .option('--out <file>', 'where to write the result (default: FILE with .denoised before the extension)')
     .option('--json', 'print a JSON object')
@@ -46,11 +33,7 @@ export function registerDenoise(program: Command): void {
         out,
         inBucket: config.inBucket,
         outBucket: config.outBucket,
-        model: modelOption(opts.model),
-        strength: intOption('--strength', opts.strength, 0, 20),
-        digitalOffset: intOption('--offset', opts.offset, 0, 65535),
-        usingBits: intOption('--bits', opts.bits, 1, 16),
-        pixelPitch: numberOption('--pixel-pitch', opts.pixelPitch),
+        ...invocationParameters(opts),
         onStep: (step) => {
           for (const bar of Object.values(bars)) bar.stop();
           if (step === 'invoke' && !json) process.stderr.write(`denoising with ${opts.model}...\n`);

@@ -1,18 +1,13 @@
 import type { Command } from 'commander';
 import { invoke } from '../client/api.ts';
-import { INVOCATION_DEFAULTS, invocationRequest, tiffSize } from '../client/denoise.ts';
-import { clientContext, intOption, modelOption, numberOption } from './client-context.ts';
+import { invocationRequest, tiffSize } from '../client/denoise.ts';
+import { clientContext, intOption, invocationParameters, withInvocationOptions, type InvocationOptions } from './client-context.ts';
 import { CliError, EXIT_USAGE } from './errors.ts';
 import { ms, printJson } from './output.ts';
 
-interface InvokeOptions {
+interface InvokeOptions extends InvocationOptions {
   key?: string;
   outKey?: string;
-  model?: string;
-  strength?: string;
-  offset?: string;
-  bits?: string;
-  pixelPitch?: string;
   width?: string;
   height?: string;
   json?: boolean;
@@ -20,16 +15,13 @@ interface InvokeOptions {
 
 /** `ddn invoke`: POST {api}/invocations for an object already in the input bucket. */
 export function registerInvoke(program: Command): void {
-  program
-    .command('invoke')
-    .description('denoise an object of the input bucket into the output bucket: POST /invocations through the API')
-    .option('--key <key>', 'input object key (default: DDN_TEST_IMAGE_KEY)')
-    .option('--out-key <key>', 'output object key (default: the input key)')
-    .option('--model <name>', 'efficient or powerful', INVOCATION_DEFAULTS.model)
-    .option('--strength <n>', 'denoising strength 0..20 (0 returns the input unchanged)', String(INVOCATION_DEFAULTS.strength))
-    .option('--offset <dn>', 'digital offset (dark level) in DN', String(INVOCATION_DEFAULTS.digitalOffset))
-    .option('--bits <n>', 'bits used by the detector, 1..16', String(INVOCATION_DEFAULTS.usingBits))
-    .option('--pixel-pitch <mm>', 'pixel pitch in mm', String(INVOCATION_DEFAULTS.pixelPitch))
+  withInvocationOptions(
+    program
+      .command('invoke')
+      .description('denoise an object of the input bucket into the output bucket: POST /invocations through the API')
+      .option('--key <key>', 'input object key (default: DDN_TEST_IMAGE_KEY)')
+      .option('--out-key <key>', 'output object key (default: the input key)'),
+  )
     .option('--width <px>', 'image width (default: read from DDN_TEST_IMAGE_PATH)')
     .option('--height <px>', 'image height (default: read from DDN_TEST_IMAGE_PATH)')
     .option('--json', 'print the JSON response')
@@ -43,11 +35,7 @@ export function registerInvoke(program: Command): void {
         outBucket: config.outBucket,
         key,
         outKey: opts.outKey,
-        model: modelOption(opts.model),
-        strength: intOption('--strength', opts.strength, 0, 20),
-        digitalOffset: intOption('--offset', opts.offset, 0, 65535),
-        usingBits: intOption('--bits', opts.bits, 1, 16),
-        pixelPitch: numberOption('--pixel-pitch', opts.pixelPitch),
+        ...invocationParameters(opts),
         ...size,
       });
       const { value, ms: elapsed } = await invoke(apiEndpoint, body);
