@@ -14,7 +14,12 @@ interface DenoiseOptions extends InvocationOptions {
 
 /** `ddn denoise FILE`: upload → invoke → download, each step timed. */
 export function registerDenoise(program: Command): void {
-  withInvocationOptions(program.command('denoise').description('denoise a 16-bit TIFF through the platform: upload, POST /invocations, download').argument('<file>', 'TIFF to denoise'))
+  withInvocationOptions(
+    program
+      .command('denoise')
+      .description('denoise a 16-bit TIFF through the platform: upload, POST /invocations, download')
+      .argument('<file>', 'TIFF to denoise'),
+  )
     .option('--key <key>', 'object key in both buckets (default: a unique name from the file name)')
     .option('--out <file>', 'where to write the result (default: FILE with .denoised before the extension)')
     .option('--json', 'print a JSON object')
