@@ -133,17 +133,7 @@ export class Edge {
       if (route) return void (await route.handler(req, res, rawPath));
     }
 
-    const request: EdgeRequest = {
-      req,
-      res,
-      method: req.method ?? 'GET',
-      rawPath,
-      rawQuery,
-      query: new URLSearchParams(rawQuery),
-      host,
-      requestId: randomUUID(),
-      startedAt: Date.now(),
-    };
+    const request = new ReceivedRequest(req, res, rawPath, rawQuery, host);
 
     if (EXECUTE_API_HOST.test(host) || rawPath.startsWith(EXECUTE_API_PATH)) {
       return this.serve('execute-api', request, false);
@@ -203,6 +193,34 @@ export class Edge {
     if (res.headersSent) return void res.destroy();
     res.writeHead(500, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ message: 'Internal Server Error' }));
+  }
+}
+
+/** An EdgeRequest whose parsed query and request id are made on first use: the API data plane needs neither. */
+class ReceivedRequest implements EdgeRequest {
+  readonly method: string;
+  readonly startedAt = Date.now();
+  auth?: VerifiedAuth;
+  body?: Buffer;
+  private parsedQuery?: URLSearchParams;
+  private id?: string;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly rawPath: string,
+    readonly rawQuery: string,
+    readonly host: string,
+  ) {
+    this.method = req.method ?? 'GET';
+  }
+
+  get query(): URLSearchParams {
+    return (this.parsedQuery ??= new URLSearchParams(this.rawQuery));
+  }
+
+  get requestId(): string {
+    return (this.id ??= randomUUID());
   }
 }
 
