@@ -1,44 +1,99 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
+import { clfTime, type GatewayRequest } from './request-context.ts';
 
 /** The JSON preset of the API Gateway console; `ddn up` sets it on the platform's stage. */
 export const DEFAULT_ACCESS_LOG_FORMAT =
   '{ "requestId":"$context.requestId", "ip": "$context.identity.sourceIp", "requestTime":"$context.requestTime", "httpMethod":"$context.httpMethod","routeKey":"$context.routeKey", "status":"$context.status","protocol":"$context.protocol", "responseLength":"$context.responseLength", "integrationError":"$context.integrationErrorMessage" }';
 
-/** `$context` variables of one request; a variable that is absent renders as `-`. */
-export type AccessLogContext = Record<string, string | number | undefined>;
+/** What happened to one data-plane request: its access-log line is made from this and the request. */
+export interface RequestOutcome {
+  status: number;
+  length: number;
+  integrationStatus?: number;
+  integrationError?: string;
+  integrationLatency?: number;
+  errorMessage?: string;
+}
+
+export interface AccessLogRecord {
+  request: GatewayRequest;
+  outcome: RequestOutcome;
+  endedAt: number;
+}
+
+type Variable = (r: AccessLogRecord) => string | number | undefined;
+
+/** The `$context` variables the gateway knows; any other renders as `-`, as an absent value does. */
+const VARIABLES: Record<string, Variable> = {
+  accountId: (r) => r.request.accountId,
+  apiId: (r) => r.request.apiId,
+  domainName: (r) => r.request.domainName,
+  domainPrefix: (r) => r.request.domainPrefix,
+  requestId: (r) => r.request.requestId,
+  extendedRequestId: (r) => r.request.requestId,
+  httpMethod: (r) => r.request.method,
+  path: (r) => r.request.fullPath,
+  protocol: () => 'HTTP/1.1',
+  routeKey: (r) => r.request.routeKey,
+  stage: (r) => r.request.stageName,
+  status: (r) => r.outcome.status,
+  responseLength: (r) => r.outcome.length,
+  dataProcessed: (r) => r.outcome.length,
+  requestTime: (r) => clfTime(r.request.startedAt),
+  requestTimeEpoch: (r) => r.request.startedAt,
+  responseLatency: (r) => r.endedAt - r.request.startedAt,
+  integrationLatency: (r) => r.outcome.integrationLatency,
+  'integration.latency': (r) => r.outcome.integrationLatency,
+  integrationStatus: (r) => r.outcome.integrationStatus,
+  'integration.integrationStatus': (r) => r.outcome.integrationStatus,
+  'integration.status': (r) => r.outcome.integrationStatus,
+  integrationErrorMessage: (r) => r.outcome.integrationError,
+  'integration.error': (r) => r.outcome.integrationError,
+  'error.message': (r) => r.outcome.errorMessage,
+  'error.messageString': (r) => (r.outcome.errorMessage === undefined ? undefined : `"${r.outcome.errorMessage}"`),
+  'identity.sourceIp': (r) => r.request.sourceIp,
+  'identity.userAgent': (r) => r.request.userAgent,
+};
+const UNKNOWN: Variable = () => undefined;
 
 const VARIABLE = /\$(?:\{context\.([A-Za-z0-9_.]+)\}|context\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*))/g;
-/** Flushed when this much is pending, else after FLUSH_MS: one write per batch of requests, not one per request. */
+/** Written when this much is pending, else after FLUSH_MS: one write per batch of requests, not one per request. */
 const FLUSH_BYTES = 64 * 1024;
 const FLUSH_MS = 100;
 
-/** A format split once into literal text (even indexes) and variable names (odd indexes). */
-const compiledFormats = new Map<string, string[]>();
-function compile(format: string): string[] {
-  let parts = compiledFormats.get(format);
-  if (!parts) {
-    parts = [];
+/** A format split once into its literal text and, between each two, the variable to insert there. */
+interface CompiledFormat {
+  literals: string[];
+  variables: Variable[];
+}
+
+const compiledFormats = new Map<string, CompiledFormat>();
+function compile(format: string): CompiledFormat {
+  let compiled = compiledFormats.get(format);
+  if (!compiled) {
+    compiled = { literals: [], variables: [] };
     let last = 0;
     for (const m of format.matchAll(VARIABLE)) {
-      parts.push(format.slice(last, m.index), (m[1] ?? m[2])!);
+      compiled.literals.push(format.slice(last, m.index));
+      compiled.variables.push(Object.hasOwn(VARIABLES, (m[1] ?? m[2])!) ? VARIABLES[(m[1] ?? m[2])!]! : UNKNOWN);
       last = m.index + m[0].length;
     }
-    parts.push(format.slice(last));
+    compiled.literals.push(format.slice(last));
     if (compiledFormats.size >= 100) compiledFormats.clear();
-    compiledFormats.set(format, parts);
+    compiledFormats.set(format, compiled);
   }
-  return parts;
+  return compiled;
 }
 
 /** Replaces `$context.x` and `${context.x}`; values are inserted as they are, so a JSON template stays JSON for plain values. */
-export function renderAccessLog(format: string, context: AccessLogContext): string {
-  const parts = compile(format);
-  let line = parts[0]!;
-  for (let i = 1; i < parts.length; i += 2) {
-    const value = context[parts[i]!];
-    line += value === undefined || value === '' ? '-' : escape(String(value));
-    line += parts[i + 1]!;
+export function renderAccessLog(format: string, record: AccessLogRecord): string {
+  const { literals, variables } = compile(format);
+  let line = literals[0]!;
+  for (let i = 0; i < variables.length; i++) {
+    const value = variables[i]!(record);
+    line += value === undefined || value === '' ? '-' : typeof value === 'number' ? String(value) : escape(value);
+    line += literals[i + 1]!;
   }
   return line;
 }
@@ -49,8 +104,9 @@ function escape(value: string): string {
 
 interface LogFile {
   stream: WriteStream;
-  pending: string[];
-  bytes: number;
+  /** Lines not yet written, encoded as they come: no string outlives its request. */
+  buffer: Buffer;
+  used: number;
 }
 
 /**
@@ -73,10 +129,14 @@ export class AccessLogFiles {
 
   write(destinationArn: string, line: string): void {
     const log = this.byArn.get(destinationArn) ?? this.open(destinationArn);
-    log.pending.push(line, '\n');
-    log.bytes += line.length + 1;
-    if (log.bytes >= FLUSH_BYTES) this.flush(log);
-    else this.timer ??= setTimeout(() => this.flushAll(), FLUSH_MS).unref();
+    // A UTF-16 code unit takes at most 3 bytes; a line that might not fit goes after what is buffered.
+    if (log.used + line.length * 3 + 1 > FLUSH_BYTES) {
+      this.flush(log);
+      if (line.length * 3 + 1 > FLUSH_BYTES) return void log.stream.write(`${line}\n`);
+    }
+    log.used += log.buffer.write(line, log.used);
+    log.buffer[log.used++] = 0x0a;
+    this.timer ??= setTimeout(() => this.flushAll(), FLUSH_MS).unref();
   }
 
   private open(destinationArn: string): LogFile {
@@ -84,7 +144,7 @@ export class AccessLogFiles {
     let log = this.files.get(file);
     if (!log) {
       mkdirSync(path.dirname(file), { recursive: true });
-      log = { stream: createWriteStream(file, { flags: 'a' }), pending: [], bytes: 0 };
+      log = { stream: createWriteStream(file, { flags: 'a' }), buffer: Buffer.allocUnsafe(FLUSH_BYTES), used: 0 };
       this.files.set(file, log);
     }
     this.byArn.set(destinationArn, log);
@@ -92,10 +152,10 @@ export class AccessLogFiles {
   }
 
   private flush(log: LogFile): void {
-    if (log.pending.length === 0) return;
-    log.stream.write(log.pending.join(''));
-    log.pending = [];
-    log.bytes = 0;
+    if (log.used === 0) return;
+    log.stream.write(log.buffer.subarray(0, log.used));
+    log.buffer = Buffer.allocUnsafe(FLUSH_BYTES);
+    log.used = 0;
   }
 
   private flushAll(): void {

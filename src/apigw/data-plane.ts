@@ -5,7 +5,7 @@ import { readBody, type Edge } from '../edge/server.ts';
 import type { EdgeRequest, EdgeService } from '../edge/types.ts';
 import { lambdaInvoker } from '../lambda/invoker.ts';
 import type { ApigwMetadata } from '../state/apigw-metadata.ts';
-import { AccessLogFiles, renderAccessLog, type AccessLogContext } from './access-log.ts';
+import { AccessLogFiles, renderAccessLog, type RequestOutcome } from './access-log.ts';
 import { lambdaFunctionOfUri } from './control-plane.ts';
 import { isPreflight, preflightHeaders, responseCorsHeaders } from './cors.ts';
 import { GATEWAY_ERRORS, type GatewayError } from './errors.ts';
@@ -13,7 +13,7 @@ import { HttpProxy, MAX_PAYLOAD } from './http-proxy.ts';
 import { gatewayRequestId } from './ids.ts';
 import { BadLambdaResponse, eventV1, eventV2, responseV1, responseV2, type GatewayResponse } from './lambda-payloads.ts';
 import type { Api, CorsConfiguration, DeploymentSnapshot, Integration, Route, Stage } from './model.ts';
-import { clfTime, newTraceId, peerAddress, type GatewayRequest } from './request-context.ts';
+import { newTraceId, peerAddress, type GatewayRequest } from './request-context.ts';
 import { RouteTable } from './routes.ts';
 import { Throttle } from './throttle.ts';
 
@@ -36,16 +36,6 @@ interface ServedApi {
   api: Api;
   stages: Map<string, ServedStage>;
   domainName: string;
-}
-
-/** What happened to one request, for its access-log line. */
-interface Outcome {
-  status: number;
-  length: number;
-  integrationStatus?: number;
-  integrationError?: string;
-  integrationLatency?: number;
-  errorMessage?: string;
 }
 
 /**
@@ -119,7 +109,7 @@ export class ApigwDataPlane implements EdgeService {
     this.writeAccessLog(stage.stage, g, outcome);
   }
 
-  private async serveOnStage(g: GatewayRequest, stage: ServedStage, route: Route | undefined, res: ServerResponse): Promise<Outcome> {
+  private async serveOnStage(g: GatewayRequest, stage: ServedStage, route: Route | undefined, res: ServerResponse): Promise<RequestOutcome> {
     const req = g.req;
     if (stage.cors && isPreflight(g.method, req.headers)) {
       res.writeHead(204, { ...preflightHeaders(stage.cors, req.headers), 'apigw-requestid': g.requestId });
@@ -160,8 +150,14 @@ export class ApigwDataPlane implements EdgeService {
       this.logger.warn({ requestId: g.requestId, apiId: g.apiId, routeKey: g.routeKey, reason: lambda.message }, 'AWS_PROXY integration failed');
       return { ...this.fail(res, g, lambda.error), integrationError: lambda.message, integrationStatus: lambda.integrationStatus, integrationLatency };
     }
-    const headers = lambda.response.headers.filter(([name]) => !dropHeader(name.toLowerCase()) && name.toLowerCase() !== 'content-length');
-    res.writeHead(lambda.response.statusCode, [...headers, ...Object.entries(cors), ['apigw-requestid', g.requestId], ['content-length', String(lambda.response.body.length)]].flat());
+    const headers: string[] = [];
+    for (const [name, value] of lambda.response.headers) {
+      const lower = name.toLowerCase();
+      if (lower !== 'content-length' && !dropHeader(lower)) headers.push(name, value);
+    }
+    for (const name in cors) headers.push(name, cors[name]!);
+    headers.push('apigw-requestid', g.requestId, 'content-length', String(lambda.response.body.length));
+    res.writeHead(lambda.response.statusCode, headers);
     res.end(lambda.response.body);
     return { status: lambda.response.statusCode, length: lambda.response.body.length, integrationStatus: 200, integrationLatency };
   }
@@ -190,10 +186,10 @@ export class ApigwDataPlane implements EdgeService {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), integration.timeoutInMillis)));
     try {
-      const result = await Promise.race([invoker.invoke(fn, Buffer.from(JSON.stringify(event)), { payloadIsJson: true }), timeout]);
+      const result = await Promise.race([invoker.invoke(fn, JSON.stringify(event), { payloadIsJson: true }), timeout]);
       if (result === 'timeout') return { error: 'unavailable', message: `Integration timeout after ${integration.timeoutInMillis} ms` };
       if (result.functionError) {
-        return { error: 'internal', message: `The Lambda function returned an error: ${result.payload.toString('utf8').slice(0, 500)}`, integrationStatus: result.statusCode };
+        return { error: 'internal', message: `The Lambda function returned an error: ${result.payload.slice(0, 500)}`, integrationStatus: result.statusCode };
       }
       const response = integration.payloadFormatVersion === '2.0' ? responseV2(result.payload) : responseV1(result.payload);
       return { response };
@@ -215,7 +211,7 @@ export class ApigwDataPlane implements EdgeService {
     return this.throttle.take(`${g.apiId}/${g.stageName}/${g.routeKey}`, rate, burst);
   }
 
-  private fail(res: ServerResponse, g: GatewayRequest, error: GatewayError): Outcome {
+  private fail(res: ServerResponse, g: GatewayRequest, error: GatewayError): RequestOutcome {
     this.sendGatewayError(res, g.requestId, error);
     return { status: GATEWAY_ERRORS[error].status, length: GATEWAY_ERRORS[error].body.length, errorMessage: JSON.parse(GATEWAY_ERRORS[error].body).message };
   }
@@ -232,40 +228,10 @@ export class ApigwDataPlane implements EdgeService {
     this.sendGatewayError(request.res, gatewayRequestId(), 'internal');
   }
 
-  private writeAccessLog(stage: Stage, g: GatewayRequest, o: Outcome): void {
+  private writeAccessLog(stage: Stage, request: GatewayRequest, outcome: RequestOutcome): void {
     const settings = stage.accessLogSettings;
     if (!settings?.destinationArn || !settings.format) return;
-    const ctx: AccessLogContext = {
-      accountId: g.accountId,
-      apiId: g.apiId,
-      domainName: g.domainName,
-      domainPrefix: g.domainPrefix,
-      requestId: g.requestId,
-      extendedRequestId: g.requestId,
-      httpMethod: g.method,
-      path: g.fullPath,
-      protocol: 'HTTP/1.1',
-      routeKey: g.routeKey,
-      stage: g.stageName,
-      status: o.status,
-      responseLength: o.length,
-      dataProcessed: o.length,
-      requestTime: clfTime(g.startedAt),
-      requestTimeEpoch: g.startedAt,
-      responseLatency: Date.now() - g.startedAt,
-      integrationLatency: o.integrationLatency,
-      'integration.latency': o.integrationLatency,
-      integrationStatus: o.integrationStatus,
-      'integration.integrationStatus': o.integrationStatus,
-      'integration.status': o.integrationStatus,
-      integrationErrorMessage: o.integrationError,
-      'integration.error': o.integrationError,
-      'error.message': o.errorMessage,
-      'error.messageString': o.errorMessage === undefined ? undefined : `"${o.errorMessage}"`,
-      'identity.sourceIp': g.sourceIp,
-      'identity.userAgent': g.userAgent,
-    };
-    this.accessLogs.write(settings.destinationArn, renderAccessLog(settings.format, ctx));
+    this.accessLogs.write(settings.destinationArn, renderAccessLog(settings.format, { request, outcome, endedAt: Date.now() }));
   }
 
   /** Which API a request is for, and the path after the API id. */

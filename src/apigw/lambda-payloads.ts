@@ -37,8 +37,10 @@ export function eventV2(g: GatewayRequest, body: Buffer): Record<string, unknown
   const add = (name: string, value: string) => {
     headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
   };
-  for (const [rawName, value] of headerPairs(g.req)) {
-    const name = rawName.toLowerCase();
+  const raw = g.req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
     if (name === 'cookie') cookies.push(...value.split(';').map((c) => c.trim()).filter(Boolean));
     else if (!REPLACED_BY_GATEWAY.has(name)) add(name, value);
   }
@@ -70,7 +72,10 @@ export function eventV2(g: GatewayRequest, body: Buffer): Record<string, unknown
   };
   if (g.pathParameters) event.pathParameters = g.pathParameters;
   if (Object.keys(g.stageVariables).length) event.stageVariables = g.stageVariables;
-  return { ...event, ...bodyFields(g, body) };
+  const fields = bodyFields(g, body);
+  if (fields.body !== undefined) event.body = fields.body;
+  event.isBase64Encoded = fields.isBase64Encoded;
+  return event;
 }
 
 /** Payload format 1.0 (HTTP API flavour): header names as sent, multi-value maps, absent collections `null`. */
@@ -136,10 +141,10 @@ export function eventV1(g: GatewayRequest, body: Buffer, resourcePath: string): 
   };
 }
 
-function parsePayload(payload: Buffer): unknown {
+function parsePayload(payload: string): unknown {
   if (payload.length === 0) throw new BadLambdaResponse('The function returned an empty payload.');
   try {
-    return JSON.parse(payload.toString('utf8'));
+    return JSON.parse(payload);
   } catch {
     throw new BadLambdaResponse('The function returned a payload that is not JSON.');
   }
@@ -170,11 +175,11 @@ function withDefaultContentType(headers: Array<[string, string]>): Array<[string
 }
 
 /** Format 2.0 reply: structured when it is an object with `statusCode`, otherwise 200 application/json with the value as body. */
-export function responseV2(payload: Buffer): GatewayResponse {
+export function responseV2(payload: string): GatewayResponse {
   const value = parsePayload(payload);
   if (value === null || typeof value !== 'object' || Array.isArray(value) || !('statusCode' in value)) {
     // A JSON string is sent as its value; anything else as its JSON text.
-    const body = typeof value === 'string' ? value : payload.toString('utf8').trim();
+    const body = typeof value === 'string' ? value : payload.trim();
     return { statusCode: 200, headers: [['content-type', 'application/json']], body: Buffer.from(body) };
   }
   const r = value as Record<string, unknown>;
@@ -187,7 +192,7 @@ export function responseV2(payload: Buffer): GatewayResponse {
 }
 
 /** Format 1.0 reply: `statusCode` is required; `headers` and `multiValueHeaders` are merged. */
-export function responseV1(payload: Buffer): GatewayResponse {
+export function responseV1(payload: string): GatewayResponse {
   const value = parsePayload(payload);
   if (value === null || typeof value !== 'object' || Array.isArray(value) || !('statusCode' in value)) {
     throw new BadLambdaResponse('A payload format 1.0 response must be an object with statusCode.');

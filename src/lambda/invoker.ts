@@ -7,15 +7,15 @@ export interface InvokeOptions {
   qualifier?: string;
   /** Client context (JSON text) handed to the function as `context.clientContext`. */
   clientContext?: string;
-  /** The caller made the payload with JSON.stringify (API Gateway's events): it is not parsed again to be checked. */
+  /** The payload is text the caller made with JSON.stringify (API Gateway's events): it is not parsed again to be checked. */
   payloadIsJson?: boolean;
 }
 
 export interface InvokeResult {
   /** 200 for RequestResponse, 202 for Event, 204 for DryRun. */
   statusCode: number;
-  /** The function's response payload (JSON bytes), or the error object for a function error. */
-  payload: Buffer;
+  /** The function's response payload (JSON text), or the error object for a function error; empty unless 200. */
+  payload: string;
   /** Set when the function failed: the body is then AWS's {errorMessage, errorType, stackTrace}. */
   functionError?: 'Unhandled' | 'Handled';
   /** Base64 of the last 4 KB of the log, when logType is Tail. */
@@ -26,7 +26,7 @@ export interface InvokeResult {
 /** The narrow interface other services (API Gateway) use to call functions; implemented by the Lambda service. */
 export interface LambdaInvoker {
   /** Invokes by name, partial or full ARN; throws AwsError 404 ResourceNotFoundException when there is no such function. */
-  invoke(functionNameOrArn: string, payload: Buffer, options?: InvokeOptions): Promise<InvokeResult>;
+  invoke(functionNameOrArn: string, payload: Buffer | string, options?: InvokeOptions): Promise<InvokeResult>;
   /** Whether the function's resource policy lets `principal` call lambda:InvokeFunction from `sourceArn` (ArnLike wildcards). */
   isInvokeAllowed(functionNameOrArn: string, principal: string, sourceArn: string): boolean;
 }

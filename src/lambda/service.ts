@@ -121,26 +121,27 @@ export class LambdaService implements EdgeService, LambdaInvoker {
 
   // --- LambdaInvoker -------------------------------------------------------------------------------
 
-  async invoke(functionNameOrArn: string, payload: Buffer, options: InvokeOptions = {}): Promise<InvokeResult> {
+  async invoke(functionNameOrArn: string, payload: Buffer | string, options: InvokeOptions = {}): Promise<InvokeResult> {
     const ref = parseFunctionRef(functionNameOrArn);
     const fn = this.find(ref, options.qualifier);
     const type = options.invocationType ?? 'RequestResponse';
     const limit = type === 'Event' ? MAX_ASYNC_PAYLOAD : MAX_SYNC_PAYLOAD;
-    if (payload.length > limit) {
+    if (byteLengthOver(payload, limit)) {
       throw new AwsError(413, 'RequestTooLargeException', `Request must be smaller than ${limit} bytes for the InvokeFunction operation`);
     }
-    const event = options.payloadIsJson ? payload.toString('utf8') : eventText(payload);
-    if (type === 'DryRun') return { statusCode: 204, payload: Buffer.alloc(0), executedVersion: '$LATEST' };
+    const text = typeof payload === 'string' ? payload : payload.toString('utf8');
+    const event = options.payloadIsJson ? text : eventText(text);
+    if (type === 'DryRun') return { statusCode: 204, payload: '', executedVersion: '$LATEST' };
     const requestId = randomUUID();
     const run = this.run(fn, { requestId, event, clientContext: options.clientContext });
     if (type === 'Event') {
       run.catch((err: unknown) => this.logger.error({ err, function: fn.name, requestId }, 'asynchronous invocation failed'));
-      return { statusCode: 202, payload: Buffer.alloc(0), executedVersion: '$LATEST' };
+      return { statusCode: 202, payload: '', executedVersion: '$LATEST' };
     }
     const outcome = await run;
-    const result: InvokeResult = { statusCode: 200, payload: Buffer.from(outcome.payload), executedVersion: '$LATEST' };
+    const result: InvokeResult = { statusCode: 200, payload: outcome.payload, executedVersion: '$LATEST' };
     if (outcome.failed) result.functionError = 'Unhandled';
-    if (options.logType === 'Tail') result.logResult = tail(outcome.log);
+    if (options.logType === 'Tail') result.logResult = tail(outcome.log());
     return result;
   }
 
@@ -169,11 +170,12 @@ export class LambdaService implements EdgeService, LambdaInvoker {
 
   // --- runtime -------------------------------------------------------------------------------------
 
-  private async run(fn: StoredFunction, invocation: { requestId: string; event: string; clientContext?: string }): Promise<{ payload: string; failed: boolean; log: string }> {
+  /** Runs one invocation; `log` makes its log text (START, the function's lines, END, REPORT) when asked for. */
+  private async run(fn: StoredFunction, invocation: { requestId: string; event: string; clientContext?: string }): Promise<{ payload: string; failed: boolean; log: () => string }> {
     const pool = this.poolFor(fn);
     const outcome = await pool.invoke(invocation);
     let { payload, failed } = outcome;
-    if (Buffer.byteLength(payload) > MAX_RESPONSE_PAYLOAD) {
+    if (byteLengthOver(payload, MAX_RESPONSE_PAYLOAD)) {
       payload = JSON.stringify({
         errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_PAYLOAD} bytes).`,
         errorType: 'Function.ResponseSizeTooLarge',
@@ -181,11 +183,10 @@ export class LambdaService implements EdgeService, LambdaInvoker {
       failed = true;
     }
     const id = invocation.requestId;
-    const billed = Math.max(1, Math.ceil(outcome.durationMs));
-    const log =
+    const log = () =>
       `START RequestId: ${id} Version: $LATEST\n${outcome.log}END RequestId: ${id}\n` +
-      `REPORT RequestId: ${id}\tDuration: ${outcome.durationMs.toFixed(2)} ms\tBilled Duration: ${billed} ms\tMemory Size: ${fn.settings.memorySize} MB\n`;
-    this.logger.debug({ function: fn.name, requestId: id, failed, log }, 'invocation');
+      `REPORT RequestId: ${id}\tDuration: ${outcome.durationMs.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(outcome.durationMs))} ms\tMemory Size: ${fn.settings.memorySize} MB\n`;
+    if (this.logger.isLevelEnabled('debug')) this.logger.debug({ function: fn.name, requestId: id, failed, log: log() }, 'invocation');
     return { payload, failed, log };
   }
 
@@ -455,8 +456,14 @@ function jsonBody(request: EdgeRequest): unknown {
 }
 
 /** The event as JSON text; an empty payload is `{}`, anything that is not JSON is refused. */
-function eventText(payload: Buffer): string {
-  const text = payload.toString('utf8');
+/** Whether `payload` is more than `limit` bytes (UTF-8); short strings are decided without encoding them. */
+function byteLengthOver(payload: Buffer | string, limit: number): boolean {
+  if (typeof payload !== 'string') return payload.length > limit;
+  // A UTF-16 code unit is at most 3 bytes of UTF-8.
+  return payload.length * 3 > limit && Buffer.byteLength(payload) > limit;
+}
+
+function eventText(text: string): string {
   if (text.trim() === '') return '{}';
   try {
     JSON.parse(text);

@@ -34,7 +34,8 @@ export class EnvironmentPool {
 
   async invoke(invocation: Invocation): Promise<InvocationOutcome> {
     for (;;) {
-      const env = await this.acquire();
+      const acquired = this.acquire();
+      const env = acquired instanceof ExecutionEnvironment ? acquired : await acquired;
       let outcome: InvocationOutcome | typeof NOT_STARTED;
       try {
         outcome = await env.invoke(invocation);
@@ -57,7 +58,8 @@ export class EnvironmentPool {
     await Promise.all(this.idle.splice(0).map((env) => this.stop(env)));
   }
 
-  private async acquire(): Promise<ExecutionEnvironment> {
+  /** An environment for one more invocation: at once when one is idle or has room in its queue (the usual case under load). */
+  private acquire(): ExecutionEnvironment | Promise<ExecutionEnvironment> {
     while (this.idle.length > 0) {
       const env = this.idle.pop()!;
       clearTimeout(this.idleTimers.get(env));
@@ -67,14 +69,7 @@ export class EnvironmentPool {
     }
     if (this.running < this.options.maxEnvironments) {
       this.running++;
-      let env: ExecutionEnvironment;
-      try {
-        env = new ExecutionEnvironment(await this.spec());
-      } catch (err) {
-        this.running--;
-        throw err;
-      }
-      return this.assign(env, 1);
+      return this.start();
     }
     let least: ExecutionEnvironment | undefined;
     let leastCount = 1 + MAX_QUEUED;
@@ -83,6 +78,17 @@ export class EnvironmentPool {
     }
     if (least) return this.assign(least, leastCount + 1);
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private async start(): Promise<ExecutionEnvironment> {
+    let env: ExecutionEnvironment;
+    try {
+      env = new ExecutionEnvironment(await this.spec());
+    } catch (err) {
+      this.running--;
+      throw err;
+    }
+    return this.assign(env, 1);
   }
 
   private assign(env: ExecutionEnvironment, count: number): ExecutionEnvironment {
@@ -99,7 +105,7 @@ export class EnvironmentPool {
       this.running--;
       void this.stop(env);
       const waiter = this.waiters.shift();
-      if (waiter) void this.acquire().then(waiter);
+      if (waiter) void Promise.resolve(this.acquire()).then(waiter);
       return;
     }
     const waiter = this.waiters.shift();
