@@ -1,13 +1,16 @@
 import type { Edge } from '../edge/server.ts';
 import { AwsError } from '../edge/errors.ts';
 
+/** An event built by a service on this edge (API Gateway's payloads): JSON values only. */
+export type EventObject = Record<string, unknown>;
+
 export interface InvokeOptions {
   invocationType?: 'RequestResponse' | 'Event' | 'DryRun';
   logType?: 'None' | 'Tail';
   qualifier?: string;
   /** Client context (JSON text) handed to the function as `context.clientContext`. */
   clientContext?: string;
-  /** The payload is text the caller made with JSON.stringify (API Gateway's events): it is not parsed again to be checked. */
+  /** A text payload was made with JSON.stringify (API Gateway's events): it is not parsed again to be checked. */
   payloadIsJson?: boolean;
 }
 
@@ -26,7 +29,12 @@ export interface InvokeResult {
 /** The narrow interface other services (API Gateway) use to call functions; implemented by the Lambda service. */
 export interface LambdaInvoker {
   /** Invokes by name, partial or full ARN; throws AwsError 404 ResourceNotFoundException when there is no such function. */
-  invoke(functionNameOrArn: string, payload: Buffer | string, options?: InvokeOptions): Promise<InvokeResult>;
+  /**
+   * `payload` is JSON (bytes or text) or, from a service on this edge, the event object itself: it reaches the function
+   * by structured clone, with no JSON text made on this thread. Such an object must hold only JSON values, and its
+   * caller keeps it under the payload limit (it is not measured).
+   */
+  invoke(functionNameOrArn: string, payload: Buffer | string | EventObject, options?: InvokeOptions): Promise<InvokeResult>;
   /** Whether the function's resource policy lets `principal` call lambda:InvokeFunction from `sourceArn` (ArnLike wildcards). */
   isInvokeAllowed(functionNameOrArn: string, principal: string, sourceArn: string): boolean;
 }

@@ -20,10 +20,10 @@ import {
   updateConfigurationInput,
   zipFromCode,
 } from './functions.ts';
-import type { InvokeOptions, InvokeResult, LambdaInvoker } from './invoker.ts';
+import type { EventObject, InvokeOptions, InvokeResult, LambdaInvoker } from './invoker.ts';
 import { addPermissionInput, buildStatement, statementAllows, type PolicyStatement } from './policy.ts';
 import { EnvironmentPool } from './runtime/pool.ts';
-import type { EnvironmentSpec } from './runtime/environment.ts';
+import type { EnvironmentSpec, Invocation } from './runtime/environment.ts';
 
 const MAX_SYNC_PAYLOAD = 6 * 1024 * 1024;
 const MAX_ASYNC_PAYLOAD = 1024 * 1024;
@@ -121,16 +121,21 @@ export class LambdaService implements EdgeService, LambdaInvoker {
 
   // --- LambdaInvoker -------------------------------------------------------------------------------
 
-  async invoke(functionNameOrArn: string, payload: Buffer | string, options: InvokeOptions = {}): Promise<InvokeResult> {
+  async invoke(functionNameOrArn: string, payload: Buffer | string | EventObject, options: InvokeOptions = {}): Promise<InvokeResult> {
     const ref = parseFunctionRef(functionNameOrArn);
     const fn = this.find(ref, options.qualifier);
     const type = options.invocationType ?? 'RequestResponse';
     const limit = type === 'Event' ? MAX_ASYNC_PAYLOAD : MAX_SYNC_PAYLOAD;
-    if (byteLengthOver(payload, limit)) {
-      throw new AwsError(413, 'RequestTooLargeException', `Request must be smaller than ${limit} bytes for the InvokeFunction operation`);
+    let event: string | EventObject;
+    if (typeof payload === 'string' || Buffer.isBuffer(payload)) {
+      if (byteLengthOver(payload, limit)) {
+        throw new AwsError(413, 'RequestTooLargeException', `Request must be smaller than ${limit} bytes for the InvokeFunction operation`);
+      }
+      const text = typeof payload === 'string' ? payload : payload.toString('utf8');
+      event = options.payloadIsJson ? text : eventText(text);
+    } else {
+      event = payload;
     }
-    const text = typeof payload === 'string' ? payload : payload.toString('utf8');
-    const event = options.payloadIsJson ? text : eventText(text);
     if (type === 'DryRun') return { statusCode: 204, payload: '', executedVersion: '$LATEST' };
     const requestId = randomUUID();
     const run = this.run(fn, { requestId, event, clientContext: options.clientContext });
@@ -171,7 +176,7 @@ export class LambdaService implements EdgeService, LambdaInvoker {
   // --- runtime -------------------------------------------------------------------------------------
 
   /** Runs one invocation; `log` makes its log text (START, the function's lines, END, REPORT) when asked for. */
-  private async run(fn: StoredFunction, invocation: { requestId: string; event: string; clientContext?: string }): Promise<{ payload: string; failed: boolean; log: () => string }> {
+  private async run(fn: StoredFunction, invocation: Invocation): Promise<{ payload: string; failed: boolean; log: () => string }> {
     const pool = this.poolFor(fn);
     const outcome = await pool.invoke(invocation);
     let { payload, failed } = outcome;

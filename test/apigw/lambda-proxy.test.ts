@@ -14,6 +14,7 @@ export const handler = async (event) => {
   if (mode === 'object') return { message: 'hi' };
   if (mode === 'cookies') return { statusCode: 201, cookies: ['a=1; HttpOnly', 'b=2'], headers: { 'x-a': '1,2' }, body: 'made' };
   if (mode === 'binary') return { statusCode: 200, headers: { 'content-type': 'application/octet-stream' }, isBase64Encoded: true, body: Buffer.from([0, 1, 2, 255]).toString('base64') };
+  if (mode === 'length') return { statusCode: 200, body: String(event.body.length) };
   if (mode === 'throw') throw new Error('boom');
   if (mode === 'bad') return { statusCode: 'abc' };
   if (mode === 'slow') { await new Promise((r) => setTimeout(r, 1500)); return 'late'; }
@@ -179,6 +180,18 @@ test('2.0 responses: inference without statusCode, cookies as Set-Cookie, base64
   assert.equal(c.body.toString(), 'made');
   const b = await send(`${base}/x?mode=binary`);
   assert.deepEqual([...b.body], [0, 1, 2, 255]);
+});
+
+test('bodies near the 6 MB Lambda payload limit: 3 MB binary and 5.5 MB text arrive whole, a 7 MB body is refused with 500', async () => {
+  const binary = await send(`${base}/big?mode=length`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.alloc(3 << 20, 7) });
+  assert.equal(binary.status, 200);
+  assert.equal(binary.body.toString(), String(Buffer.alloc(3 << 20, 7).toString('base64').length));
+  const text = await send(`${base}/big?mode=length`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'a'.repeat(5.5 * (1 << 20)) });
+  assert.equal(text.status, 200);
+  assert.equal(text.body.toString(), String(5.5 * (1 << 20)));
+  const tooBig = await send(`${base}/big?mode=length`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'a'.repeat(7 << 20) });
+  assert.equal(tooBig.status, 500);
+  assert.deepEqual(JSON.parse(tooBig.body.toString()), { message: 'Internal Server Error' });
 });
 
 test('function errors, bad responses and a missing permission give 500; a slow function 503', async () => {

@@ -171,7 +171,7 @@ async function invoke({ requestId, event, timeoutMs, deadline: hostDeadline, cli
   };
   let reply;
   try {
-    const result = await runHandler(handler, JSON.parse(event), context);
+    const result = await runHandler(handler, typeof event === 'string' ? JSON.parse(event) : event, context);
     reply = { ok: true, payload: JSON.stringify(result) ?? 'null' };
   } catch (err) {
     const error = errorObject(err);

@@ -21,8 +21,8 @@ export interface EnvironmentSpec {
 
 export interface Invocation {
   requestId: string;
-  /** The event, as JSON text. */
-  event: string;
+  /** The event: JSON text, or an object of JSON values (cloned into the worker as it is). */
+  event: string | Record<string, unknown>;
   /** Decoded X-Amz-Client-Context (JSON text). */
   clientContext?: string;
 }
