@@ -1,5 +1,6 @@
 // bench:gateway — GET /ping with wrk: straight to a Node upstream, through our gateway (HTTP_PROXY) and through nginx
-// proxy_pass (upstream keep-alive, `worker_processes 1`; ours is one Node process), all in one run; then a Lambda
+// proxy_pass (upstream keep-alive, `worker_processes 1`; ours is one Node process), and through a bare node:http +
+// undici relay with no gateway logic (the floor of any proxy built that way), all in one run; then a Lambda
 // route through the gateway beside the same handler served in-process. Every process under test is its own process
 // (upstream, nginx, edge, in-process handler), every target gets the same wrk parameters and a warm-up run first.
 // Prints rps, p99 and CPU per request of each (medians of BENCH_ROUNDS rounds) and the ratios.
@@ -66,6 +67,27 @@ function nginxWorker(master: number): number {
   return children[0];
 }
 
+
+/** node:http in, an undici pool out, bodies streamed, hop-by-hop headers dropped: nothing else. */
+const BARE_RELAY = `import { Pool } from 'undici';
+const pool = new Pool('UPSTREAM', { connections: 256, keepAliveTimeout: 4000 });
+const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'host']);
+const handle = (req, res) => {
+  const headers = [];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (!HOP.has(req.rawHeaders[i].toLowerCase())) headers.push(req.rawHeaders[i], req.rawHeaders[i + 1]);
+  pool.dispatch({ path: req.url, method: req.method, headers, body: req.method === 'GET' ? null : req }, {
+    onConnect() {},
+    onError(err) { res.destroy(err); },
+    onHeaders(status, raw, resume) {
+      const out = [];
+      for (let i = 0; i < raw.length; i += 2) { const name = raw[i].toString('latin1'); if (!HOP.has(name.toLowerCase())) out.push(name, raw[i + 1].toString('latin1')); }
+      res.writeHead(status, out);
+      return true;
+    },
+    onData(chunk) { return res.write(chunk); },
+    onComplete() { res.end(); },
+  });
+}`;
 
 /** A child Node process serving `source` (a module whose default export is an http request handler) on `port`. */
 function nodeServer(port: number, body: string): ChildProcess {
@@ -156,6 +178,11 @@ async function main(): Promise<void> {
     const upstream = nodeServer(upstreamPort, `const handle = (req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('pong'); }`);
     children.push(upstream);
     await ready(upstream);
+    // The least any Node proxy built on node:http and an undici pool does per request: the floor under ours.
+    const relayPort = await freePort('127.0.0.1');
+    const relay = nodeServer(relayPort, BARE_RELAY.replace('UPSTREAM', `http://127.0.0.1:${upstreamPort}`));
+    children.push(relay);
+    await ready(relay);
     const nginxPort = await freePort('127.0.0.1');
     const nginx = startNginx(path.join(dir, 'nginx'), nginxPort, upstreamPort);
     children.push(nginx);
@@ -193,6 +220,7 @@ async function main(): Promise<void> {
     const targets: Array<{ name: string; url: string; pid: () => number | undefined }> = [
       { name: 'upstream directly', url: `http://127.0.0.1:${upstreamPort}/ping`, pid: () => upstream.pid },
       { name: 'nginx proxy_pass (baseline)', url: `http://127.0.0.1:${nginxPort}/ping`, pid: () => nginxWorker(nginx.pid!) },
+      { name: 'bare node:http + undici relay', url: `http://127.0.0.1:${relayPort}/ping`, pid: () => relay.pid },
       { name: 'ddn gateway HTTP_PROXY', url: `${gateway}/ping`, pid: () => edgeProcess.pid },
       { name: 'handler in-process (baseline)', url: `http://127.0.0.1:${inProcessPort}/fn`, pid: () => inProcess.pid },
       { name: 'ddn gateway AWS_PROXY -> Lambda', url: `${gateway}/fn`, pid: () => edgeProcess.pid },
@@ -213,8 +241,9 @@ async function main(): Promise<void> {
     };
     console.log('\nmedians');
     for (const t of targets) console.log(line(t.name, median(t.name)));
-    const [viaNginx, viaGateway, fnInProc, fnGateway] = [targets[1]!, targets[2]!, targets[3]!, targets[4]!].map((t) => median(t.name)) as [Result, Result, Result, Result];
+    const [viaNginx, viaRelay, viaGateway, fnInProc, fnGateway] = targets.slice(1).map((t) => median(t.name)) as [Result, Result, Result, Result, Result];
     console.log(`\nHTTP_PROXY vs nginx:   rps ${ratio(viaGateway.rps, viaNginx.rps)}x (goal >= 0.6), p99 ${ratio(viaGateway.p99ms, viaNginx.p99ms)}x (goal <= 1.5), CPU per request ${ratio(viaGateway.cpuUs!, viaNginx.cpuUs!)}x`);
+    console.log(`  bare relay vs nginx: rps ${ratio(viaRelay.rps, viaNginx.rps)}x, p99 ${ratio(viaRelay.p99ms, viaNginx.p99ms)}x; HTTP_PROXY vs bare relay: rps ${ratio(viaGateway.rps, viaRelay.rps)}x`);
     console.log(`Lambda vs in-process:  rps ${ratio(fnGateway.rps, fnInProc.rps)}x (goal >= 0.5), p99 ${ratio(fnGateway.p99ms, fnInProc.p99ms)}x, CPU per request ${ratio(fnGateway.cpuUs!, fnInProc.cpuUs!)}x`);
     console.log(`load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')} (${cpus().length} cores; other processes on the machine skew rps and p99, less so CPU per request)`);
   } finally {
