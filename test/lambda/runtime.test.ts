@@ -29,6 +29,7 @@ function functionPool(source: string, overrides: Partial<EnvironmentSpec> = {}, 
   const invoke = (event: unknown = {}): Promise<InvocationOutcome> => pool.invoke({ requestId: randomUUID(), event: JSON.stringify(event) });
   return {
     pool,
+    spec,
     invoke,
     async close() {
       await pool.close();
@@ -201,6 +202,34 @@ test('an invocation queued behind one that times out or crashes runs in a fresh 
     assert.deepEqual([afterCrash.failed, afterCrash.payload], [false, '1']);
     assert.equal(f.pool.size, 1);
   } finally {
+    await f.close();
+  }
+});
+
+test('when a crashed environment cannot be replaced, the calls waiting for it fail and the host lives on', async () => {
+  const f = functionPool(`exports.handler = async (e) => { if (e.exit) process.exit(3); return 'ok'; };`, {}, 1);
+  let starts = 0;
+  const pool = new EnvironmentPool(
+    () => {
+      if (++starts > 1) throw new Error('code store unavailable');
+      return f.spec;
+    },
+    { maxEnvironments: 1, idleMs: 60_000 },
+  );
+  try {
+    assert.equal((await pool.invoke({ requestId: randomUUID(), event: '{}' })).payload, '"ok"');
+    // Into the warm environment: one running, 7 queued inside it, 2 waiting in the pool for an environment.
+    const calls = [{ exit: true }, ...Array.from({ length: 9 }, () => ({}))].map((event) => pool.invoke({ requestId: randomUUID(), event: JSON.stringify(event) }));
+    const settled = await Promise.allSettled(calls);
+    const crashed = settled[0]!;
+    assert.equal(crashed.status, 'fulfilled');
+    assert.equal(JSON.parse((crashed as PromiseFulfilledResult<InvocationOutcome>).value.payload).errorType, 'Runtime.ExitError');
+    for (const s of settled.slice(1)) {
+      assert.equal(s.status, 'rejected');
+      assert.match(String((s as PromiseRejectedResult).reason), /code store unavailable/);
+    }
+  } finally {
+    await pool.close();
     await f.close();
   }
 });

@@ -18,7 +18,7 @@ export class EnvironmentPool {
   /** Live environments with invocations: 1 (running) to 1 + MAX_QUEUED (running + queued). */
   private readonly assigned = new Map<ExecutionEnvironment, number>();
   private readonly idleTimers = new Map<ExecutionEnvironment, NodeJS.Timeout>();
-  private readonly waiters: Array<(env: ExecutionEnvironment) => void> = [];
+  private readonly waiters: Array<{ resolve(env: ExecutionEnvironment): void; reject(err: unknown): void }> = [];
   private running = 0;
   private retired = false;
 
@@ -77,7 +77,7 @@ export class EnvironmentPool {
       if (count < leastCount && !env.dead && !this.retired) [least, leastCount] = [env, count];
     }
     if (least) return this.assign(least, leastCount + 1);
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
   private async start(): Promise<ExecutionEnvironment> {
@@ -86,9 +86,17 @@ export class EnvironmentPool {
       env = new ExecutionEnvironment(await this.spec());
     } catch (err) {
       this.running--;
+      // The slot is free again: a call waiting for one gets its own try (which wakes the next if it fails too).
+      this.serveWaiter();
       throw err;
     }
     return this.assign(env, 1);
+  }
+
+  /** Lets the first waiting call acquire an environment; one that fails to start fails that call, never the host. */
+  private serveWaiter(): void {
+    const waiter = this.waiters.shift();
+    if (waiter) void Promise.resolve(this.acquire()).then(waiter.resolve, waiter.reject);
   }
 
   private assign(env: ExecutionEnvironment, count: number): ExecutionEnvironment {
@@ -104,12 +112,11 @@ export class EnvironmentPool {
       this.assigned.delete(env);
       this.running--;
       void this.stop(env);
-      const waiter = this.waiters.shift();
-      if (waiter) void Promise.resolve(this.acquire()).then(waiter);
+      this.serveWaiter();
       return;
     }
     const waiter = this.waiters.shift();
-    if (waiter) return waiter(this.assign(env, left + 1));
+    if (waiter) return waiter.resolve(this.assign(env, left + 1));
     if (left > 0) return void this.assigned.set(env, left);
     this.assigned.delete(env);
     this.idle.push(env);
