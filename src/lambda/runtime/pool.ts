@@ -38,7 +38,10 @@ export class EnvironmentPool {
       const env = acquired instanceof ExecutionEnvironment ? acquired : await acquired;
       let outcome: InvocationOutcome | typeof NOT_STARTED;
       try {
-        outcome = await env.invoke(invocation);
+        const running = env.invoke(invocation);
+        // Calls that waited while this environment started (or was full) queue in it behind this one.
+        if (this.waiters.length > 0 && !env.dead && !this.retired) this.assigned.set(env, this.fill(env, this.assigned.get(env)!));
+        outcome = await running;
       } finally {
         this.release(env);
       }
@@ -93,6 +96,15 @@ export class EnvironmentPool {
     return this.assign(env, 1);
   }
 
+  /** Hands waiting calls to `env`, which has `count` invocations, up to its capacity; returns its new count. */
+  private fill(env: ExecutionEnvironment, count: number): number {
+    while (count < 1 + MAX_QUEUED && this.waiters.length > 0) {
+      this.waiters.shift()!.resolve(env);
+      count++;
+    }
+    return count;
+  }
+
   /** Lets the first waiting call acquire an environment; one that fails to start fails that call, never the host. */
   private serveWaiter(): void {
     const waiter = this.waiters.shift();
@@ -115,9 +127,8 @@ export class EnvironmentPool {
       this.serveWaiter();
       return;
     }
-    const waiter = this.waiters.shift();
-    if (waiter) return waiter.resolve(this.assign(env, left + 1));
-    if (left > 0) return void this.assigned.set(env, left);
+    const count = this.fill(env, left);
+    if (count > 0) return void this.assigned.set(env, count);
     this.assigned.delete(env);
     this.idle.push(env);
     const timer = setTimeout(() => {
