@@ -18,6 +18,11 @@ export type ProxyOutcome =
   | { kind: 'failed'; error: 'unavailable' | 'internal' | 'tooLarge'; message: string };
 
 class PayloadTooLarge extends Error {}
+class ClientGone extends Error {
+  constructor() {
+    super('the client closed the connection');
+  }
+}
 
 /** An integration URI without `{param}` placeholders, parsed once. */
 interface ParsedUri {
@@ -116,7 +121,8 @@ export class HttpProxy {
       const relay = new ResponseRelay(res, extraHeaders, dropHeader, (err) => {
         if (received > MAX_PAYLOAD) return resolve({ kind: 'failed', error: 'tooLarge', message: 'Request body exceeds 10485760 bytes' });
         const timedOut = err instanceof undiciErrors.HeadersTimeoutError;
-        resolve({ kind: 'failed', error: 'unavailable', message: timedOut ? `Integration timeout after ${timeout} ms` : `Integration unreachable: ${err.message}` });
+        const reason = err instanceof ClientGone ? 'The client closed the connection before the response' : timedOut ? `Integration timeout after ${timeout} ms` : `Integration unreachable: ${err.message}`;
+        resolve({ kind: 'failed', error: 'unavailable', message: reason });
       }, resolve);
       this.pool(target.origin).dispatch({ path: target.path, method: method as Dispatcher.HttpMethod, headers, body, headersTimeout: timeout, bodyTimeout: 0 }, relay);
     });
@@ -163,6 +169,10 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true; // an informational response (103) is not passed on
+    if (this.res.destroyed) {
+      this.abort?.(new ClientGone());
+      return false;
+    }
     const out: string[] = [];
     for (let i = 0; i < rawHeaders.length; i += 2) {
       const name = rawHeaders[i]!.toString('latin1');
@@ -173,8 +183,10 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     this.status = statusCode;
     this.res.writeHead(statusCode, out);
     this.resume = resume;
-    this.res.once('close', () => {
-      if (!this.finished) this.abort?.(new Error('the client closed the connection'));
+    // Most responses end within this parse of the upstream's bytes; one still running then learns from 'close' that
+    // the client went away.
+    queueMicrotask(() => {
+      if (!this.finished) this.res.once('close', () => this.clientGone());
     });
     return true;
   }
@@ -182,8 +194,14 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   onData(chunk: Buffer): boolean {
     this.length += chunk.length;
     if (this.res.write(chunk)) return true;
+    if (this.res.destroyed) return this.clientGone();
     // The client is slower than the upstream: pause the upstream until the client's buffer drains.
     this.res.once('drain', this.resume!);
+    return false;
+  }
+
+  private clientGone(): false {
+    if (!this.finished) this.abort?.(new ClientGone());
     return false;
   }
 

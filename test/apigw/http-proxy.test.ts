@@ -16,6 +16,9 @@ let base: string;
 let prodBase: string;
 const hanging = new Set<http.ServerResponse>();
 let releaseStream: () => void = () => {};
+/** Upstream responses of /open and /late, by request path: resolved when the gateway gives up on them. */
+const upstreamClosed = new Map<string, Promise<void>>();
+const lateRequests = new Map<string, (respond: () => void) => void>();
 const LOG_ARN = 'arn:aws:logs:us-east-1:000000000000:log-group:/aws/apigw/test-api';
 
 before(async () => {
@@ -26,6 +29,15 @@ before(async () => {
       res.writeHead(200, { 'content-length': '1000' });
       res.write('partial');
       return void setImmediate(() => req.socket.destroy());
+    }
+    if (req.url!.startsWith('/open') || req.url!.startsWith('/late')) {
+      upstreamClosed.set(req.url!, new Promise((resolve) => res.once('close', () => resolve())));
+      const respond = () => {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('first;');
+      };
+      if (req.url!.startsWith('/open')) return respond();
+      return void lateRequests.get(req.url!)?.(respond);
     }
     if (req.url!.startsWith('/stream')) {
       res.writeHead(200, { 'content-type': 'text/plain' });
@@ -139,6 +151,24 @@ test('faults: a dead upstream and one slower than timeoutInMillis give 503 while
   assert.ok(timedOut.headers['apigw-requestid']);
 
   await assert.rejects(send(`${base}/reset`));
+});
+
+test('a client that goes away mid-body, or before the response starts, ends the upstream request', { timeout: 20_000 }, async () => {
+  await new Promise<void>((resolve, reject) => {
+    const req = http.get(`${base}/open?mid-body`, (res) => res.once('data', () => (req.destroy(), resolve())));
+    req.on('error', () => undefined);
+    setTimeout(() => reject(new Error('no first chunk')), 5000).unref();
+  });
+  await upstreamClosed.get('/open?mid-body');
+
+  const respond = new Promise<() => void>((resolve) => lateRequests.set('/late?before', resolve));
+  const req = http.get(`${base}/late?before`);
+  req.on('error', () => undefined);
+  const sendResponse = await respond;
+  req.destroy();
+  await sleep(100);
+  sendResponse();
+  await upstreamClosed.get('/late?before');
 });
 
 test('413 above 10 MB before anything is forwarded', async () => {
