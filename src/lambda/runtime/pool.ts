@@ -38,7 +38,8 @@ export class EnvironmentPool {
       const env = acquired instanceof ExecutionEnvironment ? acquired : await acquired;
       let outcome: InvocationOutcome | typeof NOT_STARTED;
       try {
-        const running = env.invoke(invocation);
+        // One handed over by a finished call may have died before this call got to it: then it tries again.
+        const running = env.dead ? Promise.resolve(NOT_STARTED) : env.invoke(invocation);
         // Calls that waited while this environment started (or was full) queue in it behind this one.
         if (this.waiters.length > 0 && !env.dead && !this.retired) this.assigned.set(env, this.fill(env, this.assigned.get(env)!));
         outcome = await running;
