@@ -62,7 +62,7 @@ export class ApigwDataPlane implements EdgeService {
   }
 
   async handle(request: EdgeRequest): Promise<void> {
-    const startedAt = Date.now();
+    const { startedAt } = request;
     const requestId = gatewayRequestId();
     const { res, req } = request;
     const address = this.address(request);
