@@ -75,8 +75,9 @@ function compile(format: string): CompiledFormat {
     compiled = { literals: [], variables: [] };
     let last = 0;
     for (const m of format.matchAll(VARIABLE)) {
+      const name = (m[1] ?? m[2])!;
       compiled.literals.push(format.slice(last, m.index));
-      compiled.variables.push(Object.hasOwn(VARIABLES, (m[1] ?? m[2])!) ? VARIABLES[(m[1] ?? m[2])!]! : UNKNOWN);
+      compiled.variables.push(Object.hasOwn(VARIABLES, name) ? VARIABLES[name]! : UNKNOWN);
       last = m.index + m[0].length;
     }
     compiled.literals.push(format.slice(last));
