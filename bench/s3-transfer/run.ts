@@ -8,7 +8,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { freePort } from '../../src/cli/inference-process.ts';
+import { freePort } from '../../src/cli/free-port.ts';
 
 const SIZE_MIB = Number(process.env.BENCH_SIZE_MIB ?? 256);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);

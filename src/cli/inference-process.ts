@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../config/logger.ts';
@@ -86,13 +85,4 @@ export class InferenceProcess {
     this.ready = ready;
     this.options.onReadyChange(ready, detail);
   }
-}
-
-/** A port the OS says is free now (for DDN_INFERENCE_PORT=0: the port must stay the same across restarts). */
-export async function freePort(host: string): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, host, resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }

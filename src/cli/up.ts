@@ -7,7 +7,8 @@ import { deploy, deployClients, describeChange } from '../deploy/index.ts';
 import { startEdge } from '../edge/start.ts';
 import { CliError } from './errors.ts';
 import { upsertEnvFile } from './env-file.ts';
-import { freePort, InferenceProcess } from './inference-process.ts';
+import { freePort } from './free-port.ts';
+import { InferenceProcess } from './inference-process.ts';
 import { localDeclaration, presignZip } from './local-edge.ts';
 
 const INFERENCE_READY_TIMEOUT_MS = 180_000;
