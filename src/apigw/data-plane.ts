@@ -12,7 +12,7 @@ import { GATEWAY_ERRORS, type GatewayError } from './errors.ts';
 import { HttpProxy, MAX_PAYLOAD } from './http-proxy.ts';
 import { gatewayRequestId } from './ids.ts';
 import { BadLambdaResponse, eventV1, eventV2, responseV1, responseV2, type GatewayResponse } from './lambda-payloads.ts';
-import type { Api, CorsConfiguration, DeploymentSnapshot, Integration, Route, Stage } from './model.ts';
+import type { Api, CorsConfiguration, DeploymentSnapshot, Integration, Route, RouteSettings, Stage } from './model.ts';
 import { newTraceId, peerAddress, type GatewayRequest } from './request-context.ts';
 import { RouteTable } from './routes.ts';
 import { Throttle } from './throttle.ts';
@@ -31,6 +31,8 @@ interface ServedStage {
   routes: RouteTable<Route>;
   integrations: Map<string, Integration>;
   cors?: CorsConfiguration;
+  /** Some route of the stage has a throttling limit: only then is a bucket consulted. */
+  throttled: boolean;
 }
 
 interface ServedApi {
@@ -120,7 +122,7 @@ export class ApigwDataPlane implements EdgeService {
     const integrationId = route?.target?.replace('integrations/', '');
     const integration = integrationId ? stage.integrations.get(integrationId) : undefined;
     if (!route || !integration) return this.fail(res, g, 'notFound');
-    if (!this.allowedByThrottle(g, stage.stage)) return this.fail(res, g, 'tooMany');
+    if (stage.throttled && !this.allowedByThrottle(g, stage.stage)) return this.fail(res, g, 'tooMany');
     if (Number(req.headers['content-length'] ?? 0) > MAX_PAYLOAD) return this.fail(res, g, 'tooLarge');
 
     const cors = stage.cors ? responseCorsHeaders(stage.cors, req.headers) : {};
@@ -208,7 +210,7 @@ export class ApigwDataPlane implements EdgeService {
 
   private allowedByThrottle(g: GatewayRequest, stage: Stage): boolean {
     const settings = { ...stage.defaultRouteSettings, ...stage.routeSettings[g.routeKey] };
-    if (settings.throttlingRateLimit === undefined && settings.throttlingBurstLimit === undefined) return true;
+    if (!hasThrottlingLimit(settings)) return true;
     // An unset half takes the account-level default (10,000 rps, burst 5,000).
     const rate = settings.throttlingRateLimit ?? 10_000;
     const burst = settings.throttlingBurstLimit ?? 5_000;
@@ -275,6 +277,7 @@ export class ApigwDataPlane implements EdgeService {
         routes: new RouteTable(snapshot.routes.map((route) => ({ routeKey: route.routeKey, route }))),
         integrations: new Map(snapshot.integrations.map((i) => [i.integrationId, i])),
         cors: snapshot.corsConfiguration,
+        throttled: [stage.defaultRouteSettings, ...Object.values(stage.routeSettings)].some(hasThrottlingLimit),
       });
     }
     return { api, stages, domainName: `${apiId}.execute-api.localhost` };
@@ -284,6 +287,10 @@ export class ApigwDataPlane implements EdgeService {
     await this.proxy.close();
     await this.accessLogs.close();
   }
+}
+
+function hasThrottlingLimit(settings: RouteSettings): boolean {
+  return settings.throttlingRateLimit !== undefined || settings.throttlingBurstLimit !== undefined;
 }
 
 function safeDecode(s: string): string {

@@ -4,7 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UpdateApiCommand } from '@aws-sdk/client-apigatewayv2';
+import { UpdateApiCommand, UpdateStageCommand } from '@aws-sdk/client-apigatewayv2';
 import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
 import { DEFAULT_ACCESS_LOG_FORMAT } from '../../src/apigw/access-log.ts';
 import { AccessLogFiles } from '../../src/apigw/access-log.ts';
@@ -206,6 +206,15 @@ test('stage throttling: a route with burst 2 and rate 0 serves two requests, the
   assert.deepEqual(statuses, [200, 200, 429]);
   assert.equal(last.body, '{"message":"Too Many Requests"}');
   assert.equal((await send(`${base}/not-limited`)).status, 200);
+});
+
+test('stage throttling set by update-stage on a stage without limits applies from the next request', async () => {
+  const api = await deployApi(edge, [{ routeKey: 'GET /limited-later', target: upstream.url }]);
+  assert.equal((await send(`${api.base}/limited-later`)).status, 200);
+  await api.apigw.send(new UpdateStageCommand({ ApiId: api.apiId, StageName: '$default', DefaultRouteSettings: { ThrottlingBurstLimit: 1, ThrottlingRateLimit: 0 } }));
+  const statuses = [];
+  for (let i = 0; i < 2; i++) statuses.push((await send(`${api.base}/limited-later`)).status);
+  assert.deepEqual(statuses, [200, 429]);
 });
 
 test('access log: one JSON line per request in the file named after the log group', async () => {
