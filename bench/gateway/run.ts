@@ -1,7 +1,8 @@
 // bench:gateway — GET /ping with wrk: straight to a Node upstream, through our gateway (HTTP_PROXY) and through nginx
 // proxy_pass (upstream keep-alive, `worker_processes 1`; ours is one Node process), and through a bare node:http +
 // undici relay with no gateway logic (the floor of any proxy built that way), all in one run; then a Lambda
-// route through the gateway beside the same handler served in-process. Every process under test is its own process
+// route through the gateway beside the same handler served in-process and served from bare worker threads (the floor
+// of a Lambda route built that way). Every process under test is its own process
 // (upstream, nginx, edge, in-process handler), every target gets the same wrk parameters and a warm-up run first.
 // Prints rps, p99 and CPU per request of each (medians of BENCH_ROUNDS rounds) and the ratios.
 // BENCH_CPU_PROF=DIR writes the edge's CPU profile there.
@@ -15,7 +16,7 @@ import { ApiGatewayV2Client, CreateApiCommand, CreateIntegrationCommand, CreateR
 import { AddPermissionCommand, CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { strToU8, zipSync } from 'fflate';
 import { DEFAULT_ACCESS_LOG_FORMAT } from '../../src/apigw/access-log.ts';
-import { freePort } from '../../src/cli/inference-process.ts';
+import { freePort } from '../../src/cli/free-port.ts';
 
 const run = promisify(execFile);
 const DURATION = process.env.BENCH_DURATION ?? '5s';
@@ -23,7 +24,9 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP = process.env.BENCH_WARMUP ?? '2s';
 const CONNECTIONS = process.env.BENCH_CONNECTIONS ?? '64';
 const THREADS = '2';
-const HANDLER = `export const handler = async () => ({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'pong' });`;
+/** The function every Lambda target runs: in the edge's runtime, in-process, in bare worker threads. */
+const HANDLER_FUNCTION = `async () => ({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'pong' })`;
+const HANDLER = `export const handler = ${HANDLER_FUNCTION};`;
 
 interface Result {
   rps: number;
@@ -87,6 +90,47 @@ const handle = (req, res) => {
     onData(chunk) { return res.write(chunk); },
     onComplete() { res.end(); },
   });
+}`;
+
+/**
+ * node:http in, the handler in worker threads (two, as the gateway's pool runs here), each turn's events posted to a
+ * worker in one message as objects, results as JSON text taken in one go: what the Lambda route cannot do without.
+ */
+const BARE_LAMBDA = `import { Worker, MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+const WORKER = \`import { parentPort, workerData } from 'node:worker_threads';
+const handler = HANDLER_SOURCE;
+parentPort.on('message', async (invocations) => {
+  for (const { id, event } of invocations) workerData.results.postMessage({ id, payload: JSON.stringify(await handler(event, {})) });
+});\`;
+const environments = [0, 1].map(() => {
+  const { port1, port2 } = new MessageChannel();
+  const env = { worker: new Worker(WORKER, { eval: true, workerData: { results: port2 }, transferList: [port2] }), results: port1, waiting: new Map(), outbox: [] };
+  const take = (m) => { env.waiting.get(m.id)(m.payload); env.waiting.delete(m.id); };
+  port1.on('message', (m) => { take(m); for (let r = receiveMessageOnPort(port1); r; r = receiveMessageOnPort(port1)) take(r.message); });
+  return env;
+});
+let nextId = 0;
+const invoke = (event) => new Promise((resolve) => {
+  const env = environments[0].waiting.size <= environments[1].waiting.size ? environments[0] : environments[1];
+  const id = nextId++;
+  env.waiting.set(id, resolve);
+  env.outbox.push({ id, event });
+  if (env.outbox.length === 1) setImmediate(() => { env.worker.postMessage(env.outbox); env.outbox = []; });
+});
+const handle = async (req, res) => {
+  const headers = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) headers[req.rawHeaders[i].toLowerCase()] = req.rawHeaders[i + 1];
+  const now = Date.now();
+  const payload = await invoke({
+    version: '2.0', routeKey: 'GET /fn', rawPath: req.url, rawQueryString: '', headers,
+    requestContext: { accountId: '000000000000', apiId: 'abcdefghij', domainName: 'abcdefghij.execute-api.localhost', domainPrefix: 'abcdefghij',
+      http: { method: req.method, path: req.url, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress, userAgent: headers['user-agent'] ?? '' },
+      requestId: 'abcdefghijklmno=', routeKey: 'GET /fn', stage: '$default', time: new Date(now).toISOString(), timeEpoch: now },
+    isBase64Encoded: false,
+  });
+  const r = JSON.parse(payload);
+  res.writeHead(r.statusCode, { ...r.headers, 'content-length': Buffer.byteLength(r.body) });
+  res.end(r.body);
 }`;
 
 /** A child Node process serving `source` (a module whose default export is an http request handler) on `port`. */
@@ -183,6 +227,11 @@ async function main(): Promise<void> {
     const relay = nodeServer(relayPort, BARE_RELAY.replace('UPSTREAM', `http://127.0.0.1:${upstreamPort}`));
     children.push(relay);
     await ready(relay);
+    // The least any Lambda route built on node:http and worker threads does per request: the floor under ours.
+    const lambdaFloorPort = await freePort('127.0.0.1');
+    const lambdaFloor = nodeServer(lambdaFloorPort, BARE_LAMBDA.replace('HANDLER_SOURCE', HANDLER_FUNCTION));
+    children.push(lambdaFloor);
+    await ready(lambdaFloor);
     const nginxPort = await freePort('127.0.0.1');
     const nginx = startNginx(path.join(dir, 'nginx'), nginxPort, upstreamPort);
     children.push(nginx);
@@ -190,7 +239,7 @@ async function main(): Promise<void> {
     const inProcessPort = await freePort('127.0.0.1');
     const inProcess = nodeServer(
       inProcessPort,
-      `const handler = async () => ({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'pong' });
+      `const handler = ${HANDLER_FUNCTION};
        const handle = async (req, res) => { const r = await handler({}); res.writeHead(r.statusCode, r.headers); res.end(r.body); }`,
     );
     children.push(inProcess);
@@ -223,6 +272,7 @@ async function main(): Promise<void> {
       { name: 'bare node:http + undici relay', url: `http://127.0.0.1:${relayPort}/ping`, pid: () => relay.pid },
       { name: 'ddn gateway HTTP_PROXY', url: `${gateway}/ping`, pid: () => edgeProcess.pid },
       { name: 'handler in-process (baseline)', url: `http://127.0.0.1:${inProcessPort}/fn`, pid: () => inProcess.pid },
+      { name: 'bare node:http + worker threads', url: `http://127.0.0.1:${lambdaFloorPort}/fn`, pid: () => lambdaFloor.pid },
       { name: 'ddn gateway AWS_PROXY -> Lambda', url: `${gateway}/fn`, pid: () => edgeProcess.pid },
     ];
     // Rounds of every target in turn, medians reported: the machine's other load drifts, and this spreads it evenly.
@@ -241,10 +291,11 @@ async function main(): Promise<void> {
     };
     console.log('\nmedians');
     for (const t of targets) console.log(line(t.name, median(t.name)));
-    const [viaNginx, viaRelay, viaGateway, fnInProc, fnGateway] = targets.slice(1).map((t) => median(t.name)) as [Result, Result, Result, Result, Result];
+    const [viaNginx, viaRelay, viaGateway, fnInProc, fnFloor, fnGateway] = targets.slice(1).map((t) => median(t.name)) as [Result, Result, Result, Result, Result, Result];
     console.log(`\nHTTP_PROXY vs nginx:   rps ${ratio(viaGateway.rps, viaNginx.rps)}x (goal >= 0.6), p99 ${ratio(viaGateway.p99ms, viaNginx.p99ms)}x (goal <= 1.5), CPU per request ${ratio(viaGateway.cpuUs!, viaNginx.cpuUs!)}x`);
     console.log(`  bare relay vs nginx: rps ${ratio(viaRelay.rps, viaNginx.rps)}x, p99 ${ratio(viaRelay.p99ms, viaNginx.p99ms)}x; HTTP_PROXY vs bare relay: rps ${ratio(viaGateway.rps, viaRelay.rps)}x`);
     console.log(`Lambda vs in-process:  rps ${ratio(fnGateway.rps, fnInProc.rps)}x (goal >= 0.5), p99 ${ratio(fnGateway.p99ms, fnInProc.p99ms)}x, CPU per request ${ratio(fnGateway.cpuUs!, fnInProc.cpuUs!)}x`);
+    console.log(`  bare worker threads vs in-process: rps ${ratio(fnFloor.rps, fnInProc.rps)}x; Lambda vs bare worker threads: rps ${ratio(fnGateway.rps, fnFloor.rps)}x, CPU per request +${(fnGateway.cpuUs! - fnFloor.cpuUs!).toFixed(0)} µs`);
     console.log(`load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')} (${cpus().length} cores; other processes on the machine skew rps and p99, less so CPU per request)`);
   } finally {
     for (const c of children) c.kill('SIGTERM');
