@@ -3,7 +3,7 @@
 // undici relay with no gateway logic (the floor of any proxy built that way), all in one run; then a Lambda
 // route through the gateway beside the same handler served in-process and served from bare worker threads (the floor
 // of a Lambda route built that way). Every process under test is its own process
-// (upstream, nginx, edge, in-process handler), every target gets the same wrk parameters and a warm-up run first.
+// (upstream, nginx, edge, in-process handler, both floors), every target gets the same wrk parameters and a warm-up run first.
 // Prints rps, p99 and CPU per request of each (medians of BENCH_ROUNDS rounds) and the ratios.
 // BENCH_CPU_PROF=DIR writes the edge's CPU profile there.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
