@@ -2,14 +2,18 @@ import { GetBucketCorsCommand, HeadBucketCommand, type S3Client } from '@aws-sdk
 import { GetFunctionConfigurationCommand, GetPolicyCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import {
   GetApisCommand,
+  GetAuthorizersCommand,
   GetIntegrationsCommand,
   GetRoutesCommand,
   GetStagesCommand,
   type ApiGatewayV2Client,
 } from '@aws-sdk/client-apigatewayv2';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
-import { apiGatewayClient, lambdaClient, s3Client, stsClient, type Endpoint } from '../client/aws-clients.ts';
+import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { DescribeLogGroupsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { apiGatewayClient, cognitoClient, lambdaClient, logsClient, s3Client, stsClient, type Endpoint } from '../client/aws-clients.ts';
 import type { CorsRule, Declaration } from './declaration.ts';
+import { readAuth, type AuthState } from './target-auth.ts';
 
 /** Where a declaration is applied: the local edge (`endpoint.url` set) or AWS (standard credential chain). */
 export interface DeployClients {
@@ -18,10 +22,20 @@ export interface DeployClients {
   lambda: LambdaClient;
   apigw: ApiGatewayV2Client;
   sts: STSClient;
+  cognito: CognitoIdentityProviderClient;
+  logs: CloudWatchLogsClient;
 }
 
 export function deployClients(endpoint: Endpoint): DeployClients {
-  return { endpoint, s3: s3Client(endpoint), lambda: lambdaClient(endpoint), apigw: apiGatewayClient(endpoint), sts: stsClient(endpoint) };
+  return {
+    endpoint,
+    s3: s3Client(endpoint),
+    lambda: lambdaClient(endpoint),
+    apigw: apiGatewayClient(endpoint),
+    sts: stsClient(endpoint),
+    cognito: cognitoClient(endpoint),
+    logs: logsClient(endpoint),
+  };
 }
 
 export interface FunctionState {
@@ -46,6 +60,17 @@ export interface RouteState {
   routeId: string;
   routeKey: string;
   target?: string;
+  authorizationType?: string;
+  authorizerId?: string;
+}
+
+export interface AuthorizerState {
+  authorizerId: string;
+  name?: string;
+  authorizerType?: string;
+  identitySource?: string[];
+  issuer?: string;
+  audience?: string[];
 }
 
 export interface StageState {
@@ -60,6 +85,7 @@ export interface ApiState {
   integrations: IntegrationState[];
   routes: RouteState[];
   stages: StageState[];
+  authorizers: AuthorizerState[];
 }
 
 /** What a target holds of the declared platform. */
@@ -73,6 +99,10 @@ export interface TargetState {
   api?: ApiState;
   /** The source ARN of the declared permission statement, when the statement exists. */
   permission?: { sourceArn?: string };
+  /** The user pool and app client of sign-in, when the declaration has it. */
+  auth?: AuthState;
+  /** Whether the declared access-log group exists, when the declaration has one. */
+  logGroup?: { exists: boolean };
 }
 
 /** Reads everything `plan` needs; a failure names the step. */
@@ -91,8 +121,15 @@ export async function readTarget(clients: DeployClients, declaration: Declaratio
     ? await step(`read the policy of ${declaration.function.name}`, () => readPermission(clients.lambda, declaration.function.name, declaration.permission.statementId))
     : undefined;
   const apis = await step(`list APIs named ${declaration.api.name}`, () => findApis(clients.apigw, declaration.api.name));
-  const api = apis.length === 1 ? await step(`read API ${apis[0]!.apiId}`, () => readApi(clients.apigw, apis[0]!)) : undefined;
-  return { accountId, buckets, function: fn, apis, api, permission };
+  const api = apis.length === 1 ? await step(`read API ${apis[0]!.apiId}`, () => readApi(clients.apigw, apis[0]!, declaration.auth !== undefined)) : undefined;
+  const auth = declaration.auth ? await readAuth(clients.cognito, declaration.auth) : undefined;
+  const logGroup = declaration.logGroup && { exists: await step(`read log group ${declaration.logGroup.name}`, () => logGroupExists(clients.logs, declaration.logGroup!.name)) };
+  return { accountId, buckets, function: fn, apis, api, permission, auth, logGroup };
+}
+
+async function logGroupExists(logs: CloudWatchLogsClient, name: string): Promise<boolean> {
+  const page = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name, limit: 50 }));
+  return (page.logGroups ?? []).some((g) => g.logGroupName === name);
 }
 
 /** Runs one step; its error message says which step failed and why. */
@@ -197,7 +234,8 @@ export async function findApis(apigw: ApiGatewayV2Client, name: string): Promise
   return found;
 }
 
-async function readApi(apigw: ApiGatewayV2Client, api: { apiId: string; apiEndpoint?: string }): Promise<ApiState> {
+/** Authorizers are read only for a declaration with sign-in: without it they play no part in the plan. */
+async function readApi(apigw: ApiGatewayV2Client, api: { apiId: string; apiEndpoint?: string }, withAuthorizers: boolean): Promise<ApiState> {
   const ApiId = api.apiId;
   const integrations: IntegrationState[] = [];
   const routes: RouteState[] = [];
@@ -217,7 +255,24 @@ async function readApi(apigw: ApiGatewayV2Client, api: { apiId: string; apiEndpo
   } while (nextToken);
   do {
     const page = await apigw.send(new GetRoutesCommand({ ApiId, NextToken: nextToken }));
-    for (const r of page.Items ?? []) routes.push({ routeId: r.RouteId!, routeKey: r.RouteKey!, target: r.Target });
+    for (const r of page.Items ?? []) {
+      routes.push({ routeId: r.RouteId!, routeKey: r.RouteKey!, target: r.Target, authorizationType: r.AuthorizationType, authorizerId: r.AuthorizerId });
+    }
+    nextToken = page.NextToken;
+  } while (nextToken);
+  const authorizers: AuthorizerState[] = [];
+  if (withAuthorizers) do {
+    const page = await apigw.send(new GetAuthorizersCommand({ ApiId, NextToken: nextToken }));
+    for (const a of page.Items ?? []) {
+      authorizers.push({
+        authorizerId: a.AuthorizerId!,
+        name: a.Name,
+        authorizerType: a.AuthorizerType,
+        identitySource: a.IdentitySource,
+        issuer: a.JwtConfiguration?.Issuer,
+        audience: a.JwtConfiguration?.Audience,
+      });
+    }
     nextToken = page.NextToken;
   } while (nextToken);
   const stages = ((await apigw.send(new GetStagesCommand({ ApiId }))).Items ?? []).map((s) => ({
@@ -225,5 +280,5 @@ async function readApi(apigw: ApiGatewayV2Client, api: { apiId: string; apiEndpo
     autoDeploy: s.AutoDeploy,
     accessLogSettings: s.AccessLogSettings ? { destinationArn: s.AccessLogSettings.DestinationArn, format: s.AccessLogSettings.Format } : undefined,
   }));
-  return { apiId: ApiId, apiEndpoint: api.apiEndpoint, integrations, routes, stages };
+  return { apiId: ApiId, apiEndpoint: api.apiEndpoint, integrations, routes, stages, authorizers };
 }

@@ -38,6 +38,7 @@ function deployedState(declaration: Declaration): TargetState {
       ],
       routes: declaration.api.routes.map((r, i) => ({ routeId: `route0${i}`, routeKey: r.routeKey, target: `integrations/${ids[r.integration]}` })),
       stages: [{ stageName: '$default', autoDeploy: true }],
+      authorizers: [],
     },
     permission: { sourceArn: declaration.permission.sourceArn(ACCOUNT, 'abc1234567') },
   };
@@ -84,7 +85,9 @@ test('a route pointing at the wrong integration is re-pointed; foreign routes ar
   state.api!.routes[2]!.target = 'integrations/int0001';
   state.api!.routes.push({ routeId: 'extra01', routeKey: 'GET /extra', target: 'integrations/int0002' });
   const plan = computePlan(declaration, state, CODE);
-  assert.deepEqual(plan.changes, [{ kind: 'updateRoute', routeKey: 'GET /ping', routeId: 'route02', integration: 'backend', from: 'integrations/int0001' }]);
+  assert.deepEqual(plan.changes, [
+    { kind: 'updateRoute', routeKey: 'GET /ping', routeId: 'route02', integration: 'backend', from: 'integrations/int0001', authorizationType: 'NONE' },
+  ]);
   assert.deepEqual(plan.otherRoutes, [{ routeKey: 'GET /extra', target: 'integrations/int0002' }]);
 });
 
