@@ -28,6 +28,7 @@ export function registerDestroy(program: Command): void {
       if (opts.all) {
         out(result.functionDeleted ? `deleted function ${declaration.function.name}` : `no function ${declaration.function.name}`);
         for (const bucket of result.buckets) out(bucket.deleted ? `deleted bucket ${bucket.name}` : `bucket ${bucket.name}: ${bucket.note}`);
+        for (const pool of result.deletedUserPools) out(`deleted user pool ${pool} (${declaration.auth?.userPool.name}) and its users`);
       }
     });
 }

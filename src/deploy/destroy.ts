@@ -1,6 +1,8 @@
 import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DeleteFunctionCommand } from '@aws-sdk/client-lambda';
 import { DeleteApiCommand } from '@aws-sdk/client-apigatewayv2';
+import { DeleteUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { findUserPools } from './target-auth.ts';
 import type { Declaration } from './declaration.ts';
 import { removePermission } from './apply.ts';
 import { findApis, isNotFound, step, type DeployClients } from './target.ts';
@@ -12,11 +14,15 @@ export interface DestroyOptions {
   force?: boolean;
 }
 
+// The access-log group on AWS is kept: it is the billing record.
+
 export interface DestroyResult {
   deletedApis: string[];
   permissionRemoved: boolean;
   functionDeleted: boolean;
   buckets: Array<{ name: string; deleted: boolean; note?: string }>;
+  /** With `all` and sign-in: the user pools of the declared name that were deleted (never DDN_COGNITO_USER_POOL_ID's). */
+  deletedUserPools: string[];
 }
 
 /** Removes every API of the declared name and the invoke permission; with `all` the function and the buckets. Idempotent. */
@@ -29,12 +35,21 @@ export async function destroy(clients: DeployClients, declaration: Declaration, 
   const permissionRemoved = await step(`remove permission ${declaration.permission.statementId} from ${fnName}`, () =>
     removePermission(clients.lambda, fnName, declaration.permission.statementId),
   );
-  const result: DestroyResult = { deletedApis: apis.map((a) => a.apiId), permissionRemoved, functionDeleted: false, buckets: [] };
+  const result: DestroyResult = { deletedApis: apis.map((a) => a.apiId), permissionRemoved, functionDeleted: false, buckets: [], deletedUserPools: [] };
   if (!options.all) return result;
 
   result.functionDeleted = await step(`delete function ${fnName}`, () => tolerateNotFound(clients.lambda.send(new DeleteFunctionCommand({ FunctionName: fnName }))));
   for (const bucket of declaration.buckets) {
     result.buckets.push(await step(`delete bucket ${bucket.name}`, () => deleteBucket(clients.s3, bucket.name, options.force ?? false)));
+  }
+  const auth = declaration.auth;
+  if (auth && !auth.userPool.id) {
+    const pools = await step(`list user pools named ${auth.userPool.name}`, () => findUserPools(clients.cognito, auth.userPool.name));
+    for (const pool of pools) {
+      if (await step(`delete user pool ${pool.id}`, () => tolerateNotFound(clients.cognito.send(new DeleteUserPoolCommand({ UserPoolId: pool.id }))))) {
+        result.deletedUserPools.push(pool.id);
+      }
+    }
   }
   return result;
 }
