@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
 import { presign, RemoteError } from './api.ts';
+import type { ApiAuth } from './auth/session.ts';
 
 /** Called with the bytes moved so far and the total when known. */
 export type ProgressCallback = (done: number, total: number | undefined) => void;
@@ -24,18 +25,18 @@ export interface DownloadResult {
 }
 
 /** Presigns through the API, then streams the file to S3 with one PUT. */
-export async function uploadFile(options: { apiEndpoint: string; file: string; key: string; onProgress?: ProgressCallback }): Promise<UploadResult> {
+export async function uploadFile(options: { apiEndpoint: string; auth?: ApiAuth; file: string; key: string; onProgress?: ProgressCallback }): Promise<UploadResult> {
   const started = performance.now();
   const size = (await stat(options.file)).size;
-  const { value: url, ms: presignMs } = await presign(options.apiEndpoint, 'upload', options.key);
+  const { value: url, ms: presignMs } = await presign(options.apiEndpoint, 'upload', options.key, options.auth);
   const putMs = await putFile(url, options.file, size, options.onProgress);
   return { key: options.key, bytes: size, timings: { presignMs, putMs, totalMs: performance.now() - started } };
 }
 
 /** Presigns through the API, then streams the object into `out` atomically (temp file, fsync, rename). */
-export async function downloadFile(options: { apiEndpoint: string; key: string; out: string; onProgress?: ProgressCallback }): Promise<DownloadResult> {
+export async function downloadFile(options: { apiEndpoint: string; auth?: ApiAuth; key: string; out: string; onProgress?: ProgressCallback }): Promise<DownloadResult> {
   const started = performance.now();
-  const { value: url, ms: presignMs } = await presign(options.apiEndpoint, 'download', options.key);
+  const { value: url, ms: presignMs } = await presign(options.apiEndpoint, 'download', options.key, options.auth);
   const { bytes, ms: getMs } = await getToFile(url, options.out, options.onProgress);
   return { key: options.key, bytes, path: options.out, timings: { presignMs, getMs, totalMs: performance.now() - started } };
 }

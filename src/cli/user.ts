@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { AdminCreateUserCommand, AdminSetUserPasswordCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { loadConfig, loadDotenv } from '../config/index.ts';
+import { cognitoClient } from '../client/aws-clients.ts';
+import { userPoolEndpoint } from '../client/auth/cognito.ts';
+import { describeAwsError } from '../deploy/target.ts';
+import { CliError } from './errors.ts';
+import { printJson } from './output.ts';
+import { Prompter } from './prompt.ts';
+import { signInTarget } from './sign-in-target.ts';
+import { chooseTarget, type TargetOptions } from './target.ts';
+
+interface UserAddOptions extends TargetOptions {
+  password?: string;
+  temporary?: boolean;
+  email?: string;
+  json?: boolean;
+}
+
+/** `ddn user add NAME`: a user of the platform's pool (AdminCreateUser, then AdminSetUserPassword). */
+export function registerUser(program: Command): void {
+  const user = program.command('user').description('users of the API\'s user pool (sign-in on: DDN_AUTH=cognito)');
+  user
+    .command('add')
+    .description('create a user who can ddn login (on the local edge by default)')
+    .argument('<name>', 'user name')
+    .option('--password <password>', 'the password (asked, hidden, when not given; or one line on stdin)')
+    .option('--temporary', 'make it a temporary password: the first ddn login asks for a new one')
+    .option('--email <address>', 'the user\'s email attribute')
+    .option('--local', 'in the pool on the local edge (default)')
+    .option('--aws', 'in the pool on AWS, with the standard credential chain')
+    .option('--json', 'print a JSON object')
+    .action(async (name: string, opts: UserAddOptions) => {
+      loadDotenv();
+      const config = loadConfig();
+      const target = chooseTarget(opts, config);
+      const userPoolId = config.cognitoUserPoolId ?? userPoolEndpoint(signInTarget(config).issuer).userPoolId;
+      const password = opts.password ?? (await new Prompter().ask(`password for ${name}: `, { secret: true }));
+      const cognito = cognitoClient(target.endpoint);
+      const call = async <T>(what: string, work: () => Promise<T>): Promise<T> =>
+        work().catch((err: unknown) => {
+          throw new CliError(`${what} failed: ${describeAwsError(err)}`);
+        });
+      const created = await call(`creating user ${name} in ${userPoolId}`, () =>
+        cognito.send(
+          new AdminCreateUserCommand({
+            UserPoolId: userPoolId,
+            Username: name,
+            MessageAction: 'SUPPRESS',
+            TemporaryPassword: opts.temporary ? password : undefined,
+            UserAttributes: opts.email ? [{ Name: 'email', Value: opts.email }] : undefined,
+          }),
+        ),
+      );
+      if (!opts.temporary) {
+        await call(`setting the password of ${name}`, () =>
+          cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: userPoolId, Username: name, Password: password, Permanent: true })),
+        );
+      }
+      const sub = created.User?.Attributes?.find((a) => a.Name === 'sub')?.Value;
+      if (opts.json) return printJson({ username: name, userPoolId, sub: sub ?? null, status: opts.temporary ? 'FORCE_CHANGE_PASSWORD' : 'CONFIRMED' });
+      process.stdout.write(`created user ${name} in user pool ${userPoolId}${opts.temporary ? ' (temporary password: the first login asks for a new one)' : ''}\n`);
+      process.stdout.write(`next: ddn login --username ${name}\n`);
+    });
+}
