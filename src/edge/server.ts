@@ -147,6 +147,7 @@ export class Edge {
     const sigv4 = readSigV4Scope(req.headers, request.query);
     if (sigv4) return this.serve(sigv4.service, request, true, sigv4.via);
     if (readSigV2(req.headers, request.query)) return this.serve('s3', request, true, 'sigv2');
+    for (const service of this.services.values()) if (service.servesUnsigned?.(request)) return this.serve(service.name, request, false);
     return this.serve('s3', request, false);
   }
 

@@ -9,6 +9,9 @@ import { StsService } from '../lambda/sts.ts';
 import type { EdgeService } from './types.ts';
 import { apigwDataPlaneFactory, apigwManagementFactory } from '../apigw/index.ts';
 import { createS3Service } from '../s3/service.ts';
+import { createIamService } from '../iam/service.ts';
+import { createCognitoService } from '../cognito/service.ts';
+import { CognitoMetadata } from '../state/cognito-metadata.ts';
 
 /** What every service on the edge is built from. */
 export interface ServiceDeps {
@@ -22,7 +25,9 @@ export interface ServiceDeps {
 type ServiceFactory = (deps: ServiceDeps) => EdgeService | Promise<EdgeService>;
 
 /** The services of the edge, in registration order. Each component adds its factory here. */
-const serviceFactories: ServiceFactory[] = [createS3Service, (deps) => new LambdaService(deps), (deps) => new StsService(deps), apigwManagementFactory, apigwDataPlaneFactory];
+const serviceFactories: ServiceFactory[] = [createS3Service, (deps) => new LambdaService(deps), (deps) => new StsService(deps), createIamService,
+  (deps) => createCognitoService({ store: new CognitoMetadata(deps.db), region: deps.config.region, accountId: deps.config.accountId, endpoint: deps.edge }),
+  apigwManagementFactory, apigwDataPlaneFactory];
 
 export interface RunningEdge {
   edge: Edge;

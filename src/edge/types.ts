@@ -35,6 +35,8 @@ export interface EdgeService {
   readonly name: string;
   /** The edge reads the whole body before verifying the signature and passes it in `body` (JSON APIs). */
   readonly bufferBody: boolean;
+  /** Unsigned requests that AWS serves without a signature and this service answers (Cognito's public operations). */
+  servesUnsigned?(request: EdgeRequest): boolean;
   handle(request: EdgeRequest): Promise<void>;
   /** Writes an error in this service's wire format. */
   sendError(request: EdgeRequest, error: AwsError): void;
