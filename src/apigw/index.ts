@@ -1,21 +1,27 @@
 import type { ServiceDeps } from '../edge/start.ts';
 import { ApigwMetadata } from '../state/apigw-metadata.ts';
+import type { LambdaAnswer } from './authorizers/lambda.ts';
+import { AuthorizerResultCache } from './authorizers/result-cache.ts';
 import { ApigwControlPlane } from './control-plane.ts';
 import { ApigwDataPlane } from './data-plane.ts';
 import { ApigwManagementService } from './management-service.ts';
 
 export { DEFAULT_ACCESS_LOG_FORMAT } from './access-log.ts';
 
-/** Both API Gateway services share one metadata store; the factories are called in order by startEdge. */
-const stores = new WeakMap<ServiceDeps['db'], ApigwMetadata>();
-function storeOf(deps: ServiceDeps): ApigwMetadata {
-  let store = stores.get(deps.db);
-  if (!store) {
-    store = new ApigwMetadata(deps.db);
-    stores.set(deps.db, store);
+/**
+ * Both API Gateway services share one metadata store and the Lambda authorizers' result cache (which
+ * ResetAuthorizersCache empties); the factories are called in order by startEdge.
+ */
+const shared = new WeakMap<ServiceDeps['db'], { store: ApigwMetadata; authorizerResults: AuthorizerResultCache<LambdaAnswer> }>();
+function sharedOf(deps: ServiceDeps) {
+  let state = shared.get(deps.db);
+  if (!state) {
+    state = { store: new ApigwMetadata(deps.db), authorizerResults: new AuthorizerResultCache<LambdaAnswer>() };
+    shared.set(deps.db, state);
   }
-  return store;
+  return state;
 }
+const storeOf = (deps: ServiceDeps) => sharedOf(deps).store;
 
 /** The management API (`apigateway`). */
 export function apigwManagementFactory(deps: ServiceDeps): ApigwManagementService {
@@ -24,5 +30,6 @@ export function apigwManagementFactory(deps: ServiceDeps): ApigwManagementServic
 
 /** The data plane (`execute-api`). */
 export function apigwDataPlaneFactory(deps: ServiceDeps): ApigwDataPlane {
-  return new ApigwDataPlane(storeOf(deps), deps.edge, { region: deps.config.region, accountId: deps.config.accountId, dataDir: deps.config.dataDir }, deps.logger);
+  const { region, accountId, dataDir } = deps.config;
+  return new ApigwDataPlane(storeOf(deps), deps.edge, { region, accountId, dataDir }, deps.logger, sharedOf(deps).authorizerResults);
 }
