@@ -6,7 +6,7 @@ import type { EdgeRequest, EdgeService } from '../edge/types.ts';
 import { lambdaInvoker } from '../lambda/invoker.ts';
 import type { ApigwMetadata } from '../state/apigw-metadata.ts';
 import { AccessLogFiles, renderAccessLog, type RequestOutcome } from './access-log.ts';
-import { lambdaFunctionOfUri } from './control-plane.ts';
+import { lambdaFunctionOfUri } from './control-plane/validators.ts';
 import { isPreflight, preflightHeaders, responseCorsHeaders } from './cors.ts';
 import { GATEWAY_ERRORS, type GatewayError } from './errors.ts';
 import { HttpProxy, MAX_PAYLOAD } from './http-proxy.ts';

@@ -1,6 +1,6 @@
 import type { ServiceDeps } from '../edge/start.ts';
 import { ApigwMetadata } from '../state/apigw-metadata.ts';
-import { ApigwControlPlane } from './control-plane.ts';
+import { ApigwControlPlane } from './control-plane/plane.ts';
 import { ApigwDataPlane } from './data-plane.ts';
 import { ApigwManagementService } from './management-service.ts';
 
