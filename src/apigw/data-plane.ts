@@ -10,7 +10,7 @@ import type { LambdaAnswer } from './authorizers/lambda.ts';
 import type { AuthorizerResultCache } from './authorizers/result-cache.ts';
 import { RouteAuthorizers } from './authorizers/route-authorizers.ts';
 import type { AuthorizerFailure, RouteAuthorizer } from './authorizers/types.ts';
-import { lambdaFunctionOfUri } from './control-plane.ts';
+import { lambdaFunctionOfUri } from './control-plane/validators.ts';
 import { isPreflight, preflightHeaders, responseCorsHeaders } from './cors.ts';
 import { GATEWAY_ERRORS, type GatewayError } from './errors.ts';
 import { HttpProxy, MAX_PAYLOAD } from './http-proxy.ts';

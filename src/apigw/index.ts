@@ -2,7 +2,7 @@ import type { ServiceDeps } from '../edge/start.ts';
 import { ApigwMetadata } from '../state/apigw-metadata.ts';
 import type { LambdaAnswer } from './authorizers/lambda.ts';
 import { AuthorizerResultCache } from './authorizers/result-cache.ts';
-import { ApigwControlPlane } from './control-plane.ts';
+import { ApigwControlPlane } from './control-plane/plane.ts';
 import { ApigwDataPlane } from './data-plane.ts';
 import { ApigwManagementService } from './management-service.ts';
 

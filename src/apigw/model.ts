@@ -126,3 +126,8 @@ export interface DeploymentSnapshot {
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** `o` without its undefined members: the wire shapes omit unset members. */
+export function omitUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

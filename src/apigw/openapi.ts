@@ -1,7 +1,7 @@
 import YAML from 'yaml';
-import { omitUndefined, type ApigwControlPlane } from './control-plane.ts';
+import type { ApigwControlPlane } from './control-plane/plane.ts';
 import { badRequest } from './errors.ts';
-import type { Api, CorsConfiguration, DeploymentSnapshot, Integration, Route } from './model.ts';
+import { omitUndefined, type Api, type CorsConfiguration, type DeploymentSnapshot, type Integration, type Route } from './model.ts';
 import { parseRouteKey } from './routes.ts';
 
 /** OpenAPI 3.0 import/export with the `x-amazon-apigateway-*` extensions HTTP APIs use. */
@@ -37,23 +37,23 @@ export function importOpenApi(plane: ApigwControlPlane, text: string, options: I
     let api: Api;
     const info = doc.info ?? {};
     if (apiId) {
-      plane.getApi(apiId);
-      for (const r of plane.getRoutes(apiId)) plane.deleteRoute(apiId, r.routeId);
-      for (const i of plane.getIntegrations(apiId)) plane.deleteIntegration(apiId, i.integrationId);
-      api = plane.updateApi(apiId, omitUndefined({ name: String(info.title), version: stringOf(info.version), description: info.description, corsConfiguration: cors }));
+      plane.apis.get(apiId);
+      for (const r of plane.routes.list(apiId)) plane.routes.delete(apiId, r.routeId);
+      for (const i of plane.integrations.list(apiId)) plane.integrations.delete(apiId, i.integrationId);
+      api = plane.apis.update(apiId, omitUndefined({ name: String(info.title), version: stringOf(info.version), description: info.description, corsConfiguration: cors }));
     } else {
-      api = plane.createApi(omitUndefined({ name: String(info.title), protocolType: 'HTTP', version: stringOf(info.version), description: info.description, corsConfiguration: cors }));
+      api = plane.apis.create(omitUndefined({ name: String(info.title), protocolType: 'HTTP', version: stringOf(info.version), description: info.description, corsConfiguration: cors }));
     }
     const shared = new Map<string, string>();
     for (const p of planned) {
       let integrationId = p.ref ? shared.get(p.ref) : undefined;
       if (!integrationId && p.integration) {
-        integrationId = plane.createIntegration(api.apiId, p.integration as never).integrationId;
+        integrationId = plane.integrations.create(api.apiId, p.integration as never).integrationId;
         if (p.ref) shared.set(p.ref, integrationId);
       }
-      plane.createRoute(api.apiId, { routeKey: p.routeKey, target: integrationId ? `integrations/${integrationId}` : undefined });
+      plane.routes.create(api.apiId, { routeKey: p.routeKey, target: integrationId ? `integrations/${integrationId}` : undefined });
     }
-    const stored = plane.getApi(api.apiId);
+    const stored = plane.apis.get(api.apiId);
     return warnings.length > 0 ? { ...stored, warnings } : stored;
   });
 }
@@ -164,10 +164,10 @@ export interface ExportOptions {
 
 /** ExportApi: the API (or what `stageName` serves) as an OpenAPI 3.0 document. */
 export function exportOpenApi(plane: ApigwControlPlane, apiId: string, options: ExportOptions): string {
-  const api = plane.getApi(apiId);
-  let state: DeploymentSnapshot = { routes: plane.getRoutes(apiId), integrations: plane.getIntegrations(apiId), corsConfiguration: api.corsConfiguration };
+  const api = plane.apis.get(apiId);
+  let state: DeploymentSnapshot = { routes: plane.routes.list(apiId), integrations: plane.integrations.list(apiId), corsConfiguration: api.corsConfiguration };
   if (options.stageName) {
-    const stage = plane.getStage(apiId, options.stageName);
+    const stage = plane.stages.get(apiId, options.stageName);
     if (!stage.deploymentId) throw badRequest(`Stage ${options.stageName} has no deployment to export.`);
     state = plane.store.getDeploymentSnapshot<DeploymentSnapshot>(apiId, stage.deploymentId)!;
   }

@@ -1,0 +1,27 @@
+import type { ApigwMetadata } from '../../state/apigw-metadata.ts';
+import { Apis } from './apis.ts';
+import { Integrations } from './integrations.ts';
+import { Routes } from './routes.ts';
+import { Stages } from './stages.ts';
+
+/**
+ * The management operations of HTTP APIs, on top of the metadata store, one object per resource type. Every write
+ * that changes routes, integrations or CORS redeploys auto-deploy stages.
+ */
+export class ApigwControlPlane {
+  readonly apis: Apis;
+  readonly integrations: Integrations;
+  readonly routes: Routes;
+  readonly stages: Stages;
+
+  constructor(
+    readonly store: ApigwMetadata,
+    readonly accountId: string,
+    readonly region: string,
+  ) {
+    this.apis = new Apis(this);
+    this.integrations = new Integrations(this);
+    this.routes = new Routes(this);
+    this.stages = new Stages(this);
+  }
+}

@@ -1,0 +1,105 @@
+import type { z } from 'zod';
+import { badRequest, conflict, notFound } from '../errors.ts';
+import { resourceId } from '../ids.ts';
+import { omitUndefined, type Route } from '../model.ts';
+import type { createRouteSchema, updateRouteSchema } from '../requests.ts';
+import { findConflictingVariable, parseRouteKey, RouteKeyError, type ParsedRouteKey } from '../routes.ts';
+import type { ApigwControlPlane } from './plane.ts';
+
+type CreateRoute = z.infer<typeof createRouteSchema>;
+type UpdateRoute = z.infer<typeof updateRouteSchema>;
+
+const MAX_ROUTES = 300;
+
+/** The routes of an API: route keys, targets and their authorization. */
+export class Routes {
+  constructor(private readonly plane: ApigwControlPlane) {}
+
+  create(apiId: string, input: CreateRoute, managed = false): Route {
+    this.plane.apis.get(apiId);
+    const routes = this.plane.store.listChildren<Route>('routes', apiId);
+    if (routes.length >= MAX_ROUTES) throw badRequest(`An API can have at most ${MAX_ROUTES} routes.`);
+    const route: Route = omitUndefined({
+      routeId: resourceId(7),
+      routeKey: input.routeKey,
+      target: input.target,
+      authorizationType: input.authorizationType ?? 'NONE',
+      apiKeyRequired: input.apiKeyRequired ?? false,
+      authorizationScopes: input.authorizationScopes,
+      authorizerId: input.authorizerId,
+      operationName: input.operationName,
+      requestParameters: input.requestParameters,
+      apiGatewayManaged: managed ? true : undefined,
+    });
+    this.validate(apiId, route, routes);
+    this.plane.store.transaction(() => {
+      this.plane.store.putRoute(apiId, route.routeId, route.routeKey, route);
+      this.plane.stages.autoDeploy(apiId);
+    });
+    return route;
+  }
+
+  get(apiId: string, routeId: string): Route {
+    this.plane.apis.get(apiId);
+    const route = this.plane.store.getChild<Route>('routes', apiId, routeId);
+    if (!route) throw notFound(`Invalid Route identifier specified ${routeId}`, 'Route');
+    return route;
+  }
+
+  list(apiId: string): Route[] {
+    this.plane.apis.get(apiId);
+    return this.plane.store.listChildren<Route>('routes', apiId);
+  }
+
+  update(apiId: string, routeId: string, input: UpdateRoute): Route {
+    const current = this.get(apiId, routeId);
+    if (current.apiGatewayManaged && input.routeKey !== undefined && input.routeKey !== current.routeKey) {
+      throw conflict(`The route key of a route managed by API Gateway cannot be changed.`);
+    }
+    const route: Route = { ...current, ...omitUndefined(input) };
+    this.validate(apiId, route, this.plane.store.listChildren<Route>('routes', apiId).filter((r) => r.routeId !== routeId));
+    this.plane.store.transaction(() => {
+      this.plane.store.putRoute(apiId, routeId, route.routeKey, route);
+      this.plane.stages.autoDeploy(apiId);
+    });
+    return route;
+  }
+
+  delete(apiId: string, routeId: string): void {
+    this.get(apiId, routeId);
+    this.plane.store.transaction(() => {
+      this.plane.store.deleteChild('routes', apiId, routeId);
+      this.plane.stages.autoDeploy(apiId);
+    });
+  }
+
+  private validate(apiId: string, route: Route, others: Route[]): void {
+    let parsed;
+    try {
+      parsed = parseRouteKey(route.routeKey);
+    } catch (err) {
+      if (err instanceof RouteKeyError) throw badRequest(`Invalid route key "${route.routeKey}": ${err.message}.`);
+      throw err;
+    }
+    if (others.some((r) => r.routeKey === route.routeKey)) throw conflict(`Route with key ${route.routeKey} already exists for this API`);
+    if (parsed.key !== '$default') {
+      const clash = findConflictingVariable(
+        parsed as ParsedRouteKey,
+        others.map((r) => parseRouteKey(r.routeKey)).filter((p): p is ParsedRouteKey => p.key !== '$default'),
+      );
+      if (clash) {
+        throw conflict(`The provided route key "${route.routeKey}" has a conflicting variable on the same hierarchical level as "${clash.key}"`);
+      }
+    }
+    if (route.authorizationType !== 'NONE') {
+      throw badRequest(`authorizationType ${route.authorizationType} is not supported by the local gateway; use NONE.`);
+    }
+    if (route.target !== undefined) {
+      const m = /^integrations\/([a-z0-9]+)$/.exec(route.target);
+      if (!m) throw badRequest(`Invalid target "${route.target}": must be integrations/{integrationId}.`);
+      if (!this.plane.store.getChild('integrations', apiId, m[1]!)) {
+        throw badRequest(`Invalid target "${route.target}": integration ${m[1]} does not exist in API ${apiId}.`);
+      }
+    }
+  }
+}

@@ -1,0 +1,16 @@
+import { createIntegrationSchema, parseBody, updateIntegrationSchema } from '../requests.ts';
+import type { ApigwHandlers } from './types.ts';
+
+export const integrationOperations: ApigwHandlers = {
+  CreateIntegration: (ctx, r, { apiId }) => ({
+    status: 201,
+    body: ctx.plane.integrations.create(apiId!, parseBody(createIntegrationSchema, r.body)),
+  }),
+  GetIntegrations: (ctx, _r, { apiId }) => ({ status: 200, body: { items: ctx.plane.integrations.list(apiId!) } }),
+  GetIntegration: (ctx, _r, { apiId, integrationId }) => ({ status: 200, body: ctx.plane.integrations.get(apiId!, integrationId!) }),
+  UpdateIntegration: (ctx, r, { apiId, integrationId }) => ({
+    status: 200,
+    body: ctx.plane.integrations.update(apiId!, integrationId!, parseBody(updateIntegrationSchema, r.body)),
+  }),
+  DeleteIntegration: (ctx, _r, { apiId, integrationId }) => (ctx.plane.integrations.delete(apiId!, integrationId!), { status: 204 }),
+};
