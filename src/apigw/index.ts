@@ -25,7 +25,8 @@ const storeOf = (deps: ServiceDeps) => sharedOf(deps).store;
 
 /** The management API (`apigateway`). */
 export function apigwManagementFactory(deps: ServiceDeps): ApigwManagementService {
-  return new ApigwManagementService(new ApigwControlPlane(storeOf(deps), deps.config.accountId, deps.config.region), deps.edge);
+  const { store, authorizerResults } = sharedOf(deps);
+  return new ApigwManagementService(new ApigwControlPlane(store, deps.config.accountId, deps.config.region, authorizerResults), deps.edge);
 }
 
 /** The data plane (`execute-api`). */

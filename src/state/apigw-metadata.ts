@@ -32,12 +32,19 @@ const MIGRATIONS = [
      snapshot TEXT NOT NULL,
      PRIMARY KEY (api_id, deployment_id)
    );`,
+  `CREATE TABLE apigw_authorizers (
+     api_id TEXT NOT NULL REFERENCES apigw_apis(api_id) ON DELETE CASCADE,
+     authorizer_id TEXT NOT NULL,
+     doc TEXT NOT NULL,
+     PRIMARY KEY (api_id, authorizer_id)
+   );`,
 ];
 
 /** The child resources of an API, each kept as its wire document. */
-export type ApigwChildKind = 'integrations' | 'routes' | 'stages';
+export type ApigwChildKind = 'integrations' | 'routes' | 'stages' | 'authorizers';
 
 const CHILD_TABLES: Record<ApigwChildKind, { table: string; id: string }> = {
+  authorizers: { table: 'apigw_authorizers', id: 'authorizer_id' },
   integrations: { table: 'apigw_integrations', id: 'integration_id' },
   routes: { table: 'apigw_routes', id: 'route_id' },
   stages: { table: 'apigw_stages', id: 'stage_name' },
@@ -111,6 +118,13 @@ export class ApigwMetadata {
     this.db
       .prepare('INSERT INTO apigw_integrations (api_id, integration_id, doc) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET doc = excluded.doc')
       .run(apiId, integrationId, JSON.stringify(doc));
+    this.generation++;
+  }
+
+  putAuthorizer(apiId: string, authorizerId: string, doc: object): void {
+    this.db
+      .prepare('INSERT INTO apigw_authorizers (api_id, authorizer_id, doc) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET doc = excluded.doc')
+      .run(apiId, authorizerId, JSON.stringify(doc));
     this.generation++;
   }
 

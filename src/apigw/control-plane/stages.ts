@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import { isoNow, resourceId } from '../ids.ts';
-import { omitUndefined, type Api, type Deployment, type DeploymentSnapshot, type Integration, type Route, type Stage } from '../model.ts';
+import { omitUndefined, type Api, type Authorizer, type Deployment, type DeploymentSnapshot, type Integration, type Route, type Stage } from '../model.ts';
 import type { createStageSchema, updateStageSchema } from '../requests.ts';
 import type { ApigwControlPlane } from './plane.ts';
 import { validateAccessLog, validateStageVariables } from './validators.ts';
@@ -134,7 +134,7 @@ export class Stages {
     if (stages.length > 0) this.deploy(apiId, undefined, true, stages);
   }
 
-  /** Freezes the API's routes, integrations and CORS into a deployment and points `stages` at it. */
+  /** Freezes the API's routes, integrations, authorizers and CORS into a deployment and points `stages` at it. */
   private deploy(apiId: string, description: string | undefined, autoDeployed: boolean, stages: Stage[]): Deployment {
     const deployment: Deployment = omitUndefined({
       deploymentId: resourceId(6),
@@ -146,6 +146,7 @@ export class Stages {
     const snapshot: DeploymentSnapshot = omitUndefined({
       routes: this.store.listChildren<Route>('routes', apiId),
       integrations: this.store.listChildren<Integration>('integrations', apiId),
+      authorizers: this.store.listChildren<Authorizer>('authorizers', apiId),
       corsConfiguration: this.store.getApi<Api>(apiId)?.corsConfiguration,
     });
     this.store.putDeployment(apiId, deployment.deploymentId, deployment, snapshot);
