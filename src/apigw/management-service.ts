@@ -1,7 +1,6 @@
 import type { AwsError } from '../protocols/aws-error.ts';
 import { pathParameter, restJsonNotImplemented, sendRestJson, writeRestJsonError } from '../protocols/rest-json.ts';
-import type { Edge } from '../edge/server.ts';
-import type { EdgeRequest, EdgeService } from '../edge/types.ts';
+import type { EdgeEndpoint, EdgeRequest, EdgeService } from '../edge/types.ts';
 import { RestOperationRouter } from '../protocols/rest-router.ts';
 import type { ApigwControlPlane } from './control-plane/plane.ts';
 import { badRequest, notFound } from './errors.ts';
@@ -31,7 +30,7 @@ export class ApigwManagementService implements EdgeService, ManagementContext {
 
   constructor(
     readonly plane: ApigwControlPlane,
-    private readonly edge: Edge,
+    private readonly edge: EdgeEndpoint,
   ) {}
 
   /** The data-plane URL of an API on this edge (path form, works with any resolver). */

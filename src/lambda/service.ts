@@ -1,13 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import type { ServiceDeps } from '../edge/start.ts';
 import { AwsError } from '../edge/errors.ts';
 import { pathParameter, restJsonNotImplemented, writeRestJsonError } from '../protocols/rest-json.ts';
 import { RestOperationRouter } from '../protocols/rest-router.ts';
-import type { EdgeRequest, EdgeService } from '../edge/types.ts';
+import type { EdgeEndpoint, EdgeRequest, EdgeService, InternalRoute } from '../edge/types.ts';
 import type { Logger } from '../config/logger.ts';
-import { LambdaMetadata, type StoredFunction } from '../state/lambda-metadata.ts';
-import { InvalidCodeError, LambdaCodeStore } from '../state/lambda-code.ts';
+import type { LambdaMetadata, StoredFunction } from '../state/lambda-metadata.ts';
+import { InvalidCodeError, type LambdaCodeStore } from '../state/lambda-code.ts';
 import { functionArn, parseFunctionRef, type FunctionRef } from './arn.ts';
 import { CODE_PATH, serveCode } from './code-server.ts';
 import { invalidParameter, lambdaErrorBody, notFound } from './errors.ts';
@@ -36,6 +35,17 @@ const ROUTER = new RestOperationRouter<LambdaOperation, LambdaHandler>(
   (raw) => pathParameter(raw, () => invalidParameter(`Invalid path segment: ${raw}`)),
 );
 
+/** What the Lambda service is built from. */
+export interface LambdaServiceDeps {
+  metadata: LambdaMetadata;
+  code: LambdaCodeStore;
+  region: string;
+  accountId: string;
+  logger: Logger;
+  /** The edge's URL and credentials, handed to functions (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...). */
+  endpoint: EdgeEndpoint;
+}
+
 export interface LambdaServiceOptions {
   /** Execution environments per function at most (Lambda's concurrency limit, per function). */
   maxEnvironmentsPerFunction?: number;
@@ -59,24 +69,26 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
   readonly region: string;
   readonly accountId: string;
   private readonly options: Required<LambdaServiceOptions>;
+  private readonly endpoint: EdgeEndpoint;
+  /** Where `GetFunction`'s `Code.Location` points: the zip, served by the edge. */
+  readonly internalRoutes: readonly InternalRoute[] = [
+    { prefix: CODE_PATH, handler: (_req, res, rawPath) => serveCode(this.metadata, this.code, res, rawPath) },
+  ];
 
-  constructor(
-    private readonly deps: ServiceDeps,
-    options: LambdaServiceOptions = {},
-  ) {
-    this.metadata = new LambdaMetadata(deps.db);
-    this.code = new LambdaCodeStore(deps.config.dataDir, deps.blobs);
+  constructor(deps: LambdaServiceDeps, options: LambdaServiceOptions = {}) {
+    this.metadata = deps.metadata;
+    this.code = deps.code;
     this.code.removeUnreferenced(this.metadata.codeBlobs());
     this.logger = deps.logger.child({ service: 'lambda' });
-    this.region = deps.config.region;
-    this.accountId = deps.config.accountId;
+    this.region = deps.region;
+    this.accountId = deps.accountId;
+    this.endpoint = deps.endpoint;
     this.options = { maxEnvironmentsPerFunction: options.maxEnvironmentsPerFunction ?? DEFAULT_MAX_ENVIRONMENTS, idleMs: options.idleMs ?? 10 * 60_000 };
-    deps.edge.route(CODE_PATH, (_req, res, rawPath) => serveCode(this.metadata, this.code, res, rawPath));
   }
 
   /** The edge's URL as clients reach it (known once the edge listens). */
   get publicUrl(): string {
-    return this.deps.edge.publicUrl;
+    return this.endpoint.publicUrl;
   }
 
   async handle(request: EdgeRequest): Promise<void> {
@@ -204,7 +216,7 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     const s = fn.settings;
     const taskRoot = await this.code.taskRoot(fn.codeBlob);
     const logStreamName = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${randomUUID().replace(/-/g, '')}`;
-    const { credentials, publicUrl } = this.deps.edge;
+    const { credentials, publicUrl } = this.endpoint;
     const env: Record<string, string> = {
       PATH: '/usr/local/bin:/usr/bin:/bin',
       LANG: 'en_US.UTF-8',

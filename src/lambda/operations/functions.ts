@@ -4,6 +4,7 @@ import { sendRestJson } from '../../protocols/rest-json.ts';
 import { AwsError } from '../../protocols/aws-error.ts';
 import type { StoredFunction } from '../../state/lambda-metadata.ts';
 import { parseFunctionRef } from '../arn.ts';
+import { CODE_PATH } from '../code-server.ts';
 import { conflict, invalidParameter, preconditionFailed } from '../errors.ts';
 import {
   createFunctionInput,
@@ -57,7 +58,7 @@ export const functionOperations: LambdaHandlers = {
     const fn = ctx.find(parseFunctionRef(FunctionName!), request.query.get('Qualifier'));
     const body: Record<string, unknown> = {
       Configuration: ctx.configuration(fn),
-      Code: { RepositoryType: 'S3', Location: `${ctx.publicUrl}/_ddn/lambda/code/${fn.codeBlob}` },
+      Code: { RepositoryType: 'S3', Location: `${ctx.publicUrl}${CODE_PATH}/${fn.codeBlob}` },
     };
     if (Object.keys(fn.settings.tags).length > 0) body.Tags = fn.settings.tags;
     sendRestJson(request, 200, body);
