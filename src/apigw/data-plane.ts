@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../config/logger.ts';
 import { AwsError } from '../edge/errors.ts';
-import { readBody, type Edge } from '../edge/server.ts';
+import { readBody } from '../protocols/body.ts';
 import type { EdgeRequest, EdgeService } from '../edge/types.ts';
-import { lambdaInvoker } from '../lambda/invoker.ts';
+import type { LambdaInvoker } from '../lambda/invoker.ts';
 import type { ApigwMetadata } from '../state/apigw-metadata.ts';
+import type { EdgeCredentials } from '../state/credentials.ts';
 import { AccessLogFiles, renderAccessLog, type RequestOutcome } from './access-log.ts';
 import type { LambdaAnswer } from './authorizers/lambda.ts';
 import type { AuthorizerResultCache } from './authorizers/result-cache.ts';
@@ -20,6 +21,7 @@ import type { Api, Authorizer, CorsConfiguration, DeploymentSnapshot, Integratio
 import { newTraceId, peerAddress, type GatewayRequest } from './request-context.ts';
 import { RouteTable } from './routes.ts';
 import { Throttle } from './throttle.ts';
+import { decodeUriOrKeep } from '../protocols/uri.ts';
 
 const EXECUTE_API_HOST = /^([a-z0-9]+)\.execute-api\.localhost(?::\d+)?$/;
 const EXECUTE_API_PATH = '/_aws/execute-api/';
@@ -67,8 +69,8 @@ export class ApigwDataPlane implements EdgeService {
 
   constructor(
     private readonly store: ApigwMetadata,
-    private readonly edge: Edge,
-    private readonly settings: { region: string; accountId: string; dataDir: string },
+    private readonly lambda: LambdaInvoker,
+    private readonly settings: { region: string; accountId: string; dataDir: string; credentials: EdgeCredentials },
     private readonly logger: Logger,
     authorizerResults: AuthorizerResultCache<LambdaAnswer>,
   ) {
@@ -78,12 +80,12 @@ export class ApigwDataPlane implements EdgeService {
       lambda: {
         region,
         accountId,
-        invoker: () => lambdaInvoker(edge),
+        invoker: lambda,
         cache: authorizerResults,
         functionOfUri: lambdaFunctionOfUri,
         warn: (detail, message) => logger.warn(detail, message),
       },
-      iam: { credentials: edge.credentials, region, accountId },
+      iam: { credentials: settings.credentials, region, accountId },
     });
   }
 
@@ -98,7 +100,7 @@ export class ApigwDataPlane implements EdgeService {
     // Stage: the first path segment when it names a stage, else `$default`.
     const rest = address.rest;
     const firstEnd = rest.indexOf('/', 1);
-    const first = safeDecode(firstEnd === -1 ? rest.slice(1) : rest.slice(1, firstEnd));
+    const first = decodeUriOrKeep(firstEnd === -1 ? rest.slice(1) : rest.slice(1, firstEnd));
     let stageName = '$default';
     let path = rest;
     if (first !== '$default' && served.stages.has(first)) {
@@ -108,7 +110,7 @@ export class ApigwDataPlane implements EdgeService {
     const stage = served.stages.get(stageName);
     if (!stage) return void this.sendGatewayError(res, requestId, 'notFound');
 
-    const decodedPath = safeDecode(path);
+    const decodedPath = decodeUriOrKeep(path);
     const match = stage.routes.match(request.method, decodedPath);
     const g: GatewayRequest = {
       req,
@@ -121,7 +123,7 @@ export class ApigwDataPlane implements EdgeService {
       pathParameters: match?.pathParameters,
       method: request.method,
       path: decodedPath,
-      fullPath: safeDecode(address.rest),
+      fullPath: decodeUriOrKeep(address.rest),
       rawQuery: request.rawQuery,
       sourceIp: peerAddress(req),
       userAgent: req.headers['user-agent'] ?? '',
@@ -210,12 +212,7 @@ export class ApigwDataPlane implements EdgeService {
     body: Buffer,
   ): Promise<{ response: GatewayResponse } | { error: GatewayError; message: string; integrationStatus?: number }> {
     const fn = lambdaFunctionOfUri(uri);
-    let invoker;
-    try {
-      invoker = lambdaInvoker(this.edge);
-    } catch (err) {
-      return { error: 'internal', message: (err as Error).message };
-    }
+    const invoker = this.lambda;
     const routePath = route.routeKey === '$default' ? '$default' : `${g.method}${route.routeKey.slice(route.routeKey.indexOf(' ') + 1)}`;
     const sourceArn = `arn:aws:execute-api:${this.settings.region}:${this.settings.accountId}:${g.apiId}/${g.stageName}/${routePath}`;
     if (!invoker.isInvokeAllowed(fn, 'apigateway.amazonaws.com', sourceArn)) {
@@ -348,15 +345,6 @@ export class ApigwDataPlane implements EdgeService {
 
 function hasThrottlingLimit(settings: RouteSettings): boolean {
   return settings.throttlingRateLimit !== undefined || settings.throttlingBurstLimit !== undefined;
-}
-
-function safeDecode(s: string): string {
-  if (!s.includes('%')) return s;
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }
 
 function withStageVariables(uri: string, vars: Record<string, string>): string {

@@ -1,5 +1,7 @@
-import type { ServiceDeps } from '../edge/start.ts';
-import { ApigwMetadata } from '../state/apigw-metadata.ts';
+import type { Logger } from '../config/logger.ts';
+import type { EdgeEndpoint } from '../edge/types.ts';
+import type { LambdaInvoker } from '../lambda/invoker.ts';
+import type { ApigwMetadata } from '../state/apigw-metadata.ts';
 import type { LambdaAnswer } from './authorizers/lambda.ts';
 import { AuthorizerResultCache } from './authorizers/result-cache.ts';
 import { ApigwControlPlane } from './control-plane/plane.ts';
@@ -8,29 +10,29 @@ import { ApigwManagementService } from './management-service.ts';
 
 export { DEFAULT_ACCESS_LOG_FORMAT } from './access-log.ts';
 
+/** What API Gateway is built from. */
+export interface ApigwDeps {
+  store: ApigwMetadata;
+  region: string;
+  accountId: string;
+  /** Where stages' access logs are written (`DATA_DIR/apigw/...`). */
+  dataDir: string;
+  logger: Logger;
+  endpoint: EdgeEndpoint;
+  /** AWS_PROXY integrations call functions through it. */
+  lambda: LambdaInvoker;
+}
+
 /**
- * Both API Gateway services share one metadata store and the Lambda authorizers' result cache (which
- * ResetAuthorizersCache empties); the factories are called in order by startEdge.
+ * API Gateway's two services, sharing one store and the Lambda authorizers' result cache (which ResetAuthorizersCache
+ * empties): the management API (`apigateway`) and the data plane (`execute-api`).
  */
-const shared = new WeakMap<ServiceDeps['db'], { store: ApigwMetadata; authorizerResults: AuthorizerResultCache<LambdaAnswer> }>();
-function sharedOf(deps: ServiceDeps) {
-  let state = shared.get(deps.db);
-  if (!state) {
-    state = { store: new ApigwMetadata(deps.db), authorizerResults: new AuthorizerResultCache<LambdaAnswer>() };
-    shared.set(deps.db, state);
-  }
-  return state;
-}
-const storeOf = (deps: ServiceDeps) => sharedOf(deps).store;
-
-/** The management API (`apigateway`). */
-export function apigwManagementFactory(deps: ServiceDeps): ApigwManagementService {
-  const { store, authorizerResults } = sharedOf(deps);
-  return new ApigwManagementService(new ApigwControlPlane(store, deps.config.accountId, deps.config.region, authorizerResults), deps.edge);
-}
-
-/** The data plane (`execute-api`). */
-export function apigwDataPlaneFactory(deps: ServiceDeps): ApigwDataPlane {
-  const { region, accountId, dataDir } = deps.config;
-  return new ApigwDataPlane(storeOf(deps), deps.edge, { region, accountId, dataDir }, deps.logger, sharedOf(deps).authorizerResults);
+export function createApigwServices(deps: ApigwDeps): [ApigwManagementService, ApigwDataPlane] {
+  const { store, region, accountId } = deps;
+  const authorizerResults = new AuthorizerResultCache<LambdaAnswer>();
+  const settings = { region, accountId, dataDir: deps.dataDir, credentials: deps.endpoint.credentials };
+  return [
+    new ApigwManagementService(new ApigwControlPlane(store, accountId, region, authorizerResults), deps.endpoint),
+    new ApigwDataPlane(store, deps.lambda, settings, deps.logger, authorizerResults),
+  ];
 }

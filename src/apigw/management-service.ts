@@ -1,6 +1,6 @@
-import { AwsError, toJsonServiceAuthError } from '../edge/errors.ts';
-import type { Edge } from '../edge/server.ts';
-import type { EdgeRequest, EdgeService } from '../edge/types.ts';
+import type { AwsError } from '../protocols/aws-error.ts';
+import { pathParameter, restJsonNotImplemented, sendRestJson, writeRestJsonError } from '../protocols/rest-json.ts';
+import type { EdgeEndpoint, EdgeRequest, EdgeService } from '../edge/types.ts';
 import { RestOperationRouter } from '../protocols/rest-router.ts';
 import type { ApigwControlPlane } from './control-plane/plane.ts';
 import { badRequest, notFound } from './errors.ts';
@@ -27,12 +27,12 @@ export class ApigwManagementService implements EdgeService, ManagementContext {
   readonly name = 'apigateway';
   readonly bufferBody = true;
   private readonly router = new RestOperationRouter<ApigwOperation, ApigwHandler>(APIGATEWAYV2_OPERATIONS, HANDLERS, (raw) =>
-    decodeLabel(raw),
+    pathParameter(raw, () => badRequest(`Invalid percent-encoding in path segment "${raw}".`)),
   );
 
   constructor(
     readonly plane: ApigwControlPlane,
-    private readonly edge: Edge,
+    private readonly edge: EdgeEndpoint,
   ) {}
 
   /** The data-plane URL of an API on this edge (path form, works with any resolver). */
@@ -44,53 +44,19 @@ export class ApigwManagementService implements EdgeService, ManagementContext {
     const match = this.router.match(request);
     // Unconfirmed: AWS's answer to a method and path of no apigatewayv2 operation; NotFoundException is the plausible one.
     if (!match) throw notFound(`No apigatewayv2 operation matches ${request.method} ${request.rawPath}.`);
-    if (!match.handler) throw notImplemented(match.operation);
+    if (!match.handler) throw restJsonNotImplemented('apigatewayv2', match.operation);
     this.send(request, match.handler(this, request, match.labels));
   }
 
   sendError(request: EdgeRequest, error: AwsError): void {
-    const err = mapAuth(error);
-    request.res.writeHead(err.status, {
-      'content-type': 'application/json',
-      'x-amzn-errortype': err.code,
-      'x-amzn-requestid': request.requestId,
-    });
-    request.res.end(JSON.stringify({ message: err.message, ...err.extra }));
+    writeRestJsonError(request, error);
   }
 
   private send(request: EdgeRequest, reply: Reply): void {
-    const headers: Record<string, string> = { 'x-amzn-requestid': request.requestId };
     if (reply.raw) {
-      headers['content-type'] = reply.raw.contentType;
-      request.res.writeHead(reply.status, headers);
+      request.res.writeHead(reply.status, { 'x-amzn-requestid': request.requestId, 'content-type': reply.raw.contentType });
       return void request.res.end(reply.raw.data);
     }
-    if (reply.body === undefined) {
-      request.res.writeHead(reply.status, headers);
-      return void request.res.end();
-    }
-    headers['content-type'] = 'application/json';
-    request.res.writeHead(reply.status, headers);
-    request.res.end(JSON.stringify(reply.body));
+    sendRestJson(request, reply.status, reply.body);
   }
-}
-
-const S3_AUTH_CODES = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'RequestTimeTooSkewed', 'AccessDenied', 'InvalidRequest', 'AuthorizationHeaderMalformed', 'AuthorizationQueryParametersError']);
-
-/** Errors from the edge's signature check arrive with S3 codes; JSON services answer with their own. */
-function mapAuth(error: AwsError): AwsError {
-  return S3_AUTH_CODES.has(error.code) ? toJsonServiceAuthError(error) : error;
-}
-
-function decodeLabel(raw: string): string {
-  if (!raw.includes('%')) return raw;
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    throw badRequest(`Invalid percent-encoding in path segment "${raw}".`);
-  }
-}
-
-function notImplemented(operation: string): AwsError {
-  return new AwsError(501, 'NotImplemented', `The apigatewayv2 operation ${operation} is not implemented by the local edge.`);
 }

@@ -52,7 +52,8 @@ const CHILD_TABLES: Record<ApigwChildKind, { table: string; id: string }> = {
 
 export interface Page<T> {
   items: T[];
-  nextToken?: string;
+  /** Where the next page starts (pass it as `after`); undefined on the last page. */
+  next?: number;
 }
 
 /**
@@ -89,17 +90,12 @@ export class ApigwMetadata {
     return changed;
   }
 
-  /** APIs in creation order; `nextToken` is opaque to callers. */
-  listApis<T>(maxResults: number, nextToken?: string): Page<T> {
-    const after = nextToken ? Number(Buffer.from(nextToken, 'base64url').toString()) : 0;
+  /** Up to `maxResults` APIs created after position `after` (0: from the start), and the position of the last. */
+  listApis<T>(maxResults: number, after: number): Page<T> {
     const rows = this.db
       .prepare('SELECT rowid, doc FROM apigw_apis WHERE rowid > ? ORDER BY rowid LIMIT ?')
-      .all(Number.isFinite(after) ? after : 0, maxResults + 1) as Array<{ rowid: number; doc: string }>;
-    const page = rows.slice(0, maxResults);
-    return {
-      items: page.map((r) => JSON.parse(r.doc) as T),
-      nextToken: rows.length > maxResults ? Buffer.from(String(page.at(-1)!.rowid)).toString('base64url') : undefined,
-    };
+      .all(after, maxResults + 1) as Array<{ rowid: number; doc: string }>;
+    return pageOf<T>(rows, maxResults);
   }
 
   getChild<T>(kind: ApigwChildKind, apiId: string, id: string): T | undefined {
@@ -112,6 +108,15 @@ export class ApigwMetadata {
     const t = CHILD_TABLES[kind];
     const rows = this.db.prepare(`SELECT doc FROM ${t.table} WHERE api_id = ? ORDER BY rowid`).all(apiId) as Array<{ doc: string }>;
     return rows.map((r) => JSON.parse(r.doc) as T);
+  }
+
+  /** Up to `maxResults` children of the API created after position `after` (0: from the start). */
+  listChildrenPage<T>(kind: ApigwChildKind, apiId: string, maxResults: number, after: number): Page<T> {
+    const t = CHILD_TABLES[kind];
+    const rows = this.db
+      .prepare(`SELECT rowid, doc FROM ${t.table} WHERE api_id = ? AND rowid > ? ORDER BY rowid LIMIT ?`)
+      .all(apiId, after, maxResults + 1) as Array<{ rowid: number; doc: string }>;
+    return pageOf<T>(rows, maxResults);
   }
 
   putIntegration(apiId: string, integrationId: string, doc: object): void {
@@ -158,9 +163,12 @@ export class ApigwMetadata {
     this.generation++;
   }
 
-  listDeployments<T>(apiId: string): T[] {
-    const rows = this.db.prepare('SELECT doc FROM apigw_deployments WHERE api_id = ? ORDER BY rowid').all(apiId) as Array<{ doc: string }>;
-    return rows.map((r) => JSON.parse(r.doc) as T);
+  /** Up to `maxResults` deployments of the API made after position `after` (0: from the start). */
+  listDeploymentsPage<T>(apiId: string, maxResults: number, after: number): Page<T> {
+    const rows = this.db
+      .prepare('SELECT rowid, doc FROM apigw_deployments WHERE api_id = ? AND rowid > ? ORDER BY rowid LIMIT ?')
+      .all(apiId, after, maxResults + 1) as Array<{ rowid: number; doc: string }>;
+    return pageOf<T>(rows, maxResults);
   }
 
   getDeployment<T>(apiId: string, deploymentId: string): T | undefined {
@@ -177,4 +185,10 @@ export class ApigwMetadata {
       | undefined;
     return row ? (JSON.parse(row.snapshot) as T) : undefined;
   }
+}
+
+/** A page from `maxResults + 1` rows: the extra row only says that there is a next page. */
+function pageOf<T>(rows: Array<{ rowid: number; doc: string }>, maxResults: number): Page<T> {
+  const page = rows.slice(0, maxResults);
+  return { items: page.map((r) => JSON.parse(r.doc) as T), next: rows.length > maxResults ? page.at(-1)!.rowid : undefined };
 }

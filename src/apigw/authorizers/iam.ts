@@ -1,5 +1,6 @@
 import { AwsError } from '../../edge/errors.ts';
-import { readBody, sha256Hex } from '../../edge/server.ts';
+import { sha256Hex } from '../../edge/server.ts';
+import { readBody } from '../../protocols/body.ts';
 import { parseSigV4, readSigV4Scope, verifySigV4, type SignedRequest } from '../../edge/sigv4.ts';
 import type { EdgeCredentials } from '../../state/credentials.ts';
 import { MAX_PAYLOAD } from '../http-proxy.ts';

@@ -20,7 +20,7 @@ export type LambdaAnswer =
 export interface LambdaAuthorizerDeps {
   region: string;
   accountId: string;
-  invoker: () => LambdaInvoker;
+  invoker: LambdaInvoker;
   cache: AuthorizerResultCache<LambdaAnswer>;
   functionOfUri: (uri: string) => string;
   warn: (detail: Record<string, unknown>, message: string) => void;
@@ -58,12 +58,7 @@ export function lambdaRouteAuthorizer(authorizer: Authorizer, deps: LambdaAuthor
   };
 
   async function invokeAuthorizer(g: GatewayRequest, event: Record<string, unknown>): Promise<LambdaAnswer | Refusal> {
-    let invoker: LambdaInvoker;
-    try {
-      invoker = deps.invoker();
-    } catch (err) {
-      return refuse(500, (err as Error).message);
-    }
+    const invoker = deps.invoker;
     if (!authorizer.authorizerCredentialsArn && !invoker.isInvokeAllowed(fn, 'apigateway.amazonaws.com', sourceArn(g.apiId))) {
       deps.warn({ function: fn, sourceArn: sourceArn(g.apiId) }, `no resource-policy statement lets apigateway.amazonaws.com invoke the authorizer ${fn}`);
       return refuse(500, 'Execution failed due to configuration error: Invalid permissions on Lambda function');

@@ -3,11 +3,15 @@ import { badRequest, notFound } from '../errors.ts';
 import { isoNow, resourceId } from '../ids.ts';
 import { omitUndefined, type Api } from '../model.ts';
 import type { createApiSchema, updateApiSchema } from '../requests.ts';
+import { PageTokens } from '../../protocols/pagination.ts';
+import { readPage, type ListPage, type PageRequest } from './pages.ts';
 import type { ApigwControlPlane } from './plane.ts';
 import { validateCors } from './validators.ts';
 
 type CreateApi = z.infer<typeof createApiSchema>;
 type UpdateApi = z.infer<typeof updateApiSchema>;
+
+const PAGES = new PageTokens('apis');
 
 /** HTTP APIs: CreateApi (with quick create), GetApi(s), UpdateApi, DeleteApi, DeleteCorsConfiguration. */
 export class Apis {
@@ -64,8 +68,8 @@ export class Apis {
     return api;
   }
 
-  list(maxResults: number, nextToken?: string) {
-    return this.plane.store.listApis<Api>(maxResults, nextToken);
+  list(request: PageRequest): ListPage<Api> {
+    return readPage(PAGES, request, (max, after) => this.plane.store.listApis<Api>(max, after));
   }
 
   update(apiId: string, input: UpdateApi): Api {

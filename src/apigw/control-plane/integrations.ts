@@ -3,12 +3,15 @@ import { badRequest, conflict, notFound } from '../errors.ts';
 import { resourceId } from '../ids.ts';
 import { omitUndefined, type Integration, type Route } from '../model.ts';
 import type { createIntegrationSchema, updateIntegrationSchema } from '../requests.ts';
+import { PageTokens } from '../../protocols/pagination.ts';
+import { readPage, type ListPage, type PageRequest } from './pages.ts';
 import type { ApigwControlPlane } from './plane.ts';
 import { validateIntegration } from './validators.ts';
 
 type CreateIntegration = z.infer<typeof createIntegrationSchema>;
 type UpdateIntegration = z.infer<typeof updateIntegrationSchema>;
 
+const PAGES = new PageTokens('integrations');
 const MAX_INTEGRATIONS = 300;
 
 /** The integrations of an API (AWS_PROXY to Lambda, HTTP_PROXY). */
@@ -38,6 +41,11 @@ export class Integrations {
   list(apiId: string): Integration[] {
     this.plane.apis.get(apiId);
     return this.plane.store.listChildren<Integration>('integrations', apiId);
+  }
+
+  page(apiId: string, request: PageRequest): ListPage<Integration> {
+    this.plane.apis.get(apiId);
+    return readPage(PAGES, request, (max, after) => this.plane.store.listChildrenPage<Integration>('integrations', apiId, max, after));
   }
 
   update(apiId: string, integrationId: string, input: UpdateIntegration): Integration {

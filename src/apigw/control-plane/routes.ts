@@ -4,11 +4,14 @@ import { resourceId } from '../ids.ts';
 import { omitUndefined, type Authorizer, type Route } from '../model.ts';
 import type { createRouteSchema, updateRouteSchema } from '../requests.ts';
 import { findConflictingVariable, parseRouteKey, RouteKeyError, type ParsedRouteKey } from '../routes.ts';
+import { PageTokens } from '../../protocols/pagination.ts';
+import { readPage, type ListPage, type PageRequest } from './pages.ts';
 import type { ApigwControlPlane } from './plane.ts';
 
 type CreateRoute = z.infer<typeof createRouteSchema>;
 type UpdateRoute = z.infer<typeof updateRouteSchema>;
 
+const PAGES = new PageTokens('routes');
 const MAX_ROUTES = 300;
 const MAX_SCOPES = 10;
 const AUTHORIZATION_TYPES = ['NONE', 'JWT', 'CUSTOM', 'AWS_IAM'];
@@ -51,6 +54,11 @@ export class Routes {
   list(apiId: string): Route[] {
     this.plane.apis.get(apiId);
     return this.plane.store.listChildren<Route>('routes', apiId);
+  }
+
+  page(apiId: string, request: PageRequest): ListPage<Route> {
+    this.plane.apis.get(apiId);
+    return readPage(PAGES, request, (max, after) => this.plane.store.listChildrenPage<Route>('routes', apiId, max, after));
   }
 
   update(apiId: string, routeId: string, input: UpdateRoute): Route {

@@ -3,6 +3,8 @@ import { badRequest, conflict, notFound } from '../errors.ts';
 import { isoNow, resourceId } from '../ids.ts';
 import { omitUndefined, type Api, type Authorizer, type Deployment, type DeploymentSnapshot, type Integration, type Route, type Stage } from '../model.ts';
 import type { createStageSchema, updateStageSchema } from '../requests.ts';
+import { PageTokens } from '../../protocols/pagination.ts';
+import { readPage, type ListPage, type PageRequest } from './pages.ts';
 import type { ApigwControlPlane } from './plane.ts';
 import { validateAccessLog, validateStageVariables } from './validators.ts';
 
@@ -11,6 +13,8 @@ type UpdateStage = z.infer<typeof updateStageSchema>;
 
 const STAGE_NAME = /^(\$default|[A-Za-z0-9_-]{1,128})$/;
 const MAX_STAGES = 10;
+const STAGE_PAGES = new PageTokens('stages');
+const DEPLOYMENT_PAGES = new PageTokens('deployments');
 
 /** Stages and the deployments they serve (a deployment freezes routes, integrations and CORS). */
 export class Stages {
@@ -62,9 +66,9 @@ export class Stages {
     return stage;
   }
 
-  list(apiId: string): Stage[] {
+  page(apiId: string, request: PageRequest): ListPage<Stage> {
     this.plane.apis.get(apiId);
-    return this.store.listChildren<Stage>('stages', apiId);
+    return readPage(STAGE_PAGES, request, (max, after) => this.store.listChildrenPage<Stage>('stages', apiId, max, after));
   }
 
   update(apiId: string, stageName: string, input: UpdateStage): Stage {
@@ -116,9 +120,9 @@ export class Stages {
     return this.store.transaction(() => this.deploy(apiId, description, false, stages));
   }
 
-  listDeployments(apiId: string): Deployment[] {
+  deploymentPage(apiId: string, request: PageRequest): ListPage<Deployment> {
     this.plane.apis.get(apiId);
-    return this.store.listDeployments<Deployment>(apiId);
+    return readPage(DEPLOYMENT_PAGES, request, (max, after) => this.store.listDeploymentsPage<Deployment>(apiId, max, after));
   }
 
   getDeployment(apiId: string, deploymentId: string): Deployment {

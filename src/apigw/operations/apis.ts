@@ -3,16 +3,15 @@ import { badRequest } from '../errors.ts';
 import type { Api } from '../model.ts';
 import { exportOpenApi, importOpenApi } from '../openapi.ts';
 import { createApiSchema, importApiSchema, parseBody, updateApiSchema } from '../requests.ts';
+import { DEFAULT_API_PAGE, pageRequest } from './paging.ts';
 import type { ApigwHandlers, ManagementContext } from './types.ts';
 
-const DEFAULT_PAGE = 25;
-const MAX_PAGE = 500;
 
 export const apiOperations: ApigwHandlers = {
   CreateApi: (ctx, r) => ({ status: 201, body: withEndpoint(ctx, ctx.plane.apis.create(parseBody(createApiSchema, r.body))) }),
   GetApis: (ctx, r) => {
-    const page = ctx.plane.apis.list(pageSize(r), r.query.get('nextToken') ?? undefined);
-    return { status: 200, body: { items: page.items.map((a) => withEndpoint(ctx, a)), nextToken: page.nextToken } };
+    const page = ctx.plane.apis.list(pageRequest(r, DEFAULT_API_PAGE));
+    return { status: 200, body: { ...page, items: page.items.map((a) => withEndpoint(ctx, a)) } };
   },
   ImportApi: (ctx, r) => {
     const api = importOpenApi(ctx.plane, parseBody(importApiSchema, r.body).body, importOptions(r));
@@ -45,14 +44,6 @@ export const apiOperations: ApigwHandlers = {
 
 function withEndpoint(ctx: ManagementContext, api: Api): Api & { apiEndpoint: string } {
   return { apiEndpoint: ctx.endpointOf(api.apiId), ...api };
-}
-
-function pageSize(r: EdgeRequest): number {
-  const raw = r.query.get('maxResults');
-  if (raw === null) return DEFAULT_PAGE;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw badRequest(`Invalid maxResults "${raw}": must be a positive integer.`);
-  return Math.min(n, MAX_PAGE);
 }
 
 function importOptions(r: EdgeRequest) {

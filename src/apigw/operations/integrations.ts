@@ -1,4 +1,5 @@
 import { createIntegrationSchema, parseBody, updateIntegrationSchema } from '../requests.ts';
+import { pageRequest, WHOLE_LIST } from './paging.ts';
 import type { ApigwHandlers } from './types.ts';
 
 export const integrationOperations: ApigwHandlers = {
@@ -6,7 +7,7 @@ export const integrationOperations: ApigwHandlers = {
     status: 201,
     body: ctx.plane.integrations.create(apiId!, parseBody(createIntegrationSchema, r.body)),
   }),
-  GetIntegrations: (ctx, _r, { apiId }) => ({ status: 200, body: { items: ctx.plane.integrations.list(apiId!) } }),
+  GetIntegrations: (ctx, r, { apiId }) => ({ status: 200, body: ctx.plane.integrations.page(apiId!, pageRequest(r, WHOLE_LIST)) }),
   GetIntegration: (ctx, _r, { apiId, integrationId }) => ({ status: 200, body: ctx.plane.integrations.get(apiId!, integrationId!) }),
   UpdateIntegration: (ctx, r, { apiId, integrationId }) => ({
     status: 200,

@@ -1,9 +1,10 @@
 import { createRouteSchema, parseBody, updateRouteSchema } from '../requests.ts';
+import { pageRequest, WHOLE_LIST } from './paging.ts';
 import type { ApigwHandlers } from './types.ts';
 
 export const routeOperations: ApigwHandlers = {
   CreateRoute: (ctx, r, { apiId }) => ({ status: 201, body: ctx.plane.routes.create(apiId!, parseBody(createRouteSchema, r.body)) }),
-  GetRoutes: (ctx, _r, { apiId }) => ({ status: 200, body: { items: ctx.plane.routes.list(apiId!) } }),
+  GetRoutes: (ctx, r, { apiId }) => ({ status: 200, body: ctx.plane.routes.page(apiId!, pageRequest(r, WHOLE_LIST)) }),
   GetRoute: (ctx, _r, { apiId, routeId }) => ({ status: 200, body: ctx.plane.routes.get(apiId!, routeId!) }),
   UpdateRoute: (ctx, r, { apiId, routeId }) => ({
     status: 200,

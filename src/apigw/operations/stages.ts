@@ -1,9 +1,10 @@
 import { createDeploymentSchema, createStageSchema, parseBody, updateStageSchema } from '../requests.ts';
+import { pageRequest, WHOLE_LIST } from './paging.ts';
 import type { ApigwHandlers } from './types.ts';
 
 export const stageOperations: ApigwHandlers = {
   CreateStage: (ctx, r, { apiId }) => ({ status: 201, body: ctx.plane.stages.create(apiId!, parseBody(createStageSchema, r.body)) }),
-  GetStages: (ctx, _r, { apiId }) => ({ status: 200, body: { items: ctx.plane.stages.list(apiId!) } }),
+  GetStages: (ctx, r, { apiId }) => ({ status: 200, body: ctx.plane.stages.page(apiId!, pageRequest(r, WHOLE_LIST)) }),
   GetStage: (ctx, _r, { apiId, stageName }) => ({ status: 200, body: ctx.plane.stages.get(apiId!, stageName!) }),
   UpdateStage: (ctx, r, { apiId, stageName }) => ({
     status: 200,
@@ -23,6 +24,9 @@ export const deploymentOperations: ApigwHandlers = {
     const input = parseBody(createDeploymentSchema, r.body);
     return { status: 201, body: ctx.plane.stages.createDeployment(apiId!, input.stageName, input.description) };
   },
-  GetDeployments: (ctx, _r, { apiId }) => ({ status: 200, body: { items: ctx.plane.stages.listDeployments(apiId!) } }),
+  GetDeployments: (ctx, r, { apiId }) => ({
+    status: 200,
+    body: ctx.plane.stages.deploymentPage(apiId!, pageRequest(r, WHOLE_LIST)),
+  }),
   GetDeployment: (ctx, _r, { apiId, deploymentId }) => ({ status: 200, body: ctx.plane.stages.getDeployment(apiId!, deploymentId!) }),
 };
