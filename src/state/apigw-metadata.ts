@@ -32,12 +32,19 @@ const MIGRATIONS = [
      snapshot TEXT NOT NULL,
      PRIMARY KEY (api_id, deployment_id)
    );`,
+  `CREATE TABLE apigw_authorizers (
+     api_id TEXT NOT NULL REFERENCES apigw_apis(api_id) ON DELETE CASCADE,
+     authorizer_id TEXT NOT NULL,
+     doc TEXT NOT NULL,
+     PRIMARY KEY (api_id, authorizer_id)
+   );`,
 ];
 
 /** The child resources of an API, each kept as its wire document. */
-export type ApigwChildKind = 'integrations' | 'routes' | 'stages';
+export type ApigwChildKind = 'integrations' | 'routes' | 'stages' | 'authorizers';
 
 const CHILD_TABLES: Record<ApigwChildKind, { table: string; id: string }> = {
+  authorizers: { table: 'apigw_authorizers', id: 'authorizer_id' },
   integrations: { table: 'apigw_integrations', id: 'integration_id' },
   routes: { table: 'apigw_routes', id: 'route_id' },
   stages: { table: 'apigw_stages', id: 'stage_name' },
@@ -88,8 +95,7 @@ export class ApigwMetadata {
     const rows = this.db
       .prepare('SELECT rowid, doc FROM apigw_apis WHERE rowid > ? ORDER BY rowid LIMIT ?')
       .all(after, maxResults + 1) as Array<{ rowid: number; doc: string }>;
-    const page = rows.slice(0, maxResults);
-    return { items: page.map((r) => JSON.parse(r.doc) as T), next: rows.length > maxResults ? page.at(-1)!.rowid : undefined };
+    return pageOf<T>(rows, maxResults);
   }
 
   getChild<T>(kind: ApigwChildKind, apiId: string, id: string): T | undefined {
@@ -104,10 +110,26 @@ export class ApigwMetadata {
     return rows.map((r) => JSON.parse(r.doc) as T);
   }
 
+  /** Up to `maxResults` children of the API created after position `after` (0: from the start). */
+  listChildrenPage<T>(kind: ApigwChildKind, apiId: string, maxResults: number, after: number): Page<T> {
+    const t = CHILD_TABLES[kind];
+    const rows = this.db
+      .prepare(`SELECT rowid, doc FROM ${t.table} WHERE api_id = ? AND rowid > ? ORDER BY rowid LIMIT ?`)
+      .all(apiId, after, maxResults + 1) as Array<{ rowid: number; doc: string }>;
+    return pageOf<T>(rows, maxResults);
+  }
+
   putIntegration(apiId: string, integrationId: string, doc: object): void {
     this.db
       .prepare('INSERT INTO apigw_integrations (api_id, integration_id, doc) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET doc = excluded.doc')
       .run(apiId, integrationId, JSON.stringify(doc));
+    this.generation++;
+  }
+
+  putAuthorizer(apiId: string, authorizerId: string, doc: object): void {
+    this.db
+      .prepare('INSERT INTO apigw_authorizers (api_id, authorizer_id, doc) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET doc = excluded.doc')
+      .run(apiId, authorizerId, JSON.stringify(doc));
     this.generation++;
   }
 
@@ -141,9 +163,12 @@ export class ApigwMetadata {
     this.generation++;
   }
 
-  listDeployments<T>(apiId: string): T[] {
-    const rows = this.db.prepare('SELECT doc FROM apigw_deployments WHERE api_id = ? ORDER BY rowid').all(apiId) as Array<{ doc: string }>;
-    return rows.map((r) => JSON.parse(r.doc) as T);
+  /** Up to `maxResults` deployments of the API made after position `after` (0: from the start). */
+  listDeploymentsPage<T>(apiId: string, maxResults: number, after: number): Page<T> {
+    const rows = this.db
+      .prepare('SELECT rowid, doc FROM apigw_deployments WHERE api_id = ? AND rowid > ? ORDER BY rowid LIMIT ?')
+      .all(apiId, after, maxResults + 1) as Array<{ rowid: number; doc: string }>;
+    return pageOf<T>(rows, maxResults);
   }
 
   getDeployment<T>(apiId: string, deploymentId: string): T | undefined {
@@ -160,4 +185,10 @@ export class ApigwMetadata {
       | undefined;
     return row ? (JSON.parse(row.snapshot) as T) : undefined;
   }
+}
+
+/** A page from `maxResults + 1` rows: the extra row only says that there is a next page. */
+function pageOf<T>(rows: Array<{ rowid: number; doc: string }>, maxResults: number): Page<T> {
+  const page = rows.slice(0, maxResults);
+  return { items: page.map((r) => JSON.parse(r.doc) as T), next: rows.length > maxResults ? page.at(-1)!.rowid : undefined };
 }
