@@ -62,7 +62,7 @@ export function registerLogin(program: Command): void {
 
 function loginHint(err: unknown): string {
   const name = (err as { name?: string }).name;
-  if (name === 'NotAuthorizedException' || name === 'UserNotFoundException') return ' (check the user name and password; an administrator can reset it: ddn user add NAME --password P)';
+  if (name === 'NotAuthorizedException' || name === 'UserNotFoundException') return ' (check the user name and password)';
   if (name === 'ResourceNotFoundException') return ' (the app client is gone: run ddn up or ddn deploy again, which write DDN_COGNITO_CLIENT_ID to .env)';
   if (name === 'InvalidPasswordException') return ' (the new password does not meet the pool\'s policy: 8+ characters with upper- and lower-case letters, digits and symbols)';
   return '';
