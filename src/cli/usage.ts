@@ -80,8 +80,8 @@ function cells(row: UsageRow): string[] {
 
 export function usageTable(report: UsageReport): string {
   const lines = [[report.by, ...HEADERS], ...report.rows.map((r) => [r.key, ...cells(r)]), ['total', ...cells(report.total)]];
-  const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
-  return lines.map((l) => l.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')).join('\n') + '\n';
+  const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+  return lines.map((l) => l.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')).join('\n') + '\n';
 }
 
 /** One header line and one line per group; no total line (sum the columns). Empty latency cells when unknown. */

@@ -28,7 +28,7 @@ export async function readAuth(cognito: CognitoIdentityProviderClient, auth: Dec
   const userPools = configuredId
     ? [await step(`read user pool ${configuredId} (DDN_COGNITO_USER_POOL_ID)`, () => describePool(cognito, configuredId))]
     : await step(`list user pools named ${auth.userPool.name}`, () => findUserPools(cognito, auth.userPool.name));
-  const pool = userPools.length === 1 ? userPools[0]! : undefined;
+  const pool = userPools.length === 1 ? userPools[0] : undefined;
   const clients = pool ? await step(`list the app clients of user pool ${pool.id}`, () => findClients(cognito, pool.id, auth.client.name)) : [];
   return { userPools, clients };
 }
@@ -38,7 +38,7 @@ async function describePool(cognito: CognitoIdentityProviderClient, id: string):
     const { UserPool } = await cognito.send(new DescribeUserPoolCommand({ UserPoolId: id }));
     return { id, name: UserPool?.Name };
   } catch (err) {
-    if (isNotFound(err)) throw new Error(`user pool ${id} does not exist: fix DDN_COGNITO_USER_POOL_ID, or unset it to create a pool`);
+    if (isNotFound(err)) throw new Error(`user pool ${id} does not exist: fix DDN_COGNITO_USER_POOL_ID, or unset it to create a pool`, { cause: err });
     throw err;
   }
 }

@@ -121,7 +121,7 @@ export async function readTarget(clients: DeployClients, declaration: Declaratio
     ? await step(`read the policy of ${declaration.function.name}`, () => readPermission(clients.lambda, declaration.function.name, declaration.permission.statementId))
     : undefined;
   const apis = await step(`list APIs named ${declaration.api.name}`, () => findApis(clients.apigw, declaration.api.name));
-  const api = apis.length === 1 ? await step(`read API ${apis[0]!.apiId}`, () => readApi(clients.apigw, apis[0]!, declaration.auth !== undefined)) : undefined;
+  const api = apis.length === 1 ? await step(`read API ${apis[0].apiId}`, () => readApi(clients.apigw, apis[0], declaration.auth !== undefined)) : undefined;
   const auth = declaration.auth ? await readAuth(clients.cognito, declaration.auth) : undefined;
   const logGroup = declaration.logGroup && { exists: await step(`read log group ${declaration.logGroup.name}`, () => logGroupExists(clients.logs, declaration.logGroup!.name)) };
   return { accountId, buckets, function: fn, apis, api, permission, auth, logGroup };

@@ -104,7 +104,7 @@ test('sign-in turned on over an open deployment: new pool, client and authorizer
     plan.changes.map((c) => (c.kind === 'updateRoute' ? `${c.kind} ${c.routeKey}` : c.kind)),
     ['createUserPool', 'createUserPoolClient', 'createAuthorizer', 'updateRoute GET /presign', 'updateRoute POST /presign', 'updateRoute POST /invocations'],
   );
-  assert.match(describeChange(plan.changes[3]!), /authorization NONE -> the JWT authorizer/);
+  assert.match(describeChange(plan.changes[3]), /authorization NONE -> the JWT authorizer/);
 });
 
 test('sign-in turned off: the guarded routes are opened again; the pool is left alone', () => {
@@ -120,11 +120,11 @@ test('sign-in turned off: the guarded routes are opened again; the pool is left 
 test('a client without the password flow is updated; an authorizer with another audience too', () => {
   const declaration = declare();
   const state = deployedState(declaration);
-  state.auth!.clients[0]!.explicitAuthFlows = ['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH'];
-  state.api!.authorizers[0]!.audience = ['someoneelse'];
+  state.auth!.clients[0].explicitAuthFlows = ['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH'];
+  state.api!.authorizers[0].audience = ['someoneelse'];
   const plan = computePlan(declaration, state, CODE);
   assert.deepEqual(plan.changes.map((c) => c.kind), ['updateUserPoolClient', 'updateAuthorizer']);
-  assert.match(describeChange(plan.changes[1]!), /audience \["someoneelse"\] -> \["3nkoep4151b7umeggnottc30u9"\]/);
+  assert.match(describeChange(plan.changes[1]), /audience \["someoneelse"\] -> \["3nkoep4151b7umeggnottc30u9"\]/);
 });
 
 test('two pools of the declared name stop the plan with what to do', () => {

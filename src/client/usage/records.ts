@@ -59,7 +59,7 @@ function requestTime(value: unknown): number | undefined {
   if (epoch !== undefined) return epoch;
   const m = typeof value === 'string' ? CLF_TIME.exec(value) : null;
   if (!m) return undefined;
-  const month = MONTHS.indexOf(m[2]!);
+  const month = MONTHS.indexOf(m[2]);
   if (month < 0) return undefined;
   const utc = Date.UTC(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]));
   const offsetMs = (Number(m[8]) * 60 + Number(m[9])) * 60_000 * (m[7] === '-' ? -1 : 1);

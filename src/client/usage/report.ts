@@ -73,7 +73,7 @@ function summarise(key: string, records: readonly UsageRecord[]): UsageRow {
 /** Nearest-rank percentile of sorted values; null for none. */
 export function percentile(sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null;
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 /** `2026-12-06` (that day, UTC) or an ISO date-time; `end` makes a bare date mean the end of that day. */

@@ -129,15 +129,17 @@ async function authHeaders(): Promise<Record<string, string>> {
   const settings = config?.signIn;
   if (!settings) return {};
   if (!tokens) throw new StepError('Sign in first.');
-  if (needsRefresh(tokens)) {
+  let current = tokens;
+  if (needsRefresh(current)) {
     try {
-      setTokens(await refresh(cognitoEndpointFor(settings.issuer, location.origin), settings.clientId, tokens));
+      current = await refresh(cognitoEndpointFor(settings.issuer, location.origin), settings.clientId, current);
+      setTokens(current);
     } catch (err) {
       setTokens(undefined);
       throw new StepError(`Your sign-in has expired (${(err as Error).message}): sign in again.`);
     }
   }
-  return { authorization: `Bearer ${tokens!.idToken}` };
+  return { authorization: `Bearer ${current.idToken}` };
 }
 
 async function loadConfig(): Promise<void> {

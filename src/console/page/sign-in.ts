@@ -75,7 +75,7 @@ async function callCognito(endpoint: string, operation: string, body: unknown): 
     const message = typeof json.message === 'string' ? json.message : `HTTP ${response.status}`;
     throw new StepError(`Sign-in refused: ${message}`);
   }
-  return json as CognitoAnswer;
+  return json;
 }
 
 function tokensFrom(username: string, result: AuthenticationResult | undefined, previousRefresh?: string): PageTokens {
