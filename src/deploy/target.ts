@@ -261,7 +261,7 @@ async function readApi(apigw: ApiGatewayV2Client, api: { apiId: string; apiEndpo
     nextToken = page.NextToken;
   } while (nextToken);
   const authorizers: AuthorizerState[] = [];
-  if (withAuthorizers) do {
+  while (withAuthorizers) {
     const page = await apigw.send(new GetAuthorizersCommand({ ApiId, NextToken: nextToken }));
     for (const a of page.Items ?? []) {
       authorizers.push({
@@ -274,7 +274,8 @@ async function readApi(apigw: ApiGatewayV2Client, api: { apiId: string; apiEndpo
       });
     }
     nextToken = page.NextToken;
-  } while (nextToken);
+    if (!nextToken) break;
+  }
   const stages = ((await apigw.send(new GetStagesCommand({ ApiId }))).Items ?? []).map((s) => ({
     stageName: s.StageName!,
     autoDeploy: s.AutoDeploy,
