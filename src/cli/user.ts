@@ -34,9 +34,11 @@ export function registerUser(program: Command): void {
       loadDotenv();
       const config = loadConfig();
       const target = chooseTarget(opts, config);
-      const userPoolId = config.cognitoUserPoolId ?? userPoolEndpoint(signInTarget(config).issuer).userPoolId;
+      const pool = userPoolEndpoint(signInTarget(config).issuer);
+      const userPoolId = config.cognitoUserPoolId ?? pool.userPoolId;
       const password = opts.password ?? (await new Prompter().ask(`password for ${name}: `, { secret: true }));
-      const cognito = cognitoClient(target.endpoint);
+      // Locally the issuer names the edge that holds the pool, on whatever port ddn up got.
+      const cognito = cognitoClient(target.name === 'local' ? { ...target.endpoint, url: pool.endpoint } : target.endpoint);
       const call = async <T>(what: string, work: () => Promise<T>): Promise<T> =>
         work().catch((err: unknown) => {
           throw new CliError(`${what} failed: ${describeAwsError(err)}`);
