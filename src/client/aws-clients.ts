@@ -2,6 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import { STSClient } from '@aws-sdk/client-sts';
+import { IAMClient } from '@aws-sdk/client-iam';
 import type { EdgeCredentials } from '../state/credentials.ts';
 
 export interface Endpoint {
@@ -33,4 +34,8 @@ export function apiGatewayClient(endpoint: Endpoint): ApiGatewayV2Client {
 
 export function stsClient(endpoint: Endpoint): STSClient {
   return new STSClient(common(endpoint));
+}
+
+export function iamClient(endpoint: Endpoint): IAMClient {
+  return new IAMClient(common(endpoint));
 }

@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-apigatewayv2';
 import { awsApiEndpoint, type Declaration, type IntegrationName } from './declaration.ts';
 import { describeChange, type Change, type Plan } from './plan.ts';
+import { createRole } from './role.ts';
 import { step, type DeployClients } from './target.ts';
 
 export interface ApplyResult {
@@ -87,6 +88,9 @@ async function applyChange(
       await clients.s3.send(new PutBucketCorsCommand({ Bucket: bucket.name, CORSConfiguration: { CORSRules: bucket.cors } }));
       return;
     }
+    case 'createRole':
+      await createRole(clients.iam, declaration.role!);
+      return;
     case 'createFunction': {
       const role = fn.role(accountId);
       if (!role) throw new Error('DDN_LAMBDA_ROLE is not set: set it to the ARN of an IAM role Lambda can assume (with AWSLambdaBasicExecutionRole and s3:GetObject/PutObject on the buckets)');

@@ -36,10 +36,22 @@ export interface DeclaredStage {
   accessLogSettings?: { destinationArn: string; format: string };
 }
 
+/** The function's execution role, when deploy makes it (locally, without DDN_LAMBDA_ROLE). */
+export interface DeclaredRole {
+  name: string;
+  /** The trust policy: Lambda may assume the role. */
+  trustPolicy: string;
+  managedPolicyArns: string[];
+  /** Read and write on the two buckets, as the presign function's presigned URLs need. */
+  inlinePolicy: { name: string; document: string };
+}
+
 /** The whole platform, as data. Built from the configuration; `plan` compares it to what a target has. */
 export interface Declaration {
   region: string;
   buckets: Array<{ name: string; cors: CorsRule[] }>;
+  /** Created before the function when absent; undefined when the role is configured (DDN_LAMBDA_ROLE) or on AWS. */
+  role?: DeclaredRole;
   function: {
     name: string;
     runtime: string;
@@ -70,7 +82,7 @@ export interface DeclarationOptions {
   albDns?: string;
   /** Access-log settings for the `$default` stage (set locally; on AWS it needs a CloudWatch log group). */
   accessLog?: { destinationArn: string; format: string };
-  /** Without DDN_LAMBDA_ROLE, use a placeholder role ARN (the edge accepts any role; AWS needs a real one). */
+  /** Without DDN_LAMBDA_ROLE, deploy creates the role `{function}-role` itself (locally; AWS needs a real, configured one). */
   placeholderRole?: boolean;
 }
 
@@ -91,14 +103,16 @@ export function buildDeclaration(config: Config, options: DeclarationOptions = {
     DDN_S3_USE_ACCELERATE: String(config.useAccelerate),
   };
   if (options.s3Endpoint) environment.AWS_ENDPOINT_URL_S3 = options.s3Endpoint;
+  const role = config.lambdaRole === undefined && options.placeholderRole ? executionRole(`${functionName}-role`, [config.inBucket, config.outBucket]) : undefined;
   return {
     region,
+    role,
     buckets: [config.inBucket, config.outBucket].map((name) => ({ name, cors: DEFAULT_BUCKET_CORS })),
     function: {
       name: functionName,
       runtime: 'nodejs20.x',
       handler: 'index.handler',
-      role: (accountId) => config.lambdaRole ?? (options.placeholderRole ? `arn:aws:iam::${accountId}:role/${functionName}-role` : undefined),
+      role: (accountId) => config.lambdaRole ?? (role ? `arn:aws:iam::${accountId}:role/${role.name}` : undefined),
       timeout: 10,
       memorySize: 256,
       environment,
@@ -137,4 +151,23 @@ export function buildDeclaration(config: Config, options: DeclarationOptions = {
 /** The endpoint AWS gives an HTTP API; the edge returns its own `apiEndpoint`, which wins when known. */
 export function awsApiEndpoint(apiId: string, region: string): string {
   return `https://${apiId}.execute-api.${region}.amazonaws.com`;
+}
+
+/** A Lambda execution role: logs (AWSLambdaBasicExecutionRole) and objects of the buckets. */
+export function executionRole(name: string, buckets: string[]): DeclaredRole {
+  return {
+    name,
+    trustPolicy: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    }),
+    managedPolicyArns: ['arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+    inlinePolicy: {
+      name: 'ddn-buckets',
+      document: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: buckets.map((b) => `arn:aws:s3:::${b}/*`) }],
+      }),
+    },
+  };
 }

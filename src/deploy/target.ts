@@ -8,7 +8,8 @@ import {
   type ApiGatewayV2Client,
 } from '@aws-sdk/client-apigatewayv2';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
-import { apiGatewayClient, lambdaClient, s3Client, stsClient, type Endpoint } from '../client/aws-clients.ts';
+import { GetRoleCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { apiGatewayClient, iamClient, lambdaClient, s3Client, stsClient, type Endpoint } from '../client/aws-clients.ts';
 import type { CorsRule, Declaration } from './declaration.ts';
 
 /** Where a declaration is applied: the local edge (`endpoint.url` set) or AWS (standard credential chain). */
@@ -18,10 +19,18 @@ export interface DeployClients {
   lambda: LambdaClient;
   apigw: ApiGatewayV2Client;
   sts: STSClient;
+  iam: IAMClient;
 }
 
 export function deployClients(endpoint: Endpoint): DeployClients {
-  return { endpoint, s3: s3Client(endpoint), lambda: lambdaClient(endpoint), apigw: apiGatewayClient(endpoint), sts: stsClient(endpoint) };
+  return {
+    endpoint,
+    s3: s3Client(endpoint),
+    lambda: lambdaClient(endpoint),
+    apigw: apiGatewayClient(endpoint),
+    sts: stsClient(endpoint),
+    iam: iamClient(endpoint),
+  };
 }
 
 export interface FunctionState {
@@ -66,6 +75,8 @@ export interface ApiState {
 export interface TargetState {
   accountId: string;
   buckets: Record<string, { exists: boolean; cors: CorsRule[] }>;
+  /** Whether the declared role exists (undefined when deploy does not manage one). */
+  roleExists?: boolean;
   function?: FunctionState;
   /** The APIs named like the declared one (more than one is an error for deploy). */
   apis: Array<{ apiId: string; apiEndpoint?: string }>;
@@ -86,13 +97,15 @@ export async function readTarget(clients: DeployClients, declaration: Declaratio
   for (const bucket of declaration.buckets) {
     buckets[bucket.name] = await step(`read bucket ${bucket.name}`, () => readBucket(clients.s3, bucket.name));
   }
+  const role = declaration.role;
+  const roleExists = role ? await step(`read role ${role.name}`, () => readRole(clients.iam, role.name)) : undefined;
   const fn = await step(`read function ${declaration.function.name}`, () => readFunction(clients.lambda, declaration.function.name));
   const permission = fn
     ? await step(`read the policy of ${declaration.function.name}`, () => readPermission(clients.lambda, declaration.function.name, declaration.permission.statementId))
     : undefined;
   const apis = await step(`list APIs named ${declaration.api.name}`, () => findApis(clients.apigw, declaration.api.name));
   const api = apis.length === 1 ? await step(`read API ${apis[0]!.apiId}`, () => readApi(clients.apigw, apis[0]!)) : undefined;
-  return { accountId, buckets, function: fn, apis, api, permission };
+  return { accountId, buckets, roleExists, function: fn, apis, api, permission };
 }
 
 /** Runs one step; its error message says which step failed and why. */
@@ -125,7 +138,17 @@ export function describeAwsError(err: unknown): string {
 /** The SDK error of a resource that does not exist (any of the three services). */
 export function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.$metadata?.httpStatusCode === 404 || e?.name === 'NotFound' || e?.name === 'NoSuchBucket' || e?.name === 'ResourceNotFoundException' || e?.name === 'NotFoundException';
+  return e?.$metadata?.httpStatusCode === 404 || e?.name === 'NotFound' || e?.name === 'NoSuchBucket' || e?.name === 'ResourceNotFoundException' || e?.name === 'NotFoundException' || e?.name === 'NoSuchEntityException';
+}
+
+async function readRole(iam: IAMClient, name: string): Promise<boolean> {
+  try {
+    await iam.send(new GetRoleCommand({ RoleName: name }));
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
 }
 
 async function readBucket(s3: S3Client, bucket: string): Promise<{ exists: boolean; cors: CorsRule[] }> {

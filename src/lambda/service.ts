@@ -23,6 +23,7 @@ import {
   zipFromCode,
 } from './functions.ts';
 import type { EventObject, InvokeOptions, InvokeResult, LambdaInvoker } from './invoker.ts';
+import type { IamRoles } from '../iam/service.ts';
 import { addPermissionInput, buildStatement, statementAllows, type PolicyStatement } from './policy.ts';
 import { EnvironmentPool } from './runtime/pool.ts';
 import type { EnvironmentSpec, Invocation } from './runtime/environment.ts';
@@ -47,6 +48,8 @@ export interface LambdaServiceDeps {
   logger: Logger;
   /** The edge's URL and credentials, handed to functions (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...). */
   endpoint: EdgeEndpoint;
+  /** IAM's roles: a function's role of the local account must exist. Absent: any role is accepted. */
+  roles?: IamRoles;
 }
 
 export interface LambdaServiceOptions {
@@ -73,6 +76,7 @@ export class LambdaService implements EdgeService, LambdaInvoker {
   private readonly accountId: string;
   private readonly options: Required<LambdaServiceOptions>;
   private readonly endpoint: EdgeEndpoint;
+  private readonly roles?: IamRoles;
   /** Where `GetFunction`'s `Code.Location` points: the zip, served by the edge. */
   readonly internalRoutes: readonly InternalRoute[] = [
     { prefix: CODE_PATH, handler: (_req, res, rawPath) => this.serveCode(res, rawPath) },
@@ -86,6 +90,7 @@ export class LambdaService implements EdgeService, LambdaInvoker {
     this.region = deps.region;
     this.accountId = deps.accountId;
     this.endpoint = deps.endpoint;
+    this.roles = deps.roles;
     this.options = { maxEnvironmentsPerFunction: options.maxEnvironmentsPerFunction ?? DEFAULT_MAX_ENVIRONMENTS, idleMs: options.idleMs ?? 10 * 60_000 };
   }
 
@@ -268,6 +273,7 @@ export class LambdaService implements EdgeService, LambdaInvoker {
 
   private async createFunction(request: EdgeRequest): Promise<void> {
     const input = parseInput(createFunctionInput, jsonBody(request));
+    this.checkRole(input.Role);
     const settings = settingsFromCreate(input);
     const zip = zipFromCode(input.Code);
     if (this.metadata.get(input.FunctionName)) throw conflict(`Function already exist: ${input.FunctionName}`);
@@ -278,6 +284,13 @@ export class LambdaService implements EdgeService, LambdaInvoker {
       throw conflict(`Function already exist: ${input.FunctionName}`);
     }
     this.send(request, 201, this.configuration(fn));
+  }
+
+  /** Lambda refuses a role it cannot assume: here, a role of the local account that IAM does not have. */
+  private checkRole(role: string | undefined): void {
+    if (role !== undefined && this.roles?.roleExists(role) === false) {
+      throw invalidParameter('The role defined for the function cannot be assumed by Lambda.');
+    }
   }
 
   private listFunctions(request: EdgeRequest): void {
@@ -318,6 +331,7 @@ export class LambdaService implements EdgeService, LambdaInvoker {
   private updateConfiguration(request: EdgeRequest, ref: FunctionRef): void {
     const fn = this.find(ref);
     const input = parseInput(updateConfigurationInput, jsonBody(request));
+    this.checkRole(input.Role);
     if (input.RevisionId !== undefined && input.RevisionId !== fn.revisionId) throw preconditionFailed();
     const updated: StoredFunction = { ...fn, settings: settingsFromUpdate(fn.settings, input), revisionId: randomUUID(), lastModified: lambdaTimestamp() };
     if (!this.metadata.update(updated, fn.revisionId)) throw preconditionFailed();

@@ -81,7 +81,7 @@ test('two APIs of the same name: deploy refuses naming both, destroy removes bot
     assert.equal(destroyed.permissionRemoved, true);
     assert.deepEqual((await clients.apigw.send(new GetApisCommand({}))).Items ?? [], []);
     const again = await destroy(clients, declaration);
-    assert.deepEqual(again, { deletedApis: [], permissionRemoved: false, functionDeleted: false, buckets: [] });
+    assert.deepEqual(again, { deletedApis: [], permissionRemoved: false, functionDeleted: false, roleDeleted: false, buckets: [] });
   });
 });
 
