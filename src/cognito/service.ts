@@ -53,12 +53,14 @@ export class CognitoService implements EdgeService {
     this.operations = { ...poolOperations(this.ctx), ...userOperations(this.ctx), ...authOperations(this.ctx) };
   }
 
-  /** Unsigned requests AWS also serves: the public operations, and the pools' `/.well-known/` documents. */
+  /**
+   * Unsigned requests AWS also serves: the pools' `/.well-known/` documents, and every request naming a Cognito
+   * operation (the public ones are answered, the others refused in Cognito's format by `handle`).
+   */
   servesUnsigned(request: EdgeRequest): boolean {
     if (request.method === 'GET') return WELL_KNOWN.test(request.rawPath);
     if (request.method !== 'POST' || request.rawPath !== '/') return false;
-    const operation = targetOperation(request.req.headers['x-amz-target'], COGNITO.targetPrefix);
-    return operation !== undefined && PUBLIC_OPERATIONS.has(operation);
+    return targetOperation(request.req.headers['x-amz-target'], COGNITO.targetPrefix) !== undefined;
   }
 
   async handle(request: EdgeRequest): Promise<void> {

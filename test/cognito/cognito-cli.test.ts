@@ -172,7 +172,8 @@ test('unsigned requests reach only the public operations and the discovery docum
   const call = (operation: string, body: unknown) =>
     fetch(edge.url, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityProviderService.${operation}` }, body: JSON.stringify(body) });
   const admin = await call('ListUserPools', { MaxResults: 10 });
-  assert.notEqual(admin.status, 200);
+  assert.equal(admin.status, 400);
+  assert.deepEqual(await admin.json(), { __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
   const pub = await call('InitiateAuth', { AuthFlow: 'USER_PASSWORD_AUTH', ClientId: 'abcdefghijklmnopqrstuvwxyz', AuthParameters: { USERNAME: 'a', PASSWORD: 'b' } });
   assert.equal(pub.status, 400);
   assert.deepEqual(await pub.json(), { __type: 'ResourceNotFoundException', message: 'User pool client abcdefghijklmnopqrstuvwxyz does not exist.' });
