@@ -20,19 +20,31 @@ export interface SignInSetup {
 }
 
 export function cognitoClient(endpoint: Endpoint): CognitoIdentityProviderClient {
-  return new CognitoIdentityProviderClient({ region: endpoint.region, endpoint: endpoint.url, credentials: endpoint.credentials, retryMode: 'standard', maxAttempts: 6 });
+  return new CognitoIdentityProviderClient({
+    region: endpoint.region,
+    endpoint: endpoint.url,
+    credentials: endpoint.credentials,
+    retryMode: 'standard',
+    maxAttempts: 6,
+  });
 }
 
 /** The issuer of a pool's tokens at `endpoint`. */
 export function poolIssuer(endpoint: Endpoint, userPoolId: string): string {
-  return endpoint.url ? `${endpoint.url.replace(/\/+$/, '')}/${userPoolId}` : `https://cognito-idp.${endpoint.region}.amazonaws.com/${userPoolId}`;
+  return endpoint.url
+    ? `${endpoint.url.replace(/\/+$/, '')}/${userPoolId}`
+    : `https://cognito-idp.${endpoint.region}.amazonaws.com/${userPoolId}`;
 }
 
 /**
  * Finds the pool `poolName` and its client `clientName`, creating what is missing: the client allows
  * USER_PASSWORD_AUTH and refresh, without a secret (a CLI or a browser cannot keep one). Idempotent.
  */
-export async function ensureSignInSetup(endpoint: Endpoint, poolName: string, clientName: string): Promise<SignInSetup> {
+export async function ensureSignInSetup(
+  endpoint: Endpoint,
+  poolName: string,
+  clientName: string,
+): Promise<SignInSetup> {
   const cognito = cognitoClient(endpoint);
   try {
     let userPoolId: string | undefined;
@@ -45,12 +57,14 @@ export async function ensureSignInSetup(endpoint: Endpoint, poolName: string, cl
     userPoolId ??= (await cognito.send(new CreateUserPoolCommand({ PoolName: poolName }))).UserPool!.Id!;
 
     let clientId: string | undefined;
-    token = undefined;
+    let clientsToken: string | undefined;
     do {
-      const page = await cognito.send(new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60, NextToken: token }));
+      const page = await cognito.send(
+        new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60, NextToken: clientsToken }),
+      );
       clientId = page.UserPoolClients?.find((c) => c.ClientName === clientName)?.ClientId;
-      token = page.NextToken;
-    } while (!clientId && token);
+      clientsToken = page.NextToken;
+    } while (!clientId && clientsToken);
     clientId ??= (
       await cognito.send(
         new CreateUserPoolClientCommand({
@@ -72,7 +86,12 @@ export async function ensureSignInSetup(endpoint: Endpoint, poolName: string, cl
  * of an existing user. The password must satisfy the pool's policy (InvalidPasswordException otherwise).
  * Returns the user's `sub`.
  */
-export async function addUser(endpoint: Endpoint, userPoolId: string, username: string, password: string): Promise<{ sub: string; created: boolean }> {
+export async function addUser(
+  endpoint: Endpoint,
+  userPoolId: string,
+  username: string,
+  password: string,
+): Promise<{ sub: string; created: boolean }> {
   const cognito = cognitoClient(endpoint);
   try {
     let created = false;
@@ -80,10 +99,24 @@ export async function addUser(endpoint: Endpoint, userPoolId: string, username: 
       await cognito.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: username }));
     } catch (err) {
       if (!(err instanceof UserNotFoundException)) throw err;
-      await cognito.send(new AdminCreateUserCommand({ UserPoolId: userPoolId, Username: username, MessageAction: 'SUPPRESS', TemporaryPassword: password }));
+      await cognito.send(
+        new AdminCreateUserCommand({
+          UserPoolId: userPoolId,
+          Username: username,
+          MessageAction: 'SUPPRESS',
+          TemporaryPassword: password,
+        }),
+      );
       created = true;
     }
-    await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: userPoolId, Username: username, Password: password, Permanent: true }));
+    await cognito.send(
+      new AdminSetUserPasswordCommand({
+        UserPoolId: userPoolId,
+        Username: username,
+        Password: password,
+        Permanent: true,
+      }),
+    );
     const user = await cognito.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: username }));
     return { sub: user.UserAttributes!.find((a) => a.Name === 'sub')!.Value!, created };
   } finally {

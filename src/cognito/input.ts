@@ -15,7 +15,12 @@ export const rules = {
   clientId: { min: 1, max: 128, pattern: /^[\w+]+$/, patternText: '[\\w+]+' },
   poolName: { min: 1, max: 128, pattern: /^[\w\s+=,.@-]+$/, patternText: '[\\w\\s+=,.@-]+' },
   clientName: { min: 1, max: 128, pattern: /^[\w\s+=,.@-]+$/, patternText: '[\\w\\s+=,.@-]+' },
-  username: { min: 1, max: 128, pattern: /^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$/u, patternText: '[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+' },
+  username: {
+    min: 1,
+    max: 128,
+    pattern: /^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$/u,
+    patternText: '[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+',
+  },
   password: { min: 0, max: 256, pattern: /^[\S]+.*[\S]+$/s, patternText: '[\\S]+.*[\\S]+' },
   token: { min: 1 },
 } satisfies Record<string, StringRule>;
@@ -25,13 +30,16 @@ export class CognitoInput {
   readonly body: Record<string, unknown>;
 
   constructor(input: unknown) {
-    this.body = input !== null && typeof input === 'object' && !Array.isArray(input) ? (input as Record<string, unknown>) : {};
+    this.body =
+      input !== null && typeof input === 'object' && !Array.isArray(input) ? (input as Record<string, unknown>) : {};
   }
 
   required(name: string, rule: StringRule = {}): string {
     const value = this.body[name];
     if (value === undefined || value === null) {
-      throw cognitoErrors.validation(`Value null at '${memberName(name)}' failed to satisfy constraint: Member must not be null`);
+      throw cognitoErrors.validation(
+        `Value null at '${memberName(name)}' failed to satisfy constraint: Member must not be null`,
+      );
     }
     return checkString(name, value, rule);
   }
@@ -93,7 +101,8 @@ export class CognitoInput {
     if (!Array.isArray(value)) throw typeError(name);
     return value.map((item: unknown) => {
       const a = item as { Name?: unknown; Value?: unknown } | null;
-      if (!a || typeof a.Name !== 'string' || (a.Value !== undefined && typeof a.Value !== 'string')) throw typeError(name);
+      if (!a || typeof a.Name !== 'string' || (a.Value !== undefined && typeof a.Value !== 'string'))
+        throw typeError(name);
       return { Name: a.Name, Value: (a.Value as string | undefined) ?? '' };
     });
   }
@@ -101,14 +110,19 @@ export class CognitoInput {
 
 function checkString(name: string, value: unknown, rule: StringRule): string {
   if (typeof value !== 'string') throw typeError(name);
-  if (rule.min !== undefined && value.length < rule.min) throw constraint(name, value, `Member must have length greater than or equal to ${rule.min}`);
-  if (rule.max !== undefined && value.length > rule.max) throw constraint(name, value, `Member must have length less than or equal to ${rule.max}`);
-  if (rule.pattern && !rule.pattern.test(value)) throw constraint(name, value, `Member must satisfy regular expression pattern: ${rule.patternText}`);
+  if (rule.min !== undefined && value.length < rule.min)
+    throw constraint(name, value, `Member must have length greater than or equal to ${rule.min}`);
+  if (rule.max !== undefined && value.length > rule.max)
+    throw constraint(name, value, `Member must have length less than or equal to ${rule.max}`);
+  if (rule.pattern && !rule.pattern.test(value))
+    throw constraint(name, value, `Member must satisfy regular expression pattern: ${rule.patternText}`);
   return value;
 }
 
 function constraint(name: string, value: unknown, text: string): Error {
-  return cognitoErrors.validation(`Value '${String(value)}' at '${memberName(name)}' failed to satisfy constraint: ${text}`);
+  return cognitoErrors.validation(
+    `Value '${String(value)}' at '${memberName(name)}' failed to satisfy constraint: ${text}`,
+  );
 }
 
 /** A member of the wrong JSON type (unconfirmed: AWS answers SerializationException for some of these). */

@@ -1,6 +1,12 @@
 import type { AwsError } from '../protocols/aws-error.ts';
 import type { EdgeRequest, EdgeService } from '../edge/types.ts';
-import { serveJson, targetOperation, writeJsonProtocolError, type JsonOperation, type JsonService } from '../protocols/json.ts';
+import {
+  serveJson,
+  targetOperation,
+  writeJsonProtocolError,
+  type JsonOperation,
+  type JsonService,
+} from '../protocols/json.ts';
 import type { CognitoMetadata } from '../state/cognito-metadata.ts';
 import { authOperations } from './auth.ts';
 import type { CognitoContext } from './context.ts';
@@ -9,16 +15,46 @@ import { poolOperations } from './pools.ts';
 import { TokenSigner, poolJwks } from './tokens.ts';
 import { userOperations } from './users.ts';
 
-const COGNITO: JsonService = { name: 'cognito-idp', targetPrefix: 'AWSCognitoIdentityProviderService', jsonVersion: '1.1' };
+const COGNITO: JsonService = {
+  name: 'cognito-idp',
+  targetPrefix: 'AWSCognitoIdentityProviderService',
+  jsonVersion: '1.1',
+};
 
 /** The operations Cognito serves without a signature (botocore's `smithy.api#noAuth` ones). */
 const PUBLIC_OPERATIONS = new Set([
-  'AssociateSoftwareToken', 'ChangePassword', 'CompleteWebAuthnRegistration', 'ConfirmDevice', 'ConfirmForgotPassword', 'ConfirmSignUp',
-  'DeleteUser', 'DeleteUserAttributes', 'DeleteWebAuthnCredential', 'ForgetDevice', 'ForgotPassword', 'GetDevice',
-  'GetTokensFromRefreshToken', 'GetUser', 'GetUserAttributeVerificationCode', 'GetUserAuthFactors', 'GlobalSignOut', 'InitiateAuth',
-  'ListDevices', 'ListWebAuthnCredentials', 'ResendConfirmationCode', 'RespondToAuthChallenge', 'RevokeToken', 'SetUserMFAPreference',
-  'SetUserSettings', 'SignUp', 'StartWebAuthnRegistration', 'UpdateAuthEventFeedback', 'UpdateDeviceStatus', 'UpdateUserAttributes',
-  'VerifySoftwareToken', 'VerifyUserAttribute',
+  'AssociateSoftwareToken',
+  'ChangePassword',
+  'CompleteWebAuthnRegistration',
+  'ConfirmDevice',
+  'ConfirmForgotPassword',
+  'ConfirmSignUp',
+  'DeleteUser',
+  'DeleteUserAttributes',
+  'DeleteWebAuthnCredential',
+  'ForgetDevice',
+  'ForgotPassword',
+  'GetDevice',
+  'GetTokensFromRefreshToken',
+  'GetUser',
+  'GetUserAttributeVerificationCode',
+  'GetUserAuthFactors',
+  'GlobalSignOut',
+  'InitiateAuth',
+  'ListDevices',
+  'ListWebAuthnCredentials',
+  'ResendConfirmationCode',
+  'RespondToAuthChallenge',
+  'RevokeToken',
+  'SetUserMFAPreference',
+  'SetUserSettings',
+  'SignUp',
+  'StartWebAuthnRegistration',
+  'UpdateAuthEventFeedback',
+  'UpdateDeviceStatus',
+  'UpdateUserAttributes',
+  'VerifySoftwareToken',
+  'VerifyUserAttribute',
 ]);
 
 /** `/{userPoolId}/.well-known/{jwks.json | openid-configuration}` */
@@ -67,7 +103,8 @@ export class CognitoService implements EdgeService {
     const wellKnown = WELL_KNOWN.exec(request.rawPath);
     if (request.method === 'GET' && wellKnown) return this.serveDiscovery(request, wellKnown[1]!, wellKnown[2]!);
     const operation = targetOperation(request.req.headers['x-amz-target'], COGNITO.targetPrefix);
-    if (request.auth === undefined && (operation === undefined || !PUBLIC_OPERATIONS.has(operation))) throw cognitoErrors.missingAuthentication();
+    if (request.auth === undefined && (operation === undefined || !PUBLIC_OPERATIONS.has(operation)))
+      throw cognitoErrors.missingAuthentication();
     await serveJson(COGNITO, this.operations, request, request.req.headers['x-amz-target'], request.body);
   }
 

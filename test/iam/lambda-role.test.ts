@@ -13,7 +13,10 @@ import { buildDeclaration } from '../../src/deploy/declaration.ts';
 import { deploy, deployClients, destroy } from '../../src/deploy/index.ts';
 
 const execFileAsync = promisify(execFile);
-const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+const TRUST = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+});
 
 test("create-function and update-function-configuration refuse a role of the local account that IAM does not have, with Lambda's message", async () => {
   const edge = await startTestEdge();
@@ -26,21 +29,63 @@ test("create-function and update-function-configuration refuse a role of the loc
   try {
     writeFileSync(path.join(dir, 'fn.zip'), zipSync({ 'index.mjs': strToU8('export const handler = async () => 1;') }));
     const create = (role: string, name = 'fn') =>
-      aws('lambda', 'create-function', '--function-name', name, '--runtime', 'nodejs20.x', '--handler', 'index.handler', '--role', role, '--zip-file', `fileb://${path.join(dir, 'fn.zip')}`);
+      aws(
+        'lambda',
+        'create-function',
+        '--function-name',
+        name,
+        '--runtime',
+        'nodejs20.x',
+        '--handler',
+        'index.handler',
+        '--role',
+        role,
+        '--zip-file',
+        `fileb://${path.join(dir, 'fn.zip')}`,
+      );
 
     const missing = await create('arn:aws:iam::000000000000:role/ddn-missing');
     assert.equal(missing.ok, false);
-    assert.match(missing.out, /\(InvalidParameterValueException\) when calling the CreateFunction operation: The role defined for the function cannot be assumed by Lambda\./);
-    assert.match((await aws('lambda', 'get-function', '--function-name', 'fn')).out, /ResourceNotFoundException/, 'nothing was created');
+    assert.match(
+      missing.out,
+      /\(InvalidParameterValueException\) when calling the CreateFunction operation: The role defined for the function cannot be assumed by Lambda\./,
+    );
+    assert.match(
+      (await aws('lambda', 'get-function', '--function-name', 'fn')).out,
+      /ResourceNotFoundException/,
+      'nothing was created',
+    );
 
-    assert.ok((await create('arn:aws:iam::111122223333:role/elsewhere', 'other-account')).ok, "another account's roles are not this edge's to check");
+    assert.ok(
+      (await create('arn:aws:iam::111122223333:role/elsewhere', 'other-account')).ok,
+      "another account's roles are not this edge's to check",
+    );
 
-    await aws('iam', 'create-role', '--role-name', 'ddn-exec', '--path', '/service-role/', '--assume-role-policy-document', TRUST);
+    await aws(
+      'iam',
+      'create-role',
+      '--role-name',
+      'ddn-exec',
+      '--path',
+      '/service-role/',
+      '--assume-role-policy-document',
+      TRUST,
+    );
     assert.equal((await create('arn:aws:iam::000000000000:role/ddn-exec')).ok, false, 'the path is part of the ARN');
     const created = await create('arn:aws:iam::000000000000:role/service-role/ddn-exec');
     assert.ok(created.ok, created.out);
-    const update = await aws('lambda', 'update-function-configuration', '--function-name', 'fn', '--role', 'arn:aws:iam::000000000000:role/ddn-missing');
-    assert.match(update.out, /InvalidParameterValueException.*The role defined for the function cannot be assumed by Lambda\./);
+    const update = await aws(
+      'lambda',
+      'update-function-configuration',
+      '--function-name',
+      'fn',
+      '--role',
+      'arn:aws:iam::000000000000:role/ddn-missing',
+    );
+    assert.match(
+      update.out,
+      /InvalidParameterValueException.*The role defined for the function cannot be assumed by Lambda\./,
+    );
   } finally {
     await edge.close();
     rmSync(dir, { recursive: true, force: true });
@@ -51,25 +96,41 @@ test('deploy creates the execution role it needs on the edge (trust Lambda, basi
   const edge = await startTestEdge();
   try {
     const clients = deployClients({ url: edge.url, region: edge.region, credentials: edge.credentials });
-    const declaration = buildDeclaration(edge.config, { albDns: '127.0.0.1:9', s3Endpoint: edge.url, placeholderRole: true });
+    const declaration = buildDeclaration(edge.config, {
+      albDns: '127.0.0.1:9',
+      s3Endpoint: edge.url,
+      placeholderRole: true,
+    });
     const code = zipSync({ 'index.mjs': strToU8('export const handler = async () => 1;') });
     const first = await deploy(clients, declaration, code);
     const kinds = first.plan.changes.map((c) => c.kind);
     assert.equal(kinds.indexOf('createRole') + 1, kinds.indexOf('createFunction'), 'the role just before the function');
     const role = (await clients.iam.send(new GetRoleCommand({ RoleName: 'ddn-presign-lambda-role' }))).Role!;
     assert.match(role.AssumeRolePolicyDocument!, /^%7B%22Version%22%3A/, 'URL-encoded on the wire, as IAM sends it');
-    assert.deepEqual(JSON.parse(decodeURIComponent(role.AssumeRolePolicyDocument!)).Statement[0].Principal, { Service: 'lambda.amazonaws.com' });
+    assert.deepEqual(JSON.parse(decodeURIComponent(role.AssumeRolePolicyDocument!)).Statement[0].Principal, {
+      Service: 'lambda.amazonaws.com',
+    });
     const attached = await clients.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: role.RoleName }));
-    assert.deepEqual(attached.AttachedPolicies?.map((p) => p.PolicyName), ['AWSLambdaBasicExecutionRole']);
-    const inline = await clients.iam.send(new GetRolePolicyCommand({ RoleName: role.RoleName, PolicyName: 'ddn-buckets' }));
-    assert.deepEqual(JSON.parse(decodeURIComponent(inline.PolicyDocument!)).Statement[0].Resource, ['arn:aws:s3:::ddn-in-bucket/*', 'arn:aws:s3:::ddn-out-bucket/*']);
+    assert.deepEqual(
+      attached.AttachedPolicies?.map((p) => p.PolicyName),
+      ['AWSLambdaBasicExecutionRole'],
+    );
+    const inline = await clients.iam.send(
+      new GetRolePolicyCommand({ RoleName: role.RoleName, PolicyName: 'ddn-buckets' }),
+    );
+    assert.deepEqual(JSON.parse(decodeURIComponent(inline.PolicyDocument!)).Statement[0].Resource, [
+      'arn:aws:s3:::ddn-in-bucket/*',
+      'arn:aws:s3:::ddn-out-bucket/*',
+    ]);
     const fn = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'ddn-presign-lambda' }));
     assert.equal(fn.Role, role.Arn);
     assert.deepEqual((await deploy(clients, declaration, code)).plan.changes, [], 'a second deploy plans nothing');
 
     const destroyed = await destroy(clients, declaration, { all: true, force: true });
     assert.equal(destroyed.roleDeleted, true);
-    await assert.rejects(clients.iam.send(new GetRoleCommand({ RoleName: 'ddn-presign-lambda-role' })), { name: 'NoSuchEntityException' });
+    await assert.rejects(clients.iam.send(new GetRoleCommand({ RoleName: 'ddn-presign-lambda-role' })), {
+      name: 'NoSuchEntityException',
+    });
   } finally {
     await edge.close();
   }
