@@ -252,7 +252,15 @@ async function main(): Promise<void> {
     const apigw = new ApiGatewayV2Client(clientConfig);
     const lambda = new LambdaClient(clientConfig);
     const role = await createRole(new IAMClient(clientConfig), executionRole('bench', ['*']));
-    const fn = await lambda.send(new CreateFunctionCommand({ FunctionName: 'bench', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: role, Code: { ZipFile: zipSync({ 'index.mjs': strToU8(HANDLER) }) } }));
+    const fn = await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: 'bench',
+        Runtime: 'nodejs20.x',
+        Handler: 'index.handler',
+        Role: role,
+        Code: { ZipFile: zipSync({ 'index.mjs': strToU8(HANDLER) }) },
+      }),
+    );
     const api = await apigw.send(new CreateApiCommand({ Name: 'bench', ProtocolType: 'HTTP' }));
     const httpInteg = await apigw.send(new CreateIntegrationCommand({ ApiId: api.ApiId, IntegrationType: 'HTTP_PROXY', IntegrationMethod: 'ANY', IntegrationUri: `http://127.0.0.1:${upstreamPort}`, PayloadFormatVersion: '1.0' }));
     const fnInteg = await apigw.send(new CreateIntegrationCommand({ ApiId: api.ApiId, IntegrationType: 'AWS_PROXY', IntegrationUri: fn.FunctionArn, PayloadFormatVersion: '2.0' }));

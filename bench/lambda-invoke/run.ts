@@ -80,7 +80,8 @@ await new Promise<void>((r) => baseline.listen(0, '127.0.0.1', r));
 
 try {
   const lambda = new LambdaClient({ endpoint: edge.url, region: config.region, credentials: edge.credentials });
-  const role = await createRole(new IAMClient({ endpoint: edge.url, region: config.region, credentials: edge.credentials }), executionRole('bench', ['*']));
+  const iam = new IAMClient({ endpoint: edge.url, region: config.region, credentials: edge.credentials });
+  const role = await createRole(iam, executionRole('bench', ['*']));
   await lambda.send(new CreateFunctionCommand({
     FunctionName: 'bench-presign', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: role,
     Code: { ZipFile: zip }, Environment: { Variables: functionEnv },

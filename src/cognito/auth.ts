@@ -263,7 +263,7 @@ function requireParameter(params: Record<string, string>, name: string): string 
   return value;
 }
 
-/** `SECRET_HASH` = Base64(HMAC-SHA256(client secret, username + client id)); any of `usernames` may be the one hashed. */
+/** `SECRET_HASH` = Base64(HMAC-SHA256(client secret, username + client id)), over any one of `usernames`. */
 function checkSecretHash(
   client: StoredAppClient,
   given: string | undefined,

@@ -1,7 +1,7 @@
 import { cognitoErrors } from './errors.ts';
 
 /** The model's member name in validation messages: `UserPoolId` → `userPoolId`. */
-const memberName = (name: string): string => name[0]!.toLowerCase() + name.slice(1);
+const memberName = (name: string): string => name[0].toLowerCase() + name.slice(1);
 
 export interface StringRule {
   min?: number;
@@ -25,7 +25,7 @@ export const rules = {
   token: { min: 1 },
 } satisfies Record<string, StringRule>;
 
-/** Reads one JSON request's members, answering Cognito's `1 validation error detected: ...` for what the model refuses. */
+/** Reads one JSON request's members; Cognito's `1 validation error detected: ...` for what the model refuses. */
 export class CognitoInput {
   readonly body: Record<string, unknown>;
 
@@ -77,7 +77,7 @@ export class CognitoInput {
     const value = this.body[name];
     if (value === undefined || value === null) return undefined;
     if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw typeError(name);
-    return value as string[];
+    return value;
   }
 
   object(name: string): Record<string, unknown> | undefined {
@@ -103,7 +103,7 @@ export class CognitoInput {
       const a = item as { Name?: unknown; Value?: unknown } | null;
       if (!a || typeof a.Name !== 'string' || (a.Value !== undefined && typeof a.Value !== 'string'))
         throw typeError(name);
-      return { Name: a.Name, Value: (a.Value as string | undefined) ?? '' };
+      return { Name: a.Name, Value: (a.Value) ?? '' };
     });
   }
 }
@@ -119,7 +119,7 @@ function checkString(name: string, value: unknown, rule: StringRule): string {
   return value;
 }
 
-function constraint(name: string, value: unknown, text: string): Error {
+export function constraint(name: string, value: unknown, text: string): Error {
   return cognitoErrors.validation(
     `Value '${String(value)}' at '${memberName(name)}' failed to satisfy constraint: ${text}`,
   );

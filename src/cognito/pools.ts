@@ -3,7 +3,7 @@ import { PageTokens } from '../protocols/pagination.ts';
 import { requireClient, requirePool, type CognitoContext } from './context.ts';
 import { cognitoErrors } from './errors.ts';
 import { epochSeconds, newClientId, newClientSecret, newPoolId } from './ids.ts';
-import { CognitoInput, rules } from './input.ts';
+import { CognitoInput, constraint, rules } from './input.ts';
 import { DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from './passwords.ts';
 import { generatePoolKeys } from './tokens.ts';
 
@@ -179,7 +179,7 @@ export function poolOperations(ctx: CognitoContext) {
           LastModifiedDate: p.updatedAt,
           CreationDate: p.createdAt,
         })),
-        NextToken: pools.length > max ? poolTokens.encode(shown[shown.length - 1]!.id) : undefined,
+        NextToken: pools.length > max ? poolTokens.encode(shown[shown.length - 1].id) : undefined,
       };
     },
 
@@ -230,7 +230,7 @@ export function poolOperations(ctx: CognitoContext) {
           UserPoolId: c.poolId,
           ClientName: clientSettings(c).ClientName,
         })),
-        NextToken: clients.length > max ? clientTokens.encode(shown[shown.length - 1]!.id) : undefined,
+        NextToken: clients.length > max ? clientTokens.encode(shown[shown.length - 1].id) : undefined,
       };
     },
 
@@ -282,8 +282,11 @@ function readPoolSettings(input: CognitoInput): PoolSettings {
   }
   for (const name of usernameAttributes ?? []) {
     if (name !== 'email' && name !== 'phone_number') {
-      throw cognitoErrors.validation(
-        `Value '[${usernameAttributes!.join(', ')}]' at 'usernameAttributes' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [phone_number, email]]`,
+      const enumText = 'Member must satisfy enum value set: [phone_number, email]';
+      throw constraint(
+        'UsernameAttributes',
+        `[${usernameAttributes!.join(', ')}]`,
+        `Member must satisfy constraint: [${enumText}]`,
       );
     }
   }
@@ -326,22 +329,20 @@ function readClientSettings(input: CognitoInput): ClientSettings {
   ];
   for (const flow of flows) {
     if (!AUTH_FLOWS.includes(flow)) {
-      throw cognitoErrors.validation(
-        `Value '[${flows.join(', ')}]' at 'explicitAuthFlows' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [${AUTH_FLOWS.join(', ')}]]`,
-      );
+      const enumText = `Member must satisfy enum value set: [${AUTH_FLOWS.join(', ')}]`;
+      throw constraint('ExplicitAuthFlows', `[${flows.join(', ')}]`, `Member must satisfy constraint: [${enumText}]`);
     }
   }
   if (flows.some((f) => f.startsWith('ALLOW_')) && !flows.includes('ALLOW_REFRESH_TOKEN_AUTH')) {
     throw cognitoErrors.invalidParameter('REFRESH_TOKEN_AUTH should always be allowed.');
   }
-  const units = (input.object('TokenValidityUnits') ?? {}) as Record<string, unknown>;
+  const units = (input.object('TokenValidityUnits') ?? {});
   const unit = (name: 'AccessToken' | 'IdToken' | 'RefreshToken', fallback: string): string => {
     const given = units[name];
     if (given === undefined) return fallback;
     if (typeof given !== 'string' || !(given in UNIT_SECONDS)) {
-      throw cognitoErrors.validation(
-        `Value '${String(given)}' at 'tokenValidityUnits.${name[0]!.toLowerCase()}${name.slice(1)}' failed to satisfy constraint: Member must satisfy enum value set: [seconds, minutes, hours, days]`,
-      );
+      const member = `tokenValidityUnits.${name[0].toLowerCase()}${name.slice(1)}`;
+      throw constraint(member, given, 'Member must satisfy enum value set: [seconds, minutes, hours, days]');
     }
     return given;
   };
@@ -352,19 +353,19 @@ function readClientSettings(input: CognitoInput): ClientSettings {
   };
   const access =
     input.integer('AccessTokenValidity', 1, 86400) ??
-    (tokenUnits.AccessToken === 'hours' ? 1 : 3600 / UNIT_SECONDS[tokenUnits.AccessToken]!);
+    (tokenUnits.AccessToken === 'hours' ? 1 : 3600 / UNIT_SECONDS[tokenUnits.AccessToken]);
   const id =
     input.integer('IdTokenValidity', 1, 86400) ??
-    (tokenUnits.IdToken === 'hours' ? 1 : 3600 / UNIT_SECONDS[tokenUnits.IdToken]!);
+    (tokenUnits.IdToken === 'hours' ? 1 : 3600 / UNIT_SECONDS[tokenUnits.IdToken]);
   const refreshGiven = input.integer('RefreshTokenValidity', 0, 315360000);
   const refresh =
     refreshGiven === undefined || refreshGiven === 0
-      ? (30 * 86400) / UNIT_SECONDS[tokenUnits.RefreshToken]!
+      ? (30 * 86400) / UNIT_SECONDS[tokenUnits.RefreshToken]
       : refreshGiven;
   const seconds = {
-    access: access * UNIT_SECONDS[tokenUnits.AccessToken]!,
-    id: id * UNIT_SECONDS[tokenUnits.IdToken]!,
-    refresh: refresh * UNIT_SECONDS[tokenUnits.RefreshToken]!,
+    access: access * UNIT_SECONDS[tokenUnits.AccessToken],
+    id: id * UNIT_SECONDS[tokenUnits.IdToken],
+    refresh: refresh * UNIT_SECONDS[tokenUnits.RefreshToken],
   };
   // Access and ID tokens last between 5 minutes and a day; refresh tokens at most 10 years.
   if (seconds.access < 300 || seconds.access > 86400)

@@ -101,7 +101,7 @@ export class CognitoService implements EdgeService {
 
   async handle(request: EdgeRequest): Promise<void> {
     const wellKnown = WELL_KNOWN.exec(request.rawPath);
-    if (request.method === 'GET' && wellKnown) return this.serveDiscovery(request, wellKnown[1]!, wellKnown[2]!);
+    if (request.method === 'GET' && wellKnown) return this.serveDiscovery(request, wellKnown[1], wellKnown[2]);
     const operation = targetOperation(request.req.headers['x-amz-target'], COGNITO.targetPrefix);
     if (request.auth === undefined && (operation === undefined || !PUBLIC_OPERATIONS.has(operation)))
       throw cognitoErrors.missingAuthentication();

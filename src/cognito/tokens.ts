@@ -4,7 +4,7 @@ import type { StoredUserPool } from '../state/cognito-metadata.ts';
 
 type PrivateKey = Awaited<ReturnType<typeof importJWK>>;
 
-/** The pool's two signing keys as private JWKs: ID tokens and access tokens are signed with different keys, as Cognito does. */
+/** The pool's two signing keys as private JWKs: ID and access tokens are signed with different keys, as Cognito's. */
 export async function generatePoolKeys(): Promise<StoredUserPool['keys']> {
   const one = async (): Promise<Record<string, unknown>> => {
     const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
@@ -125,7 +125,7 @@ export class TokenSigner {
   }
 }
 
-/** The ID token's user claims: every attribute but `sub`; the `*_verified` ones as booleans, `updated_at` as a number. */
+/** The ID token's user claims: every attribute but `sub`; `*_verified` as booleans, `updated_at` as a number. */
 function attributeClaims(attributes: Record<string, string>): JWTPayload {
   const claims: JWTPayload = {};
   for (const [name, value] of Object.entries(attributes)) {

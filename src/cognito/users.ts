@@ -200,12 +200,12 @@ export function userOperations(ctx: CognitoContext) {
         const batch = ctx.store.listUsers(pool.id, after, 200);
         for (const row of batch) if (filter(row.user) && found.length <= limit) found.push(row);
         if (batch.length < 200 || found.length > limit) break;
-        after = batch[batch.length - 1]!.rowid;
+        after = batch[batch.length - 1].rowid;
       }
       const shown = found.slice(0, limit);
       return {
         Users: shown.map((row) => userType(row.user, only)),
-        PaginationToken: found.length > limit ? userTokens.encode(shown[shown.length - 1]!.rowid) : undefined,
+        PaginationToken: found.length > limit ? userTokens.encode(shown[shown.length - 1].rowid) : undefined,
       };
     },
   };
@@ -234,7 +234,7 @@ function checkedAttributes(
 function parseFilter(text: string | undefined): (user: StoredUser) => boolean {
   if (text === undefined || text.trim() === '') return () => true;
   const match = /^\s*([\w:]+)\s*(\^?=)\s*"((?:[^"\\]|\\.)*)"\s*$/.exec(text);
-  if (!match || !SEARCHABLE.has(match[1]!)) throw cognitoErrors.invalidParameter('Error while parsing filter.');
+  if (!match || !SEARCHABLE.has(match[1])) throw cognitoErrors.invalidParameter('Error while parsing filter.');
   const [, name, op, wanted] = match as unknown as [string, string, string, string];
   const valueOf = (user: StoredUser): string | undefined => {
     switch (name) {

@@ -82,7 +82,7 @@ export interface DeclarationOptions {
   albDns?: string;
   /** Access-log settings for the `$default` stage (set locally; on AWS it needs a CloudWatch log group). */
   accessLog?: { destinationArn: string; format: string };
-  /** Without DDN_LAMBDA_ROLE, deploy creates the role `{function}-role` itself (locally; AWS needs a real, configured one). */
+  /** Without DDN_LAMBDA_ROLE, deploy creates the role `{function}-role` (locally; AWS needs a configured one). */
   placeholderRole?: boolean;
 }
 
@@ -103,7 +103,8 @@ export function buildDeclaration(config: Config, options: DeclarationOptions = {
     DDN_S3_USE_ACCELERATE: String(config.useAccelerate),
   };
   if (options.s3Endpoint) environment.AWS_ENDPOINT_URL_S3 = options.s3Endpoint;
-  const role = config.lambdaRole === undefined && options.placeholderRole ? executionRole(`${functionName}-role`, [config.inBucket, config.outBucket]) : undefined;
+  const makesRole = config.lambdaRole === undefined && options.placeholderRole === true;
+  const role = makesRole ? executionRole(`${functionName}-role`, [config.inBucket, config.outBucket]) : undefined;
   return {
     region,
     role,
@@ -153,6 +154,8 @@ export function awsApiEndpoint(apiId: string, region: string): string {
   return `https://${apiId}.execute-api.${region}.amazonaws.com`;
 }
 
+const objectsOf = (bucket: string): string => `arn:aws:s3:::${bucket}/*`;
+
 /** A Lambda execution role: logs (AWSLambdaBasicExecutionRole) and objects of the buckets. */
 export function executionRole(name: string, buckets: string[]): DeclaredRole {
   return {
@@ -166,7 +169,7 @@ export function executionRole(name: string, buckets: string[]): DeclaredRole {
       name: 'ddn-buckets',
       document: JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: buckets.map((b) => `arn:aws:s3:::${b}/*`) }],
+        Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: buckets.map(objectsOf) }],
       }),
     },
   };

@@ -1,7 +1,14 @@
 import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DeleteFunctionCommand } from '@aws-sdk/client-lambda';
 import { DeleteApiCommand } from '@aws-sdk/client-apigatewayv2';
-import { DeleteRoleCommand, DeleteRolePolicyCommand, DetachRolePolicyCommand, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand, type IAMClient } from '@aws-sdk/client-iam';
+import {
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  DetachRolePolicyCommand,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+  type IAMClient,
+} from '@aws-sdk/client-iam';
 import type { Declaration } from './declaration.ts';
 import { removePermission } from './apply.ts';
 import { findApis, isNotFound, step, type DeployClients } from './target.ts';
@@ -32,12 +39,21 @@ export async function destroy(clients: DeployClients, declaration: Declaration, 
   const permissionRemoved = await step(`remove permission ${declaration.permission.statementId} from ${fnName}`, () =>
     removePermission(clients.lambda, fnName, declaration.permission.statementId),
   );
-  const result: DestroyResult = { deletedApis: apis.map((a) => a.apiId), permissionRemoved, functionDeleted: false, roleDeleted: false, buckets: [] };
+  const result: DestroyResult = {
+    deletedApis: apis.map((a) => a.apiId),
+    permissionRemoved,
+    functionDeleted: false,
+    roleDeleted: false,
+    buckets: [],
+  };
   if (!options.all) return result;
 
   result.functionDeleted = await step(`delete function ${fnName}`, () => tolerateNotFound(clients.lambda.send(new DeleteFunctionCommand({ FunctionName: fnName }))));
   const role = declaration.role;
-  if (role) result.roleDeleted = await step(`delete role ${role.name}`, () => tolerateNotFound(deleteRole(clients.iam, role.name)));
+  if (role) {
+    const deleting = () => tolerateNotFound(deleteRole(clients.iam, role.name));
+    result.roleDeleted = await step(`delete role ${role.name}`, deleting);
+  }
   for (const bucket of declaration.buckets) {
     result.buckets.push(await step(`delete bucket ${bucket.name}`, () => deleteBucket(clients.s3, bucket.name, options.force ?? false)));
   }
@@ -47,9 +63,13 @@ export async function destroy(clients: DeployClients, declaration: Declaration, 
 /** Detaches and deletes the role's policies, then the role (IAM refuses to delete a role that has any). */
 async function deleteRole(iam: IAMClient, name: string): Promise<void> {
   const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name }));
-  for (const policy of attached.AttachedPolicies ?? []) await iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: policy.PolicyArn }));
+  for (const policy of attached.AttachedPolicies ?? []) {
+    await iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: policy.PolicyArn }));
+  }
   const inline = await iam.send(new ListRolePoliciesCommand({ RoleName: name }));
-  for (const policyName of inline.PolicyNames ?? []) await iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: policyName }));
+  for (const policyName of inline.PolicyNames ?? []) {
+    await iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: policyName }));
+  }
   await iam.send(new DeleteRoleCommand({ RoleName: name }));
 }
 

@@ -9,7 +9,8 @@ import {
 } from '@aws-sdk/client-apigatewayv2';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { GetRoleCommand, type IAMClient } from '@aws-sdk/client-iam';
-import { apiGatewayClient, iamClient, lambdaClient, s3Client, stsClient, type Endpoint } from '../client/aws-clients.ts';
+import { apiGatewayClient, iamClient, lambdaClient, s3Client, stsClient } from '../client/aws-clients.ts';
+import type { Endpoint } from '../client/aws-clients.ts';
 import type { CorsRule, Declaration } from './declaration.ts';
 
 /** Where a declaration is applied: the local edge (`endpoint.url` set) or AWS (standard credential chain). */
@@ -135,10 +136,18 @@ export function describeAwsError(err: unknown): string {
   return `${name}${e?.message ?? String(err)}${status ? ` (HTTP ${status})` : ''}`;
 }
 
-/** The SDK error of a resource that does not exist (any of the three services). */
+const NOT_FOUND_ERRORS = new Set([
+  'NotFound',
+  'NoSuchBucket',
+  'ResourceNotFoundException',
+  'NotFoundException',
+  'NoSuchEntityException',
+]);
+
+/** The SDK error of a resource that does not exist (any of the services deploy calls). */
 export function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.$metadata?.httpStatusCode === 404 || e?.name === 'NotFound' || e?.name === 'NoSuchBucket' || e?.name === 'ResourceNotFoundException' || e?.name === 'NotFoundException' || e?.name === 'NoSuchEntityException';
+  return e?.$metadata?.httpStatusCode === 404 || NOT_FOUND_ERRORS.has(e?.name ?? '');
 }
 
 async function readRole(iam: IAMClient, name: string): Promise<boolean> {

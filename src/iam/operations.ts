@@ -61,7 +61,7 @@ export function iamOperations(store: IamMetadata, account: string): Record<strin
     UpdateDate: policy.updatedAt,
     Tags: detail && policy.tags.length > 0 ? policy.tags : undefined,
   });
-  /** A local customer managed policy by ARN; AWS-managed ARNs are accepted as they are (their contents are not known here). */
+  /** A local customer managed policy by ARN; AWS-managed ARNs are accepted as they are (their contents are unknown). */
   const attachable = (arn: string): { arn: string; name: string } => {
     const parsed = parsePolicyArn(arn);
     if (!parsed) throw iamErrors.invalidArn(arn);
@@ -266,7 +266,7 @@ function pageOf<T>(
   const items = list(after ?? '', maxItems + 1);
   if (items.length <= maxItems) return { items };
   const shown = items.slice(0, maxItems);
-  return { items: shown, marker: scheme.encode(keyOf(shown[shown.length - 1]!)) };
+  return { items: shown, marker: scheme.encode(keyOf(shown[shown.length - 1])) };
 }
 
 /** One page of a list held in memory, resumed by index. */

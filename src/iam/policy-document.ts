@@ -99,7 +99,7 @@ function actionProblem(statement: Record<string, unknown>): string | undefined {
     const parts = action.split(':');
     if (parts.length === 1) return 'Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.';
     if (parts.length > 2) return 'Actions/Condition can contain only one colon.';
-    if (/[^a-zA-Z0-9.-]/.test(parts[0]!)) return `Vendor ${parts[0]} is not valid`;
+    if (/[^a-zA-Z0-9.-]/.test(parts[0])) return `Vendor ${parts[0]} is not valid`;
   }
   return undefined;
 }

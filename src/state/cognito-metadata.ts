@@ -177,7 +177,8 @@ export class CognitoMetadata {
   insertUser(user: StoredUser, usernameKey: string, emailKey: string | undefined): boolean {
     const result = this.db
       .prepare(
-        `INSERT INTO cognito_users (pool_id, username_key, username, email_key, sub, attributes, password_hash, status, enabled, created_at, updated_at)
+        `INSERT INTO cognito_users (pool_id, username_key, username, email_key, sub, attributes, password_hash, status,
+           enabled, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(pool_id, username_key) DO NOTHING`,
       )
       .run(

@@ -120,7 +120,8 @@ export class IamMetadata {
   insertRole(role: StoredRole): boolean {
     const result = this.db
       .prepare(
-        `INSERT INTO iam_roles (name_key, name, id, path, assume_role_policy, description, max_session_duration, created_at, tags)
+        `INSERT INTO iam_roles
+           (name_key, name, id, path, assume_role_policy, description, max_session_duration, created_at, tags)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name_key) DO NOTHING`,
       )
       .run(
@@ -224,7 +225,8 @@ export class IamMetadata {
     const attached = options.onlyAttached ? 'AND arn IN (SELECT policy_arn FROM iam_role_attachments)' : '';
     const rows = this.db
       .prepare(
-        `SELECT * FROM iam_policies WHERE name_key > ? AND substr(path, 1, ?) = ? ${attached} ORDER BY name_key LIMIT ?`,
+        `SELECT * FROM iam_policies WHERE name_key > ? AND substr(path, 1, ?) = ? ${attached}
+         ORDER BY name_key LIMIT ?`,
       )
       .all(after, options.pathPrefix.length, options.pathPrefix, limit) as PolicyRow[];
     return rows.map(policyFromRow);

@@ -13,7 +13,7 @@ test('boto3: an app client with a secret (SECRET_HASH) on a pool that signs in w
   const edge = await startTestEdge();
   try {
     const { stdout } = await execFileAsync('python3', [SCRIPT], { env: edge.env });
-    const out = JSON.parse(stdout) as Record<string, any>;
+    const out = JSON.parse(stdout);
     assert.match(out.secret, /^[a-z0-9]{52}$/);
     assert.equal(out.described_secret, out.secret);
     assert.match(out.internal_username, /^[0-9a-f-]{36}$/, 'the internal username is a UUID');

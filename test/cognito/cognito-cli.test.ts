@@ -5,6 +5,13 @@ import { promisify } from 'node:util';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
 import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
 
+/** A client's JSON output, as JSON.parse gives it: the assertions read it field by field. */
+type CliOutput = ReturnType<typeof JSON.parse>;
+
+/** One field of each item of a listed array. */
+const fieldOf = (items: unknown, field: string): unknown[] =>
+  (items as Array<Record<string, unknown>>).map((item) => item[field]);
+
 const execFileAsync = promisify(execFile);
 
 let edge: TestEdge;
@@ -19,10 +26,10 @@ async function aws(...args: string[]): Promise<{ ok: boolean; stdout: string; st
   }
 }
 
-async function awsJson(...args: string[]): Promise<Record<string, any>> {
+async function awsJson(...args: string[]): Promise<CliOutput> {
   const res = await aws(...args);
   assert.ok(res.ok, res.stderr);
-  return res.stdout.trim() === '' ? {} : (JSON.parse(res.stdout) as Record<string, any>);
+  return res.stdout.trim() === '' ? {} : (JSON.parse(res.stdout));
 }
 
 async function awsError(...args: string[]): Promise<string> {
@@ -39,7 +46,7 @@ after(async () => {
   await edge.close();
 });
 
-test('aws cognito-idp: pool, client, user; NEW_PASSWORD_REQUIRED; tokens verify against the served JWKS; refresh; get-user', async () => {
+test('aws cognito-idp: pool, client, user; NEW_PASSWORD_REQUIRED; tokens and the JWKS; refresh; get-user', async () => {
   const pool = (await awsJson('create-user-pool', '--pool-name', 'ddn-users')).UserPool;
   assert.match(pool.Id, /^us-east-1_[A-Za-z0-9]{9}$/);
   assert.equal(pool.Arn, `arn:aws:cognito-idp:us-east-1:000000000000:userpool/${pool.Id}`);
@@ -54,10 +61,7 @@ test('aws cognito-idp: pool, client, user; NEW_PASSWORD_REQUIRED; tokens verify 
   assert.equal(typeof pool.CreationDate, 'number');
   assert.equal((await awsJson('describe-user-pool', '--user-pool-id', pool.Id)).UserPool.Name, 'ddn-users');
   const listed = await awsJson('list-user-pools', '--max-results', '10');
-  assert.deepEqual(
-    listed.UserPools.map((p: { Id: string }) => p.Id),
-    [pool.Id],
-  );
+  assert.deepEqual(fieldOf(listed.UserPools, 'Id'), [pool.Id]);
 
   const client = (
     await awsJson(
@@ -93,7 +97,7 @@ test('aws cognito-idp: pool, client, user; NEW_PASSWORD_REQUIRED; tokens verify 
   ).User;
   assert.equal(created.UserStatus, 'FORCE_CHANGE_PASSWORD');
   assert.equal(created.Enabled, true);
-  const sub = created.Attributes.find((a: { Name: string }) => a.Name === 'sub').Value;
+  const sub = (created.Attributes as Array<{ Name: string; Value: string }>).find((a) => a.Name === 'sub')!.Value;
   assert.match(sub, /^[0-9a-f-]{36}$/);
   assert.match(
     await awsError(
@@ -193,7 +197,8 @@ test('aws cognito-idp: pool, client, user; NEW_PASSWORD_REQUIRED; tokens verify 
     /\(NotAuthorizedException\) .*: Invalid Access Token/,
   );
   const [h, p, s] = (result.AccessToken as string).split('.');
-  const tampered = `${h}.${Buffer.from(JSON.stringify({ ...access.payload, username: 'admin' })).toString('base64url')}.${s}`;
+  const forged = Buffer.from(JSON.stringify({ ...access.payload, username: 'admin' })).toString('base64url');
+  const tampered = `${h}.${forged}.${s}`;
   assert.ok(p);
   assert.match(await awsError('get-user', '--access-token', tampered), /Invalid Access Token/);
 
@@ -346,10 +351,7 @@ test("aws cognito-idp: Cognito's errors for sign-in and admin calls", async () =
   );
 
   const users = await awsJson('list-users', '--user-pool-id', pool.Id, '--filter', 'username = "ana"');
-  assert.deepEqual(
-    users.Users.map((u: { Username: string }) => u.Username),
-    ['ana'],
-  );
+  assert.deepEqual(fieldOf(users.Users, 'Username'), ['ana']);
   assert.deepEqual((await awsJson('list-users', '--user-pool-id', pool.Id, '--filter', 'username = "zed"')).Users, []);
   await awsJson('admin-delete-user', '--user-pool-id', pool.Id, '--username', 'ana');
   assert.match(await signIn(client.ClientId, 'ana', 'longenough1'), /UserNotFoundException/);

@@ -5,7 +5,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { startTestEdge } from '../helpers/edge.ts';
 import { addUser, cognitoClient, ensureSignInSetup } from '../../src/client/user-pool.ts';
 
-test('SDK v3: ensureSignInSetup and addUser (idempotent), then USER_PASSWORD_AUTH, refresh and GetUser with the SDK', async () => {
+test('SDK v3: ensureSignInSetup and addUser (idempotent); USER_PASSWORD_AUTH, refresh and GetUser', async () => {
   const edge = await startTestEdge();
   const endpoint = { url: edge.url, region: edge.region, credentials: edge.credentials };
   const cognito = cognitoClient({ url: edge.url, region: edge.region });

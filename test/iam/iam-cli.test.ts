@@ -7,6 +7,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
 
+/** A client's JSON output, as JSON.parse gives it: the assertions read it field by field. */
+type CliOutput = ReturnType<typeof JSON.parse>;
+
+/** One field of each item of a listed array. */
+const fieldOf = (items: unknown, field: string): unknown[] =>
+  (items as Array<Record<string, unknown>>).map((item) => item[field]);
+
 const execFileAsync = promisify(execFile);
 
 const TRUST = JSON.stringify({
@@ -31,10 +38,10 @@ async function aws(...args: string[]): Promise<{ ok: boolean; stdout: string; st
   }
 }
 
-async function awsJson(...args: string[]): Promise<Record<string, any>> {
+async function awsJson(...args: string[]): Promise<CliOutput> {
   const res = await aws(...args);
   assert.ok(res.ok, res.stderr);
-  return res.stdout.trim() === '' ? {} : (JSON.parse(res.stdout) as Record<string, any>);
+  return res.stdout.trim() === '' ? {} : (JSON.parse(res.stdout));
 }
 
 /** The CLI's error line: `An error occurred (Code) when calling the Op operation: message`. */
@@ -144,7 +151,7 @@ test("aws iam: the original scripts' calls — create-role from a file, attach, 
   );
 });
 
-test('aws iam: names are unique in any case; bad trust policies are MalformedPolicyDocument and change nothing', async () => {
+test('aws iam: names are unique in any case; bad trust policies are MalformedPolicyDocument', async () => {
   await awsJson(
     'iam',
     'create-role',
@@ -197,7 +204,7 @@ test('aws iam: names are unique in any case; bad trust policies are MalformedPol
   await awsJson('iam', 'delete-role', '--role-name', 'DUP');
 });
 
-test('aws iam: inline policies — put, get (URL-encoded on the wire), list, delete; a role with one cannot be deleted', async () => {
+test('aws iam: inline policies — put, get, list, delete; a role with one cannot be deleted', async () => {
   await awsJson('iam', 'create-role', '--role-name', 'inline', '--assume-role-policy-document', TRUST);
   await awsJson(
     'iam',
@@ -286,10 +293,7 @@ test('aws iam: customer managed policies — create, get, list, attach by ARN, d
   assert.equal(got.AttachmentCount, 1);
   assert.equal(got.Description, 'buckets');
   const listed = await awsJson('iam', 'list-policies', '--scope', 'Local');
-  assert.deepEqual(
-    listed.Policies.map((p: { PolicyName: string }) => p.PolicyName),
-    ['ddn-s3'],
-  );
+  assert.deepEqual(fieldOf(listed.Policies, 'PolicyName'), ['ddn-s3']);
 
   const missing = 'arn:aws:iam::000000000000:policy/none';
   assert.match(
@@ -309,20 +313,14 @@ test('aws iam: customer managed policies — create, get, list, attach by ARN, d
   await awsJson('iam', 'delete-role', '--role-name', 'managed');
 });
 
-test('aws iam: list-roles pages with Marker; other IAM operations are 501 NotImplemented in XML and change nothing', async () => {
+test('aws iam: list-roles pages with Marker; other IAM operations are 501 NotImplemented in XML', async () => {
   for (const name of ['page-a', 'page-b', 'page-c'])
     await awsJson('iam', 'create-role', '--role-name', name, '--assume-role-policy-document', TRUST);
   const first = await awsJson('iam', 'list-roles', '--max-items', '2', '--path-prefix', '/');
-  assert.deepEqual(
-    first.Roles.map((r: { RoleName: string }) => r.RoleName),
-    ['page-a', 'page-b'],
-  );
+  assert.deepEqual(fieldOf(first.Roles, 'RoleName'), ['page-a', 'page-b']);
   assert.ok(first.NextToken);
   const rest = await awsJson('iam', 'list-roles', '--starting-token', first.NextToken);
-  assert.deepEqual(
-    rest.Roles.map((r: { RoleName: string }) => r.RoleName),
-    ['page-c'],
-  );
+  assert.deepEqual(fieldOf(rest.Roles, 'RoleName'), ['page-c']);
 
   const users = await awsError('iam', 'create-user', '--user-name', 'someone');
   assert.match(users, /\(NotImplemented\) when calling the CreateUser operation/);

@@ -18,7 +18,7 @@ const TRUST = JSON.stringify({
   Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 });
 
-test("create-function and update-function-configuration refuse a role of the local account that IAM does not have, with Lambda's message", async () => {
+test("create-function and update-function-configuration refuse a local role IAM lacks, in Lambda's words", async () => {
   const edge = await startTestEdge();
   const dir = mkdtempSync(path.join(tmpdir(), 'ddn-role-'));
   const aws = (...args: string[]) =>
@@ -46,10 +46,9 @@ test("create-function and update-function-configuration refuse a role of the loc
 
     const missing = await create('arn:aws:iam::000000000000:role/ddn-missing');
     assert.equal(missing.ok, false);
-    assert.match(
-      missing.out,
-      /\(InvalidParameterValueException\) when calling the CreateFunction operation: The role defined for the function cannot be assumed by Lambda\./,
-    );
+    const lambdaMessage = 'The role defined for the function cannot be assumed by Lambda.';
+    assert.match(missing.out, /\(InvalidParameterValueException\) when calling the CreateFunction operation: /);
+    assert.ok(missing.out.includes(lambdaMessage), missing.out);
     assert.match(
       (await aws('lambda', 'get-function', '--function-name', 'fn')).out,
       /ResourceNotFoundException/,
@@ -92,7 +91,7 @@ test("create-function and update-function-configuration refuse a role of the loc
   }
 });
 
-test('deploy creates the execution role it needs on the edge (trust Lambda, basic execution, the buckets); destroy --all deletes it', async () => {
+test('deploy creates the execution role it needs on the edge; destroy --all deletes it', async () => {
   const edge = await startTestEdge();
   try {
     const clients = deployClients({ url: edge.url, region: edge.region, credentials: edge.credentials });
