@@ -4,6 +4,7 @@ import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import { STSClient } from '@aws-sdk/client-sts';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { IAMClient } from '@aws-sdk/client-iam';
 import type { EdgeCredentials } from '../state/credentials.ts';
 
 export interface Endpoint {
@@ -43,4 +44,8 @@ export function cognitoClient(endpoint: Endpoint): CognitoIdentityProviderClient
 
 export function logsClient(endpoint: Endpoint): CloudWatchLogsClient {
   return new CloudWatchLogsClient(common(endpoint));
+}
+
+export function iamClient(endpoint: Endpoint): IAMClient {
+  return new IAMClient(common(endpoint));
 }

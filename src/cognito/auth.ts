@@ -9,10 +9,33 @@ import { hashPassword, passwordPolicyProblem, verifyPassword } from './passwords
 import { clientSettings, poolSettings, STANDARD_ATTRIBUTES } from './pools.ts';
 import { attributeList, findUser } from './users.ts';
 
-const AUTH_FLOWS = ['USER_SRP_AUTH', 'REFRESH_TOKEN_AUTH', 'REFRESH_TOKEN', 'CUSTOM_AUTH', 'ADMIN_NO_SRP_AUTH', 'USER_PASSWORD_AUTH', 'ADMIN_USER_PASSWORD_AUTH', 'USER_AUTH'] as const;
+const AUTH_FLOWS = [
+  'USER_SRP_AUTH',
+  'REFRESH_TOKEN_AUTH',
+  'REFRESH_TOKEN',
+  'CUSTOM_AUTH',
+  'ADMIN_NO_SRP_AUTH',
+  'USER_PASSWORD_AUTH',
+  'ADMIN_USER_PASSWORD_AUTH',
+  'USER_AUTH',
+] as const;
 const CHALLENGES = [
-  'SMS_MFA', 'EMAIL_OTP', 'SOFTWARE_TOKEN_MFA', 'SELECT_MFA_TYPE', 'MFA_SETUP', 'PASSWORD_VERIFIER', 'CUSTOM_CHALLENGE', 'SELECT_CHALLENGE',
-  'DEVICE_SRP_AUTH', 'DEVICE_PASSWORD_VERIFIER', 'ADMIN_NO_SRP_AUTH', 'NEW_PASSWORD_REQUIRED', 'SMS_OTP', 'PASSWORD', 'WEB_AUTHN', 'PASSWORD_SRP',
+  'SMS_MFA',
+  'EMAIL_OTP',
+  'SOFTWARE_TOKEN_MFA',
+  'SELECT_MFA_TYPE',
+  'MFA_SETUP',
+  'PASSWORD_VERIFIER',
+  'CUSTOM_CHALLENGE',
+  'SELECT_CHALLENGE',
+  'DEVICE_SRP_AUTH',
+  'DEVICE_PASSWORD_VERIFIER',
+  'ADMIN_NO_SRP_AUTH',
+  'NEW_PASSWORD_REQUIRED',
+  'SMS_OTP',
+  'PASSWORD',
+  'WEB_AUTHN',
+  'PASSWORD_SRP',
 ] as const;
 
 interface ChallengeSession {
@@ -27,7 +50,12 @@ export function authOperations(ctx: CognitoContext) {
   // Challenge sessions live in memory: a restart ends a sign-in half way, as a session timeout would.
   const sessions = new Map<string, ChallengeSession>();
 
-  const issueTokens = async (pool: StoredUserPool, client: StoredAppClient, user: StoredUser, chain?: { authTime: number; originJti: string }) => {
+  const issueTokens = async (
+    pool: StoredUserPool,
+    client: StoredAppClient,
+    user: StoredUser,
+    chain?: { authTime: number; originJti: string },
+  ) => {
     const s = clientSettings(client);
     const authTime = chain?.authTime ?? Math.floor(Date.now() / 1000);
     const originJti = chain?.originJti ?? randomUUID();
@@ -42,7 +70,11 @@ export function authOperations(ctx: CognitoContext) {
       idTokenSeconds: s.IdTokenSeconds,
       accessTokenSeconds: s.AccessTokenSeconds,
     });
-    const result: Record<string, unknown> = { AccessToken: accessToken, ExpiresIn: s.AccessTokenSeconds, TokenType: 'Bearer' };
+    const result: Record<string, unknown> = {
+      AccessToken: accessToken,
+      ExpiresIn: s.AccessTokenSeconds,
+      TokenType: 'Bearer',
+    };
     if (!chain) {
       const refreshToken = newRefreshToken();
       ctx.store.insertRefreshToken(sha256(refreshToken), {
@@ -66,7 +98,8 @@ export function authOperations(ctx: CognitoContext) {
     const user = findUser(ctx, pool, username);
     if (!user) {
       await verifyPassword(password, undefined);
-      if (clientSettings(client).PreventUserExistenceErrors === 'ENABLED') throw cognitoErrors.notAuthorized(INCORRECT_CREDENTIALS);
+      if (clientSettings(client).PreventUserExistenceErrors === 'ENABLED')
+        throw cognitoErrors.notAuthorized(INCORRECT_CREDENTIALS);
       throw cognitoErrors.userNotFound();
     }
     if (!(await verifyPassword(password, user.passwordHash))) throw cognitoErrors.notAuthorized(INCORRECT_CREDENTIALS);
@@ -80,7 +113,12 @@ export function authOperations(ctx: CognitoContext) {
       const session = newSession();
       const now = Date.now();
       for (const [id, s] of sessions) if (s.expiresAt < now) sessions.delete(id);
-      sessions.set(session, { poolId: pool.id, clientId: client.id, sub: user.sub, expiresAt: now + clientSettings(client).AuthSessionValidity * 60_000 });
+      sessions.set(session, {
+        poolId: pool.id,
+        clientId: client.id,
+        sub: user.sub,
+        expiresAt: now + clientSettings(client).AuthSessionValidity * 60_000,
+      });
       return {
         ChallengeName: 'NEW_PASSWORD_REQUIRED',
         Session: session,
@@ -98,7 +136,8 @@ export function authOperations(ctx: CognitoContext) {
     const token = requireParameter(params, 'REFRESH_TOKEN');
     const stored = ctx.store.getRefreshToken(sha256(token));
     if (!stored || stored.clientId !== client.id || stored.poolId !== pool.id) {
-      if (clientSettings(client).ClientSecret !== undefined && params.SECRET_HASH === undefined) checkSecretHash(client, undefined, []);
+      if (clientSettings(client).ClientSecret !== undefined && params.SECRET_HASH === undefined)
+        checkSecretHash(client, undefined, []);
       throw cognitoErrors.notAuthorized('Invalid Refresh Token');
     }
     const user = ctx.store.userBySub(pool.id, stored.sub);
@@ -115,7 +154,10 @@ export function authOperations(ctx: CognitoContext) {
       const input = new CognitoInput(raw);
       const flow = input.enumeration('AuthFlow', AUTH_FLOWS);
       const clientId = input.required('ClientId', rules.clientId);
-      if (flow === undefined) throw cognitoErrors.validation("Value null at 'authFlow' failed to satisfy constraint: Member must not be null");
+      if (flow === undefined)
+        throw cognitoErrors.validation(
+          "Value null at 'authFlow' failed to satisfy constraint: Member must not be null",
+        );
       const client = requireClient(ctx, clientId);
       const pool = requirePool(ctx, client.poolId);
       const params = input.stringMap('AuthParameters');
@@ -129,14 +171,17 @@ export function authOperations(ctx: CognitoContext) {
           return passwordSignIn(pool, client, params);
         case 'REFRESH_TOKEN_AUTH':
         case 'REFRESH_TOKEN':
-          if (!legacy && !flows.includes('ALLOW_REFRESH_TOKEN_AUTH')) throw cognitoErrors.invalidParameter('REFRESH_TOKEN_AUTH flow not enabled for this client');
+          if (!legacy && !flows.includes('ALLOW_REFRESH_TOKEN_AUTH'))
+            throw cognitoErrors.invalidParameter('REFRESH_TOKEN_AUTH flow not enabled for this client');
           return refreshSignIn(pool, client, params);
         case 'ADMIN_NO_SRP_AUTH':
         case 'ADMIN_USER_PASSWORD_AUTH':
           // unconfirmed: AWS's message for an admin flow sent to InitiateAuth.
           throw cognitoErrors.invalidParameter('Initiate Auth method not supported.');
         default:
-          throw cognitoErrors.invalidParameter(`${flow} is not supported by the local edge; use USER_PASSWORD_AUTH or REFRESH_TOKEN_AUTH.`);
+          throw cognitoErrors.invalidParameter(
+            `${flow} is not supported by the local edge; use USER_PASSWORD_AUTH or REFRESH_TOKEN_AUTH.`,
+          );
       }
     },
 
@@ -144,10 +189,14 @@ export function authOperations(ctx: CognitoContext) {
       const input = new CognitoInput(raw);
       const clientId = input.required('ClientId', rules.clientId);
       const challenge = input.enumeration('ChallengeName', CHALLENGES);
-      if (challenge === undefined) throw cognitoErrors.validation("Value null at 'challengeName' failed to satisfy constraint: Member must not be null");
+      if (challenge === undefined)
+        throw cognitoErrors.validation(
+          "Value null at 'challengeName' failed to satisfy constraint: Member must not be null",
+        );
       const client = requireClient(ctx, clientId);
       const pool = requirePool(ctx, client.poolId);
-      if (challenge !== 'NEW_PASSWORD_REQUIRED') throw cognitoErrors.invalidParameter(`${challenge} is not supported by the local edge.`);
+      if (challenge !== 'NEW_PASSWORD_REQUIRED')
+        throw cognitoErrors.invalidParameter(`${challenge} is not supported by the local edge.`);
       const responses = input.stringMap('ChallengeResponses');
       const username = requireParameter(responses, 'USERNAME');
       const newPassword = requireParameter(responses, 'NEW_PASSWORD');
@@ -155,24 +204,33 @@ export function authOperations(ctx: CognitoContext) {
       const session = sessionId === undefined ? undefined : sessions.get(sessionId);
       const user = session && ctx.store.userBySub(pool.id, session.sub);
       // unconfirmed: AWS's messages for a bad session.
-      if (!session || session.clientId !== client.id || !user) throw cognitoErrors.notAuthorized('Invalid session for the user.');
-      if (session.expiresAt < Date.now()) throw cognitoErrors.notAuthorized('Invalid session for the user, session is expired.');
+      if (!session || session.clientId !== client.id || !user)
+        throw cognitoErrors.notAuthorized('Invalid session for the user.');
+      if (session.expiresAt < Date.now())
+        throw cognitoErrors.notAuthorized('Invalid session for the user, session is expired.');
       checkSecretHash(client, responses.SECRET_HASH, [username]);
-      if (findUser(ctx, pool, username)?.sub !== user.sub) throw cognitoErrors.notAuthorized('Invalid session for the user.');
+      if (findUser(ctx, pool, username)?.sub !== user.sub)
+        throw cognitoErrors.notAuthorized('Invalid session for the user.');
       const problem = passwordPolicyProblem(newPassword, poolSettings(pool).PasswordPolicy);
       if (problem) throw cognitoErrors.invalidPassword(problem);
       const attributes: Record<string, string> = {};
       for (const [key, value] of Object.entries(responses)) {
         if (!key.startsWith('userAttributes.')) continue;
         const name = key.slice('userAttributes.'.length);
-        if (name === 'sub' || (!STANDARD_ATTRIBUTES.includes(name) && !poolSettings(pool).CustomAttributes.includes(name))) {
-          throw cognitoErrors.invalidParameter(`Attributes did not conform to the schema: ${name}: Attribute does not exist in the schema.\n`);
+        if (
+          name === 'sub' ||
+          (!STANDARD_ATTRIBUTES.includes(name) && !poolSettings(pool).CustomAttributes.includes(name))
+        ) {
+          throw cognitoErrors.invalidParameter(
+            `Attributes did not conform to the schema: ${name}: Attribute does not exist in the schema.\n`,
+          );
         }
         attributes[name] = value;
       }
       sessions.delete(sessionId!);
       ctx.store.setPassword(pool.id, user.sub, await hashPassword(newPassword), 'CONFIRMED', epochSeconds());
-      if (Object.keys(attributes).length > 0) ctx.store.setAttributes(pool.id, user.sub, { ...user.attributes, ...attributes }, epochSeconds());
+      if (Object.keys(attributes).length > 0)
+        ctx.store.setAttributes(pool.id, user.sub, { ...user.attributes, ...attributes }, epochSeconds());
       return issueTokens(pool, client, ctx.store.userBySub(pool.id, user.sub)!);
     },
 
@@ -205,15 +263,22 @@ function requireParameter(params: Record<string, string>, name: string): string 
   return value;
 }
 
-/** `SECRET_HASH` = Base64(HMAC-SHA256(client secret, username + client id)); any of `usernames` may be the one hashed. */
-function checkSecretHash(client: StoredAppClient, given: string | undefined, usernames: Array<string | undefined>): void {
+/** `SECRET_HASH` = Base64(HMAC-SHA256(client secret, username + client id)), over any one of `usernames`. */
+function checkSecretHash(
+  client: StoredAppClient,
+  given: string | undefined,
+  usernames: Array<string | undefined>,
+): void {
   const secret = clientSettings(client).ClientSecret;
   if (secret === undefined) return;
-  if (given === undefined) throw cognitoErrors.notAuthorized(`Client ${client.id} is configured with secret but SECRET_HASH was not received`);
+  if (given === undefined)
+    throw cognitoErrors.notAuthorized(`Client ${client.id} is configured with secret but SECRET_HASH was not received`);
   const givenBytes = Buffer.from(given, 'base64');
   for (const name of usernames) {
     if (name === undefined) continue;
-    const expected = createHmac('sha256', secret).update(name + client.id).digest();
+    const expected = createHmac('sha256', secret)
+      .update(name + client.id)
+      .digest();
     if (expected.length === givenBytes.length && timingSafeEqual(expected, givenBytes)) return;
   }
   throw cognitoErrors.notAuthorized(`Unable to verify secret hash for client ${client.id}`);

@@ -1,7 +1,7 @@
 import { cognitoErrors } from './errors.ts';
 
 /** The model's member name in validation messages: `UserPoolId` → `userPoolId`. */
-const memberName = (name: string): string => name[0]!.toLowerCase() + name.slice(1);
+const memberName = (name: string): string => name[0].toLowerCase() + name.slice(1);
 
 export interface StringRule {
   min?: number;
@@ -15,23 +15,31 @@ export const rules = {
   clientId: { min: 1, max: 128, pattern: /^[\w+]+$/, patternText: '[\\w+]+' },
   poolName: { min: 1, max: 128, pattern: /^[\w\s+=,.@-]+$/, patternText: '[\\w\\s+=,.@-]+' },
   clientName: { min: 1, max: 128, pattern: /^[\w\s+=,.@-]+$/, patternText: '[\\w\\s+=,.@-]+' },
-  username: { min: 1, max: 128, pattern: /^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$/u, patternText: '[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+' },
+  username: {
+    min: 1,
+    max: 128,
+    pattern: /^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$/u,
+    patternText: '[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+',
+  },
   password: { min: 0, max: 256, pattern: /^[\S]+.*[\S]+$/s, patternText: '[\\S]+.*[\\S]+' },
   token: { min: 1 },
 } satisfies Record<string, StringRule>;
 
-/** Reads one JSON request's members, answering Cognito's `1 validation error detected: ...` for what the model refuses. */
+/** Reads one JSON request's members; Cognito's `1 validation error detected: ...` for what the model refuses. */
 export class CognitoInput {
   readonly body: Record<string, unknown>;
 
   constructor(input: unknown) {
-    this.body = input !== null && typeof input === 'object' && !Array.isArray(input) ? (input as Record<string, unknown>) : {};
+    this.body =
+      input !== null && typeof input === 'object' && !Array.isArray(input) ? (input as Record<string, unknown>) : {};
   }
 
   required(name: string, rule: StringRule = {}): string {
     const value = this.body[name];
     if (value === undefined || value === null) {
-      throw cognitoErrors.validation(`Value null at '${memberName(name)}' failed to satisfy constraint: Member must not be null`);
+      throw cognitoErrors.validation(
+        `Value null at '${memberName(name)}' failed to satisfy constraint: Member must not be null`,
+      );
     }
     return checkString(name, value, rule);
   }
@@ -69,7 +77,7 @@ export class CognitoInput {
     const value = this.body[name];
     if (value === undefined || value === null) return undefined;
     if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw typeError(name);
-    return value as string[];
+    return value;
   }
 
   object(name: string): Record<string, unknown> | undefined {
@@ -93,22 +101,28 @@ export class CognitoInput {
     if (!Array.isArray(value)) throw typeError(name);
     return value.map((item: unknown) => {
       const a = item as { Name?: unknown; Value?: unknown } | null;
-      if (!a || typeof a.Name !== 'string' || (a.Value !== undefined && typeof a.Value !== 'string')) throw typeError(name);
-      return { Name: a.Name, Value: (a.Value as string | undefined) ?? '' };
+      if (!a || typeof a.Name !== 'string' || (a.Value !== undefined && typeof a.Value !== 'string'))
+        throw typeError(name);
+      return { Name: a.Name, Value: (a.Value) ?? '' };
     });
   }
 }
 
 function checkString(name: string, value: unknown, rule: StringRule): string {
   if (typeof value !== 'string') throw typeError(name);
-  if (rule.min !== undefined && value.length < rule.min) throw constraint(name, value, `Member must have length greater than or equal to ${rule.min}`);
-  if (rule.max !== undefined && value.length > rule.max) throw constraint(name, value, `Member must have length less than or equal to ${rule.max}`);
-  if (rule.pattern && !rule.pattern.test(value)) throw constraint(name, value, `Member must satisfy regular expression pattern: ${rule.patternText}`);
+  if (rule.min !== undefined && value.length < rule.min)
+    throw constraint(name, value, `Member must have length greater than or equal to ${rule.min}`);
+  if (rule.max !== undefined && value.length > rule.max)
+    throw constraint(name, value, `Member must have length less than or equal to ${rule.max}`);
+  if (rule.pattern && !rule.pattern.test(value))
+    throw constraint(name, value, `Member must satisfy regular expression pattern: ${rule.patternText}`);
   return value;
 }
 
-function constraint(name: string, value: unknown, text: string): Error {
-  return cognitoErrors.validation(`Value '${String(value)}' at '${memberName(name)}' failed to satisfy constraint: ${text}`);
+export function constraint(name: string, value: unknown, text: string): Error {
+  return cognitoErrors.validation(
+    `Value '${String(value)}' at '${memberName(name)}' failed to satisfy constraint: ${text}`,
+  );
 }
 
 /** A member of the wrong JSON type (unconfirmed: AWS answers SerializationException for some of these). */

@@ -26,7 +26,12 @@ export async function verifyPassword(password: string, stored: string | undefine
   }
   const [, n, r, p, salt, hash] = parts as [string, string, string, string, string, string];
   const expected = Buffer.from(hash, 'base64');
-  const key = await derive(password, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p), maxmem: COST.maxmem });
+  const key = await derive(password, Buffer.from(salt, 'base64'), {
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+    maxmem: COST.maxmem,
+  });
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
@@ -60,13 +65,18 @@ export function passwordPolicyProblem(password: string, policy: PasswordPolicy):
   if (policy.RequireUppercase && !/[A-Z]/.test(password)) return 'Password must have uppercase characters';
   if (policy.RequireLowercase && !/[a-z]/.test(password)) return 'Password must have lowercase characters';
   if (policy.RequireNumbers && !/[0-9]/.test(password)) return 'Password must have numeric characters';
-  if (policy.RequireSymbols && ![...password].some((c) => SYMBOLS.has(c))) return 'Password must have symbol characters';
+  if (policy.RequireSymbols && ![...password].some((c) => SYMBOLS.has(c)))
+    return 'Password must have symbol characters';
   return undefined;
 }
 
 /** A temporary password that satisfies `policy` (AdminCreateUser without TemporaryPassword). */
 export function generatePassword(policy: PasswordPolicy): string {
   const pick = (set: string, n: number): string => [...randomBytes(n)].map((b) => set[b % set.length]).join('');
-  const core = pick('ABCDEFGHJKLMNPQRSTUVWXYZ', 2) + pick('abcdefghijkmnopqrstuvwxyz', 2) + pick('23456789', 2) + pick('!#%*+-=?', 2);
+  const core =
+    pick('ABCDEFGHJKLMNPQRSTUVWXYZ', 2) +
+    pick('abcdefghijkmnopqrstuvwxyz', 2) +
+    pick('23456789', 2) +
+    pick('!#%*+-=?', 2);
   return core + pick('abcdefghijkmnopqrstuvwxyz23456789', Math.max(0, policy.MinimumLength - core.length + 4));
 }

@@ -3,7 +3,7 @@ import { PageTokens } from '../protocols/pagination.ts';
 import { requireClient, requirePool, type CognitoContext } from './context.ts';
 import { cognitoErrors } from './errors.ts';
 import { epochSeconds, newClientId, newClientSecret, newPoolId } from './ids.ts';
-import { CognitoInput, rules } from './input.ts';
+import { CognitoInput, constraint, rules } from './input.ts';
 import { DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from './passwords.ts';
 import { generatePoolKeys } from './tokens.ts';
 
@@ -42,13 +42,38 @@ export interface ClientSettings {
 }
 
 export const STANDARD_ATTRIBUTES = [
-  'sub', 'name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username', 'profile', 'picture', 'website',
-  'email', 'email_verified', 'gender', 'birthdate', 'zoneinfo', 'locale', 'phone_number', 'phone_number_verified', 'address', 'updated_at',
+  'sub',
+  'name',
+  'given_name',
+  'family_name',
+  'middle_name',
+  'nickname',
+  'preferred_username',
+  'profile',
+  'picture',
+  'website',
+  'email',
+  'email_verified',
+  'gender',
+  'birthdate',
+  'zoneinfo',
+  'locale',
+  'phone_number',
+  'phone_number_verified',
+  'address',
+  'updated_at',
 ];
 
 const AUTH_FLOWS = [
-  'ADMIN_NO_SRP_AUTH', 'CUSTOM_AUTH_FLOW_ONLY', 'USER_PASSWORD_AUTH', 'ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_CUSTOM_AUTH',
-  'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_AUTH',
+  'ADMIN_NO_SRP_AUTH',
+  'CUSTOM_AUTH_FLOW_ONLY',
+  'USER_PASSWORD_AUTH',
+  'ALLOW_ADMIN_USER_PASSWORD_AUTH',
+  'ALLOW_CUSTOM_AUTH',
+  'ALLOW_USER_PASSWORD_AUTH',
+  'ALLOW_USER_SRP_AUTH',
+  'ALLOW_REFRESH_TOKEN_AUTH',
+  'ALLOW_USER_AUTH',
 ];
 const UNIT_SECONDS: Record<string, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86400 };
 const poolTokens = new PageTokens('cognito-pools');
@@ -81,7 +106,10 @@ export function poolOperations(ctx: CognitoContext) {
       EstimatedNumberOfUsers: ctx.store.countUsers(pool.id),
       EmailConfiguration: { EmailSendingAccount: 'COGNITO_DEFAULT' },
       UserPoolTags: s.UserPoolTags,
-      AdminCreateUserConfig: { AllowAdminCreateUserOnly: s.AllowAdminCreateUserOnly, UnusedAccountValidityDays: s.PasswordPolicy.TemporaryPasswordValidityDays },
+      AdminCreateUserConfig: {
+        AllowAdminCreateUserOnly: s.AllowAdminCreateUserOnly,
+        UnusedAccountValidityDays: s.PasswordPolicy.TemporaryPasswordValidityDays,
+      },
       UsernameConfiguration: { CaseSensitive: s.CaseSensitive },
       Arn: poolArn(ctx, pool.id),
       UserPoolTier: 'ESSENTIALS',
@@ -116,7 +144,14 @@ export function poolOperations(ctx: CognitoContext) {
       const name = input.required('PoolName', rules.poolName);
       const settings = readPoolSettings(input);
       const now = epochSeconds();
-      const pool: StoredUserPool = { id: newPoolId(ctx.region), name, settings: settings as unknown as Record<string, unknown>, keys: await generatePoolKeys(), createdAt: now, updatedAt: now };
+      const pool: StoredUserPool = {
+        id: newPoolId(ctx.region),
+        name,
+        settings: settings as unknown as Record<string, unknown>,
+        keys: await generatePoolKeys(),
+        createdAt: now,
+        updatedAt: now,
+      };
       ctx.store.insertPool(pool);
       return { UserPool: describePool(pool) };
     },
@@ -129,13 +164,22 @@ export function poolOperations(ctx: CognitoContext) {
     ListUserPools(raw: unknown) {
       const input = new CognitoInput(raw);
       const max = input.integer('MaxResults', 1, 60);
-      if (max === undefined) throw cognitoErrors.validation("Value null at 'maxResults' failed to satisfy constraint: Member must not be null");
+      if (max === undefined)
+        throw cognitoErrors.validation(
+          "Value null at 'maxResults' failed to satisfy constraint: Member must not be null",
+        );
       const after = pageStart(input, 'NextToken', poolTokens);
       const pools = ctx.store.listPools(after, max + 1);
       const shown = pools.slice(0, max);
       return {
-        UserPools: shown.map((p) => ({ Id: p.id, Name: p.name, LambdaConfig: {}, LastModifiedDate: p.updatedAt, CreationDate: p.createdAt })),
-        NextToken: pools.length > max ? poolTokens.encode(shown[shown.length - 1]!.id) : undefined,
+        UserPools: shown.map((p) => ({
+          Id: p.id,
+          Name: p.name,
+          LambdaConfig: {},
+          LastModifiedDate: p.updatedAt,
+          CreationDate: p.createdAt,
+        })),
+        NextToken: pools.length > max ? poolTokens.encode(shown[shown.length - 1].id) : undefined,
       };
     },
 
@@ -144,7 +188,9 @@ export function poolOperations(ctx: CognitoContext) {
       const pool = requirePool(ctx, input.required('UserPoolId', rules.userPoolId));
       if (poolSettings(pool).DeletionProtection === 'ACTIVE') {
         // unconfirmed: AWS's exact message.
-        throw cognitoErrors.invalidParameter('The user pool cannot be deleted because deletion protection is activated.');
+        throw cognitoErrors.invalidParameter(
+          'The user pool cannot be deleted because deletion protection is activated.',
+        );
       }
       ctx.store.deletePool(pool.id);
       ctx.signer.forget(pool.id);
@@ -154,7 +200,11 @@ export function poolOperations(ctx: CognitoContext) {
     CreateUserPoolClient(raw: unknown) {
       const input = new CognitoInput(raw);
       const pool = requirePool(ctx, input.required('UserPoolId', rules.userPoolId));
-      const client: StoredAppClient = { id: newClientId(), poolId: pool.id, settings: readClientSettings(input) as unknown as Record<string, unknown> };
+      const client: StoredAppClient = {
+        id: newClientId(),
+        poolId: pool.id,
+        settings: readClientSettings(input) as unknown as Record<string, unknown>,
+      };
       ctx.store.insertClient(client);
       return { UserPoolClient: describeClient(client) };
     },
@@ -175,8 +225,12 @@ export function poolOperations(ctx: CognitoContext) {
       const clients = ctx.store.listClients(poolId, after, max + 1);
       const shown = clients.slice(0, max);
       return {
-        UserPoolClients: shown.map((c) => ({ ClientId: c.id, UserPoolId: c.poolId, ClientName: clientSettings(c).ClientName })),
-        NextToken: clients.length > max ? clientTokens.encode(shown[shown.length - 1]!.id) : undefined,
+        UserPoolClients: shown.map((c) => ({
+          ClientId: c.id,
+          UserPoolId: c.poolId,
+          ClientName: clientSettings(c).ClientName,
+        })),
+        NextToken: clients.length > max ? clientTokens.encode(shown[shown.length - 1].id) : undefined,
       };
     },
 
@@ -205,30 +259,43 @@ function readPoolSettings(input: CognitoInput): PoolSettings {
   const given = (policies?.PasswordPolicy ?? {}) as Partial<Record<keyof PasswordPolicy, unknown>>;
   const policyInput = new CognitoInput(given);
   const minimumLength = policyInput.integer('MinimumLength', 6, 99) ?? DEFAULT_PASSWORD_POLICY.MinimumLength;
-  const validityDays = policyInput.integer('TemporaryPasswordValidityDays', 0, 365) || DEFAULT_PASSWORD_POLICY.TemporaryPasswordValidityDays;
-  const passwordPolicy: PasswordPolicy = policies?.PasswordPolicy === undefined
-    ? DEFAULT_PASSWORD_POLICY
-    : {
-        MinimumLength: minimumLength,
-        RequireUppercase: policyInput.boolean('RequireUppercase') ?? false,
-        RequireLowercase: policyInput.boolean('RequireLowercase') ?? false,
-        RequireNumbers: policyInput.boolean('RequireNumbers') ?? false,
-        RequireSymbols: policyInput.boolean('RequireSymbols') ?? false,
-        TemporaryPasswordValidityDays: validityDays,
-      };
+  const validityDays =
+    policyInput.integer('TemporaryPasswordValidityDays', 0, 365) ||
+    DEFAULT_PASSWORD_POLICY.TemporaryPasswordValidityDays;
+  const passwordPolicy: PasswordPolicy =
+    policies?.PasswordPolicy === undefined
+      ? DEFAULT_PASSWORD_POLICY
+      : {
+          MinimumLength: minimumLength,
+          RequireUppercase: policyInput.boolean('RequireUppercase') ?? false,
+          RequireLowercase: policyInput.boolean('RequireLowercase') ?? false,
+          RequireNumbers: policyInput.boolean('RequireNumbers') ?? false,
+          RequireSymbols: policyInput.boolean('RequireSymbols') ?? false,
+          TemporaryPasswordValidityDays: validityDays,
+        };
   const usernameAttributes = input.strings('UsernameAttributes');
   const aliasAttributes = input.strings('AliasAttributes');
   if (usernameAttributes && aliasAttributes) {
-    throw cognitoErrors.invalidParameter('Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.');
+    throw cognitoErrors.invalidParameter(
+      'Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.',
+    );
   }
   for (const name of usernameAttributes ?? []) {
     if (name !== 'email' && name !== 'phone_number') {
-      throw cognitoErrors.validation(`Value '[${usernameAttributes!.join(', ')}]' at 'usernameAttributes' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [phone_number, email]]`);
+      const enumText = 'Member must satisfy enum value set: [phone_number, email]';
+      throw constraint(
+        'UsernameAttributes',
+        `[${usernameAttributes!.join(', ')}]`,
+        `Member must satisfy constraint: [${enumText}]`,
+      );
     }
   }
   const schema = (input.body.Schema ?? []) as Array<{ Name?: unknown }>;
   const custom = Array.isArray(schema)
-    ? schema.map((a) => (typeof a?.Name === 'string' ? a.Name : '')).filter((n) => n !== '' && !STANDARD_ATTRIBUTES.includes(n)).map((n) => `custom:${n.replace(/^custom:/, '')}`)
+    ? schema
+        .map((a) => (typeof a?.Name === 'string' ? a.Name : ''))
+        .filter((n) => n !== '' && !STANDARD_ATTRIBUTES.includes(n))
+        .map((n) => `custom:${n.replace(/^custom:/, '')}`)
     : [];
   const adminConfig = input.object('AdminCreateUserConfig') ?? {};
   const usernameConfig = input.object('UsernameConfiguration') ?? {};
@@ -255,34 +322,57 @@ function readClientSettings(input: CognitoInput): ClientSettings {
     // unconfirmed: AWS's exact message.
     throw cognitoErrors.invalidParameter('ClientSecret cannot be specified when GenerateSecret is true.');
   }
-  const flows = input.strings('ExplicitAuthFlows') ?? ['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_CUSTOM_AUTH'];
+  const flows = input.strings('ExplicitAuthFlows') ?? [
+    'ALLOW_REFRESH_TOKEN_AUTH',
+    'ALLOW_USER_SRP_AUTH',
+    'ALLOW_CUSTOM_AUTH',
+  ];
   for (const flow of flows) {
     if (!AUTH_FLOWS.includes(flow)) {
-      throw cognitoErrors.validation(`Value '[${flows.join(', ')}]' at 'explicitAuthFlows' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [${AUTH_FLOWS.join(', ')}]]`);
+      const enumText = `Member must satisfy enum value set: [${AUTH_FLOWS.join(', ')}]`;
+      throw constraint('ExplicitAuthFlows', `[${flows.join(', ')}]`, `Member must satisfy constraint: [${enumText}]`);
     }
   }
   if (flows.some((f) => f.startsWith('ALLOW_')) && !flows.includes('ALLOW_REFRESH_TOKEN_AUTH')) {
     throw cognitoErrors.invalidParameter('REFRESH_TOKEN_AUTH should always be allowed.');
   }
-  const units = (input.object('TokenValidityUnits') ?? {}) as Record<string, unknown>;
+  const units = (input.object('TokenValidityUnits') ?? {});
   const unit = (name: 'AccessToken' | 'IdToken' | 'RefreshToken', fallback: string): string => {
     const given = units[name];
     if (given === undefined) return fallback;
     if (typeof given !== 'string' || !(given in UNIT_SECONDS)) {
-      throw cognitoErrors.validation(`Value '${String(given)}' at 'tokenValidityUnits.${name[0]!.toLowerCase()}${name.slice(1)}' failed to satisfy constraint: Member must satisfy enum value set: [seconds, minutes, hours, days]`);
+      const member = `tokenValidityUnits.${name[0].toLowerCase()}${name.slice(1)}`;
+      throw constraint(member, given, 'Member must satisfy enum value set: [seconds, minutes, hours, days]');
     }
     return given;
   };
-  const tokenUnits = { AccessToken: unit('AccessToken', 'hours'), IdToken: unit('IdToken', 'hours'), RefreshToken: unit('RefreshToken', 'days') };
-  const access = input.integer('AccessTokenValidity', 1, 86400) ?? (tokenUnits.AccessToken === 'hours' ? 1 : 3600 / UNIT_SECONDS[tokenUnits.AccessToken]!);
-  const id = input.integer('IdTokenValidity', 1, 86400) ?? (tokenUnits.IdToken === 'hours' ? 1 : 3600 / UNIT_SECONDS[tokenUnits.IdToken]!);
+  const tokenUnits = {
+    AccessToken: unit('AccessToken', 'hours'),
+    IdToken: unit('IdToken', 'hours'),
+    RefreshToken: unit('RefreshToken', 'days'),
+  };
+  const access =
+    input.integer('AccessTokenValidity', 1, 86400) ??
+    (tokenUnits.AccessToken === 'hours' ? 1 : 3600 / UNIT_SECONDS[tokenUnits.AccessToken]);
+  const id =
+    input.integer('IdTokenValidity', 1, 86400) ??
+    (tokenUnits.IdToken === 'hours' ? 1 : 3600 / UNIT_SECONDS[tokenUnits.IdToken]);
   const refreshGiven = input.integer('RefreshTokenValidity', 0, 315360000);
-  const refresh = refreshGiven === undefined || refreshGiven === 0 ? 30 * 86400 / UNIT_SECONDS[tokenUnits.RefreshToken]! : refreshGiven;
-  const seconds = { access: access * UNIT_SECONDS[tokenUnits.AccessToken]!, id: id * UNIT_SECONDS[tokenUnits.IdToken]!, refresh: refresh * UNIT_SECONDS[tokenUnits.RefreshToken]! };
+  const refresh =
+    refreshGiven === undefined || refreshGiven === 0
+      ? (30 * 86400) / UNIT_SECONDS[tokenUnits.RefreshToken]
+      : refreshGiven;
+  const seconds = {
+    access: access * UNIT_SECONDS[tokenUnits.AccessToken],
+    id: id * UNIT_SECONDS[tokenUnits.IdToken],
+    refresh: refresh * UNIT_SECONDS[tokenUnits.RefreshToken],
+  };
   // Access and ID tokens last between 5 minutes and a day; refresh tokens at most 10 years.
-  if (seconds.access < 300 || seconds.access > 86400) throw cognitoErrors.invalidParameter('Invalid range for token validity.');
+  if (seconds.access < 300 || seconds.access > 86400)
+    throw cognitoErrors.invalidParameter('Invalid range for token validity.');
   if (seconds.id < 300 || seconds.id > 86400) throw cognitoErrors.invalidParameter('Invalid range for token validity.');
-  if (seconds.refresh < 3600 || seconds.refresh > 315360000) throw cognitoErrors.invalidParameter('Invalid range for token validity.');
+  if (seconds.refresh < 3600 || seconds.refresh > 315360000)
+    throw cognitoErrors.invalidParameter('Invalid range for token validity.');
   const now = epochSeconds();
   return {
     ClientName: name,
@@ -295,7 +385,8 @@ function readClientSettings(input: CognitoInput): ClientSettings {
     AccessTokenValidity: access,
     IdTokenValidity: id,
     RefreshTokenValidity: refresh,
-    PreventUserExistenceErrors: input.enumeration('PreventUserExistenceErrors', ['LEGACY', 'ENABLED'] as const) ?? 'LEGACY',
+    PreventUserExistenceErrors:
+      input.enumeration('PreventUserExistenceErrors', ['LEGACY', 'ENABLED'] as const) ?? 'LEGACY',
     EnableTokenRevocation: input.boolean('EnableTokenRevocation') ?? true,
     AuthSessionValidity: input.integer('AuthSessionValidity', 3, 15) ?? 3,
     CreationDate: now,
@@ -314,10 +405,19 @@ function schemaAttributes(s: PoolSettings): Array<Record<string, unknown>> {
       DeveloperOnlyAttribute: false,
       Mutable: name !== 'sub',
       Required: name === 'sub',
-      ...(type === 'String' ? { StringAttributeConstraints: name === 'sub' ? { MinLength: '1', MaxLength: '2048' } : stringConstraints } : {}),
+      ...(type === 'String'
+        ? { StringAttributeConstraints: name === 'sub' ? { MinLength: '1', MaxLength: '2048' } : stringConstraints }
+        : {}),
       ...(type === 'Number' ? { NumberAttributeConstraints: { MinValue: '0' } } : {}),
     };
   });
-  const custom = s.CustomAttributes.map((name) => ({ Name: name, AttributeDataType: 'String', DeveloperOnlyAttribute: false, Mutable: true, Required: false, StringAttributeConstraints: {} }));
+  const custom = s.CustomAttributes.map((name) => ({
+    Name: name,
+    AttributeDataType: 'String',
+    DeveloperOnlyAttribute: false,
+    Mutable: true,
+    Required: false,
+    StringAttributeConstraints: {},
+  }));
   return [...standard, ...custom];
 }

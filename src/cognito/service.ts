@@ -1,6 +1,12 @@
 import type { AwsError } from '../protocols/aws-error.ts';
 import type { EdgeRequest, EdgeService } from '../edge/types.ts';
-import { serveJson, targetOperation, writeJsonProtocolError, type JsonOperation, type JsonService } from '../protocols/json.ts';
+import {
+  serveJson,
+  targetOperation,
+  writeJsonProtocolError,
+  type JsonOperation,
+  type JsonService,
+} from '../protocols/json.ts';
 import type { CognitoMetadata } from '../state/cognito-metadata.ts';
 import { authOperations } from './auth.ts';
 import type { CognitoContext } from './context.ts';
@@ -9,16 +15,46 @@ import { poolOperations } from './pools.ts';
 import { TokenSigner, poolJwks } from './tokens.ts';
 import { userOperations } from './users.ts';
 
-const COGNITO: JsonService = { name: 'cognito-idp', targetPrefix: 'AWSCognitoIdentityProviderService', jsonVersion: '1.1' };
+const COGNITO: JsonService = {
+  name: 'cognito-idp',
+  targetPrefix: 'AWSCognitoIdentityProviderService',
+  jsonVersion: '1.1',
+};
 
 /** The operations Cognito serves without a signature (botocore's `smithy.api#noAuth` ones). */
 const PUBLIC_OPERATIONS = new Set([
-  'AssociateSoftwareToken', 'ChangePassword', 'CompleteWebAuthnRegistration', 'ConfirmDevice', 'ConfirmForgotPassword', 'ConfirmSignUp',
-  'DeleteUser', 'DeleteUserAttributes', 'DeleteWebAuthnCredential', 'ForgetDevice', 'ForgotPassword', 'GetDevice',
-  'GetTokensFromRefreshToken', 'GetUser', 'GetUserAttributeVerificationCode', 'GetUserAuthFactors', 'GlobalSignOut', 'InitiateAuth',
-  'ListDevices', 'ListWebAuthnCredentials', 'ResendConfirmationCode', 'RespondToAuthChallenge', 'RevokeToken', 'SetUserMFAPreference',
-  'SetUserSettings', 'SignUp', 'StartWebAuthnRegistration', 'UpdateAuthEventFeedback', 'UpdateDeviceStatus', 'UpdateUserAttributes',
-  'VerifySoftwareToken', 'VerifyUserAttribute',
+  'AssociateSoftwareToken',
+  'ChangePassword',
+  'CompleteWebAuthnRegistration',
+  'ConfirmDevice',
+  'ConfirmForgotPassword',
+  'ConfirmSignUp',
+  'DeleteUser',
+  'DeleteUserAttributes',
+  'DeleteWebAuthnCredential',
+  'ForgetDevice',
+  'ForgotPassword',
+  'GetDevice',
+  'GetTokensFromRefreshToken',
+  'GetUser',
+  'GetUserAttributeVerificationCode',
+  'GetUserAuthFactors',
+  'GlobalSignOut',
+  'InitiateAuth',
+  'ListDevices',
+  'ListWebAuthnCredentials',
+  'ResendConfirmationCode',
+  'RespondToAuthChallenge',
+  'RevokeToken',
+  'SetUserMFAPreference',
+  'SetUserSettings',
+  'SignUp',
+  'StartWebAuthnRegistration',
+  'UpdateAuthEventFeedback',
+  'UpdateDeviceStatus',
+  'UpdateUserAttributes',
+  'VerifySoftwareToken',
+  'VerifyUserAttribute',
 ]);
 
 /** `/{userPoolId}/.well-known/{jwks.json | openid-configuration}` */
@@ -53,19 +89,22 @@ export class CognitoService implements EdgeService {
     this.operations = { ...poolOperations(this.ctx), ...userOperations(this.ctx), ...authOperations(this.ctx) };
   }
 
-  /** Unsigned requests AWS also serves: the public operations, and the pools' `/.well-known/` documents. */
+  /**
+   * Unsigned requests AWS also serves: the pools' `/.well-known/` documents, and every request naming a Cognito
+   * operation (the public ones are answered, the others refused in Cognito's format by `handle`).
+   */
   servesUnsigned(request: EdgeRequest): boolean {
     if (request.method === 'GET') return WELL_KNOWN.test(request.rawPath);
     if (request.method !== 'POST' || request.rawPath !== '/') return false;
-    const operation = targetOperation(request.req.headers['x-amz-target'], COGNITO.targetPrefix);
-    return operation !== undefined && PUBLIC_OPERATIONS.has(operation);
+    return targetOperation(request.req.headers['x-amz-target'], COGNITO.targetPrefix) !== undefined;
   }
 
   async handle(request: EdgeRequest): Promise<void> {
     const wellKnown = WELL_KNOWN.exec(request.rawPath);
-    if (request.method === 'GET' && wellKnown) return this.serveDiscovery(request, wellKnown[1]!, wellKnown[2]!);
+    if (request.method === 'GET' && wellKnown) return this.serveDiscovery(request, wellKnown[1], wellKnown[2]);
     const operation = targetOperation(request.req.headers['x-amz-target'], COGNITO.targetPrefix);
-    if (request.auth === undefined && (operation === undefined || !PUBLIC_OPERATIONS.has(operation))) throw cognitoErrors.missingAuthentication();
+    if (request.auth === undefined && (operation === undefined || !PUBLIC_OPERATIONS.has(operation)))
+      throw cognitoErrors.missingAuthentication();
     await serveJson(COGNITO, this.operations, request, request.req.headers['x-amz-target'], request.body);
   }
 

@@ -4,7 +4,7 @@ import type { StoredUserPool } from '../state/cognito-metadata.ts';
 
 type PrivateKey = Awaited<ReturnType<typeof importJWK>>;
 
-/** The pool's two signing keys as private JWKs: ID tokens and access tokens are signed with different keys, as Cognito does. */
+/** The pool's two signing keys as private JWKs: ID and access tokens are signed with different keys, as Cognito's. */
 export async function generatePoolKeys(): Promise<StoredUserPool['keys']> {
   const one = async (): Promise<Record<string, unknown>> => {
     const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
@@ -18,7 +18,14 @@ export async function generatePoolKeys(): Promise<StoredUserPool['keys']> {
 
 /** The public half of the pool's keys: `/{poolId}/.well-known/jwks.json`. */
 export function poolJwks(pool: StoredUserPool): { keys: JWK[] } {
-  const publicKey = (jwk: Record<string, unknown>): JWK => ({ alg: 'RS256', e: jwk.e as string, kid: jwk.kid as string, kty: 'RSA', n: jwk.n as string, use: 'sig' });
+  const publicKey = (jwk: Record<string, unknown>): JWK => ({
+    alg: 'RS256',
+    e: jwk.e as string,
+    kid: jwk.kid as string,
+    kty: 'RSA',
+    n: jwk.n as string,
+    use: 'sig',
+  });
   return { keys: [publicKey(pool.keys.id), publicKey(pool.keys.access)] };
 }
 
@@ -46,7 +53,10 @@ export class TokenSigner {
     const cacheKey = `${pool.id}/${jwk.kid as string}/${half}`;
     let key = this.imported.get(cacheKey);
     if (!key) {
-      key = importJWK(half === 'private' ? (jwk as JWK) : { kty: 'RSA', n: jwk.n as string, e: jwk.e as string }, 'RS256');
+      key = importJWK(
+        half === 'private' ? (jwk as JWK) : { kty: 'RSA', n: jwk.n as string, e: jwk.e as string },
+        'RS256',
+      );
       this.imported.set(cacheKey, key);
     }
     return key;
@@ -59,7 +69,13 @@ export class TokenSigner {
   async sign(pool: StoredUserPool, signIn: SignIn): Promise<{ idToken: string; accessToken: string }> {
     const now = Math.floor(Date.now() / 1000);
     const eventId = randomUUID();
-    const common = { sub: signIn.sub, iss: signIn.issuer, origin_jti: signIn.originJti, event_id: eventId, auth_time: signIn.authTime };
+    const common = {
+      sub: signIn.sub,
+      iss: signIn.issuer,
+      origin_jti: signIn.originJti,
+      event_id: eventId,
+      auth_time: signIn.authTime,
+    };
     const idClaims: JWTPayload = {
       ...attributeClaims(signIn.attributes),
       ...common,
@@ -81,7 +97,9 @@ export class TokenSigner {
       username: signIn.username,
     };
     const sign = async (claims: JWTPayload, use: 'id' | 'access'): Promise<string> =>
-      new SignJWT(claims).setProtectedHeader({ kid: pool.keys[use].kid as string, alg: 'RS256' }).sign(await this.key(pool, use));
+      new SignJWT(claims)
+        .setProtectedHeader({ kid: pool.keys[use].kid as string, alg: 'RS256' })
+        .sign(await this.key(pool, use));
     return { idToken: await sign(idClaims, 'id'), accessToken: await sign(accessClaims, 'access') };
   }
 
@@ -89,9 +107,16 @@ export class TokenSigner {
    * The claims of an access token of this pool, or why it is refused in GetUser's words: `expired`, or `invalid`
    * (bad signature, another pool's, an ID token, malformed).
    */
-  async verifyAccessToken(pool: StoredUserPool, issuer: string, token: string): Promise<JWTPayload | 'expired' | 'invalid'> {
+  async verifyAccessToken(
+    pool: StoredUserPool,
+    issuer: string,
+    token: string,
+  ): Promise<JWTPayload | 'expired' | 'invalid'> {
     try {
-      const { payload, protectedHeader } = await jwtVerify(token, await this.key(pool, 'access', 'public'), { issuer, algorithms: ['RS256'] });
+      const { payload, protectedHeader } = await jwtVerify(token, await this.key(pool, 'access', 'public'), {
+        issuer,
+        algorithms: ['RS256'],
+      });
       if (protectedHeader.kid !== pool.keys.access.kid || payload.token_use !== 'access') return 'invalid';
       return payload;
     } catch (err) {
@@ -100,7 +125,7 @@ export class TokenSigner {
   }
 }
 
-/** The ID token's user claims: every attribute but `sub`; the `*_verified` ones as booleans, `updated_at` as a number. */
+/** The ID token's user claims: every attribute but `sub`; `*_verified` as booleans, `updated_at` as a number. */
 function attributeClaims(attributes: Record<string, string>): JWTPayload {
   const claims: JWTPayload = {};
   for (const [name, value] of Object.entries(attributes)) {

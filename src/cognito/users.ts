@@ -9,7 +9,18 @@ import { generatePassword, hashPassword, passwordPolicyProblem } from './passwor
 import { poolSettings, STANDARD_ATTRIBUTES } from './pools.ts';
 
 const userTokens = new PageTokens('cognito-users');
-const SEARCHABLE = new Set(['username', 'email', 'phone_number', 'name', 'given_name', 'family_name', 'preferred_username', 'cognito:user_status', 'status', 'sub']);
+const SEARCHABLE = new Set([
+  'username',
+  'email',
+  'phone_number',
+  'name',
+  'given_name',
+  'family_name',
+  'preferred_username',
+  'cognito:user_status',
+  'status',
+  'sub',
+]);
 
 /** How users are looked up in a pool: the username's key, and the email's where the pool signs in with email. */
 export function userLookup(pool: StoredUserPool, name: string): { usernameKey: string; emailKey?: string } {
@@ -33,7 +44,10 @@ export function requireUser(ctx: CognitoContext, pool: StoredUserPool, name: str
 
 /** `[{"Name": "sub", ...}, ...]` with `sub` first, as Cognito lists them. */
 export function attributeList(user: StoredUser, only?: string[]): Array<{ Name: string; Value: string }> {
-  const all = [{ Name: 'sub', Value: user.sub }, ...Object.entries(user.attributes).map(([Name, Value]) => ({ Name, Value }))];
+  const all = [
+    { Name: 'sub', Value: user.sub },
+    ...Object.entries(user.attributes).map(([Name, Value]) => ({ Name, Value })),
+  ];
   return only ? all.filter((a) => only.includes(a.Name)) : all;
 }
 
@@ -67,7 +81,8 @@ export async function createUser(ctx: CognitoContext, pool: StoredUserPool, spec
     // The caller names the user by email (or phone); the internal username is a UUID.
     const isEmail = spec.username.includes('@');
     const attribute = isEmail ? 'email' : 'phone_number';
-    if (!s.UsernameAttributes.includes(attribute)) throw cognitoErrors.invalidParameter('Username should be either an email or a phone number.');
+    if (!s.UsernameAttributes.includes(attribute))
+      throw cognitoErrors.invalidParameter('Username should be either an email or a phone number.');
     attributes[attribute] ??= spec.username;
     username = randomUUID();
   }
@@ -85,8 +100,15 @@ export async function createUser(ctx: CognitoContext, pool: StoredUserPool, spec
     updatedAt: now,
   };
   const email = attributes.email?.toLowerCase();
-  if (s.UsernameAttributes?.includes('email') && email && ctx.store.userByEmail(pool.id, email)) throw cognitoErrors.userExists();
-  if (!ctx.store.insertUser(user, userLookup(pool, username).usernameKey, s.UsernameAttributes?.includes('email') ? email : undefined)) {
+  if (s.UsernameAttributes?.includes('email') && email && ctx.store.userByEmail(pool.id, email))
+    throw cognitoErrors.userExists();
+  if (
+    !ctx.store.insertUser(
+      user,
+      userLookup(pool, username).usernameKey,
+      s.UsernameAttributes?.includes('email') ? email : undefined,
+    )
+  ) {
     throw cognitoErrors.userExists();
   }
   return user;
@@ -100,16 +122,28 @@ export function userOperations(ctx: CognitoContext) {
       const pool = requirePool(ctx, input.required('UserPoolId', rules.userPoolId));
       const username = input.required('Username', rules.username);
       const action = input.enumeration('MessageAction', ['RESEND', 'SUPPRESS'] as const);
-      const temporary = input.optional('TemporaryPassword', rules.password) ?? generatePassword(poolSettings(pool).PasswordPolicy);
+      const temporary =
+        input.optional('TemporaryPassword', rules.password) ?? generatePassword(poolSettings(pool).PasswordPolicy);
       if (action === 'RESEND') {
         const user = requireUser(ctx, pool, username);
         if (user.status !== 'FORCE_CHANGE_PASSWORD') throw cognitoErrors.userExists();
         const problem = passwordPolicyProblem(temporary, poolSettings(pool).PasswordPolicy);
         if (problem) throw cognitoErrors.invalidPassword(problem);
-        ctx.store.setPassword(pool.id, user.sub, await hashPassword(temporary), 'FORCE_CHANGE_PASSWORD', epochSeconds());
+        ctx.store.setPassword(
+          pool.id,
+          user.sub,
+          await hashPassword(temporary),
+          'FORCE_CHANGE_PASSWORD',
+          epochSeconds(),
+        );
         return { User: userType(ctx.store.userBySub(pool.id, user.sub)!) };
       }
-      const user = await createUser(ctx, pool, { username, password: temporary, permanent: false, attributes: input.attributes('UserAttributes') });
+      const user = await createUser(ctx, pool, {
+        username,
+        password: temporary,
+        permanent: false,
+        attributes: input.attributes('UserAttributes'),
+      });
       return { User: userType(user) };
     },
 
@@ -121,7 +155,13 @@ export function userOperations(ctx: CognitoContext) {
       const problem = passwordPolicyProblem(password, poolSettings(pool).PasswordPolicy);
       if (problem) throw cognitoErrors.invalidPassword(problem);
       const permanent = input.boolean('Permanent') ?? false;
-      ctx.store.setPassword(pool.id, user.sub, await hashPassword(password), permanent ? 'CONFIRMED' : 'FORCE_CHANGE_PASSWORD', epochSeconds());
+      ctx.store.setPassword(
+        pool.id,
+        user.sub,
+        await hashPassword(password),
+        permanent ? 'CONFIRMED' : 'FORCE_CHANGE_PASSWORD',
+        epochSeconds(),
+      );
       return {};
     },
 
@@ -160,25 +200,30 @@ export function userOperations(ctx: CognitoContext) {
         const batch = ctx.store.listUsers(pool.id, after, 200);
         for (const row of batch) if (filter(row.user) && found.length <= limit) found.push(row);
         if (batch.length < 200 || found.length > limit) break;
-        after = batch[batch.length - 1]!.rowid;
+        after = batch[batch.length - 1].rowid;
       }
       const shown = found.slice(0, limit);
       return {
         Users: shown.map((row) => userType(row.user, only)),
-        PaginationToken: found.length > limit ? userTokens.encode(shown[shown.length - 1]!.rowid) : undefined,
+        PaginationToken: found.length > limit ? userTokens.encode(shown[shown.length - 1].rowid) : undefined,
       };
     },
   };
 }
 
 /** The attributes a caller may set, checked against the pool's schema (messages unconfirmed). */
-function checkedAttributes(pool: StoredUserPool, given: Array<{ Name: string; Value: string }>): Record<string, string> {
+function checkedAttributes(
+  pool: StoredUserPool,
+  given: Array<{ Name: string; Value: string }>,
+): Record<string, string> {
   const custom = poolSettings(pool).CustomAttributes;
   const attributes: Record<string, string> = {};
   for (const { Name, Value } of given) {
     if (Name === 'sub') throw cognitoErrors.invalidParameter('Cannot modify an immutable attribute: sub');
     if (!STANDARD_ATTRIBUTES.includes(Name) && !custom.includes(Name)) {
-      throw cognitoErrors.invalidParameter(`Attributes did not conform to the schema: ${Name}: Attribute does not exist in the schema.\n`);
+      throw cognitoErrors.invalidParameter(
+        `Attributes did not conform to the schema: ${Name}: Attribute does not exist in the schema.\n`,
+      );
     }
     attributes[Name] = Value;
   }
@@ -189,7 +234,7 @@ function checkedAttributes(pool: StoredUserPool, given: Array<{ Name: string; Va
 function parseFilter(text: string | undefined): (user: StoredUser) => boolean {
   if (text === undefined || text.trim() === '') return () => true;
   const match = /^\s*([\w:]+)\s*(\^?=)\s*"((?:[^"\\]|\\.)*)"\s*$/.exec(text);
-  if (!match || !SEARCHABLE.has(match[1]!)) throw cognitoErrors.invalidParameter('Error while parsing filter.');
+  if (!match || !SEARCHABLE.has(match[1])) throw cognitoErrors.invalidParameter('Error while parsing filter.');
   const [, name, op, wanted] = match as unknown as [string, string, string, string];
   const valueOf = (user: StoredUser): string | undefined => {
     switch (name) {

@@ -25,6 +25,7 @@ import { CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { awsApiEndpoint, type AuthorizationType, type Declaration, type IntegrationName } from './declaration.ts';
 import { describeChange, type Change, type Plan } from './plan.ts';
 import { declaredAuthorizer, type AuthIds } from './plan-auth.ts';
+import { createRole } from './role.ts';
 import { step, type DeployClients } from './target.ts';
 
 export interface ApplyResult {
@@ -112,6 +113,9 @@ async function applyChange(
       await clients.s3.send(new PutBucketCorsCommand({ Bucket: bucket.name, CORSConfiguration: { CORSRules: bucket.cors } }));
       return;
     }
+    case 'createRole':
+      await createRole(clients.iam, declaration.role!);
+      return;
     case 'createFunction': {
       const role = fn.role(accountId);
       if (!role) throw new Error('DDN_LAMBDA_ROLE is not set: set it to the ARN of an IAM role Lambda can assume (with AWSLambdaBasicExecutionRole and s3:GetObject/PutObject on the buckets)');

@@ -62,10 +62,22 @@ export interface DeclaredAuth {
   };
 }
 
+/** The function's execution role, when deploy makes it (locally, without DDN_LAMBDA_ROLE). */
+export interface DeclaredRole {
+  name: string;
+  /** The trust policy: Lambda may assume the role. */
+  trustPolicy: string;
+  managedPolicyArns: string[];
+  /** Read and write on the two buckets, as the presign function's presigned URLs need. */
+  inlinePolicy: { name: string; document: string };
+}
+
 /** The whole platform, as data. Built from the configuration; `plan` compares it to what a target has. */
 export interface Declaration {
   region: string;
   buckets: Array<{ name: string; cors: CorsRule[] }>;
+  /** Created before the function when absent; undefined when the role is configured (DDN_LAMBDA_ROLE) or on AWS. */
+  role?: DeclaredRole;
   function: {
     name: string;
     runtime: string;
@@ -105,7 +117,7 @@ export interface DeclarationOptions {
   accessLog?: { destinationArn: string; format: string };
   /** Where the user pool's tokens say they come from: the edge's public URL locally; AWS's Cognito endpoint by default. */
   cognitoIssuerBase?: string;
-  /** Without DDN_LAMBDA_ROLE, use a placeholder role ARN (the edge accepts any role; AWS needs a real one). */
+  /** Without DDN_LAMBDA_ROLE, deploy creates the role `{function}-role` (locally; AWS needs a configured one). */
   placeholderRole?: boolean;
 }
 
@@ -133,14 +145,17 @@ export function buildDeclaration(config: Config, options: DeclarationOptions = {
     destinationArn: () => options.accessLog!.destinationArn,
     format: auth ? BILLING_ACCESS_LOG_FORMAT : options.accessLog.format,
   };
+  const makesRole = config.lambdaRole === undefined && options.placeholderRole === true;
+  const role = makesRole ? executionRole(`${functionName}-role`, [config.inBucket, config.outBucket]) : undefined;
   return {
     region,
+    role,
     buckets: [config.inBucket, config.outBucket].map((name) => ({ name, cors: DEFAULT_BUCKET_CORS })),
     function: {
       name: functionName,
       runtime: 'nodejs20.x',
       handler: 'index.handler',
-      role: (accountId) => config.lambdaRole ?? (options.placeholderRole ? `arn:aws:iam::${accountId}:role/${functionName}-role` : undefined),
+      role: (accountId) => config.lambdaRole ?? (role ? `arn:aws:iam::${accountId}:role/${role.name}` : undefined),
       timeout: 10,
       memorySize: 256,
       environment,
@@ -218,4 +233,25 @@ export const BILLING_ACCESS_LOG_FORMAT =
 /** The endpoint AWS gives an HTTP API; the edge returns its own `apiEndpoint`, which wins when known. */
 export function awsApiEndpoint(apiId: string, region: string): string {
   return `https://${apiId}.execute-api.${region}.amazonaws.com`;
+}
+
+const objectsOf = (bucket: string): string => `arn:aws:s3:::${bucket}/*`;
+
+/** A Lambda execution role: logs (AWSLambdaBasicExecutionRole) and objects of the buckets. */
+export function executionRole(name: string, buckets: string[]): DeclaredRole {
+  return {
+    name,
+    trustPolicy: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    }),
+    managedPolicyArns: ['arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+    inlinePolicy: {
+      name: 'ddn-buckets',
+      document: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: buckets.map(objectsOf) }],
+      }),
+    },
+  };
 }

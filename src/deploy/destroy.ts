@@ -3,12 +3,20 @@ import { DeleteFunctionCommand } from '@aws-sdk/client-lambda';
 import { DeleteApiCommand } from '@aws-sdk/client-apigatewayv2';
 import { DeleteUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { findUserPools } from './target-auth.ts';
+import {
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  DetachRolePolicyCommand,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+  type IAMClient,
+} from '@aws-sdk/client-iam';
 import type { Declaration } from './declaration.ts';
 import { removePermission } from './apply.ts';
 import { findApis, isNotFound, step, type DeployClients } from './target.ts';
 
 export interface DestroyOptions {
-  /** Also delete the function and the buckets. */
+  /** Also delete the function, the role deploy made, and the buckets. */
   all?: boolean;
   /** With `all`: delete buckets that still hold objects, objects first. */
   force?: boolean;
@@ -20,6 +28,8 @@ export interface DestroyResult {
   deletedApis: string[];
   permissionRemoved: boolean;
   functionDeleted: boolean;
+  /** Whether the role deploy made (locally) was deleted. */
+  roleDeleted: boolean;
   buckets: Array<{ name: string; deleted: boolean; note?: string }>;
   /** With `all` and sign-in: the user pools of the declared name that were deleted (never DDN_COGNITO_USER_POOL_ID's). */
   deletedUserPools: string[];
@@ -35,10 +45,22 @@ export async function destroy(clients: DeployClients, declaration: Declaration, 
   const permissionRemoved = await step(`remove permission ${declaration.permission.statementId} from ${fnName}`, () =>
     removePermission(clients.lambda, fnName, declaration.permission.statementId),
   );
-  const result: DestroyResult = { deletedApis: apis.map((a) => a.apiId), permissionRemoved, functionDeleted: false, buckets: [], deletedUserPools: [] };
+  const result: DestroyResult = {
+    deletedApis: apis.map((a) => a.apiId),
+    permissionRemoved,
+    functionDeleted: false,
+    roleDeleted: false,
+    buckets: [],
+    deletedUserPools: [],
+  };
   if (!options.all) return result;
 
   result.functionDeleted = await step(`delete function ${fnName}`, () => tolerateNotFound(clients.lambda.send(new DeleteFunctionCommand({ FunctionName: fnName }))));
+  const role = declaration.role;
+  if (role) {
+    const deleting = () => tolerateNotFound(deleteRole(clients.iam, role.name));
+    result.roleDeleted = await step(`delete role ${role.name}`, deleting);
+  }
   for (const bucket of declaration.buckets) {
     result.buckets.push(await step(`delete bucket ${bucket.name}`, () => deleteBucket(clients.s3, bucket.name, options.force ?? false)));
   }
@@ -52,6 +74,19 @@ export async function destroy(clients: DeployClients, declaration: Declaration, 
     }
   }
   return result;
+}
+
+/** Detaches and deletes the role's policies, then the role (IAM refuses to delete a role that has any). */
+async function deleteRole(iam: IAMClient, name: string): Promise<void> {
+  const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name }));
+  for (const policy of attached.AttachedPolicies ?? []) {
+    await iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: policy.PolicyArn }));
+  }
+  const inline = await iam.send(new ListRolePoliciesCommand({ RoleName: name }));
+  for (const policyName of inline.PolicyNames ?? []) {
+    await iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: policyName }));
+  }
+  await iam.send(new DeleteRoleCommand({ RoleName: name }));
 }
 
 async function deleteBucket(s3: S3Client, bucket: string, force: boolean): Promise<{ name: string; deleted: boolean; note?: string }> {

@@ -13,6 +13,7 @@ export interface FieldChange {
 export type Change =
   | { kind: 'createBucket'; bucket: string }
   | { kind: 'putBucketCors'; bucket: string }
+  | { kind: 'createRole'; name: string }
   | { kind: 'createFunction'; name: string }
   | { kind: 'updateFunctionCode'; name: string; from?: string; to: string }
   | { kind: 'updateFunctionConfiguration'; name: string; fields: FieldChange[] }
@@ -73,6 +74,7 @@ export function computePlan(declaration: Declaration, state: TargetState, codeSh
     if (!current?.exists || !isDeepStrictEqual(current.cors, bucket.cors)) changes.push({ kind: 'putBucketCors', bucket: bucket.name });
   }
 
+  if (declaration.role && !state.roleExists) changes.push({ kind: 'createRole', name: declaration.role.name });
   changes.push(...planFunction(declaration, state, codeSha256));
   const auth: AuthIds = {};
   if (declaration.auth) changes.push(...planUserPool(declaration.auth, state.auth ?? { userPools: [], clients: [] }, auth));
@@ -196,6 +198,8 @@ export function describeChange(change: Change): string {
       return `+ create bucket ${change.bucket}`;
     case 'putBucketCors':
       return `~ set the CORS rule of bucket ${change.bucket}`;
+    case 'createRole':
+      return `+ create role ${change.name} (Lambda may assume it; AWSLambdaBasicExecutionRole, objects of the buckets)`;
     case 'createFunction':
       return `+ create function ${change.name}`;
     case 'updateFunctionCode':

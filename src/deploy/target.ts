@@ -11,7 +11,8 @@ import {
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DescribeLogGroupsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { apiGatewayClient, cognitoClient, lambdaClient, logsClient, s3Client, stsClient, type Endpoint } from '../client/aws-clients.ts';
+import { GetRoleCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { apiGatewayClient, cognitoClient, iamClient, lambdaClient, logsClient, s3Client, stsClient, type Endpoint } from '../client/aws-clients.ts';
 import type { CorsRule, Declaration } from './declaration.ts';
 import { readAuth, type AuthState } from './target-auth.ts';
 
@@ -24,6 +25,7 @@ export interface DeployClients {
   sts: STSClient;
   cognito: CognitoIdentityProviderClient;
   logs: CloudWatchLogsClient;
+  iam: IAMClient;
 }
 
 export function deployClients(endpoint: Endpoint): DeployClients {
@@ -35,6 +37,7 @@ export function deployClients(endpoint: Endpoint): DeployClients {
     sts: stsClient(endpoint),
     cognito: cognitoClient(endpoint),
     logs: logsClient(endpoint),
+    iam: iamClient(endpoint),
   };
 }
 
@@ -92,6 +95,8 @@ export interface ApiState {
 export interface TargetState {
   accountId: string;
   buckets: Record<string, { exists: boolean; cors: CorsRule[] }>;
+  /** Whether the declared role exists (undefined when deploy does not manage one). */
+  roleExists?: boolean;
   function?: FunctionState;
   /** The APIs named like the declared one (more than one is an error for deploy). */
   apis: Array<{ apiId: string; apiEndpoint?: string }>;
@@ -116,6 +121,8 @@ export async function readTarget(clients: DeployClients, declaration: Declaratio
   for (const bucket of declaration.buckets) {
     buckets[bucket.name] = await step(`read bucket ${bucket.name}`, () => readBucket(clients.s3, bucket.name));
   }
+  const role = declaration.role;
+  const roleExists = role ? await step(`read role ${role.name}`, () => readRole(clients.iam, role.name)) : undefined;
   const fn = await step(`read function ${declaration.function.name}`, () => readFunction(clients.lambda, declaration.function.name));
   const permission = fn
     ? await step(`read the policy of ${declaration.function.name}`, () => readPermission(clients.lambda, declaration.function.name, declaration.permission.statementId))
@@ -124,7 +131,7 @@ export async function readTarget(clients: DeployClients, declaration: Declaratio
   const api = apis.length === 1 ? await step(`read API ${apis[0].apiId}`, () => readApi(clients.apigw, apis[0], declaration.auth !== undefined)) : undefined;
   const auth = declaration.auth ? await readAuth(clients.cognito, declaration.auth) : undefined;
   const logGroup = declaration.logGroup && { exists: await step(`read log group ${declaration.logGroup.name}`, () => logGroupExists(clients.logs, declaration.logGroup!.name)) };
-  return { accountId, buckets, function: fn, apis, api, permission, auth, logGroup };
+  return { accountId, buckets, roleExists, function: fn, apis, api, permission, auth, logGroup };
 }
 
 async function logGroupExists(logs: CloudWatchLogsClient, name: string): Promise<boolean> {
@@ -159,10 +166,28 @@ export function describeAwsError(err: unknown): string {
   return `${name}${e?.message ?? String(err)}${status ? ` (HTTP ${status})` : ''}`;
 }
 
-/** The SDK error of a resource that does not exist (any of the three services). */
+const NOT_FOUND_ERRORS = new Set([
+  'NotFound',
+  'NoSuchBucket',
+  'ResourceNotFoundException',
+  'NotFoundException',
+  'NoSuchEntityException',
+]);
+
+/** The SDK error of a resource that does not exist (any of the services deploy calls). */
 export function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.$metadata?.httpStatusCode === 404 || e?.name === 'NotFound' || e?.name === 'NoSuchBucket' || e?.name === 'ResourceNotFoundException' || e?.name === 'NotFoundException';
+  return e?.$metadata?.httpStatusCode === 404 || NOT_FOUND_ERRORS.has(e?.name ?? '');
+}
+
+async function readRole(iam: IAMClient, name: string): Promise<boolean> {
+  try {
+    await iam.send(new GetRoleCommand({ RoleName: name }));
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
 }
 
 async function readBucket(s3: S3Client, bucket: string): Promise<{ exists: boolean; cors: CorsRule[] }> {

@@ -160,7 +160,9 @@ export class Edge implements EdgeEndpoint {
     const sigv4 = readSigV4Scope(req.headers, request.query);
     if (sigv4) return this.serve(this.serviceNamed(sigv4.service), request, true, sigv4.via);
     if (readSigV2(req.headers, request.query)) return this.serve(this.unscoped, request, true, 'sigv2');
-    for (const service of this.services.values()) if (service.servesUnsigned?.(request)) return this.serve(service, request, false);
+    for (const service of this.services.values()) {
+      if (service.servesUnsigned?.(request)) return this.serve(service, request, false);
+    }
     return this.serve(this.unscoped, request, false);
   }
 

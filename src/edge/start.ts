@@ -42,6 +42,7 @@ export async function startEdge(config: Config, logger: Logger = createLogger('e
   const edge = new Edge({ host: config.edgeHost, port: config.edgePort, credentials, logger, publicUrl: config.publicUrl });
   const { region, accountId } = config;
 
+  const iam = createIamService({ store: new IamMetadata(db), accountId });
   const lambda = new LambdaService({
     metadata: new LambdaMetadata(db),
     code: new LambdaCodeStore(config.dataDir, blobs),
@@ -49,11 +50,12 @@ export async function startEdge(config: Config, logger: Logger = createLogger('e
     accountId,
     logger,
     endpoint: edge,
+    roles: iam,
   });
   edge.register(createS3Service({ meta: new S3Metadata(db), blobs, region, logger, endpoint: edge }));
   edge.register(lambda);
   edge.register(createStsService({ accountId }));
-  edge.register(createIamService({ store: new IamMetadata(db), accountId }));
+  edge.register(iam);
   edge.register(createCognitoService({ store: new CognitoMetadata(db), region, accountId, endpoint: edge }));
   const apigw = createApigwServices({ store: new ApigwMetadata(db), region, accountId, dataDir: config.dataDir, logger, endpoint: edge, lambda });
   for (const service of apigw) edge.register(service);

@@ -7,10 +7,16 @@ export const iamErrors = {
   noSuchRolePolicy: (role: string, policy: string) =>
     new AwsError(404, 'NoSuchEntity', `The role policy with name ${policy} cannot be found.`, { role }),
   policyNotFound: (arn: string) => new AwsError(404, 'NoSuchEntity', `Policy ${arn} was not found.`),
-  policyNotAttachable: (arn: string) => new AwsError(404, 'NoSuchEntity', `Policy ${arn} does not exist or is not attachable.`),
+  policyNotAttachable: (arn: string) =>
+    new AwsError(404, 'NoSuchEntity', `Policy ${arn} does not exist or is not attachable.`),
   policyExists: (name: string) =>
-    new AwsError(409, 'EntityAlreadyExists', `A policy called ${name} already exists. Duplicate names are not allowed.`),
-  roleHasAttachedPolicies: () => new AwsError(409, 'DeleteConflict', 'Cannot delete entity, must detach all policies first.'),
+    new AwsError(
+      409,
+      'EntityAlreadyExists',
+      `A policy called ${name} already exists. Duplicate names are not allowed.`,
+    ),
+  roleHasAttachedPolicies: () =>
+    new AwsError(409, 'DeleteConflict', 'Cannot delete entity, must detach all policies first.'),
   roleHasInlinePolicies: () => new AwsError(409, 'DeleteConflict', 'Cannot delete entity, must delete policies first.'),
   policyAttached: () => new AwsError(409, 'DeleteConflict', 'Cannot delete a policy attached to entities.'),
   malformedPolicy: (message: string) => new AwsError(400, 'MalformedPolicyDocument', message),

@@ -61,7 +61,7 @@ export function iamOperations(store: IamMetadata, account: string): Record<strin
     UpdateDate: policy.updatedAt,
     Tags: detail && policy.tags.length > 0 ? policy.tags : undefined,
   });
-  /** A local customer managed policy by ARN; AWS-managed ARNs are accepted as they are (their contents are not known here). */
+  /** A local customer managed policy by ARN; AWS-managed ARNs are accepted as they are (their contents are unknown). */
   const attachable = (arn: string): { arn: string; name: string } => {
     const parsed = parsePolicyArn(arn);
     if (!parsed) throw iamErrors.invalidArn(arn);
@@ -97,8 +97,17 @@ export function iamOperations(store: IamMetadata, account: string): Record<strin
     ListRoles(params) {
       const p = new IamParams(params);
       const prefix = p.optional('PathPrefix', shapes.pathPrefix) ?? '/';
-      const page = pageOf(p, tokens.roles, (after, limit) => store.listRoles(after, limit, prefix), (r) => iamNameKey(r.name));
-      return resultXml({ Roles: page.items.map((r) => roleXml(r, false)), IsTruncated: page.marker !== undefined, Marker: page.marker });
+      const page = pageOf(
+        p,
+        tokens.roles,
+        (after, limit) => store.listRoles(after, limit, prefix),
+        (r) => iamNameKey(r.name),
+      );
+      return resultXml({
+        Roles: page.items.map((r) => roleXml(r, false)),
+        IsTruncated: page.marker !== undefined,
+        Marker: page.marker,
+      });
     },
 
     DeleteRole(params) {
@@ -140,7 +149,11 @@ export function iamOperations(store: IamMetadata, account: string): Record<strin
         .attachedPolicyArns(found.name)
         .map((arn) => ({ arn, parsed: parsePolicyArn(arn)! }))
         .filter((a) => a.parsed.path.startsWith(prefix));
-      const page = pageOfArray(p, tokens.attached, attached.map((a) => ({ PolicyName: a.parsed.name, PolicyArn: a.arn })));
+      const page = pageOfArray(
+        p,
+        tokens.attached,
+        attached.map((a) => ({ PolicyName: a.parsed.name, PolicyArn: a.arn })),
+      );
       return resultXml({ AttachedPolicies: page.items, IsTruncated: page.marker !== undefined, Marker: page.marker });
     },
 
@@ -158,13 +171,21 @@ export function iamOperations(store: IamMetadata, account: string): Record<strin
       const name = p.required('PolicyName', shapes.policyName);
       const policy = store.getInlinePolicy(found.name, name);
       if (!policy) throw iamErrors.noSuchRolePolicy(found.name, name);
-      return resultXml({ RoleName: found.name, PolicyName: policy.name, PolicyDocument: encodeDocument(policy.document) });
+      return resultXml({
+        RoleName: found.name,
+        PolicyName: policy.name,
+        PolicyDocument: encodeDocument(policy.document),
+      });
     },
 
     ListRolePolicies(params) {
       const p = new IamParams(params);
       const found = role(p);
-      const page = pageOfArray(p, tokens.rolePolicies, store.inlinePolicies(found.name).map((policy) => policy.name));
+      const page = pageOfArray(
+        p,
+        tokens.rolePolicies,
+        store.inlinePolicies(found.name).map((policy) => policy.name),
+      );
       return resultXml({ PolicyNames: page.items, IsTruncated: page.marker !== undefined, Marker: page.marker });
     },
 
@@ -208,11 +229,19 @@ export function iamOperations(store: IamMetadata, account: string): Record<strin
     ListPolicies(params) {
       const p = new IamParams(params);
       const scope = p.enumeration('Scope', ['All', 'AWS', 'Local'] as const) ?? 'All';
-      const options = { pathPrefix: p.optional('PathPrefix', shapes.policyPath) ?? '/', onlyAttached: p.boolean('OnlyAttached') ?? false };
+      const options = {
+        pathPrefix: p.optional('PathPrefix', shapes.policyPath) ?? '/',
+        onlyAttached: p.boolean('OnlyAttached') ?? false,
+      };
       // AWS-managed policies are not listed: the edge does not carry AWS's catalogue.
-      const list = (after: string, limit: number): StoredPolicy[] => (scope === 'AWS' ? [] : store.listPolicies(after, limit, options));
+      const list = (after: string, limit: number): StoredPolicy[] =>
+        scope === 'AWS' ? [] : store.listPolicies(after, limit, options);
       const page = pageOf(p, tokens.policies, list, (policy) => iamNameKey(policy.name));
-      return resultXml({ Policies: page.items.map((policy) => policyXml(policy, false)), IsTruncated: page.marker !== undefined, Marker: page.marker });
+      return resultXml({
+        Policies: page.items.map((policy) => policyXml(policy, false)),
+        IsTruncated: page.marker !== undefined,
+        Marker: page.marker,
+      });
     },
 
     DeletePolicy(params) {
@@ -227,12 +256,17 @@ export function iamOperations(store: IamMetadata, account: string): Record<strin
 }
 
 /** One page of a keyed list read from the store: asks for one more than `MaxItems` to know whether it is truncated. */
-function pageOf<T>(p: IamParams, scheme: PageTokens, list: (after: string, limit: number) => T[], keyOf: (item: T) => string): { items: T[]; marker?: string } {
+function pageOf<T>(
+  p: IamParams,
+  scheme: PageTokens,
+  list: (after: string, limit: number) => T[],
+  keyOf: (item: T) => string,
+): { items: T[]; marker?: string } {
   const { after, maxItems } = pageRequest(p, scheme);
   const items = list(after ?? '', maxItems + 1);
   if (items.length <= maxItems) return { items };
   const shown = items.slice(0, maxItems);
-  return { items: shown, marker: scheme.encode(keyOf(shown[shown.length - 1]!)) };
+  return { items: shown, marker: scheme.encode(keyOf(shown[shown.length - 1])) };
 }
 
 /** One page of a list held in memory, resumed by index. */

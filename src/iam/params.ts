@@ -12,11 +12,31 @@ export interface StringShape {
 export const shapes = {
   roleName: { min: 1, max: 64, pattern: /^[\w+=,.@-]+$/, patternText: '[\\w+=,.@-]+' },
   policyName: { min: 1, max: 128, pattern: /^[\w+=,.@-]+$/, patternText: '[\\w+=,.@-]+' },
-  path: { min: 1, max: 512, pattern: /^(\/|\/[\x21-\x7e]+\/)$/, patternText: '(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)' },
-  policyPath: { min: 1, max: 512, pattern: /^((\/[A-Za-z0-9.,+@=_-]+)*)\/$/, patternText: '((/[A-Za-z0-9\\.,\\+@=_-]+)*)/' },
+  path: {
+    min: 1,
+    max: 512,
+    pattern: /^(\/|\/[\x21-\x7e]+\/)$/,
+    patternText: '(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)',
+  },
+  policyPath: {
+    min: 1,
+    max: 512,
+    pattern: /^((\/[A-Za-z0-9.,+@=_-]+)*)\/$/,
+    patternText: '((/[A-Za-z0-9\\.,\\+@=_-]+)*)/',
+  },
   pathPrefix: { min: 1, max: 512, pattern: /^\/[\x21-\x7f]*$/, patternText: '\\u002F[\\u0021-\\u007F]*' },
-  policyDocument: { min: 1, max: 131072, pattern: /^[\t\n\r\x20-\xff]+$/, patternText: '[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+' },
-  description: { min: 0, max: 1000, pattern: /^[\t\n\r\x20-\x7e\xa1-\xff]*$/, patternText: '[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*' },
+  policyDocument: {
+    min: 1,
+    max: 131072,
+    pattern: /^[\t\n\r\x20-\xff]+$/,
+    patternText: '[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+',
+  },
+  description: {
+    min: 0,
+    max: 1000,
+    pattern: /^[\t\n\r\x20-\x7e\xa1-\xff]*$/,
+    patternText: '[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*',
+  },
   arn: { min: 20, max: 2048 },
   marker: { min: 1, max: 320 },
   tagKey: { min: 1, max: 128 },
@@ -24,7 +44,7 @@ export const shapes = {
 } satisfies Record<string, StringShape>;
 
 /** The model's member name in validation messages: `RoleName` → `roleName`. */
-const memberName = (name: string): string => name[0]!.toLowerCase() + name.slice(1);
+const memberName = (name: string): string => name[0].toLowerCase() + name.slice(1);
 
 /** Reads and checks the parameters of one IAM request, answering IAM's ValidationError for what the model refuses. */
 export class IamParams {
@@ -32,7 +52,10 @@ export class IamParams {
 
   required(name: string, shape: StringShape): string {
     const value = this.params.get(name);
-    if (value === null) throw iamErrors.validation(`Value null at '${memberName(name)}' failed to satisfy constraint: Member must not be null`);
+    if (value === null)
+      throw iamErrors.validation(
+        `Value null at '${memberName(name)}' failed to satisfy constraint: Member must not be null`,
+      );
     return check(name, value, shape);
   }
 
@@ -45,9 +68,9 @@ export class IamParams {
     const raw = this.params.get(name);
     if (raw === null) return undefined;
     const value = Number(raw);
-    if (!/^-?\d+$/.test(raw.trim())) throw iamErrors.validation(`Value '${raw}' at '${memberName(name)}' failed to satisfy constraint: Member must be a number`);
-    if (value < min) throw iamErrors.validation(`Value '${raw}' at '${memberName(name)}' failed to satisfy constraint: Member must have value greater than or equal to ${min}`);
-    if (value > max) throw iamErrors.validation(`Value '${raw}' at '${memberName(name)}' failed to satisfy constraint: Member must have value less than or equal to ${max}`);
+    if (!/^-?\d+$/.test(raw.trim())) throw failed(memberName(name), raw, `Member must be a number`);
+    if (value < min) throw failed(memberName(name), raw, `Member must have value greater than or equal to ${min}`);
+    if (value > max) throw failed(memberName(name), raw, `Member must have value less than or equal to ${max}`);
     return value;
   }
 
@@ -60,7 +83,7 @@ export class IamParams {
     const raw = this.params.get(name);
     if (raw === null) return undefined;
     if (!(values as readonly string[]).includes(raw)) {
-      throw iamErrors.validation(`Value '${raw}' at '${memberName(name)}' failed to satisfy constraint: Member must satisfy enum value set: [${values.join(', ')}]`);
+      throw failed(memberName(name), raw, `Member must satisfy enum value set: [${values.join(', ')}]`);
     }
     return raw as T;
   }
@@ -78,16 +101,21 @@ export class IamParams {
   }
 }
 
+/** `1 validation error detected: Value 'v' at 'member' failed to satisfy constraint: ...` */
+function failed(member: string, value: string, constraint: string): Error {
+  return iamErrors.validation(`Value '${value}' at '${member}' failed to satisfy constraint: ${constraint}`);
+}
+
 function check(name: string, value: string, shape: StringShape): string {
   const member = memberName(name);
   if (value.length < shape.min) {
-    throw iamErrors.validation(`Value '${value}' at '${member}' failed to satisfy constraint: Member must have length greater than or equal to ${shape.min}`);
+    throw failed(member, value, `Member must have length greater than or equal to ${shape.min}`);
   }
   if (value.length > shape.max) {
-    throw iamErrors.validation(`Value '${value}' at '${member}' failed to satisfy constraint: Member must have length less than or equal to ${shape.max}`);
+    throw failed(member, value, `Member must have length less than or equal to ${shape.max}`);
   }
   if (shape.pattern && !shape.pattern.test(value)) {
-    throw iamErrors.validation(`Value '${value}' at '${member}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${shape.patternText}`);
+    throw failed(member, value, `Member must satisfy regular expression pattern: ${shape.patternText}`);
   }
   return value;
 }

@@ -9,7 +9,17 @@ export type PolicyKind = 'identity' | 'trust';
 
 const TOP_ELEMENTS = new Set(['Version', 'Id', 'Statement']);
 const VERSIONS = new Set(['2008-10-17', '2012-10-17']);
-const STATEMENT_ELEMENTS = new Set(['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition']);
+const STATEMENT_ELEMENTS = new Set([
+  'Sid',
+  'Effect',
+  'Principal',
+  'NotPrincipal',
+  'Action',
+  'NotAction',
+  'Resource',
+  'NotResource',
+  'Condition',
+]);
 
 /** The MalformedPolicyDocument message for `text`, or undefined when IAM would accept it. */
 export function policyDocumentProblem(text: string, kind: PolicyKind): string | undefined {
@@ -22,7 +32,8 @@ export function policyDocumentProblem(text: string, kind: PolicyKind): string | 
   const statements = statementsOf(document);
   if (!statements) return 'Syntax errors in policy.';
   const doc = document as Record<string, unknown>;
-  if (kind === 'identity' && doc.Version !== '2012-10-17') return 'Policy document must be version 2012-10-17 or greater.';
+  if (kind === 'identity' && doc.Version !== '2012-10-17')
+    return 'Policy document must be version 2012-10-17 or greater.';
   const sids = new Set<string>();
   for (const statement of statements) {
     const problem = kind === 'identity' ? identityStatementProblem(statement) : trustStatementProblem(statement);
@@ -88,7 +99,7 @@ function actionProblem(statement: Record<string, unknown>): string | undefined {
     const parts = action.split(':');
     if (parts.length === 1) return 'Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.';
     if (parts.length > 2) return 'Actions/Condition can contain only one colon.';
-    if (/[^a-zA-Z0-9.-]/.test(parts[0]!)) return `Vendor ${parts[0]} is not valid`;
+    if (/[^a-zA-Z0-9.-]/.test(parts[0])) return `Vendor ${parts[0]} is not valid`;
   }
   return undefined;
 }

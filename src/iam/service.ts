@@ -30,7 +30,8 @@ export function createIamService(deps: IamDeps): EdgeService & IamRoles {
   return {
     name: IAM.name,
     bufferBody: true,
-    handle: (request: EdgeRequest) => serveQuery(IAM, operations, request, queryParameters(request.rawQuery, request.body)),
+    handle: (request: EdgeRequest) =>
+      serveQuery(IAM, operations, request, queryParameters(request.rawQuery, request.body)),
     sendError: (request: EdgeRequest, error: AwsError) => writeQueryError(request, IAM, error),
     roleExists(arn: string): boolean | undefined {
       const parsed = parseRoleArn(arn);

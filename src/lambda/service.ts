@@ -17,6 +17,7 @@ import { functionOperations } from './operations/functions.ts';
 import { invokeOperations } from './operations/invoke.ts';
 import { permissionOperations } from './operations/permissions.ts';
 import type { LambdaContext, LambdaHandler, LambdaOperation } from './operations/types.ts';
+import type { IamRoles } from '../iam/service.ts';
 import { statementAllows, type PolicyStatement } from './policy.ts';
 import { EnvironmentPool } from './runtime/pool.ts';
 import type { EnvironmentSpec, Invocation } from './runtime/environment.ts';
@@ -44,6 +45,8 @@ export interface LambdaServiceDeps {
   logger: Logger;
   /** The edge's URL and credentials, handed to functions (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...). */
   endpoint: EdgeEndpoint;
+  /** IAM's roles: a function's role of the local account must exist. Absent: any role is accepted. */
+  roles?: IamRoles;
 }
 
 export interface LambdaServiceOptions {
@@ -70,6 +73,7 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
   readonly accountId: string;
   private readonly options: Required<LambdaServiceOptions>;
   private readonly endpoint: EdgeEndpoint;
+  private readonly roles?: IamRoles;
   /** Where `GetFunction`'s `Code.Location` points: the zip, served by the edge. */
   readonly internalRoutes: readonly InternalRoute[] = [
     { prefix: CODE_PATH, handler: (_req, res, rawPath) => serveCode(this.metadata, this.code, res, rawPath) },
@@ -83,6 +87,7 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     this.region = deps.region;
     this.accountId = deps.accountId;
     this.endpoint = deps.endpoint;
+    this.roles = deps.roles;
     this.options = { maxEnvironmentsPerFunction: options.maxEnvironmentsPerFunction ?? DEFAULT_MAX_ENVIRONMENTS, idleMs: options.idleMs ?? 10 * 60_000 };
   }
 
@@ -249,6 +254,13 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
       logGroupName: `/aws/lambda/${fn.name}`,
       logStreamName,
     };
+  }
+
+  /** Lambda refuses a role it cannot assume: here, a role of the local account that IAM does not have. */
+  checkRole(role: string | undefined): void {
+    if (role !== undefined && this.roles?.roleExists(role) === false) {
+      throw invalidParameter('The role defined for the function cannot be assumed by Lambda.');
+    }
   }
 
   // --- helpers -------------------------------------------------------------------------------------

@@ -113,7 +113,14 @@ export class CognitoMetadata {
   insertPool(pool: StoredUserPool): void {
     this.db
       .prepare('INSERT INTO cognito_pools (id, name, settings, keys, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(pool.id, pool.name, JSON.stringify(pool.settings), JSON.stringify(pool.keys), pool.createdAt, pool.updatedAt);
+      .run(
+        pool.id,
+        pool.name,
+        JSON.stringify(pool.settings),
+        JSON.stringify(pool.keys),
+        pool.createdAt,
+        pool.updatedAt,
+      );
   }
 
   getPool(id: string): StoredUserPool | undefined {
@@ -123,7 +130,9 @@ export class CognitoMetadata {
 
   /** Pools ordered by id, after `after`. */
   listPools(after: string, limit: number): StoredUserPool[] {
-    const rows = this.db.prepare('SELECT * FROM cognito_pools WHERE id > ? ORDER BY id LIMIT ?').all(after, limit) as PoolRow[];
+    const rows = this.db
+      .prepare('SELECT * FROM cognito_pools WHERE id > ? ORDER BY id LIMIT ?')
+      .all(after, limit) as PoolRow[];
     return rows.map(poolFromRow);
   }
 
@@ -133,15 +142,19 @@ export class CognitoMetadata {
   }
 
   countUsers(poolId: string): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM cognito_users WHERE pool_id = ?').get(poolId) as { n: number }).n;
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM cognito_users WHERE pool_id = ?').get(poolId) as { n: number })
+      .n;
   }
 
   insertClient(client: StoredAppClient): void {
-    this.db.prepare('INSERT INTO cognito_clients (id, pool_id, settings) VALUES (?, ?, ?)').run(client.id, client.poolId, JSON.stringify(client.settings));
+    this.db
+      .prepare('INSERT INTO cognito_clients (id, pool_id, settings) VALUES (?, ?, ?)')
+      .run(client.id, client.poolId, JSON.stringify(client.settings));
   }
 
   getClient(id: string): StoredAppClient | undefined {
-    const row = this.db.prepare('SELECT * FROM cognito_clients WHERE id = ?').get(id) as { id: string; pool_id: string; settings: string } | undefined;
+    const row = this.db.prepare('SELECT * FROM cognito_clients WHERE id = ?').get(id) as
+      { id: string; pool_id: string; settings: string } | undefined;
     return row && { id: row.id, poolId: row.pool_id, settings: JSON.parse(row.settings) as Record<string, unknown> };
   }
 
@@ -149,7 +162,11 @@ export class CognitoMetadata {
     const rows = this.db
       .prepare('SELECT * FROM cognito_clients WHERE pool_id = ? AND id > ? ORDER BY id LIMIT ?')
       .all(poolId, after, limit) as Array<{ id: string; pool_id: string; settings: string }>;
-    return rows.map((row) => ({ id: row.id, poolId: row.pool_id, settings: JSON.parse(row.settings) as Record<string, unknown> }));
+    return rows.map((row) => ({
+      id: row.id,
+      poolId: row.pool_id,
+      settings: JSON.parse(row.settings) as Record<string, unknown>,
+    }));
   }
 
   deleteClient(id: string): boolean {
@@ -160,31 +177,46 @@ export class CognitoMetadata {
   insertUser(user: StoredUser, usernameKey: string, emailKey: string | undefined): boolean {
     const result = this.db
       .prepare(
-        `INSERT INTO cognito_users (pool_id, username_key, username, email_key, sub, attributes, password_hash, status, enabled, created_at, updated_at)
+        `INSERT INTO cognito_users (pool_id, username_key, username, email_key, sub, attributes, password_hash, status,
+           enabled, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(pool_id, username_key) DO NOTHING`,
       )
-      .run(user.poolId, usernameKey, user.username, emailKey ?? null, user.sub, JSON.stringify(user.attributes),
-        user.passwordHash ?? null, user.status, user.enabled ? 1 : 0, user.createdAt, user.updatedAt);
+      .run(
+        user.poolId,
+        usernameKey,
+        user.username,
+        emailKey ?? null,
+        user.sub,
+        JSON.stringify(user.attributes),
+        user.passwordHash ?? null,
+        user.status,
+        user.enabled ? 1 : 0,
+        user.createdAt,
+        user.updatedAt,
+      );
     return result.changes === 1;
   }
 
   /** A user by the lookup form of its username, or of its email where the pool signs in with email. */
   findUser(poolId: string, usernameKey: string, emailKey?: string): StoredUser | undefined {
-    const row = this.db.prepare('SELECT * FROM cognito_users WHERE pool_id = ? AND username_key = ?').get(poolId, usernameKey) as UserRow | undefined;
+    const row = this.db
+      .prepare('SELECT * FROM cognito_users WHERE pool_id = ? AND username_key = ?')
+      .get(poolId, usernameKey) as UserRow | undefined;
     if (row) return userFromRow(row);
     return emailKey === undefined ? undefined : this.userByEmail(poolId, emailKey);
   }
 
   /** The first user of the pool with this email (lower-cased), on pools that sign in with email. */
   userByEmail(poolId: string, emailKey: string): StoredUser | undefined {
-    const row = this.db.prepare('SELECT * FROM cognito_users WHERE pool_id = ? AND email_key = ? ORDER BY created_at LIMIT 1').get(poolId, emailKey) as
-      | UserRow
-      | undefined;
+    const row = this.db
+      .prepare('SELECT * FROM cognito_users WHERE pool_id = ? AND email_key = ? ORDER BY created_at LIMIT 1')
+      .get(poolId, emailKey) as UserRow | undefined;
     return row && userFromRow(row);
   }
 
   userBySub(poolId: string, sub: string): StoredUser | undefined {
-    const row = this.db.prepare('SELECT * FROM cognito_users WHERE pool_id = ? AND sub = ?').get(poolId, sub) as UserRow | undefined;
+    const row = this.db.prepare('SELECT * FROM cognito_users WHERE pool_id = ? AND sub = ?').get(poolId, sub) as
+      UserRow | undefined;
     return row && userFromRow(row);
   }
 
@@ -204,7 +236,9 @@ export class CognitoMetadata {
   }
 
   setAttributes(poolId: string, sub: string, attributes: Record<string, string>, at: number): void {
-    this.db.prepare('UPDATE cognito_users SET attributes = ?, updated_at = ? WHERE pool_id = ? AND sub = ?').run(JSON.stringify(attributes), at, poolId, sub);
+    this.db
+      .prepare('UPDATE cognito_users SET attributes = ?, updated_at = ? WHERE pool_id = ? AND sub = ?')
+      .run(JSON.stringify(attributes), at, poolId, sub);
   }
 
   /** Deletes the user and the refresh tokens issued to it. */
@@ -229,7 +263,14 @@ export class CognitoMetadata {
       | { pool_id: string; client_id: string; sub: string; origin_jti: string; auth_time: number; expires_at: number }
       | undefined;
     return (
-      row && { poolId: row.pool_id, clientId: row.client_id, sub: row.sub, originJti: row.origin_jti, authTime: row.auth_time, expiresAt: row.expires_at }
+      row && {
+        poolId: row.pool_id,
+        clientId: row.client_id,
+        sub: row.sub,
+        originJti: row.origin_jti,
+        authTime: row.auth_time,
+        expiresAt: row.expires_at,
+      }
     );
   }
 }

@@ -120,16 +120,29 @@ export class IamMetadata {
   insertRole(role: StoredRole): boolean {
     const result = this.db
       .prepare(
-        `INSERT INTO iam_roles (name_key, name, id, path, assume_role_policy, description, max_session_duration, created_at, tags)
+        `INSERT INTO iam_roles
+           (name_key, name, id, path, assume_role_policy, description, max_session_duration, created_at, tags)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name_key) DO NOTHING`,
       )
-      .run(key(role.name), role.name, role.id, role.path, role.assumeRolePolicy, role.description ?? null,
-        role.maxSessionDuration, role.createdAt, JSON.stringify(role.tags));
+      .run(
+        key(role.name),
+        role.name,
+        role.id,
+        role.path,
+        role.assumeRolePolicy,
+        role.description ?? null,
+        role.maxSessionDuration,
+        role.createdAt,
+        JSON.stringify(role.tags),
+      );
     return result.changes === 1;
   }
 
   setAssumeRolePolicy(roleName: string, document: string): boolean {
-    return this.db.prepare('UPDATE iam_roles SET assume_role_policy = ? WHERE name_key = ?').run(document, key(roleName)).changes === 1;
+    return (
+      this.db.prepare('UPDATE iam_roles SET assume_role_policy = ? WHERE name_key = ?').run(document, key(roleName))
+        .changes === 1
+    );
   }
 
   /** Deletes the role with its inline policies; false when it does not exist. */
@@ -156,12 +169,20 @@ export class IamMetadata {
   }
 
   detach(roleName: string, policyArn: string): boolean {
-    return this.db.prepare('DELETE FROM iam_role_attachments WHERE role_key = ? AND policy_arn = ?').run(key(roleName), policyArn).changes === 1;
+    return (
+      this.db
+        .prepare('DELETE FROM iam_role_attachments WHERE role_key = ? AND policy_arn = ?')
+        .run(key(roleName), policyArn).changes === 1
+    );
   }
 
   /** How many roles a managed policy is attached to. */
   attachmentCount(policyArn: string): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM iam_role_attachments WHERE policy_arn = ?').get(policyArn) as { n: number }).n;
+    return (
+      this.db.prepare('SELECT COUNT(*) AS n FROM iam_role_attachments WHERE policy_arn = ?').get(policyArn) as {
+        n: number;
+      }
+    ).n;
   }
 
   inlinePolicies(roleName: string): StoredInlinePolicy[] {
@@ -187,9 +208,11 @@ export class IamMetadata {
   }
 
   deleteInlinePolicy(roleName: string, policyName: string): boolean {
-    return this.db
-      .prepare('DELETE FROM iam_role_inline_policies WHERE role_key = ? AND name_key = ?')
-      .run(key(roleName), key(policyName)).changes === 1;
+    return (
+      this.db
+        .prepare('DELETE FROM iam_role_inline_policies WHERE role_key = ? AND name_key = ?')
+        .run(key(roleName), key(policyName)).changes === 1
+    );
   }
 
   getPolicy(arn: string): StoredPolicy | undefined {
@@ -201,7 +224,10 @@ export class IamMetadata {
   listPolicies(after: string, limit: number, options: { pathPrefix: string; onlyAttached: boolean }): StoredPolicy[] {
     const attached = options.onlyAttached ? 'AND arn IN (SELECT policy_arn FROM iam_role_attachments)' : '';
     const rows = this.db
-      .prepare(`SELECT * FROM iam_policies WHERE name_key > ? AND substr(path, 1, ?) = ? ${attached} ORDER BY name_key LIMIT ?`)
+      .prepare(
+        `SELECT * FROM iam_policies WHERE name_key > ? AND substr(path, 1, ?) = ? ${attached}
+         ORDER BY name_key LIMIT ?`,
+      )
       .all(after, options.pathPrefix.length, options.pathPrefix, limit) as PolicyRow[];
     return rows.map(policyFromRow);
   }
@@ -213,8 +239,18 @@ export class IamMetadata {
         `INSERT INTO iam_policies (name_key, name, id, path, arn, description, document, created_at, updated_at, tags)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       )
-      .run(key(policy.name), policy.name, policy.id, policy.path, policy.arn, policy.description ?? null,
-        policy.document, policy.createdAt, policy.updatedAt, JSON.stringify(policy.tags));
+      .run(
+        key(policy.name),
+        policy.name,
+        policy.id,
+        policy.path,
+        policy.arn,
+        policy.description ?? null,
+        policy.document,
+        policy.createdAt,
+        policy.updatedAt,
+        JSON.stringify(policy.tags),
+      );
     return result.changes === 1;
   }
 

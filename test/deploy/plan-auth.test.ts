@@ -9,9 +9,10 @@ const ACCOUNT = '123456789012';
 const CODE = 'c29tZWhhc2g=';
 const POOL = 'eu-west-1_AbCdEf123';
 const CLIENT = '3nkoep4151b7umeggnottc30u9';
+const AWS_VARS = { DDN_ALB_DNS: '10.0.0.5:50101', AWS_REGION: 'eu-west-1', DDN_LAMBDA_ROLE: `arn:aws:iam::${ACCOUNT}:role/presign` };
 
 function declare(vars: Record<string, string> = {}): Declaration {
-  return buildDeclaration(loadConfig({ DDN_ALB_DNS: '10.0.0.5:50101', AWS_REGION: 'eu-west-1', DDN_AUTH: 'cognito', ...vars }), { placeholderRole: true });
+  return buildDeclaration(loadConfig({ ...AWS_VARS, DDN_AUTH: 'cognito', ...vars }));
 }
 
 /** A target holding everything `declaration` declares, sign-in included. */
@@ -94,7 +95,7 @@ test('a target with sign-in deployed plans nothing', () => {
 });
 
 test('sign-in turned on over an open deployment: new pool, client and authorizer; three routes move behind it', () => {
-  const open = buildDeclaration(loadConfig({ DDN_ALB_DNS: '10.0.0.5:50101', AWS_REGION: 'eu-west-1' }), { placeholderRole: true });
+  const open = buildDeclaration(loadConfig(AWS_VARS));
   const state = deployedState(declare());
   state.api!.routes = open.api.routes.map((r, i) => ({ routeId: `route0${i}`, routeKey: r.routeKey, target: `integrations/${r.integration === 'lambda' ? 'int0001' : 'int0002'}` }));
   state.api!.authorizers = [];
@@ -109,7 +110,7 @@ test('sign-in turned on over an open deployment: new pool, client and authorizer
 
 test('sign-in turned off: the guarded routes are opened again; the pool is left alone', () => {
   const state = deployedState(declare());
-  const open = buildDeclaration(loadConfig({ DDN_ALB_DNS: '10.0.0.5:50101', AWS_REGION: 'eu-west-1' }), { placeholderRole: true });
+  const open = buildDeclaration(loadConfig(AWS_VARS));
   const plan = computePlan(open, state, CODE);
   assert.deepEqual(
     plan.changes.map((c) => (c.kind === 'updateRoute' ? `${c.routeKey} ${c.authorizationType} (was ${c.authorizationFrom})` : c.kind)),

@@ -19,6 +19,7 @@ function deployedState(declaration: Declaration): TargetState {
   return {
     accountId: ACCOUNT,
     buckets: Object.fromEntries(declaration.buckets.map((b) => [b.name, { exists: true, cors: structuredClone(b.cors) }])),
+    roleExists: declaration.role ? true : undefined,
     function: {
       codeSha256: CODE,
       runtime: fn.runtime,
@@ -50,7 +51,7 @@ test('an empty target gets everything, in dependency order', () => {
   const plan = computePlan(declaration, empty, CODE);
   assert.deepEqual(
     plan.changes.map((c) => c.kind),
-    ['createBucket', 'putBucketCors', 'createBucket', 'putBucketCors', 'createFunction', 'createApi', 'createIntegration', 'createIntegration', 'createRoute', 'createRoute', 'createRoute', 'createRoute', 'createStage', 'addPermission'],
+    ['createBucket', 'putBucketCors', 'createBucket', 'putBucketCors', 'createRole', 'createFunction', 'createApi', 'createIntegration', 'createIntegration', 'createRoute', 'createRoute', 'createRoute', 'createRoute', 'createStage', 'addPermission'],
   );
   const integrations = plan.changes.filter((c) => c.kind === 'createIntegration').map((c) => c.integrationUri);
   assert.deepEqual(integrations, [`arn:aws:lambda:eu-west-1:${ACCOUNT}:function:ddn-presign-lambda`, 'http://10.0.0.5:50101']);

@@ -14,7 +14,11 @@ test('through the gateway, the presign function answers errors as the original d
   const edge = await startTestEdge();
   try {
     const clients = deployClients({ url: edge.url, region: edge.region, credentials: edge.credentials });
-    const declaration = buildDeclaration(edge.config, { albDns: '127.0.0.1:9', s3Endpoint: edge.url, placeholderRole: true });
+    const declaration = buildDeclaration(edge.config, {
+      albDns: '127.0.0.1:9',
+      s3Endpoint: edge.url,
+      placeholderRole: true,
+    });
     const { result } = await deploy(clients, declaration, await buildPresignZip());
     const api = result!.apiEndpoint;
 
@@ -24,7 +28,11 @@ test('through the gateway, the presign function answers errors as the original d
     assert.match(head, /content-type: text\/plain/i);
     assert.equal(body, 'file parameter is required');
 
-    await assert.rejects(presign(api, 'download', ''), (err: Error) => err instanceof RemoteError && err.status === 400 && err.message.includes(': file parameter is required'));
+    await assert.rejects(
+      presign(api, 'download', ''),
+      (err: Error) =>
+        err instanceof RemoteError && err.status === 400 && err.message.includes(': file parameter is required'),
+    );
     const ok = await presign(api, 'download', 'k.tif');
     assert.equal(new URL(ok.value).searchParams.get('X-Amz-Expires'), '3600', 'the default lifetime');
   } finally {

@@ -24,6 +24,8 @@ export interface LambdaContext extends Pick<LambdaInvoker, 'invoke'> {
   storeCode(zip: Buffer): Promise<{ codeBlob: string; codeSha256: string; codeSize: number }>;
   /** Ends the warm environments of a function after it changed or went away. */
   retirePool(name: string): void;
+  /** InvalidParameterValueException for a role Lambda could not assume (one of the local account IAM lacks). */
+  checkRole(role: string | undefined): void;
 }
 
 /** Writes the response itself. `labels` are the URI labels by their model names (`FunctionName`...), decoded. */
