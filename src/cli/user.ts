@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { AdminCreateUserCommand, AdminSetUserPasswordCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { AdminCreateUserCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { loadConfig, loadDotenv } from '../config/index.ts';
 import { cognitoClient } from '../client/aws-clients.ts';
 import { userPoolEndpoint } from '../client/auth/cognito.ts';
+import { addUser } from '../client/user-pool.ts';
 import { describeAwsError } from '../deploy/target.ts';
 import { CliError } from './errors.ts';
 import { printJson } from './output.ts';
@@ -13,11 +14,10 @@ import { chooseTarget, type TargetOptions } from './target.ts';
 interface UserAddOptions extends TargetOptions {
   password?: string;
   temporary?: boolean;
-  email?: string;
   json?: boolean;
 }
 
-/** `ddn user add NAME`: a user of the platform's pool (AdminCreateUser, then AdminSetUserPassword). */
+/** `ddn user add NAME`: a user of the platform's pool, created with a permanent password (or its password reset), or a temporary one. */
 export function registerUser(program: Command): void {
   const user = program.command('user').description('users of the API\'s user pool (sign-in on: DDN_AUTH=cognito)');
   user
@@ -26,7 +26,6 @@ export function registerUser(program: Command): void {
     .argument('<name>', 'user name')
     .option('--password <password>', 'the password (asked, hidden, when not given; or one line on stdin)')
     .option('--temporary', 'make it a temporary password: the first ddn login asks for a new one')
-    .option('--email <address>', 'the user\'s email attribute')
     .option('--local', 'in the pool on the local edge (default)')
     .option('--aws', 'in the pool on AWS, with the standard credential chain')
     .option('--json', 'print a JSON object')
@@ -38,30 +37,33 @@ export function registerUser(program: Command): void {
       const userPoolId = config.cognitoUserPoolId ?? pool.userPoolId;
       const password = opts.password ?? (await new Prompter().ask(`password for ${name}: `, { secret: true }));
       // Locally the issuer names the edge that holds the pool, on whatever port ddn up got.
-      const cognito = cognitoClient(target.name === 'local' ? { ...target.endpoint, url: pool.endpoint } : target.endpoint);
-      const call = async <T>(what: string, work: () => Promise<T>): Promise<T> =>
-        work().catch((err: unknown) => {
-          throw new CliError(`${what} failed: ${describeAwsError(err)}`);
-        });
-      const created = await call(`creating user ${name} in ${userPoolId}`, () =>
-        cognito.send(
-          new AdminCreateUserCommand({
-            UserPoolId: userPoolId,
-            Username: name,
-            MessageAction: 'SUPPRESS',
-            TemporaryPassword: opts.temporary ? password : undefined,
-            UserAttributes: opts.email ? [{ Name: 'email', Value: opts.email }] : undefined,
-          }),
-        ),
-      );
-      if (!opts.temporary) {
-        await call(`setting the password of ${name}`, () =>
-          cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: userPoolId, Username: name, Password: password, Permanent: true })),
-        );
+      const endpoint = target.name === 'local' ? { ...target.endpoint, url: pool.endpoint } : target.endpoint;
+      const failed = (err: unknown) => {
+        throw new CliError(`adding user ${name} to user pool ${userPoolId} failed: ${describeAwsError(err)}`);
+      };
+      let sub: string | undefined;
+      let created = true;
+      if (opts.temporary) {
+        const cognito = cognitoClient(endpoint);
+        const answer = await cognito
+          .send(
+            new AdminCreateUserCommand({
+              UserPoolId: userPoolId,
+              Username: name,
+              MessageAction: 'SUPPRESS',
+              TemporaryPassword: password,
+            }),
+          )
+          .catch(failed);
+        sub = answer.User?.Attributes?.find((a) => a.Name === 'sub')?.Value;
+      } else {
+        ({ sub, created } = await addUser(endpoint, userPoolId, name, password).catch(failed));
       }
-      const sub = created.User?.Attributes?.find((a) => a.Name === 'sub')?.Value;
-      if (opts.json) return printJson({ username: name, userPoolId, sub: sub ?? null, status: opts.temporary ? 'FORCE_CHANGE_PASSWORD' : 'CONFIRMED' });
-      process.stdout.write(`created user ${name} in user pool ${userPoolId}${opts.temporary ? ' (temporary password: the first login asks for a new one)' : ''}\n`);
+      const status = opts.temporary ? 'FORCE_CHANGE_PASSWORD' : 'CONFIRMED';
+      if (opts.json) return printJson({ username: name, userPoolId, sub: sub ?? null, status, created });
+      const what = created ? 'created user' : 'set a new password for the existing user';
+      const temporary = opts.temporary ? ' (temporary password: the first login asks for a new one)' : '';
+      process.stdout.write(`${what} ${name} in user pool ${userPoolId}${temporary}\n`);
       process.stdout.write(`next: ddn login --username ${name}\n`);
     });
 }
