@@ -105,8 +105,11 @@ export function loadServiceModel(service: string): ServiceModel {
 /** The placeholder every URI parameter gets (`{FunctionName}`, `{Bucket}`, `{Key+}`...). */
 export const PLACEHOLDER = 'ddnwalk';
 
-/** A request of the operation's shape: parameters are placeholders, bodies empty (`{}` for JSON). */
-export function requestFor(model: ServiceModel, op: ModelOperation): WalkedRequest {
+/**
+ * A request of the operation's shape: URI parameters are `labels[name]` (percent-encoded) or placeholders, bodies
+ * empty (`{}` for JSON).
+ */
+export function requestFor(model: ServiceModel, op: ModelOperation, labels: Readonly<Record<string, string>> = {}): WalkedRequest {
   switch (model.protocol) {
     case 'query':
     case 'ec2':
@@ -125,7 +128,9 @@ export function requestFor(model: ServiceModel, op: ModelOperation): WalkedReque
       };
     case 'rest-json':
     case 'rest-xml': {
-      const uri = op.http.requestUri.replace(/\{[^}]+\}/g, PLACEHOLDER);
+      const uri = op.http.requestUri.replace(/\{([^}+]+)\+?\}/g, (_, name: string) =>
+        labels[name] === undefined ? PLACEHOLDER : encodeURIComponent(labels[name]),
+      );
       const hasBody = !['GET', 'HEAD', 'DELETE'].includes(op.http.method);
       const json = model.protocol === 'rest-json';
       return {
@@ -191,11 +196,19 @@ export function parseError(protocol: Protocol, status: number, headers: Headers,
   return code !== undefined && rootOk ? { code, message } : undefined;
 }
 
-/** Sends one request per operation (in model order, one at a time) and reads each answer. */
-export async function walkOperations(target: WalkTarget, model: ServiceModel, operations = model.operations): Promise<WalkAnswer[]> {
+/**
+ * Sends one request per operation (in model order, one at a time) and reads each answer. `labelsFor` gives an
+ * operation's URI parameters by name (e.g. the id of an API that must survive the walk); placeholders otherwise.
+ */
+export async function walkOperations(
+  target: WalkTarget,
+  model: ServiceModel,
+  operations = model.operations,
+  labelsFor: (op: ModelOperation) => Readonly<Record<string, string>> = () => ({}),
+): Promise<WalkAnswer[]> {
   const answers: WalkAnswer[] = [];
   for (const op of operations) {
-    const request = requestFor(model, op);
+    const request = requestFor(model, op, labelsFor(op));
     const res = await sendSigned(target, model, request);
     const body = await res.text();
     answers.push({

@@ -23,7 +23,11 @@ export class Integrations {
     if (this.plane.store.listChildren('integrations', apiId).length >= MAX_INTEGRATIONS) {
       throw badRequest(`An API can have at most ${MAX_INTEGRATIONS} integrations.`);
     }
-    const integration = validateIntegration({ integrationId: resourceId(7), ...input, ...(managed ? { apiGatewayManaged: true } : {}) });
+    const integration = validateIntegration({
+      integrationId: resourceId(7),
+      ...input,
+      ...(managed ? { apiGatewayManaged: true } : {}),
+    });
     this.plane.store.transaction(() => {
       this.plane.store.putIntegration(apiId, integration.integrationId, integration);
       this.plane.stages.autoDeploy(apiId);
@@ -45,7 +49,9 @@ export class Integrations {
 
   page(apiId: string, request: PageRequest): ListPage<Integration> {
     this.plane.apis.get(apiId);
-    return readPage(PAGES, request, (max, after) => this.plane.store.listChildrenPage<Integration>('integrations', apiId, max, after));
+    return readPage(PAGES, request, (max, after) =>
+      this.plane.store.listChildrenPage<Integration>('integrations', apiId, max, after),
+    );
   }
 
   update(apiId: string, integrationId: string, input: UpdateIntegration): Integration {
@@ -60,10 +66,14 @@ export class Integrations {
 
   delete(apiId: string, integrationId: string): void {
     this.get(apiId, integrationId);
-    const users = this.plane.store.listChildren<Route>('routes', apiId).filter((r) => r.target === `integrations/${integrationId}`);
+    const users = this.plane.store
+      .listChildren<Route>('routes', apiId)
+      .filter((r) => r.target === `integrations/${integrationId}`);
     if (users.length > 0) {
       // Unconfirmed on AWS; refusing keeps routes from pointing at nothing.
-      throw conflict(`Integration ${integrationId} is still the target of route(s) ${users.map((r) => r.routeKey).join(', ')}; delete or retarget them first.`);
+      throw conflict(
+        `Integration ${integrationId} is still the target of route(s) ${users.map((r) => r.routeKey).join(', ')}; delete or retarget them first.`,
+      );
     }
     this.plane.store.transaction(() => {
       this.plane.store.deleteChild('integrations', apiId, integrationId);

@@ -56,7 +56,9 @@ export class Routes {
 
   page(apiId: string, request: PageRequest): ListPage<Route> {
     this.plane.apis.get(apiId);
-    return readPage(PAGES, request, (max, after) => this.plane.store.listChildrenPage<Route>('routes', apiId, max, after));
+    return readPage(PAGES, request, (max, after) =>
+      this.plane.store.listChildrenPage<Route>('routes', apiId, max, after),
+    );
   }
 
   update(apiId: string, routeId: string, input: UpdateRoute): Route {
@@ -65,7 +67,11 @@ export class Routes {
       throw conflict(`The route key of a route managed by API Gateway cannot be changed.`);
     }
     const route: Route = { ...current, ...omitUndefined(input) };
-    this.validate(apiId, route, this.plane.store.listChildren<Route>('routes', apiId).filter((r) => r.routeId !== routeId));
+    this.validate(
+      apiId,
+      route,
+      this.plane.store.listChildren<Route>('routes', apiId).filter((r) => r.routeId !== routeId),
+    );
     this.plane.store.transaction(() => {
       this.plane.store.putRoute(apiId, routeId, route.routeKey, route);
       this.plane.stages.autoDeploy(apiId);
@@ -89,14 +95,17 @@ export class Routes {
       if (err instanceof RouteKeyError) throw badRequest(`Invalid route key "${route.routeKey}": ${err.message}.`);
       throw err;
     }
-    if (others.some((r) => r.routeKey === route.routeKey)) throw conflict(`Route with key ${route.routeKey} already exists for this API`);
+    if (others.some((r) => r.routeKey === route.routeKey))
+      throw conflict(`Route with key ${route.routeKey} already exists for this API`);
     if (parsed.key !== '$default') {
       const clash = findConflictingVariable(
         parsed as ParsedRouteKey,
         others.map((r) => parseRouteKey(r.routeKey)).filter((p): p is ParsedRouteKey => p.key !== '$default'),
       );
       if (clash) {
-        throw conflict(`The provided route key "${route.routeKey}" has a conflicting variable on the same hierarchical level as "${clash.key}"`);
+        throw conflict(
+          `The provided route key "${route.routeKey}" has a conflicting variable on the same hierarchical level as "${clash.key}"`,
+        );
       }
     }
     if (route.authorizationType !== 'NONE') {
@@ -105,7 +114,7 @@ export class Routes {
     if (route.target !== undefined) {
       const m = /^integrations\/([a-z0-9]+)$/.exec(route.target);
       if (!m) throw badRequest(`Invalid target "${route.target}": must be integrations/{integrationId}.`);
-      if (!this.plane.store.getChild('integrations', apiId, m[1]!)) {
+      if (!this.plane.store.getChild('integrations', apiId, m[1])) {
         throw badRequest(`Invalid target "${route.target}": integration ${m[1]} does not exist in API ${apiId}.`);
       }
     }

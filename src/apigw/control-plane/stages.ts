@@ -1,7 +1,15 @@
 import type { z } from 'zod';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import { isoNow, resourceId } from '../ids.ts';
-import { omitUndefined, type Api, type Deployment, type DeploymentSnapshot, type Integration, type Route, type Stage } from '../model.ts';
+import {
+  omitUndefined,
+  type Api,
+  type Deployment,
+  type DeploymentSnapshot,
+  type Integration,
+  type Route,
+  type Stage,
+} from '../model.ts';
 import type { createStageSchema, updateStageSchema } from '../requests.ts';
 import { PageTokens } from '../../protocols/pagination.ts';
 import { readPage, type ListPage, type PageRequest } from './pages.ts';
@@ -29,8 +37,10 @@ export class Stages {
     if (!STAGE_NAME.test(input.stageName)) {
       throw badRequest(`Invalid stage name "${input.stageName}": use $default or 1-128 letters, digits, '-' and '_'.`);
     }
-    if (this.store.getChild('stages', apiId, input.stageName)) throw conflict(`Stage ${input.stageName} already exists`);
-    if (this.store.listChildren('stages', apiId).length >= MAX_STAGES) throw badRequest(`An API can have at most ${MAX_STAGES} stages.`);
+    if (this.store.getChild('stages', apiId, input.stageName))
+      throw conflict(`Stage ${input.stageName} already exists`);
+    if (this.store.listChildren('stages', apiId).length >= MAX_STAGES)
+      throw badRequest(`An API can have at most ${MAX_STAGES} stages.`);
     if (input.deploymentId && !this.store.getDeployment(apiId, input.deploymentId)) {
       throw notFound(`Invalid Deployment identifier specified ${input.deploymentId}`, 'Deployment');
     }
@@ -68,7 +78,9 @@ export class Stages {
 
   page(apiId: string, request: PageRequest): ListPage<Stage> {
     this.plane.apis.get(apiId);
-    return readPage(STAGE_PAGES, request, (max, after) => this.store.listChildrenPage<Stage>('stages', apiId, max, after));
+    return readPage(STAGE_PAGES, request, (max, after) =>
+      this.store.listChildrenPage<Stage>('stages', apiId, max, after),
+    );
   }
 
   update(apiId: string, stageName: string, input: UpdateStage): Stage {
@@ -106,7 +118,8 @@ export class Stages {
 
   deleteRouteSettings(apiId: string, stageName: string, routeKey: string): void {
     const stage = this.get(apiId, stageName);
-    if (!(routeKey in stage.routeSettings)) throw notFound(`Invalid route settings identifier specified ${routeKey}`, 'RouteSettings');
+    if (!(routeKey in stage.routeSettings))
+      throw notFound(`Invalid route settings identifier specified ${routeKey}`, 'RouteSettings');
     const { [routeKey]: _gone, ...routeSettings } = stage.routeSettings;
     this.store.putStage(apiId, stageName, { ...stage, routeSettings, lastUpdatedDate: isoNow() });
   }
@@ -116,13 +129,16 @@ export class Stages {
   createDeployment(apiId: string, stageName?: string, description?: string): Deployment {
     this.plane.apis.get(apiId);
     const stages = stageName ? [this.get(apiId, stageName)] : [];
-    if (stages[0]?.autoDeploy) throw badRequest(`Stage ${stageName} has autoDeploy enabled; its deployments are created automatically.`);
+    if (stages[0]?.autoDeploy)
+      throw badRequest(`Stage ${stageName} has autoDeploy enabled; its deployments are created automatically.`);
     return this.store.transaction(() => this.deploy(apiId, description, false, stages));
   }
 
   deploymentPage(apiId: string, request: PageRequest): ListPage<Deployment> {
     this.plane.apis.get(apiId);
-    return readPage(DEPLOYMENT_PAGES, request, (max, after) => this.store.listDeploymentsPage<Deployment>(apiId, max, after));
+    return readPage(DEPLOYMENT_PAGES, request, (max, after) =>
+      this.store.listDeploymentsPage<Deployment>(apiId, max, after),
+    );
   }
 
   getDeployment(apiId: string, deploymentId: string): Deployment {
