@@ -109,7 +109,7 @@ test('each child list pages with MaxResults and NextToken, visiting every item o
 
 test('a bad nextToken, another list’s token or a bad maxResults is BadRequestException, never page 1', async () => {
   const { apiId, apigw } = await busyApi();
-  const routeToken = (await LISTS[0]!.list(apigw, apiId, '1')).next!;
+  const routeToken = (await LISTS[0].list(apigw, apiId, '1')).next!;
   for (const lister of LISTS) {
     const tokens = ['bogus', `${routeToken}x`, routeToken.slice(0, -1)];
     if (lister.command !== 'get-routes') tokens.push(routeToken);
@@ -128,12 +128,12 @@ test('a bad nextToken, another list’s token or a bad maxResults is BadRequestE
       );
     }
   }
-  assert.equal(await rejectionName(LISTS[0]!.list(apigw, 'nope000000', '1')), 'NotFoundException');
+  assert.equal(await rejectionName(LISTS[0].list(apigw, 'nope000000', '1')), 'NotFoundException');
 });
 
 test('aws CLI: get-routes --max-results 1 answers one route and a NextToken; --page-size walks them all; a bad --next-token fails', async () => {
   const { apiId, apigw } = await busyApi();
-  const whole = await LISTS[0]!.list(apigw, apiId);
+  const whole = await LISTS[0].list(apigw, apiId);
   const first = await aws(edge, ['apigatewayv2', 'get-routes', '--api-id', apiId, '--max-results', '1']);
   assert.equal(first.Items.length, 1);
   assert.equal(typeof first.NextToken, 'string');
@@ -150,7 +150,7 @@ test('aws CLI: get-routes --max-results 1 answers one route and a NextToken; --p
   assert.deepEqual([first.Items[0].RouteId, second.Items[0].RouteId], whole.ids.slice(0, 2));
   const walked = await aws(edge, ['apigatewayv2', 'get-routes', '--api-id', apiId, '--page-size', '1']);
   assert.deepEqual(
-    walked.Items.map((r: { RouteId: string }) => r.RouteId),
+    (walked.Items as Array<{ RouteId: string }>).map((r) => r.RouteId),
     whole.ids,
   );
   const bad = await awsFails(edge, ['apigatewayv2', 'get-routes', '--api-id', apiId, '--next-token', 'bogus']);

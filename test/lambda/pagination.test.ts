@@ -18,7 +18,7 @@ after(async () => {
 test('aws CLI: list-functions --page-size 1 walks every function once; --max-items 1 stops after one', async () => {
   const walked = await aws(edge, ['lambda', 'list-functions', '--page-size', '1']);
   assert.deepEqual(
-    walked.Functions.map((f: { FunctionName: string }) => f.FunctionName),
+    (walked.Functions as Array<{ FunctionName: string }>).map((f) => f.FunctionName),
     ['page-a', 'page-b', 'page-c'],
   );
   const one = await aws(edge, ['lambda', 'list-functions', '--max-items', '1']);
