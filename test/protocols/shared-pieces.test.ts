@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { GetApisCommand } from '@aws-sdk/client-apigatewayv2';
 import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { CreateBucketCommand, CreateMultipartUploadCommand, S3Client, UploadPartCopyCommand } from '@aws-sdk/client-s3';
 import { PageTokens, pageSize } from '../../src/protocols/pagination.ts';
 import { decodeUri, decodeUriOrKeep } from '../../src/protocols/uri.ts';
 import { escapeXml } from '../../src/protocols/xml.ts';
@@ -77,4 +78,15 @@ test('a bad % escape in a management path is 400 in the service format, never 50
   });
   assert.equal(fn.status, 400);
   assert.equal(fn.headers.get('x-amzn-errortype'), 'InvalidParameterValueException');
+});
+
+test('a bad % escape in an UploadPartCopy source is 400 InvalidArgument, never 500', async () => {
+  const s3 = new S3Client({ region: edge.region, endpoint: edge.url, credentials: edge.credentials, forcePathStyle: true });
+  await s3.send(new CreateBucketCommand({ Bucket: 'escapes' }));
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'escapes', Key: 'k' }));
+  const copy = new UploadPartCopyCommand({ Bucket: 'escapes', Key: 'k', UploadId, PartNumber: 1, CopySource: 'escapes/%E0%A4%A' });
+  await assert.rejects(s3.send(copy), (err: Error & { $metadata: { httpStatusCode?: number } }) => {
+    assert.deepEqual([err.name, err.$metadata.httpStatusCode], ['InvalidArgument', 400]);
+    return true;
+  });
 });
