@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
  * never becomes a path. Writes go to `DATA_DIR/tmp/`, are fsynced, then renamed into place.
  */
 export class BlobStore {
-  readonly root: string;
+  private readonly root: string;
   private readonly tmpDir: string;
 
   constructor(dataDir: string) {
@@ -108,7 +108,7 @@ export class PendingBlob {
         if (!this.stream.writableEnded) this.stream.end();
       });
     }
-    await new Promise<void>((resolve) => (this.stream as unknown as { closed: boolean }).closed ? resolve() : this.stream.once('close', resolve));
+    await new Promise<void>((resolve) => this.stream.closed ? resolve() : this.stream.once('close', resolve));
     return this.store.install(this);
   }
 
