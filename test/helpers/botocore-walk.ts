@@ -60,7 +60,9 @@ let botocoreData: string | undefined;
 /** The machine's botocore data folder (from the python3 that has boto3). */
 export function botocoreDataDir(): string {
   botocoreData ??= path.join(
-    execFileSync('python3', ['-c', 'import botocore,os;print(os.path.dirname(botocore.__file__))'], { encoding: 'utf8' }).trim(),
+    execFileSync('python3', ['-c', 'import botocore,os;print(os.path.dirname(botocore.__file__))'], {
+      encoding: 'utf8',
+    }).trim(),
     'data',
   );
   return botocoreData;
@@ -82,7 +84,9 @@ interface RawModel {
 /** The newest model of `service` (a botocore folder name: `sts`, `iam`, `apigatewayv2`, `s3`, ...). */
 export function loadServiceModel(service: string): ServiceModel {
   const dir = path.join(botocoreDataDir(), service);
-  const versions = readdirSync(dir).filter((v) => /^\d{4}-\d{2}-\d{2}$/.test(v)).sort();
+  const versions = readdirSync(dir)
+    .filter((v) => /^\d{4}-\d{2}-\d{2}$/.test(v))
+    .sort();
   const version = versions.at(-1);
   if (!version) throw new Error(`botocore has no model for ${service}`);
   const file = path.join(dir, version, 'service-2.json');
@@ -109,7 +113,11 @@ export const PLACEHOLDER = 'ddnwalk';
  * A request of the operation's shape: URI parameters are `labels[name]` (percent-encoded) or placeholders, bodies
  * empty (`{}` for JSON).
  */
-export function requestFor(model: ServiceModel, op: ModelOperation, labels: Readonly<Record<string, string>> = {}): WalkedRequest {
+export function requestFor(
+  model: ServiceModel,
+  op: ModelOperation,
+  labels: Readonly<Record<string, string>> = {},
+): WalkedRequest {
   switch (model.protocol) {
     case 'query':
     case 'ec2':
@@ -123,7 +131,10 @@ export function requestFor(model: ServiceModel, op: ModelOperation, labels: Read
       return {
         method: 'POST',
         path: '/',
-        headers: { 'content-type': `application/x-amz-json-${model.jsonVersion ?? '1.0'}`, 'x-amz-target': `${model.targetPrefix}.${op.name}` },
+        headers: {
+          'content-type': `application/x-amz-json-${model.jsonVersion ?? '1.0'}`,
+          'x-amz-target': `${model.targetPrefix}.${op.name}`,
+        },
         body: '{}',
       };
     case 'rest-json':
@@ -147,7 +158,7 @@ export function requestFor(model: ServiceModel, op: ModelOperation, labels: Read
 export async function sendSigned(target: WalkTarget, model: ServiceModel, request: WalkedRequest): Promise<Response> {
   const url = new URL(request.path, target.url);
   const query: Record<string, string | string[]> = {};
-  for (const [k, v] of url.searchParams) query[k] = k in query ? [query[k]!].flat().concat(v) : v;
+  for (const [k, v] of url.searchParams) query[k] = k in query ? [query[k]].flat().concat(v) : v;
   const s3 = model.signingName === 's3';
   const payloadHash = createHash('sha256').update(request.body).digest('hex');
   const signer = new SignatureV4({
@@ -192,7 +203,11 @@ export function parseError(protocol: Protocol, status: number, headers: Headers,
   const code = /<Code>([^<]*)<\/Code>/.exec(body)?.[1];
   const message = /<Message>([^<]*)<\/Message>/.exec(body)?.[1] ?? '';
   const rootOk =
-    protocol === 'ec2' ? /<Response>\s*<Errors>\s*<Error>/.test(body) : protocol === 'query' ? /<ErrorResponse[\s>]/.test(body) : /<Error>/.test(body);
+    protocol === 'ec2'
+      ? /<Response>\s*<Errors>\s*<Error>/.test(body)
+      : protocol === 'query'
+        ? /<ErrorResponse[\s>]/.test(body)
+        : /<Error>/.test(body);
   return code !== undefined && rootOk ? { code, message } : undefined;
 }
 

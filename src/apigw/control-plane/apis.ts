@@ -73,13 +73,13 @@ export class Apis {
   }
 
   get(apiId: string): Api {
-    const api = this.plane.store.getApi<Api>(apiId);
+    const api = this.plane.store.getApi(apiId);
     if (!api) throw notFound(`Invalid API identifier specified ${this.plane.accountId}:${apiId}`, 'Api');
     return api;
   }
 
   list(request: PageRequest): ListPage<Api> {
-    return readPage(PAGES, request, (max, after) => this.plane.store.listApis<Api>(max, after));
+    return readPage(PAGES, request, (max, after) => this.plane.store.listApis(max, after));
   }
 
   update(apiId: string, input: UpdateApi): Api {

@@ -37,20 +37,20 @@ export class Integrations {
 
   get(apiId: string, integrationId: string): Integration {
     this.plane.apis.get(apiId);
-    const integration = this.plane.store.getChild<Integration>('integrations', apiId, integrationId);
+    const integration = this.plane.store.getChild('integrations', apiId, integrationId);
     if (!integration) throw notFound(`Invalid Integration identifier specified ${integrationId}`, 'Integration');
     return integration;
   }
 
   list(apiId: string): Integration[] {
     this.plane.apis.get(apiId);
-    return this.plane.store.listChildren<Integration>('integrations', apiId);
+    return this.plane.store.listChildren('integrations', apiId);
   }
 
   page(apiId: string, request: PageRequest): ListPage<Integration> {
     this.plane.apis.get(apiId);
     return readPage(PAGES, request, (max, after) =>
-      this.plane.store.listChildrenPage<Integration>('integrations', apiId, max, after),
+      this.plane.store.listChildrenPage('integrations', apiId, max, after),
     );
   }
 
@@ -67,7 +67,7 @@ export class Integrations {
   delete(apiId: string, integrationId: string): void {
     this.get(apiId, integrationId);
     const users = this.plane.store
-      .listChildren<Route>('routes', apiId)
+      .listChildren('routes', apiId)
       .filter((r) => r.target === `integrations/${integrationId}`);
     if (users.length > 0) {
       // Unconfirmed on AWS; refusing keeps routes from pointing at nothing.

@@ -20,7 +20,7 @@ export class Routes {
 
   create(apiId: string, input: CreateRoute, managed = false): Route {
     this.plane.apis.get(apiId);
-    const routes = this.plane.store.listChildren<Route>('routes', apiId);
+    const routes = this.plane.store.listChildren('routes', apiId);
     if (routes.length >= MAX_ROUTES) throw badRequest(`An API can have at most ${MAX_ROUTES} routes.`);
     const route: Route = omitUndefined({
       routeId: resourceId(7),
@@ -44,21 +44,19 @@ export class Routes {
 
   get(apiId: string, routeId: string): Route {
     this.plane.apis.get(apiId);
-    const route = this.plane.store.getChild<Route>('routes', apiId, routeId);
+    const route = this.plane.store.getChild('routes', apiId, routeId);
     if (!route) throw notFound(`Invalid Route identifier specified ${routeId}`, 'Route');
     return route;
   }
 
   list(apiId: string): Route[] {
     this.plane.apis.get(apiId);
-    return this.plane.store.listChildren<Route>('routes', apiId);
+    return this.plane.store.listChildren('routes', apiId);
   }
 
   page(apiId: string, request: PageRequest): ListPage<Route> {
     this.plane.apis.get(apiId);
-    return readPage(PAGES, request, (max, after) =>
-      this.plane.store.listChildrenPage<Route>('routes', apiId, max, after),
-    );
+    return readPage(PAGES, request, (max, after) => this.plane.store.listChildrenPage('routes', apiId, max, after));
   }
 
   update(apiId: string, routeId: string, input: UpdateRoute): Route {
@@ -70,7 +68,7 @@ export class Routes {
     this.validate(
       apiId,
       route,
-      this.plane.store.listChildren<Route>('routes', apiId).filter((r) => r.routeId !== routeId),
+      this.plane.store.listChildren('routes', apiId).filter((r) => r.routeId !== routeId),
     );
     this.plane.store.transaction(() => {
       this.plane.store.putRoute(apiId, routeId, route.routeKey, route);

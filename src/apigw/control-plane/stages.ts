@@ -71,16 +71,14 @@ export class Stages {
 
   get(apiId: string, stageName: string): Stage {
     this.plane.apis.get(apiId);
-    const stage = this.store.getChild<Stage>('stages', apiId, stageName);
+    const stage = this.store.getChild('stages', apiId, stageName);
     if (!stage) throw notFound(`Invalid stage identifier specified ${stageName}`, 'Stage');
     return stage;
   }
 
   page(apiId: string, request: PageRequest): ListPage<Stage> {
     this.plane.apis.get(apiId);
-    return readPage(STAGE_PAGES, request, (max, after) =>
-      this.store.listChildrenPage<Stage>('stages', apiId, max, after),
-    );
+    return readPage(STAGE_PAGES, request, (max, after) => this.store.listChildrenPage('stages', apiId, max, after));
   }
 
   update(apiId: string, stageName: string, input: UpdateStage): Stage {
@@ -136,21 +134,19 @@ export class Stages {
 
   deploymentPage(apiId: string, request: PageRequest): ListPage<Deployment> {
     this.plane.apis.get(apiId);
-    return readPage(DEPLOYMENT_PAGES, request, (max, after) =>
-      this.store.listDeploymentsPage<Deployment>(apiId, max, after),
-    );
+    return readPage(DEPLOYMENT_PAGES, request, (max, after) => this.store.listDeploymentsPage(apiId, max, after));
   }
 
   getDeployment(apiId: string, deploymentId: string): Deployment {
     this.plane.apis.get(apiId);
-    const d = this.store.getDeployment<Deployment>(apiId, deploymentId);
+    const d = this.store.getDeployment(apiId, deploymentId);
     if (!d) throw notFound(`Invalid Deployment identifier specified ${deploymentId}`, 'Deployment');
     return d;
   }
 
   /** Redeploys every stage of the API that has autoDeploy on. */
   autoDeploy(apiId: string): void {
-    const stages = this.store.listChildren<Stage>('stages', apiId).filter((s) => s.autoDeploy);
+    const stages = this.store.listChildren('stages', apiId).filter((s) => s.autoDeploy);
     if (stages.length > 0) this.deploy(apiId, undefined, true, stages);
   }
 
@@ -164,9 +160,9 @@ export class Stages {
       description,
     });
     const snapshot: DeploymentSnapshot = omitUndefined({
-      routes: this.store.listChildren<Route>('routes', apiId),
-      integrations: this.store.listChildren<Integration>('integrations', apiId),
-      corsConfiguration: this.store.getApi<Api>(apiId)?.corsConfiguration,
+      routes: this.store.listChildren('routes', apiId),
+      integrations: this.store.listChildren('integrations', apiId),
+      corsConfiguration: this.store.getApi(apiId)?.corsConfiguration,
     });
     this.store.putDeployment(apiId, deployment.deploymentId, deployment, snapshot);
     for (const stage of stages) {
