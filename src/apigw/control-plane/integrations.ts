@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import { resourceId } from '../ids.ts';
-import { omitUndefined, type Integration, type Route } from '../model.ts';
+import { omitUndefined, type Integration } from '../model.ts';
 import type { createIntegrationSchema, updateIntegrationSchema } from '../requests.ts';
 import { PageTokens } from '../../protocols/pagination.ts';
 import { readPage, type ListPage, type PageRequest } from './pages.ts';

@@ -1,15 +1,7 @@
 import type { z } from 'zod';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import { isoNow, resourceId } from '../ids.ts';
-import {
-  omitUndefined,
-  type Api,
-  type Deployment,
-  type DeploymentSnapshot,
-  type Integration,
-  type Route,
-  type Stage,
-} from '../model.ts';
+import { omitUndefined, type Deployment, type DeploymentSnapshot, type Stage } from '../model.ts';
 import type { createStageSchema, updateStageSchema } from '../requests.ts';
 import { PageTokens } from '../../protocols/pagination.ts';
 import { readPage, type ListPage, type PageRequest } from './pages.ts';
