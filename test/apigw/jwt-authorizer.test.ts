@@ -82,8 +82,8 @@ test('create-authorizer answers the authorizer as AWS does (no Lambda members fo
     JwtConfiguration: { Audience: ['app-client'], Issuer: oidc.issuer },
     Name: 'users',
   });
-  const list = await aws(edge, ['apigatewayv2', 'get-authorizers', '--api-id', apiId]);
-  assert.deepEqual(list.Items.map((a: { Name: string }) => a.Name), ['users']);
+  const list = (await aws(edge, ['apigatewayv2', 'get-authorizers', '--api-id', apiId])) as { Items: Array<{ Name: string }> };
+  assert.deepEqual(list.Items.map((a) => a.Name), ['users']);
 });
 
 test('a good token reaches the integration with its claims as strings (payload 2.0) and the JWKS is fetched once', async () => {
@@ -116,7 +116,7 @@ test('expired, tampered, wrong-audience, wrong-issuer, foreign-key, HS256 and mi
   const now = Math.floor(Date.now() / 1000);
   const good = await oidc.sign(key, { sub: 'u', aud: 'app-client' });
   const [header, payload, signature] = good.split('.');
-  const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), sub: 'admin' })).toString('base64url');
+  const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), sub: 'admin' })).toString('base64url');
   const foreign = await newKey('key-1');
   const cases: Array<[string, string | undefined, RegExp | undefined]> = [
     ['expired', await oidc.sign(key, { sub: 'u', aud: 'app-client', iat: now - 7200, exp: now - 3600 }), /the token has expired/],
@@ -185,10 +185,10 @@ test('the billing access-log format writes one JSON line per request with the us
   const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
   const bob = records.filter((r) => r.user === 'bob');
   assert.equal(bob.length, 2);
-  assert.equal(bob[0]!.sub, 'sub-bob');
-  assert.equal(bob[0]!.routeKey, 'GET /me');
-  assert.equal(bob[0]!.status, '200');
-  assert.equal(typeof bob[0]!.responseLength, 'number');
+  assert.equal(bob[0].sub, 'sub-bob');
+  assert.equal(bob[0].routeKey, 'GET /me');
+  assert.equal(bob[0].status, '200');
+  assert.equal(typeof bob[0].responseLength, 'number');
   const anonymous = records.at(-1)!;
   assert.equal(anonymous.user, '-');
   assert.equal(anonymous.status, '401');

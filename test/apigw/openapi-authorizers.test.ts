@@ -114,7 +114,7 @@ test('an openIdConnect scheme takes its issuer from the discovery URL; a bad aut
   });
   writeFileSync(file, JSON.stringify(doc));
   const api = await aws(edge, ['apigatewayv2', 'import-api', '--body', `file://${file}`]);
-  const users = ((await aws(edge, ['apigatewayv2', 'get-authorizers', '--api-id', api.ApiId])).Items as Array<Record<string, any>>).find((a) => a.Name === 'users')!;
+  const users = ((await aws(edge, ['apigatewayv2', 'get-authorizers', '--api-id', api.ApiId])).Items as Array<{ Name: string; JwtConfiguration: { Issuer: string } }>).find((a) => a.Name === 'users')!;
   assert.equal(users.JwtConfiguration.Issuer, 'https://login.example/tenant');
 
   const before = (await aws(edge, ['apigatewayv2', 'get-apis'])).Items.length as number;

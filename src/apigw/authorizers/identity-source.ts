@@ -27,7 +27,7 @@ const CONTEXT_VARIABLES: Record<string, IdentityReader> = {
 export function identityReader(source: string): IdentityReader | undefined {
   const header = HEADER.exec(source);
   if (header) {
-    const name = header[1]!.toLowerCase();
+    const name = header[1].toLowerCase();
     return (g) => {
       const value = g.req.headers[name];
       return Array.isArray(value) ? value.join(',') : value;
@@ -35,7 +35,7 @@ export function identityReader(source: string): IdentityReader | undefined {
   }
   const query = QUERY.exec(source);
   if (query) {
-    const name = query[1]!;
+    const name = query[1];
     return (g) => {
       if (g.rawQuery === '') return undefined;
       const values = queryPairs(g.rawQuery).filter(([k]) => k === name).map(([, v]) => v);
@@ -44,11 +44,11 @@ export function identityReader(source: string): IdentityReader | undefined {
   }
   const variable = STAGE_VARIABLE.exec(source);
   if (variable) {
-    const name = variable[1]!;
+    const name = variable[1];
     return (g) => g.stageVariables[name];
   }
   const context = CONTEXT.exec(source);
-  if (context && Object.hasOwn(CONTEXT_VARIABLES, context[1]!)) return CONTEXT_VARIABLES[context[1]!];
+  if (context && Object.hasOwn(CONTEXT_VARIABLES, context[1])) return CONTEXT_VARIABLES[context[1]];
   return undefined;
 }
 

@@ -62,7 +62,7 @@ async function discover(issuer: string): Promise<string> {
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'manual' });
   } catch (err) {
-    throw new Error(`the discovery document ${url} could not be fetched: ${(err as Error).message}`);
+    throw new Error(`the discovery document ${url} could not be fetched: ${(err as Error).message}`, { cause: err });
   }
   if (response.status !== 200) throw new Error(`the discovery document ${url} answered ${response.status}`);
   let document: unknown;

@@ -70,8 +70,8 @@ export class JwtVerifier {
     if (payload.iat !== undefined && typeof payload.iat !== 'number') return { error: 'the token has an invalid iat claim' };
     return {
       exp: payload.exp,
-      nbf: payload.nbf as number | undefined,
-      iat: payload.iat as number | undefined,
+      nbf: payload.nbf,
+      iat: payload.iat,
       claims: claimStrings(payload),
       scopes: tokenScopes(payload),
     };
@@ -114,8 +114,8 @@ export function claimStrings(payload: Record<string, unknown>): Record<string, s
     if (value === null || value === undefined) continue;
     if (typeof value === 'string') claims[name] = value;
     else if (Array.isArray(value)) claims[name] = `[${value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(' ')}]`;
-    else if (typeof value === 'object') claims[name] = JSON.stringify(value);
-    else claims[name] = String(value as number | boolean);
+    else if (typeof value === 'number' || typeof value === 'boolean') claims[name] = String(value);
+    else claims[name] = JSON.stringify(value);
   }
   return claims;
 }

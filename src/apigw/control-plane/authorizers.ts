@@ -105,7 +105,7 @@ function validateAuthorizer(a: AuthorizerDraft): Authorizer {
     if (audience.length === 0 || audience.length > MAX_AUDIENCES) throw badRequest(`A JWT authorizer must have between 1 and ${MAX_AUDIENCES} audiences.`);
     // AWS requires https; the local gateway also takes http issuers (a test's OIDC server, the edge's own user pools).
     if (!/^https?:\/\/[^/]/.test(issuer) || !URL.canParse(issuer)) throw badRequest(`Invalid issuer "${issuer}": must be an https URL.`);
-    if (sources.length !== 1 || !isJwtIdentitySource(sources[0]!)) {
+    if (sources.length !== 1 || !isJwtIdentitySource(sources[0])) {
       throw badRequest('A JWT authorizer needs exactly one identity source, $request.header.<name> or $request.querystring.<name>.');
     }
     return omitUndefined({
