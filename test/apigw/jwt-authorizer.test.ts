@@ -230,3 +230,35 @@ test('update-authorizer merges; authorizers and protected routes survive a resta
   assert.equal((await curl(`${base}/me`)).status, 401);
   assert.equal((await curl(`${base}/me`, await oidc.sign(key, { sub: 'u', aud: 'app-client' }))).status, 200);
 });
+
+test("an issuer served by the edge itself (an API of this edge) works: the edge fetches its own discovery document and JWKS", async () => {
+  const ownKey = await newKey('own-1');
+  const docs = `export const handler = async (event) => {
+    const jwks = { keys: [${JSON.stringify(ownKey.jwk)}] };
+    const body = event.rawPath.endsWith('/keys') ? jwks : { issuer: process.env.ISSUER, jwks_uri: process.env.ISSUER + '/keys' };
+    return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  };`;
+  const fn = await sdkFunction(edge, 'issuer-docs', docs);
+  const issuerApi = await deployApi(edge, [{ routeKey: '$default', target: fn }]);
+  await sdkAllow(edge, 'issuer-docs', issuerApi.apiId);
+  const issuer = issuerApi.base;
+  await aws(edge, ['lambda', 'update-function-configuration', '--function-name', 'issuer-docs', '--environment', `Variables={ISSUER=${issuer}}`]);
+  const own = (await aws(edge, [
+    'apigatewayv2', 'create-authorizer', '--api-id', apiId, '--name', 'own', '--authorizer-type', 'JWT',
+    '--identity-source', '$request.header.Authorization', '--jwt-configuration', `Audience=own-client,Issuer=${issuer}`,
+  ])).AuthorizerId as string;
+  const routes = (await aws(edge, ['apigatewayv2', 'get-routes', '--api-id', apiId])) as { Items: Array<{ RouteKey: string; Target: string }> };
+  const target = routes.Items.find((r) => r.RouteKey === 'GET /me')!.Target;
+  const routeId = (await aws(edge, [
+    'apigatewayv2', 'create-route', '--api-id', apiId, '--route-key', 'GET /own', '--target', target, '--authorization-type', 'JWT', '--authorizer-id', own,
+  ])).RouteId as string;
+  const now = Math.floor(Date.now() / 1000);
+  const { SignJWT } = await import('jose');
+  const token = await new SignJWT({ sub: 'self', aud: 'own-client', iss: issuer, iat: now, exp: now + 600 })
+    .setProtectedHeader({ alg: 'RS256', kid: 'own-1' })
+    .sign(ownKey.privateKey);
+  const r = await curl(`${base}/own`, token);
+  assert.equal(r.status, 200, r.body);
+  assert.equal(JSON.parse(r.body).requestContext.authorizer.jwt.claims.sub, 'self');
+  await aws(edge, ['apigatewayv2', 'delete-route', '--api-id', apiId, '--route-id', routeId]);
+});
