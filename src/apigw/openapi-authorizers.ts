@@ -17,7 +17,10 @@ const SIGV4_SCHEME = 'sigv4';
 const DISCOVERY_SUFFIX = '/.well-known/openid-configuration';
 
 /** An authorizer to create on import, named after its security scheme. */
-export type PlannedAuthorizer = Omit<Authorizer, 'authorizerId' | 'authorizerType' | 'authorizerPayloadFormatVersion'> & {
+export type PlannedAuthorizer = Omit<
+  Authorizer,
+  'authorizerId' | 'authorizerType' | 'authorizerPayloadFormatVersion'
+> & {
   authorizerType: string;
   authorizerPayloadFormatVersion?: string;
 };
@@ -37,11 +40,18 @@ export function plannedAuthorizers(doc: Doc): PlannedAuthorizer[] {
     const x = asDoc(scheme['x-amazon-apigateway-authorizer']);
     if (!x) continue;
     const type = typeof x.type === 'string' ? x.type.toLowerCase() : '';
-    const identitySource = typeof x.identitySource === 'string' ? x.identitySource.split(',').map((s: string) => s.trim()).filter(Boolean) : [];
+    const identitySource =
+      typeof x.identitySource === 'string'
+        ? x.identitySource
+            .split(',')
+            .map((s: string) => s.trim())
+            .filter(Boolean)
+        : [];
     if (type === 'jwt') {
       const config = asDoc(x.jwtConfiguration) ?? {};
       // With an openIdConnect scheme the issuer may be left out: it is the discovery URL without its well-known suffix.
-      const fromUrl = typeof scheme.openIdConnectUrl === 'string' ? scheme.openIdConnectUrl.replace(DISCOVERY_SUFFIX, '') : undefined;
+      const fromUrl =
+        typeof scheme.openIdConnectUrl === 'string' ? scheme.openIdConnectUrl.replace(DISCOVERY_SUFFIX, '') : undefined;
       const issuer = typeof config.issuer === 'string' ? config.issuer : fromUrl;
       const audience = Array.isArray(config.audience) ? config.audience.map(String) : undefined;
       planned.push({
@@ -58,13 +68,16 @@ export function plannedAuthorizers(doc: Doc): PlannedAuthorizer[] {
           identitySource,
           authorizerUri: typeof x.authorizerUri === 'string' ? x.authorizerUri : undefined,
           authorizerPayloadFormatVersion: versionOf(x.authorizerPayloadFormatVersion),
-          authorizerResultTtlInSeconds: x.authorizerResultTtlInSeconds === undefined ? undefined : Number(x.authorizerResultTtlInSeconds),
+          authorizerResultTtlInSeconds:
+            x.authorizerResultTtlInSeconds === undefined ? undefined : Number(x.authorizerResultTtlInSeconds),
           enableSimpleResponses: typeof x.enableSimpleResponses === 'boolean' ? x.enableSimpleResponses : undefined,
           authorizerCredentialsArn: typeof x.authorizerCredentials === 'string' ? x.authorizerCredentials : undefined,
         }),
       );
     } else {
-      throw badRequest(`Unsupported authorizer type "${String(x.type)}" in security scheme ${name}: HTTP APIs support jwt and request authorizers.`);
+      throw badRequest(
+        `Unsupported authorizer type "${String(x.type)}" in security scheme ${name}: HTTP APIs support jwt and request authorizers.`,
+      );
     }
   }
   return planned;
@@ -80,7 +93,8 @@ function versionOf(value: unknown): string | undefined {
 export function routeSecurityOf(doc: Doc, operation: Doc, routeKey: string): RouteSecurity {
   const security = operation.security ?? doc.security;
   if (security === undefined) return { authorizationType: 'NONE' };
-  if (!Array.isArray(security)) throw badRequest(`The security of ${routeKey} must be a list of security requirements.`);
+  if (!Array.isArray(security))
+    throw badRequest(`The security of ${routeKey} must be a list of security requirements.`);
   const requirements = security.map(asDoc).filter((r): r is Doc => r !== undefined && Object.keys(r).length > 0);
   if (requirements.length === 0) return { authorizationType: 'NONE' };
   if (requirements.length > 1 || Object.keys(requirements[0]).length > 1) {
@@ -88,20 +102,31 @@ export function routeSecurityOf(doc: Doc, operation: Doc, routeKey: string): Rou
   }
   const [name, scopes] = Object.entries(requirements[0])[0];
   const scheme = asDoc(schemesOf(doc)[name]);
-  if (!scheme) throw badRequest(`The security of ${routeKey} names ${name}, which is not in components.securitySchemes.`);
+  if (!scheme)
+    throw badRequest(`The security of ${routeKey} names ${name}, which is not in components.securitySchemes.`);
   if (scheme['x-amazon-apigateway-authtype'] === 'awsSigv4') return { authorizationType: 'AWS_IAM' };
   const declared = asDoc(scheme['x-amazon-apigateway-authorizer'])?.type;
   const type = typeof declared === 'string' ? declared.toLowerCase() : '';
   if (type === 'jwt') {
     const list = Array.isArray(scopes) ? scopes.map(String) : [];
-    return omitUndefined({ authorizationType: 'JWT' as const, authorizerName: name, authorizationScopes: list.length ? list : undefined });
+    return omitUndefined({
+      authorizationType: 'JWT' as const,
+      authorizerName: name,
+      authorizationScopes: list.length ? list : undefined,
+    });
   }
   if (type === 'request') return { authorizationType: 'CUSTOM', authorizerName: name };
-  throw badRequest(`Security scheme ${name} used by ${routeKey} has no x-amazon-apigateway-authorizer or x-amazon-apigateway-authtype.`);
+  throw badRequest(
+    `Security scheme ${name} used by ${routeKey} has no x-amazon-apigateway-authorizer or x-amazon-apigateway-authtype.`,
+  );
 }
 
 /** `components.securitySchemes` for an export: one per authorizer, plus `sigv4` when a route uses AWS_IAM. */
-export function securitySchemesOf(authorizers: readonly Authorizer[], routes: readonly Route[], includeExtensions: boolean): Doc | undefined {
+export function securitySchemesOf(
+  authorizers: readonly Authorizer[],
+  routes: readonly Route[],
+  includeExtensions: boolean,
+): Doc | undefined {
   const schemes: Doc = {};
   for (const a of authorizers) {
     const x: Doc =
@@ -117,12 +142,18 @@ export function securitySchemesOf(authorizers: readonly Authorizer[], routes: re
             type: 'request',
           });
     const header = /^\$request\.header\.(.+)$/.exec(a.identitySource[0] ?? '')?.[1] ?? 'Unused';
-    const scheme: Doc = a.authorizerType === 'JWT' ? { type: 'oauth2', flows: {} } : { type: 'apiKey', name: header, in: 'header' };
+    const scheme: Doc =
+      a.authorizerType === 'JWT' ? { type: 'oauth2', flows: {} } : { type: 'apiKey', name: header, in: 'header' };
     if (includeExtensions) scheme['x-amazon-apigateway-authorizer'] = x;
     schemes[a.name] = scheme;
   }
   if (routes.some((r) => r.authorizationType === 'AWS_IAM')) {
-    schemes[SIGV4_SCHEME] = { type: 'apiKey', name: 'Authorization', in: 'header', ...(includeExtensions && { 'x-amazon-apigateway-authtype': 'awsSigv4' }) };
+    schemes[SIGV4_SCHEME] = {
+      type: 'apiKey',
+      name: 'Authorization',
+      in: 'header',
+      ...(includeExtensions && { 'x-amazon-apigateway-authtype': 'awsSigv4' }),
+    };
   }
   return Object.keys(schemes).length ? schemes : undefined;
 }

@@ -23,7 +23,7 @@ const CONTEXT_VARIABLES: Record<string, IdentityReader> = {
   stage: (g) => g.stageName,
 };
 
-/** The reader of `$request.header.X` (case-insensitive), `$request.querystring.X`, `$context.X` or `$stageVariables.X`. */
+/** The reader of `$request.header.X` (any case), `$request.querystring.X`, `$context.X` or `$stageVariables.X`. */
 export function identityReader(source: string): IdentityReader | undefined {
   const header = HEADER.exec(source);
   if (header) {
@@ -38,7 +38,9 @@ export function identityReader(source: string): IdentityReader | undefined {
     const name = query[1];
     return (g) => {
       if (g.rawQuery === '') return undefined;
-      const values = queryPairs(g.rawQuery).filter(([k]) => k === name).map(([, v]) => v);
+      const values = queryPairs(g.rawQuery)
+        .filter(([k]) => k === name)
+        .map(([, v]) => v);
       return values.length ? values.join(',') : undefined;
     };
   }

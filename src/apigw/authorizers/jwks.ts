@@ -33,7 +33,8 @@ export class IssuerKeySets {
     if (!entry) this.issuers.set(issuer, (entry = {}));
     if (entry.keys) return entry.keys;
     if (entry.pending) return entry.pending;
-    if (entry.failedAt !== undefined && Date.now() - entry.failedAt < DISCOVERY_RETRY_MS) throw new KeysUnavailable(entry.failure);
+    if (entry.failedAt !== undefined && Date.now() - entry.failedAt < DISCOVERY_RETRY_MS)
+      throw new KeysUnavailable(entry.failure);
     const found = entry;
     found.pending = discover(issuer).then(
       (jwksUri) => {
@@ -72,6 +73,7 @@ async function discover(issuer: string): Promise<string> {
     throw new Error(`the discovery document ${url} is not JSON`);
   }
   const jwksUri = (document as { jwks_uri?: unknown } | null)?.jwks_uri;
-  if (typeof jwksUri !== 'string' || !URL.canParse(jwksUri)) throw new Error(`the discovery document ${url} has no valid jwks_uri`);
+  if (typeof jwksUri !== 'string' || !URL.canParse(jwksUri))
+    throw new Error(`the discovery document ${url} has no valid jwks_uri`);
   return jwksUri;
 }

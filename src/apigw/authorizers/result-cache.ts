@@ -1,4 +1,4 @@
-/** Lambda authorizer answers kept by identity-source values, one cache per stage (what ResetAuthorizersCache empties). */
+/** Lambda authorizer answers by identity-source values, one cache per stage (ResetAuthorizersCache empties it). */
 type Entries<T> = Map<string, { expiresAt: number; value: T }>;
 
 export class AuthorizerResultCache<T> {

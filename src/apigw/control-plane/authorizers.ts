@@ -48,11 +48,14 @@ export class Authorizers {
   /** A partial merge: members absent from the request keep their values. */
   update(apiId: string, authorizerId: string, input: UpdateAuthorizer): Authorizer {
     const current = this.get(apiId, authorizerId);
-    const jwtConfiguration = input.jwtConfiguration ? { ...current.jwtConfiguration, ...omitUndefined(input.jwtConfiguration) } : current.jwtConfiguration;
+    const jwtConfiguration = input.jwtConfiguration
+      ? { ...current.jwtConfiguration, ...omitUndefined(input.jwtConfiguration) }
+      : current.jwtConfiguration;
     const authorizer = validateAuthorizer({ ...current, ...omitUndefined(input), jwtConfiguration, authorizerId });
     if (authorizer.authorizerType !== current.authorizerType) {
       const users = this.routesUsing(apiId, authorizerId);
-      if (users.length > 0) throw conflict(`Authorizer ${authorizerId} is used by route(s) ${users.join(', ')}; its type cannot change.`);
+      if (users.length > 0)
+        throw conflict(`Authorizer ${authorizerId} is used by route(s) ${users.join(', ')}; its type cannot change.`);
     }
     this.write(apiId, authorizer);
     return authorizer;
@@ -62,7 +65,10 @@ export class Authorizers {
     this.get(apiId, authorizerId);
     const users = this.routesUsing(apiId, authorizerId);
     // Unconfirmed on AWS; refusing keeps routes from naming an authorizer that is gone.
-    if (users.length > 0) throw conflict(`Authorizer ${authorizerId} is still used by route(s) ${users.join(', ')}; change their authorization first.`);
+    if (users.length > 0)
+      throw conflict(
+        `Authorizer ${authorizerId} is still used by route(s) ${users.join(', ')}; change their authorization first.`,
+      );
     this.plane.store.transaction(() => {
       this.plane.store.deleteChild('authorizers', apiId, authorizerId);
       this.plane.stages.autoDeploy(apiId);
@@ -96,17 +102,22 @@ type AuthorizerDraft = Omit<Partial<Authorizer>, 'authorizerType' | 'authorizerP
   authorizerPayloadFormatVersion?: string;
 };
 
-/** A complete authorizer from a draft, checked as AWS checks HTTP API authorizers (messages unconfirmed unless noted). */
+/** A complete authorizer from a draft, checked as AWS does (messages unconfirmed unless marked [obs]). */
 function validateAuthorizer(a: AuthorizerDraft): Authorizer {
   const sources = a.identitySource ?? [];
   if (a.authorizerType === 'JWT') {
     const { issuer, audience } = a.jwtConfiguration ?? {};
-    if (!issuer || !audience) throw badRequest('JwtConfiguration with an issuer and an audience is required for a JWT authorizer.');
-    if (audience.length === 0 || audience.length > MAX_AUDIENCES) throw badRequest(`A JWT authorizer must have between 1 and ${MAX_AUDIENCES} audiences.`);
+    if (!issuer || !audience)
+      throw badRequest('JwtConfiguration with an issuer and an audience is required for a JWT authorizer.');
+    if (audience.length === 0 || audience.length > MAX_AUDIENCES)
+      throw badRequest(`A JWT authorizer must have between 1 and ${MAX_AUDIENCES} audiences.`);
     // AWS requires https; the local gateway also takes http issuers (a test's OIDC server, the edge's own user pools).
-    if (!/^https?:\/\/[^/]/.test(issuer) || !URL.canParse(issuer)) throw badRequest(`Invalid issuer "${issuer}": must be an https URL.`);
+    if (!/^https?:\/\/[^/]/.test(issuer) || !URL.canParse(issuer))
+      throw badRequest(`Invalid issuer "${issuer}": must be an https URL.`);
     if (sources.length !== 1 || !isJwtIdentitySource(sources[0])) {
-      throw badRequest('A JWT authorizer needs exactly one identity source, $request.header.<name> or $request.querystring.<name>.');
+      throw badRequest(
+        'A JWT authorizer needs exactly one identity source, $request.header.<name> or $request.querystring.<name>.',
+      );
     }
     return omitUndefined({
       authorizerId: a.authorizerId,
@@ -125,10 +136,13 @@ function validateAuthorizer(a: AuthorizerDraft): Authorizer {
     );
   }
   // [obs] AWS's own message.
-  if (a.authorizerPayloadFormatVersion === undefined) throw badRequest('AuthorizerPayloadFormatVersion is a required parameter for REQUEST authorizer');
+  if (a.authorizerPayloadFormatVersion === undefined)
+    throw badRequest('AuthorizerPayloadFormatVersion is a required parameter for REQUEST authorizer');
   const version = a.authorizerPayloadFormatVersion;
-  if (version !== '1.0' && version !== '2.0') throw badRequest(`Invalid authorizerPayloadFormatVersion "${version}": use "1.0" or "2.0".`);
-  if (a.enableSimpleResponses && version !== '2.0') throw badRequest('Simple responses are supported only with authorizerPayloadFormatVersion 2.0.');
+  if (version !== '1.0' && version !== '2.0')
+    throw badRequest(`Invalid authorizerPayloadFormatVersion "${version}": use "1.0" or "2.0".`);
+  if (a.enableSimpleResponses && version !== '2.0')
+    throw badRequest('Simple responses are supported only with authorizerPayloadFormatVersion 2.0.');
   const bad = sources.find((s) => identityReader(s) === undefined);
   if (bad !== undefined) {
     throw badRequest(
@@ -136,8 +150,10 @@ function validateAuthorizer(a: AuthorizerDraft): Authorizer {
     );
   }
   const ttl = a.authorizerResultTtlInSeconds;
-  if (ttl !== undefined && (ttl < 0 || ttl > 3600)) throw badRequest(`Invalid authorizerResultTtlInSeconds ${ttl}: must be between 0 and 3600.`);
-  if (ttl && sources.length === 0) throw badRequest('Caching (authorizerResultTtlInSeconds > 0) needs at least one identity source.');
+  if (ttl !== undefined && (ttl < 0 || ttl > 3600))
+    throw badRequest(`Invalid authorizerResultTtlInSeconds ${ttl}: must be between 0 and 3600.`);
+  if (ttl && sources.length === 0)
+    throw badRequest('Caching (authorizerResultTtlInSeconds > 0) needs at least one identity source.');
   return omitUndefined({
     authorizerId: a.authorizerId,
     name: a.name!,
