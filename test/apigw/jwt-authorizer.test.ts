@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { SignJWT } from 'jose';
 import { AccessLogFiles } from '../../src/apigw/access-log.ts';
 import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
 import { aws, awsFails, deployApi, ECHO_FUNCTION, sdkAllow, sdkFunction } from './helpers.ts';
@@ -155,6 +156,9 @@ test('payload 1.0 carries requestContext.authorizer.claims and scopes', async ()
 test('expired, tampered, wrong-audience, wrong-issuer, foreign-key, HS256 and missing tokens get 401 Unauthorized', async () => {
   const now = Math.floor(Date.now() / 1000);
   const good = await oidc.sign(key, { sub: 'u', aud: 'app-client' });
+  const hs256 = await new SignJWT({ sub: 'u', aud: 'app-client', iss: oidc.issuer, exp: now + 600 })
+    .setProtectedHeader({ alg: 'HS256', kid: 'key-1' })
+    .sign(new TextEncoder().encode('a shared secret anyone could guess'));
   const [header, payload, signature] = good.split('.');
   const forged = Buffer.from(
     JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), sub: 'admin' }),
@@ -185,6 +189,7 @@ test('expired, tampered, wrong-audience, wrong-issuer, foreign-key, HS256 and mi
     ],
     ['not yet valid', await oidc.sign(key, { sub: 'u', aud: 'app-client', nbf: now + 600 }), /not valid yet/],
     ['not a JWT', 'abc.def', undefined],
+    ['HS256', hs256, /not signed with an rsa algorithm/],
     ['missing', undefined, undefined],
   ];
   for (const [name, token, description] of cases) {
@@ -345,6 +350,38 @@ test('the aws CLI gets AWS errors for bad authorizers and route authorization', 
     `Audience=x,Issuer=${oidc.issuer}`,
   ]);
   assert.match(failed.stderr, /exactly one identity source/);
+  const protectedRoute = await aws(edge, [
+    'apigatewayv2',
+    'update-route',
+    '--api-id',
+    apiId,
+    '--route-id',
+    routeId,
+    '--authorization-type',
+    'JWT',
+    '--authorizer-id',
+    authorizerId,
+    '--authorization-scopes',
+    'admin',
+  ]);
+  assert.deepEqual(
+    [protectedRoute.AuthorizationType, protectedRoute.AuthorizerId, protectedRoute.AuthorizationScopes],
+    ['JWT', authorizerId, ['admin']],
+  );
+  // Back to NONE without naming an authorizer: the authorizer and scopes are let go.
+  const open = await aws(edge, [
+    'apigatewayv2',
+    'update-route',
+    '--api-id',
+    apiId,
+    '--route-id',
+    routeId,
+    '--authorization-type',
+    'NONE',
+  ]);
+  assert.equal(open.AuthorizationType, 'NONE');
+  assert.equal(open.AuthorizerId, undefined);
+  assert.equal(open.AuthorizationScopes, undefined);
   await aws(edge, ['apigatewayv2', 'delete-route', '--api-id', apiId, '--route-id', routeId]);
 });
 
@@ -429,7 +466,6 @@ test('an issuer served by the edge itself (an API of this edge) works: the edge 
     ])
   ).RouteId as string;
   const now = Math.floor(Date.now() / 1000);
-  const { SignJWT } = await import('jose');
   const token = await new SignJWT({ sub: 'self', aud: 'own-client', iss: issuer, iat: now, exp: now + 600 })
     .setProtectedHeader({ alg: 'RS256', kid: 'own-1' })
     .sign(ownKey.privateKey);
