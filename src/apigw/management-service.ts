@@ -26,8 +26,10 @@ const HANDLERS = {
 export class ApigwManagementService implements EdgeService, ManagementContext {
   readonly name = 'apigateway';
   readonly bufferBody = true;
-  private readonly router = new RestOperationRouter<ApigwOperation, ApigwHandler>(APIGATEWAYV2_OPERATIONS, HANDLERS, (raw) =>
-    pathParameter(raw, () => badRequest(`Invalid percent-encoding in path segment "${raw}".`)),
+  private readonly router = new RestOperationRouter<ApigwOperation, ApigwHandler>(
+    APIGATEWAYV2_OPERATIONS,
+    HANDLERS,
+    (raw) => pathParameter(raw, () => badRequest(`Invalid percent-encoding in path segment "${raw}".`)),
   );
 
   constructor(
@@ -40,12 +42,13 @@ export class ApigwManagementService implements EdgeService, ManagementContext {
     return `${this.edge.publicUrl}/_aws/execute-api/${apiId}`;
   }
 
-  async handle(request: EdgeRequest): Promise<void> {
+  handle(request: EdgeRequest): Promise<void> {
     const match = this.router.match(request);
     // Unconfirmed: AWS's answer to a method and path of no apigatewayv2 operation; NotFoundException is the plausible one.
     if (!match) throw notFound(`No apigatewayv2 operation matches ${request.method} ${request.rawPath}.`);
     if (!match.handler) throw restJsonNotImplemented('apigatewayv2', match.operation);
     this.send(request, match.handler(this, request, match.labels));
+    return Promise.resolve();
   }
 
   sendError(request: EdgeRequest, error: AwsError): void {
@@ -54,7 +57,10 @@ export class ApigwManagementService implements EdgeService, ManagementContext {
 
   private send(request: EdgeRequest, reply: Reply): void {
     if (reply.raw) {
-      request.res.writeHead(reply.status, { 'x-amzn-requestid': request.requestId, 'content-type': reply.raw.contentType });
+      request.res.writeHead(reply.status, {
+        'x-amzn-requestid': request.requestId,
+        'content-type': reply.raw.contentType,
+      });
       return void request.res.end(reply.raw.data);
     }
     sendRestJson(request, reply.status, reply.body);

@@ -25,7 +25,7 @@ export class Authorizers {
 
   create(apiId: string, input: CreateAuthorizer): Authorizer {
     this.plane.apis.get(apiId);
-    const existing = this.plane.store.listChildren<Authorizer>('authorizers', apiId);
+    const existing = this.plane.store.listChildren('authorizers', apiId);
     // Unconfirmed message; the quota is AWS's (adjustable there, fixed here).
     if (existing.length >= MAX_AUTHORIZERS) throw badRequest(`An API can have at most ${MAX_AUTHORIZERS} authorizers.`);
     const authorizer = validateAuthorizer({ authorizerId: resourceId(6), ...input });
@@ -35,14 +35,14 @@ export class Authorizers {
 
   get(apiId: string, authorizerId: string): Authorizer {
     this.plane.apis.get(apiId);
-    const authorizer = this.plane.store.getChild<Authorizer>('authorizers', apiId, authorizerId);
+    const authorizer = this.plane.store.getChild('authorizers', apiId, authorizerId);
     if (!authorizer) throw notFound(`Invalid Authorizer identifier specified ${authorizerId}`, 'Authorizer');
     return authorizer;
   }
 
   list(apiId: string): Authorizer[] {
     this.plane.apis.get(apiId);
-    return this.plane.store.listChildren<Authorizer>('authorizers', apiId);
+    return this.plane.store.listChildren('authorizers', apiId);
   }
 
   /** A partial merge: members absent from the request keep their values. */
@@ -90,7 +90,7 @@ export class Authorizers {
 
   private routesUsing(apiId: string, authorizerId: string): string[] {
     return this.plane.store
-      .listChildren<Route>('routes', apiId)
+      .listChildren('routes', apiId)
       .filter((r) => r.authorizerId === authorizerId && r.authorizationType !== 'NONE')
       .map((r) => r.routeKey);
   }

@@ -29,7 +29,13 @@ export const functionOperations: LambdaHandlers = {
     const zip = zipFromCode(input.Code);
     if (ctx.metadata.get(input.FunctionName)) throw conflict(`Function already exist: ${input.FunctionName}`);
     const stored = await ctx.storeCode(zip);
-    const fn: StoredFunction = { name: input.FunctionName, settings, ...stored, revisionId: randomUUID(), lastModified: lambdaTimestamp() };
+    const fn: StoredFunction = {
+      name: input.FunctionName,
+      settings,
+      ...stored,
+      revisionId: randomUUID(),
+      lastModified: lambdaTimestamp(),
+    };
     if (!ctx.metadata.insert(fn)) {
       await ctx.code.remove(stored.codeBlob);
       throw conflict(`Function already exist: ${input.FunctionName}`);
@@ -40,7 +46,11 @@ export const functionOperations: LambdaHandlers = {
   ListFunctions(ctx, request) {
     const maxItems = Number(request.query.get('MaxItems') ?? 50);
     if (!Number.isInteger(maxItems) || maxItems < 1 || maxItems > 10000) {
-      throw new AwsError(400, 'ValidationException', `1 validation error detected: Value '${request.query.get('MaxItems')}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000`);
+      throw new AwsError(
+        400,
+        'ValidationException',
+        `1 validation error detected: Value '${request.query.get('MaxItems')}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000`,
+      );
     }
     const limit = Math.min(maxItems, 50);
     const marker = request.query.get('Marker');
@@ -55,7 +65,7 @@ export const functionOperations: LambdaHandlers = {
   },
 
   GetFunction(ctx, request, { FunctionName }) {
-    const fn = ctx.find(parseFunctionRef(FunctionName!), request.query.get('Qualifier'));
+    const fn = ctx.find(parseFunctionRef(FunctionName), request.query.get('Qualifier'));
     const body: Record<string, unknown> = {
       Configuration: ctx.configuration(fn),
       Code: { RepositoryType: 'S3', Location: `${ctx.publicUrl}${CODE_PATH}/${fn.codeBlob}` },
@@ -65,11 +75,15 @@ export const functionOperations: LambdaHandlers = {
   },
 
   GetFunctionConfiguration(ctx, request, { FunctionName }) {
-    sendRestJson(request, 200, ctx.configuration(ctx.find(parseFunctionRef(FunctionName!), request.query.get('Qualifier'))));
+    sendRestJson(
+      request,
+      200,
+      ctx.configuration(ctx.find(parseFunctionRef(FunctionName), request.query.get('Qualifier'))),
+    );
   },
 
   async DeleteFunction(ctx, request, { FunctionName }) {
-    const fn = ctx.find(parseFunctionRef(FunctionName!), request.query.get('Qualifier'));
+    const fn = ctx.find(parseFunctionRef(FunctionName), request.query.get('Qualifier'));
     ctx.metadata.delete(fn.name);
     ctx.retirePool(fn.name);
     await ctx.code.remove(fn.codeBlob);
@@ -77,17 +91,22 @@ export const functionOperations: LambdaHandlers = {
   },
 
   UpdateFunctionConfiguration(ctx, request, { FunctionName }) {
-    const fn = ctx.find(parseFunctionRef(FunctionName!));
+    const fn = ctx.find(parseFunctionRef(FunctionName));
     const input = parseInput(updateConfigurationInput, jsonBody(request));
     if (input.RevisionId !== undefined && input.RevisionId !== fn.revisionId) throw preconditionFailed();
-    const updated: StoredFunction = { ...fn, settings: settingsFromUpdate(fn.settings, input), revisionId: randomUUID(), lastModified: lambdaTimestamp() };
+    const updated: StoredFunction = {
+      ...fn,
+      settings: settingsFromUpdate(fn.settings, input),
+      revisionId: randomUUID(),
+      lastModified: lambdaTimestamp(),
+    };
     if (!ctx.metadata.update(updated, fn.revisionId)) throw preconditionFailed();
     ctx.retirePool(fn.name);
     sendRestJson(request, 200, ctx.configuration(updated));
   },
 
   async UpdateFunctionCode(ctx, request, { FunctionName }) {
-    const fn = ctx.find(parseFunctionRef(FunctionName!));
+    const fn = ctx.find(parseFunctionRef(FunctionName));
     const input = parseInput(updateCodeInput, jsonBody(request));
     if (input.RevisionId !== undefined && input.RevisionId !== fn.revisionId) throw preconditionFailed();
     const zip = zipFromCode(input);

@@ -7,18 +7,26 @@ import type { LambdaHandlers } from './types.ts';
 /** Invoke through the API (`POST .../invocations`): the headers in, the payload and the function's headers out. */
 export const invokeOperations: LambdaHandlers = {
   async Invoke(ctx, request, { FunctionName }) {
-    const ref = parseFunctionRef(FunctionName!);
+    const ref = parseFunctionRef(FunctionName);
     const header = (name: string) => {
       const v = request.req.headers[name];
       return typeof v === 'string' ? v : undefined;
     };
     const invocationType = header('x-amz-invocation-type') ?? 'RequestResponse';
     if (!['RequestResponse', 'Event', 'DryRun'].includes(invocationType)) {
-      throw new AwsError(400, 'ValidationException', `1 validation error detected: Value '${invocationType}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]`);
+      throw new AwsError(
+        400,
+        'ValidationException',
+        `1 validation error detected: Value '${invocationType}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]`,
+      );
     }
     const logType = header('x-amz-log-type') ?? 'None';
     if (logType !== 'None' && logType !== 'Tail') {
-      throw new AwsError(400, 'ValidationException', `1 validation error detected: Value '${logType}' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [None, Tail]`);
+      throw new AwsError(
+        400,
+        'ValidationException',
+        `1 validation error detected: Value '${logType}' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [None, Tail]`,
+      );
     }
     const clientContext = decodeClientContext(header('x-amz-client-context'));
     const qualifier = request.query.get('Qualifier') ?? undefined;

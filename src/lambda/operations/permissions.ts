@@ -10,7 +10,7 @@ import type { LambdaHandlers } from './types.ts';
 /** A function's resource-based policy: AddPermission, RemovePermission, GetPolicy. */
 export const permissionOperations: LambdaHandlers = {
   AddPermission(ctx, request, { FunctionName }) {
-    const ref = parseFunctionRef(FunctionName!);
+    const ref = parseFunctionRef(FunctionName);
     const qualifier = request.query.get('Qualifier') ?? ref.qualifier;
     const fn = ctx.find(ref, qualifier);
     const input = parseInput(addPermissionInput, jsonBody(request));
@@ -18,24 +18,31 @@ export const permissionOperations: LambdaHandlers = {
     const statement = buildStatement(input, functionArn(ctx.region, ctx.accountId, fn.name, qualifier ?? undefined));
     const text = JSON.stringify(statement);
     if (!ctx.metadata.addStatement(fn.name, input.StatementId, text, randomUUID())) {
-      throw conflict(`The statement id (${input.StatementId}) provided already exists. Please provide a new statement id, or remove the existing statement.`);
+      throw conflict(
+        `The statement id (${input.StatementId}) provided already exists. Please provide a new statement id, or remove the existing statement.`,
+      );
     }
     sendRestJson(request, 201, { Statement: text });
   },
 
   RemovePermission(ctx, request, { FunctionName, StatementId }) {
-    const fn = ctx.find(parseFunctionRef(FunctionName!), request.query.get('Qualifier'));
+    const fn = ctx.find(parseFunctionRef(FunctionName), request.query.get('Qualifier'));
     const revision = request.query.get('RevisionId');
     if (revision !== null && revision !== fn.revisionId) throw preconditionFailed();
-    if (!ctx.metadata.removeStatement(fn.name, StatementId!, randomUUID())) throw notFound(`Statement ${StatementId} is not found in resource policy.`);
+    if (!ctx.metadata.removeStatement(fn.name, StatementId, randomUUID()))
+      throw notFound(`Statement ${StatementId} is not found in resource policy.`);
     sendRestJson(request, 204);
   },
 
   GetPolicy(ctx, request, { FunctionName }) {
-    const fn = ctx.find(parseFunctionRef(FunctionName!), request.query.get('Qualifier'));
+    const fn = ctx.find(parseFunctionRef(FunctionName), request.query.get('Qualifier'));
     const statements = ctx.metadata.statements(fn.name);
     if (statements.length === 0) throw notFound('The resource you requested does not exist.');
-    const policy = { Version: '2012-10-17', Id: 'default', Statement: statements.map((s) => JSON.parse(s.statement) as unknown) };
+    const policy = {
+      Version: '2012-10-17',
+      Id: 'default',
+      Statement: statements.map((s) => JSON.parse(s.statement) as unknown),
+    };
     sendRestJson(request, 200, { Policy: JSON.stringify(policy), RevisionId: ctx.metadata.get(fn.name)!.revisionId });
   },
 };

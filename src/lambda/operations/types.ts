@@ -27,6 +27,10 @@ export interface LambdaContext extends Pick<LambdaInvoker, 'invoke'> {
 }
 
 /** Writes the response itself. `labels` are the URI labels by their model names (`FunctionName`...), decoded. */
-export type LambdaHandler = (ctx: LambdaContext, request: EdgeRequest, labels: Record<string, string>) => void | Promise<void>;
+export type LambdaHandler = (
+  ctx: LambdaContext,
+  request: EdgeRequest,
+  labels: Record<string, string>,
+) => void | Promise<void>;
 
 export type LambdaHandlers = Partial<Record<LambdaOperation, LambdaHandler>>;
