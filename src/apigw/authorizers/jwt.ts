@@ -39,7 +39,10 @@ export class JwtVerifier {
   /** The token checked, or why it is refused (the `error_description`). */
   verify(token: string, nowS: number): Verification | Promise<Verification> {
     const known = this.verified.get(token);
-    if (known) return checkTimes(known, nowS);
+    if (known) {
+      if (known.exp <= nowS) this.verified.delete(token);
+      return checkTimes(known, nowS);
+    }
     return this.verifyNew(token).then((result) => {
       if ('error' in result) return result;
       if (this.verified.size >= MAX_CACHED_TOKENS) this.verified.clear();
