@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import { resourceId } from '../ids.ts';
-import { omitUndefined, type Authorizer, type Route } from '../model.ts';
+import { omitUndefined, type Route } from '../model.ts';
 import type { createRouteSchema, updateRouteSchema } from '../requests.ts';
 import { findConflictingVariable, parseRouteKey, RouteKeyError, type ParsedRouteKey } from '../routes.ts';
 import { PageTokens } from '../../protocols/pagination.ts';
