@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { AwsError } from '../edge/errors.ts';
-import { pathParameter, restJsonNotImplemented, writeRestJsonError } from '../protocols/rest-json.ts';
-import { RestOperationRouter } from '../protocols/rest-router.ts';
+import { pathParameter, writeRestJsonError } from '../protocols/rest-json.ts';
+import { RestJsonOperations } from '../protocols/rest-json-operations.ts';
 import type { EdgeEndpoint, EdgeRequest, EdgeService, InternalRoute } from '../edge/types.ts';
 import type { Logger } from '../config/logger.ts';
 import type { LambdaMetadata, StoredFunction } from '../state/lambda-metadata.ts';
@@ -16,7 +16,7 @@ import { LAMBDA_OPERATIONS } from './model-operations.ts';
 import { functionOperations } from './operations/functions.ts';
 import { invokeOperations } from './operations/invoke.ts';
 import { permissionOperations } from './operations/permissions.ts';
-import type { LambdaContext, LambdaHandler, LambdaOperation } from './operations/types.ts';
+import type { LambdaContext, LambdaOperation } from './operations/types.ts';
 import { statementAllows, type PolicyStatement } from './policy.ts';
 import { EnvironmentPool } from './runtime/pool.ts';
 import type { EnvironmentSpec, Invocation } from './runtime/environment.ts';
@@ -29,11 +29,14 @@ const TAIL_BYTES = 4096;
 /** More environments than cores only adds thread contention for CPU-bound functions; further calls queue. */
 const DEFAULT_MAX_ENVIRONMENTS = Math.min(16, Math.max(2, availableParallelism()));
 /** The operations the edge implements; every other operation of the model answers 501 NotImplemented. */
-const ROUTER = new RestOperationRouter<LambdaOperation, LambdaHandler>(
-  LAMBDA_OPERATIONS,
-  { ...functionOperations, ...invokeOperations, ...permissionOperations },
-  (raw) => pathParameter(raw, () => invalidParameter(`Invalid path segment: ${raw}`)),
-);
+const OPERATIONS = new RestJsonOperations<LambdaOperation, LambdaContext, EdgeRequest>({
+  service: 'lambda',
+  operations: LAMBDA_OPERATIONS,
+  handlers: { ...functionOperations, ...invokeOperations, ...permissionOperations },
+  decodeLabel: (raw) => pathParameter(raw, () => invalidParameter(`Invalid path segment: ${raw}`)),
+  // Unconfirmed: AWS's answer to a method and path of no Lambda operation.
+  unknownOperation: (r) => new AwsError(404, 'UnknownOperationException', `Unknown operation ${r.method} ${r.rawPath}`),
+});
 
 /** What the Lambda service is built from. */
 export interface LambdaServiceDeps {
@@ -91,12 +94,8 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     return this.endpoint.publicUrl;
   }
 
-  async handle(request: EdgeRequest): Promise<void> {
-    const match = ROUTER.match(request);
-    // Unconfirmed: AWS's answer to a method and path of no Lambda operation.
-    if (!match) throw new AwsError(404, 'UnknownOperationException', `Unknown operation ${request.method} ${request.rawPath}`);
-    if (!match.handler) throw restJsonNotImplemented('lambda', match.operation);
-    return match.handler(this, request, match.labels);
+  handle(request: EdgeRequest): Promise<void> {
+    return OPERATIONS.serve(this, request);
   }
 
   sendError(request: EdgeRequest, error: AwsError): void {

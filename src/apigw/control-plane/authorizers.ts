@@ -6,6 +6,8 @@ import { badRequest, conflict, notFound } from '../errors.ts';
 import { resourceId } from '../ids.ts';
 import { omitUndefined, type Authorizer, type Route } from '../model.ts';
 import type { createAuthorizerSchema, updateAuthorizerSchema } from '../requests.ts';
+import { PageTokens } from '../../protocols/pagination.ts';
+import { readPage, type ListPage, type PageRequest } from './pages.ts';
 import type { ApigwControlPlane } from './plane.ts';
 import { lambdaFunctionOfUri } from './validators.ts';
 
@@ -15,6 +17,7 @@ type UpdateAuthorizer = z.infer<typeof updateAuthorizerSchema>;
 /** API Gateway's quotas: authorizers per API, audiences per JWT authorizer. */
 const MAX_AUTHORIZERS = 10;
 const MAX_AUDIENCES = 50;
+const PAGES = new PageTokens('authorizers');
 
 /** The JWT and Lambda (`REQUEST`) authorizers of an API. Writes redeploy auto-deploy stages. */
 export class Authorizers {
@@ -43,6 +46,13 @@ export class Authorizers {
   list(apiId: string): Authorizer[] {
     this.plane.apis.get(apiId);
     return this.plane.store.listChildren('authorizers', apiId);
+  }
+
+  page(apiId: string, request: PageRequest): ListPage<Authorizer> {
+    this.plane.apis.get(apiId);
+    return readPage(PAGES, request, (max, after) =>
+      this.plane.store.listChildrenPage('authorizers', apiId, max, after),
+    );
   }
 
   /** A partial merge: members absent from the request keep their values. */

@@ -28,8 +28,14 @@ export const apiOperations: ApigwHandlers = {
     const api = importOpenApi(ctx.plane, parseBody(importApiSchema, r.body).body, importOptions(r), apiId);
     return { status: 201, body: withEndpoint(ctx, api) };
   },
-  DeleteApi: (ctx, _r, { apiId }) => (ctx.plane.apis.delete(apiId), { status: 204 }),
-  DeleteCorsConfiguration: (ctx, _r, { apiId }) => (ctx.plane.apis.deleteCorsConfiguration(apiId), { status: 204 }),
+  DeleteApi: (ctx, _r, { apiId }) => {
+    ctx.plane.apis.delete(apiId);
+    return { status: 204 };
+  },
+  DeleteCorsConfiguration: (ctx, _r, { apiId }) => {
+    ctx.plane.apis.deleteCorsConfiguration(apiId);
+    return { status: 204 };
+  },
   ExportApi: (ctx, r, { apiId, specification }) => {
     if (specification !== 'OAS30')
       throw badRequest(`Unsupported specification ${specification}: only OAS30 is supported.`);

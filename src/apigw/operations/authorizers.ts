@@ -1,4 +1,5 @@
 import { createAuthorizerSchema, parseBody, updateAuthorizerSchema } from '../requests.ts';
+import { pageRequest, WHOLE_LIST } from './paging.ts';
 import type { ApigwHandlers } from './types.ts';
 
 export const authorizerOperations: ApigwHandlers = {
@@ -6,8 +7,10 @@ export const authorizerOperations: ApigwHandlers = {
     status: 201,
     body: ctx.plane.authorizers.create(apiId, parseBody(createAuthorizerSchema, r.body)),
   }),
-  // At most 10 authorizers per API: one page always holds them all.
-  GetAuthorizers: (ctx, _r, { apiId }) => ({ status: 200, body: { items: ctx.plane.authorizers.list(apiId) } }),
+  GetAuthorizers: (ctx, r, { apiId }) => ({
+    status: 200,
+    body: ctx.plane.authorizers.page(apiId, pageRequest(r, WHOLE_LIST)),
+  }),
   GetAuthorizer: (ctx, _r, { apiId, authorizerId }) => ({
     status: 200,
     body: ctx.plane.authorizers.get(apiId, authorizerId),

@@ -19,8 +19,8 @@ export const integrationOperations: ApigwHandlers = {
     status: 200,
     body: ctx.plane.integrations.update(apiId, integrationId, parseBody(updateIntegrationSchema, r.body)),
   }),
-  DeleteIntegration: (ctx, _r, { apiId, integrationId }) => (
-    ctx.plane.integrations.delete(apiId, integrationId),
-    { status: 204 }
-  ),
+  DeleteIntegration: (ctx, _r, { apiId, integrationId }) => {
+    ctx.plane.integrations.delete(apiId, integrationId);
+    return { status: 204 };
+  },
 };

@@ -13,5 +13,8 @@ export const routeOperations: ApigwHandlers = {
     status: 200,
     body: ctx.plane.routes.update(apiId, routeId, parseBody(updateRouteSchema, r.body)),
   }),
-  DeleteRoute: (ctx, _r, { apiId, routeId }) => (ctx.plane.routes.delete(apiId, routeId), { status: 204 }),
+  DeleteRoute: (ctx, _r, { apiId, routeId }) => {
+    ctx.plane.routes.delete(apiId, routeId);
+    return { status: 204 };
+  },
 };

@@ -13,15 +13,18 @@ export const stageOperations: ApigwHandlers = {
     status: 200,
     body: ctx.plane.stages.update(apiId, stageName, parseBody(updateStageSchema, r.body)),
   }),
-  DeleteStage: (ctx, _r, { apiId, stageName }) => (ctx.plane.stages.delete(apiId, stageName), { status: 204 }),
-  DeleteAccessLogSettings: (ctx, _r, { apiId, stageName }) => (
-    ctx.plane.stages.deleteAccessLogSettings(apiId, stageName),
-    { status: 204 }
-  ),
-  DeleteRouteSettings: (ctx, _r, { apiId, stageName, routeKey }) => (
-    ctx.plane.stages.deleteRouteSettings(apiId, stageName, routeKey),
-    { status: 204 }
-  ),
+  DeleteStage: (ctx, _r, { apiId, stageName }) => {
+    ctx.plane.stages.delete(apiId, stageName);
+    return { status: 204 };
+  },
+  DeleteAccessLogSettings: (ctx, _r, { apiId, stageName }) => {
+    ctx.plane.stages.deleteAccessLogSettings(apiId, stageName);
+    return { status: 204 };
+  },
+  DeleteRouteSettings: (ctx, _r, { apiId, stageName, routeKey }) => {
+    ctx.plane.stages.deleteRouteSettings(apiId, stageName, routeKey);
+    return { status: 204 };
+  },
 };
 
 export const deploymentOperations: ApigwHandlers = {

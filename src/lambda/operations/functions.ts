@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { PageTokens } from '../../protocols/pagination.ts';
-import { sendRestJson } from '../../protocols/rest-json.ts';
 import { AwsError } from '../../protocols/aws-error.ts';
 import type { StoredFunction } from '../../state/lambda-metadata.ts';
 import { parseFunctionRef } from '../arn.ts';
@@ -40,7 +39,7 @@ export const functionOperations: LambdaHandlers = {
       await ctx.code.remove(stored.codeBlob);
       throw conflict(`Function already exist: ${input.FunctionName}`);
     }
-    sendRestJson(request, 201, ctx.configuration(fn));
+    return { status: 201, body: ctx.configuration(fn) };
   },
 
   ListFunctions(ctx, request) {
@@ -61,7 +60,7 @@ export const functionOperations: LambdaHandlers = {
     const functions = page.slice(0, limit);
     const body: Record<string, unknown> = { Functions: functions.map((f) => ctx.configuration(f)) };
     if (page.length > limit) body.NextMarker = FUNCTION_PAGES.encode(functions.at(-1)!.name);
-    sendRestJson(request, 200, body);
+    return { status: 200, body };
   },
 
   GetFunction(ctx, request, { FunctionName }) {
@@ -71,15 +70,14 @@ export const functionOperations: LambdaHandlers = {
       Code: { RepositoryType: 'S3', Location: `${ctx.publicUrl}${CODE_PATH}/${fn.codeBlob}` },
     };
     if (Object.keys(fn.settings.tags).length > 0) body.Tags = fn.settings.tags;
-    sendRestJson(request, 200, body);
+    return { status: 200, body };
   },
 
   GetFunctionConfiguration(ctx, request, { FunctionName }) {
-    sendRestJson(
-      request,
-      200,
-      ctx.configuration(ctx.find(parseFunctionRef(FunctionName), request.query.get('Qualifier'))),
-    );
+    return {
+      status: 200,
+      body: ctx.configuration(ctx.find(parseFunctionRef(FunctionName), request.query.get('Qualifier'))),
+    };
   },
 
   async DeleteFunction(ctx, request, { FunctionName }) {
@@ -87,7 +85,7 @@ export const functionOperations: LambdaHandlers = {
     ctx.metadata.delete(fn.name);
     ctx.retirePool(fn.name);
     await ctx.code.remove(fn.codeBlob);
-    sendRestJson(request, 204);
+    return { status: 204 };
   },
 
   UpdateFunctionConfiguration(ctx, request, { FunctionName }) {
@@ -102,7 +100,7 @@ export const functionOperations: LambdaHandlers = {
     };
     if (!ctx.metadata.update(updated, fn.revisionId)) throw preconditionFailed();
     ctx.retirePool(fn.name);
-    sendRestJson(request, 200, ctx.configuration(updated));
+    return { status: 200, body: ctx.configuration(updated) };
   },
 
   async UpdateFunctionCode(ctx, request, { FunctionName }) {
@@ -110,7 +108,7 @@ export const functionOperations: LambdaHandlers = {
     const input = parseInput(updateCodeInput, jsonBody(request));
     if (input.RevisionId !== undefined && input.RevisionId !== fn.revisionId) throw preconditionFailed();
     const zip = zipFromCode(input);
-    if (input.DryRun) return sendRestJson(request, 200, ctx.configuration(fn));
+    if (input.DryRun) return { status: 200, body: ctx.configuration(fn) };
     const stored = await ctx.storeCode(zip);
     const updated: StoredFunction = { ...fn, ...stored, revisionId: randomUUID(), lastModified: lambdaTimestamp() };
     if (!ctx.metadata.update(updated, fn.revisionId)) {
@@ -119,6 +117,6 @@ export const functionOperations: LambdaHandlers = {
     }
     ctx.retirePool(fn.name);
     await ctx.code.remove(fn.codeBlob);
-    sendRestJson(request, 200, ctx.configuration(updated));
+    return { status: 200, body: ctx.configuration(updated) };
   },
 };

@@ -37,16 +37,11 @@ export const invokeOperations: LambdaHandlers = {
       qualifier,
       clientContext,
     });
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'x-amzn-requestid': request.requestId,
-      'x-amz-executed-version': result.executedVersion,
-    };
+    const headers: Record<string, string> = { 'x-amz-executed-version': result.executedVersion };
     if (result.functionError) headers['x-amz-function-error'] = result.functionError;
     if (result.logResult !== undefined) headers['x-amz-log-result'] = result.logResult;
-    if (result.statusCode !== 200) delete headers['content-type'];
-    request.res.writeHead(result.statusCode, headers);
-    request.res.end(result.statusCode === 200 ? result.payload : undefined);
+    if (result.statusCode !== 200) return { status: result.statusCode, headers };
+    return { status: 200, headers, raw: { data: result.payload, contentType: 'application/json' } };
   },
 };
 

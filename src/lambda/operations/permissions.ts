@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { sendRestJson } from '../../protocols/rest-json.ts';
 import { functionArn, parseFunctionRef } from '../arn.ts';
 import { conflict, notFound, preconditionFailed } from '../errors.ts';
 import { parseInput } from '../functions.ts';
@@ -22,7 +21,7 @@ export const permissionOperations: LambdaHandlers = {
         `The statement id (${input.StatementId}) provided already exists. Please provide a new statement id, or remove the existing statement.`,
       );
     }
-    sendRestJson(request, 201, { Statement: text });
+    return { status: 201, body: { Statement: text } };
   },
 
   RemovePermission(ctx, request, { FunctionName, StatementId }) {
@@ -31,7 +30,7 @@ export const permissionOperations: LambdaHandlers = {
     if (revision !== null && revision !== fn.revisionId) throw preconditionFailed();
     if (!ctx.metadata.removeStatement(fn.name, StatementId, randomUUID()))
       throw notFound(`Statement ${StatementId} is not found in resource policy.`);
-    sendRestJson(request, 204);
+    return { status: 204 };
   },
 
   GetPolicy(ctx, request, { FunctionName }) {
@@ -43,6 +42,6 @@ export const permissionOperations: LambdaHandlers = {
       Id: 'default',
       Statement: statements.map((s) => JSON.parse(s.statement) as unknown),
     };
-    sendRestJson(request, 200, { Policy: JSON.stringify(policy), RevisionId: ctx.metadata.get(fn.name)!.revisionId });
+    return { status: 200, body: { Policy: JSON.stringify(policy), RevisionId: ctx.metadata.get(fn.name)!.revisionId } };
   },
 };

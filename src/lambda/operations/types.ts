@@ -1,4 +1,5 @@
 import type { EdgeRequest } from '../../edge/types.ts';
+import type { RestJsonHandler } from '../../protocols/rest-json-operations.ts';
 import type { LambdaCodeStore } from '../../state/lambda-code.ts';
 import type { LambdaMetadata, StoredFunction } from '../../state/lambda-metadata.ts';
 import type { FunctionRef } from '../arn.ts';
@@ -26,11 +27,7 @@ export interface LambdaContext extends Pick<LambdaInvoker, 'invoke'> {
   retirePool(name: string): void;
 }
 
-/** Writes the response itself. `labels` are the URI labels by their model names (`FunctionName`...), decoded. */
-export type LambdaHandler = (
-  ctx: LambdaContext,
-  request: EdgeRequest,
-  labels: Record<string, string>,
-) => void | Promise<void>;
+export type LambdaHandler = RestJsonHandler<LambdaContext, EdgeRequest>;
 
+/** Handlers by operation name; the service answers 501 NotImplemented for the model's other operations. */
 export type LambdaHandlers = Partial<Record<LambdaOperation, LambdaHandler>>;
