@@ -4,7 +4,7 @@ import { identityReader, isJwtIdentitySource } from '../authorizers/identity-sou
 import type { AuthorizerResultCache } from '../authorizers/result-cache.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import { resourceId } from '../ids.ts';
-import { omitUndefined, type Authorizer, type Route } from '../model.ts';
+import { omitUndefined, type Authorizer } from '../model.ts';
 import type { createAuthorizerSchema, updateAuthorizerSchema } from '../requests.ts';
 import { PageTokens } from '../../protocols/pagination.ts';
 import { readPage, type ListPage, type PageRequest } from './pages.ts';
