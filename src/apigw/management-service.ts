@@ -6,6 +6,7 @@ import type { ApigwControlPlane } from './control-plane/plane.ts';
 import { badRequest, notFound } from './errors.ts';
 import { APIGATEWAYV2_OPERATIONS } from './model-operations.ts';
 import { apiOperations } from './operations/apis.ts';
+import { authorizerOperations } from './operations/authorizers.ts';
 import { integrationOperations } from './operations/integrations.ts';
 import { routeOperations } from './operations/routes.ts';
 import { deploymentOperations, stageOperations } from './operations/stages.ts';
@@ -18,6 +19,7 @@ const OPERATIONS = new RestJsonOperations<ApigwOperation, ManagementContext, Edg
     ...apiOperations,
     ...integrationOperations,
     ...routeOperations,
+    ...authorizerOperations,
     ...stageOperations,
     ...deploymentOperations,
   },

@@ -44,6 +44,12 @@ const IMPLEMENTED = new Set([
   'CreateDeployment',
   'GetDeployments',
   'GetDeployment',
+  'CreateAuthorizer',
+  'GetAuthorizers',
+  'GetAuthorizer',
+  'UpdateAuthorizer',
+  'DeleteAuthorizer',
+  'ResetAuthorizersCache',
 ]);
 
 let edge: TestEdge;
