@@ -17,7 +17,7 @@ import { GATEWAY_ERRORS, type GatewayError } from './errors.ts';
 import { HttpProxy, MAX_PAYLOAD } from './http-proxy.ts';
 import { gatewayRequestId } from './ids.ts';
 import { BadLambdaResponse, eventV1, eventV2, responseV1, responseV2, type GatewayResponse } from './lambda-payloads.ts';
-import type { Api, Authorizer, CorsConfiguration, DeploymentSnapshot, Integration, Route, RouteSettings, Stage } from './model.ts';
+import type { Api, Authorizer, CorsConfiguration, Integration, Route, RouteSettings, Stage } from './model.ts';
 import { newTraceId, peerAddress, type GatewayRequest } from './request-context.ts';
 import { RouteTable } from './routes.ts';
 import { Throttle } from './throttle.ts';
@@ -87,6 +87,11 @@ export class ApigwDataPlane implements EdgeService {
       },
       iam: { credentials: settings.credentials, region, accountId },
     });
+  }
+
+  /** API data planes are addressed by host (`{apiId}.execute-api.localhost`) or by path (`/_aws/execute-api/{apiId}`). */
+  claims(host: string, rawPath: string): boolean {
+    return EXECUTE_API_HOST.test(host) || rawPath.startsWith(EXECUTE_API_PATH);
   }
 
   async handle(request: EdgeRequest): Promise<void> {
@@ -316,12 +321,12 @@ export class ApigwDataPlane implements EdgeService {
   }
 
   private compile(apiId: string): ServedApi | null {
-    const api = this.store.getApi<Api>(apiId);
+    const api = this.store.getApi(apiId);
     if (!api || api.disableExecuteApiEndpoint) return null;
     const stages = new Map<string, ServedStage>();
-    for (const stage of this.store.listChildren<Stage>('stages', apiId)) {
+    for (const stage of this.store.listChildren('stages', apiId)) {
       if (!stage.deploymentId) continue;
-      const snapshot = this.store.getDeploymentSnapshot<DeploymentSnapshot>(apiId, stage.deploymentId);
+      const snapshot = this.store.getDeploymentSnapshot(apiId, stage.deploymentId);
       if (!snapshot) continue;
       const authorizers = new Map<string, Authorizer>((snapshot.authorizers ?? []).map((a) => [a.authorizerId, a]));
       stages.set(stage.stageName, {

@@ -59,10 +59,9 @@ export function eventV2(g: GatewayRequest, body: Buffer): Record<string, unknown
   if (cookies.length) event.cookies = cookies;
   event.headers = headers;
   if (Object.keys(query).length) event.queryStringParameters = query;
-  event.requestContext = {
+  const requestContext: Record<string, unknown> = {
     accountId: g.accountId,
     apiId: g.apiId,
-    ...(g.authorizer && { authorizer: authorizerV2(g.authorizer) }),
     domainName: g.domainName,
     domainPrefix: g.domainPrefix,
     http: { method: g.method, path: g.fullPath, protocol: 'HTTP/1.1', sourceIp: g.sourceIp, userAgent: g.userAgent },
@@ -72,6 +71,9 @@ export function eventV2(g: GatewayRequest, body: Buffer): Record<string, unknown
     time: clfTime(g.startedAt),
     timeEpoch: g.startedAt,
   };
+  // Set afterwards, not spread in: routes without an authorizer keep the literal's fast path.
+  if (g.authorizer) requestContext.authorizer = authorizerV2(g.authorizer);
+  event.requestContext = requestContext;
   if (g.pathParameters) event.pathParameters = g.pathParameters;
   if (Object.keys(g.stageVariables).length) event.stageVariables = g.stageVariables;
   const fields = bodyFields(g, body);
@@ -98,7 +100,7 @@ export function eventV1(g: GatewayRequest, body: Buffer, resourcePath: string): 
   const hasQuery = Object.keys(query).length > 0;
   const fields = bodyFields(g, body);
   const iam = g.authorizer?.kind === 'iam' ? g.authorizer.identity : undefined;
-  return {
+  const event = {
     version: '1.0',
     resource: resourcePath,
     path: g.fullPath,
@@ -110,7 +112,6 @@ export function eventV1(g: GatewayRequest, body: Buffer, resourcePath: string): 
     requestContext: {
       accountId: g.accountId,
       apiId: g.apiId,
-      ...(g.authorizer && { authorizer: authorizerV1(g.authorizer) }),
       domainName: g.domainName,
       domainPrefix: g.domainPrefix,
       extendedRequestId: g.requestId,
@@ -143,6 +144,8 @@ export function eventV1(g: GatewayRequest, body: Buffer, resourcePath: string): 
     body: fields.body ?? null,
     isBase64Encoded: fields.isBase64Encoded,
   };
+  if (g.authorizer) (event.requestContext as Record<string, unknown>).authorizer = authorizerV1(g.authorizer);
+  return event;
 }
 
 /** `requestContext.authorizer` of payload 2.0: one member named after the kind of authorizer. */

@@ -1,7 +1,7 @@
 import type { AwsError } from '../protocols/aws-error.ts';
-import { pathParameter, restJsonNotImplemented, sendRestJson, writeRestJsonError } from '../protocols/rest-json.ts';
+import { pathParameter, writeRestJsonError } from '../protocols/rest-json.ts';
+import { RestJsonOperations } from '../protocols/rest-json-operations.ts';
 import type { EdgeEndpoint, EdgeRequest, EdgeService } from '../edge/types.ts';
-import { RestOperationRouter } from '../protocols/rest-router.ts';
 import type { ApigwControlPlane } from './control-plane/plane.ts';
 import { badRequest, notFound } from './errors.ts';
 import { APIGATEWAYV2_OPERATIONS } from './model-operations.ts';
@@ -10,25 +10,28 @@ import { authorizerOperations } from './operations/authorizers.ts';
 import { integrationOperations } from './operations/integrations.ts';
 import { routeOperations } from './operations/routes.ts';
 import { deploymentOperations, stageOperations } from './operations/stages.ts';
-import type { ApigwHandler, ApigwOperation, ManagementContext, Reply } from './operations/types.ts';
+import type { ApigwOperation, ManagementContext } from './operations/types.ts';
 
-/** The operations the edge implements; every other operation of the model answers 501 NotImplemented. */
-const HANDLERS = {
-  ...apiOperations,
-  ...integrationOperations,
-  ...routeOperations,
-  ...authorizerOperations,
-  ...stageOperations,
-  ...deploymentOperations,
-};
+const OPERATIONS = new RestJsonOperations<ApigwOperation, ManagementContext, EdgeRequest>({
+  service: 'apigatewayv2',
+  operations: APIGATEWAYV2_OPERATIONS,
+  handlers: {
+    ...apiOperations,
+    ...integrationOperations,
+    ...routeOperations,
+    ...authorizerOperations,
+    ...stageOperations,
+    ...deploymentOperations,
+  },
+  decodeLabel: (raw) => pathParameter(raw, () => badRequest(`Invalid percent-encoding in path segment "${raw}".`)),
+  // Unconfirmed: AWS's answer to a method and path of no apigatewayv2 operation; NotFoundException is the plausible one.
+  unknownOperation: (r) => notFound(`No apigatewayv2 operation matches ${r.method} ${r.rawPath}.`),
+});
 
 /** The apigatewayv2 management API (`/v2/...`, rest-json, SigV4 service `apigateway`). */
 export class ApigwManagementService implements EdgeService, ManagementContext {
   readonly name = 'apigateway';
   readonly bufferBody = true;
-  private readonly router = new RestOperationRouter<ApigwOperation, ApigwHandler>(APIGATEWAYV2_OPERATIONS, HANDLERS, (raw) =>
-    pathParameter(raw, () => badRequest(`Invalid percent-encoding in path segment "${raw}".`)),
-  );
 
   constructor(
     readonly plane: ApigwControlPlane,
@@ -40,23 +43,11 @@ export class ApigwManagementService implements EdgeService, ManagementContext {
     return `${this.edge.publicUrl}/_aws/execute-api/${apiId}`;
   }
 
-  async handle(request: EdgeRequest): Promise<void> {
-    const match = this.router.match(request);
-    // Unconfirmed: AWS's answer to a method and path of no apigatewayv2 operation; NotFoundException is the plausible one.
-    if (!match) throw notFound(`No apigatewayv2 operation matches ${request.method} ${request.rawPath}.`);
-    if (!match.handler) throw restJsonNotImplemented('apigatewayv2', match.operation);
-    this.send(request, match.handler(this, request, match.labels));
+  handle(request: EdgeRequest): Promise<void> {
+    return OPERATIONS.serve(this, request);
   }
 
   sendError(request: EdgeRequest, error: AwsError): void {
     writeRestJsonError(request, error);
-  }
-
-  private send(request: EdgeRequest, reply: Reply): void {
-    if (reply.raw) {
-      request.res.writeHead(reply.status, { 'x-amzn-requestid': request.requestId, 'content-type': reply.raw.contentType });
-      return void request.res.end(reply.raw.data);
-    }
-    sendRestJson(request, reply.status, reply.body);
   }
 }

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AwsError } from '../protocols/aws-error.ts';
 import type { EdgeRequest, EdgeService } from '../edge/types.ts';
 import {
@@ -93,10 +94,9 @@ export class CognitoService implements EdgeService {
    * Unsigned requests AWS also serves: the pools' `/.well-known/` documents, and every request naming a Cognito
    * operation (the public ones are answered, the others refused in Cognito's format by `handle`).
    */
-  servesUnsigned(request: EdgeRequest): boolean {
-    if (request.method === 'GET') return WELL_KNOWN.test(request.rawPath);
-    if (request.method !== 'POST' || request.rawPath !== '/') return false;
-    return targetOperation(request.req.headers['x-amz-target'], COGNITO.targetPrefix) !== undefined;
+  takesUnsigned(_host: string, rawPath: string, headers: IncomingHttpHeaders): boolean {
+    if (WELL_KNOWN.test(rawPath)) return true;
+    return rawPath === '/' && targetOperation(headers['x-amz-target'], COGNITO.targetPrefix) !== undefined;
   }
 
   async handle(request: EdgeRequest): Promise<void> {

@@ -11,8 +11,6 @@ import { UnservedService } from './unserved.ts';
 import type { EdgeEndpoint, EdgeRequest, EdgeService, InternalHandler, SigningPolicy, VerifiedAuth } from './types.ts';
 
 const MAX_BUFFERED_BODY = 64 * 1024 * 1024;
-const EXECUTE_API_HOST = /^([a-z0-9]+)\.execute-api\.localhost(?::\d+)?$/;
-const EXECUTE_API_PATH = '/_aws/execute-api/';
 
 export interface EdgeOptions {
   host: string;
@@ -33,13 +31,16 @@ const BODY_HASH_SIGNING: SigningPolicy = {
  * The one listener. Requests go to a service by the SigV4 credential scope (header or presigned query); a scope
  * naming a service the edge does not serve is answered 501 NotImplemented in that service's protocol. SigV2,
  * unsigned CORS preflights and anonymous requests go to the service that `takesUnscoped` (S3); other unsigned
- * requests only reach the API data plane (`execute-api`, by host or path), what a service `servesUnsigned` as AWS
- * does (Cognito's public operations and discovery documents) and the `/_ddn/` routes.
+ * requests only reach the API data plane (`execute-api`, by host or path) and the `/_ddn/` routes.
  */
 export class Edge implements EdgeEndpoint {
   readonly services = new Map<string, EdgeService>();
   private readonly unserved = new Map<string, UnservedService>();
   private unscoped?: EdgeService;
+  /** Services that take requests by host or path (`claims`), asked in registration order. */
+  private readonly claiming: EdgeService[] = [];
+  /** Services that take some unsigned requests (`takesUnsigned`). */
+  private readonly unsignedTakers: EdgeService[] = [];
   private readonly components = new Map<string, { ready: boolean; detail?: unknown }>();
   private readonly internalRoutes: Array<{ prefix: string; handler: InternalHandler }> = [];
   private readonly server: http.Server;
@@ -81,6 +82,8 @@ export class Edge implements EdgeEndpoint {
     if (service.takesUnscoped && this.unscoped) throw new Error(`${this.unscoped.name} already takes unscoped requests`);
     this.services.set(service.name, service);
     if (service.takesUnscoped) this.unscoped = service;
+    if (service.claims) this.claiming.push(service);
+    if (service.takesUnsigned) this.unsignedTakers.push(service);
     for (const route of service.internalRoutes ?? []) this.route(route.prefix, route.handler);
   }
 
@@ -148,8 +151,9 @@ export class Edge implements EdgeEndpoint {
 
     const request = new ReceivedRequest(req, res, rawPath, rawQuery, host);
 
-    if (EXECUTE_API_HOST.test(host) || rawPath.startsWith(EXECUTE_API_PATH)) {
-      return this.serve(this.services.get('execute-api'), request, false);
+    const claiming = this.claiming;
+    for (let i = 0; i < claiming.length; i++) {
+      if (claiming[i].claims!(host, rawPath)) return this.serve(claiming[i], request, false);
     }
 
     // A browser preflight carries no credentials even when sent to a presigned URL (whose query has
@@ -160,10 +164,8 @@ export class Edge implements EdgeEndpoint {
     const sigv4 = readSigV4Scope(req.headers, request.query);
     if (sigv4) return this.serve(this.serviceNamed(sigv4.service), request, true, sigv4.via);
     if (readSigV2(req.headers, request.query)) return this.serve(this.unscoped, request, true, 'sigv2');
-    for (const service of this.services.values()) {
-      if (service.servesUnsigned?.(request)) return this.serve(service, request, false);
-    }
-    return this.serve(this.unscoped, request, false);
+    const taker = this.unsignedTakers.find((s) => s.takesUnsigned!(host, rawPath, req.headers));
+    return this.serve(taker ?? this.unscoped, request, false);
   }
 
   /** The service a credential scope names; one the edge does not serve answers NotImplemented in its protocol. */

@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { AwsError } from '../edge/errors.ts';
-import { pathParameter, restJsonNotImplemented, writeRestJsonError } from '../protocols/rest-json.ts';
-import { RestOperationRouter } from '../protocols/rest-router.ts';
+import { pathParameter, writeRestJsonError } from '../protocols/rest-json.ts';
+import { RestJsonOperations } from '../protocols/rest-json-operations.ts';
 import type { EdgeEndpoint, EdgeRequest, EdgeService, InternalRoute } from '../edge/types.ts';
 import type { Logger } from '../config/logger.ts';
 import type { LambdaMetadata, StoredFunction } from '../state/lambda-metadata.ts';
@@ -12,12 +12,12 @@ import { CODE_PATH, serveCode } from './code-server.ts';
 import { invalidParameter, lambdaErrorBody, notFound } from './errors.ts';
 import { functionConfiguration } from './functions.ts';
 import type { EventObject, InvokeOptions, InvokeResult, LambdaInvoker } from './invoker.ts';
+import type { IamRoles } from '../iam/service.ts';
 import { LAMBDA_OPERATIONS } from './model-operations.ts';
 import { functionOperations } from './operations/functions.ts';
 import { invokeOperations } from './operations/invoke.ts';
 import { permissionOperations } from './operations/permissions.ts';
-import type { LambdaContext, LambdaHandler, LambdaOperation } from './operations/types.ts';
-import type { IamRoles } from '../iam/service.ts';
+import type { LambdaContext, LambdaOperation } from './operations/types.ts';
 import { statementAllows, type PolicyStatement } from './policy.ts';
 import { EnvironmentPool } from './runtime/pool.ts';
 import type { EnvironmentSpec, Invocation } from './runtime/environment.ts';
@@ -30,11 +30,14 @@ const TAIL_BYTES = 4096;
 /** More environments than cores only adds thread contention for CPU-bound functions; further calls queue. */
 const DEFAULT_MAX_ENVIRONMENTS = Math.min(16, Math.max(2, availableParallelism()));
 /** The operations the edge implements; every other operation of the model answers 501 NotImplemented. */
-const ROUTER = new RestOperationRouter<LambdaOperation, LambdaHandler>(
-  LAMBDA_OPERATIONS,
-  { ...functionOperations, ...invokeOperations, ...permissionOperations },
-  (raw) => pathParameter(raw, () => invalidParameter(`Invalid path segment: ${raw}`)),
-);
+const OPERATIONS = new RestJsonOperations<LambdaOperation, LambdaContext, EdgeRequest>({
+  service: 'lambda',
+  operations: LAMBDA_OPERATIONS,
+  handlers: { ...functionOperations, ...invokeOperations, ...permissionOperations },
+  decodeLabel: (raw) => pathParameter(raw, () => invalidParameter(`Invalid path segment: ${raw}`)),
+  // Unconfirmed: AWS's answer to a method and path of no Lambda operation.
+  unknownOperation: (r) => new AwsError(404, 'UnknownOperationException', `Unknown operation ${r.method} ${r.rawPath}`),
+});
 
 /** What the Lambda service is built from. */
 export interface LambdaServiceDeps {
@@ -96,12 +99,8 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     return this.endpoint.publicUrl;
   }
 
-  async handle(request: EdgeRequest): Promise<void> {
-    const match = ROUTER.match(request);
-    // Unconfirmed: AWS's answer to a method and path of no Lambda operation.
-    if (!match) throw new AwsError(404, 'UnknownOperationException', `Unknown operation ${request.method} ${request.rawPath}`);
-    if (!match.handler) throw restJsonNotImplemented('lambda', match.operation);
-    return match.handler(this, request, match.labels);
+  handle(request: EdgeRequest): Promise<void> {
+    return OPERATIONS.serve(this, request);
   }
 
   sendError(request: EdgeRequest, error: AwsError): void {
@@ -212,6 +211,12 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     return pool;
   }
 
+  checkRole(role: string | undefined): void {
+    if (role !== undefined && this.roles?.roleExists(role) === false) {
+      throw invalidParameter('The role defined for the function cannot be assumed by Lambda.');
+    }
+  }
+
   retirePool(name: string): void {
     this.pools.get(name)?.pool.retire();
     this.pools.delete(name);
@@ -254,13 +259,6 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
       logGroupName: `/aws/lambda/${fn.name}`,
       logStreamName,
     };
-  }
-
-  /** Lambda refuses a role it cannot assume: here, a role of the local account that IAM does not have. */
-  checkRole(role: string | undefined): void {
-    if (role !== undefined && this.roles?.roleExists(role) === false) {
-      throw invalidParameter('The role defined for the function cannot be assumed by Lambda.');
-    }
   }
 
   // --- helpers -------------------------------------------------------------------------------------

@@ -73,7 +73,7 @@ export class RestOperationRouter<Name extends string, H> {
     const entry = this.walk(this.root, segments, 1, raw, request);
     if (!entry) return undefined;
     const labels: Record<string, string> = {};
-    for (let i = 0; i < entry.labelNames.length; i++) labels[entry.labelNames[i]!] = this.decodeLabel(raw[i]!);
+    for (let i = 0; i < entry.labelNames.length; i++) labels[entry.labelNames[i]] = this.decodeLabel(raw[i]);
     return { operation: entry.operation, handler: entry.handler, labels };
   }
 
@@ -85,7 +85,7 @@ export class RestOperationRouter<Name extends string, H> {
     request: RoutableRequest,
   ): Entry<Name, H> | undefined {
     if (i === segments.length) return pick(node.methods, request);
-    const segment = segments[i]!;
+    const segment = segments[i];
     const literal = node.literals.get(segment);
     if (literal) {
       const found = this.walk(literal, segments, i + 1, raw, request);
@@ -125,12 +125,12 @@ export class RestOperationRouter<Name extends string, H> {
       const label = /^\{([^}]+?)(\+?)\}$/.exec(segment);
       if (label?.[2] === '+') {
         if (index !== segments.length - 1) throw new Error(`greedy label not last in ${uri}`);
-        entry.labelNames.push(label[1]!);
+        entry.labelNames.push(label[1]);
         node.greedy ??= new Map();
         return addEntry(node.greedy, method, entry);
       }
       if (label) {
-        entry.labelNames.push(label[1]!);
+        entry.labelNames.push(label[1]);
         node = node.label ??= newNode();
       } else {
         let next = node.literals.get(segment);
@@ -157,7 +157,7 @@ function pick<Name, H>(
 ): Entry<Name, H> | undefined {
   const list = byMethod?.get(request.method);
   if (!list) return undefined;
-  if (list.length === 1 && !list[0]!.query) return list[0];
+  if (list.length === 1 && !list[0].query) return list[0];
   for (const entry of list) {
     if (!entry.query) return entry;
     const value = request.query.get(entry.query.key);

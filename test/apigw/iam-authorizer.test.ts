@@ -15,12 +15,18 @@ let apiId: string;
 let upstream: Awaited<ReturnType<typeof startUpstream>>;
 
 /** Sends a request signed by the SDK's SignatureV4 for service execute-api. */
-async function signedFetch(url: string, options: { method?: string; body?: string; secret?: string; service?: string } = {}) {
+async function signedFetch(
+  url: string,
+  options: { method?: string; body?: string; secret?: string; service?: string } = {},
+) {
   const u = new URL(url);
   const signer = new SignatureV4({
     service: options.service ?? 'execute-api',
     region: edge.region,
-    credentials: { accessKeyId: edge.credentials.accessKeyId, secretAccessKey: options.secret ?? edge.credentials.secretAccessKey },
+    credentials: {
+      accessKeyId: edge.credentials.accessKeyId,
+      secretAccessKey: options.secret ?? edge.credentials.secretAccessKey,
+    },
     sha256: Hash.bind(null, 'sha256'),
   });
   const query = Object.fromEntries(u.searchParams);
@@ -34,7 +40,11 @@ async function signedFetch(url: string, options: { method?: string; body?: strin
     headers: { host: u.host, ...(options.body !== undefined && { 'content-type': 'application/json' }) },
     body: options.body,
   });
-  const r = await fetch(url, { method: signed.method, headers: signed.headers as Record<string, string>, body: options.body });
+  const r = await fetch(url, {
+    method: signed.method,
+    headers: signed.headers as Record<string, string>,
+    body: options.body,
+  });
   return { status: r.status, headers: r.headers, body: await r.text() };
 }
 
@@ -48,9 +58,21 @@ before(async () => {
     { routeKey: 'GET /open', target: echo },
   ]));
   await sdkAllow(edge, 'echo', apiId);
-  const routes = (await aws(edge, ['apigatewayv2', 'get-routes', '--api-id', apiId])).Items as Array<{ RouteId: string; RouteKey: string }>;
+  const routes = (await aws(edge, ['apigatewayv2', 'get-routes', '--api-id', apiId])).Items as Array<{
+    RouteId: string;
+    RouteKey: string;
+  }>;
   for (const route of routes.filter((r) => r.RouteKey !== 'GET /open')) {
-    await aws(edge, ['apigatewayv2', 'update-route', '--api-id', apiId, '--route-id', route.RouteId, '--authorization-type', 'AWS_IAM']);
+    await aws(edge, [
+      'apigatewayv2',
+      'update-route',
+      '--api-id',
+      apiId,
+      '--route-id',
+      route.RouteId,
+      '--authorization-type',
+      'AWS_IAM',
+    ]);
   }
 });
 
@@ -84,9 +106,26 @@ test('a signed body is checked and still reaches Lambda and HTTP integrations', 
   assert.equal(upstream.received.at(-1)!.body.toString(), '{"b":2}');
   // The body differs from the one that was signed.
   const u = new URL(`${base}/iam`);
-  const signer = new SignatureV4({ service: 'execute-api', region: edge.region, credentials: edge.credentials, sha256: Hash.bind(null, 'sha256') });
-  const signed = await signer.sign({ method: 'POST', protocol: 'http:', hostname: u.hostname, port: Number(u.port), path: u.pathname, headers: { host: u.host }, body: 'one' });
-  const swapped = await fetch(`${base}/iam`, { method: 'POST', headers: signed.headers as Record<string, string>, body: 'two' });
+  const signer = new SignatureV4({
+    service: 'execute-api',
+    region: edge.region,
+    credentials: edge.credentials,
+    sha256: Hash.bind(null, 'sha256'),
+  });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: 'http:',
+    hostname: u.hostname,
+    port: Number(u.port),
+    path: u.pathname,
+    headers: { host: u.host },
+    body: 'one',
+  });
+  const swapped = await fetch(`${base}/iam`, {
+    method: 'POST',
+    headers: signed.headers as Record<string, string>,
+    body: 'two',
+  });
   assert.equal(swapped.status, 403);
   assert.equal(swapped.headers.get('x-amzn-errortype'), 'InvalidSignatureException');
 });
@@ -121,7 +160,11 @@ test('unsigned, wrongly signed, wrong-service and unknown-key requests get 403 i
   assert.match(wrongService.body, /Credential should be scoped to correct service: 'execute-api'/);
 
   const unknownKey = await fetch(`${base}/iam`, {
-    headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AKIAUNKNOWN/20260101/us-east-1/execute-api/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc', 'x-amz-date': new Date().toISOString().replace(/[-:]|\.\d{3}/g, '') },
+    headers: {
+      authorization:
+        'AWS4-HMAC-SHA256 Credential=AKIAUNKNOWN/20260101/us-east-1/execute-api/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc',
+      'x-amz-date': new Date().toISOString().replace(/[-:]|\.\d{3}/g, ''),
+    },
   });
   assert.equal(unknownKey.status, 403);
 });

@@ -1,6 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { APIGatewayProxyEventV2Schema, APIGatewayRequestAuthorizerEventV2Schema } from '@aws-lambda-powertools/parser/schemas';
+import {
+  APIGatewayProxyEventV2Schema,
+  APIGatewayRequestAuthorizerEventV2Schema,
+} from '@aws-lambda-powertools/parser/schemas';
 import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
 import { aws, deployApi, ECHO_FUNCTION, sdkAllow, sdkFunction } from './helpers.ts';
 
@@ -57,28 +60,91 @@ before(async () => {
   const uri = (arn: string) => `arn:aws:apigateway:${edge.region}:lambda:path/2015-03-31/functions/${arn}/invocations`;
   const simpleId = (
     await aws(edge, [
-      'apigatewayv2', 'create-authorizer', '--api-id', apiId, '--name', 'simple', '--authorizer-type', 'REQUEST', '--authorizer-uri', uri(simple),
-      '--identity-source', '$request.header.Authorization', '--authorizer-payload-format-version', '2.0', '--enable-simple-responses',
+      'apigatewayv2',
+      'create-authorizer',
+      '--api-id',
+      apiId,
+      '--name',
+      'simple',
+      '--authorizer-type',
+      'REQUEST',
+      '--authorizer-uri',
+      uri(simple),
+      '--identity-source',
+      '$request.header.Authorization',
+      '--authorizer-payload-format-version',
+      '2.0',
+      '--enable-simple-responses',
     ])
   ).AuthorizerId as string;
   const cachedId = (
     await aws(edge, [
-      'apigatewayv2', 'create-authorizer', '--api-id', apiId, '--name', 'cached', '--authorizer-type', 'REQUEST', '--authorizer-uri', uri(simple),
-      '--identity-source', '$request.header.Authorization', '$request.querystring.team', '--authorizer-payload-format-version', '2.0',
-      '--enable-simple-responses', '--authorizer-result-ttl-in-seconds', '300',
+      'apigatewayv2',
+      'create-authorizer',
+      '--api-id',
+      apiId,
+      '--name',
+      'cached',
+      '--authorizer-type',
+      'REQUEST',
+      '--authorizer-uri',
+      uri(simple),
+      '--identity-source',
+      '$request.header.Authorization',
+      '$request.querystring.team',
+      '--authorizer-payload-format-version',
+      '2.0',
+      '--enable-simple-responses',
+      '--authorizer-result-ttl-in-seconds',
+      '300',
     ])
   ).AuthorizerId as string;
   const policyId = (
     await aws(edge, [
-      'apigatewayv2', 'create-authorizer', '--api-id', apiId, '--name', 'policy', '--authorizer-type', 'REQUEST', '--authorizer-uri', uri(policy),
-      '--identity-source', '$request.header.Authorization', '--authorizer-payload-format-version', '1.0', '--authorizer-result-ttl-in-seconds', '300',
+      'apigatewayv2',
+      'create-authorizer',
+      '--api-id',
+      apiId,
+      '--name',
+      'policy',
+      '--authorizer-type',
+      'REQUEST',
+      '--authorizer-uri',
+      uri(policy),
+      '--identity-source',
+      '$request.header.Authorization',
+      '--authorizer-payload-format-version',
+      '1.0',
+      '--authorizer-result-ttl-in-seconds',
+      '300',
     ])
   ).AuthorizerId as string;
-  const routes = (await aws(edge, ['apigatewayv2', 'get-routes', '--api-id', apiId])).Items as Array<{ RouteId: string; RouteKey: string }>;
-  const authorizerOf: Record<string, string> = { 'GET /simple': simpleId, 'GET /cached': cachedId, 'GET /policy/{id}': policyId, 'GET /other': policyId, $default: simpleId };
+  const routes = (await aws(edge, ['apigatewayv2', 'get-routes', '--api-id', apiId])).Items as Array<{
+    RouteId: string;
+    RouteKey: string;
+  }>;
+  const authorizerOf: Record<string, string> = {
+    'GET /simple': simpleId,
+    'GET /cached': cachedId,
+    'GET /policy/{id}': policyId,
+    'GET /other': policyId,
+    $default: simpleId,
+  };
   for (const route of routes) {
     const id = authorizerOf[route.RouteKey];
-    if (id) await aws(edge, ['apigatewayv2', 'update-route', '--api-id', apiId, '--route-id', route.RouteId, '--authorization-type', 'CUSTOM', '--authorizer-id', id]);
+    if (id)
+      await aws(edge, [
+        'apigatewayv2',
+        'update-route',
+        '--api-id',
+        apiId,
+        '--route-id',
+        route.RouteId,
+        '--authorization-type',
+        'CUSTOM',
+        '--authorizer-id',
+        id,
+      ]);
   }
 });
 
@@ -100,7 +166,10 @@ test('simple responses (2.0): allowed requests reach the integration with the co
   assert.equal(authorizerEvent.type, 'REQUEST');
   assert.equal(authorizerEvent.version, '2.0');
   assert.deepEqual(authorizerEvent.identitySource, ['allow-alice']);
-  assert.equal(authorizerEvent.routeArn, `arn:aws:execute-api:${edge.region}:${edge.config.accountId}:${apiId}/$default/GET/simple`);
+  assert.equal(
+    authorizerEvent.routeArn,
+    `arn:aws:execute-api:${edge.region}:${edge.config.accountId}:${apiId}/$default/GET/simple`,
+  );
   assert.equal(authorizerEvent.routeKey, 'GET /simple');
   assert.equal(authorizerEvent.rawQueryString, 'q=1');
   assert.equal(authorizerEvent.body, undefined);
@@ -142,7 +211,10 @@ test('IAM-policy responses (1.0): Allow on the route ARN passes the context and 
   assert.equal(authorizerEvent.type, 'REQUEST');
   assert.equal(authorizerEvent.identitySource, 'allow-carol');
   assert.equal(authorizerEvent.authorizationToken, 'allow-carol');
-  assert.equal(authorizerEvent.methodArn, `arn:aws:execute-api:${edge.region}:${edge.config.accountId}:${apiId}/$default/GET/policy/7`);
+  assert.equal(
+    authorizerEvent.methodArn,
+    `arn:aws:execute-api:${edge.region}:${edge.config.accountId}:${apiId}/$default/GET/policy/7`,
+  );
   assert.equal(authorizerEvent.resource, '/policy/{id}');
   assert.deepEqual(authorizerEvent.pathParameters, { id: '7' });
 

@@ -23,7 +23,9 @@ export async function startOidcServer() {
     if (req.url === '/.well-known/openid-configuration') {
       hits.discovery++;
       res.writeHead(200, { 'content-type': 'application/json' });
-      return void res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/keys.json`, id_token_signing_alg_values_supported: ['RS256'] }));
+      return void res.end(
+        JSON.stringify({ issuer, jwks_uri: `${issuer}/keys.json`, id_token_signing_alg_values_supported: ['RS256'] }),
+      );
     }
     if (req.url === '/keys.json') {
       hits.jwks++;

@@ -66,14 +66,18 @@ test('import-api creates authorizers from securitySchemes and sets each route au
   const file = path.join(dir, 'api.json');
   writeFileSync(file, JSON.stringify(documentWith({})));
   const api = await aws(edge, ['apigatewayv2', 'import-api', '--body', `file://${file}`]);
-  const authorizers = (await aws(edge, ['apigatewayv2', 'get-authorizers', '--api-id', api.ApiId])).Items as Array<Record<string, unknown>>;
+  const authorizers = (await aws(edge, ['apigatewayv2', 'get-authorizers', '--api-id', api.ApiId])).Items as Array<
+    Record<string, unknown>
+  >;
   const byName = Object.fromEntries(authorizers.map((a) => [a.Name, a]));
   assert.deepEqual(byName.users!.JwtConfiguration, { Audience: ['client-1'], Issuer: 'https://issuer.example/pool' });
   assert.deepEqual(byName.gate!.IdentitySource, ['$request.header.X-Token', '$request.querystring.team']);
   assert.equal(byName.gate!.AuthorizerResultTtlInSeconds, 60);
   assert.equal(byName.gate!.EnableSimpleResponses, true);
 
-  const routes = (await aws(edge, ['apigatewayv2', 'get-routes', '--api-id', api.ApiId])).Items as Array<Record<string, unknown>>;
+  const routes = (await aws(edge, ['apigatewayv2', 'get-routes', '--api-id', api.ApiId])).Items as Array<
+    Record<string, unknown>
+  >;
   const route = (key: string) => routes.find((r) => r.RouteKey === key)!;
   assert.equal(route('GET /jwt').AuthorizationType, 'JWT');
   assert.equal(route('GET /jwt').AuthorizerId, byName.users!.AuthorizerId);
@@ -83,7 +87,17 @@ test('import-api creates authorizers from securitySchemes and sets each route au
   assert.equal(route('GET /open').AuthorizationType, 'NONE');
 
   const out = path.join(dir, 'out.json');
-  await aws(edge, ['apigatewayv2', 'export-api', '--api-id', api.ApiId, '--specification', 'OAS30', '--output-type', 'JSON', out]);
+  await aws(edge, [
+    'apigatewayv2',
+    'export-api',
+    '--api-id',
+    api.ApiId,
+    '--specification',
+    'OAS30',
+    '--output-type',
+    'JSON',
+    out,
+  ]);
   const exported = JSON.parse(readFileSync(out, 'utf8'));
   assert.deepEqual(exported.paths['/jwt'].get.security, [{ users: ['read', 'admin'] }]);
   assert.deepEqual(exported.paths['/iam'].get.security, [{ sigv4: [] }]);
@@ -94,12 +108,17 @@ test('import-api creates authorizers from securitySchemes and sets each route au
     jwtConfiguration: { audience: ['client-1'], issuer: 'https://issuer.example/pool' },
     type: 'jwt',
   });
-  assert.equal(schemes.gate['x-amazon-apigateway-authorizer'].identitySource, '$request.header.X-Token,$request.querystring.team');
+  assert.equal(
+    schemes.gate['x-amazon-apigateway-authorizer'].identitySource,
+    '$request.header.X-Token,$request.querystring.team',
+  );
   assert.equal(schemes.sigv4['x-amazon-apigateway-authtype'], 'awsSigv4');
 
   // The export imports again to the same authorizers and routes.
   const again = await aws(edge, ['apigatewayv2', 'import-api', '--body', `file://${out}`]);
-  const reimported = (await aws(edge, ['apigatewayv2', 'get-routes', '--api-id', again.ApiId])).Items as Array<Record<string, unknown>>;
+  const reimported = (await aws(edge, ['apigatewayv2', 'get-routes', '--api-id', again.ApiId])).Items as Array<
+    Record<string, unknown>
+  >;
   assert.deepEqual(reimported.find((r) => r.RouteKey === 'GET /jwt')!.AuthorizationScopes, ['read', 'admin']);
 });
 
@@ -109,16 +128,32 @@ test('an openIdConnect scheme takes its issuer from the discovery URL; a bad aut
     users: {
       type: 'openIdConnect',
       openIdConnectUrl: 'https://login.example/tenant/.well-known/openid-configuration',
-      'x-amazon-apigateway-authorizer': { type: 'jwt', identitySource: '$request.header.Authorization', jwtConfiguration: { audience: ['a'] } },
+      'x-amazon-apigateway-authorizer': {
+        type: 'jwt',
+        identitySource: '$request.header.Authorization',
+        jwtConfiguration: { audience: ['a'] },
+      },
     },
   });
   writeFileSync(file, JSON.stringify(doc));
   const api = await aws(edge, ['apigatewayv2', 'import-api', '--body', `file://${file}`]);
-  const users = ((await aws(edge, ['apigatewayv2', 'get-authorizers', '--api-id', api.ApiId])).Items as Array<Record<string, any>>).find((a) => a.Name === 'users')!;
+  const users = (
+    (await aws(edge, ['apigatewayv2', 'get-authorizers', '--api-id', api.ApiId])).Items as Array<{
+      Name: string;
+      JwtConfiguration: { Issuer: string };
+    }>
+  ).find((a) => a.Name === 'users')!;
   assert.equal(users.JwtConfiguration.Issuer, 'https://login.example/tenant');
 
   const before = (await aws(edge, ['apigatewayv2', 'get-apis'])).Items.length as number;
-  const bad = documentWith({ gate: { type: 'apiKey', name: 'x', in: 'header', 'x-amazon-apigateway-authorizer': { type: 'request', identitySource: '$request.header.x', authorizerUri: 'nope' } } });
+  const bad = documentWith({
+    gate: {
+      type: 'apiKey',
+      name: 'x',
+      in: 'header',
+      'x-amazon-apigateway-authorizer': { type: 'request', identitySource: '$request.header.x', authorizerUri: 'nope' },
+    },
+  });
   writeFileSync(file, JSON.stringify(bad));
   const failed = await awsFails(edge, ['apigatewayv2', 'import-api', '--body', `file://${file}`]);
   assert.match(failed.stderr, /BadRequestException/);

@@ -1,42 +1,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
 import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
-
-/** A client's JSON output, as JSON.parse gives it: the assertions read it field by field. */
-type CliOutput = ReturnType<typeof JSON.parse>;
-
-/** One field of each item of a listed array. */
-const fieldOf = (items: unknown, field: string): unknown[] =>
-  (items as Array<Record<string, unknown>>).map((item) => item[field]);
-
-const execFileAsync = promisify(execFile);
+import { awsCli, fieldOf } from '../helpers/aws-cli.ts';
 
 let edge: TestEdge;
-
-async function aws(...args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync('aws', ['cognito-idp', ...args], { env: edge.env });
-    return { ok: true, stdout, stderr };
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string };
-    return { ok: false, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-async function awsJson(...args: string[]): Promise<CliOutput> {
-  const res = await aws(...args);
-  assert.ok(res.ok, res.stderr);
-  return res.stdout.trim() === '' ? {} : (JSON.parse(res.stdout));
-}
-
-async function awsError(...args: string[]): Promise<string> {
-  const res = await aws(...args);
-  assert.equal(res.ok, false, `expected a failure of ${args.join(' ')}`);
-  return res.stderr.trim();
-}
+const cli = awsCli(() => edge.env, 'cognito-idp');
+const { json: awsJson, error: awsError } = cli;
 
 before(async () => {
   edge = await startTestEdge();

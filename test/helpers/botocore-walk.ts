@@ -60,7 +60,9 @@ let botocoreData: string | undefined;
 /** The machine's botocore data folder (from the python3 that has boto3). */
 export function botocoreDataDir(): string {
   botocoreData ??= path.join(
-    execFileSync('python3', ['-c', 'import botocore,os;print(os.path.dirname(botocore.__file__))'], { encoding: 'utf8' }).trim(),
+    execFileSync('python3', ['-c', 'import botocore,os;print(os.path.dirname(botocore.__file__))'], {
+      encoding: 'utf8',
+    }).trim(),
     'data',
   );
   return botocoreData;
@@ -82,7 +84,9 @@ interface RawModel {
 /** The newest model of `service` (a botocore folder name: `sts`, `iam`, `apigatewayv2`, `s3`, ...). */
 export function loadServiceModel(service: string): ServiceModel {
   const dir = path.join(botocoreDataDir(), service);
-  const versions = readdirSync(dir).filter((v) => /^\d{4}-\d{2}-\d{2}$/.test(v)).sort();
+  const versions = readdirSync(dir)
+    .filter((v) => /^\d{4}-\d{2}-\d{2}$/.test(v))
+    .sort();
   const version = versions.at(-1);
   if (!version) throw new Error(`botocore has no model for ${service}`);
   const file = path.join(dir, version, 'service-2.json');
@@ -105,8 +109,15 @@ export function loadServiceModel(service: string): ServiceModel {
 /** The placeholder every URI parameter gets (`{FunctionName}`, `{Bucket}`, `{Key+}`...). */
 export const PLACEHOLDER = 'ddnwalk';
 
-/** A request of the operation's shape: parameters are placeholders, bodies empty (`{}` for JSON). */
-export function requestFor(model: ServiceModel, op: ModelOperation): WalkedRequest {
+/**
+ * A request of the operation's shape: URI parameters are `labels[name]` (percent-encoded) or placeholders, bodies
+ * empty (`{}` for JSON).
+ */
+export function requestFor(
+  model: ServiceModel,
+  op: ModelOperation,
+  labels: Readonly<Record<string, string>> = {},
+): WalkedRequest {
   switch (model.protocol) {
     case 'query':
     case 'ec2':
@@ -120,12 +131,17 @@ export function requestFor(model: ServiceModel, op: ModelOperation): WalkedReque
       return {
         method: 'POST',
         path: '/',
-        headers: { 'content-type': `application/x-amz-json-${model.jsonVersion ?? '1.0'}`, 'x-amz-target': `${model.targetPrefix}.${op.name}` },
+        headers: {
+          'content-type': `application/x-amz-json-${model.jsonVersion ?? '1.0'}`,
+          'x-amz-target': `${model.targetPrefix}.${op.name}`,
+        },
         body: '{}',
       };
     case 'rest-json':
     case 'rest-xml': {
-      const uri = op.http.requestUri.replace(/\{[^}]+\}/g, PLACEHOLDER);
+      const uri = op.http.requestUri.replace(/\{([^}+]+)\+?\}/g, (_, name: string) =>
+        labels[name] === undefined ? PLACEHOLDER : encodeURIComponent(labels[name]),
+      );
       const hasBody = !['GET', 'HEAD', 'DELETE'].includes(op.http.method);
       const json = model.protocol === 'rest-json';
       return {
@@ -142,7 +158,7 @@ export function requestFor(model: ServiceModel, op: ModelOperation): WalkedReque
 export async function sendSigned(target: WalkTarget, model: ServiceModel, request: WalkedRequest): Promise<Response> {
   const url = new URL(request.path, target.url);
   const query: Record<string, string | string[]> = {};
-  for (const [k, v] of url.searchParams) query[k] = k in query ? [query[k]!].flat().concat(v) : v;
+  for (const [k, v] of url.searchParams) query[k] = k in query ? [query[k]].flat().concat(v) : v;
   const s3 = model.signingName === 's3';
   const payloadHash = createHash('sha256').update(request.body).digest('hex');
   const signer = new SignatureV4({
@@ -187,15 +203,27 @@ export function parseError(protocol: Protocol, status: number, headers: Headers,
   const code = /<Code>([^<]*)<\/Code>/.exec(body)?.[1];
   const message = /<Message>([^<]*)<\/Message>/.exec(body)?.[1] ?? '';
   const rootOk =
-    protocol === 'ec2' ? /<Response>\s*<Errors>\s*<Error>/.test(body) : protocol === 'query' ? /<ErrorResponse[\s>]/.test(body) : /<Error>/.test(body);
+    protocol === 'ec2'
+      ? /<Response>\s*<Errors>\s*<Error>/.test(body)
+      : protocol === 'query'
+        ? /<ErrorResponse[\s>]/.test(body)
+        : /<Error>/.test(body);
   return code !== undefined && rootOk ? { code, message } : undefined;
 }
 
-/** Sends one request per operation (in model order, one at a time) and reads each answer. */
-export async function walkOperations(target: WalkTarget, model: ServiceModel, operations = model.operations): Promise<WalkAnswer[]> {
+/**
+ * Sends one request per operation (in model order, one at a time) and reads each answer. `labelsFor` gives an
+ * operation's URI parameters by name (e.g. the id of an API that must survive the walk); placeholders otherwise.
+ */
+export async function walkOperations(
+  target: WalkTarget,
+  model: ServiceModel,
+  operations = model.operations,
+  labelsFor: (op: ModelOperation) => Readonly<Record<string, string>> = () => ({}),
+): Promise<WalkAnswer[]> {
   const answers: WalkAnswer[] = [];
   for (const op of operations) {
-    const request = requestFor(model, op);
+    const request = requestFor(model, op, labelsFor(op));
     const res = await sendSigned(target, model, request);
     const body = await res.text();
     answers.push({

@@ -18,10 +18,16 @@ type Name = (typeof OPS)[number]['name'];
 
 const request = (method: string, target: string) => {
   const q = target.indexOf('?');
-  return { method, rawPath: q === -1 ? target : target.slice(0, q), query: new URLSearchParams(q === -1 ? '' : target.slice(q + 1)) };
+  return {
+    method,
+    rawPath: q === -1 ? target : target.slice(0, q),
+    query: new URLSearchParams(q === -1 ? '' : target.slice(q + 1)),
+  };
 };
 
-const router = new RestOperationRouter<Name, string>(OPS, { GetFunction: 'get-function' }, (raw) => decodeURIComponent(raw));
+const router = new RestOperationRouter<Name, string>(OPS, { GetFunction: 'get-function' }, (raw) =>
+  decodeURIComponent(raw),
+);
 
 test('the router names the operation of a method and path, with its decoded labels and its handler if any', () => {
   assert.deepEqual(router.match(request('GET', '/2015-03-31/functions/my%3Afn')), {
@@ -34,7 +40,11 @@ test('the router names the operation of a method and path, with its decoded labe
     handler: undefined,
     labels: { FunctionName: 'f' },
   });
-  assert.equal(router.match(request('GET', '/2015-03-31/functions/f/'))?.operation, 'GetFunction', 'a trailing slash is ignored');
+  assert.equal(
+    router.match(request('GET', '/2015-03-31/functions/f/'))?.operation,
+    'GetFunction',
+    'a trailing slash is ignored',
+  );
 });
 
 test('a literal segment wins over a label, and the walk backtracks to the label when the literal leads nowhere', () => {
@@ -48,7 +58,10 @@ test('a literal segment wins over a label, and the walk backtracks to the label 
 
 test('a template with a query part is chosen only when the query has it', () => {
   assert.equal(router.match(request('GET', '/2018-10-31/layers'))?.operation, 'ListLayers');
-  assert.equal(router.match(request('GET', '/2018-10-31/layers?find=LayerVersion&Arn=x'))?.operation, 'GetLayerVersionByArn');
+  assert.equal(
+    router.match(request('GET', '/2018-10-31/layers?find=LayerVersion&Arn=x'))?.operation,
+    'GetLayerVersionByArn',
+  );
   assert.equal(router.match(request('GET', '/2018-10-31/layers?find=Other'))?.operation, 'ListLayers');
   assert.equal(router.match(request('POST', '/b/k?uploads'))?.operation, 'CreateMultipartUpload');
   assert.equal(router.match(request('POST', '/b/k')), undefined, 'POST without ?uploads is no operation');

@@ -28,7 +28,7 @@ export function parsePolicyDocument(document: unknown): ExecuteApiStatement[] | 
 
 function stringList(value: unknown): string[] | undefined {
   if (typeof value === 'string') return [value];
-  if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string')) return value as string[];
+  if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string')) return value;
   return undefined;
 }
 

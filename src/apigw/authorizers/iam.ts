@@ -32,7 +32,12 @@ export function iamRouteAuthorizer(deps: IamAuthorizerDeps): RouteAuthorizer {
     if (!scope) return refuse(403, 'The request carries no SigV4 signature');
     const url = g.req.url ?? '/';
     const q = url.indexOf('?');
-    const signed: SignedRequest = { method: g.method, rawPath: q === -1 ? url : url.slice(0, q), query, rawHeaders: g.req.rawHeaders };
+    const signed: SignedRequest = {
+      method: g.method,
+      rawPath: q === -1 ? url : url.slice(0, q),
+      query,
+      rawHeaders: g.req.rawHeaders,
+    };
     let params;
     try {
       params = parseSigV4(signed, scope.via);
@@ -41,26 +46,45 @@ export function iamRouteAuthorizer(deps: IamAuthorizerDeps): RouteAuthorizer {
       throw err;
     }
     if (params.service !== 'execute-api') {
-      return signatureFailure('InvalidSignatureException', "Credential should be scoped to correct service: 'execute-api'. ");
+      return signatureFailure(
+        'InvalidSignatureException',
+        "Credential should be scoped to correct service: 'execute-api'. ",
+      );
     }
-    if (params.region !== deps.region) return signatureFailure('InvalidSignatureException', 'Credential should be scoped to a valid region. ');
+    if (params.region !== deps.region)
+      return signatureFailure('InvalidSignatureException', 'Credential should be scoped to a valid region. ');
     let body = g.body;
-    const hasBody = g.req.headers['transfer-encoding'] !== undefined || (g.req.headers['content-length'] ?? '0') !== '0';
+    const hasBody =
+      g.req.headers['transfer-encoding'] !== undefined || (g.req.headers['content-length'] ?? '0') !== '0';
     if (body === undefined && hasBody) {
       try {
         body = g.body = await readBody(g.req, MAX_PAYLOAD);
       } catch (err) {
-        if (err instanceof AwsError && err.status === 413) return { failure: { status: 413, message: 'Request Entity Too Large', error: err.message } };
+        if (err instanceof AwsError && err.status === 413)
+          return { failure: { status: 413, message: 'Request Entity Too Large', error: err.message } };
         throw err;
       }
     }
     try {
-      await verifySigV4(signed, params, { credentials: deps.credentials, payloadHash: sha256Hex(body ?? ''), s3Path: false });
+      await verifySigV4(signed, params, {
+        credentials: deps.credentials,
+        payloadHash: sha256Hex(body ?? ''),
+        s3Path: false,
+      });
     } catch (err) {
       if (!(err instanceof AwsError)) throw err;
-      if (err.code === 'InvalidAccessKeyId') return signatureFailure('UnrecognizedClientException', 'The security token included in the request is invalid.');
-      if (err.code === 'SignatureDoesNotMatch') return signatureFailure('InvalidSignatureException', SIGNATURE_MISMATCH);
-      if (err.code === 'RequestTimeTooSkewed') return signatureFailure('InvalidSignatureException', `Signature expired: ${params.amzDate} is outside the 15 minute window.`);
+      if (err.code === 'InvalidAccessKeyId')
+        return signatureFailure(
+          'UnrecognizedClientException',
+          'The security token included in the request is invalid.',
+        );
+      if (err.code === 'SignatureDoesNotMatch')
+        return signatureFailure('InvalidSignatureException', SIGNATURE_MISMATCH);
+      if (err.code === 'RequestTimeTooSkewed')
+        return signatureFailure(
+          'InvalidSignatureException',
+          `Signature expired: ${params.amzDate} is outside the 15 minute window.`,
+        );
       return signatureFailure('IncompleteSignatureException', err.message);
     }
     const root = `arn:aws:iam::${deps.accountId}:root`;

@@ -23,11 +23,11 @@ const CONTEXT_VARIABLES: Record<string, IdentityReader> = {
   stage: (g) => g.stageName,
 };
 
-/** The reader of `$request.header.X` (case-insensitive), `$request.querystring.X`, `$context.X` or `$stageVariables.X`. */
+/** The reader of `$request.header.X` (any case), `$request.querystring.X`, `$context.X` or `$stageVariables.X`. */
 export function identityReader(source: string): IdentityReader | undefined {
   const header = HEADER.exec(source);
   if (header) {
-    const name = header[1]!.toLowerCase();
+    const name = header[1].toLowerCase();
     return (g) => {
       const value = g.req.headers[name];
       return Array.isArray(value) ? value.join(',') : value;
@@ -35,20 +35,22 @@ export function identityReader(source: string): IdentityReader | undefined {
   }
   const query = QUERY.exec(source);
   if (query) {
-    const name = query[1]!;
+    const name = query[1];
     return (g) => {
       if (g.rawQuery === '') return undefined;
-      const values = queryPairs(g.rawQuery).filter(([k]) => k === name).map(([, v]) => v);
+      const values = queryPairs(g.rawQuery)
+        .filter(([k]) => k === name)
+        .map(([, v]) => v);
       return values.length ? values.join(',') : undefined;
     };
   }
   const variable = STAGE_VARIABLE.exec(source);
   if (variable) {
-    const name = variable[1]!;
+    const name = variable[1];
     return (g) => g.stageVariables[name];
   }
   const context = CONTEXT.exec(source);
-  if (context && Object.hasOwn(CONTEXT_VARIABLES, context[1]!)) return CONTEXT_VARIABLES[context[1]!];
+  if (context && Object.hasOwn(CONTEXT_VARIABLES, context[1])) return CONTEXT_VARIABLES[context[1]];
   return undefined;
 }
 

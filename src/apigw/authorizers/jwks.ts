@@ -33,7 +33,8 @@ export class IssuerKeySets {
     if (!entry) this.issuers.set(issuer, (entry = {}));
     if (entry.keys) return entry.keys;
     if (entry.pending) return entry.pending;
-    if (entry.failedAt !== undefined && Date.now() - entry.failedAt < DISCOVERY_RETRY_MS) throw new KeysUnavailable(entry.failure);
+    if (entry.failedAt !== undefined && Date.now() - entry.failedAt < DISCOVERY_RETRY_MS)
+      throw new KeysUnavailable(entry.failure);
     const found = entry;
     found.pending = discover(issuer).then(
       (jwksUri) => {
@@ -62,7 +63,7 @@ async function discover(issuer: string): Promise<string> {
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'manual' });
   } catch (err) {
-    throw new Error(`the discovery document ${url} could not be fetched: ${(err as Error).message}`);
+    throw new Error(`the discovery document ${url} could not be fetched: ${(err as Error).message}`, { cause: err });
   }
   if (response.status !== 200) throw new Error(`the discovery document ${url} answered ${response.status}`);
   let document: unknown;
@@ -72,6 +73,7 @@ async function discover(issuer: string): Promise<string> {
     throw new Error(`the discovery document ${url} is not JSON`);
   }
   const jwksUri = (document as { jwks_uri?: unknown } | null)?.jwks_uri;
-  if (typeof jwksUri !== 'string' || !URL.canParse(jwksUri)) throw new Error(`the discovery document ${url} has no valid jwks_uri`);
+  if (typeof jwksUri !== 'string' || !URL.canParse(jwksUri))
+    throw new Error(`the discovery document ${url} has no valid jwks_uri`);
   return jwksUri;
 }

@@ -39,7 +39,10 @@ export class JwtVerifier {
   /** The token checked, or why it is refused (the `error_description`). */
   verify(token: string, nowS: number): Verification | Promise<Verification> {
     const known = this.verified.get(token);
-    if (known) return checkTimes(known, nowS);
+    if (known) {
+      if (known.exp <= nowS) this.verified.delete(token);
+      return checkTimes(known, nowS);
+    }
     return this.verifyNew(token).then((result) => {
       if ('error' in result) return result;
       if (this.verified.size >= MAX_CACHED_TOKENS) this.verified.clear();
@@ -62,16 +65,19 @@ export class JwtVerifier {
     } catch {
       return { error: 'the token payload is not JSON' };
     }
-    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return { error: 'the token payload is not a JSON object' };
+    if (payload === null || typeof payload !== 'object' || Array.isArray(payload))
+      return { error: 'the token payload is not a JSON object' };
     if (payload.iss !== this.issuer) return { error: 'the token does not have a valid issuer' };
     if (!this.audienceMatches(payload)) return { error: 'the token does not have a valid audience' };
     if (typeof payload.exp !== 'number') return { error: 'the token has no valid exp claim' };
-    if (payload.nbf !== undefined && typeof payload.nbf !== 'number') return { error: 'the token has an invalid nbf claim' };
-    if (payload.iat !== undefined && typeof payload.iat !== 'number') return { error: 'the token has an invalid iat claim' };
+    if (payload.nbf !== undefined && typeof payload.nbf !== 'number')
+      return { error: 'the token has an invalid nbf claim' };
+    if (payload.iat !== undefined && typeof payload.iat !== 'number')
+      return { error: 'the token has an invalid iat claim' };
     return {
       exp: payload.exp,
-      nbf: payload.nbf as number | undefined,
-      iat: payload.iat as number | undefined,
+      nbf: payload.nbf,
+      iat: payload.iat,
       claims: claimStrings(payload),
       scopes: tokenScopes(payload),
     };
@@ -91,7 +97,8 @@ export class JwtVerifier {
 function checkTimes(token: VerifiedToken, nowS: number): Verification {
   if (token.exp <= nowS) return { error: 'the token has expired' };
   if (token.nbf !== undefined && token.nbf > nowS + FUTURE_LEEWAY_S) return { error: 'the token is not valid yet' };
-  if (token.iat !== undefined && token.iat > nowS + FUTURE_LEEWAY_S) return { error: 'the token was issued in the future' };
+  if (token.iat !== undefined && token.iat > nowS + FUTURE_LEEWAY_S)
+    return { error: 'the token was issued in the future' };
   return token;
 }
 
@@ -113,9 +120,10 @@ export function claimStrings(payload: Record<string, unknown>): Record<string, s
   for (const [name, value] of Object.entries(payload)) {
     if (value === null || value === undefined) continue;
     if (typeof value === 'string') claims[name] = value;
-    else if (Array.isArray(value)) claims[name] = `[${value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(' ')}]`;
-    else if (typeof value === 'object') claims[name] = JSON.stringify(value);
-    else claims[name] = String(value as number | boolean);
+    else if (Array.isArray(value))
+      claims[name] = `[${value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(' ')}]`;
+    else if (typeof value === 'number' || typeof value === 'boolean') claims[name] = String(value);
+    else claims[name] = JSON.stringify(value);
   }
   return claims;
 }
@@ -130,11 +138,17 @@ function tokenScopes(payload: Record<string, unknown>): string[] | null {
 const BEARER = /^bearer /i;
 
 function invalidToken(description: string): Record<string, string> {
-  return { 'www-authenticate': `Bearer scope="" error="invalid_token" error_description="${description.replace(/["\\]/g, '')}"` };
+  return {
+    'www-authenticate': `Bearer scope="" error="invalid_token" error_description="${description.replace(/["\\]/g, '')}"`,
+  };
 }
 
 /** The authorization step of a route protected by a JWT authorizer, with the route's `authorizationScopes`. */
-export function jwtRouteAuthorizer(authorizer: Authorizer, routeScopes: readonly string[], verifier: JwtVerifier): RouteAuthorizer {
+export function jwtRouteAuthorizer(
+  authorizer: Authorizer,
+  routeScopes: readonly string[],
+  verifier: JwtVerifier,
+): RouteAuthorizer {
   const read = identityReader(authorizer.identitySource[0] ?? '$request.header.Authorization');
   const scoped = routeScopes.length > 0;
   return (g: GatewayRequest): AuthorizerDecision | Promise<AuthorizerDecision> => {
@@ -147,7 +161,9 @@ export function jwtRouteAuthorizer(authorizer: Authorizer, routeScopes: readonly
       if (!result.scopes?.some((s) => routeScopes.includes(s))) {
         const error = 'the token does not have the scopes this route requires';
         const wanted = routeScopes.join(' ');
-        return refuse(403, error, { 'www-authenticate': `Bearer scope="${wanted}" error="insufficient_scope" error_description="${error}"` });
+        return refuse(403, error, {
+          'www-authenticate': `Bearer scope="${wanted}" error="insufficient_scope" error_description="${error}"`,
+        });
       }
       return { context: { kind: 'jwt', claims: result.claims, scopes: result.scopes } };
     };

@@ -36,20 +36,26 @@ export function lambdaRouteAuthorizer(authorizer: Authorizer, deps: LambdaAuthor
   const version = authorizer.authorizerPayloadFormatVersion ?? '2.0';
   const simple = version === '2.0' && authorizer.enableSimpleResponses === true;
   const fn = deps.functionOfUri(authorizer.authorizerUri ?? '');
-  const sourceArn = (apiId: string) => `arn:aws:execute-api:${deps.region}:${deps.accountId}:${apiId}/authorizers/${authorizer.authorizerId}`;
+  const arnPrefix = `arn:aws:execute-api:${deps.region}:${deps.accountId}`;
+  const sourceArn = (apiId: string) =>
+    `arn:aws:execute-api:${deps.region}:${deps.accountId}:${apiId}/authorizers/${authorizer.authorizerId}`;
 
   return async (g: GatewayRequest): Promise<AuthorizerDecision> => {
     const values: string[] = [];
     for (const read of readers) {
       const value = read(g);
-      if (value === undefined || value === '') return refuse(401, 'The identity source of the request is missing or empty');
+      if (value === undefined || value === '')
+        return refuse(401, 'The identity source of the request is missing or empty');
       values.push(value);
     }
-    const routeArn = `arn:aws:execute-api:${deps.region}:${deps.accountId}:${g.apiId}/${g.stageName}/${g.method}${g.path}`;
+    const routeArn = `${arnPrefix}:${g.apiId}/${g.stageName}/${g.method}${g.path}`;
     const key = caching ? `${authorizer.authorizerId}\u0000${values.join('\u0000')}` : '';
     let answer = caching ? deps.cache.get(g.apiId, g.stageName, key, Date.now()) : undefined;
     if (!answer) {
-      const invoked = await invokeAuthorizer(g, version === '2.0' ? eventV2Request(g, routeArn, values) : eventV1Request(g, routeArn, values));
+      const invoked = await invokeAuthorizer(
+        g,
+        version === '2.0' ? eventV2Request(g, routeArn, values) : eventV1Request(g, routeArn, values),
+      );
       if ('failure' in invoked) return invoked;
       answer = invoked;
       if (caching) deps.cache.set(g.apiId, g.stageName, key, answer, Date.now() + ttlMs);
@@ -59,8 +65,14 @@ export function lambdaRouteAuthorizer(authorizer: Authorizer, deps: LambdaAuthor
 
   async function invokeAuthorizer(g: GatewayRequest, event: Record<string, unknown>): Promise<LambdaAnswer | Refusal> {
     const invoker = deps.invoker;
-    if (!authorizer.authorizerCredentialsArn && !invoker.isInvokeAllowed(fn, 'apigateway.amazonaws.com', sourceArn(g.apiId))) {
-      deps.warn({ function: fn, sourceArn: sourceArn(g.apiId) }, `no resource-policy statement lets apigateway.amazonaws.com invoke the authorizer ${fn}`);
+    if (
+      !authorizer.authorizerCredentialsArn &&
+      !invoker.isInvokeAllowed(fn, 'apigateway.amazonaws.com', sourceArn(g.apiId))
+    ) {
+      deps.warn(
+        { function: fn, sourceArn: sourceArn(g.apiId) },
+        `no resource-policy statement lets apigateway.amazonaws.com invoke the authorizer ${fn}`,
+      );
       return refuse(500, 'Execution failed due to configuration error: Invalid permissions on Lambda function');
     }
     try {
@@ -78,17 +90,21 @@ function decide(answer: LambdaAnswer, routeArn: string): AuthorizerDecision {
     if (!answer.isAuthorized) return refuse(403, 'The authorizer denied the request');
     return { context: { kind: 'lambda', context: answer.context } };
   }
-  if (!policyAllows(answer.statements, routeArn)) return refuse(403, `The authorizer's policy does not allow execute-api:Invoke on ${routeArn}`);
+  if (!policyAllows(answer.statements, routeArn))
+    return refuse(403, `The authorizer's policy does not allow execute-api:Invoke on ${routeArn}`);
   return { context: { kind: 'lambda', principalId: answer.principalId, context: answer.context } };
 }
 
 async function invokeWithTimeout(invoker: LambdaInvoker, fn: string, event: Record<string, unknown>): Promise<string> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), AUTHORIZER_TIMEOUT_MS)));
+  const timeout = new Promise<'timeout'>(
+    (resolve) => (timer = setTimeout(() => resolve('timeout'), AUTHORIZER_TIMEOUT_MS)),
+  );
   try {
     const result = await Promise.race([invoker.invoke(fn, event, { payloadIsJson: true }), timeout]);
     if (result === 'timeout') throw new BadAnswer(`The authorizer did not answer within ${AUTHORIZER_TIMEOUT_MS} ms`);
-    if (result.functionError) throw new BadAnswer(`The authorizer function returned an error: ${result.payload.slice(0, 500)}`);
+    if (result.functionError)
+      throw new BadAnswer(`The authorizer function returned an error: ${result.payload.slice(0, 500)}`);
     return result.payload;
   } finally {
     clearTimeout(timer);
@@ -102,7 +118,8 @@ function parseAnswer(payload: string, simple: boolean, version: string): LambdaA
   } catch {
     throw new BadAnswer('The authorizer returned a payload that is not JSON');
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new BadAnswer('The authorizer returned a payload that is not a JSON object');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new BadAnswer('The authorizer returned a payload that is not a JSON object');
   const answer = value as Record<string, unknown>;
   const context = answer.context;
   if (context !== undefined && context !== null && (typeof context !== 'object' || Array.isArray(context))) {
@@ -110,14 +127,17 @@ function parseAnswer(payload: string, simple: boolean, version: string): LambdaA
   }
   const ctx = (context ?? null) as Record<string, unknown> | null;
   if (simple) {
-    if (typeof answer.isAuthorized !== 'boolean') throw new BadAnswer('The authorizer response has no boolean isAuthorized');
+    if (typeof answer.isAuthorized !== 'boolean')
+      throw new BadAnswer('The authorizer response has no boolean isAuthorized');
     return { simple: true, isAuthorized: answer.isAuthorized, context: ctx };
   }
   // `claims` is reserved in a format 1.0 context (the data plane puts a JWT's claims there).
-  if (version === '1.0' && ctx && 'claims' in ctx) throw new BadAnswer('The authorizer context uses the reserved key claims');
+  if (version === '1.0' && ctx && 'claims' in ctx)
+    throw new BadAnswer('The authorizer context uses the reserved key claims');
   const statements = parsePolicyDocument(answer.policyDocument);
   if (!statements) throw new BadAnswer('The authorizer response has no valid policyDocument');
-  if (answer.principalId !== undefined && typeof answer.principalId !== 'string') throw new BadAnswer('The authorizer returned a principalId that is not a string');
+  if (answer.principalId !== undefined && typeof answer.principalId !== 'string')
+    throw new BadAnswer('The authorizer returned a principalId that is not a string');
   return { simple: false, principalId: answer.principalId, statements, context: ctx };
 }
 
@@ -127,7 +147,7 @@ function eventV2Request(g: GatewayRequest, routeArn: string, identitySource: str
   return { version: '2.0', type: 'REQUEST', routeArn, identitySource, ...proxy };
 }
 
-/** Payload 1.0 authorizer event: `methodArn`, and the identity values joined with `,` as `identitySource` and `authorizationToken`. */
+/** Payload 1.0 authorizer event: `methodArn`; identity values joined by `,` (`identitySource`, `authorizationToken`). */
 function eventV1Request(g: GatewayRequest, methodArn: string, identitySource: string[]): Record<string, unknown> {
   const resource = g.routeKey === '$default' ? '$default' : g.routeKey.slice(g.routeKey.indexOf(' ') + 1);
   const { body: _body, isBase64Encoded: _b64, version: _v, ...proxy } = eventV1(g, NO_BODY, resource);

@@ -23,8 +23,10 @@ export class RouteAuthorizers {
     if (route.authorizationType !== 'JWT' && route.authorizationType !== 'CUSTOM') return undefined;
     const authorizer = route.authorizerId === undefined ? undefined : authorizers.get(route.authorizerId);
     // The management API refuses such routes; a deployment made otherwise fails closed.
-    if (!authorizer) return () => refuse(500, `The route's authorizer ${route.authorizerId ?? '(none)'} is not in the deployment`);
-    if (authorizer.authorizerType === 'JWT') return jwtRouteAuthorizer(authorizer, route.authorizationScopes ?? [], this.verifierOf(authorizer));
+    if (!authorizer)
+      return () => refuse(500, `The route's authorizer ${route.authorizerId ?? '(none)'} is not in the deployment`);
+    if (authorizer.authorizerType === 'JWT')
+      return jwtRouteAuthorizer(authorizer, route.authorizationScopes ?? [], this.verifierOf(authorizer));
     return lambdaRouteAuthorizer(authorizer, this.deps.lambda);
   }
 

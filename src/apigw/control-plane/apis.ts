@@ -20,7 +20,9 @@ export class Apis {
   create(input: CreateApi, extra: Partial<Api> = {}): Api {
     if (input.protocolType !== 'HTTP') {
       throw badRequest(
-        input.protocolType === 'WEBSOCKET' ? 'WebSocket APIs are not supported by the local gateway; use protocolType HTTP.' : `Invalid protocolType '${input.protocolType}': must be HTTP or WEBSOCKET.`,
+        input.protocolType === 'WEBSOCKET'
+          ? 'WebSocket APIs are not supported by the local gateway; use protocolType HTTP.'
+          : `Invalid protocolType '${input.protocolType}': must be HTTP or WEBSOCKET.`,
       );
     }
     validateCors(input.corsConfiguration);
@@ -51,25 +53,33 @@ export class Apis {
   private quickCreate(api: Api, input: CreateApi): void {
     const target = input.target!;
     const isHttp = /^https?:\/\//.test(target);
-    const integration = this.plane.integrations.create(api.apiId, {
-      integrationType: isHttp ? 'HTTP_PROXY' : 'AWS_PROXY',
-      integrationUri: target,
-      integrationMethod: isHttp ? 'ANY' : 'POST',
-      payloadFormatVersion: isHttp ? '1.0' : '2.0',
-      credentialsArn: input.credentialsArn,
-    }, true);
-    this.plane.routes.create(api.apiId, { routeKey: input.routeKey ?? '$default', target: `integrations/${integration.integrationId}` }, true);
+    const integration = this.plane.integrations.create(
+      api.apiId,
+      {
+        integrationType: isHttp ? 'HTTP_PROXY' : 'AWS_PROXY',
+        integrationUri: target,
+        integrationMethod: isHttp ? 'ANY' : 'POST',
+        payloadFormatVersion: isHttp ? '1.0' : '2.0',
+        credentialsArn: input.credentialsArn,
+      },
+      true,
+    );
+    this.plane.routes.create(
+      api.apiId,
+      { routeKey: input.routeKey ?? '$default', target: `integrations/${integration.integrationId}` },
+      true,
+    );
     this.plane.stages.create(api.apiId, { stageName: '$default', autoDeploy: true }, true);
   }
 
   get(apiId: string): Api {
-    const api = this.plane.store.getApi<Api>(apiId);
+    const api = this.plane.store.getApi(apiId);
     if (!api) throw notFound(`Invalid API identifier specified ${this.plane.accountId}:${apiId}`, 'Api');
     return api;
   }
 
   list(request: PageRequest): ListPage<Api> {
-    return readPage(PAGES, request, (max, after) => this.plane.store.listApis<Api>(max, after));
+    return readPage(PAGES, request, (max, after) => this.plane.store.listApis(max, after));
   }
 
   update(apiId: string, input: UpdateApi): Api {

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import { resourceId } from '../ids.ts';
-import { omitUndefined, type Integration, type Route } from '../model.ts';
+import { omitUndefined, type Integration } from '../model.ts';
 import type { createIntegrationSchema, updateIntegrationSchema } from '../requests.ts';
 import { PageTokens } from '../../protocols/pagination.ts';
 import { readPage, type ListPage, type PageRequest } from './pages.ts';
@@ -23,7 +23,11 @@ export class Integrations {
     if (this.plane.store.listChildren('integrations', apiId).length >= MAX_INTEGRATIONS) {
       throw badRequest(`An API can have at most ${MAX_INTEGRATIONS} integrations.`);
     }
-    const integration = validateIntegration({ integrationId: resourceId(7), ...input, ...(managed ? { apiGatewayManaged: true } : {}) });
+    const integration = validateIntegration({
+      integrationId: resourceId(7),
+      ...input,
+      ...(managed ? { apiGatewayManaged: true } : {}),
+    });
     this.plane.store.transaction(() => {
       this.plane.store.putIntegration(apiId, integration.integrationId, integration);
       this.plane.stages.autoDeploy(apiId);
@@ -33,19 +37,21 @@ export class Integrations {
 
   get(apiId: string, integrationId: string): Integration {
     this.plane.apis.get(apiId);
-    const integration = this.plane.store.getChild<Integration>('integrations', apiId, integrationId);
+    const integration = this.plane.store.getChild('integrations', apiId, integrationId);
     if (!integration) throw notFound(`Invalid Integration identifier specified ${integrationId}`, 'Integration');
     return integration;
   }
 
   list(apiId: string): Integration[] {
     this.plane.apis.get(apiId);
-    return this.plane.store.listChildren<Integration>('integrations', apiId);
+    return this.plane.store.listChildren('integrations', apiId);
   }
 
   page(apiId: string, request: PageRequest): ListPage<Integration> {
     this.plane.apis.get(apiId);
-    return readPage(PAGES, request, (max, after) => this.plane.store.listChildrenPage<Integration>('integrations', apiId, max, after));
+    return readPage(PAGES, request, (max, after) =>
+      this.plane.store.listChildrenPage('integrations', apiId, max, after),
+    );
   }
 
   update(apiId: string, integrationId: string, input: UpdateIntegration): Integration {
@@ -60,10 +66,14 @@ export class Integrations {
 
   delete(apiId: string, integrationId: string): void {
     this.get(apiId, integrationId);
-    const users = this.plane.store.listChildren<Route>('routes', apiId).filter((r) => r.target === `integrations/${integrationId}`);
+    const users = this.plane.store
+      .listChildren('routes', apiId)
+      .filter((r) => r.target === `integrations/${integrationId}`);
     if (users.length > 0) {
       // Unconfirmed on AWS; refusing keeps routes from pointing at nothing.
-      throw conflict(`Integration ${integrationId} is still the target of route(s) ${users.map((r) => r.routeKey).join(', ')}; delete or retarget them first.`);
+      throw conflict(
+        `Integration ${integrationId} is still the target of route(s) ${users.map((r) => r.routeKey).join(', ')}; delete or retarget them first.`,
+      );
     }
     this.plane.store.transaction(() => {
       this.plane.store.deleteChild('integrations', apiId, integrationId);

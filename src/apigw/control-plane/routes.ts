@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import { resourceId } from '../ids.ts';
-import { omitUndefined, type Authorizer, type Route } from '../model.ts';
+import { omitUndefined, type Route } from '../model.ts';
 import type { createRouteSchema, updateRouteSchema } from '../requests.ts';
 import { findConflictingVariable, parseRouteKey, RouteKeyError, type ParsedRouteKey } from '../routes.ts';
 import { PageTokens } from '../../protocols/pagination.ts';
@@ -22,7 +22,7 @@ export class Routes {
 
   create(apiId: string, input: CreateRoute, managed = false): Route {
     this.plane.apis.get(apiId);
-    const routes = this.plane.store.listChildren<Route>('routes', apiId);
+    const routes = this.plane.store.listChildren('routes', apiId);
     if (routes.length >= MAX_ROUTES) throw badRequest(`An API can have at most ${MAX_ROUTES} routes.`);
     const route: Route = omitUndefined({
       routeId: resourceId(7),
@@ -46,19 +46,19 @@ export class Routes {
 
   get(apiId: string, routeId: string): Route {
     this.plane.apis.get(apiId);
-    const route = this.plane.store.getChild<Route>('routes', apiId, routeId);
+    const route = this.plane.store.getChild('routes', apiId, routeId);
     if (!route) throw notFound(`Invalid Route identifier specified ${routeId}`, 'Route');
     return route;
   }
 
   list(apiId: string): Route[] {
     this.plane.apis.get(apiId);
-    return this.plane.store.listChildren<Route>('routes', apiId);
+    return this.plane.store.listChildren('routes', apiId);
   }
 
   page(apiId: string, request: PageRequest): ListPage<Route> {
     this.plane.apis.get(apiId);
-    return readPage(PAGES, request, (max, after) => this.plane.store.listChildrenPage<Route>('routes', apiId, max, after));
+    return readPage(PAGES, request, (max, after) => this.plane.store.listChildrenPage('routes', apiId, max, after));
   }
 
   update(apiId: string, routeId: string, input: UpdateRoute): Route {
@@ -72,7 +72,11 @@ export class Routes {
       delete route.authorizerId;
       if (input.authorizationScopes === undefined) delete route.authorizationScopes;
     }
-    this.validate(apiId, route, this.plane.store.listChildren<Route>('routes', apiId).filter((r) => r.routeId !== routeId));
+    this.validate(
+      apiId,
+      route,
+      this.plane.store.listChildren('routes', apiId).filter((r) => r.routeId !== routeId),
+    );
     this.plane.store.transaction(() => {
       this.plane.store.putRoute(apiId, routeId, route.routeKey, route);
       this.plane.stages.autoDeploy(apiId);
@@ -107,7 +111,7 @@ export class Routes {
       if (route.authorizerId !== undefined) throw badRequest(`An authorizerId cannot be set on a route whose authorization type is ${type}.`);
       return;
     }
-    const authorizer = route.authorizerId === undefined ? undefined : this.plane.store.getChild<Authorizer>('authorizers', apiId, route.authorizerId);
+    const authorizer = route.authorizerId === undefined ? undefined : this.plane.store.getChild('authorizers', apiId, route.authorizerId);
     // [obs] AWS's messages.
     if (type === 'JWT' && authorizer?.authorizerType !== 'JWT') {
       throw badRequest('Invalid authorizer ID specified. Setting the authorization type to JWT requires a valid JWT authorizer.');
@@ -125,21 +129,24 @@ export class Routes {
       if (err instanceof RouteKeyError) throw badRequest(`Invalid route key "${route.routeKey}": ${err.message}.`);
       throw err;
     }
-    if (others.some((r) => r.routeKey === route.routeKey)) throw conflict(`Route with key ${route.routeKey} already exists for this API`);
+    if (others.some((r) => r.routeKey === route.routeKey))
+      throw conflict(`Route with key ${route.routeKey} already exists for this API`);
     if (parsed.key !== '$default') {
       const clash = findConflictingVariable(
         parsed as ParsedRouteKey,
         others.map((r) => parseRouteKey(r.routeKey)).filter((p): p is ParsedRouteKey => p.key !== '$default'),
       );
       if (clash) {
-        throw conflict(`The provided route key "${route.routeKey}" has a conflicting variable on the same hierarchical level as "${clash.key}"`);
+        throw conflict(
+          `The provided route key "${route.routeKey}" has a conflicting variable on the same hierarchical level as "${clash.key}"`,
+        );
       }
     }
     this.validateAuthorization(apiId, route);
     if (route.target !== undefined) {
       const m = /^integrations\/([a-z0-9]+)$/.exec(route.target);
       if (!m) throw badRequest(`Invalid target "${route.target}": must be integrations/{integrationId}.`);
-      if (!this.plane.store.getChild('integrations', apiId, m[1]!)) {
+      if (!this.plane.store.getChild('integrations', apiId, m[1])) {
         throw badRequest(`Invalid target "${route.target}": integration ${m[1]} does not exist in API ${apiId}.`);
       }
     }

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import { isoNow, resourceId } from '../ids.ts';
-import { omitUndefined, type Api, type Authorizer, type Deployment, type DeploymentSnapshot, type Integration, type Route, type Stage } from '../model.ts';
+import { omitUndefined, type Deployment, type DeploymentSnapshot, type Stage } from '../model.ts';
 import type { createStageSchema, updateStageSchema } from '../requests.ts';
 import { PageTokens } from '../../protocols/pagination.ts';
 import { readPage, type ListPage, type PageRequest } from './pages.ts';
@@ -29,8 +29,10 @@ export class Stages {
     if (!STAGE_NAME.test(input.stageName)) {
       throw badRequest(`Invalid stage name "${input.stageName}": use $default or 1-128 letters, digits, '-' and '_'.`);
     }
-    if (this.store.getChild('stages', apiId, input.stageName)) throw conflict(`Stage ${input.stageName} already exists`);
-    if (this.store.listChildren('stages', apiId).length >= MAX_STAGES) throw badRequest(`An API can have at most ${MAX_STAGES} stages.`);
+    if (this.store.getChild('stages', apiId, input.stageName))
+      throw conflict(`Stage ${input.stageName} already exists`);
+    if (this.store.listChildren('stages', apiId).length >= MAX_STAGES)
+      throw badRequest(`An API can have at most ${MAX_STAGES} stages.`);
     if (input.deploymentId && !this.store.getDeployment(apiId, input.deploymentId)) {
       throw notFound(`Invalid Deployment identifier specified ${input.deploymentId}`, 'Deployment');
     }
@@ -61,14 +63,14 @@ export class Stages {
 
   get(apiId: string, stageName: string): Stage {
     this.plane.apis.get(apiId);
-    const stage = this.store.getChild<Stage>('stages', apiId, stageName);
+    const stage = this.store.getChild('stages', apiId, stageName);
     if (!stage) throw notFound(`Invalid stage identifier specified ${stageName}`, 'Stage');
     return stage;
   }
 
   page(apiId: string, request: PageRequest): ListPage<Stage> {
     this.plane.apis.get(apiId);
-    return readPage(STAGE_PAGES, request, (max, after) => this.store.listChildrenPage<Stage>('stages', apiId, max, after));
+    return readPage(STAGE_PAGES, request, (max, after) => this.store.listChildrenPage('stages', apiId, max, after));
   }
 
   update(apiId: string, stageName: string, input: UpdateStage): Stage {
@@ -106,7 +108,8 @@ export class Stages {
 
   deleteRouteSettings(apiId: string, stageName: string, routeKey: string): void {
     const stage = this.get(apiId, stageName);
-    if (!(routeKey in stage.routeSettings)) throw notFound(`Invalid route settings identifier specified ${routeKey}`, 'RouteSettings');
+    if (!(routeKey in stage.routeSettings))
+      throw notFound(`Invalid route settings identifier specified ${routeKey}`, 'RouteSettings');
     const { [routeKey]: _gone, ...routeSettings } = stage.routeSettings;
     this.store.putStage(apiId, stageName, { ...stage, routeSettings, lastUpdatedDate: isoNow() });
   }
@@ -116,25 +119,26 @@ export class Stages {
   createDeployment(apiId: string, stageName?: string, description?: string): Deployment {
     this.plane.apis.get(apiId);
     const stages = stageName ? [this.get(apiId, stageName)] : [];
-    if (stages[0]?.autoDeploy) throw badRequest(`Stage ${stageName} has autoDeploy enabled; its deployments are created automatically.`);
+    if (stages[0]?.autoDeploy)
+      throw badRequest(`Stage ${stageName} has autoDeploy enabled; its deployments are created automatically.`);
     return this.store.transaction(() => this.deploy(apiId, description, false, stages));
   }
 
   deploymentPage(apiId: string, request: PageRequest): ListPage<Deployment> {
     this.plane.apis.get(apiId);
-    return readPage(DEPLOYMENT_PAGES, request, (max, after) => this.store.listDeploymentsPage<Deployment>(apiId, max, after));
+    return readPage(DEPLOYMENT_PAGES, request, (max, after) => this.store.listDeploymentsPage(apiId, max, after));
   }
 
   getDeployment(apiId: string, deploymentId: string): Deployment {
     this.plane.apis.get(apiId);
-    const d = this.store.getDeployment<Deployment>(apiId, deploymentId);
+    const d = this.store.getDeployment(apiId, deploymentId);
     if (!d) throw notFound(`Invalid Deployment identifier specified ${deploymentId}`, 'Deployment');
     return d;
   }
 
   /** Redeploys every stage of the API that has autoDeploy on. */
   autoDeploy(apiId: string): void {
-    const stages = this.store.listChildren<Stage>('stages', apiId).filter((s) => s.autoDeploy);
+    const stages = this.store.listChildren('stages', apiId).filter((s) => s.autoDeploy);
     if (stages.length > 0) this.deploy(apiId, undefined, true, stages);
   }
 
@@ -148,10 +152,10 @@ export class Stages {
       description,
     });
     const snapshot: DeploymentSnapshot = omitUndefined({
-      routes: this.store.listChildren<Route>('routes', apiId),
-      integrations: this.store.listChildren<Integration>('integrations', apiId),
-      authorizers: this.store.listChildren<Authorizer>('authorizers', apiId),
-      corsConfiguration: this.store.getApi<Api>(apiId)?.corsConfiguration,
+      routes: this.store.listChildren('routes', apiId),
+      integrations: this.store.listChildren('integrations', apiId),
+      authorizers: this.store.listChildren('authorizers', apiId),
+      corsConfiguration: this.store.getApi(apiId)?.corsConfiguration,
     });
     this.store.putDeployment(apiId, deployment.deploymentId, deployment, snapshot);
     for (const stage of stages) {

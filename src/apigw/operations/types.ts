@@ -1,4 +1,5 @@
 import type { EdgeRequest } from '../../edge/types.ts';
+import type { RestJsonHandler } from '../../protocols/rest-json-operations.ts';
 import type { ApigwControlPlane } from '../control-plane/plane.ts';
 import type { APIGATEWAYV2_OPERATIONS } from '../model-operations.ts';
 
@@ -12,14 +13,7 @@ export interface ManagementContext {
   endpointOf(apiId: string): string;
 }
 
-/** A handler's answer: a JSON body, nothing (204), or raw text (ExportApi). */
-export interface Reply {
-  status: number;
-  body?: unknown;
-  raw?: { contentType: string; data: string };
-}
+export type ApigwHandler = RestJsonHandler<ManagementContext, EdgeRequest>;
 
-/** `labels` are the URI labels by their model names (`apiId`, `routeId`...), decoded. */
-export type ApigwHandler = (ctx: ManagementContext, request: EdgeRequest, labels: Record<string, string>) => Reply;
-
+/** Handlers by operation name; the service answers 501 NotImplemented for the model's other operations. */
 export type ApigwHandlers = Partial<Record<ApigwOperation, ApigwHandler>>;

@@ -6,6 +6,7 @@ import { parseJsonBody } from '../../protocols/json-errors.ts';
 export function jsonBody(request: EdgeRequest): unknown {
   return parseJsonBody(
     request.body,
-    (reason) => new AwsError(400, 'InvalidRequestContentException', `Could not parse request body into json: ${reason}`),
+    (reason) =>
+      new AwsError(400, 'InvalidRequestContentException', `Could not parse request body into json: ${reason}`),
   );
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { PageTokens } from '../../protocols/pagination.ts';
-import { sendRestJson } from '../../protocols/rest-json.ts';
 import { AwsError } from '../../protocols/aws-error.ts';
 import type { StoredFunction } from '../../state/lambda-metadata.ts';
 import { parseFunctionRef } from '../arn.ts';
@@ -30,18 +29,28 @@ export const functionOperations: LambdaHandlers = {
     const zip = zipFromCode(input.Code);
     if (ctx.metadata.get(input.FunctionName)) throw conflict(`Function already exist: ${input.FunctionName}`);
     const stored = await ctx.storeCode(zip);
-    const fn: StoredFunction = { name: input.FunctionName, settings, ...stored, revisionId: randomUUID(), lastModified: lambdaTimestamp() };
+    const fn: StoredFunction = {
+      name: input.FunctionName,
+      settings,
+      ...stored,
+      revisionId: randomUUID(),
+      lastModified: lambdaTimestamp(),
+    };
     if (!ctx.metadata.insert(fn)) {
       await ctx.code.remove(stored.codeBlob);
       throw conflict(`Function already exist: ${input.FunctionName}`);
     }
-    sendRestJson(request, 201, ctx.configuration(fn));
+    return { status: 201, body: ctx.configuration(fn) };
   },
 
   ListFunctions(ctx, request) {
     const maxItems = Number(request.query.get('MaxItems') ?? 50);
     if (!Number.isInteger(maxItems) || maxItems < 1 || maxItems > 10000) {
-      throw new AwsError(400, 'ValidationException', `1 validation error detected: Value '${request.query.get('MaxItems')}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000`);
+      throw new AwsError(
+        400,
+        'ValidationException',
+        `1 validation error detected: Value '${request.query.get('MaxItems')}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000`,
+      );
     }
     const limit = Math.min(maxItems, 50);
     const marker = request.query.get('Marker');
@@ -52,48 +61,56 @@ export const functionOperations: LambdaHandlers = {
     const functions = page.slice(0, limit);
     const body: Record<string, unknown> = { Functions: functions.map((f) => ctx.configuration(f)) };
     if (page.length > limit) body.NextMarker = FUNCTION_PAGES.encode(functions.at(-1)!.name);
-    sendRestJson(request, 200, body);
+    return { status: 200, body };
   },
 
   GetFunction(ctx, request, { FunctionName }) {
-    const fn = ctx.find(parseFunctionRef(FunctionName!), request.query.get('Qualifier'));
+    const fn = ctx.find(parseFunctionRef(FunctionName), request.query.get('Qualifier'));
     const body: Record<string, unknown> = {
       Configuration: ctx.configuration(fn),
       Code: { RepositoryType: 'S3', Location: `${ctx.publicUrl}${CODE_PATH}/${fn.codeBlob}` },
     };
     if (Object.keys(fn.settings.tags).length > 0) body.Tags = fn.settings.tags;
-    sendRestJson(request, 200, body);
+    return { status: 200, body };
   },
 
   GetFunctionConfiguration(ctx, request, { FunctionName }) {
-    sendRestJson(request, 200, ctx.configuration(ctx.find(parseFunctionRef(FunctionName!), request.query.get('Qualifier'))));
+    return {
+      status: 200,
+      body: ctx.configuration(ctx.find(parseFunctionRef(FunctionName), request.query.get('Qualifier'))),
+    };
   },
 
   async DeleteFunction(ctx, request, { FunctionName }) {
-    const fn = ctx.find(parseFunctionRef(FunctionName!), request.query.get('Qualifier'));
+    const fn = ctx.find(parseFunctionRef(FunctionName), request.query.get('Qualifier'));
     ctx.metadata.delete(fn.name);
     ctx.retirePool(fn.name);
     await ctx.code.remove(fn.codeBlob);
-    sendRestJson(request, 204);
+    return { status: 204 };
   },
 
   UpdateFunctionConfiguration(ctx, request, { FunctionName }) {
-    const fn = ctx.find(parseFunctionRef(FunctionName!));
+    const fn = ctx.find(parseFunctionRef(FunctionName));
     const input = parseInput(updateConfigurationInput, jsonBody(request));
     ctx.checkRole(input.Role);
     if (input.RevisionId !== undefined && input.RevisionId !== fn.revisionId) throw preconditionFailed();
-    const updated: StoredFunction = { ...fn, settings: settingsFromUpdate(fn.settings, input), revisionId: randomUUID(), lastModified: lambdaTimestamp() };
+    const updated: StoredFunction = {
+      ...fn,
+      settings: settingsFromUpdate(fn.settings, input),
+      revisionId: randomUUID(),
+      lastModified: lambdaTimestamp(),
+    };
     if (!ctx.metadata.update(updated, fn.revisionId)) throw preconditionFailed();
     ctx.retirePool(fn.name);
-    sendRestJson(request, 200, ctx.configuration(updated));
+    return { status: 200, body: ctx.configuration(updated) };
   },
 
   async UpdateFunctionCode(ctx, request, { FunctionName }) {
-    const fn = ctx.find(parseFunctionRef(FunctionName!));
+    const fn = ctx.find(parseFunctionRef(FunctionName));
     const input = parseInput(updateCodeInput, jsonBody(request));
     if (input.RevisionId !== undefined && input.RevisionId !== fn.revisionId) throw preconditionFailed();
     const zip = zipFromCode(input);
-    if (input.DryRun) return sendRestJson(request, 200, ctx.configuration(fn));
+    if (input.DryRun) return { status: 200, body: ctx.configuration(fn) };
     const stored = await ctx.storeCode(zip);
     const updated: StoredFunction = { ...fn, ...stored, revisionId: randomUUID(), lastModified: lambdaTimestamp() };
     if (!ctx.metadata.update(updated, fn.revisionId)) {
@@ -102,6 +119,6 @@ export const functionOperations: LambdaHandlers = {
     }
     ctx.retirePool(fn.name);
     await ctx.code.remove(fn.codeBlob);
-    sendRestJson(request, 200, ctx.configuration(updated));
+    return { status: 200, body: ctx.configuration(updated) };
   },
 };

@@ -7,18 +7,26 @@ import type { LambdaHandlers } from './types.ts';
 /** Invoke through the API (`POST .../invocations`): the headers in, the payload and the function's headers out. */
 export const invokeOperations: LambdaHandlers = {
   async Invoke(ctx, request, { FunctionName }) {
-    const ref = parseFunctionRef(FunctionName!);
+    const ref = parseFunctionRef(FunctionName);
     const header = (name: string) => {
       const v = request.req.headers[name];
       return typeof v === 'string' ? v : undefined;
     };
     const invocationType = header('x-amz-invocation-type') ?? 'RequestResponse';
     if (!['RequestResponse', 'Event', 'DryRun'].includes(invocationType)) {
-      throw new AwsError(400, 'ValidationException', `1 validation error detected: Value '${invocationType}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]`);
+      throw new AwsError(
+        400,
+        'ValidationException',
+        `1 validation error detected: Value '${invocationType}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]`,
+      );
     }
     const logType = header('x-amz-log-type') ?? 'None';
     if (logType !== 'None' && logType !== 'Tail') {
-      throw new AwsError(400, 'ValidationException', `1 validation error detected: Value '${logType}' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [None, Tail]`);
+      throw new AwsError(
+        400,
+        'ValidationException',
+        `1 validation error detected: Value '${logType}' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [None, Tail]`,
+      );
     }
     const clientContext = decodeClientContext(header('x-amz-client-context'));
     const qualifier = request.query.get('Qualifier') ?? undefined;
@@ -29,16 +37,11 @@ export const invokeOperations: LambdaHandlers = {
       qualifier,
       clientContext,
     });
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'x-amzn-requestid': request.requestId,
-      'x-amz-executed-version': result.executedVersion,
-    };
+    const headers: Record<string, string> = { 'x-amz-executed-version': result.executedVersion };
     if (result.functionError) headers['x-amz-function-error'] = result.functionError;
     if (result.logResult !== undefined) headers['x-amz-log-result'] = result.logResult;
-    if (result.statusCode !== 200) delete headers['content-type'];
-    request.res.writeHead(result.statusCode, headers);
-    request.res.end(result.statusCode === 200 ? result.payload : undefined);
+    if (result.statusCode !== 200) return { status: result.statusCode, headers };
+    return { status: 200, headers, raw: { data: result.payload, contentType: 'application/json' } };
   },
 };
 

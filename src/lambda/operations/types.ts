@@ -1,4 +1,5 @@
 import type { EdgeRequest } from '../../edge/types.ts';
+import type { RestJsonHandler } from '../../protocols/rest-json-operations.ts';
 import type { LambdaCodeStore } from '../../state/lambda-code.ts';
 import type { LambdaMetadata, StoredFunction } from '../../state/lambda-metadata.ts';
 import type { FunctionRef } from '../arn.ts';
@@ -24,11 +25,11 @@ export interface LambdaContext extends Pick<LambdaInvoker, 'invoke'> {
   storeCode(zip: Buffer): Promise<{ codeBlob: string; codeSha256: string; codeSize: number }>;
   /** Ends the warm environments of a function after it changed or went away. */
   retirePool(name: string): void;
-  /** InvalidParameterValueException for a role Lambda could not assume (one of the local account IAM lacks). */
+  /** Refuses a role Lambda could not assume: a role of the local account that IAM does not have. */
   checkRole(role: string | undefined): void;
 }
 
-/** Writes the response itself. `labels` are the URI labels by their model names (`FunctionName`...), decoded. */
-export type LambdaHandler = (ctx: LambdaContext, request: EdgeRequest, labels: Record<string, string>) => void | Promise<void>;
+export type LambdaHandler = RestJsonHandler<LambdaContext, EdgeRequest>;
 
+/** Handlers by operation name; the service answers 501 NotImplemented for the model's other operations. */
 export type LambdaHandlers = Partial<Record<LambdaOperation, LambdaHandler>>;
