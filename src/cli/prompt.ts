@@ -64,6 +64,6 @@ export class Prompter {
 
 async function readAll(input: NodeJS.ReadableStream): Promise<string> {
   let text = '';
-  for await (const chunk of input) text += typeof chunk === 'string' ? chunk : (chunk).toString('utf8');
+  for await (const chunk of input) text += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
   return text;
 }

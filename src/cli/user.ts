@@ -19,7 +19,7 @@ interface UserAddOptions extends TargetOptions {
 
 /** `ddn user add NAME`: a user of the platform's pool, created with a permanent password (or its password reset), or a temporary one. */
 export function registerUser(program: Command): void {
-  const user = program.command('user').description('users of the API\'s user pool (sign-in on: DDN_AUTH=cognito)');
+  const user = program.command('user').description("users of the API's user pool (sign-in on: DDN_AUTH=cognito)");
   user
     .command('add')
     .description('create a user who can ddn login (on the local edge by default)')

@@ -39,13 +39,18 @@ export function planUserPool(auth: DeclaredAuth, state: AuthState, ids: AuthIds)
     return changes;
   }
   ids.clientId = client.clientId;
-  const fields = diffFields([['explicitAuthFlows', [...client.explicitAuthFlows].sort(), [...auth.client.explicitAuthFlows].sort()]]);
+  const fields = diffFields([
+    ['explicitAuthFlows', [...client.explicitAuthFlows].sort(), [...auth.client.explicitAuthFlows].sort()],
+  ]);
   if (fields.length > 0) changes.push({ kind: 'updateUserPoolClient', clientId: client.clientId, fields });
   return changes;
 }
 
 /** The authorizer's settings for the pool and client `ids` names (placeholders for those still to be created). */
-export function declaredAuthorizer(auth: DeclaredAuth, ids: AuthIds): { issuer: string; audience: string[]; identitySource: string[] } {
+export function declaredAuthorizer(
+  auth: DeclaredAuth,
+  ids: AuthIds,
+): { issuer: string; audience: string[]; identitySource: string[] } {
   return {
     issuer: auth.authorizer.issuer(ids.userPoolId ?? NEW_POOL_ID),
     audience: [ids.clientId ?? NEW_CLIENT_ID],
@@ -64,7 +69,16 @@ export function planAuthorizer(auth: DeclaredAuth, authorizers: AuthorizerState[
     ['audience', existing.audience, declared.audience],
     ['identitySource', existing.identitySource, declared.identitySource],
   ]);
-  return fields.length > 0 ? [{ kind: 'updateAuthorizer', authorizerId: existing.authorizerId, name: existing.name ?? auth.authorizer.name, fields }] : [];
+  return fields.length > 0
+    ? [
+        {
+          kind: 'updateAuthorizer',
+          authorizerId: existing.authorizerId,
+          name: existing.name ?? auth.authorizer.name,
+          fields,
+        },
+      ]
+    : [];
 }
 
 export function describeAuthChange(change: AuthChange): string {

@@ -33,7 +33,11 @@ after(async () => {
 /** `ddn ARGS` with `input` on stdin. */
 function runWithInput(args: string[], input: string, extraEnv: Record<string, string> = {}): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DDN, ...args], { cwd: up.cwd, env: { ...up.env, ...extraEnv }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DDN, ...args], {
+      cwd: up.cwd,
+      env: { ...up.env, ...extraEnv },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -63,7 +67,9 @@ function env(): Record<string, string> {
 }
 
 async function presignStatus(token?: string): Promise<{ status: number; length: number }> {
-  const res = await request(`${up.apiEndpoint}/presign?mode=upload&file=usage.bin`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const res = await request(`${up.apiEndpoint}/presign?mode=upload&file=usage.bin`, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
   const body = await res.body.arrayBuffer();
   return { status: res.statusCode, length: body.byteLength };
 }
@@ -146,8 +152,15 @@ test('the billing access log names the user of each request, and ddn usage adds 
   const from = new Date().toISOString();
 
   // The requests this test counts: 3 by alice, 2 by bob, 2 open pings and 1 refused presign anonymously.
-  const made = { alice: { requests: 0, bytes: 0 }, bob: { requests: 0, bytes: 0 }, anonymous: { requests: 0, bytes: 0, errors: 0 } };
-  for (const [user, token, times] of [['alice', alice, 3], ['bob', bob, 2]] as const) {
+  const made = {
+    alice: { requests: 0, bytes: 0 },
+    bob: { requests: 0, bytes: 0 },
+    anonymous: { requests: 0, bytes: 0, errors: 0 },
+  };
+  for (const [user, token, times] of [
+    ['alice', alice, 3],
+    ['bob', bob, 2],
+  ] as const) {
     for (let i = 0; i < times; i++) {
       const { status, length } = await presignStatus(token);
       assert.equal(status, 200);
@@ -166,8 +179,20 @@ test('the billing access log names the user of each request, and ddn usage adds 
   made.anonymous.errors++;
   made.anonymous.bytes += refused.length;
 
-  interface Row { key: string; requests: number; bytes: number; errors: number; p50Ms: number | null; p95Ms: number | null }
-  const usage = async (by: string) => JSON.parse(ok(await up.run(['usage', '--from', from, '--by', by, '--json'])).stdout) as { rows: Row[]; total: Row; latency: boolean };
+  interface Row {
+    key: string;
+    requests: number;
+    bytes: number;
+    errors: number;
+    p50Ms: number | null;
+    p95Ms: number | null;
+  }
+  const usage = async (by: string) =>
+    JSON.parse(ok(await up.run(['usage', '--from', from, '--by', by, '--json'])).stdout) as {
+      rows: Row[];
+      total: Row;
+      latency: boolean;
+    };
   // The edge writes its access log in batches: wait for the last line.
   let byUser = await usage('user');
   for (let tries = 0; byUser.total.requests < 8 && tries < 50; tries++) {
@@ -188,16 +213,46 @@ test('the billing access log names the user of each request, and ddn usage adds 
   assert.equal(typeof row(byUser.rows, 'alice')!.p95Ms, 'number');
 
   const byRoute = await usage('route');
-  assert.deepEqual(byRoute.rows.map((r) => [r.key, r.requests, r.errors]), [['GET /presign', 6, 1], ['GET /ping', 2, 0]]);
+  assert.deepEqual(
+    byRoute.rows.map((r) => [r.key, r.requests, r.errors]),
+    [
+      ['GET /presign', 6, 1],
+      ['GET /ping', 2, 0],
+    ],
+  );
 
-  const csv = ok(await up.run(['usage', '--from', from, '--by', 'status', '--csv'])).stdout.trim().split('\n');
+  const csv = ok(await up.run(['usage', '--from', from, '--by', 'status', '--csv']))
+    .stdout.trim()
+    .split('\n');
   assert.equal(csv[0], 'status,requests,bytes,errors,p50_ms,p95_ms');
-  assert.deepEqual(csv.slice(1).map((l) => l.split(',').slice(0, 2)), [['200', '7'], ['401', '1']]);
+  assert.deepEqual(
+    csv.slice(1).map((l) => l.split(',').slice(0, 2)),
+    [
+      ['200', '7'],
+      ['401', '1'],
+    ],
+  );
 
   // The lines themselves: the billing format, one valid JSON object per request, with the user's name and sub.
-  const lines = readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = readFileSync(logFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const aliceLine = lines.findLast((l) => l.user === 'alice')!;
-  assert.deepEqual(Object.keys(aliceLine), ['requestId', 'ip', 'user', 'sub', 'requestTime', 'httpMethod', 'routeKey', 'path', 'status', 'protocol', 'responseLength', 'responseLatency']);
+  assert.deepEqual(Object.keys(aliceLine), [
+    'requestId',
+    'ip',
+    'user',
+    'sub',
+    'requestTime',
+    'httpMethod',
+    'routeKey',
+    'path',
+    'status',
+    'protocol',
+    'responseLength',
+    'responseLatency',
+  ]);
   assert.equal(aliceLine.sub, decodeJwt(alice).sub);
   assert.equal(aliceLine.routeKey, 'GET /presign');
   assert.equal(typeof aliceLine.requestTime, 'number');

@@ -12,7 +12,14 @@ import { usageCsv, usageTable } from '../../src/cli/usage.ts';
 
 const T0 = Date.UTC(2026, 11, 6, 10, 0, 0);
 
-function billingLine(fields: { user?: string; routeKey: string; status: number; length?: number; latency?: number; time?: number }): string {
+function billingLine(fields: {
+  user?: string;
+  routeKey: string;
+  status: number;
+  length?: number;
+  latency?: number;
+  time?: number;
+}): string {
   const user = fields.user ?? '-';
   return (
     `{"requestId":"r","ip":"127.0.0.1","user":"${user}","sub":"${fields.user ? 'sub-' + user : '-'}","requestTime":${fields.time ?? T0},` +
@@ -21,15 +28,18 @@ function billingLine(fields: { user?: string; routeKey: string; status: number; 
   );
 }
 
-test('a billing line: user, route, status, bytes, latency; API Gateway\'s bare - reads as absent', () => {
-  assert.deepEqual(parseAccessLogLine(billingLine({ user: 'alice', routeKey: 'GET /presign', status: 200, length: 120, latency: 7 })), {
-    time: T0,
-    user: 'alice',
-    routeKey: 'GET /presign',
-    status: 200,
-    bytes: 120,
-    latencyMs: 7,
-  });
+test("a billing line: user, route, status, bytes, latency; API Gateway's bare - reads as absent", () => {
+  assert.deepEqual(
+    parseAccessLogLine(billingLine({ user: 'alice', routeKey: 'GET /presign', status: 200, length: 120, latency: 7 })),
+    {
+      time: T0,
+      user: 'alice',
+      routeKey: 'GET /presign',
+      status: 200,
+      bytes: 120,
+      latencyMs: 7,
+    },
+  );
   assert.deepEqual(parseAccessLogLine(billingLine({ routeKey: 'GET /ping', status: 401 })), {
     time: T0,
     user: undefined,
@@ -44,7 +54,14 @@ test('a billing line: user, route, status, bytes, latency; API Gateway\'s bare -
 
 test('the console preset (requestTime in CLF, quoted numbers, no latency) is read too', () => {
   const line = renderAccessLog(DEFAULT_ACCESS_LOG_FORMAT, {
-    request: { requestId: 'r1', startedAt: T0, method: 'POST', fullPath: '/invocations', routeKey: 'POST /invocations', sourceIp: '127.0.0.1' } as never,
+    request: {
+      requestId: 'r1',
+      startedAt: T0,
+      method: 'POST',
+      fullPath: '/invocations',
+      routeKey: 'POST /invocations',
+      sourceIp: '127.0.0.1',
+    } as never,
     outcome: { status: 502, length: 35 },
     endedAt: T0 + 4,
   });
@@ -61,7 +78,14 @@ test('grouped by user, route, day and status, with totals, errors and nearest-ra
   const lines = [
     billingLine({ user: 'alice', routeKey: 'GET /presign', status: 200, length: 100, latency: 10 }),
     billingLine({ user: 'alice', routeKey: 'POST /invocations', status: 200, length: 300, latency: 50 }),
-    billingLine({ user: 'bob', routeKey: 'GET /presign', status: 200, length: 100, latency: 20, time: T0 + 86_400_000 }),
+    billingLine({
+      user: 'bob',
+      routeKey: 'GET /presign',
+      status: 200,
+      length: 100,
+      latency: 20,
+      time: T0 + 86_400_000,
+    }),
     billingLine({ routeKey: 'POST /invocations', status: 401, length: 26, latency: 1 }),
   ];
   const records = lines.map((l) => parseAccessLogLine(l)!);
@@ -75,10 +99,31 @@ test('grouped by user, route, day and status, with totals, errors and nearest-ra
     ],
   );
   assert.deepEqual([byUser.total.requests, byUser.total.bytes, byUser.total.errors], [4, 526, 1]);
-  assert.deepEqual(usageReport(records, 'route').rows.map((r) => [r.key, r.requests]), [['GET /presign', 2], ['POST /invocations', 2]]);
-  assert.deepEqual(usageReport(records, 'day').rows.map((r) => [r.key, r.requests]), [['2026-12-06', 3], ['2026-12-07', 1]]);
-  assert.deepEqual(usageReport(records, 'status').rows.map((r) => [r.key, r.errors]), [['200', 0], ['401', 1]]);
-  assert.equal(usageCsv(byUser), 'user,requests,bytes,errors,p50_ms,p95_ms\nalice,2,400,0,10,50\n(anonymous),1,26,1,1,1\nbob,1,100,0,20,20\n');
+  assert.deepEqual(
+    usageReport(records, 'route').rows.map((r) => [r.key, r.requests]),
+    [
+      ['GET /presign', 2],
+      ['POST /invocations', 2],
+    ],
+  );
+  assert.deepEqual(
+    usageReport(records, 'day').rows.map((r) => [r.key, r.requests]),
+    [
+      ['2026-12-06', 3],
+      ['2026-12-07', 1],
+    ],
+  );
+  assert.deepEqual(
+    usageReport(records, 'status').rows.map((r) => [r.key, r.errors]),
+    [
+      ['200', 0],
+      ['401', 1],
+    ],
+  );
+  assert.equal(
+    usageCsv(byUser),
+    'user,requests,bytes,errors,p50_ms,p95_ms\nalice,2,400,0,10,50\n(anonymous),1,26,1,1,1\nbob,1,100,0,20,20\n',
+  );
   assert.match(usageTable(byUser), /^total\s+4\s+526\s+1\s+10\s+50$/m);
 });
 
@@ -94,21 +139,33 @@ test('percentiles, dates and the window', () => {
   assert.equal(percentile([], 50), null);
   assert.equal(percentile([1, 2, 3, 4], 50), 2);
   assert.equal(percentile([1, 2, 3, 4], 95), 4);
-  assert.equal(percentile(Array.from({ length: 100 }, (_, i) => i + 1), 95), 95);
+  assert.equal(
+    percentile(
+      Array.from({ length: 100 }, (_, i) => i + 1),
+      95,
+    ),
+    95,
+  );
   assert.equal(parseDateOption('2026-12-06', false), Date.UTC(2026, 11, 6));
   assert.equal(parseDateOption('2026-12-06', true), Date.UTC(2026, 11, 7));
   assert.equal(parseDateOption('2026-12-06T10:00:00Z', true), T0);
   assert.equal(parseDateOption('yesterday', false), undefined);
   const records = [{ time: T0 - 1, bytes: 0 }, { time: T0, bytes: 0 }, { time: T0 + 1, bytes: 0 }, { bytes: 0 }];
   assert.equal(withinWindow(records).length, 4);
-  assert.deepEqual(withinWindow(records, T0, T0 + 1).map((r) => r.time), [T0]);
+  assert.deepEqual(
+    withinWindow(records, T0, T0 + 1).map((r) => r.time),
+    [T0],
+  );
 });
 
 test('a log file: blank lines ignored, foreign lines counted, a missing file is empty', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'ddn-usage-'));
   try {
     const file = path.join(dir, 'api.log');
-    writeFileSync(file, `${billingLine({ user: 'alice', routeKey: 'GET /presign', status: 200, length: 1 })}\n\nnot json\n`);
+    writeFileSync(
+      file,
+      `${billingLine({ user: 'alice', routeKey: 'GET /presign', status: 200, length: 1 })}\n\nnot json\n`,
+    );
     const read = await readLogFile(file);
     assert.equal(read.records.length, 1);
     assert.equal(read.skipped, 1);

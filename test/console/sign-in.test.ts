@@ -9,7 +9,15 @@ import { cleanPhantom, DOSES, noisyPhantom } from '../../src/denoise/phantom.ts'
 import { encodeTiff } from '../../src/inference/tiff.ts';
 import { startDdnUp, type DdnUp } from '../helpers/ddn-up.ts';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const SIZE = 128;
 const ALICE = 'Al1ce-password!';
 
@@ -21,9 +29,20 @@ const pageErrors: string[] = [];
 
 before(async () => {
   files = mkdtempSync(path.join(tmpdir(), 'ddn-console-sign-in-'));
-  writeFileSync(path.join(files, 'phantom.tif'), await encodeTiff({ pixels: noisyPhantom(cleanPhantom(SIZE, 7), DOSES.g8, 8), width: SIZE, height: SIZE, bitsPerSample: 16 }));
+  writeFileSync(
+    path.join(files, 'phantom.tif'),
+    await encodeTiff({
+      pixels: noisyPhantom(cleanPhantom(SIZE, 7), DOSES.g8, 8),
+      width: SIZE,
+      height: SIZE,
+      bitsPerSample: 16,
+    }),
+  );
   platform = await startDdnUp({ vars: { DDN_AUTH: 'cognito' } });
-  for (const args of [['user', 'add', 'alice', '--password', ALICE], ['user', 'add', 'bob', '--password', 'B0b-temporary!', '--temporary']]) {
+  for (const args of [
+    ['user', 'add', 'alice', '--password', ALICE],
+    ['user', 'add', 'bob', '--password', 'B0b-temporary!', '--temporary'],
+  ]) {
     const result = await platform.run(args);
     assert.equal(result.code, 0, result.stderr);
   }
@@ -57,7 +76,12 @@ async function denoise(): Promise<string> {
 
 function billedUsers(route: string): string[] {
   const log = readFileSync(path.join(platform.dataDir, 'logs', 'apigw', 'ddn', 'ddn-api.log'), 'utf8');
-  return log.trim().split('\n').map((l) => JSON.parse(l) as { user: string; routeKey: string }).filter((l) => l.routeKey === route).map((l) => l.user);
+  return log
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { user: string; routeKey: string })
+    .filter((l) => l.routeKey === route)
+    .map((l) => l.user);
 }
 
 test('the API needs sign-in: the form shows and Denoise stays off; a wrong password is said plainly', async () => {
@@ -88,11 +112,17 @@ test('signed in, the page denoises with the token, and the access log bills alic
 test('an expired token is refreshed by the page before it calls the API', async () => {
   const key = await page.evaluate(() => Object.keys(sessionStorage).find((k) => k.startsWith('ddn.console.tokens:'))!);
   const before = await page.evaluate((k) => JSON.parse(sessionStorage.getItem(k)!) as { idToken: string }, key);
-  await page.evaluate((k) => sessionStorage.setItem(k, JSON.stringify({ ...JSON.parse(sessionStorage.getItem(k)!), expiresAt: 0 })), key);
+  await page.evaluate(
+    (k) => sessionStorage.setItem(k, JSON.stringify({ ...JSON.parse(sessionStorage.getItem(k)!), expiresAt: 0 })),
+    key,
+  );
   await page.reload();
   await page.waitForSelector('body[data-auth=signed-in]');
   assert.equal(await denoise(), 'done', (await page.textContent('#error')) ?? '');
-  const after = await page.evaluate((k) => JSON.parse(sessionStorage.getItem(k)!) as { idToken: string; expiresAt: number }, key);
+  const after = await page.evaluate(
+    (k) => JSON.parse(sessionStorage.getItem(k)!) as { idToken: string; expiresAt: number },
+    key,
+  );
   assert.notEqual(after.idToken, before.idToken);
   assert.ok(after.expiresAt > Date.now());
 });

@@ -16,23 +16,37 @@ export interface UserPoolTarget {
 
 export function userPoolEndpoint(issuer: string): { endpoint: string; userPoolId: string } {
   const slash = issuer.lastIndexOf('/');
-  if (slash < 0 || !/^https?:\/\//.test(issuer)) throw new Error(`${issuer} is not a user pool issuer URL ({endpoint}/{userPoolId})`);
+  if (slash < 0 || !/^https?:\/\//.test(issuer))
+    throw new Error(`${issuer} is not a user pool issuer URL ({endpoint}/{userPoolId})`);
   return { endpoint: issuer.slice(0, slash), userPoolId: issuer.slice(slash + 1) };
 }
 
 /** A client for the pool's public (unsigned) operations: InitiateAuth, RespondToAuthChallenge. */
 export function signInClient(target: UserPoolTarget): CognitoIdentityProviderClient {
-  return new CognitoIdentityProviderClient({ region: target.region, endpoint: userPoolEndpoint(target.issuer).endpoint, maxAttempts: 3 });
+  return new CognitoIdentityProviderClient({
+    region: target.region,
+    endpoint: userPoolEndpoint(target.issuer).endpoint,
+    maxAttempts: 3,
+  });
 }
 
 /** Asked for a new password when the pool answers NEW_PASSWORD_REQUIRED (a temporary password was used). */
 export type NewPasswordPrompt = () => Promise<string>;
 
 /** USER_PASSWORD_AUTH, answering NEW_PASSWORD_REQUIRED when the password was temporary. */
-export async function signIn(target: UserPoolTarget, username: string, password: string, newPassword: NewPasswordPrompt): Promise<StoredTokens> {
+export async function signIn(
+  target: UserPoolTarget,
+  username: string,
+  password: string,
+  newPassword: NewPasswordPrompt,
+): Promise<StoredTokens> {
   const client = signInClient(target);
   const first = await client.send(
-    new InitiateAuthCommand({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: target.clientId, AuthParameters: { USERNAME: username, PASSWORD: password } }),
+    new InitiateAuthCommand({
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      ClientId: target.clientId,
+      AuthParameters: { USERNAME: username, PASSWORD: password },
+    }),
   );
   let result = first.AuthenticationResult;
   if (!result && first.ChallengeName === 'NEW_PASSWORD_REQUIRED') {
@@ -41,12 +55,17 @@ export async function signIn(target: UserPoolTarget, username: string, password:
         ClientId: target.clientId,
         ChallengeName: 'NEW_PASSWORD_REQUIRED',
         Session: first.Session,
-        ChallengeResponses: { USERNAME: first.ChallengeParameters?.USER_ID_FOR_SRP ?? username, NEW_PASSWORD: await newPassword() },
+        ChallengeResponses: {
+          USERNAME: first.ChallengeParameters?.USER_ID_FOR_SRP ?? username,
+          NEW_PASSWORD: await newPassword(),
+        },
       }),
     );
     result = answered.AuthenticationResult;
   } else if (!result) {
-    throw new Error(`the user pool asked for ${first.ChallengeName ?? 'an unknown challenge'}, which ddn login does not answer`);
+    throw new Error(
+      `the user pool asked for ${first.ChallengeName ?? 'an unknown challenge'}, which ddn login does not answer`,
+    );
   }
   return toStored(target, username, result, undefined);
 }
@@ -55,12 +74,21 @@ export async function signIn(target: UserPoolTarget, username: string, password:
 export async function refreshTokens(target: UserPoolTarget, tokens: StoredTokens): Promise<StoredTokens> {
   if (!tokens.refreshToken) throw new Error('no refresh token kept');
   const answer = await signInClient(target).send(
-    new InitiateAuthCommand({ AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: target.clientId, AuthParameters: { REFRESH_TOKEN: tokens.refreshToken } }),
+    new InitiateAuthCommand({
+      AuthFlow: 'REFRESH_TOKEN_AUTH',
+      ClientId: target.clientId,
+      AuthParameters: { REFRESH_TOKEN: tokens.refreshToken },
+    }),
   );
   return toStored(target, tokens.username, answer.AuthenticationResult, tokens.refreshToken);
 }
 
-function toStored(target: UserPoolTarget, username: string, result: AuthenticationResultType | undefined, previousRefresh: string | undefined): StoredTokens {
+function toStored(
+  target: UserPoolTarget,
+  username: string,
+  result: AuthenticationResultType | undefined,
+  previousRefresh: string | undefined,
+): StoredTokens {
   if (!result?.IdToken || !result.AccessToken) throw new Error('the user pool answered without tokens');
   return {
     issuer: target.issuer,

@@ -18,7 +18,11 @@ export interface ApiAuth {
 
 /** DDN_API_TOKEN: sent as given; never refreshed. */
 export function staticToken(token: string): ApiAuth {
-  return { source: 'DDN_API_TOKEN', token: () => Promise.resolve(token), refreshAfterRefusal: () => Promise.resolve(undefined) };
+  return {
+    source: 'DDN_API_TOKEN',
+    token: () => Promise.resolve(token),
+    refreshAfterRefusal: () => Promise.resolve(undefined),
+  };
 }
 
 export class SessionExpiredError extends Error {}
@@ -62,7 +66,9 @@ export class LoginSession implements ApiAuth {
     } catch (err) {
       const e = err as { name?: string; message?: string };
       if (e.name === 'NotAuthorizedException' || e.message === 'no refresh token kept') {
-        throw new SessionExpiredError(`the sign-in of ${this.tokens.username} has expired (${e.message ?? 'refused'}): run ddn login`);
+        throw new SessionExpiredError(
+          `the sign-in of ${this.tokens.username} has expired (${e.message ?? 'refused'}): run ddn login`,
+        );
       }
       throw err;
     }

@@ -28,7 +28,8 @@ export function withinWindow(records: Iterable<UsageRecord>, from?: number, to?:
   const kept: UsageRecord[] = [];
   for (const r of records) {
     if (from === undefined && to === undefined) kept.push(r);
-    else if (r.time !== undefined && (from === undefined || r.time >= from) && (to === undefined || r.time < to)) kept.push(r);
+    else if (r.time !== undefined && (from === undefined || r.time >= from) && (to === undefined || r.time < to))
+      kept.push(r);
   }
   return kept;
 }
@@ -41,7 +42,9 @@ export function usageReport(records: readonly UsageRecord[], by: UsageGrouping):
     if (!group) groups.set(key, (group = []));
     group.push(r);
   }
-  const rows = [...groups].map(([key, group]) => summarise(key, group)).sort((a, b) => b.requests - a.requests || a.key.localeCompare(b.key));
+  const rows = [...groups]
+    .map(([key, group]) => summarise(key, group))
+    .sort((a, b) => b.requests - a.requests || a.key.localeCompare(b.key));
   return { by, rows, total: summarise('total', records), hasLatency: records.some((r) => r.latencyMs !== undefined) };
 }
 

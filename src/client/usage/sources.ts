@@ -23,11 +23,23 @@ export async function readLogFile(file: string): Promise<RecordsRead> {
 }
 
 /** A CloudWatch Logs group's events in [from, to), every page of FilterLogEvents. */
-export async function readLogGroup(logs: CloudWatchLogsClient, logGroupName: string, from?: number, to?: number): Promise<RecordsRead> {
+export async function readLogGroup(
+  logs: CloudWatchLogsClient,
+  logGroupName: string,
+  from?: number,
+  to?: number,
+): Promise<RecordsRead> {
   const read: RecordsRead = { records: [], skipped: 0 };
   let nextToken: string | undefined;
   do {
-    const page = await logs.send(new FilterLogEventsCommand({ logGroupName, startTime: from, endTime: to === undefined ? undefined : to - 1, nextToken }));
+    const page = await logs.send(
+      new FilterLogEventsCommand({
+        logGroupName,
+        startTime: from,
+        endTime: to === undefined ? undefined : to - 1,
+        nextToken,
+      }),
+    );
     for (const event of page.events ?? []) collect(read, event.message ?? '');
     nextToken = page.nextToken;
   } while (nextToken);

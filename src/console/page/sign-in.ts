@@ -89,13 +89,29 @@ function tokensFrom(username: string, result: AuthenticationResult | undefined, 
 }
 
 /** USER_PASSWORD_AUTH. */
-export async function signIn(endpoint: string, clientId: string, username: string, password: string): Promise<SignInOutcome> {
-  const answer = await callCognito(endpoint, 'InitiateAuth', { AuthFlow: 'USER_PASSWORD_AUTH', ClientId: clientId, AuthParameters: { USERNAME: username, PASSWORD: password } });
+export async function signIn(
+  endpoint: string,
+  clientId: string,
+  username: string,
+  password: string,
+): Promise<SignInOutcome> {
+  const answer = await callCognito(endpoint, 'InitiateAuth', {
+    AuthFlow: 'USER_PASSWORD_AUTH',
+    ClientId: clientId,
+    AuthParameters: { USERNAME: username, PASSWORD: password },
+  });
   if (answer.AuthenticationResult) return { tokens: tokensFrom(username, answer.AuthenticationResult) };
   if (answer.ChallengeName === 'NEW_PASSWORD_REQUIRED' && answer.Session) {
-    return { newPasswordRequired: { session: answer.Session, userIdForSrp: answer.ChallengeParameters?.USER_ID_FOR_SRP ?? username } };
+    return {
+      newPasswordRequired: {
+        session: answer.Session,
+        userIdForSrp: answer.ChallengeParameters?.USER_ID_FOR_SRP ?? username,
+      },
+    };
   }
-  throw new StepError(`The user pool asked for ${answer.ChallengeName ?? 'an unknown step'}, which this page cannot answer.`);
+  throw new StepError(
+    `The user pool asked for ${answer.ChallengeName ?? 'an unknown step'}, which this page cannot answer.`,
+  );
 }
 
 /** Answers NEW_PASSWORD_REQUIRED. */
@@ -118,7 +134,11 @@ export async function setNewPassword(
 /** REFRESH_TOKEN_AUTH. */
 export async function refresh(endpoint: string, clientId: string, tokens: PageTokens): Promise<PageTokens> {
   if (!tokens.refreshToken) throw new StepError('Your sign-in has expired: sign in again.');
-  const answer = await callCognito(endpoint, 'InitiateAuth', { AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: clientId, AuthParameters: { REFRESH_TOKEN: tokens.refreshToken } });
+  const answer = await callCognito(endpoint, 'InitiateAuth', {
+    AuthFlow: 'REFRESH_TOKEN_AUTH',
+    ClientId: clientId,
+    AuthParameters: { REFRESH_TOKEN: tokens.refreshToken },
+  });
   return tokensFrom(tokens.username, answer.AuthenticationResult, tokens.refreshToken);
 }
 
