@@ -23,7 +23,9 @@ export function apiAuth(config: Config): ApiAuth | undefined {
   if (config.apiToken) return staticToken(config.apiToken);
   const tokens = new TokenStore(config.dataDir).read();
   if (!tokens) return undefined;
-  if (config.cognitoIssuer && (tokens.issuer !== config.cognitoIssuer || (config.cognitoClientId && tokens.clientId !== config.cognitoClientId))) return undefined;
+  const otherPool = config.cognitoIssuer !== undefined && tokens.issuer !== config.cognitoIssuer;
+  const otherClient = config.cognitoClientId !== undefined && tokens.clientId !== config.cognitoClientId;
+  if (config.cognitoIssuer && (otherPool || otherClient)) return undefined;
   return new LoginSession(tokens, new TokenStore(config.dataDir), config.region);
 }
 

@@ -39,7 +39,8 @@ export function registerUp(program: Command): void {
       edge.expect('platform');
       let apiEndpoint: string | undefined;
       let signIn: SignInSettings | undefined;
-      registerConsole(edge, () => apiEndpoint, { inBucket: config.inBucket, outBucket: config.outBucket, signIn: () => signIn });
+      const { inBucket, outBucket } = config;
+      registerConsole(edge, () => apiEndpoint, { inBucket, outBucket, signIn: () => signIn });
 
       const inferencePort = config.inferencePort === 0 ? await freePort(config.inferenceHost) : config.inferencePort;
       const inference = new InferenceProcess({

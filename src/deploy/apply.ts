@@ -20,7 +20,11 @@ import {
   UpdateRouteCommand,
   UpdateStageCommand,
 } from '@aws-sdk/client-apigatewayv2';
-import { CreateUserPoolClientCommand, CreateUserPoolCommand, UpdateUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  UpdateUserPoolClientCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { awsApiEndpoint, type AuthorizationType, type Declaration, type IntegrationName } from './declaration.ts';
 import { describeChange, type Change, type Plan } from './plan.ts';
@@ -50,21 +54,37 @@ export async function applyPlan(
   code: Uint8Array,
   onChange: (change: Change) => void = () => {},
 ): Promise<ApplyResult> {
-  const ctx: ApplyContext = { apiId: plan.apiId, apiEndpoint: plan.apiEndpoint, integrationIds: { ...plan.integrationIds }, auth: { ...plan.auth } };
+  const ctx: ApplyContext = {
+    apiId: plan.apiId,
+    apiEndpoint: plan.apiEndpoint,
+    integrationIds: { ...plan.integrationIds },
+    auth: { ...plan.auth },
+  };
   const applied: Change[] = [];
   for (const change of plan.changes) {
     onChange(change);
-    await step(describeChange(change).replace(/^[+~] /, ''), () => applyChange(clients, declaration, plan.accountId, ctx, change, code));
+    await step(describeChange(change).replace(/^[+~] /, ''), () =>
+      applyChange(clients, declaration, plan.accountId, ctx, change, code),
+    );
     applied.push(change);
   }
   if (!ctx.apiId) throw new Error('the plan neither found nor created the API');
-  return { apiId: ctx.apiId, apiEndpoint: ctx.apiEndpoint ?? awsApiEndpoint(ctx.apiId, declaration.region), applied, auth: signInSettings(declaration, ctx.auth) };
+  return {
+    apiId: ctx.apiId,
+    apiEndpoint: ctx.apiEndpoint ?? awsApiEndpoint(ctx.apiId, declaration.region),
+    applied,
+    auth: signInSettings(declaration, ctx.auth),
+  };
 }
 
 /** The settings of sign-in once the plan is applied (undefined without sign-in). */
 export function signInSettings(declaration: Declaration, ids: AuthIds): SignInSettings | undefined {
   if (!declaration.auth || !ids.userPoolId || !ids.clientId) return undefined;
-  return { userPoolId: ids.userPoolId, clientId: ids.clientId, issuer: declaration.auth.authorizer.issuer(ids.userPoolId) };
+  return {
+    userPoolId: ids.userPoolId,
+    clientId: ids.clientId,
+    issuer: declaration.auth.authorizer.issuer(ids.userPoolId),
+  };
 }
 
 interface ApplyContext {
@@ -103,14 +123,17 @@ async function applyChange(
       await clients.s3.send(
         new CreateBucketCommand({
           Bucket: change.bucket,
-          CreateBucketConfiguration: region === 'us-east-1' ? undefined : { LocationConstraint: region as BucketLocationConstraint },
+          CreateBucketConfiguration:
+            region === 'us-east-1' ? undefined : { LocationConstraint: region as BucketLocationConstraint },
         }),
       );
       return;
     }
     case 'putBucketCors': {
       const bucket = declaration.buckets.find((b) => b.name === change.bucket)!;
-      await clients.s3.send(new PutBucketCorsCommand({ Bucket: bucket.name, CORSConfiguration: { CORSRules: bucket.cors } }));
+      await clients.s3.send(
+        new PutBucketCorsCommand({ Bucket: bucket.name, CORSConfiguration: { CORSRules: bucket.cors } }),
+      );
       return;
     }
     case 'createRole':
@@ -118,7 +141,10 @@ async function applyChange(
       return;
     case 'createFunction': {
       const role = fn.role(accountId);
-      if (!role) throw new Error('DDN_LAMBDA_ROLE is not set: set it to the ARN of an IAM role Lambda can assume (with AWSLambdaBasicExecutionRole and s3:GetObject/PutObject on the buckets)');
+      if (!role)
+        throw new Error(
+          'DDN_LAMBDA_ROLE is not set: set it to the ARN of an IAM role Lambda can assume (with AWSLambdaBasicExecutionRole and s3:GetObject/PutObject on the buckets)',
+        );
       await clients.lambda.send(
         new CreateFunctionCommand({
           FunctionName: fn.name,
@@ -188,12 +214,22 @@ async function applyChange(
     }
     case 'createRoute':
       await clients.apigw.send(
-        new CreateRouteCommand({ ApiId: apiId(), RouteKey: change.routeKey, Target: integrationTarget(change.integration), ...routeAuthorization(change.authorizationType) }),
+        new CreateRouteCommand({
+          ApiId: apiId(),
+          RouteKey: change.routeKey,
+          Target: integrationTarget(change.integration),
+          ...routeAuthorization(change.authorizationType),
+        }),
       );
       return;
     case 'updateRoute':
       await clients.apigw.send(
-        new UpdateRouteCommand({ ApiId: apiId(), RouteId: change.routeId, Target: integrationTarget(change.integration), ...routeAuthorization(change.authorizationType) }),
+        new UpdateRouteCommand({
+          ApiId: apiId(),
+          RouteId: change.routeId,
+          Target: integrationTarget(change.integration),
+          ...routeAuthorization(change.authorizationType),
+        }),
       );
       return;
     case 'createStage':
@@ -203,9 +239,14 @@ async function applyChange(
         ApiId: apiId(),
         StageName: stage.stageName,
         AutoDeploy: stage.autoDeploy,
-        AccessLogSettings: stage.accessLogSettings && { DestinationArn: stage.accessLogSettings.destinationArn(accountId), Format: stage.accessLogSettings.format },
+        AccessLogSettings: stage.accessLogSettings && {
+          DestinationArn: stage.accessLogSettings.destinationArn(accountId),
+          Format: stage.accessLogSettings.format,
+        },
       };
-      await clients.apigw.send(change.kind === 'createStage' ? new CreateStageCommand(input) : new UpdateStageCommand(input));
+      await clients.apigw.send(
+        change.kind === 'createStage' ? new CreateStageCommand(input) : new UpdateStageCommand(input),
+      );
       return;
     }
     case 'replacePermission':
@@ -265,7 +306,8 @@ async function applyChange(
     case 'createAuthorizer':
     case 'updateAuthorizer': {
       const auth = declaration.auth!;
-      if (!ctx.auth.userPoolId || !ctx.auth.clientId) throw new Error('the user pool or its app client does not exist yet');
+      if (!ctx.auth.userPoolId || !ctx.auth.clientId)
+        throw new Error('the user pool or its app client does not exist yet');
       const declared = declaredAuthorizer(auth, ctx.auth);
       const input = {
         ApiId: apiId(),
@@ -285,7 +327,11 @@ async function applyChange(
 }
 
 /** Removes a statement; true when it existed. */
-export async function removePermission(lambda: LambdaClient, functionName: string, statementId: string): Promise<boolean> {
+export async function removePermission(
+  lambda: LambdaClient,
+  functionName: string,
+  statementId: string,
+): Promise<boolean> {
   try {
     await lambda.send(new RemovePermissionCommand({ FunctionName: functionName, StatementId: statementId }));
     return true;
@@ -302,10 +348,13 @@ export async function waitForFunction(lambda: LambdaClient, functionName: string
   for (;;) {
     const c = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
     if (c.State === 'Failed' || c.LastUpdateStatus === 'Failed') {
-      throw new Error(`function ${functionName} failed: ${c.StateReason ?? c.LastUpdateStatusReason ?? 'no reason given'}`);
+      throw new Error(
+        `function ${functionName} failed: ${c.StateReason ?? c.LastUpdateStatusReason ?? 'no reason given'}`,
+      );
     }
     if (c.State !== 'Pending' && c.LastUpdateStatus !== 'InProgress') return;
-    if (Date.now() > deadline) throw new Error(`function ${functionName} is still ${c.State}/${c.LastUpdateStatus} after ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline)
+      throw new Error(`function ${functionName} is still ${c.State}/${c.LastUpdateStatus} after ${timeoutMs / 1000} s`);
     await sleep(delay);
     delay = Math.min(delay * 2, 2000);
   }

@@ -127,7 +127,9 @@ export class DeclarationError extends Error {}
 export function buildDeclaration(config: Config, options: DeclarationOptions = {}): Declaration {
   const albDns = options.albDns ?? config.albDns;
   if (!albDns) {
-    throw new DeclarationError('DDN_ALB_DNS is not set: set it to the host[:port] of the inference service (its load balancer on AWS)');
+    throw new DeclarationError(
+      'DDN_ALB_DNS is not set: set it to the host[:port] of the inference service (its load balancer on AWS)',
+    );
   }
   const region = config.region;
   const functionName = config.lambdaFunctionName;
@@ -203,10 +205,16 @@ export function buildDeclaration(config: Config, options: DeclarationOptions = {
 }
 
 function declareAuth(config: Config, options: DeclarationOptions): DeclaredAuth {
-  const issuerBase = (options.cognitoIssuerBase ?? `https://cognito-idp.${config.region}.amazonaws.com`).replace(/\/+$/, '');
+  const issuerBase = (options.cognitoIssuerBase ?? `https://cognito-idp.${config.region}.amazonaws.com`).replace(
+    /\/+$/,
+    '',
+  );
   return {
     userPool: { name: `${config.apiName}-users`, id: config.cognitoUserPoolId },
-    client: { name: `${config.apiName}-client`, explicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] },
+    client: {
+      name: `${config.apiName}-client`,
+      explicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+    },
     authorizer: {
       name: `${config.apiName}-cognito`,
       identitySource: '$request.header.Authorization',

@@ -71,14 +71,17 @@ export function computePlan(declaration: Declaration, state: TargetState, codeSh
   for (const bucket of declaration.buckets) {
     const current = state.buckets[bucket.name];
     if (!current?.exists) changes.push({ kind: 'createBucket', bucket: bucket.name });
-    if (!current?.exists || !isDeepStrictEqual(current.cors, bucket.cors)) changes.push({ kind: 'putBucketCors', bucket: bucket.name });
+    if (!current?.exists || !isDeepStrictEqual(current.cors, bucket.cors))
+      changes.push({ kind: 'putBucketCors', bucket: bucket.name });
   }
 
   if (declaration.role && !state.roleExists) changes.push({ kind: 'createRole', name: declaration.role.name });
   changes.push(...planFunction(declaration, state, codeSha256));
   const auth: AuthIds = {};
-  if (declaration.auth) changes.push(...planUserPool(declaration.auth, state.auth ?? { userPools: [], clients: [] }, auth));
-  if (declaration.logGroup && !state.logGroup?.exists) changes.push({ kind: 'createLogGroup', name: declaration.logGroup.name });
+  if (declaration.auth)
+    changes.push(...planUserPool(declaration.auth, state.auth ?? { userPools: [], clients: [] }, auth));
+  if (declaration.logGroup && !state.logGroup?.exists)
+    changes.push({ kind: 'createLogGroup', name: declaration.logGroup.name });
 
   const api = state.api;
   if (!api) changes.push({ kind: 'createApi', name: declaration.api.name });
@@ -95,9 +98,12 @@ export function computePlan(declaration: Declaration, state: TargetState, codeSh
     const fields = diffFields([
       ['integrationUri', existing.integrationUri, integrationUri],
       ['payloadFormatVersion', existing.payloadFormatVersion, declared.payloadFormatVersion],
-      ...(declared.integrationMethod ? [['integrationMethod', existing.integrationMethod, declared.integrationMethod] as const] : []),
+      ...(declared.integrationMethod
+        ? [['integrationMethod', existing.integrationMethod, declared.integrationMethod] as const]
+        : []),
     ]);
-    if (fields.length > 0) changes.push({ kind: 'updateIntegration', integration: name, integrationId: existing.integrationId, fields });
+    if (fields.length > 0)
+      changes.push({ kind: 'updateIntegration', integration: name, integrationId: existing.integrationId, fields });
   }
 
   if (declaration.auth) changes.push(...planAuthorizer(declaration.auth, api?.authorizers ?? [], auth));
@@ -106,13 +112,19 @@ export function computePlan(declaration: Declaration, state: TargetState, codeSh
     const existing = api?.routes.find((r) => r.routeKey === route.routeKey);
     const integrationId = integrationIds[route.integration];
     if (!existing) {
-      changes.push({ kind: 'createRoute', routeKey: route.routeKey, integration: route.integration, authorizationType: route.authorizationType });
+      changes.push({
+        kind: 'createRoute',
+        routeKey: route.routeKey,
+        integration: route.integration,
+        authorizationType: route.authorizationType,
+      });
       continue;
     }
     const targetChanged = !integrationId || existing.target !== `integrations/${integrationId}`;
     const currentAuthorization = existing.authorizationType ?? 'NONE';
     const authorizationChanged =
-      currentAuthorization !== route.authorizationType || (route.authorizationType === 'JWT' && (!auth.authorizerId || existing.authorizerId !== auth.authorizerId));
+      currentAuthorization !== route.authorizationType ||
+      (route.authorizationType === 'JWT' && (!auth.authorizerId || existing.authorizerId !== auth.authorizerId));
     if (targetChanged || authorizationChanged) {
       changes.push({
         kind: 'updateRoute',
@@ -121,18 +133,25 @@ export function computePlan(declaration: Declaration, state: TargetState, codeSh
         integration: route.integration,
         from: existing.target,
         authorizationType: route.authorizationType,
-        ...(authorizationChanged && { authorizationFrom: `${currentAuthorization}${existing.authorizerId ? ` ${existing.authorizerId}` : ''}` }),
+        ...(authorizationChanged && {
+          authorizationFrom: `${currentAuthorization}${existing.authorizerId ? ` ${existing.authorizerId}` : ''}`,
+        }),
       });
     }
   }
   const declaredKeys = new Set(declaration.api.routes.map((r) => r.routeKey));
-  const otherRoutes = (api?.routes ?? []).filter((r) => !declaredKeys.has(r.routeKey)).map((r) => ({ routeKey: r.routeKey, target: r.target }));
+  const otherRoutes = (api?.routes ?? [])
+    .filter((r) => !declaredKeys.has(r.routeKey))
+    .map((r) => ({ routeKey: r.routeKey, target: r.target }));
 
   const stage = declaration.api.stage;
   const currentStage = api?.stages.find((s) => s.stageName === stage.stageName);
   if (!currentStage) changes.push({ kind: 'createStage', stageName: stage.stageName });
   else {
-    const accessLog = stage.accessLogSettings && { destinationArn: stage.accessLogSettings.destinationArn(accountId), format: stage.accessLogSettings.format };
+    const accessLog = stage.accessLogSettings && {
+      destinationArn: stage.accessLogSettings.destinationArn(accountId),
+      format: stage.accessLogSettings.format,
+    };
     const fields = diffFields([
       ['autoDeploy', currentStage.autoDeploy ?? false, stage.autoDeploy],
       ...(accessLog ? [['accessLogSettings', currentStage.accessLogSettings, accessLog] as const] : []),
@@ -143,7 +162,8 @@ export function computePlan(declaration: Declaration, state: TargetState, codeSh
   const { statementId } = declaration.permission;
   const sourceArn = declaration.permission.sourceArn(accountId, api?.apiId ?? NEW_API_ID);
   if (!state.function || !state.permission) changes.push({ kind: 'addPermission', statementId, sourceArn });
-  else if (state.permission.sourceArn !== sourceArn) changes.push({ kind: 'replacePermission', statementId, from: state.permission.sourceArn, to: sourceArn });
+  else if (state.permission.sourceArn !== sourceArn)
+    changes.push({ kind: 'replacePermission', statementId, from: state.permission.sourceArn, to: sourceArn });
 
   return { accountId, apiId: api?.apiId, apiEndpoint: api?.apiEndpoint, integrationIds, auth, changes, otherRoutes };
 }
@@ -153,7 +173,8 @@ function planFunction(declaration: Declaration, state: TargetState, codeSha256: 
   const current = state.function;
   if (!current) return [{ kind: 'createFunction', name: fn.name }];
   const changes: Change[] = [];
-  if (current.codeSha256 !== codeSha256) changes.push({ kind: 'updateFunctionCode', name: fn.name, from: current.codeSha256, to: codeSha256 });
+  if (current.codeSha256 !== codeSha256)
+    changes.push({ kind: 'updateFunctionCode', name: fn.name, from: current.codeSha256, to: codeSha256 });
   const role = fn.role(state.accountId);
   const fields = diffFields([
     ['runtime', current.runtime, fn.runtime],
@@ -171,7 +192,12 @@ function planFunction(declaration: Declaration, state: TargetState, codeSha256: 
  * The existing integration that plays a declared one: same type, preferably one a declared route
  * already targets, else one with the declared URI, else the first of that type.
  */
-function matchIntegration(declaration: Declaration, name: IntegrationName, integrationUri: string, api: ApiState): IntegrationState | undefined {
+function matchIntegration(
+  declaration: Declaration,
+  name: IntegrationName,
+  integrationUri: string,
+  api: ApiState,
+): IntegrationState | undefined {
   const declared = declaration.api.integrations[name];
   const candidates = api.integrations.filter((i) => i.integrationType === declared.integrationType);
   const routeTargets = new Set(

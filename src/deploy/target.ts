@@ -12,7 +12,16 @@ import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DescribeLogGroupsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { GetRoleCommand, type IAMClient } from '@aws-sdk/client-iam';
-import { apiGatewayClient, cognitoClient, iamClient, lambdaClient, logsClient, s3Client, stsClient, type Endpoint } from '../client/aws-clients.ts';
+import {
+  apiGatewayClient,
+  cognitoClient,
+  iamClient,
+  lambdaClient,
+  logsClient,
+  s3Client,
+  stsClient,
+  type Endpoint,
+} from '../client/aws-clients.ts';
 import type { CorsRule, Declaration } from './declaration.ts';
 import { readAuth, type AuthState } from './target-auth.ts';
 
@@ -123,14 +132,27 @@ export async function readTarget(clients: DeployClients, declaration: Declaratio
   }
   const role = declaration.role;
   const roleExists = role ? await step(`read role ${role.name}`, () => readRole(clients.iam, role.name)) : undefined;
-  const fn = await step(`read function ${declaration.function.name}`, () => readFunction(clients.lambda, declaration.function.name));
+  const fn = await step(`read function ${declaration.function.name}`, () =>
+    readFunction(clients.lambda, declaration.function.name),
+  );
   const permission = fn
-    ? await step(`read the policy of ${declaration.function.name}`, () => readPermission(clients.lambda, declaration.function.name, declaration.permission.statementId))
+    ? await step(`read the policy of ${declaration.function.name}`, () =>
+        readPermission(clients.lambda, declaration.function.name, declaration.permission.statementId),
+      )
     : undefined;
-  const apis = await step(`list APIs named ${declaration.api.name}`, () => findApis(clients.apigw, declaration.api.name));
-  const api = apis.length === 1 ? await step(`read API ${apis[0].apiId}`, () => readApi(clients.apigw, apis[0], declaration.auth !== undefined)) : undefined;
+  const apis = await step(`list APIs named ${declaration.api.name}`, () =>
+    findApis(clients.apigw, declaration.api.name),
+  );
+  const api =
+    apis.length === 1
+      ? await step(`read API ${apis[0].apiId}`, () => readApi(clients.apigw, apis[0], declaration.auth !== undefined))
+      : undefined;
   const auth = declaration.auth ? await readAuth(clients.cognito, declaration.auth) : undefined;
-  const logGroup = declaration.logGroup && { exists: await step(`read log group ${declaration.logGroup.name}`, () => logGroupExists(clients.logs, declaration.logGroup!.name)) };
+  const logGroup = declaration.logGroup && {
+    exists: await step(`read log group ${declaration.logGroup.name}`, () =>
+      logGroupExists(clients.logs, declaration.logGroup!.name),
+    ),
+  };
   return { accountId, buckets, roleExists, function: fn, apis, api, permission, auth, logGroup };
 }
 
@@ -160,7 +182,8 @@ export class DeployStepError extends Error {
 export function describeAwsError(err: unknown): string {
   const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number }; code?: string };
   if (e?.code === 'ECONNREFUSED') return `${e.message} (is the endpoint up? for the local edge run ddn up)`;
-  if (e?.name === 'CredentialsProviderError') return `${e.message} (configure AWS credentials: AWS_PROFILE, aws configure, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)`;
+  if (e?.name === 'CredentialsProviderError')
+    return `${e.message} (configure AWS credentials: AWS_PROFILE, aws configure, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)`;
   const status = e?.$metadata?.httpStatusCode;
   const name = e?.name && e.name !== 'Error' ? `${e.name}: ` : '';
   return `${name}${e?.message ?? String(err)}${status ? ` (HTTP ${status})` : ''}`;
@@ -201,12 +224,19 @@ async function readBucket(s3: S3Client, bucket: string): Promise<{ exists: boole
     const cors = await s3.send(new GetBucketCorsCommand({ Bucket: bucket }));
     return { exists: true, cors: (cors.CORSRules ?? []).map(normaliseCorsRule) };
   } catch (err) {
-    if ((err as { name?: string }).name === 'NoSuchCORSConfiguration' || isNotFound(err)) return { exists: true, cors: [] };
+    if ((err as { name?: string }).name === 'NoSuchCORSConfiguration' || isNotFound(err))
+      return { exists: true, cors: [] };
     throw err;
   }
 }
 
-function normaliseCorsRule(rule: { AllowedOrigins?: string[]; AllowedMethods?: string[]; AllowedHeaders?: string[]; ExposeHeaders?: string[]; MaxAgeSeconds?: number }): CorsRule {
+function normaliseCorsRule(rule: {
+  AllowedOrigins?: string[];
+  AllowedMethods?: string[];
+  AllowedHeaders?: string[];
+  ExposeHeaders?: string[];
+  MaxAgeSeconds?: number;
+}): CorsRule {
   return {
     AllowedOrigins: rule.AllowedOrigins ?? [],
     AllowedMethods: rule.AllowedMethods ?? [],
@@ -234,7 +264,11 @@ async function readFunction(lambda: LambdaClient, name: string): Promise<Functio
   }
 }
 
-async function readPermission(lambda: LambdaClient, name: string, statementId: string): Promise<{ sourceArn?: string } | undefined> {
+async function readPermission(
+  lambda: LambdaClient,
+  name: string,
+  statementId: string,
+): Promise<{ sourceArn?: string } | undefined> {
   let policy: string | undefined;
   try {
     policy = (await lambda.send(new GetPolicyCommand({ FunctionName: name }))).Policy;
@@ -242,25 +276,38 @@ async function readPermission(lambda: LambdaClient, name: string, statementId: s
     if (isNotFound(err)) return undefined;
     throw err;
   }
-  const statements = (JSON.parse(policy ?? '{}') as { Statement?: Array<{ Sid?: string; Condition?: Record<string, Record<string, string>> }> }).Statement ?? [];
+  const statements =
+    (
+      JSON.parse(policy ?? '{}') as {
+        Statement?: Array<{ Sid?: string; Condition?: Record<string, Record<string, string>> }>;
+      }
+    ).Statement ?? [];
   const statement = statements.find((s) => s.Sid === statementId);
   if (!statement) return undefined;
   return { sourceArn: statement.Condition?.ArnLike?.['AWS:SourceArn'] };
 }
 
-export async function findApis(apigw: ApiGatewayV2Client, name: string): Promise<Array<{ apiId: string; apiEndpoint?: string }>> {
+export async function findApis(
+  apigw: ApiGatewayV2Client,
+  name: string,
+): Promise<Array<{ apiId: string; apiEndpoint?: string }>> {
   const found: Array<{ apiId: string; apiEndpoint?: string }> = [];
   let nextToken: string | undefined;
   do {
     const page = await apigw.send(new GetApisCommand({ NextToken: nextToken }));
-    for (const api of page.Items ?? []) if (api.Name === name && api.ApiId) found.push({ apiId: api.ApiId, apiEndpoint: api.ApiEndpoint });
+    for (const api of page.Items ?? [])
+      if (api.Name === name && api.ApiId) found.push({ apiId: api.ApiId, apiEndpoint: api.ApiEndpoint });
     nextToken = page.NextToken;
   } while (nextToken);
   return found;
 }
 
 /** Authorizers are read only for a declaration with sign-in: without it they play no part in the plan. */
-async function readApi(apigw: ApiGatewayV2Client, api: { apiId: string; apiEndpoint?: string }, withAuthorizers: boolean): Promise<ApiState> {
+async function readApi(
+  apigw: ApiGatewayV2Client,
+  api: { apiId: string; apiEndpoint?: string },
+  withAuthorizers: boolean,
+): Promise<ApiState> {
   const ApiId = api.apiId;
   const integrations: IntegrationState[] = [];
   const routes: RouteState[] = [];
@@ -281,7 +328,13 @@ async function readApi(apigw: ApiGatewayV2Client, api: { apiId: string; apiEndpo
   do {
     const page = await apigw.send(new GetRoutesCommand({ ApiId, NextToken: nextToken }));
     for (const r of page.Items ?? []) {
-      routes.push({ routeId: r.RouteId!, routeKey: r.RouteKey!, target: r.Target, authorizationType: r.AuthorizationType, authorizerId: r.AuthorizerId });
+      routes.push({
+        routeId: r.RouteId!,
+        routeKey: r.RouteKey!,
+        target: r.Target,
+        authorizationType: r.AuthorizationType,
+        authorizerId: r.AuthorizerId,
+      });
     }
     nextToken = page.NextToken;
   } while (nextToken);
@@ -304,7 +357,9 @@ async function readApi(apigw: ApiGatewayV2Client, api: { apiId: string; apiEndpo
   const stages = ((await apigw.send(new GetStagesCommand({ ApiId }))).Items ?? []).map((s) => ({
     stageName: s.StageName!,
     autoDeploy: s.AutoDeploy,
-    accessLogSettings: s.AccessLogSettings ? { destinationArn: s.AccessLogSettings.DestinationArn, format: s.AccessLogSettings.Format } : undefined,
+    accessLogSettings: s.AccessLogSettings
+      ? { destinationArn: s.AccessLogSettings.DestinationArn, format: s.AccessLogSettings.Format }
+      : undefined,
   }));
   return { apiId: ApiId, apiEndpoint: api.apiEndpoint, integrations, routes, stages, authorizers };
 }

@@ -2,7 +2,16 @@ import { apiBaseFor, fetchStep, summariseInvocation, inputKeyFor, outputKeyFor, 
 import { defaultsFor } from './defaults.ts';
 import { decodeGreyTiff, RefusedFileError, type GreyImage } from './tiff.ts';
 import { Viewer, type ViewMode } from './viewer.ts';
-import { cognitoEndpointFor, loadTokens, needsRefresh, refresh, saveTokens, setNewPassword, signIn, type PageTokens } from './sign-in.ts';
+import {
+  cognitoEndpointFor,
+  loadTokens,
+  needsRefresh,
+  refresh,
+  saveTokens,
+  setNewPassword,
+  signIn,
+  type PageTokens,
+} from './sign-in.ts';
 
 const PRESIGN_TIMEOUT_MS = 30_000;
 const INVOKE_TIMEOUT_MS = 300_000;
@@ -241,7 +250,8 @@ async function denoise(): Promise<void> {
     const presign = async (mode: 'upload' | 'download', key: string) => {
       const what = `Asking the API for ${mode === 'upload' ? 'an upload' : 'a download'} URL`;
       const url = `${apiBase}/presign?mode=${mode}&file=${encodeURIComponent(key)}`;
-      return readPresignedUrl(what, await fetchStep(what, url, { timeoutMs: PRESIGN_TIMEOUT_MS, headers: await authHeaders() }));
+      const headers = await authHeaders();
+      return readPresignedUrl(what, await fetchStep(what, url, { timeoutMs: PRESIGN_TIMEOUT_MS, headers }));
     };
     const putUrl = await step('Presign upload', () => presign('upload', inKey));
     await step(`Upload ${formatBytes(file.size)}`, () =>
