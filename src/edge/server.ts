@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../config/logger.ts';
 import type { EdgeCredentials } from '../state/credentials.ts';
-import { AwsError } from './errors.ts';
+import { AwsError } from '../protocols/aws-error.ts';
 import { parseSigV4, readSigV4Scope, verifySigV4 } from './sigv4.ts';
 import { readSigV2, verifySigV2 } from './sigv2.ts';
 import { readBody } from '../protocols/body.ts';
