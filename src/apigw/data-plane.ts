@@ -64,7 +64,7 @@ export class ApigwDataPlane implements EdgeService {
     this.accessLogs = new AccessLogFiles(settings.dataDir);
   }
 
-  /** API data planes are addressed by host (`{apiId}.execute-api.localhost`) or by path (`/_aws/execute-api/{apiId}`). */
+  /** An API's data plane is addressed by host (`{apiId}.execute-api.localhost`) or path (`/_aws/execute-api/{apiId}`). */
   claims(host: string, rawPath: string): boolean {
     return EXECUTE_API_HOST.test(host) || rawPath.startsWith(EXECUTE_API_PATH);
   }

@@ -21,7 +21,7 @@ export interface ApigwDeps {
   lambda: LambdaInvoker;
 }
 
-/** API Gateway's two services, sharing one store: the management API (`apigateway`) and the data plane (`execute-api`). */
+/** API Gateway's two services, on one store: the management API (`apigateway`) and the data plane (`execute-api`). */
 export function createApigwServices(deps: ApigwDeps): [ApigwManagementService, ApigwDataPlane] {
   const { store, region, accountId } = deps;
   return [

@@ -21,6 +21,8 @@ export interface EdgeOptions {
   publicUrl?: string;
 }
 
+type SignedVia = 'header' | 'query' | 'sigv2';
+
 /** Every service but S3: the signature covers the SHA-256 of the (buffered) body, presigned or not. */
 const BODY_HASH_SIGNING: SigningPolicy = {
   payloadHash: (request) => sha256Hex(request.body ?? Buffer.alloc(0)),
@@ -79,7 +81,9 @@ export class Edge implements EdgeEndpoint {
 
   register(service: EdgeService): void {
     if (this.services.has(service.name)) throw new Error(`service ${service.name} is registered twice`);
-    if (service.takesUnscoped && this.unscoped) throw new Error(`${this.unscoped.name} already takes unscoped requests`);
+    if (service.takesUnscoped && this.unscoped) {
+      throw new Error(`${this.unscoped.name} already takes unscoped requests`);
+    }
     this.services.set(service.name, service);
     if (service.takesUnscoped) this.unscoped = service;
     if (service.claims) this.claiming.push(service);
@@ -181,7 +185,7 @@ export class Edge implements EdgeEndpoint {
     return unserved;
   }
 
-  private async serve(service: EdgeService | undefined, request: EdgeRequest, signed: boolean, via?: 'header' | 'query' | 'sigv2'): Promise<void> {
+  private async serve(service: EdgeService | undefined, request: EdgeRequest, signed: boolean, via?: SignedVia): Promise<void> {
     if (!service) {
       request.res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-requestid': request.requestId });
       request.res.end(JSON.stringify({ message: 'Not Found' }));
@@ -198,7 +202,7 @@ export class Edge implements EdgeEndpoint {
     }
   }
 
-  private async verify(service: EdgeService, request: EdgeRequest, via: 'header' | 'query' | 'sigv2'): Promise<VerifiedAuth> {
+  private async verify(service: EdgeService, request: EdgeRequest, via: SignedVia): Promise<VerifiedAuth> {
     const signed = { method: request.method, rawPath: request.rawPath, query: request.query, rawHeaders: request.req.rawHeaders };
     const policy = service.signing ?? BODY_HASH_SIGNING;
     if (via === 'sigv2') return verifySigV2(signed, this.credentials, policy.sigV2Bucket?.(request));

@@ -113,7 +113,8 @@ export class LambdaService implements EdgeService, LambdaInvoker {
   }
 
   sendError(request: EdgeRequest, error: AwsError): void {
-    const err = error.code === 'RequestEntityTooLargeException' ? new AwsError(413, 'RequestTooLargeException', error.message) : error;
+    const tooLarge = error.code === 'RequestEntityTooLargeException';
+    const err = tooLarge ? new AwsError(413, 'RequestTooLargeException', error.message) : error;
     writeRestJsonError(request, err, lambdaErrorBody);
   }
 
@@ -453,7 +454,10 @@ function decode(segment: string): string {
 }
 
 function jsonBody(request: EdgeRequest): unknown {
-  return parseJsonBody(request.body, (reason) => new AwsError(400, 'InvalidRequestContentException', `Could not parse request body into json: ${reason}`));
+  return parseJsonBody(
+    request.body,
+    (reason) => new AwsError(400, 'InvalidRequestContentException', `Could not parse request body into json: ${reason}`),
+  );
 }
 
 /** The event as JSON text; an empty payload is `{}`, anything that is not JSON is refused. */

@@ -102,7 +102,8 @@ export class ApigwMetadata {
       .prepare('SELECT rowid, doc FROM apigw_apis WHERE rowid > ? ORDER BY rowid LIMIT ?')
       .all(after, maxResults + 1) as Array<{ rowid: number; doc: string }>;
     const page = rows.slice(0, maxResults);
-    return { items: page.map((r) => JSON.parse(r.doc) as Api), next: rows.length > maxResults ? page.at(-1)!.rowid : undefined };
+    const next = rows.length > maxResults ? page.at(-1)!.rowid : undefined;
+    return { items: page.map((r) => JSON.parse(r.doc) as Api), next };
   }
 
   getChild<K extends ApigwChildKind>(kind: K, apiId: string, id: string): ChildDocuments[K] | undefined {
