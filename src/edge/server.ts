@@ -30,10 +30,11 @@ const BODY_HASH_SIGNING: SigningPolicy = {
 };
 
 /**
- * The one listener. Requests go to a service by the SigV4 credential scope (header or presigned query); a scope
- * naming a service the edge does not serve is answered 501 NotImplemented in that service's protocol. SigV2,
- * unsigned CORS preflights and anonymous requests go to the service that `takesUnscoped` (S3); other unsigned
- * requests only reach the API data plane (`execute-api`, by host or path) and the `/_ddn/` routes.
+ * The one listener. A service that `claims` a request by host or path gets it first (the API data plane), then
+ * requests go by their SigV4 credential scope (header or presigned query); a scope naming a service the edge does
+ * not serve is answered 501 NotImplemented in that service's protocol. An unsigned request goes to a service that
+ * `takesUnsigned` it; SigV2, CORS preflights and the remaining anonymous requests to the one that `takesUnscoped`
+ * (S3). The `/_ddn/` routes come before all of these.
  */
 export class Edge implements EdgeEndpoint {
   readonly services = new Map<string, EdgeService>();
