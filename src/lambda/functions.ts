@@ -3,9 +3,8 @@ import { AwsError } from '../edge/errors.ts';
 import type { StoredFunction, StoredFunctionSettings } from '../state/lambda-metadata.ts';
 import { functionArn } from './arn.ts';
 import { invalidParameter } from './errors.ts';
+import { SUPPORTED_RUNTIMES } from './runtime/launch.ts';
 
-/** The runtimes the local worker-thread runtime executes. */
-export const SUPPORTED_RUNTIMES = ['nodejs18.x', 'nodejs20.x', 'nodejs22.x'] as const;
 
 /** Variables Lambda sets itself; a function may not define them. */
 const RESERVED_VARIABLES = new Set([
@@ -76,7 +75,7 @@ export function parseInput<T extends z.ZodType>(schema: T, body: unknown): z.inf
 
 export function checkRuntime(runtime: string | undefined): string {
   if (runtime === undefined) throw invalidParameter('Runtime and Handler are mandatory parameters for functions created with deployment packages.');
-  if (!(SUPPORTED_RUNTIMES as readonly string[]).includes(runtime)) {
+  if (!SUPPORTED_RUNTIMES.includes(runtime)) {
     throw invalidParameter(`The runtime parameter of ${runtime} is not supported by the local Lambda service. Supported runtimes: ${SUPPORTED_RUNTIMES.join(', ')}.`);
   }
   return runtime;

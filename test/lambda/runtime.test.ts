@@ -13,6 +13,7 @@ function functionPool(source: string, overrides: Partial<EnvironmentSpec> = {}, 
   writeFileSync(path.join(root, 'package.json'), '{}');
   writeFileSync(path.join(root, 'index.js'), source);
   const spec: EnvironmentSpec = {
+    runtime: 'nodejs20.x',
     taskRoot: root,
     handler: 'index.handler',
     env: { GREETING: 'hello' },
@@ -171,7 +172,7 @@ test('one invocation at a time per environment, at most maxEnvironments at once,
     `let busy = false; exports.handler = async () => {
       if (busy) throw new Error('two invocations in one environment');
       busy = true; await new Promise((r) => setTimeout(r, 50)); busy = false;
-      return process.env.AWS_LAMBDA_LOG_STREAM_NAME ?? require('node:worker_threads').threadId;
+      return process.pid;
     };`,
     {},
     3,
