@@ -66,8 +66,9 @@ export class RuntimeApiServer {
       return this.handler.next((invocation) => {
         if (delivered || res.destroyed) return;
         delivered = true;
-        const headers: Record<string, string> = {
+        const headers: Record<string, string | number> = {
           'content-type': 'application/json',
+          'content-length': Buffer.byteLength(invocation.body),
           'lambda-runtime-aws-request-id': invocation.requestId,
           'lambda-runtime-deadline-ms': String(invocation.deadlineMs),
           'lambda-runtime-invoked-function-arn': invocation.functionArn,
@@ -122,6 +123,6 @@ function errorBody(errorType: string, errorMessage: string): string {
 }
 
 function reply(res: http.ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
