@@ -14,6 +14,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ApiGatewayV2Client, CreateApiCommand, CreateIntegrationCommand, CreateRouteCommand, CreateStageCommand } from '@aws-sdk/client-apigatewayv2';
 import { AddPermissionCommand, CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { waitForFunction } from '../../src/deploy/apply.ts';
 import { strToU8, zipSync } from 'fflate';
 import { DEFAULT_ACCESS_LOG_FORMAT } from '../../src/apigw/access-log.ts';
 import { freePort } from '../../src/cli/free-port.ts';
@@ -258,6 +259,7 @@ async function main(): Promise<void> {
     const accessLog = { DestinationArn: `arn:aws:logs:${edge.region}:${edge.accountId}:log-group:/aws/apigw/bench`, Format: DEFAULT_ACCESS_LOG_FORMAT };
     await apigw.send(new CreateStageCommand({ ApiId: api.ApiId, StageName: '$default', AutoDeploy: true, AccessLogSettings: accessLog }));
     await lambda.send(new AddPermissionCommand({ FunctionName: 'bench', StatementId: 'apigw', Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com', SourceArn: `arn:aws:execute-api:${edge.region}:${edge.accountId}:${api.ApiId}/*/*` }));
+    await waitForFunction(lambda, 'bench');
     const gateway = `${edge.url}/_aws/execute-api/${api.ApiId}`;
     for (const url of [`${gateway}/ping`, `${gateway}/fn`]) {
       const res = await fetch(url);

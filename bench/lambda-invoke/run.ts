@@ -14,6 +14,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { CreateFunctionCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { loadConfig } from '../../src/config/index.ts';
+import { waitForFunction } from '../../src/deploy/apply.ts';
 import { createLogger } from '../../src/config/logger.ts';
 import { startEdge } from '../../src/edge/start.ts';
 import { buildPresignZip } from '../../src/functions/presign/bundle.ts';
@@ -81,6 +82,7 @@ try {
     FunctionName: 'bench-presign', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: 'arn:aws:iam::000000000000:role/bench',
     Code: { ZipFile: zip }, Environment: { Variables: functionEnv },
   }));
+  await waitForFunction(lambda, 'bench-presign');
   // Warm as many environments as there will be concurrent clients.
   await Promise.all(Array.from({ length: connections }, () => lambda.send(new InvokeCommand({ FunctionName: 'bench-presign', Payload: Buffer.from(EVENT) }))));
 

@@ -3,6 +3,7 @@ import { AwsError } from '../edge/errors.ts';
 import type { StoredFunction, StoredFunctionSettings } from '../state/lambda-metadata.ts';
 import { functionArn } from './arn.ts';
 import { invalidParameter } from './errors.ts';
+import type { FunctionStatus } from './lifecycle.ts';
 import { SUPPORTED_RUNTIMES } from './runtime/launch.ts';
 
 
@@ -140,7 +141,7 @@ export function settingsFromUpdate(current: StoredFunctionSettings, input: z.inf
 }
 
 /** `FunctionConfiguration` as the API returns it. */
-export function functionConfiguration(fn: StoredFunction, region: string, accountId: string): Record<string, unknown> {
+export function functionConfiguration(fn: StoredFunction, region: string, accountId: string, status: FunctionStatus): Record<string, unknown> {
   const s = fn.settings;
   return {
     FunctionName: fn.name,
@@ -158,8 +159,7 @@ export function functionConfiguration(fn: StoredFunction, region: string, accoun
     ...(Object.keys(s.environment).length > 0 ? { Environment: { Variables: s.environment } } : {}),
     TracingConfig: { Mode: 'PassThrough' },
     RevisionId: fn.revisionId,
-    State: 'Active',
-    LastUpdateStatus: 'Successful',
+    ...status,
     PackageType: 'Zip',
     Architectures: s.architectures,
     EphemeralStorage: { Size: s.ephemeralStorage },

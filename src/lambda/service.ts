@@ -21,6 +21,7 @@ import {
   zipFromCode,
 } from './functions.ts';
 import type { EventObject, InvokeOptions, InvokeResult, LambdaInvoker } from './invoker.ts';
+import { FunctionLifecycle } from './lifecycle.ts';
 import { addPermissionInput, buildStatement, statementAllows, type PolicyStatement } from './policy.ts';
 import { EnvironmentPool } from './runtime/pool.ts';
 import type { EnvironmentSpec, Invocation } from './runtime/environment.ts';
@@ -60,6 +61,7 @@ export class LambdaService implements EdgeService, LambdaInvoker {
   private readonly region: string;
   private readonly accountId: string;
   private readonly options: Required<LambdaServiceOptions>;
+  private readonly lifecycle: FunctionLifecycle;
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -70,6 +72,7 @@ export class LambdaService implements EdgeService, LambdaInvoker {
     this.code.removeUnreferenced(this.metadata.codeBlobs());
     this.logger = deps.logger.child({ service: 'lambda' });
     this.region = deps.config.region;
+    this.lifecycle = new FunctionLifecycle(deps.config.lambdaStateDelayMs);
     this.accountId = deps.config.accountId;
     this.options = { maxEnvironmentsPerFunction: options.maxEnvironmentsPerFunction ?? DEFAULT_MAX_ENVIRONMENTS, idleMs: options.idleMs ?? 10 * 60_000 };
     deps.edge.route('/_ddn/lambda/code', (_req, res, rawPath) => this.serveCode(res, rawPath));
@@ -124,6 +127,7 @@ export class LambdaService implements EdgeService, LambdaInvoker {
   async invoke(functionNameOrArn: string, payload: Buffer | string | EventObject, options: InvokeOptions = {}): Promise<InvokeResult> {
     const ref = parseFunctionRef(functionNameOrArn);
     const fn = this.find(ref, options.qualifier);
+    this.lifecycle.checkInvocable(fn.name);
     const type = options.invocationType ?? 'RequestResponse';
     const limit = type === 'Event' ? MAX_ASYNC_PAYLOAD : MAX_SYNC_PAYLOAD;
     let event: string | EventObject;
@@ -263,6 +267,7 @@ export class LambdaService implements EdgeService, LambdaInvoker {
       await this.code.remove(stored.codeBlob);
       throw conflict(`Function already exist: ${input.FunctionName}`);
     }
+    this.lifecycle.created(fn.name);
     this.send(request, 201, this.configuration(fn));
   }
 
@@ -294,6 +299,7 @@ export class LambdaService implements EdgeService, LambdaInvoker {
   private async deleteFunction(request: EdgeRequest, ref: FunctionRef): Promise<void> {
     const fn = this.find(ref, request.query.get('Qualifier'));
     this.metadata.delete(fn.name);
+    this.lifecycle.deleted(fn.name);
     this.retirePool(fn.name);
     await this.code.remove(fn.codeBlob);
     this.send(request, 204);
@@ -303,8 +309,10 @@ export class LambdaService implements EdgeService, LambdaInvoker {
     const fn = this.find(ref);
     const input = parseInput(updateConfigurationInput, jsonBody(request));
     if (input.RevisionId !== undefined && input.RevisionId !== fn.revisionId) throw preconditionFailed();
+    this.lifecycle.checkUpdatable(fn.name, functionArn(this.region, this.accountId, fn.name));
     const updated: StoredFunction = { ...fn, settings: settingsFromUpdate(fn.settings, input), revisionId: randomUUID(), lastModified: lambdaTimestamp() };
     if (!this.metadata.update(updated, fn.revisionId)) throw preconditionFailed();
+    this.lifecycle.updated(fn.name);
     this.retirePool(fn.name);
     this.send(request, 200, this.configuration(updated));
   }
@@ -315,12 +323,14 @@ export class LambdaService implements EdgeService, LambdaInvoker {
     if (input.RevisionId !== undefined && input.RevisionId !== fn.revisionId) throw preconditionFailed();
     const zip = zipFromCode(input);
     if (input.DryRun) return this.send(request, 200, this.configuration(fn));
+    this.lifecycle.checkUpdatable(fn.name, functionArn(this.region, this.accountId, fn.name));
     const stored = await this.storeCode(zip);
     const updated: StoredFunction = { ...fn, ...stored, revisionId: randomUUID(), lastModified: lambdaTimestamp() };
     if (!this.metadata.update(updated, fn.revisionId)) {
       await this.code.remove(stored.codeBlob);
       throw preconditionFailed();
     }
+    this.lifecycle.updated(fn.name);
     this.retirePool(fn.name);
     await this.code.remove(fn.codeBlob);
     this.send(request, 200, this.configuration(updated));
@@ -402,7 +412,7 @@ export class LambdaService implements EdgeService, LambdaInvoker {
   }
 
   private configuration(fn: StoredFunction): Record<string, unknown> {
-    return functionConfiguration(fn, this.region, this.accountId);
+    return functionConfiguration(fn, this.region, this.accountId, this.lifecycle.status(fn.name));
   }
 
   private async storeCode(zip: Buffer): Promise<{ codeBlob: string; codeSha256: string; codeSize: number }> {
