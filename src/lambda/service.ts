@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
 import type { ServiceDeps } from '../edge/start.ts';
@@ -418,8 +418,8 @@ export class LambdaService implements EdgeService, LambdaInvoker {
   private async storeCode(zip: Buffer): Promise<{ codeBlob: string; codeSha256: string; codeSize: number }> {
     if (zip.length > MAX_ZIP_BYTES) throw new AwsError(413, 'RequestTooLargeException', `Request must be smaller than ${MAX_ZIP_BYTES} bytes for the CreateFunction operation`);
     try {
-      const codeBlob = await this.code.store(zip);
-      return { codeBlob, codeSha256: createHash('sha256').update(zip).digest('base64'), codeSize: zip.length };
+      const { id, sha256 } = await this.code.store(zip);
+      return { codeBlob: id, codeSha256: sha256, codeSize: zip.length };
     } catch (err) {
       if (err instanceof InvalidCodeError) throw invalidParameter(err.message);
       throw err;
