@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 
@@ -35,6 +35,7 @@ export function readZip(zip: Uint8Array): Record<string, Uint8Array> {
  */
 export function unpackZip(zip: Uint8Array, staging: string): string {
   const files = readZip(zip);
+  const modes = unixModes(zip);
   const task = path.join(staging, 'task');
   mkdirSync(task, { recursive: true });
   writeFileSync(path.join(staging, 'package.json'), '{}\n');
@@ -46,6 +47,33 @@ export function unpackZip(zip: Uint8Array, staging: string): string {
     }
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, data);
+    // Executables (a custom runtime's `bootstrap`) keep their x bits, as on Lambda.
+    if (((modes.get(name) ?? 0) & 0o111) !== 0) chmodSync(file, 0o755);
   }
   return createHash('sha256').update(zip).digest('base64');
+}
+
+/** The Unix file modes a zip records for its entries (made on Unix: the high half of the external attributes). */
+function unixModes(zip: Uint8Array): Map<string, number> {
+  const modes = new Map<string, number>();
+  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+  let end = -1;
+  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 65_535); i--) {
+    if (view.getUint32(i, true) === 0x06054b50) {
+      end = i;
+      break;
+    }
+  }
+  if (end === -1) return modes;
+  const entries = view.getUint16(end + 10, true);
+  let at = view.getUint32(end + 16, true);
+  for (let n = 0; n < entries && at + 46 <= zip.length && view.getUint32(at, true) === 0x02014b50; n++) {
+    const madeOnUnix = view.getUint8(at + 5) === 3;
+    const nameLength = view.getUint16(at + 28, true);
+    const skip = view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
+    const name = Buffer.from(zip.subarray(at + 46, at + 46 + nameLength)).toString('utf8').replace(/\\/g, '/');
+    if (madeOnUnix) modes.set(name, view.getUint32(at + 38, true) >>> 16);
+    at += 46 + nameLength + skip;
+  }
+  return modes;
 }

@@ -62,7 +62,15 @@ function request(method, route, body = '', headers = '') {
   });
 }
 
-function post(route, payload, errorType) {
+/** Output still queued in this process (a full pipe) is written before the result, so the log is complete. */
+async function flushOutput() {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.writableLength > 0) await new Promise((resolve) => stream.once('drain', resolve));
+  }
+}
+
+async function post(route, payload, errorType) {
+  await flushOutput();
   const headers = `Content-Type: application/json\r\n${errorType ? `Lambda-Runtime-Function-Error-Type: ${errorType}\r\n` : ''}`;
   return request('POST', route, payload, headers);
 }
