@@ -9,7 +9,6 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { zipSync, type Zippable } from 'fflate';
 import {
   CreateFunctionCommand,
   DeleteFunctionCommand,
@@ -20,23 +19,13 @@ import {
 } from '@aws-sdk/client-lambda';
 import { waitForFunction } from '../../src/deploy/apply.ts';
 import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
+import { fixtureZip } from './behaviour-fixtures.ts';
 
-const FIXTURES = path.join(import.meta.dirname, 'fixtures', 'behaviour');
 const ROLE = 'arn:aws:iam::000000000000:role/behaviour';
 const EDGE_SECRET = 'DDN_EDGE_SECRET_FOR_BEHAVIOUR_TEST';
 
 let edge: TestEdge;
 let lambda: LambdaClient;
-
-/** A zip of one fixture directory; files keep their Unix modes (the shell `bootstrap` is executable). */
-export function fixtureZip(name: string): Uint8Array {
-  const dir = path.join(FIXTURES, name);
-  const files: Zippable = {};
-  for (const file of readdirSync(dir)) {
-    files[file] = [readFileSync(path.join(dir, file)), { os: 3, attrs: (file === 'bootstrap' ? 0o100755 : 0o100644) << 16 }];
-  }
-  return zipSync(files);
-}
 
 const KINDS = [
   { kind: 'node', runtime: 'nodejs20.x', handler: 'index.handler' },
@@ -127,7 +116,7 @@ for (const { kind, runtime, handler } of KINDS) {
       assert.equal(v.GREETING, 'hello');
       assert.equal(v[EDGE_SECRET], undefined, 'nothing of the edge\'s own environment');
       assert.equal(v.DDN_DATA_DIR, undefined);
-      assert.ok(body.cwd.startsWith(path.join(tmpdir(), 'ddn-lambda-env-')), body.cwd);
+      assert.ok(body.cwd.startsWith(path.join(tmpdir(), 'ddn-lambda-environments', 'env-')), body.cwd);
       assert.equal(v.TMPDIR, body.cwd);
       if (body.context) {
         const c = body.context;

@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { launchPlan } from './launch.ts';
 import { treeRssBytes } from './memory.ts';
 import { RuntimeApiServer, type NextInvocation, type RuntimeApiHandler } from './runtime-api.ts';
 
+/** The environments' own directories (one each). */
+const ENVIRONMENTS_DIR = path.join(tmpdir(), 'ddn-lambda-environments');
 /** Lambda's limit on the init phase of an on-demand environment. */
 const INIT_TIMEOUT_MS = 10_000;
 /** How often an environment's memory is measured against its MemorySize. */
@@ -154,7 +156,8 @@ export class ExecutionEnvironment implements RuntimeApiHandler {
 
   private async start(): Promise<void> {
     const runtimeApi = await this.api.listen();
-    this.workDir = await mkdtemp(path.join(tmpdir(), 'ddn-lambda-env-'));
+    await mkdir(ENVIRONMENTS_DIR, { recursive: true, mode: 0o700 });
+    this.workDir = await mkdtemp(path.join(ENVIRONMENTS_DIR, 'env-'));
     const plan = await launchPlan({ ...this.spec, workDir: this.workDir });
     for (const note of plan.notes) this.append(`${note}\n`);
     if (this.dead) return;

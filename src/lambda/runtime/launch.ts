@@ -17,7 +17,10 @@ export interface LaunchSpec {
   runtime: string;
   taskRoot: string;
   memorySize: number;
-  /** The environment's own directory: its working directory, HOME and TMPDIR, the only place it may write. */
+  /**
+   * The environment's own directory: its working directory, HOME and TMPDIR, the only place it may write. Its parent
+   * holds the other environments' directories (hidden from it).
+   */
   workDir: string;
   /** The edge's data directory, hidden from the function where the platform allows it. */
   dataDir?: string;
@@ -89,12 +92,13 @@ function nodePlan(spec: LaunchSpec): LaunchPlan {
 }
 
 /**
- * A read-only view of the machine with a private /tmp, no data directory but the function's own code, the
- * environment's directory writable, its own PID namespace (no other process of the edge's user is visible),
+ * A read-only view of the machine without the other environments' directories, no data directory but the
+ * function's own code, the environment's directory writable, its own PID namespace (no other process of the edge's user is visible),
  * and its end tied to the edge's.
  */
 function bubblewrapArgs(spec: LaunchSpec): string[] {
-  const args = ['--die-with-parent', '--unshare-pid', '--unshare-ipc', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
+  const args = ['--die-with-parent', '--unshare-pid', '--unshare-ipc', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc'];
+  args.push('--tmpfs', path.dirname(spec.workDir));
   if (spec.dataDir) args.push('--tmpfs', spec.dataDir);
   args.push('--ro-bind', spec.taskRoot, spec.taskRoot, '--bind', spec.workDir, spec.workDir, '--chdir', spec.workDir, '--');
   return args;
