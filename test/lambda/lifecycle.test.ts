@@ -85,7 +85,9 @@ test('create-function unpacks off the event loop: the edge keeps answering while
     method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: url.pathname,
     headers: { host: url.host, 'content-type': 'application/json' }, body,
   }));
-  let sentAt = Infinity;
+  // The edge runs in this process: the unpacking starts when its worker thread does.
+  let unpackingAt = Infinity;
+  process.once('worker', () => (unpackingAt = performance.now()));
   let answeredAt = Infinity;
   const created = new Promise<number>((resolve, reject) => {
     const req = http.request(url, { method: 'POST', headers: signed.headers }, (res) => {
@@ -94,7 +96,6 @@ test('create-function unpacks off the event loop: the edge keeps answering while
       res.on('end', () => resolve(res.statusCode!));
     });
     req.on('error', reject);
-    req.on('finish', () => (sentAt = performance.now()));
     req.end(body);
   });
   const agent = new http.Agent({ keepAlive: true });
@@ -114,6 +115,6 @@ test('create-function unpacks off the event loop: the edge keeps answering while
   }
   agent.destroy();
   assert.equal(await created, 201);
-  const meanwhile = healthAnswers.filter((t) => t > sentAt && t < answeredAt).length;
+  const meanwhile = healthAnswers.filter((t) => t > unpackingAt && t < answeredAt).length;
   assert.ok(meanwhile >= 3, `health answered ${meanwhile} times while the package unpacked`);
 });
