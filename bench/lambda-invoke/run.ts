@@ -134,7 +134,7 @@ try {
     await execFileAsync('python3', ['-c', 'import boto3'], { env: pythonEnv });
     bare.push(performance.now() - t);
   }
-  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
   const row = (name: string, f: Figures) => `${name.padEnd(34)} ${f.rps.toFixed(0).padStart(8)} inv/s   p50 ${f.p50.toFixed(2).padStart(6)} ms   p99 ${f.p99.toFixed(2).padStart(6)} ms   errors ${f.errors}`;
   console.log(`presign function, ${connections} concurrent clients, ${seconds} s each (wrk)`);

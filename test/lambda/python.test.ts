@@ -89,7 +89,7 @@ function olderDebianBoto3(): string | undefined {
   try {
     const version = execFileSync(DEBIAN_PYTHON, ['-c', 'import boto3; print(boto3.__version__)'], { encoding: 'utf8' }).trim();
     const [major, minor] = version.split('.').map(Number);
-    return major === 1 && minor! < 28 ? version : undefined;
+    return major === 1 && minor < 28 ? version : undefined;
   } catch {
     return undefined;
   }

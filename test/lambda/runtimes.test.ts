@@ -99,17 +99,17 @@ for (const { kind, runtime, handler } of KINDS) {
     test('environment variables: AWS\'s, the function\'s own, nothing of the edge\'s; own working directory', async () => {
       const { body } = (await invoke(name, { action: 'env' })) as { body: { vars: Record<string, string>; cwd: string; context?: Record<string, unknown> } };
       const v = body.vars;
-      assert.match(v.AWS_LAMBDA_RUNTIME_API!, /^127\.0\.0\.1:\d+$/);
+      assert.match(v.AWS_LAMBDA_RUNTIME_API, /^127\.0\.0\.1:\d+$/);
       assert.notEqual(v.AWS_LAMBDA_RUNTIME_API, `127.0.0.1:${edge.port}`, 'the Runtime API has its own listener');
       assert.equal(v._HANDLER, handler);
-      assert.match(v.LAMBDA_TASK_ROOT!, /lambda\/code\/[0-9a-f]{32}\/task$/);
+      assert.match(v.LAMBDA_TASK_ROOT, /lambda\/code\/[0-9a-f]{32}\/task$/);
       assert.equal(v.AWS_LAMBDA_FUNCTION_NAME, name);
       assert.equal(v.AWS_LAMBDA_FUNCTION_VERSION, '$LATEST');
       assert.equal(v.AWS_LAMBDA_FUNCTION_MEMORY_SIZE, '128');
       assert.equal(v.AWS_REGION, edge.region);
       assert.equal(v.AWS_DEFAULT_REGION, edge.region);
       assert.equal(v.AWS_LAMBDA_LOG_GROUP_NAME, `/aws/lambda/${name}`);
-      assert.match(v.AWS_LAMBDA_LOG_STREAM_NAME!, /^\d{4}\/\d{2}\/\d{2}\/\[\$LATEST\][0-9a-f]{32}$/);
+      assert.match(v.AWS_LAMBDA_LOG_STREAM_NAME, /^\d{4}\/\d{2}\/\d{2}\/\[\$LATEST\][0-9a-f]{32}$/);
       assert.equal(v.AWS_ACCESS_KEY_ID, edge.credentials.accessKeyId);
       assert.equal(v.AWS_SECRET_ACCESS_KEY, edge.credentials.secretAccessKey);
       assert.equal(v.AWS_ENDPOINT_URL, edge.url);
@@ -199,7 +199,7 @@ for (const { kind, runtime, handler } of KINDS) {
       assert.match(body.errorMessage, /^RequestId: [0-9a-f-]{36} Error: Task timed out after 2\.00 seconds$/);
       const log = Buffer.from(out.LogResult!, 'base64').toString('utf8');
       assert.match(log, /Task timed out after 2\.00 seconds/);
-      const api = /runtime-api=(\S+)/.exec(log)![1]!;
+      const api = /runtime-api=(\S+)/.exec(log)![1];
       await until(() => processesOf(api).length === 0, 'the timed-out environment\'s processes are killed');
       assert.equal((await invoke(name, { action: 'id' })).FunctionError, undefined);
     });
@@ -225,7 +225,7 @@ for (const { kind, runtime, handler } of KINDS) {
     });
 
     test('environments end on update and on delete', async () => {
-      const api = ((await invoke(name, { action: 'env' })).body as { vars: Record<string, string> }).vars.AWS_LAMBDA_RUNTIME_API!;
+      const api = ((await invoke(name, { action: 'env' })).body as { vars: Record<string, string> }).vars.AWS_LAMBDA_RUNTIME_API;
       assert.ok(processesOf(api).length > 0);
       await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, Environment: { Variables: { GREETING: 'updated' } } }));
       await until(() => processesOf(api).length === 0, 'the environment\'s processes end after an update');
@@ -233,7 +233,7 @@ for (const { kind, runtime, handler } of KINDS) {
       await waitForFunction(lambda, name);
       const updated = (await invoke(name, { action: 'env' })).body as { vars: Record<string, string> };
       assert.equal(updated.vars.GREETING, 'updated');
-      const next = updated.vars.AWS_LAMBDA_RUNTIME_API!;
+      const next = updated.vars.AWS_LAMBDA_RUNTIME_API;
       await lambda.send(new DeleteFunctionCommand({ FunctionName: name }));
       await until(() => processesOf(next).length === 0, 'the environment\'s processes end after a delete');
     });

@@ -175,8 +175,8 @@ export class ExecutionEnvironment implements RuntimeApiHandler {
     });
     this.child = child;
     this.exited = new Promise((resolve) => child.once('close', () => resolve()));
-    child.stdout!.setEncoding('utf8').on('data', (text: string) => this.append(text));
-    child.stderr!.setEncoding('utf8').on('data', (text: string) => {
+    child.stdout.setEncoding('utf8').on('data', (text: string) => this.append(text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => {
       if (text.includes('JavaScript heap out of memory')) this.heapExhausted = true;
       this.append(text);
     });

@@ -7,7 +7,7 @@ export function treeRssBytes(pid: number): number {
   for (let seen = 0; stack.length > 0 && seen < 1024; seen++) {
     const current = stack.pop()!;
     total += rssBytes(current);
-    let children = '';
+    let children: string;
     try {
       children = readFileSync(`/proc/${current}/task/${current}/children`, 'utf8');
     } catch {

@@ -90,7 +90,7 @@ export class RuntimeApiServer {
     }
     let requestId: string;
     try {
-      requestId = decodeURIComponent(m[1]!);
+      requestId = decodeURIComponent(m[1]);
     } catch {
       return reply(400, errorBody('InvalidRequestID', `Invalid request ID: ${m[1]}`));
     }
@@ -131,7 +131,7 @@ class Connection {
         return;
       }
       const lines = this.buffer.toString('latin1', 0, end).split('\r\n');
-      const [method = '', target = '', version = ''] = lines[0]!.split(' ');
+      const [method = '', target = '', version = ''] = lines[0].split(' ');
       const headers = new Map<string, string>();
       for (const line of lines.slice(1)) {
         const colon = line.indexOf(':');
@@ -191,7 +191,7 @@ function dechunk(buffer: Buffer, from: number): [Buffer, number] | undefined | '
   for (;;) {
     const lineEnd = buffer.indexOf('\r\n', at);
     if (lineEnd === -1) return undefined;
-    const size = parseInt(buffer.toString('latin1', at, lineEnd).split(';')[0]!, 16);
+    const size = parseInt(buffer.toString('latin1', at, lineEnd).split(';')[0], 16);
     if (!Number.isFinite(size) || size < 0) return 'bad';
     if (size === 0) {
       // Trailers, if any, end with an empty line.

@@ -2,6 +2,7 @@
 // API (AWS_LAMBDA_RUNTIME_API) and runs the function's handler on them, with AWS's handler semantics (async or
 // callback handlers, the context object). Plain JavaScript: it loads the function's own code, which is JavaScript,
 // and must not depend on the host's TypeScript loader.
+import { Buffer } from 'node:buffer';
 import net from 'node:net';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
