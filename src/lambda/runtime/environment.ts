@@ -257,7 +257,7 @@ export class ExecutionEnvironment implements RuntimeApiHandler {
 
   /**
    * Resolves the running invocation. Its result may arrive before the last of its output (another pipe), so it
-   * resolves once this turn of the event loop has read what is ready.
+   * resolves once the event loop has read what is ready.
    */
   private finish(payload: string, failed: boolean): void {
     const pending = this.current;
@@ -267,11 +267,13 @@ export class ExecutionEnvironment implements RuntimeApiHandler {
     const coldStart = !this.invoked;
     this.invoked = true;
     const endedAt = Date.now();
-    setImmediate(() => {
-      const log = (coldStart ? this.initLog || this.takeLog() : '') + this.takeLog();
+    const resolve = () => {
+      const log = (coldStart ? this.initLog : '') + this.takeLog();
       pending.resolve({ payload, failed, log, durationMs: endedAt - pending.startedAt, coldStart });
       if (this.dead) this.finishQueued();
-    });
+    };
+    // Two turns: output still in flight from a full pipe is read in the first.
+    setImmediate(() => setImmediate(resolve));
     if (this.dead) return;
     const deliver = this.waitingRuntime;
     if (deliver && this.queued.length > 0) {
