@@ -123,8 +123,9 @@ test('a python3.X that is not on the PATH: python3 runs the function and the log
   assert.match(log, /python3\.9 is not on the edge's PATH; running the function with python3 \(/);
 });
 
-test('Python handler errors: a missing handler and an exception in the module', async () => {
-  const zip = zipSync({ 'lambda_function.py': strToU8('def other(event, context):\n    return 1\n'), 'broken.py': strToU8('raise ValueError("at import")\n') });
+test('Python handler errors: a missing handler, an exception in the module, a result that is not JSON', async () => {
+  const zip = zipSync({ 'lambda_function.py': strToU8('def other(event, context):\n    return 1\n'), 'broken.py': strToU8('raise ValueError("at import")\n'),
+    'unmarshallable.py': strToU8('def handler(event, context):\n    return {1, 2}\n') });
   await create('py-errors', 'python3.11', zip);
   const missing = await lambda.send(new InvokeCommand({ FunctionName: 'py-errors' }));
   const body = JSON.parse(Buffer.from(missing.Payload!).toString()) as Record<string, string>;
@@ -134,4 +135,9 @@ test('Python handler errors: a missing handler and an exception in the module', 
   const broken = await lambda.send(new InvokeCommand({ FunctionName: 'py-broken' }));
   const error = JSON.parse(Buffer.from(broken.Payload!).toString()) as Record<string, string>;
   assert.deepEqual([error.errorType, error.errorMessage], ['ValueError', 'at import']);
+  await create('py-unmarshallable', 'python3.11', zip, 'unmarshallable.handler');
+  const set = await lambda.send(new InvokeCommand({ FunctionName: 'py-unmarshallable' }));
+  const marshal = JSON.parse(Buffer.from(set.Payload!).toString()) as Record<string, string>;
+  assert.equal(marshal.errorType, 'Runtime.MarshalError');
+  assert.match(marshal.errorMessage, /^Unable to marshal response: /);
 });

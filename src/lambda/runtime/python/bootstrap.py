@@ -154,7 +154,6 @@ def main():
         )
         try:
             result = handler(json.loads(body or b"{}"), context)
-            payload = json.dumps(result).encode("utf-8")
         except Exception as error:
             error_object = _error_object(error)
             if isinstance(error, ImportError):
@@ -165,9 +164,24 @@ def main():
             sys.stderr.flush()
             _post("invocation/%s/error" % request_id, error_object, "Runtime.Unhandled")
             continue
+        payload, marshal_error = _marshal(result)
+        if marshal_error:
+            marshal_error["requestId"] = request_id
+            sys.stdout.flush()
+            sys.stderr.flush()
+            _post("invocation/%s/error" % request_id, marshal_error, "Runtime.MarshalError")
+            continue
         sys.stdout.flush()
         sys.stderr.flush()
         _request("POST", "invocation/%s/response" % request_id, payload, {"Content-Type": "application/json"})
+
+
+def _marshal(result):
+    try:
+        return json.dumps(result).encode("utf-8"), None
+    except (TypeError, ValueError) as error:
+        return None, {"errorMessage": "Unable to marshal response: %s" % error, "errorType": "Runtime.MarshalError",
+                      "stackTrace": []}
 
 
 main()
