@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../config/logger.ts';
-import { AwsError } from '../edge/errors.ts';
+import { AwsError } from '../protocols/aws-error.ts';
 import { readBody } from '../protocols/body.ts';
 import type { EdgeRequest, EdgeService } from '../edge/types.ts';
 import type { LambdaInvoker } from '../lambda/invoker.ts';
@@ -89,7 +89,7 @@ export class ApigwDataPlane implements EdgeService {
     });
   }
 
-  /** API data planes are addressed by host (`{apiId}.execute-api.localhost`) or by path (`/_aws/execute-api/{apiId}`). */
+  /** An API's data plane is addressed by host (`{apiId}.execute-api.localhost`) or path (`/_aws/execute-api/{apiId}`). */
   claims(host: string, rawPath: string): boolean {
     return EXECUTE_API_HOST.test(host) || rawPath.startsWith(EXECUTE_API_PATH);
   }
