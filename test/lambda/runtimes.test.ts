@@ -9,6 +9,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { strToU8, zipSync } from 'fflate';
 import {
   CreateFunctionCommand,
   DeleteFunctionCommand,
@@ -239,3 +240,17 @@ for (const { kind, runtime, handler } of KINDS) {
     });
   });
 }
+
+test('a provided function without an executable bootstrap fails with Runtime.InvalidEntrypoint', async () => {
+  await lambda.send(
+    new CreateFunctionCommand({
+      FunctionName: 'no-bootstrap', Runtime: 'provided.al2023', Handler: 'x', Role: ROLE,
+      Code: { ZipFile: zipSync({ bootstrap: [strToU8('#!/bin/sh\n'), { os: 3, attrs: 0o100644 << 16 }] }) },
+    }),
+  );
+  const out = await invoke('no-bootstrap', {});
+  assert.equal(out.FunctionError, 'Unhandled');
+  const body = out.body as { errorType: string; errorMessage: string };
+  assert.equal(body.errorType, 'Runtime.InvalidEntrypoint');
+  assert.match(body.errorMessage, /^Couldn't find valid bootstrap\(s\): \[.*\/task\/bootstrap\]$/);
+});
