@@ -60,6 +60,8 @@ export async function startEdge(
     logger,
     endpoint: edge,
     roles: iam,
+    dataDir: config.dataDir,
+    stateDelayMs: config.lambdaStateDelayMs,
   });
   edge.register(createS3Service({ meta: new S3Metadata(db), blobs, region, logger, endpoint: edge }));
   edge.register(lambda);
