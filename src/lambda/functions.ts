@@ -3,6 +3,7 @@ import { AwsError } from '../protocols/aws-error.ts';
 import type { StoredFunction, StoredFunctionSettings } from '../state/lambda-metadata.ts';
 import { functionArn } from './arn.ts';
 import { invalidParameter } from './errors.ts';
+import { checkTags } from './tags.ts';
 import type { FunctionStatus } from './lifecycle.ts';
 import { SUPPORTED_RUNTIMES } from './runtime/launch.ts';
 
@@ -122,8 +123,13 @@ export function settingsFromCreate(input: z.infer<typeof createFunctionInput>): 
     environment: checkEnvironment(input.Environment?.Variables),
     architectures: input.Architectures ?? ['x86_64'],
     ephemeralStorage: input.EphemeralStorage?.Size ?? 512,
-    tags: input.Tags ?? {},
+    tags: checkedTags(input.Tags ?? {}),
   };
+}
+
+function checkedTags(tags: Record<string, string>): Record<string, string> {
+  checkTags(tags);
+  return tags;
 }
 
 export function settingsFromUpdate(current: StoredFunctionSettings, input: z.infer<typeof updateConfigurationInput>): StoredFunctionSettings {

@@ -24,6 +24,8 @@ export interface StoredFunction {
   codeSize: number;
   revisionId: string;
   lastModified: string;
+  /** PutFunctionConcurrency's reserved concurrency; absent when none is reserved. */
+  reservedConcurrency?: number;
 }
 
 export interface StoredStatement {
@@ -40,6 +42,7 @@ interface FunctionRow {
   code_size: number;
   revision_id: string;
   last_modified: string;
+  reserved_concurrency: number | null;
 }
 
 const MIGRATIONS = [
@@ -59,6 +62,7 @@ const MIGRATIONS = [
      position INTEGER NOT NULL,
      PRIMARY KEY (function_name, sid)
    );`,
+  `ALTER TABLE lambda_functions ADD COLUMN reserved_concurrency INTEGER;`,
 ];
 
 /**
@@ -130,6 +134,33 @@ export class LambdaMetadata {
     return result.changes === 1;
   }
 
+  /** Replaces a function's tags; its revision stays. False when the function is gone. */
+  setTags(name: string, tags: Record<string, string>): boolean {
+    const fn = this.get(name);
+    if (!fn) return false;
+    this.changed();
+    const settings = JSON.stringify({ ...fn.settings, tags });
+    return this.sql('UPDATE lambda_functions SET settings = ? WHERE name = ?').run(settings, name).changes === 1;
+  }
+
+  /** Sets (a number) or removes (null) a function's reserved concurrency. False when the function is gone. */
+  setReservedConcurrency(name: string, reserved: number | null): boolean {
+    this.changed();
+    return this.sql('UPDATE lambda_functions SET reserved_concurrency = ? WHERE name = ?').run(reserved, name).changes === 1;
+  }
+
+  /** The sum of the functions' reserved concurrency, but `except`'s. */
+  reservedConcurrencyTotal(except = ''): number {
+    const row = this.sql('SELECT COALESCE(SUM(reserved_concurrency), 0) AS total FROM lambda_functions WHERE name != ?').get(except) as { total: number };
+    return row.total;
+  }
+
+  /** How many functions there are and the size of their code. */
+  usage(): { functionCount: number; totalCodeSize: number } {
+    const row = this.sql('SELECT COUNT(*) AS n, COALESCE(SUM(code_size), 0) AS size FROM lambda_functions').get() as { n: number; size: number };
+    return { functionCount: row.n, totalCodeSize: row.size };
+  }
+
   delete(name: string): boolean {
     this.changed();
     return this.sql('DELETE FROM lambda_functions WHERE name = ?').run(name).changes === 1;
@@ -189,5 +220,6 @@ function fromRow(row: FunctionRow): StoredFunction {
     codeSize: row.code_size,
     revisionId: row.revision_id,
     lastModified: row.last_modified,
+    ...(row.reserved_concurrency !== null && { reservedConcurrency: row.reserved_concurrency }),
   };
 }

@@ -72,6 +72,7 @@ export const functionOperations: LambdaHandlers = {
       Code: { RepositoryType: 'S3', Location: `${ctx.publicUrl}${CODE_PATH}/${fn.codeBlob}` },
     };
     if (Object.keys(fn.settings.tags).length > 0) body.Tags = fn.settings.tags;
+    if (fn.reservedConcurrency !== undefined) body.Concurrency = { ReservedConcurrentExecutions: fn.reservedConcurrency };
     return { status: 200, body };
   },
 
