@@ -25,6 +25,13 @@ const IMPLEMENTED = new Set([
   'AddPermission',
   'RemovePermission',
   'GetPolicy',
+  'TagResource',
+  'UntagResource',
+  'ListTags',
+  'PutFunctionConcurrency',
+  'GetFunctionConcurrency',
+  'DeleteFunctionConcurrency',
+  'GetAccountSettings',
 ]);
 
 let edge: TestEdge;
