@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { Transform } from 'node:stream';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { Integration } from './model.ts';
+import { escapesBasePath } from './path-safety.ts';
 import type { GatewayRequest } from './request-context.ts';
 
 /** Headers that belong to one connection and are never forwarded (RFC 9110 §7.6.1), plus `host`, which is rewritten. */
@@ -15,7 +16,7 @@ const PLAIN_QUERY = /^[\w.~\-=&%+,;:@/?!$()*]*$/;
 
 export type ProxyOutcome =
   | { kind: 'sent'; status: number; length: number }
-  | { kind: 'failed'; error: 'unavailable' | 'internal' | 'tooLarge'; message: string };
+  | { kind: 'failed'; error: 'unavailable' | 'internal' | 'tooLarge' | 'badRequest'; message: string };
 
 class PayloadTooLarge extends Error {}
 class ClientGone extends Error {
@@ -81,6 +82,7 @@ export class HttpProxy {
   }
 
   forward(g: GatewayRequest, integration: Integration, uri: string, res: ServerResponse, extraHeaders: string[], dropHeader: (name: string) => boolean): Promise<ProxyOutcome> {
+    if (escapesBasePath(g.path)) return Promise.resolve({ kind: 'failed', error: 'badRequest', message: `The path ${g.path} has dot segments` });
     let target: { origin: string; path: string };
     try {
       target = this.target(g, uri);
