@@ -16,6 +16,7 @@ export class AwsError extends Error {
  * translate them with `toJsonServiceAuthError`.
  */
 export function toJsonServiceAuthError(err: AwsError): AwsError {
+  if (err.extra.Region !== undefined) return new AwsError(403, 'InvalidSignatureException', 'Credential should be scoped to a valid region.');
   switch (err.code) {
     case 'InvalidAccessKeyId':
       return new AwsError(403, 'UnrecognizedClientException', 'The security token included in the request is invalid.');

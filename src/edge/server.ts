@@ -20,6 +20,8 @@ export interface EdgeOptions {
   logger: Logger;
   /** Overrides the URL clients are told to use (DDN_PUBLIC_URL). */
   publicUrl?: string;
+  /** The region signatures must be scoped to (AWS_REGION); any when absent. */
+  region?: string;
 }
 
 type InternalHandler = (req: IncomingMessage, res: ServerResponse, rawPath: string) => void | Promise<void>;
@@ -185,7 +187,7 @@ export class Edge {
     } else {
       payloadHash = sha256Hex(request.body ?? Buffer.alloc(0));
     }
-    return verifySigV4(signed, params, { credentials: this.credentials, payloadHash, s3Path: isS3 });
+    return verifySigV4(signed, params, { credentials: this.credentials, payloadHash, s3Path: isS3, region: this.options.region });
   }
 
   private fail(res: ServerResponse, err: unknown): void {
