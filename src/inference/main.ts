@@ -19,6 +19,8 @@ const server = await startInferenceServer({
   port: config.inferencePort,
   concurrency: config.inferenceConcurrency,
   timeoutS: config.inferenceTimeoutS,
+  maxPixels: config.inferenceMaxPixels,
+  bodyIdleTimeoutS: config.bodyIdleTimeoutS,
   modelDir: config.modelDir,
   logger,
 });
