@@ -24,6 +24,7 @@ class ClientGone extends Error {
     super('the client closed the connection');
   }
 }
+class IntegrationTimeout extends Error {}
 
 /** An integration URI without `{param}` placeholders, parsed once. */
 interface ParsedUri {
@@ -117,15 +118,36 @@ export class HttpProxy {
           }),
         )
       : null;
+    // Destroyed when the client leaves; undici listens only once the request has a connection.
+    body?.on('error', () => undefined);
     const method = integration.integrationMethod === 'ANY' || !integration.integrationMethod ? g.method : integration.integrationMethod;
     const timeout = integration.timeoutInMillis;
     return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = (outcome: ProxyOutcome) => {
+        clearTimeout(timer);
+        res.off('close', onClientClose);
+        resolve(outcome);
+      };
       const relay = new ResponseRelay(res, extraHeaders, dropHeader, (err) => {
-        if (received > MAX_PAYLOAD) return resolve({ kind: 'failed', error: 'tooLarge', message: 'Request body exceeds 10485760 bytes' });
-        const timedOut = err instanceof undiciErrors.HeadersTimeoutError;
+        if (received > MAX_PAYLOAD) return done({ kind: 'failed', error: 'tooLarge', message: 'Request body exceeds 10485760 bytes' });
+        const timedOut = err instanceof IntegrationTimeout || err instanceof undiciErrors.HeadersTimeoutError;
         const reason = err instanceof ClientGone ? 'The client closed the connection before the response' : timedOut ? `Integration timeout after ${timeout} ms` : `Integration unreachable: ${err.message}`;
-        resolve({ kind: 'failed', error: 'unavailable', message: reason });
-      }, resolve);
+        done({ kind: 'failed', error: 'unavailable', message: reason });
+      }, done);
+      // A client that leaves (before, during or after its body) takes its upstream request with it at once, even
+      // while that request still waits for one of the pool's connections.
+      const onClientClose = () => {
+        if (res.writableFinished) return;
+        body?.destroy(new ClientGone());
+        relay.cancel(new ClientGone());
+      };
+      res.once('close', onClientClose);
+      // The integration timeout runs from here, so time spent waiting for a pooled connection counts.
+      timer = setTimeout(() => {
+        body?.destroy(new IntegrationTimeout());
+        relay.cancel(new IntegrationTimeout());
+      }, timeout);
       this.pool(target.origin).dispatch({ path: target.path, method: method as Dispatcher.HttpMethod, headers, body, headersTimeout: timeout, bodyTimeout: 0 }, relay);
     });
   }
@@ -155,6 +177,8 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   private length = 0;
   private finished = false;
   private abort?: (err?: Error) => void;
+  /** Why the request was cancelled before undici handed it a connection; it is aborted as soon as it gets one. */
+  private cancelled?: Error;
   private resume?: () => void;
 
   constructor(
@@ -167,10 +191,25 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
 
   onConnect(abort: (err?: Error) => void): void {
     this.abort = abort;
+    if (this.cancelled) abort(this.cancelled);
+  }
+
+  /**
+   * Gives up on the upstream request: before its response started, `failed` is told at once (not when undici
+   * gets round to it); a response already being relayed is cut.
+   */
+  cancel(err: Error): void {
+    if (this.finished) return;
+    if (this.status !== 0) return void this.clientGone();
+    this.finished = true;
+    this.cancelled = err;
+    this.abort?.(err);
+    this.failed(err);
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true; // an informational response (103) is not passed on
+    if (this.finished) return false;
     if (this.res.destroyed) {
       this.abort?.(new ClientGone());
       return false;
