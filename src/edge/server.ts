@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../config/logger.ts';
 import type { EdgeCredentials } from '../state/credentials.ts';
 import { AwsError } from './errors.ts';
+import { watchBodyIdle } from './body-idle.ts';
 import { parseSigV4, readSigV4Scope, verifySigV4 } from './sigv4.ts';
 import { readSigV2, verifySigV2 } from './sigv2.ts';
 import { bucketFromHost } from '../s3/addressing.ts';
@@ -22,6 +23,8 @@ export interface EdgeOptions {
   publicUrl?: string;
   /** The region signatures must be scoped to (AWS_REGION); any when absent. */
   region?: string;
+  /** A request body silent this long is answered (`sendBodyTimeout`) or cut; default 20 s. */
+  bodyIdleTimeoutMs?: number;
 }
 
 type InternalHandler = (req: IncomingMessage, res: ServerResponse, rawPath: string) => void | Promise<void>;
@@ -159,6 +162,7 @@ export class Edge {
       request.res.end(JSON.stringify({ message: `The local edge does not serve the '${serviceName}' service.` }));
       return;
     }
+    watchBodyIdle(request.req, this.options.bodyIdleTimeoutMs ?? 20_000, () => this.bodyIdle(service, request));
     try {
       if (service.bufferBody) request.body = await readBody(request.req, MAX_BUFFERED_BODY);
       if (signed) request.auth = await this.verify(serviceName, request, via!);
@@ -168,6 +172,14 @@ export class Edge {
       if (request.res.headersSent) return void request.res.destroy(err);
       service.sendError(request, err);
     }
+  }
+
+  private bodyIdle(service: EdgeService, request: EdgeRequest): void {
+    const { req, res } = request;
+    this.logger.info({ service: service.name, method: request.method, path: request.rawPath }, 'request body idle: closing the connection');
+    if (res.headersSent || !service.sendBodyTimeout) return void req.destroy();
+    service.sendBodyTimeout(request);
+    res.once('finish', () => req.socket.destroySoon());
   }
 
   private async verify(serviceName: string, request: EdgeRequest, via: 'header' | 'query' | 'sigv2'): Promise<VerifiedAuth> {

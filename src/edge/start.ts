@@ -41,7 +41,7 @@ export async function startEdge(config: Config, logger: Logger = createLogger('e
     accessKeyId: config.localAccessKeyId,
     secretAccessKey: config.localSecretAccessKey,
   });
-  const edge = new Edge({ host: config.edgeHost, port: config.edgePort, credentials, logger, publicUrl: config.publicUrl, region: config.region });
+  const edge = new Edge({ host: config.edgeHost, port: config.edgePort, credentials, logger, publicUrl: config.publicUrl, region: config.region, bodyIdleTimeoutMs: config.bodyIdleTimeoutS * 1000 });
   const deps: ServiceDeps = { config, db, blobs, edge, logger };
   for (const factory of serviceFactories) edge.register(await factory(deps));
   const referenced = new Set<string>();
