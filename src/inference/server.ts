@@ -24,6 +24,8 @@ export interface InferenceServerOptions {
   maxPixels?: number;
   /** A request body idle this long is answered 408 and its connection closed (DDN_BODY_IDLE_TIMEOUT_S). */
   bodyIdleTimeoutS?: number;
+  /** Sent as `x-ddn-instance` with every /ping answer, so that `ddn up` knows its own child from a stray server. */
+  instanceId?: string;
   /** Folder with efficient.onnx / powerful.onnx replacing the built-in models (DDN_MODEL_DIR). */
   modelDir?: string;
   s3?: S3Client;
@@ -207,6 +209,7 @@ export async function startInferenceServer(options: InferenceServerOptions = {})
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/ping' || path === '/healthz') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'Method not allowed' }, { allow: 'GET, HEAD' });
+      if (options.instanceId) res.setHeader('x-ddn-instance', options.instanceId);
       if (pool) return sendJson(res, 200, { status: 'ok' });
       return sendJson(res, 503, { status: loadError ? 'failed' : 'loading', ...(loadError ? { message: loadError.message } : {}) });
     }
