@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../config/logger.ts';
@@ -11,6 +12,8 @@ export interface InferenceProcessOptions {
   /** Environment of the child (AWS_* pointing at the edge, DDN_INFERENCE_*). */
   env: NodeJS.ProcessEnv;
   logger: Logger;
+  /** Rewrites each of the child's log lines before it reaches stderr (pretty output); absent: passed as they are. */
+  formatLogLine?: (line: string) => string;
   /** Called when the server answers /ping (true), stops answering it or its process exited (false). */
   onReadyChange: (ready: boolean, detail: Record<string, unknown>) => void;
   /** Where the child's pid is kept while it runs (DATA_DIR/inference.pid). */
@@ -61,12 +64,14 @@ export class InferenceProcess {
         DDN_INFERENCE_INSTANCE: instance,
         DDN_EXIT_WITH_STDIN: '1',
       },
-      stdio: ['pipe', 'pipe', 'inherit'],
+      stdio: ['pipe', 'pipe', this.options.formatLogLine ? 'pipe' : 'inherit'],
     });
     this.child = child;
     child.stdin!.on('error', () => undefined);
     if (child.pid !== undefined) this.options.pidFile?.write(child.pid);
     child.stdout!.pipe(process.stderr);
+    const format = this.options.formatLogLine;
+    if (format) createInterface({ input: child.stderr! }).on('line', (line) => process.stderr.write(format(line)));
     logger.info({ pid: child.pid, url: this.url }, 'inference server starting');
     void this.monitor(child, instance);
     child.once('exit', (code, signal) => {
