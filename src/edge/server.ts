@@ -177,7 +177,7 @@ export class Edge {
   private bodyIdle(service: EdgeService, request: EdgeRequest): void {
     const { req, res } = request;
     this.logger.info({ service: service.name, method: request.method, path: request.rawPath }, 'request body idle: closing the connection');
-    if (res.headersSent || !service.sendBodyTimeout) return void req.destroy();
+    if (res.headersSent || !service.sendBodyTimeout) return void req.socket.destroy();
     service.sendBodyTimeout(request);
     res.once('finish', () => req.socket.destroySoon());
   }
