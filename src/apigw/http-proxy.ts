@@ -123,7 +123,6 @@ export class HttpProxy {
     const method = integration.integrationMethod === 'ANY' || !integration.integrationMethod ? g.method : integration.integrationMethod;
     const timeout = integration.timeoutInMillis;
     return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
       const done = (outcome: ProxyOutcome) => {
         clearTimeout(timer);
         res.off('close', onClientClose);
@@ -144,7 +143,7 @@ export class HttpProxy {
       };
       res.once('close', onClientClose);
       // The integration timeout runs from here, so time spent waiting for a pooled connection counts.
-      timer = setTimeout(() => {
+      const timer = setTimeout(() => {
         body?.destroy(new IntegrationTimeout());
         relay.cancel(new IntegrationTimeout());
       }, timeout);

@@ -73,7 +73,7 @@ test('ordinary paths, dots inside names and a literal percent still reach the ba
     ['/api/x/y', '/base/x/y'],
     ['/100%25', '/base/100%25'],
   ]) {
-    const res = await rawGet(path!);
+    const res = await rawGet(path);
     assert.equal(res.status, 200, path);
     assert.equal(upstream.received.at(-1)!.url, expected);
   }

@@ -42,10 +42,10 @@ export interface Scenario {
 }
 
 /** Polls `check` every 200 ms until it returns true; false once `ms` have passed. */
-async function until(check: () => Promise<boolean>, ms: number): Promise<boolean> {
+async function until(check: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return true;
+    if (await Promise.resolve().then(check).catch(() => false)) return true;
     await sleep(200);
   }
   return false;
@@ -244,7 +244,7 @@ export const SCENARIOS: Scenario[] = [
       const child = (await health(up)).inferencePid;
       process.kill(up.pid, 'SIGKILL');
       await up.exited;
-      const childGone = child !== undefined && (await until(async () => !alive(child), 30_000));
+      const childGone = child !== undefined && (await until(() => !alive(child), 30_000));
       ctx.up = await startDdnUp({ cwd: up.cwd, dataDir: up.dataDir, credentials: up.credentials, vars: { ...CHAOS_VARS, DDN_INFERENCE_PORT: new URL(up.inferenceUrl).port } });
       const after = await health(ctx.up);
       const kept = await exists(ctx.up, IN, 'chaos-survivor.tif');

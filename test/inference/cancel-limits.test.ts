@@ -31,9 +31,9 @@ before(async () => {
   s3stub = http.createServer((req, res) => {
     if (req.method === 'PUT') {
       req.resume();
-      return req.on('end', () => (puts.push(req.url!.split('?')[0]!), res.writeHead(200, { etag: '"x"' }), res.end()));
+      return req.on('end', () => (puts.push(req.url!.split('?')[0]), res.writeHead(200, { etag: '"x"' }), res.end()));
     }
-    const path = req.url!.split('?')[0]!;
+    const path = req.url!.split('?')[0];
     if (path === '/in-bucket/hold.tif') return void held.push({ closed: new Promise((resolve) => res.once('close', () => resolve())) });
     const body = objects.get(path);
     if (!body) return void (res.writeHead(404, { 'content-type': 'application/xml' }), res.end('<Error><Code>NoSuchKey</Code></Error>'));
@@ -71,7 +71,7 @@ test('a job whose client went away is cancelled: its download stops, its slot fr
   while (held.length === 0) await sleep(20);
   client.abort();
   await abandoned;
-  await within(held[0]!.closed, 10_000, 'the cancelled job\'s S3 download');
+  await within(held[0].closed, 10_000, 'the cancelled job\'s S3 download');
   const next = await post(job('small.tif', 'next.tif'));
   assert.equal(next.status, 200, await next.text());
   assert.deepEqual(puts, ['/out-bucket/next.tif']);
