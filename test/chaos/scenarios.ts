@@ -1,5 +1,6 @@
 // Fault scenarios against a real `ddn up`: each does something a hostile or clumsy client, a crash or a bad input
 // would do, then checks what must still hold. Loopback only; every loop and wait is bounded.
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateFunctionCommand, DeleteFunctionCommand, InvokeCommand } from '@aws-sdk/client-lambda';
@@ -61,6 +62,16 @@ async function health(up: DdnUp): Promise<{ status: number; inferencePid?: numbe
   const res = await fetch(`${up.edgeUrl}/_ddn/health`, { signal: AbortSignal.timeout(5000) });
   const body = (await res.json()) as { services?: { inference?: { pid?: number } } };
   return { status: res.status, inferencePid: body.services?.inference?.pid };
+}
+
+/** Resident memory of a process in MiB (Linux), for the report. */
+function rssMiB(pid: number | undefined): string {
+  try {
+    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? `${Math.round(Number(kb) / 1024)} MiB` : '?';
+  } catch {
+    return '?';
+  }
 }
 
 function alive(pid: number): boolean {
@@ -173,6 +184,8 @@ export const SCENARIOS: Scenario[] = [
     name: 'a job past its deadline (DDN_INFERENCE_TIMEOUT_S) is cancelled and writes nothing',
     async run({ up }) {
       const size = 4096;
+      const pid = (await health(up)).inferencePid;
+      const rssBefore = rssMiB(pid);
       await upload(up, 'chaos-deadline.tif', validTiff(size, size));
       const res = await fetch(`${up.apiEndpoint}/invocations`, {
         method: 'POST',
@@ -187,7 +200,9 @@ export const SCENARIOS: Scenario[] = [
       const ping = await status(`${up.apiEndpoint}/ping`);
       return {
         held: res.status === 500 && /DDN_INFERENCE_TIMEOUT_S/.test(body.message ?? '') && !written && ping === 200,
-        detail: `answer ${res.status} (${body.message}); output written later: ${written}; /ping after: ${ping}`,
+        detail:
+          `answer ${res.status} (${body.message}); output written later: ${written}; /ping after: ${ping}; ` +
+          `inference RSS ${rssBefore} before, ${rssMiB(pid)} 5 s after (not judged)`,
       };
     },
   },
