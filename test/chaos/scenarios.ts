@@ -225,14 +225,14 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
-    name: 'a function exceeding its memory (MemorySize 128, allocates 512 MiB of Buffers)',
+    name: 'a function exceeding its memory (MemorySize 128, allocates 256 MiB of Buffers)',
     fullOnly: true,
     // Hook for issue 14 item 2: holds once environments are bounded by MemorySize (the Lambda runtime helper).
     pendingOn: 'the Lambda memory bound (issue 14, item 2)',
     async run({ up }) {
       const lambda = lambdaClient({ url: up.edgeUrl, region: 'us-east-1', credentials: up.credentials });
       const name = 'chaos-memory-hog';
-      const source = 'export const handler = async () => { const keep = []; for (let i = 0; i < 64; i++) keep.push(Buffer.alloc(8 << 20, 1)); return keep.length; };';
+      const source = 'export const handler = async () => { const keep = []; for (let i = 0; i < 32; i++) keep.push(Buffer.alloc(8 << 20, 1)); return keep.length; };';
       try {
         await lambda.send(new CreateFunctionCommand({
           FunctionName: name, Runtime: 'nodejs20.x', Handler: 'index.handler', MemorySize: 128, Timeout: 30,
