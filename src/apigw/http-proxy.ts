@@ -108,18 +108,21 @@ export class HttpProxy {
 
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
     let received = 0;
-    const body = hasBody
-      ? req.pipe(
-          new Transform({
-            transform(chunk: Buffer, _enc, done) {
-              received += chunk.length;
-              done(received > MAX_PAYLOAD ? new PayloadTooLarge() : null, chunk);
-            },
-          }),
-        )
-      : null;
+    const stream =
+      !g.body && hasBody
+        ? req.pipe(
+            new Transform({
+              transform(chunk: Buffer, _enc, done) {
+                received += chunk.length;
+                done(received > MAX_PAYLOAD ? new PayloadTooLarge() : null, chunk);
+              },
+            }),
+          )
+        : undefined;
     // Destroyed when the client leaves; undici listens only once the request has a connection.
-    body?.on('error', () => undefined);
+    stream?.on('error', () => undefined);
+    // A body an authorizer already read (to check its signature) is sent as it is.
+    const body = g.body ?? stream ?? null;
     const method = integration.integrationMethod === 'ANY' || !integration.integrationMethod ? g.method : integration.integrationMethod;
     const timeout = integration.timeoutInMillis;
     return new Promise((resolve) => {
@@ -138,13 +141,13 @@ export class HttpProxy {
       // while that request still waits for one of the pool's connections.
       const onClientClose = () => {
         if (res.writableFinished) return;
-        body?.destroy(new ClientGone());
+        stream?.destroy(new ClientGone());
         relay.cancel(new ClientGone());
       };
       res.once('close', onClientClose);
       // The integration timeout runs from here, so time spent waiting for a pooled connection counts.
       const timer = setTimeout(() => {
-        body?.destroy(new IntegrationTimeout());
+        stream?.destroy(new IntegrationTimeout());
         relay.cancel(new IntegrationTimeout());
       }, timeout);
       this.pool(target.origin).dispatch({ path: target.path, method: method as Dispatcher.HttpMethod, headers, body, headersTimeout: timeout, bodyTimeout: 0 }, relay);

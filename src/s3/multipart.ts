@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, openSync } from 'node:fs';
 import { AwsError } from '../edge/errors.ts';
+import { decodeUriOrThrow } from '../protocols/uri.ts';
 import type { ObjectRecord, PartRecord, UploadRecord } from '../state/s3-metadata.ts';
 import { checksumElement, compositeChecksum, createChecksummer, parseAlgorithm, type ChecksumAlgorithm } from './checksums.ts';
 import { isoSeconds, removeBlobs, requireBucket, send, type S3Call, type S3Context } from './context.ts';
@@ -89,7 +89,13 @@ export async function uploadPart(ctx: S3Context, { request, bucket, key }: Objec
 }
 
 function copySourceObject(ctx: S3Context, value: string): ObjectRecord {
-  const path = decodeURIComponent(value.replace(/\?versionId=.*$/, '')).replace(/^\//, '');
+  const raw = value.replace(/\?versionId=.*$/, '');
+  const invalid = () =>
+    new AwsError(400, 'InvalidArgument', 'Invalid copy source encoding', {
+      ArgumentName: 'x-amz-copy-source',
+      ArgumentValue: value,
+    });
+  const path = decodeUriOrThrow(raw, invalid).replace(/^\//, '');
   const slash = path.indexOf('/');
   if (slash <= 0) throw new AwsError(400, 'InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey');
   return getObjectRecord(ctx, path.slice(0, slash), path.slice(slash + 1));
@@ -142,7 +148,7 @@ export async function completeMultipartUpload(ctx: S3Context, { request, bucket,
   let blobId: string;
   try {
     for (const part of parts) {
-      const source = createReadStream('', { fd: openSync(ctx.blobs.pathOf(part.blobId), 'r'), highWaterMark: 1 << 20 });
+      const source = ctx.blobs.read(part.blobId);
       for await (const chunk of source) {
         fullChecksum?.update(chunk as Buffer);
         if (!pending.stream.write(chunk)) await new Promise((resolve) => pending.stream.once('drain', resolve));

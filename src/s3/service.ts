@@ -1,7 +1,8 @@
 import { AwsError } from '../edge/errors.ts';
-import type { ServiceDeps } from '../edge/start.ts';
-import type { EdgeRequest, EdgeService } from '../edge/types.ts';
-import { S3Metadata } from '../state/s3-metadata.ts';
+import type { Logger } from '../config/logger.ts';
+import type { EdgeEndpoint, EdgeRequest, EdgeService } from '../edge/types.ts';
+import type { BlobStore } from '../state/blobs.ts';
+import type { S3Metadata } from '../state/s3-metadata.ts';
 import { resolveTarget } from './addressing.ts';
 import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './buckets.ts';
 import type { S3Call, S3Context } from './context.ts';
@@ -10,6 +11,16 @@ import { requestTimeout, sendS3Error } from './errors.ts';
 import { listObjectsV1, listObjectsV2 } from './listing.ts';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart } from './multipart.ts';
 import { copyObject, deleteObject, deleteObjects, getObject, putObject } from './objects.ts';
+import { S3_SIGNING } from './signing-policy.ts';
+
+/** What the S3 service is built from. */
+export interface S3ServiceDeps {
+  meta: S3Metadata;
+  blobs: BlobStore;
+  region: string;
+  logger: Logger;
+  endpoint: EdgeEndpoint;
+}
 
 /** Bucket sub-resources this store does not implement: answered with NotImplemented rather than a wrong default. */
 const UNSUPPORTED_SUBRESOURCES = ['acl', 'policy', 'tagging', 'lifecycle', 'website', 'logging', 'notification', 'replication', 'encryption', 'object-lock', 'retention', 'legal-hold', 'accelerate', 'requestPayment', 'versions', 'torrent', 'restore', 'select', 'attributes', 'ownershipControls', 'publicAccessBlock', 'intelligent-tiering', 'inventory', 'metrics', 'analytics'];
@@ -18,10 +29,13 @@ const UNSUPPORTED_SUBRESOURCES = ['acl', 'policy', 'tagging', 'lifecycle', 'webs
 export class S3Service implements EdgeService {
   readonly name = 's3';
   readonly bufferBody = false;
+  readonly signing = S3_SIGNING;
+  readonly takesUnscoped = true;
   private readonly ctx: S3Context;
 
-  constructor(private readonly deps: ServiceDeps) {
-    this.ctx = { meta: new S3Metadata(deps.db), blobs: deps.blobs, region: deps.config.region, logger: deps.logger.child({ service: 's3' }) };
+  constructor(private readonly deps: S3ServiceDeps) {
+    const logger = deps.logger.child({ service: 's3' });
+    this.ctx = { meta: deps.meta, blobs: deps.blobs, region: deps.region, logger };
   }
 
   async handle(request: EdgeRequest): Promise<void> {
@@ -96,7 +110,7 @@ export class S3Service implements EdgeService {
         return deleteObject(this.ctx, call);
       case 'POST':
         if (query.has('uploads')) return createMultipartUpload(this.ctx, call);
-        if (query.has('uploadId')) return completeMultipartUpload(this.ctx, call, this.deps.edge.publicUrl);
+        if (query.has('uploadId')) return completeMultipartUpload(this.ctx, call, this.deps.endpoint.publicUrl);
         break;
     }
     throw methodNotAllowed(method, 'OBJECT');
@@ -107,6 +121,6 @@ function methodNotAllowed(method: string, resourceType: string): AwsError {
   return new AwsError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', { Method: method, ResourceType: resourceType });
 }
 
-export function createS3Service(deps: ServiceDeps): S3Service {
+export function createS3Service(deps: S3ServiceDeps): S3Service {
   return new S3Service(deps);
 }
