@@ -44,7 +44,7 @@ test("the edge's JWT authorizer accepts the local user pool's tokens and refuses
         JwtConfiguration: { Issuer: setup.issuer, Audience: [setup.clientId] },
       }),
     );
-    const route = (await apigw.send(new GetRoutesCommand({ ApiId: apiId }))).Items![0]!;
+    const route = (await apigw.send(new GetRoutesCommand({ ApiId: apiId }))).Items![0];
     await apigw.send(
       new UpdateRouteCommand({
         ApiId: apiId,
