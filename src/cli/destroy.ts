@@ -34,6 +34,9 @@ export function registerDestroy(program: Command): void {
         const role = declaration.role?.name;
         if (role) out(result.roleDeleted ? `deleted role ${role}` : `no role ${role}`);
         for (const bucket of result.buckets) out(bucket.deleted ? `deleted bucket ${bucket.name}` : `bucket ${bucket.name}: ${bucket.note}`);
+        for (const pool of result.deletedUserPools) {
+          out(`deleted user pool ${pool} (${declaration.auth?.userPool.name}) and its users`);
+        }
       }
     });
 }
