@@ -151,7 +151,7 @@ export function functionConfiguration(fn: StoredFunction, region: string, accoun
   const s = fn.settings;
   return {
     FunctionName: fn.name,
-    FunctionArn: functionArn(region, accountId, fn.name),
+    FunctionArn: functionArn(region, accountId, fn.name, fn.version),
     Runtime: s.runtime,
     Role: s.role,
     Handler: s.handler,
@@ -161,7 +161,7 @@ export function functionConfiguration(fn: StoredFunction, region: string, accoun
     MemorySize: s.memorySize,
     LastModified: fn.lastModified,
     CodeSha256: fn.codeSha256,
-    Version: '$LATEST',
+    Version: fn.version ?? '$LATEST',
     ...(Object.keys(s.environment).length > 0 ? { Environment: { Variables: s.environment } } : {}),
     TracingConfig: { Mode: 'PassThrough' },
     RevisionId: fn.revisionId,

@@ -20,6 +20,8 @@ import { invokeOperations } from './operations/invoke.ts';
 import { concurrencyOperations } from './operations/concurrency.ts';
 import { permissionOperations } from './operations/permissions.ts';
 import { tagOperations } from './operations/tags.ts';
+import { aliasOperations } from './operations/aliases.ts';
+import { versionOperations } from './operations/versions.ts';
 import type { LambdaContext, LambdaOperation } from './operations/types.ts';
 import { statementAllows, type PolicyStatement } from './policy.ts';
 import { EnvironmentPool } from './runtime/pool.ts';
@@ -36,7 +38,8 @@ const DEFAULT_MAX_ENVIRONMENTS = Math.min(16, Math.max(2, availableParallelism()
 const OPERATIONS = new RestJsonOperations<LambdaOperation, LambdaContext, EdgeRequest>({
   service: 'lambda',
   operations: LAMBDA_OPERATIONS,
-  handlers: { ...functionOperations, ...invokeOperations, ...permissionOperations, ...tagOperations, ...concurrencyOperations },
+  handlers: { ...functionOperations, ...invokeOperations, ...permissionOperations, ...tagOperations, ...concurrencyOperations,
+    ...versionOperations, ...aliasOperations },
   decodeLabel: (raw) => pathParameter(raw, () => invalidParameter(`Invalid path segment: ${raw}`)),
   // Unconfirmed: AWS's answer to a method and path of no Lambda operation.
   unknownOperation: (r) => new AwsError(404, 'UnknownOperationException', `Unknown operation ${r.method} ${r.rawPath}`),
@@ -134,8 +137,11 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
 
   async invoke(functionNameOrArn: string, payload: Buffer | string | EventObject, options: InvokeOptions = {}): Promise<InvokeResult> {
     const ref = parseFunctionRef(functionNameOrArn);
-    const fn = this.find(ref, options.qualifier);
+    const fn = this.find(ref, options.qualifier, true);
     this.lifecycle.checkInvocable(fn.name);
+    // Reserved concurrency is the function's, shared by its versions.
+    const reserved = fn.version === undefined ? fn.reservedConcurrency : this.metadata.get(fn.name)?.reservedConcurrency;
+    const executedVersion = fn.version ?? '$LATEST';
     const type = options.invocationType ?? 'RequestResponse';
     const limit = type === 'Event' ? MAX_ASYNC_PAYLOAD : MAX_SYNC_PAYLOAD;
     let event: string | EventObject;
@@ -148,23 +154,23 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     } else {
       event = payload;
     }
-    if (type === 'DryRun') return { statusCode: 204, payload: '', executedVersion: '$LATEST' };
+    if (type === 'DryRun') return { statusCode: 204, payload: '', executedVersion };
     const requestId = randomUUID();
     const running = this.running.get(fn.name) ?? 0;
-    if (fn.reservedConcurrency !== undefined && running >= fn.reservedConcurrency) {
+    if (reserved !== undefined && running >= reserved) {
       if (type !== 'Event') throw throttled();
       // Unconfirmed how long: AWS keeps a throttled event and retries it for up to 6 hours; the edge drops it.
       this.logger.warn({ function: fn.name, requestId }, 'asynchronous invocation throttled by reserved concurrency; dropped');
-      return { statusCode: 202, payload: '', executedVersion: '$LATEST' };
+      return { statusCode: 202, payload: '', executedVersion };
     }
     this.running.set(fn.name, running + 1);
     const run = this.run(fn, { requestId, event, clientContext: options.clientContext });
     if (type === 'Event') {
       run.catch((err: unknown) => this.logger.error({ err, function: fn.name, requestId }, 'asynchronous invocation failed'));
-      return { statusCode: 202, payload: '', executedVersion: '$LATEST' };
+      return { statusCode: 202, payload: '', executedVersion };
     }
     const outcome = await run;
-    const result: InvokeResult = { statusCode: 200, payload: outcome.payload, executedVersion: '$LATEST' };
+    const result: InvokeResult = { statusCode: 200, payload: outcome.payload, executedVersion };
     if (outcome.failed) result.functionError = 'Unhandled';
     if (options.logType === 'Tail') result.logResult = tail(outcome.log());
     return result;
@@ -183,10 +189,15 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
       decisions = new Map();
       this.policyDecisions.set(statements, decisions);
     }
-    const key = `${principal} ${sourceArn}`;
+    const key = `${ref.qualifier ?? ''} ${principal} ${sourceArn}`;
     let allowed = decisions.get(key);
     if (allowed === undefined) {
-      allowed = statements.some((s) => statementAllows(JSON.parse(s.statement) as PolicyStatement, principal, sourceArn));
+      // A statement covers the function it was added to: an alias or version's, or the unqualified function's.
+      const resource = functionArn(this.region, this.accountId, ref.name, ref.qualifier === '$LATEST' ? undefined : ref.qualifier);
+      allowed = statements.some((s) => {
+        const statement = JSON.parse(s.statement) as PolicyStatement;
+        return statement.Resource === resource && statementAllows(statement, principal, sourceArn);
+      });
       if (decisions.size >= 1000) decisions.clear();
       decisions.set(key, allowed);
     }
@@ -213,14 +224,15 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     }
     const id = invocation.requestId;
     const log = () =>
-      `START RequestId: ${id} Version: $LATEST\n${outcome.log}END RequestId: ${id}\n` +
+      `START RequestId: ${id} Version: ${fn.version ?? '$LATEST'}\n${outcome.log}END RequestId: ${id}\n` +
       `REPORT RequestId: ${id}\tDuration: ${outcome.durationMs.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(outcome.durationMs))} ms\tMemory Size: ${fn.settings.memorySize} MB\n`;
     if (this.logger.isLevelEnabled('debug')) this.logger.debug({ function: fn.name, requestId: id, failed, log: log() }, 'invocation');
     return { payload, failed, log };
   }
 
   private poolFor(fn: StoredFunction): EnvironmentPool {
-    const existing = this.pools.get(fn.name);
+    const poolName = fn.version === undefined ? fn.name : `${fn.name}:${fn.version}`;
+    const existing = this.pools.get(poolName);
     // The metadata hands out the same object until the function changes.
     if (existing?.fn === fn) return existing.pool;
     const key = `${fn.codeBlob}|${fn.lastModified}|${JSON.stringify(fn.settings)}`;
@@ -233,7 +245,7 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
       maxEnvironments: this.options.maxEnvironmentsPerFunction,
       idleMs: this.options.idleMs,
     });
-    this.pools.set(fn.name, { key, fn, pool });
+    this.pools.set(poolName, { key, fn, pool });
     return pool;
   }
 
@@ -243,15 +255,20 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     }
   }
 
-  retirePool(name: string): void {
-    this.pools.get(name)?.pool.retire();
-    this.pools.delete(name);
+  retirePool(name: string, withVersions = false): void {
+    for (const [poolName, { pool }] of this.pools) {
+      if (poolName === name || (withVersions && poolName.startsWith(`${name}:`))) {
+        pool.retire();
+        this.pools.delete(poolName);
+      }
+    }
   }
 
   private async environmentSpec(fn: StoredFunction): Promise<EnvironmentSpec> {
     const s = fn.settings;
     const taskRoot = await this.code.taskRoot(fn.codeBlob);
-    const logStreamName = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${randomUUID().replace(/-/g, '')}`;
+    const version = fn.version ?? '$LATEST';
+    const logStreamName = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[${version}]${randomUUID().replace(/-/g, '')}`;
     const { credentials, publicUrl } = this.endpoint;
     const env: Record<string, string> = {
       PATH: '/usr/local/bin:/usr/bin:/bin',
@@ -273,8 +290,8 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
       memorySize: s.memorySize,
       timeoutSeconds: s.timeout,
       functionName: fn.name,
-      functionVersion: '$LATEST',
-      functionArn: functionArn(this.region, this.accountId, fn.name),
+      functionVersion: version,
+      functionArn: functionArn(this.region, this.accountId, fn.name, fn.version),
       logGroupName: `/aws/lambda/${fn.name}`,
       logStreamName,
     };
@@ -282,14 +299,19 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
 
   // --- helpers -------------------------------------------------------------------------------------
 
-  /** The function a reference names; only `$LATEST` exists locally (no published versions or aliases). */
-  find(ref: FunctionRef, qualifier?: string | null): StoredFunction {
+  /**
+   * The function, version or alias's version a reference names (its qualifier, else `qualifier`). `route`: an alias
+   * with a RoutingConfig picks its additional version by weight (Invoke); otherwise its main version.
+   */
+  find(ref: FunctionRef, qualifier?: string | null, route = false): StoredFunction {
     const q = qualifier ?? ref.qualifier;
     const fn = this.metadata.get(ref.name);
-    if (!fn || (q !== undefined && q !== '$LATEST')) {
-      throw notFound(`Function not found: ${functionArn(this.region, this.accountId, ref.name, q)}`);
-    }
-    return fn;
+    if (fn && (q === undefined || q === '$LATEST')) return fn;
+    const version = !fn || q === undefined ? undefined : versionOf(this.metadata, fn.name, q, route);
+    if (version === '$LATEST') return fn!;
+    const found = version === undefined ? undefined : this.metadata.version(ref.name, version);
+    if (!found) throw notFound(`Function not found: ${functionArn(this.region, this.accountId, ref.name, q)}`);
+    return found;
   }
 
   configuration(fn: StoredFunction): Record<string, unknown> {
@@ -306,6 +328,21 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
       throw err;
     }
   }
+}
+
+/** The version a qualifier names: a version number, or an alias's version (by weight when `route`). */
+function versionOf(metadata: LambdaMetadata, name: string, qualifier: string, route: boolean): string | undefined {
+  if (/^\d+$/.test(qualifier)) return qualifier;
+  const alias = metadata.alias(name, qualifier);
+  if (!alias) return undefined;
+  if (route) {
+    let draw = Math.random();
+    for (const [version, weight] of Object.entries(alias.weights)) {
+      if (draw < weight) return version;
+      draw -= weight;
+    }
+  }
+  return alias.functionVersion;
 }
 
 /** Invoke's answer beyond the function's reserved concurrency (the message is AWS's, as the CLI shows it). */

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { parseFunctionRef } from '../arn.ts';
 import { invalidParameter } from '../errors.ts';
 import { parseInput } from '../functions.ts';
 import { jsonBody } from './body.ts';
 import type { LambdaHandlers } from './types.ts';
+import { unqualified } from './versions.ts';
 
 /** AWS's default account concurrency limit, and the part of it that reservations may not take. */
 export const ACCOUNT_CONCURRENCY = 1000;
@@ -16,7 +16,7 @@ const putConcurrencyInput = z.object({
 /** Reserved concurrency (PutFunctionConcurrency...) and the account's limits (GetAccountSettings). */
 export const concurrencyOperations: LambdaHandlers = {
   PutFunctionConcurrency(ctx, request, { FunctionName }) {
-    const fn = ctx.find(parseFunctionRef(FunctionName));
+    const fn = ctx.find(unqualified(FunctionName));
     const { ReservedConcurrentExecutions: reserved } = parseInput(putConcurrencyInput, jsonBody(request));
     if (ACCOUNT_CONCURRENCY - ctx.metadata.reservedConcurrencyTotal(fn.name) - reserved < MIN_UNRESERVED) {
       throw invalidParameter(
@@ -28,13 +28,13 @@ export const concurrencyOperations: LambdaHandlers = {
   },
 
   GetFunctionConcurrency(ctx, _request, { FunctionName }) {
-    const fn = ctx.find(parseFunctionRef(FunctionName));
+    const fn = ctx.find(unqualified(FunctionName));
     const body = fn.reservedConcurrency === undefined ? {} : { ReservedConcurrentExecutions: fn.reservedConcurrency };
     return { status: 200, body };
   },
 
   DeleteFunctionConcurrency(ctx, _request, { FunctionName }) {
-    const fn = ctx.find(parseFunctionRef(FunctionName));
+    const fn = ctx.find(unqualified(FunctionName));
     ctx.metadata.setReservedConcurrency(fn.name, null);
     return { status: 204 };
   },
