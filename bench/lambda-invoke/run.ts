@@ -15,6 +15,9 @@ import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { CreateFunctionCommand, InvokeCommand, LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { executionRole } from '../../src/deploy/declaration.ts';
+import { createRole } from '../../src/deploy/role.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { waitForFunction } from '../../src/deploy/apply.ts';
 import { createLogger } from '../../src/config/logger.ts';
@@ -81,8 +84,10 @@ await new Promise<void>((r) => baseline.listen(0, '127.0.0.1', r));
 
 try {
   const lambda = new LambdaClient({ endpoint: edge.url, region: config.region, credentials: edge.credentials });
+  const iam = new IAMClient({ endpoint: edge.url, region: config.region, credentials: edge.credentials });
+  const role = await createRole(iam, executionRole('bench', ['*']));
   await lambda.send(new CreateFunctionCommand({
-    FunctionName: 'bench-presign', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: 'arn:aws:iam::000000000000:role/bench',
+    FunctionName: 'bench-presign', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: role,
     Code: { ZipFile: zip }, Environment: { Variables: functionEnv },
   }));
   await waitForFunction(lambda, 'bench-presign');
@@ -106,7 +111,7 @@ try {
   // Python: warm Invoke rate and cold start.
   const pythonDir = new URL('.', import.meta.url).pathname;
   await lambda.send(new CreateFunctionCommand({
-    FunctionName: 'bench-presign-py', Runtime: 'python3.12', Handler: 'presign.lambda_handler', Role: 'arn:aws:iam::000000000000:role/bench',
+    FunctionName: 'bench-presign-py', Runtime: 'python3.12', Handler: 'presign.lambda_handler', Role: role,
     Code: { ZipFile: zipSync({ 'presign.py': strToU8(readFileSync(path.join(pythonDir, 'presign.py'), 'utf8')) }) }, Environment: { Variables: functionEnv },
   }));
   await waitForFunction(lambda, 'bench-presign-py');

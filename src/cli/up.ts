@@ -10,7 +10,10 @@ import { upsertEnvFile } from './env-file.ts';
 import { freePort } from './free-port.ts';
 import { printJson } from './output.ts';
 import { InferenceProcess } from './inference-process.ts';
+import { PidFile } from './pid-file.ts';
 import { localDeclaration, presignZip } from './local-edge.ts';
+import { recordSignIn, signInHelp } from './sign-in-settings.ts';
+import type { SignInSettings } from '../deploy/apply.ts';
 
 const INFERENCE_READY_TIMEOUT_MS = 180_000;
 
@@ -36,7 +39,9 @@ export function registerUp(program: Command): void {
       edge.expect('inference');
       edge.expect('platform');
       let apiEndpoint: string | undefined;
-      registerConsole(edge, () => apiEndpoint, { inBucket: config.inBucket, outBucket: config.outBucket });
+      let signIn: SignInSettings | undefined;
+      const { inBucket, outBucket } = config;
+      registerConsole(edge, () => apiEndpoint, { inBucket, outBucket, signIn: () => signIn });
 
       const inferencePort = config.inferencePort === 0 ? await freePort(config.inferenceHost) : config.inferencePort;
       const inference = new InferenceProcess({
@@ -53,6 +58,7 @@ export function registerUp(program: Command): void {
           AWS_ENDPOINT_URL_S3: edge.url,
         },
         onReadyChange: (ready, detail) => (ready ? edge.markReady('inference', detail) : edge.markNotReady('inference', detail)),
+        pidFile: new PidFile(path.join(config.dataDir, 'inference.pid'), 'inference/main.ts'),
       });
       let stopping = false;
       const stop = async () => {
@@ -74,6 +80,7 @@ export function registerUp(program: Command): void {
       });
 
       try {
+        await inference.stopStale();
         inference.start();
         const inferenceHost = config.inferenceHost === '0.0.0.0' ? '127.0.0.1' : config.inferenceHost;
         const declaration = localDeclaration(config, edge.publicUrl, `${inferenceHost}:${inferencePort}`);
@@ -82,6 +89,8 @@ export function registerUp(program: Command): void {
         });
         apiEndpoint = result!.apiEndpoint;
         upsertEnvFile(envFile, 'DDN_APIGW_ENDPOINT', apiEndpoint);
+        signIn = result!.auth;
+        recordSignIn(envFile, signIn);
         edge.markReady('platform', { apiId: result!.apiId, apiEndpoint, changes: result!.applied.length });
         await inference.waitReady(INFERENCE_READY_TIMEOUT_MS);
       } catch (err) {
@@ -98,6 +107,7 @@ export function registerUp(program: Command): void {
           health: `${edge.publicUrl}/_ddn/health`,
           dataDir: config.dataDir,
           envFile,
+          signIn: signIn ?? null,
         });
         await signalled;
         return;
@@ -115,6 +125,7 @@ export function registerUp(program: Command): void {
       out.write(`  ./ddn phantom --out phantom.tif     # a synthetic noisy 16-bit X-ray, digital offset 1000 DN\n`);
       out.write(`  ./ddn denoise phantom.tif --model efficient --strength 10 --offset 1000\n`);
       out.write(`  eval "$(./ddn env)" && aws s3 ls\n`);
+      if (signIn) for (const line of signInHelp(signIn, true)) out.write(`${line}\n`);
       out.write(`Press Ctrl-C to stop.\n`);
 
       await signalled;

@@ -48,9 +48,16 @@ const schema = z.object({
   DDN_INFERENCE_PORT: port.default(50101),
   DDN_INFERENCE_CONCURRENCY: z.coerce.number().int().min(1).default(1),
   DDN_INFERENCE_TIMEOUT_S: z.coerce.number().positive().default(120),
+  DDN_INFERENCE_MAX_PIXELS: z.coerce.number().int().positive().optional(),
+  DDN_BODY_IDLE_TIMEOUT_S: z.coerce.number().positive().default(20),
   DDN_MODEL_DIR: optionalString,
   DDN_TEST_IMAGE_PATH: optionalString,
   DDN_TEST_IMAGE_KEY: optionalString,
+  DDN_AUTH: z.enum(['none', 'cognito']).default('none'),
+  DDN_COGNITO_USER_POOL_ID: optionalString,
+  DDN_COGNITO_CLIENT_ID: optionalString,
+  DDN_COGNITO_ISSUER: optionalString,
+  DDN_API_TOKEN: optionalString,
 });
 
 export type RawConfig = z.infer<typeof schema>;
@@ -81,9 +88,22 @@ export interface Config {
   inferencePort: number;
   inferenceConcurrency: number;
   inferenceTimeoutS: number;
+  /** DDN_INFERENCE_MAX_PIXELS; unset: derived from memory (src/inference/limits.ts). */
+  inferenceMaxPixels?: number;
+  /** DDN_BODY_IDLE_TIMEOUT_S: a request body that sends nothing for this long is answered and closed. */
+  bodyIdleTimeoutS: number;
   modelDir?: string;
   testImagePath?: string;
   testImageKey?: string;
+  /** DDN_AUTH: `cognito` puts the API's data routes behind a Cognito user pool and a JWT authorizer. */
+  auth: 'none' | 'cognito';
+  /** DDN_COGNITO_USER_POOL_ID: an existing pool to use instead of creating one. */
+  cognitoUserPoolId?: string;
+  /** DDN_COGNITO_CLIENT_ID / DDN_COGNITO_ISSUER: written to .env by deploy; `ddn login` signs in with them. */
+  cognitoClientId?: string;
+  cognitoIssuer?: string;
+  /** DDN_API_TOKEN: a token sent as is, for scripts (no login, no refresh). */
+  apiToken?: string;
 }
 
 export class ConfigError extends Error {}
@@ -120,8 +140,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     inferencePort: c.DDN_INFERENCE_PORT,
     inferenceConcurrency: c.DDN_INFERENCE_CONCURRENCY,
     inferenceTimeoutS: c.DDN_INFERENCE_TIMEOUT_S,
+    inferenceMaxPixels: c.DDN_INFERENCE_MAX_PIXELS,
+    bodyIdleTimeoutS: c.DDN_BODY_IDLE_TIMEOUT_S,
     modelDir: c.DDN_MODEL_DIR,
     testImagePath: c.DDN_TEST_IMAGE_PATH,
     testImageKey: c.DDN_TEST_IMAGE_KEY,
+    auth: c.DDN_AUTH,
+    cognitoUserPoolId: c.DDN_COGNITO_USER_POOL_ID,
+    cognitoClientId: c.DDN_COGNITO_CLIENT_ID,
+    cognitoIssuer: c.DDN_COGNITO_ISSUER?.replace(/\/+$/, ''),
+    apiToken: c.DDN_API_TOKEN,
   };
 }

@@ -13,6 +13,7 @@ import { invalidParameter, lambdaErrorBody, notFound } from './errors.ts';
 import { functionConfiguration } from './functions.ts';
 import { FunctionLifecycle } from './lifecycle.ts';
 import type { EventObject, InvokeOptions, InvokeResult, LambdaInvoker } from './invoker.ts';
+import type { IamRoles } from '../iam/service.ts';
 import { LAMBDA_OPERATIONS } from './model-operations.ts';
 import { functionOperations } from './operations/functions.ts';
 import { invokeOperations } from './operations/invoke.ts';
@@ -52,6 +53,8 @@ export interface LambdaServiceDeps {
   dataDir?: string;
   /** How long a created function stays Pending and an updated one InProgress (DDN_LAMBDA_STATE_DELAY_MS). */
   stateDelayMs?: number;
+  /** IAM's roles: a function's role of the local account must exist. Absent: any role is accepted. */
+  roles?: IamRoles;
 }
 
 export interface LambdaServiceOptions {
@@ -80,6 +83,7 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
   private readonly endpoint: EdgeEndpoint;
   private readonly dataDir?: string;
   readonly lifecycle: FunctionLifecycle;
+  private readonly roles?: IamRoles;
   /** Where `GetFunction`'s `Code.Location` points: the zip, served by the edge. */
   readonly internalRoutes: readonly InternalRoute[] = [
     { prefix: CODE_PATH, handler: (_req, res, rawPath) => serveCode(this.metadata, this.code, res, rawPath) },
@@ -95,6 +99,7 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     this.endpoint = deps.endpoint;
     this.dataDir = deps.dataDir;
     this.lifecycle = new FunctionLifecycle(deps.stateDelayMs ?? 0);
+    this.roles = deps.roles;
     this.options = { maxEnvironmentsPerFunction: options.maxEnvironmentsPerFunction ?? DEFAULT_MAX_ENVIRONMENTS, idleMs: options.idleMs ?? 10 * 60_000 };
   }
 
@@ -214,6 +219,12 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     });
     this.pools.set(fn.name, { key, fn, pool });
     return pool;
+  }
+
+  checkRole(role: string | undefined): void {
+    if (role !== undefined && this.roles?.roleExists(role) === false) {
+      throw invalidParameter('The role defined for the function cannot be assumed by Lambda.');
+    }
   }
 
   retirePool(name: string): void {
