@@ -26,6 +26,9 @@ export function requireBucket(ctx: S3Context, bucket: string): BucketRow {
   return row;
 }
 
+/** Objects are encrypted at rest with S3-managed keys, as S3 does by default, and say so. */
+export const SSE_HEADERS: Readonly<Record<string, string>> = { 'x-amz-server-side-encryption': 'AES256' };
+
 export function noSuchBucket(bucket: string): AwsError {
   return new AwsError(404, 'NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
 }

@@ -3,7 +3,7 @@ import type { ObjectRecord } from '../state/s3-metadata.ts';
 import { requireBucket, send, type S3Call, type S3Context } from './context.ts';
 import { document, el, wrap } from './xml.ts';
 
-const OWNER = wrap('Owner', el('ID', 'ddn') + el('DisplayName', 'ddn'));
+export const OWNER = wrap('Owner', el('ID', 'ddn') + el('DisplayName', 'ddn'));
 const BATCH = 1000;
 
 interface Page {

@@ -3,14 +3,27 @@ import { createReadStream, openSync } from 'node:fs';
 import { AwsError } from '../edge/errors.ts';
 import type { ObjectRecord, PartRecord, UploadRecord } from '../state/s3-metadata.ts';
 import { checksumElement, compositeChecksum, createChecksummer, parseAlgorithm, type ChecksumAlgorithm } from './checksums.ts';
-import { isoSeconds, removeBlobs, requireBucket, send, type S3Call, type S3Context } from './context.ts';
+import { isoSeconds, noSuchBucket, removeBlobs, requireBucket, send, SSE_HEADERS, type S3Call, type S3Context } from './context.ts';
 import { header, receiveSmallBody } from './ingest.ts';
-import { copyBlob, getObjectRecord, parseRange, quoteEtag, readObjectHeaders, storeBody } from './objects.ts';
+import { checkAclHeaders } from './acl.ts';
+import {
+  copyBlob,
+  copySourceRecord,
+  copySourceVersionHeader,
+  parseRange,
+  quoteEtag,
+  readObjectHeaders,
+  storeBody,
+  writtenVersionHeaders,
+} from './objects.ts';
+import { tagsFromHeader } from './tagging.ts';
 import { encoder, parseMaxCount, prefixesXml } from './listing.ts';
 import { document, el, parseXmlBody, wrap } from './xml.ts';
 
 type ObjectCall = S3Call & { bucket: string; key: string };
 
+/** Request headers of CreateMultipartUpload kept with the upload but not with the object. */
+const UPLOAD_ONLY_HEADERS = ['x-amz-checksum-type', 'x-amz-tagging'];
 const MIN_PART_SIZE = 5 * 1024 * 1024;
 const MAX_PART_NUMBER = 10000;
 
@@ -31,7 +44,11 @@ function checksumType(upload: UploadRecord): 'COMPOSITE' | 'FULL_OBJECT' {
 
 export function createMultipartUpload(ctx: S3Context, { request, bucket, key }: ObjectCall): void {
   requireBucket(ctx, bucket);
+  checkAclHeaders(request);
   const { headers, metadata } = readObjectHeaders(request);
+  // Kept with the upload's headers until completion, like x-amz-checksum-type.
+  const tagging = header(request.req.headers, 'x-amz-tagging');
+  if (tagsFromHeader(tagging)?.length) headers['x-amz-tagging'] = tagging!;
   const algorithm = parseAlgorithm(header(request.req.headers, 'x-amz-checksum-algorithm'));
   const type = header(request.req.headers, 'x-amz-checksum-type')?.toUpperCase();
   if (type !== undefined && type !== 'COMPOSITE' && type !== 'FULL_OBJECT') {
@@ -40,7 +57,7 @@ export function createMultipartUpload(ctx: S3Context, { request, bucket, key }: 
   if (type) headers['x-amz-checksum-type'] = type;
   const uploadId = randomBytes(24).toString('base64url');
   ctx.meta.createUpload({ uploadId, bucket, key, initiated: new Date().toISOString(), headers, metadata, checksumAlgorithm: algorithm });
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = { ...SSE_HEADERS };
   if (algorithm) out['x-amz-checksum-algorithm'] = algorithm.toUpperCase();
   send(request, 200, out, document('InitiateMultipartUploadResult', el('Bucket', bucket) + el('Key', key) + el('UploadId', uploadId)));
 }
@@ -60,7 +77,8 @@ export async function uploadPart(ctx: S3Context, { request, bucket, key }: Objec
   let part: PartRecord;
   let responseHeaders: Record<string, string> = {};
   if (copySource !== undefined) {
-    const source = copySourceObject(ctx, copySource);
+    const { record: source, versioning } = copySourceRecord(ctx, copySource);
+    responseHeaders = copySourceVersionHeader(source, versioning);
     const rangeHeader = header(request.req.headers, 'x-amz-copy-source-range');
     const range = rangeHeader ? parseRange(rangeHeader, source.size) : undefined;
     const copied = await copyBlob(ctx, source.blobId, range);
@@ -82,17 +100,10 @@ export async function uploadPart(ctx: S3Context, { request, bucket, key }: Objec
   }
   await removeBlobs(ctx, [replaced]);
   if (copySource !== undefined) {
-    send(request, 200, {}, document('CopyPartResult', el('LastModified', part.lastModified) + el('ETag', part.etag)));
+    send(request, 200, responseHeaders, document('CopyPartResult', el('LastModified', part.lastModified) + el('ETag', part.etag)));
   } else {
     send(request, 200, { etag: part.etag, ...responseHeaders });
   }
-}
-
-function copySourceObject(ctx: S3Context, value: string): ObjectRecord {
-  const path = decodeURIComponent(value.replace(/\?versionId=.*$/, '')).replace(/^\//, '');
-  const slash = path.indexOf('/');
-  if (slash <= 0) throw new AwsError(400, 'InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey');
-  return getObjectRecord(ctx, path.slice(0, slash), path.slice(slash + 1));
 }
 
 const normalizeEtag = (etag: string) => `"${etag.trim().replace(/^"|"$/g, '')}"`;
@@ -165,22 +176,23 @@ export async function completeMultipartUpload(ctx: S3Context, { request, bucket,
     size: parts.reduce((n, p) => n + p.size, 0),
     etag: `"${createHash('md5').update(md5s).digest('hex')}-${parts.length}"`,
     lastModified: isoSeconds(),
-    headers: Object.fromEntries(Object.entries(upload.headers).filter(([name]) => name !== 'x-amz-checksum-type')),
+    headers: Object.fromEntries(Object.entries(upload.headers).filter(([name]) => !UPLOAD_ONLY_HEADERS.includes(name))),
     metadata: upload.metadata,
     checksumAlgorithm: checksumValue ? algorithm : undefined,
     checksumValue,
     checksumType: checksumValue ? type : undefined,
     partsCount: parts.length,
+    tags: tagsFromHeader(upload.headers['x-amz-tagging']),
   };
-  const unreferenced = ctx.meta.completeUpload(uploadId, record);
-  if (unreferenced === null) {
+  const written = ctx.meta.completeUpload(uploadId, record);
+  if (written === null) {
     await removeBlobs(ctx, [blobId]);
-    throw noSuchUpload(uploadId);
+    throw ctx.meta.getBucket(bucket) ? noSuchUpload(uploadId) : noSuchBucket(bucket);
   }
-  await removeBlobs(ctx, [...unreferenced, ...[...stored.values()].map((p) => p.blobId)]);
+  await removeBlobs(ctx, [...written.unreferenced, ...[...stored.values()].map((p) => p.blobId)]);
   const location = `${publicUrl}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
   const checksum = checksumValue ? el(checksumElement(algorithm!), checksumValue) + el('ChecksumType', type) : '';
-  send(request, 200, {}, document('CompleteMultipartUploadResult', el('Location', location) + el('Bucket', bucket) + el('Key', key) + el('ETag', record.etag) + checksum));
+  send(request, 200, { ...SSE_HEADERS, ...writtenVersionHeaders(written) }, document('CompleteMultipartUploadResult', el('Location', location) + el('Bucket', bucket) + el('Key', key) + el('ETag', record.etag) + checksum));
 }
 
 export async function abortMultipartUpload(ctx: S3Context, { request, bucket, key }: ObjectCall): Promise<void> {
