@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ApigwMetadata } from '../state/apigw-metadata.ts';
+import { PageTokens } from '../protocols/pagination.ts';
 import { badRequest, conflict, notFound } from './errors.ts';
 import { isoNow, resourceId } from './ids.ts';
 import {
@@ -36,6 +37,7 @@ type UpdateStage = z.infer<typeof updateStageSchema>;
 const STAGE_NAME = /^(\$default|[A-Za-z0-9_-]{1,128})$/;
 const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_$.{}-]+(:[A-Za-z0-9_$.{}-]+)?$/;
 const LAMBDA_INVOKE_URI = /^arn:aws[a-z-]*:apigateway:[a-z0-9-]+:lambda:path\/2015-03-31\/functions\/(.+)\/invocations$/;
+const API_PAGES = new PageTokens('apis');
 const MAX_ROUTES = 300;
 const MAX_INTEGRATIONS = 300;
 const MAX_STAGES = 10;
@@ -101,8 +103,11 @@ export class ApigwControlPlane {
     return api;
   }
 
-  getApis(maxResults: number, nextToken?: string) {
-    return this.store.listApis<Api>(maxResults, nextToken);
+  getApis(maxResults: number, nextToken?: string): { items: Api[]; nextToken?: string } {
+    const after = nextToken === undefined ? 0 : API_PAGES.decodeInteger(nextToken);
+    if (after === undefined) throw badRequest(`Invalid nextToken: ${nextToken}`);
+    const page = this.store.listApis<Api>(maxResults, after);
+    return { items: page.items, nextToken: page.next === undefined ? undefined : API_PAGES.encode(page.next) };
   }
 
   updateApi(apiId: string, input: UpdateApi): Api {

@@ -16,6 +16,7 @@ import type { Api, CorsConfiguration, DeploymentSnapshot, Integration, Route, Ro
 import { newTraceId, peerAddress, type GatewayRequest } from './request-context.ts';
 import { RouteTable } from './routes.ts';
 import { Throttle } from './throttle.ts';
+import { decodeUriOrKeep } from '../protocols/uri.ts';
 
 const EXECUTE_API_HOST = /^([a-z0-9]+)\.execute-api\.localhost(?::\d+)?$/;
 const EXECUTE_API_PATH = '/_aws/execute-api/';
@@ -74,7 +75,7 @@ export class ApigwDataPlane implements EdgeService {
     // Stage: the first path segment when it names a stage, else `$default`.
     const rest = address.rest;
     const firstEnd = rest.indexOf('/', 1);
-    const first = safeDecode(firstEnd === -1 ? rest.slice(1) : rest.slice(1, firstEnd));
+    const first = decodeUriOrKeep(firstEnd === -1 ? rest.slice(1) : rest.slice(1, firstEnd));
     let stageName = '$default';
     let path = rest;
     if (first !== '$default' && served.stages.has(first)) {
@@ -84,7 +85,7 @@ export class ApigwDataPlane implements EdgeService {
     const stage = served.stages.get(stageName);
     if (!stage) return void this.sendGatewayError(res, requestId, 'notFound');
 
-    const decodedPath = safeDecode(path);
+    const decodedPath = decodeUriOrKeep(path);
     const match = stage.routes.match(request.method, decodedPath);
     const g: GatewayRequest = {
       req,
@@ -97,7 +98,7 @@ export class ApigwDataPlane implements EdgeService {
       pathParameters: match?.pathParameters,
       method: request.method,
       path: decodedPath,
-      fullPath: safeDecode(address.rest),
+      fullPath: decodeUriOrKeep(address.rest),
       rawQuery: request.rawQuery,
       sourceIp: peerAddress(req),
       userAgent: req.headers['user-agent'] ?? '',
@@ -291,15 +292,6 @@ export class ApigwDataPlane implements EdgeService {
 
 function hasThrottlingLimit(settings: RouteSettings): boolean {
   return settings.throttlingRateLimit !== undefined || settings.throttlingBurstLimit !== undefined;
-}
-
-function safeDecode(s: string): string {
-  if (!s.includes('%')) return s;
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }
 
 function withStageVariables(uri: string, vars: Record<string, string>): string {

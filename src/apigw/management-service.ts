@@ -1,4 +1,5 @@
-import { AwsError, toJsonServiceAuthError } from '../edge/errors.ts';
+import { AwsError } from '../edge/errors.ts';
+import { pathParameter, writeRestJsonError } from '../protocols/rest-json.ts';
 import type { Edge } from '../edge/server.ts';
 import type { EdgeRequest, EdgeService } from '../edge/types.ts';
 import type { ApigwControlPlane } from './control-plane.ts';
@@ -109,7 +110,7 @@ export class ApigwManagementService implements EdgeService {
       if (!m) continue;
       pathMatched = true;
       if (op.method !== method) continue;
-      const params = m.slice(1).map((s) => decodeURIComponent(s));
+      const params = m.slice(1).map((s) => pathParameter(s, (raw) => badRequest(`Invalid path parameter: ${raw}`)));
       const reply = op.handler(request, params);
       return this.send(request, reply);
     }
@@ -118,13 +119,7 @@ export class ApigwManagementService implements EdgeService {
   }
 
   sendError(request: EdgeRequest, error: AwsError): void {
-    const err = mapAuth(error);
-    request.res.writeHead(err.status, {
-      'content-type': 'application/json',
-      'x-amzn-errortype': err.code,
-      'x-amzn-requestid': request.requestId,
-    });
-    request.res.end(JSON.stringify({ message: err.message, ...err.extra }));
+    writeRestJsonError(request, error);
   }
 
   private send(request: EdgeRequest, reply: Reply): void {
@@ -151,13 +146,6 @@ export class ApigwManagementService implements EdgeService {
     const path = new RegExp(`^${template.replace(/\{id\}/g, '([^/]+)').replace(/\{spec\}/g, '([^/]+)')}$`);
     this.operations.push({ method, path, handler });
   }
-}
-
-const S3_AUTH_CODES = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'RequestTimeTooSkewed', 'AccessDenied', 'InvalidRequest', 'AuthorizationHeaderMalformed', 'AuthorizationQueryParametersError']);
-
-/** Errors from the edge's signature check arrive with S3 codes; JSON services answer with their own. */
-function mapAuth(error: AwsError): AwsError {
-  return S3_AUTH_CODES.has(error.code) ? toJsonServiceAuthError(error) : error;
 }
 
 function pageSize(r: EdgeRequest): number {

@@ -4,6 +4,7 @@ import { SignatureV4, getSigningKey } from '@smithy/signature-v4';
 import type { ChecksumConstructor, HeaderBag, HttpRequest, QueryParameterBag } from '@smithy/types';
 import type { EdgeCredentials } from '../state/credentials.ts';
 import { AwsError } from './errors.ts';
+import { decodeUriOrKeep } from '../protocols/uri.ts';
 
 const Sha256 = Hash.bind(null, 'sha256') as unknown as ChecksumConstructor;
 const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -211,20 +212,12 @@ async function canonicalise(req: SignedRequest, params: SigV4Params, opts: Verif
 export function s3CanonicalPath(rawPath: string): string {
   return rawPath
     .split('/')
-    .map((segment) => encodeRfc3986(safeDecode(segment)))
+    .map((segment) => encodeRfc3986(decodeUriOrKeep(segment)))
     .join('/');
 }
 
 export function encodeRfc3986(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
 }
 
 function parseCredential(credential: string, errorCode: string) {

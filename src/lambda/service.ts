@@ -2,7 +2,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
 import type { ServiceDeps } from '../edge/start.ts';
-import { AwsError, toJsonServiceAuthError } from '../edge/errors.ts';
+import { AwsError } from '../edge/errors.ts';
+import { PageTokens } from '../protocols/pagination.ts';
+import { parseJsonBody } from '../protocols/json-errors.ts';
+import { pathParameter, sendRestJson, writeRestJsonError } from '../protocols/rest-json.ts';
 import type { EdgeRequest, EdgeService } from '../edge/types.ts';
 import type { Logger } from '../config/logger.ts';
 import { LambdaMetadata, type StoredFunction } from '../state/lambda-metadata.ts';
@@ -32,9 +35,7 @@ const MAX_ZIP_BYTES = 50 * 1024 * 1024;
 const TAIL_BYTES = 4096;
 /** More environments than cores only adds thread contention for CPU-bound functions; further calls queue. */
 const DEFAULT_MAX_ENVIRONMENTS = Math.min(16, Math.max(2, availableParallelism()));
-const EDGE_AUTH_CODES = new Set([
-  'AuthorizationHeaderMalformed', 'AuthorizationQueryParametersError', 'AccessDenied', 'InvalidAccessKeyId', 'RequestTimeTooSkewed', 'SignatureDoesNotMatch', 'InvalidRequest',
-]);
+const FUNCTION_PAGES = new PageTokens('functions');
 const FUNCTIONS_PATH = /^\/2015-03-31\/functions(?:\/([^/]+)(?:\/(configuration|code|invocations|policy)(?:\/([^/]+))?)?)?\/?$/;
 
 export interface LambdaServiceOptions {
@@ -99,15 +100,8 @@ export class LambdaService implements EdgeService, LambdaInvoker {
   }
 
   sendError(request: EdgeRequest, error: AwsError): void {
-    let err = EDGE_AUTH_CODES.has(error.code) ? toJsonServiceAuthError(error) : error;
-    if (err.code === 'RequestEntityTooLargeException') err = new AwsError(413, 'RequestTooLargeException', err.message);
-    if (request.res.headersSent) return void request.res.destroy();
-    request.res.writeHead(err.status, {
-      'content-type': 'application/json',
-      'x-amzn-errortype': err.code,
-      'x-amzn-requestid': request.requestId,
-    });
-    request.res.end(lambdaErrorBody(err));
+    const err = error.code === 'RequestEntityTooLargeException' ? new AwsError(413, 'RequestTooLargeException', error.message) : error;
+    writeRestJsonError(request, err, lambdaErrorBody);
   }
 
   referencedBlobs(): Set<string> {
@@ -280,11 +274,13 @@ export class LambdaService implements EdgeService, LambdaInvoker {
     }
     const limit = Math.min(maxItems, 50);
     const marker = request.query.get('Marker');
-    const after = marker ? Buffer.from(marker, 'base64url').toString('utf8') : '';
+    const after = marker === null ? '' : FUNCTION_PAGES.decode(marker);
+    // unconfirmed: Lambda's exact message for a Marker it did not make.
+    if (after === undefined) throw invalidParameter(`Invalid Marker: ${marker}`);
     const page = this.metadata.list(after, limit + 1);
     const functions = page.slice(0, limit);
     const body: Record<string, unknown> = { Functions: functions.map((f) => this.configuration(f)) };
-    if (page.length > limit) body.NextMarker = Buffer.from(functions.at(-1)!.name).toString('base64url');
+    if (page.length > limit) body.NextMarker = FUNCTION_PAGES.encode(functions.at(-1)!.name);
     this.send(request, 200, body);
   }
 
@@ -424,10 +420,7 @@ export class LambdaService implements EdgeService, LambdaInvoker {
   }
 
   private send(request: EdgeRequest, status: number, body?: unknown): void {
-    const headers: Record<string, string> = { 'x-amzn-requestid': request.requestId };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    request.res.writeHead(status, headers);
-    request.res.end(body === undefined ? undefined : JSON.stringify(body));
+    sendRestJson(request, status, body);
   }
 
   private async serveCode(res: ServerResponse, rawPath: string): Promise<void> {
@@ -443,21 +436,11 @@ export class LambdaService implements EdgeService, LambdaInvoker {
 }
 
 function decode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    throw invalidParameter(`Invalid path segment: ${segment}`);
-  }
+  return pathParameter(segment, (raw) => invalidParameter(`Invalid path segment: ${raw}`));
 }
 
 function jsonBody(request: EdgeRequest): unknown {
-  const text = (request.body ?? Buffer.alloc(0)).toString('utf8');
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new AwsError(400, 'InvalidRequestContentException', `Could not parse request body into json: ${(err as Error).message}`);
-  }
+  return parseJsonBody(request.body, (reason) => new AwsError(400, 'InvalidRequestContentException', `Could not parse request body into json: ${reason}`));
 }
 
 /** The event as JSON text; an empty payload is `{}`, anything that is not JSON is refused. */

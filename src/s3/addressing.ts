@@ -1,4 +1,5 @@
 import { AwsError } from '../edge/errors.ts';
+import { decodeUriOrThrow } from '../protocols/uri.ts';
 
 /** `{bucket}.s3.localhost[:port]` selects the bucket by host (virtual-hosted style). */
 const VIRTUAL_HOST = /^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\.s3\.localhost(?::\d+)?$/;
@@ -32,11 +33,7 @@ export function resolveTarget(host: string, rawPath: string): S3Target {
 }
 
 function decodePath(rawPath: string): string {
-  try {
-    return decodeURIComponent(rawPath);
-  } catch {
-    throw new AwsError(400, 'InvalidURI', "Couldn't parse the specified URI.");
-  }
+  return decodeUriOrThrow(rawPath, () => new AwsError(400, 'InvalidURI', "Couldn't parse the specified URI."));
 }
 
 function checkKey(key: string): string {

@@ -1,22 +1,11 @@
 import { XMLParser } from 'fast-xml-parser';
 import { AwsError } from '../edge/errors.ts';
+import { escapeXml } from '../protocols/xml.ts';
+
+export { escapeXml };
 
 export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 export const S3_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
-
-/** Escapes text for XML; control characters (legal in S3 keys) become numeric references, as S3 writes them. */
-export function escapeXml(value: string | number | boolean): string {
-  return String(value).replace(/[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\r]/g, (c) => {
-    switch (c) {
-      case '&': return '&amp;';
-      case '<': return '&lt;';
-      case '>': return '&gt;';
-      case '"': return '&quot;';
-      case "'": return '&apos;';
-      default: return `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`;
-    }
-  });
-}
 
 /** `<name>escaped value</name>`, or nothing when the value is undefined. */
 export function el(name: string, value: string | number | boolean | undefined): string {

@@ -45,7 +45,8 @@ const CHILD_TABLES: Record<ApigwChildKind, { table: string; id: string }> = {
 
 export interface Page<T> {
   items: T[];
-  nextToken?: string;
+  /** Where the next page starts (pass it as `after`); undefined on the last page. */
+  next?: number;
 }
 
 /**
@@ -82,17 +83,13 @@ export class ApigwMetadata {
     return changed;
   }
 
-  /** APIs in creation order; `nextToken` is opaque to callers. */
-  listApis<T>(maxResults: number, nextToken?: string): Page<T> {
-    const after = nextToken ? Number(Buffer.from(nextToken, 'base64url').toString()) : 0;
+  /** Up to `maxResults` APIs created after position `after` (0: from the start), and the position of the last. */
+  listApis<T>(maxResults: number, after: number): Page<T> {
     const rows = this.db
       .prepare('SELECT rowid, doc FROM apigw_apis WHERE rowid > ? ORDER BY rowid LIMIT ?')
-      .all(Number.isFinite(after) ? after : 0, maxResults + 1) as Array<{ rowid: number; doc: string }>;
+      .all(after, maxResults + 1) as Array<{ rowid: number; doc: string }>;
     const page = rows.slice(0, maxResults);
-    return {
-      items: page.map((r) => JSON.parse(r.doc) as T),
-      nextToken: rows.length > maxResults ? Buffer.from(String(page.at(-1)!.rowid)).toString('base64url') : undefined,
-    };
+    return { items: page.map((r) => JSON.parse(r.doc) as T), next: rows.length > maxResults ? page.at(-1)!.rowid : undefined };
   }
 
   getChild<T>(kind: ApigwChildKind, apiId: string, id: string): T | undefined {
