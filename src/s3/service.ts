@@ -1,4 +1,5 @@
 import { AwsError } from '../edge/errors.ts';
+import { notImplemented as notImplementedOperation } from '../protocols/not-implemented.ts';
 import type { ServiceDeps } from '../edge/start.ts';
 import type { EdgeRequest, EdgeService } from '../edge/types.ts';
 import { S3Metadata } from '../state/s3-metadata.ts';
@@ -18,7 +19,12 @@ export class S3Service implements EdgeService {
 
   constructor(deps: ServiceDeps) {
     this.ctx = { meta: new S3Metadata(deps.db), blobs: deps.blobs, region: deps.config.region, logger: deps.logger.child({ service: 's3' }) };
-    this.env = { publicUrl: deps.edge.publicUrl };
+    // Read per call: the edge knows its URL only once it listens.
+    this.env = {
+      get publicUrl() {
+        return deps.edge.publicUrl;
+      },
+    };
   }
 
   async handle(request: EdgeRequest): Promise<void> {
@@ -41,7 +47,8 @@ export class S3Service implements EdgeService {
       });
     }
     if (recognised.kind === 'stray-subresource') {
-      throw notImplemented(`?${recognised.subresource} on ${recognised.name}`);
+      const what = `?${recognised.subresource} on ${recognised.name}`;
+      throw new AwsError(501, 'NotImplemented', `A header or query you provided requested a function that is not implemented: ${what}.`);
     }
     const handler = S3_HANDLERS[recognised.name];
     if (!handler) throw notImplemented(recognised.name);
@@ -65,7 +72,7 @@ export class S3Service implements EdgeService {
 
 /** S3's answer to an operation of its model that this edge does not implement; nothing is read or changed. */
 function notImplemented(what: string): AwsError {
-  return new AwsError(501, 'NotImplemented', `A header or query you provided requested a function that is not implemented: ${what}.`);
+  return notImplementedOperation('s3', what);
 }
 
 export function createS3Service(deps: ServiceDeps): S3Service {
