@@ -100,6 +100,12 @@ export async function putBucketCors(ctx: S3Context, { request, bucket }: S3Call 
     const bad = rule.allowedMethods.find((m) => !METHODS.includes(m));
     if (bad) throw new AwsError(400, 'InvalidRequest', `Found unsupported HTTP method in CORS config. Unsupported method is ${bad}`);
     if (rule.maxAgeSeconds !== undefined && !Number.isInteger(rule.maxAgeSeconds)) throw malformedXml();
+    const origin = rule.allowedOrigins.find((o) => o.split('*').length > 2);
+    if (origin !== undefined) throw new AwsError(400, 'InvalidRequest', `AllowedOrigin "${origin}" can not have more than one wildcard.`);
+    const allowedHeader = rule.allowedHeaders.find((h) => h.split('*').length > 2);
+    if (allowedHeader !== undefined) {
+      throw new AwsError(400, 'InvalidRequest', `AllowedHeader "${allowedHeader}" can not have more than one wildcard.`);
+    }
     return rule;
   });
   ctx.meta.setBucketCors(bucket, JSON.stringify(rules));
