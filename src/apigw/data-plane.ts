@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../config/logger.ts';
 import { AwsError } from '../edge/errors.ts';
-import { readBody, type Edge } from '../edge/server.ts';
+import { readBody } from '../protocols/body.ts';
 import type { EdgeRequest, EdgeService } from '../edge/types.ts';
-import { lambdaInvoker } from '../lambda/invoker.ts';
+import type { LambdaInvoker } from '../lambda/invoker.ts';
 import type { ApigwMetadata } from '../state/apigw-metadata.ts';
 import { AccessLogFiles, renderAccessLog, type RequestOutcome } from './access-log.ts';
 import { lambdaFunctionOfUri } from './control-plane.ts';
@@ -57,7 +57,7 @@ export class ApigwDataPlane implements EdgeService {
 
   constructor(
     private readonly store: ApigwMetadata,
-    private readonly edge: Edge,
+    private readonly lambda: LambdaInvoker,
     private readonly settings: { region: string; accountId: string; dataDir: string },
     private readonly logger: Logger,
   ) {
@@ -174,12 +174,7 @@ export class ApigwDataPlane implements EdgeService {
     body: Buffer,
   ): Promise<{ response: GatewayResponse } | { error: GatewayError; message: string; integrationStatus?: number }> {
     const fn = lambdaFunctionOfUri(uri);
-    let invoker;
-    try {
-      invoker = lambdaInvoker(this.edge);
-    } catch (err) {
-      return { error: 'internal', message: (err as Error).message };
-    }
+    const invoker = this.lambda;
     const routePath = route.routeKey === '$default' ? '$default' : `${g.method}${route.routeKey.slice(route.routeKey.indexOf(' ') + 1)}`;
     const sourceArn = `arn:aws:execute-api:${this.settings.region}:${this.settings.accountId}:${g.apiId}/${g.stageName}/${routePath}`;
     if (!invoker.isInvokeAllowed(fn, 'apigateway.amazonaws.com', sourceArn)) {

@@ -1,7 +1,6 @@
 import { AwsError } from '../edge/errors.ts';
 import { pathParameter, writeRestJsonError } from '../protocols/rest-json.ts';
-import type { Edge } from '../edge/server.ts';
-import type { EdgeRequest, EdgeService } from '../edge/types.ts';
+import type { EdgeEndpoint, EdgeRequest, EdgeService } from '../edge/types.ts';
 import type { ApigwControlPlane } from './control-plane.ts';
 import { badRequest, notFound } from './errors.ts';
 import type { Api } from './model.ts';
@@ -34,7 +33,7 @@ export class ApigwManagementService implements EdgeService {
 
   constructor(
     private readonly plane: ApigwControlPlane,
-    private readonly edge: Edge,
+    private readonly edge: EdgeEndpoint,
   ) {
     const p = plane;
     const body = (r: EdgeRequest) => r.body;

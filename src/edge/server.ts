@@ -6,8 +6,9 @@ import type { EdgeCredentials } from '../state/credentials.ts';
 import { AwsError } from './errors.ts';
 import { parseSigV4, readSigV4Scope, verifySigV4 } from './sigv4.ts';
 import { readSigV2, verifySigV2 } from './sigv2.ts';
-import { bucketFromHost } from '../s3/addressing.ts';
-import type { EdgeRequest, EdgeService, VerifiedAuth } from './types.ts';
+import { readBody } from '../protocols/body.ts';
+import { UnservedService } from './unserved.ts';
+import type { EdgeEndpoint, EdgeRequest, EdgeService, InternalHandler, SigningPolicy, VerifiedAuth } from './types.ts';
 
 const MAX_BUFFERED_BODY = 64 * 1024 * 1024;
 const EXECUTE_API_HOST = /^([a-z0-9]+)\.execute-api\.localhost(?::\d+)?$/;
@@ -22,15 +23,22 @@ export interface EdgeOptions {
   publicUrl?: string;
 }
 
-type InternalHandler = (req: IncomingMessage, res: ServerResponse, rawPath: string) => void | Promise<void>;
+/** Every service but S3: the signature covers the SHA-256 of the (buffered) body, presigned or not. */
+const BODY_HASH_SIGNING: SigningPolicy = {
+  payloadHash: (request) => sha256Hex(request.body ?? Buffer.alloc(0)),
+  s3CanonicalPath: false,
+};
 
 /**
- * The one listener. Requests go to a service by the SigV4 credential scope (header or presigned query),
- * SigV2 to S3; unsigned requests only reach the API data plane (`execute-api`), S3 (which answers
- * CORS preflights and refuses the rest) and the `/_ddn/` routes.
+ * The one listener. Requests go to a service by the SigV4 credential scope (header or presigned query); a scope
+ * naming a service the edge does not serve is answered 501 NotImplemented in that service's protocol. SigV2,
+ * unsigned CORS preflights and anonymous requests go to the service that `takesUnscoped` (S3); other unsigned
+ * requests only reach the API data plane (`execute-api`, by host or path) and the `/_ddn/` routes.
  */
-export class Edge {
+export class Edge implements EdgeEndpoint {
   readonly services = new Map<string, EdgeService>();
+  private readonly unserved = new Map<string, UnservedService>();
+  private unscoped?: EdgeService;
   private readonly components = new Map<string, { ready: boolean; detail?: unknown }>();
   private readonly internalRoutes: Array<{ prefix: string; handler: InternalHandler }> = [];
   private readonly server: http.Server;
@@ -68,7 +76,11 @@ export class Edge {
   }
 
   register(service: EdgeService): void {
+    if (this.services.has(service.name)) throw new Error(`service ${service.name} is registered twice`);
+    if (service.takesUnscoped && this.unscoped) throw new Error(`${this.unscoped.name} already takes unscoped requests`);
     this.services.set(service.name, service);
+    if (service.takesUnscoped) this.unscoped = service;
+    for (const route of service.internalRoutes ?? []) this.route(route.prefix, route.handler);
   }
 
   /** Serves `/_ddn/...` paths (console, health). Longest prefix wins. */
@@ -136,30 +148,42 @@ export class Edge {
     const request = new ReceivedRequest(req, res, rawPath, rawQuery, host);
 
     if (EXECUTE_API_HOST.test(host) || rawPath.startsWith(EXECUTE_API_PATH)) {
-      return this.serve('execute-api', request, false);
+      return this.serve(this.services.get('execute-api'), request, false);
     }
 
     // A browser preflight carries no credentials even when sent to a presigned URL (whose query has
     // X-Amz-Credential): S3 answers it from the bucket's CORS rules, unauthenticated.
     if (request.method === 'OPTIONS' && req.headers.origin !== undefined && req.headers['access-control-request-method'] !== undefined) {
-      return this.serve('s3', request, false);
+      return this.serve(this.unscoped, request, false);
     }
     const sigv4 = readSigV4Scope(req.headers, request.query);
-    if (sigv4) return this.serve(sigv4.service, request, true, sigv4.via);
-    if (readSigV2(req.headers, request.query)) return this.serve('s3', request, true, 'sigv2');
-    return this.serve('s3', request, false);
+    if (sigv4) return this.serve(this.serviceNamed(sigv4.service), request, true, sigv4.via);
+    if (readSigV2(req.headers, request.query)) return this.serve(this.unscoped, request, true, 'sigv2');
+    return this.serve(this.unscoped, request, false);
   }
 
-  private async serve(serviceName: string, request: EdgeRequest, signed: boolean, via?: 'header' | 'query' | 'sigv2'): Promise<void> {
-    const service = this.services.get(serviceName);
+  /** The service a credential scope names; one the edge does not serve answers NotImplemented in its protocol. */
+  private serviceNamed(name: string): EdgeService {
+    const service = this.services.get(name);
+    if (service) return service;
+    let unserved = this.unserved.get(name);
+    if (!unserved) {
+      unserved = new UnservedService(name);
+      // Scope names come from clients: only botocore's names are kept, so the map stays small.
+      if (unserved.known) this.unserved.set(name, unserved);
+    }
+    return unserved;
+  }
+
+  private async serve(service: EdgeService | undefined, request: EdgeRequest, signed: boolean, via?: 'header' | 'query' | 'sigv2'): Promise<void> {
     if (!service) {
       request.res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-requestid': request.requestId });
-      request.res.end(JSON.stringify({ message: `The local edge does not serve the '${serviceName}' service.` }));
+      request.res.end(JSON.stringify({ message: 'Not Found' }));
       return;
     }
     try {
       if (service.bufferBody) request.body = await readBody(request.req, MAX_BUFFERED_BODY);
-      if (signed) request.auth = await this.verify(serviceName, request, via!);
+      if (signed) request.auth = await this.verify(service, request, via!);
       await service.handle(request);
     } catch (err) {
       if (!(err instanceof AwsError)) throw err;
@@ -168,24 +192,13 @@ export class Edge {
     }
   }
 
-  private async verify(serviceName: string, request: EdgeRequest, via: 'header' | 'query' | 'sigv2'): Promise<VerifiedAuth> {
+  private async verify(service: EdgeService, request: EdgeRequest, via: 'header' | 'query' | 'sigv2'): Promise<VerifiedAuth> {
     const signed = { method: request.method, rawPath: request.rawPath, query: request.query, rawHeaders: request.req.rawHeaders };
-    if (via === 'sigv2') return verifySigV2(signed, this.credentials, bucketFromHost(request.host));
+    const policy = service.signing ?? BODY_HASH_SIGNING;
+    if (via === 'sigv2') return verifySigV2(signed, this.credentials, policy.sigV2Bucket?.(request));
     const params = parseSigV4(signed, via);
-    const isS3 = serviceName === 's3';
-    let payloadHash: string;
-    if (via === 'query') {
-      payloadHash = isS3 ? 'UNSIGNED-PAYLOAD' : sha256Hex(request.body ?? Buffer.alloc(0));
-    } else if (isS3) {
-      const declared = request.req.headers['x-amz-content-sha256'];
-      if (typeof declared !== 'string') {
-        throw new AwsError(400, 'InvalidRequest', 'Missing required header for this request: x-amz-content-sha256');
-      }
-      payloadHash = declared;
-    } else {
-      payloadHash = sha256Hex(request.body ?? Buffer.alloc(0));
-    }
-    return verifySigV4(signed, params, { credentials: this.credentials, payloadHash, s3Path: isS3 });
+    const payloadHash = policy.payloadHash(request, via);
+    return verifySigV4(signed, params, { credentials: this.credentials, payloadHash, s3Path: policy.s3CanonicalPath });
   }
 
   private fail(res: ServerResponse, err: unknown): void {
@@ -226,19 +239,6 @@ class ReceivedRequest implements EdgeRequest {
 
 export function sha256Hex(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) throw new AwsError(413, 'RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes.`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new AwsError(413, 'RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes.`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function asObject(detail: unknown): Record<string, unknown> {

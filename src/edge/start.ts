@@ -1,36 +1,30 @@
 import type { Config } from '../config/index.ts';
 import { createLogger, type Logger } from '../config/logger.ts';
+import { createApigwServices } from '../apigw/index.ts';
+import { LambdaService } from '../lambda/service.ts';
+import { createS3Service } from '../s3/service.ts';
+import { ApigwMetadata } from '../state/apigw-metadata.ts';
 import { BlobStore } from '../state/blobs.ts';
 import { resolveEdgeCredentials } from '../state/credentials.ts';
-import { openStateDatabase, type StateDatabase } from '../state/database.ts';
+import { openStateDatabase } from '../state/database.ts';
+import { LambdaCodeStore } from '../state/lambda-code.ts';
+import { LambdaMetadata } from '../state/lambda-metadata.ts';
+import { S3Metadata } from '../state/s3-metadata.ts';
+import { createStsService } from '../sts/service.ts';
 import { Edge } from './server.ts';
-import { LambdaService } from '../lambda/service.ts';
-import { StsService } from '../lambda/sts.ts';
-import type { EdgeService } from './types.ts';
-import { apigwDataPlaneFactory, apigwManagementFactory } from '../apigw/index.ts';
-import { createS3Service } from '../s3/service.ts';
-
-/** What every service on the edge is built from. */
-export interface ServiceDeps {
-  config: Config;
-  db: StateDatabase;
-  blobs: BlobStore;
-  edge: Edge;
-  logger: Logger;
-}
-
-type ServiceFactory = (deps: ServiceDeps) => EdgeService | Promise<EdgeService>;
-
-/** The services of the edge, in registration order. Each component adds its factory here. */
-const serviceFactories: ServiceFactory[] = [createS3Service, (deps) => new LambdaService(deps), (deps) => new StsService(deps), apigwManagementFactory, apigwDataPlaneFactory];
+import type { LambdaInvoker } from '../lambda/invoker.ts';
 
 export interface RunningEdge {
   edge: Edge;
-  deps: ServiceDeps;
+  /** Lambda's public interface (the one API Gateway is given), for tests and tools. */
+  lambda: LambdaInvoker;
   close(): Promise<void>;
 }
 
-/** Opens the state under `config.dataDir`, builds every service and starts listening. */
+/**
+ * Opens the state under `config.dataDir`, builds every service from its store and the interfaces it needs,
+ * and starts listening. Adding a service: build it here (see docs/adding-a-service.md).
+ */
 export async function startEdge(config: Config, logger: Logger = createLogger('edge', config.logLevel)): Promise<RunningEdge> {
   const startedAt = Date.now();
   const db = openStateDatabase(config.dataDir);
@@ -42,8 +36,22 @@ export async function startEdge(config: Config, logger: Logger = createLogger('e
     secretAccessKey: config.localSecretAccessKey,
   });
   const edge = new Edge({ host: config.edgeHost, port: config.edgePort, credentials, logger, publicUrl: config.publicUrl });
-  const deps: ServiceDeps = { config, db, blobs, edge, logger };
-  for (const factory of serviceFactories) edge.register(await factory(deps));
+  const { region, accountId } = config;
+
+  const lambda = new LambdaService({
+    metadata: new LambdaMetadata(db),
+    code: new LambdaCodeStore(config.dataDir, blobs),
+    region,
+    accountId,
+    logger,
+    endpoint: edge,
+  });
+  edge.register(createS3Service({ meta: new S3Metadata(db), blobs, region, logger, endpoint: edge }));
+  edge.register(lambda);
+  edge.register(createStsService({ accountId }));
+  const apigw = createApigwServices({ store: new ApigwMetadata(db), region, accountId, dataDir: config.dataDir, logger, endpoint: edge, lambda });
+  for (const service of apigw) edge.register(service);
+
   const referenced = new Set<string>();
   for (const service of edge.services.values()) for (const id of service.referencedBlobs?.() ?? []) referenced.add(id);
   const orphans = blobs.removeUnreferenced(referenced, startedAt);
@@ -51,7 +59,7 @@ export async function startEdge(config: Config, logger: Logger = createLogger('e
   await edge.listen();
   return {
     edge,
-    deps,
+    lambda,
     async close() {
       await edge.close();
       db.close();

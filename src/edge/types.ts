@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AwsError } from './errors.ts';
+import type { AwsError } from '../protocols/aws-error.ts';
+import type { EdgeCredentials } from '../state/credentials.ts';
 import type { VerifiedSigV4 } from './sigv4.ts';
 
 export interface VerifiedSigV2 {
@@ -30,11 +31,46 @@ export interface EdgeRequest {
   body?: Buffer;
 }
 
+/** What a service knows of the edge it runs on: where clients reach it and the credentials they sign with. */
+export interface EdgeEndpoint {
+  /** The URL clients use to reach the edge (presigned URLs, `apiEndpoint`, code locations); known once it listens. */
+  readonly publicUrl: string;
+  readonly credentials: EdgeCredentials;
+}
+
+/** A handler of the edge's own `/_ddn/...` paths. */
+export type InternalHandler = (req: IncomingMessage, res: ServerResponse, rawPath: string) => void | Promise<void>;
+
+export interface InternalRoute {
+  /** `/_ddn/...`; the longest matching prefix wins. */
+  readonly prefix: string;
+  readonly handler: InternalHandler;
+}
+
+/** How a service's SigV4 signatures cover the request; the edge's default fits every service but S3. */
+export interface SigningPolicy {
+  /** The payload hash the signature covers (`via`: Authorization header or presigned query). */
+  payloadHash(request: EdgeRequest, via: 'header' | 'query'): string;
+  /** S3's canonical path: each segment decoded once, then encoded once (no double encoding). */
+  readonly s3CanonicalPath: boolean;
+  /** The bucket of a virtual-hosted request, part of SigV2's string to sign (S3 only). */
+  sigV2Bucket?(request: EdgeRequest): string | undefined;
+}
+
 export interface EdgeService {
   /** The SigV4 service name that routes signed requests here (`s3`, `lambda`, `apigateway`, `sts`), or an internal name. */
   readonly name: string;
   /** The edge reads the whole body before verifying the signature and passes it in `body` (JSON APIs). */
   readonly bufferBody: boolean;
+  /** How signatures cover the payload; absent: the SHA-256 of the body, which must then be buffered. */
+  readonly signing?: SigningPolicy;
+  /**
+   * This service also takes what no credential scope routes: unsigned browser CORS preflights, SigV2 and anonymous
+   * requests (S3, as AWS's endpoint does). One service at most.
+   */
+  readonly takesUnscoped?: boolean;
+  /** `/_ddn/...` routes the service serves (Lambda's code download). */
+  readonly internalRoutes?: readonly InternalRoute[];
   handle(request: EdgeRequest): Promise<void>;
   /** Writes an error in this service's wire format. */
   sendError(request: EdgeRequest, error: AwsError): void;

@@ -1,6 +1,3 @@
-import type { Edge } from '../edge/server.ts';
-import { AwsError } from '../edge/errors.ts';
-
 /** An event built by a service on this edge (API Gateway's payloads): JSON values only. */
 export type EventObject = Record<string, unknown>;
 
@@ -37,13 +34,4 @@ export interface LambdaInvoker {
   invoke(functionNameOrArn: string, payload: Buffer | string | EventObject, options?: InvokeOptions): Promise<InvokeResult>;
   /** Whether the function's resource policy lets `principal` call lambda:InvokeFunction from `sourceArn` (ArnLike wildcards). */
   isInvokeAllowed(functionNameOrArn: string, principal: string, sourceArn: string): boolean;
-}
-
-/** The Lambda service registered on the edge, seen through its invoker interface. */
-export function lambdaInvoker(edge: Edge): LambdaInvoker {
-  const service = edge.services.get('lambda') as unknown as Partial<LambdaInvoker> | undefined;
-  if (!service?.invoke || !service.isInvokeAllowed) {
-    throw new AwsError(500, 'ServiceUnavailable', 'the Lambda service is not running on this edge');
-  }
-  return service as LambdaInvoker;
 }

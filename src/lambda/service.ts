@@ -1,15 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
-import type { ServiceDeps } from '../edge/start.ts';
 import { AwsError } from '../edge/errors.ts';
 import { PageTokens } from '../protocols/pagination.ts';
 import { parseJsonBody } from '../protocols/json-errors.ts';
 import { pathParameter, sendRestJson, writeRestJsonError } from '../protocols/rest-json.ts';
-import type { EdgeRequest, EdgeService } from '../edge/types.ts';
+import type { EdgeEndpoint, EdgeRequest, EdgeService, InternalRoute } from '../edge/types.ts';
 import type { Logger } from '../config/logger.ts';
-import { LambdaMetadata, type StoredFunction } from '../state/lambda-metadata.ts';
-import { InvalidCodeError, LambdaCodeStore } from '../state/lambda-code.ts';
+import type { LambdaMetadata, StoredFunction } from '../state/lambda-metadata.ts';
+import { InvalidCodeError, type LambdaCodeStore } from '../state/lambda-code.ts';
 import { functionArn, parseFunctionRef, type FunctionRef } from './arn.ts';
 import { conflict, invalidParameter, lambdaErrorBody, notFound, preconditionFailed } from './errors.ts';
 import {
@@ -35,8 +34,20 @@ const MAX_ZIP_BYTES = 50 * 1024 * 1024;
 const TAIL_BYTES = 4096;
 /** More environments than cores only adds thread contention for CPU-bound functions; further calls queue. */
 const DEFAULT_MAX_ENVIRONMENTS = Math.min(16, Math.max(2, availableParallelism()));
+const CODE_PATH = '/_ddn/lambda/code';
 const FUNCTION_PAGES = new PageTokens('functions');
 const FUNCTIONS_PATH = /^\/2015-03-31\/functions(?:\/([^/]+)(?:\/(configuration|code|invocations|policy)(?:\/([^/]+))?)?)?\/?$/;
+
+/** What the Lambda service is built from. */
+export interface LambdaServiceDeps {
+  metadata: LambdaMetadata;
+  code: LambdaCodeStore;
+  region: string;
+  accountId: string;
+  logger: Logger;
+  /** The edge's URL and credentials, handed to functions (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...). */
+  endpoint: EdgeEndpoint;
+}
 
 export interface LambdaServiceOptions {
   /** Execution environments per function at most (Lambda's concurrency limit, per function). */
@@ -61,19 +72,21 @@ export class LambdaService implements EdgeService, LambdaInvoker {
   private readonly region: string;
   private readonly accountId: string;
   private readonly options: Required<LambdaServiceOptions>;
+  private readonly endpoint: EdgeEndpoint;
+  /** Where `GetFunction`'s `Code.Location` points: the zip, served by the edge. */
+  readonly internalRoutes: readonly InternalRoute[] = [
+    { prefix: CODE_PATH, handler: (_req, res, rawPath) => this.serveCode(res, rawPath) },
+  ];
 
-  constructor(
-    private readonly deps: ServiceDeps,
-    options: LambdaServiceOptions = {},
-  ) {
-    this.metadata = new LambdaMetadata(deps.db);
-    this.code = new LambdaCodeStore(deps.config.dataDir, deps.blobs);
+  constructor(deps: LambdaServiceDeps, options: LambdaServiceOptions = {}) {
+    this.metadata = deps.metadata;
+    this.code = deps.code;
     this.code.removeUnreferenced(this.metadata.codeBlobs());
     this.logger = deps.logger.child({ service: 'lambda' });
-    this.region = deps.config.region;
-    this.accountId = deps.config.accountId;
+    this.region = deps.region;
+    this.accountId = deps.accountId;
+    this.endpoint = deps.endpoint;
     this.options = { maxEnvironmentsPerFunction: options.maxEnvironmentsPerFunction ?? DEFAULT_MAX_ENVIRONMENTS, idleMs: options.idleMs ?? 10 * 60_000 };
-    deps.edge.route('/_ddn/lambda/code', (_req, res, rawPath) => this.serveCode(res, rawPath));
   }
 
   async handle(request: EdgeRequest): Promise<void> {
@@ -216,7 +229,7 @@ export class LambdaService implements EdgeService, LambdaInvoker {
     const s = fn.settings;
     const taskRoot = await this.code.taskRoot(fn.codeBlob);
     const logStreamName = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${randomUUID().replace(/-/g, '')}`;
-    const { credentials, publicUrl } = this.deps.edge;
+    const { credentials, publicUrl } = this.endpoint;
     const env: Record<string, string> = {
       PATH: '/usr/local/bin:/usr/bin:/bin',
       LANG: 'en_US.UTF-8',
@@ -288,7 +301,7 @@ export class LambdaService implements EdgeService, LambdaInvoker {
     const fn = this.find(ref, request.query.get('Qualifier'));
     const body: Record<string, unknown> = {
       Configuration: this.configuration(fn),
-      Code: { RepositoryType: 'S3', Location: `${this.deps.edge.publicUrl}/_ddn/lambda/code/${fn.codeBlob}` },
+      Code: { RepositoryType: 'S3', Location: `${this.endpoint.publicUrl}${CODE_PATH}/${fn.codeBlob}` },
     };
     if (Object.keys(fn.settings.tags).length > 0) body.Tags = fn.settings.tags;
     this.send(request, 200, body);
@@ -424,7 +437,7 @@ export class LambdaService implements EdgeService, LambdaInvoker {
   }
 
   private async serveCode(res: ServerResponse, rawPath: string): Promise<void> {
-    const blob = rawPath.slice('/_ddn/lambda/code/'.length);
+    const blob = rawPath.slice(CODE_PATH.length + 1);
     if (!/^[0-9a-f]{32}$/.test(blob) || !this.metadata.codeBlobs().has(blob)) {
       res.writeHead(404, { 'content-type': 'application/json' });
       return void res.end(JSON.stringify({ message: 'Not Found' }));

@@ -78,3 +78,14 @@ export function writeQueryError(target: ResponseTarget, service: Pick<QueryServi
   target.res.writeHead(err.status, { 'content-type': 'text/xml', 'x-amzn-requestid': target.requestId });
   target.res.end(body);
 }
+
+/** EC2's variant of the query protocol writes `<Response><Errors><Error>...</Errors><RequestID>`. */
+export function writeEc2Error(target: ResponseTarget, error: AwsError): void {
+  const err = queryAuthError(error);
+  const body =
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${escapeXml(err.code)}</Code>` +
+    `<Message>${escapeXml(err.message)}</Message></Error></Errors><RequestID>${target.requestId}</RequestID></Response>`;
+  if (target.res.headersSent) return void target.res.destroy();
+  target.res.writeHead(err.status, { 'content-type': 'text/xml', 'x-amzn-requestid': target.requestId });
+  target.res.end(body);
+}

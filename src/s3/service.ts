@@ -1,28 +1,41 @@
 import { AwsError } from '../edge/errors.ts';
+import type { Logger } from '../config/logger.ts';
+import type { EdgeEndpoint, EdgeRequest, EdgeService } from '../edge/types.ts';
 import { notImplemented as notImplementedOperation } from '../protocols/not-implemented.ts';
-import type { ServiceDeps } from '../edge/start.ts';
-import type { EdgeRequest, EdgeService } from '../edge/types.ts';
-import { S3Metadata } from '../state/s3-metadata.ts';
+import type { BlobStore } from '../state/blobs.ts';
+import type { S3Metadata } from '../state/s3-metadata.ts';
 import { resolveTarget } from './addressing.ts';
 import type { S3Call, S3Context } from './context.ts';
 import { applyCorsHeaders, preflight } from './cors.ts';
 import { sendS3Error } from './errors.ts';
 import { S3_HANDLERS, type S3Environment } from './handlers.ts';
 import { recognise } from './operations.ts';
+import { S3_SIGNING } from './signing-policy.ts';
+
+/** What the S3 service is built from. */
+export interface S3ServiceDeps {
+  meta: S3Metadata;
+  blobs: BlobStore;
+  region: string;
+  logger: Logger;
+  endpoint: EdgeEndpoint;
+}
 
 /** The embedded S3: path-style and `{bucket}.s3.localhost` addressing, signed requests only (CORS preflights aside). */
 export class S3Service implements EdgeService {
   readonly name = 's3';
   readonly bufferBody = false;
+  readonly signing = S3_SIGNING;
+  readonly takesUnscoped = true;
   private readonly ctx: S3Context;
   private readonly env: S3Environment;
 
-  constructor(deps: ServiceDeps) {
-    this.ctx = { meta: new S3Metadata(deps.db), blobs: deps.blobs, region: deps.config.region, logger: deps.logger.child({ service: 's3' }) };
+  constructor(deps: S3ServiceDeps) {
+    this.ctx = { meta: deps.meta, blobs: deps.blobs, region: deps.region, logger: deps.logger.child({ service: 's3' }) };
     // Read per call: the edge knows its URL only once it listens.
     this.env = {
       get publicUrl() {
-        return deps.edge.publicUrl;
+        return deps.endpoint.publicUrl;
       },
     };
   }
@@ -75,6 +88,6 @@ function notImplemented(what: string): AwsError {
   return notImplementedOperation('s3', what);
 }
 
-export function createS3Service(deps: ServiceDeps): S3Service {
+export function createS3Service(deps: S3ServiceDeps): S3Service {
   return new S3Service(deps);
 }

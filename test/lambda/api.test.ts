@@ -14,7 +14,6 @@ import {
   type CreateFunctionCommandInput,
 } from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { lambdaInvoker } from '../../src/lambda/invoker.ts';
 import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
 
 let edge: TestEdge;
@@ -158,7 +157,7 @@ test('ListFunctions pages with MaxItems/Marker', async () => {
 
 test('the invoker interface: invoke by name and the resource-policy check the gateway performs', async () => {
   await lambda.send(new CreateFunctionCommand(createInput('gw', 'exports.handler = async (e) => ({ statusCode: 200, body: e.rawPath });')));
-  const invoker = lambdaInvoker(edge.running.edge);
+  const invoker = edge.running.lambda;
   const sourceArn = 'arn:aws:execute-api:us-east-1:000000000000:api123/$default/GET/presign';
   assert.equal(invoker.isInvokeAllowed('gw', 'apigateway.amazonaws.com', sourceArn), false);
   await lambda.send(new AddPermissionCommand({
