@@ -464,18 +464,18 @@ export class S3Metadata {
       .prepare(
         `SELECT * FROM (
            SELECT bucket, key, ${CURRENT_RANK} AS rank, 0 AS delete_marker, 1 AS is_latest, ${VERSION_COLUMNS}
-           FROM s3_objects WHERE bucket = ?1
+           FROM s3_objects WHERE bucket = @bucket
            UNION ALL
            SELECT bucket, key, seq AS rank, delete_marker,
              (NOT EXISTS (SELECT 1 FROM s3_objects o WHERE o.bucket = v.bucket AND o.key = v.key)
               AND seq = (SELECT MAX(seq) FROM s3_versions m WHERE m.bucket = v.bucket AND m.key = v.key)) AS is_latest,
              ${VERSION_COLUMNS}
-           FROM s3_versions v WHERE bucket = ?1
+           FROM s3_versions v WHERE bucket = @bucket
          )
-         WHERE (key > ?2 OR (key = ?2 AND rank < ?3)) AND substr(key, 1, ?4) = ?5
-         ORDER BY key, rank DESC LIMIT ?6`,
+         WHERE (key > @afterKey OR (key = @afterKey AND rank < @afterRank)) AND substr(key, 1, @prefixLength) = @prefix
+         ORDER BY key, rank DESC LIMIT @limit`,
       )
-      .all(bucket, afterKey, afterRank, [...prefix].length, prefix, limit) as VersionRow[];
+      .all({ bucket, afterKey, afterRank, prefixLength: [...prefix].length, prefix, limit }) as VersionRow[];
     return rows.map(toVersion);
   }
 
