@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { migrate, type StateDatabase } from './database.ts';
 
-const MIGRATIONS = [
+export const S3_MIGRATIONS = [
   `CREATE TABLE s3_buckets (
      name TEXT PRIMARY KEY,
      region TEXT NOT NULL,
@@ -249,7 +249,7 @@ const toPart = (r: PartRow): PartRecord => ({
  */
 export class S3Metadata {
   constructor(private readonly db: StateDatabase) {
-    migrate(db, 's3', MIGRATIONS);
+    migrate(db, 's3', S3_MIGRATIONS);
   }
 
   // Buckets
