@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../config/logger.ts';
@@ -9,6 +10,8 @@ export interface InferenceProcessOptions {
   /** Environment of the child (AWS_* pointing at the edge, DDN_INFERENCE_*). */
   env: NodeJS.ProcessEnv;
   logger: Logger;
+  /** Rewrites each of the child's log lines before it reaches stderr (pretty output); absent: passed as they are. */
+  formatLogLine?: (line: string) => string;
   /** Called when the server answers /ping (true) or its process exited (false). */
   onReadyChange: (ready: boolean, detail: Record<string, unknown>) => void;
 }
@@ -34,10 +37,12 @@ export class InferenceProcess {
     const startedAt = Date.now();
     const child = spawn(process.execPath, ['--import', TSX_LOADER, MAIN], {
       env: { ...env, DDN_INFERENCE_HOST: this.options.host, DDN_INFERENCE_PORT: String(this.options.port) },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', this.options.formatLogLine ? 'pipe' : 'inherit'],
     });
     this.child = child;
     child.stdout!.pipe(process.stderr);
+    const format = this.options.formatLogLine;
+    if (format) createInterface({ input: child.stderr! }).on('line', (line) => process.stderr.write(format(line)));
     logger.info({ pid: child.pid, url: this.url }, 'inference server starting');
     void this.pollUntilReady(child);
     child.once('exit', (code, signal) => {

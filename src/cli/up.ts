@@ -1,13 +1,14 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, loadDotenv } from '../config/index.ts';
-import { createLogger } from '../config/logger.ts';
+import { createLogger, prettyLogLine } from '../config/logger.ts';
 import { registerConsole } from '../console/index.ts';
 import { deploy, deployClients, describeChange } from '../deploy/index.ts';
 import { startEdge } from '../edge/start.ts';
 import { CliError } from './errors.ts';
 import { upsertEnvFile } from './env-file.ts';
 import { freePort } from './free-port.ts';
+import { printJson } from './output.ts';
 import { InferenceProcess } from './inference-process.ts';
 import { localDeclaration, presignZip } from './local-edge.ts';
 
@@ -18,11 +19,13 @@ export function registerUp(program: Command): void {
   program
     .command('up')
     .description('start the local edge (S3, Lambda, API Gateway) and the inference server, deploy the platform on them; Ctrl-C stops it')
-    .action(async () => {
+    .option('--json', 'log JSON lines and print the endpoints as one JSON object (the default when stderr is not a terminal: JSON log lines)')
+    .action(async (opts: { json?: boolean }) => {
       const envFile = path.resolve('.env');
       loadDotenv();
       const config = loadConfig();
-      const logger = createLogger('ddn', config.logLevel);
+      const pretty = !opts.json && process.stderr.isTTY === true;
+      const logger = createLogger('ddn', config.logLevel, { pretty });
       const running = await startEdge(config, logger).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') {
           throw new CliError(`${config.edgeHost}:${config.edgePort} is already in use: stop the other process (another ddn up?) or set DDN_EDGE_PORT`);
@@ -40,6 +43,7 @@ export function registerUp(program: Command): void {
         host: config.inferenceHost,
         port: inferencePort,
         logger,
+        formatLogLine: pretty ? prettyLogLine() : undefined,
         env: {
           ...process.env,
           AWS_ACCESS_KEY_ID: edge.credentials.accessKeyId,
@@ -54,7 +58,8 @@ export function registerUp(program: Command): void {
       const stop = async () => {
         if (stopping) return;
         stopping = true;
-        process.stdout.write('ddn: stopping...\n');
+        if (opts.json) logger.info('stopping');
+        else process.stdout.write('ddn: stopping...\n');
         await inference.stop();
         await running.close();
       };
@@ -84,6 +89,19 @@ export function registerUp(program: Command): void {
         throw err;
       }
 
+      if (opts.json) {
+        printJson({
+          apiEndpoint,
+          console: `${edge.publicUrl}/_ddn/console/`,
+          edge: edge.publicUrl,
+          inference: inference.url,
+          health: `${edge.publicUrl}/_ddn/health`,
+          dataDir: config.dataDir,
+          envFile,
+        });
+        await signalled;
+        return;
+      }
       const out = process.stdout;
       out.write(`ddn is up\n`);
       out.write(`  API endpoint   ${apiEndpoint}\n`);
