@@ -97,7 +97,7 @@ export function validatePolicy(text: string): void {
     const fields = s as Record<string, unknown>;
     if (fields.Effect === undefined) throw malformedPolicy('Missing required field Effect');
     if (typeof fields.Effect !== 'string' || !POLICY_EFFECTS.includes(fields.Effect)) {
-      throw malformedPolicy(`Invalid effect: ${String(fields.Effect)}`);
+      throw malformedPolicy(`Invalid effect: ${JSON.stringify(fields.Effect)}`);
     }
     if (fields.Principal === undefined && fields.NotPrincipal === undefined) throw malformedPolicy('Missing required field Principal');
     if (fields.Action === undefined && fields.NotAction === undefined) throw malformedPolicy('Missing required field Action');

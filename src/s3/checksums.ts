@@ -46,10 +46,10 @@ export function createChecksummer(algorithm: ChecksumAlgorithm): Checksummer {
       let value = 0;
       return {
         update: (data) => void (value = crc32(data, value)),
-        digest: async () => {
+        digest: () => {
           const out = Buffer.alloc(4);
           out.writeUInt32BE(value >>> 0);
-          return out.toString('base64');
+          return Promise.resolve(out.toString('base64'));
         },
       };
     }
@@ -61,7 +61,7 @@ export function createChecksummer(algorithm: ChecksumAlgorithm): Checksummer {
     case 'sha1':
     case 'sha256': {
       const hash: Hash = createHash(algorithm);
-      return { update: (data) => void hash.update(data), digest: async () => hash.digest('base64') };
+      return { update: (data) => void hash.update(data), digest: () => Promise.resolve(hash.digest('base64')) };
     }
   }
 }

@@ -103,7 +103,7 @@ export class AwsChunkedDecoder extends Transform {
     const m = /^([0-9a-fA-F]+)(?:;chunk-signature=([0-9a-f]{64}))?\s*$/.exec(text);
     if (!m) throw incompleteBody(`malformed aws-chunked header ${JSON.stringify(text.slice(0, 80))}`);
     if (this.signing && !m[2]) throw new AwsError(403, 'SignatureDoesNotMatch', 'A chunk of the aws-chunked body is missing its chunk-signature.');
-    const size = parseInt(m[1]!, 16);
+    const size = parseInt(m[1], 16);
     this.chunkSignature = m[2] ?? '';
     if (this.signing) this.chunkHash = createHash('sha256');
     if (size === 0) {

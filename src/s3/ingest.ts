@@ -42,15 +42,15 @@ export async function receiveBody(request: EdgeRequest, sink: Writable, maxSize 
   const stages: Transform[] = expect.chunked ? [expect.chunked, meter] : [meter];
   const { req } = request;
   const onClose = () => {
-    if (!req.complete) stages[0]!.destroy(new AwsError(400, 'IncompleteBody', 'The request body terminated unexpectedly'));
+    if (!req.complete) stages[0].destroy(new AwsError(400, 'IncompleteBody', 'The request body terminated unexpectedly'));
   };
   req.once('close', onClose);
-  req.pipe(stages[0]!);
+  req.pipe(stages[0]);
   try {
     await pipeline([...stages, sink] as unknown as [Transform, Writable]);
   } finally {
     req.off('close', onClose);
-    req.unpipe(stages[0]!);
+    req.unpipe(stages[0]);
   }
   return meter.verify(expect.chunked);
 }
@@ -102,7 +102,7 @@ function readExpectations(request: EdgeRequest, maxSize: number): BodyExpectatio
   const present = CHECKSUM_ALGORITHMS.filter((a) => header(headers, `x-amz-checksum-${a}`) !== undefined);
   if (present.length > 1) throw new AwsError(400, 'InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
   if (present.length === 1) {
-    const algorithm = present[0]!;
+    const algorithm = present[0];
     const value = header(headers, `x-amz-checksum-${algorithm}`)!;
     validateChecksumValue(algorithm, value);
     expect.checksum = { algorithm, value, fromTrailer: false };
@@ -172,7 +172,7 @@ class DigestingStream extends Transform {
         validateChecksumValue(algorithm, value, 'trailer');
       }
       if ((await this.checksummer!.digest()) !== value) throw badDigest(algorithm);
-      checksum = { algorithm, value: value! };
+      checksum = { algorithm, value: value };
     }
     return { size: this.size, md5, checksum };
   }

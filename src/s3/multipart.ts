@@ -123,7 +123,7 @@ export async function completeMultipartUpload(ctx: S3Context, { request, bucket,
   }
   const stored = new Map(ctx.meta.listParts(uploadId).map((p) => [p.partNumber, p]));
   const parts: PartRecord[] = [];
-  if (requested.some((p, i) => i > 0 && p.partNumber <= requested[i - 1]!.partNumber)) {
+  if (requested.some((p, i) => i > 0 && p.partNumber <= requested[i - 1].partNumber)) {
     throw new AwsError(400, 'InvalidPartOrder', 'The list of parts was not in ascending order. The parts list must be specified in order by part number.', { UploadId: uploadId });
   }
   for (const [i, p] of requested.entries()) {
@@ -219,7 +219,7 @@ export function listParts(ctx: S3Context, { request, bucket, key }: ObjectCall):
     el('Key', key) +
     el('UploadId', uploadId) +
     el('PartNumberMarker', marker) +
-    (truncated ? el('NextPartNumberMarker', page[page.length - 1]!.partNumber) : '') +
+    (truncated ? el('NextPartNumberMarker', page[page.length - 1].partNumber) : '') +
     el('MaxParts', maxParts) +
     el('IsTruncated', truncated) +
     (algorithm ? el('ChecksumAlgorithm', algorithm.toUpperCase()) : '') +

@@ -4,9 +4,8 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AwsError } from '../edge/errors.ts';
 import type { EdgeRequest } from '../edge/types.ts';
-import type { ObjectRecord, StoredHeaders } from '../state/s3-metadata.ts';
-import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm } from './checksums.ts';
-import type { VersioningStatus, VersionWrite } from '../state/s3-metadata.ts';
+import type { ObjectRecord, StoredHeaders, VersioningStatus, VersionWrite } from '../state/s3-metadata.ts';
+import { CHECKSUM_ALGORITHMS } from './checksums.ts';
 import { checkAclHeaders } from './acl.ts';
 import { httpDate, isoSeconds, noSuchBucket, removeBlobs, requireBucket, send, SSE_HEADERS, type S3Call, type S3Context } from './context.ts';
 import { requestIdHeaders } from './errors.ts';
@@ -35,10 +34,10 @@ export function readObjectHeaders(request: EdgeRequest): { headers: StoredHeader
   const metadata: Record<string, string> = {};
   const raw = request.req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
+    const name = raw[i].toLowerCase();
     if (!name.startsWith('x-amz-meta-')) continue;
     const key = name.slice('x-amz-meta-'.length);
-    metadata[key] = metadata[key] === undefined ? raw[i + 1]! : `${metadata[key]},${raw[i + 1]}`;
+    metadata[key] = metadata[key] === undefined ? raw[i + 1] : `${metadata[key]},${raw[i + 1]}`;
   }
   if (Buffer.byteLength(Object.entries(metadata).map(([k, v]) => k + v).join('')) > 2048) {
     throw new AwsError(400, 'MetadataTooLarge', 'Your metadata headers exceed the maximum allowed metadata size', { MaxSizeAllowed: 2048 });
@@ -272,7 +271,7 @@ export async function deleteObjects(ctx: S3Context, { request, bucket }: S3Call 
   const doc = parseXmlBody(body, 'Delete');
   const objects = (doc.Object ?? []) as Array<Record<string, unknown>>;
   if (objects.length === 0 || objects.length > 1000) throw malformedXml();
-  const quiet = String(doc.Quiet ?? 'false').trim() === 'true';
+  const quiet = typeof doc.Quiet === 'string' && doc.Quiet.trim() === 'true';
   const entries = objects.map((o) => {
     if (typeof o.Key !== 'string' || (o.VersionId !== undefined && typeof o.VersionId !== 'string')) throw malformedXml();
     return { key: o.Key, versionId: o.VersionId };
@@ -368,7 +367,7 @@ export async function copyObject(ctx: S3Context, call: ObjectCall): Promise<void
     lastModified: isoSeconds(),
     headers,
     metadata,
-    checksumAlgorithm: keepsChecksum ? (source.checksumAlgorithm as ChecksumAlgorithm) : undefined,
+    checksumAlgorithm: keepsChecksum ? source.checksumAlgorithm : undefined,
     checksumValue: keepsChecksum ? source.checksumValue : undefined,
     checksumType: keepsChecksum ? 'FULL_OBJECT' : undefined,
     tags,

@@ -82,7 +82,7 @@ function best(candidates: S3OperationShape[] | undefined, request: S3RequestShap
 }
 
 function isGreater(a: number[], b: number[]): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! > b[i]!;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] > b[i];
   return false;
 }
 

@@ -121,7 +121,7 @@ test('CORS: an AllowedOrigin with more than one * is InvalidRequest, as S3 answe
   assert.match(stderr, /InvalidRequest/);
   assert.match(stderr, /AllowedOrigin "https:\/\/\*\.\*\.example\.com" can not have more than one wildcard\./);
   const rules = (await s3api('get-bucket-cors', '--bucket', BUCKET)).CORSRules as Array<{ AllowedOrigins: string[] }>;
-  assert.deepEqual(rules[0]!.AllowedOrigins, ['https://*.example.com']);
+  assert.deepEqual(rules[0].AllowedOrigins, ['https://*.example.com']);
 });
 
 test('boto3 with default settings: 304 and 412 answers carry no checksum headers (no TypeError)', async () => {

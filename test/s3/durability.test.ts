@@ -41,7 +41,7 @@ async function spawnEdge(dataDir: string, credentials: { accessKeyId: string; se
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`edge process exited with ${code} before it listened`))));
-  const firstLine = new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
+  const firstLine = new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve));
   const { url } = JSON.parse(await Promise.race([firstLine, exited])) as { url: string };
   exited.catch(() => {});
   return { url, child, s3: new S3Client({ region: 'us-east-1', endpoint: url, forcePathStyle: true, credentials }) };
@@ -145,9 +145,9 @@ test('readers of a key that is overwritten again and again always get one comple
         const got = await s3.send(new GetObjectCommand({ Bucket, Key: 'hot' }));
         const body = Buffer.from(await got.Body!.transformToByteArray());
         assert.equal(got.ETag, `"${md5(body)}"`, 'the body is the version the ETag names');
-        assert.ok(known.has(got.ETag!));
+        assert.ok(known.has(got.ETag));
         assert.equal(Number(got.ContentLength), body.length);
-        seen.add(got.ETag!);
+        seen.add(got.ETag);
         reads++;
       }
       return reads;

@@ -64,7 +64,7 @@ function requiredMembers(): Map<string, { query: string[]; headers: string[] }> 
     const shape = op.input ? model.shapes[op.input.shape] : undefined;
     const entry = { query: [] as string[], headers: [] as string[] };
     for (const member of shape?.required ?? []) {
-      const m = shape!.members![member]!;
+      const m = shape!.members![member];
       if (m.location === 'querystring') entry.query.push(m.locationName!);
       if (m.location === 'header') entry.headers.push(m.locationName!.toLowerCase());
     }
