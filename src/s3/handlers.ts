@@ -37,6 +37,16 @@ import {
   putBucketTagging,
   putObjectTagging,
 } from './tagging.ts';
+import {
+  deleteNothing,
+  getBucketLifecycleConfiguration,
+  getBucketLogging,
+  getBucketNotificationConfiguration,
+  getBucketReplication,
+  getBucketRequestPayment,
+  getBucketWebsite,
+  getObjectLockConfiguration,
+} from './unconfigured.ts';
 import { getBucketVersioning, listObjectVersions, putBucketVersioning } from './versions.ts';
 
 export interface S3Environment {
@@ -97,6 +107,17 @@ export const S3_HANDLERS: Partial<Record<S3OperationName, S3Handler>> = {
   DeleteBucketOwnershipControls: bucket(deleteBucketOwnershipControls),
   PutBucketAcl: bucket(putBucketAcl),
   GetBucketAcl: bucket(getBucketAcl),
+  // Settings the edge cannot hold: answered as for a bucket that never had them (their Puts are 501).
+  GetBucketLifecycleConfiguration: bucket(getBucketLifecycleConfiguration),
+  DeleteBucketLifecycle: bucket(deleteNothing),
+  GetBucketWebsite: bucket(getBucketWebsite),
+  DeleteBucketWebsite: bucket(deleteNothing),
+  GetBucketReplication: bucket(getBucketReplication),
+  DeleteBucketReplication: bucket(deleteNothing),
+  GetObjectLockConfiguration: bucket(getObjectLockConfiguration),
+  GetBucketLogging: bucket(getBucketLogging),
+  GetBucketNotificationConfiguration: bucket(getBucketNotificationConfiguration),
+  GetBucketRequestPayment: bucket(getBucketRequestPayment),
 
   PutObject: object(putObject),
   CopyObject: object(copyObject),

@@ -143,3 +143,16 @@ print('200', c.get_object(Bucket='conditional', Key='k')['Body'].read().decode()
   const { stdout } = await run('python3', ['-c', script, edge.url], { env: edge.env });
   assert.deepEqual(stdout.trim().split('\n'), ['304 304 []', '412 412 []', '200 hello']);
 });
+
+test('settings the edge cannot hold: reads answer as for a bucket that never had them, writes are 501', async () => {
+  assert.match(await s3apiError('get-bucket-lifecycle-configuration', '--bucket', BUCKET), /NoSuchLifecycleConfiguration/);
+  const lifecycle = { Rules: [{ ID: 'expire', Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { Days: 1 } }] };
+  const put = await s3apiError('put-bucket-lifecycle-configuration', '--bucket', BUCKET, '--lifecycle-configuration', JSON.stringify(lifecycle));
+  assert.match(put, /NotImplemented/);
+  assert.match(put, /PutBucketLifecycleConfiguration/);
+  await s3api('delete-bucket-lifecycle', '--bucket', BUCKET);
+  assert.match(await s3apiError('get-bucket-website', '--bucket', BUCKET), /NoSuchWebsiteConfiguration/);
+  assert.match(await s3apiError('get-object-lock-configuration', '--bucket', BUCKET), /ObjectLockConfigurationNotFoundError/);
+  assert.deepEqual(await s3api('get-bucket-logging', '--bucket', BUCKET), {});
+  assert.equal((await s3api('get-bucket-request-payment', '--bucket', BUCKET)).Payer, 'BucketOwner');
+});
