@@ -12,6 +12,7 @@ import glob
 import gzip
 import json
 import os
+import subprocess
 
 import botocore
 
@@ -88,6 +89,8 @@ def main():
     ]
     with open(OUT, 'w', encoding='utf-8') as f:
         f.write('\n'.join(lines))
+    # The repository's formatter has the last word on layout, so that a rerun changes nothing by itself.
+    subprocess.run(['npx', 'prettier', '--write', '--log-level', 'warn', OUT], check=True)
     print(f'{len(table)} scope names written to {os.path.relpath(OUT)}')
 
 

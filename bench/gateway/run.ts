@@ -151,10 +151,10 @@ interface EdgeInfo {
   accountId: string;
 }
 
-/** The edge in its own Node process (bench/gateway/edge-process.ts). */
+/** The edge in its own Node process (src/edge/main.ts), reporting over IPC. */
 function startEdgeProcess(dataDir: string, credentials: { accessKeyId: string; secretAccessKey: string }): ChildProcess {
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [];
-  return spawn(process.execPath, ['--import', 'tsx', ...profile, path.join(import.meta.dirname, 'edge-process.ts')], {
+  return spawn(process.execPath, ['--import', 'tsx', ...profile, path.join(import.meta.dirname, '..', '..', 'src', 'edge', 'main.ts')], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: {
       ...process.env,

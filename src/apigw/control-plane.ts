@@ -98,7 +98,7 @@ export class ApigwControlPlane {
   }
 
   getApi(apiId: string): Api {
-    const api = this.store.getApi<Api>(apiId);
+    const api = this.store.getApi(apiId);
     if (!api) throw notFound(`Invalid API identifier specified ${this.accountId}:${apiId}`, 'Api');
     return api;
   }
@@ -106,7 +106,7 @@ export class ApigwControlPlane {
   getApis(maxResults: number, nextToken?: string): { items: Api[]; nextToken?: string } {
     const after = nextToken === undefined ? 0 : API_PAGES.decodeInteger(nextToken);
     if (after === undefined) throw badRequest(`Invalid nextToken: ${nextToken}`);
-    const page = this.store.listApis<Api>(maxResults, after);
+    const page = this.store.listApis(maxResults, after);
     return { items: page.items, nextToken: page.next === undefined ? undefined : API_PAGES.encode(page.next) };
   }
 
@@ -152,14 +152,14 @@ export class ApigwControlPlane {
 
   getIntegration(apiId: string, integrationId: string): Integration {
     this.getApi(apiId);
-    const integration = this.store.getChild<Integration>('integrations', apiId, integrationId);
+    const integration = this.store.getChild('integrations', apiId, integrationId);
     if (!integration) throw notFound(`Invalid Integration identifier specified ${integrationId}`, 'Integration');
     return integration;
   }
 
   getIntegrations(apiId: string): Integration[] {
     this.getApi(apiId);
-    return this.store.listChildren<Integration>('integrations', apiId);
+    return this.store.listChildren('integrations', apiId);
   }
 
   updateIntegration(apiId: string, integrationId: string, input: UpdateIntegration): Integration {
@@ -174,7 +174,7 @@ export class ApigwControlPlane {
 
   deleteIntegration(apiId: string, integrationId: string): void {
     this.getIntegration(apiId, integrationId);
-    const users = this.store.listChildren<Route>('routes', apiId).filter((r) => r.target === `integrations/${integrationId}`);
+    const users = this.store.listChildren('routes', apiId).filter((r) => r.target === `integrations/${integrationId}`);
     if (users.length > 0) {
       // Unconfirmed on AWS; refusing keeps routes from pointing at nothing.
       throw conflict(`Integration ${integrationId} is still the target of route(s) ${users.map((r) => r.routeKey).join(', ')}; delete or retarget them first.`);
@@ -189,7 +189,7 @@ export class ApigwControlPlane {
 
   createRoute(apiId: string, input: CreateRoute, managed = false): Route {
     this.getApi(apiId);
-    const routes = this.store.listChildren<Route>('routes', apiId);
+    const routes = this.store.listChildren('routes', apiId);
     if (routes.length >= MAX_ROUTES) throw badRequest(`An API can have at most ${MAX_ROUTES} routes.`);
     const route: Route = omitUndefined({
       routeId: resourceId(7),
@@ -213,14 +213,14 @@ export class ApigwControlPlane {
 
   getRoute(apiId: string, routeId: string): Route {
     this.getApi(apiId);
-    const route = this.store.getChild<Route>('routes', apiId, routeId);
+    const route = this.store.getChild('routes', apiId, routeId);
     if (!route) throw notFound(`Invalid Route identifier specified ${routeId}`, 'Route');
     return route;
   }
 
   getRoutes(apiId: string): Route[] {
     this.getApi(apiId);
-    return this.store.listChildren<Route>('routes', apiId);
+    return this.store.listChildren('routes', apiId);
   }
 
   updateRoute(apiId: string, routeId: string, input: UpdateRoute): Route {
@@ -229,7 +229,7 @@ export class ApigwControlPlane {
       throw conflict(`The route key of a route managed by API Gateway cannot be changed.`);
     }
     const route: Route = { ...current, ...omitUndefined(input) };
-    this.validateRoute(apiId, route, this.store.listChildren<Route>('routes', apiId).filter((r) => r.routeId !== routeId));
+    this.validateRoute(apiId, route, this.store.listChildren('routes', apiId).filter((r) => r.routeId !== routeId));
     this.store.transaction(() => {
       this.store.putRoute(apiId, routeId, route.routeKey, route);
       this.autoDeploy(apiId);
@@ -314,14 +314,14 @@ export class ApigwControlPlane {
 
   getStage(apiId: string, stageName: string): Stage {
     this.getApi(apiId);
-    const stage = this.store.getChild<Stage>('stages', apiId, stageName);
+    const stage = this.store.getChild('stages', apiId, stageName);
     if (!stage) throw notFound(`Invalid stage identifier specified ${stageName}`, 'Stage');
     return stage;
   }
 
   getStages(apiId: string): Stage[] {
     this.getApi(apiId);
-    return this.store.listChildren<Stage>('stages', apiId);
+    return this.store.listChildren('stages', apiId);
   }
 
   updateStage(apiId: string, stageName: string, input: UpdateStage): Stage {
@@ -373,12 +373,12 @@ export class ApigwControlPlane {
 
   getDeployments(apiId: string): Deployment[] {
     this.getApi(apiId);
-    return this.store.listDeployments<Deployment>(apiId);
+    return this.store.listDeployments(apiId);
   }
 
   getDeployment(apiId: string, deploymentId: string): Deployment {
     this.getApi(apiId);
-    const d = this.store.getDeployment<Deployment>(apiId, deploymentId);
+    const d = this.store.getDeployment(apiId, deploymentId);
     if (!d) throw notFound(`Invalid Deployment identifier specified ${deploymentId}`, 'Deployment');
     return d;
   }
@@ -393,9 +393,9 @@ export class ApigwControlPlane {
       description,
     });
     const snapshot: DeploymentSnapshot = omitUndefined({
-      routes: this.store.listChildren<Route>('routes', apiId),
-      integrations: this.store.listChildren<Integration>('integrations', apiId),
-      corsConfiguration: this.store.getApi<Api>(apiId)?.corsConfiguration,
+      routes: this.store.listChildren('routes', apiId),
+      integrations: this.store.listChildren('integrations', apiId),
+      corsConfiguration: this.store.getApi(apiId)?.corsConfiguration,
     });
     this.store.putDeployment(apiId, deployment.deploymentId, deployment, snapshot);
     for (const stage of stages) {
@@ -411,7 +411,7 @@ export class ApigwControlPlane {
 
   /** Redeploys every stage of the API that has autoDeploy on. */
   private autoDeploy(apiId: string): void {
-    const stages = this.store.listChildren<Stage>('stages', apiId).filter((s) => s.autoDeploy);
+    const stages = this.store.listChildren('stages', apiId).filter((s) => s.autoDeploy);
     if (stages.length > 0) this.deploy(apiId, undefined, true, stages);
   }
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../config/logger.ts';
-import { AwsError } from '../edge/errors.ts';
+import { AwsError } from '../protocols/aws-error.ts';
 import { readBody } from '../protocols/body.ts';
 import type { EdgeRequest, EdgeService } from '../edge/types.ts';
 import type { LambdaInvoker } from '../lambda/invoker.ts';
@@ -12,7 +12,7 @@ import { GATEWAY_ERRORS, type GatewayError } from './errors.ts';
 import { HttpProxy, MAX_PAYLOAD } from './http-proxy.ts';
 import { gatewayRequestId } from './ids.ts';
 import { BadLambdaResponse, eventV1, eventV2, responseV1, responseV2, type GatewayResponse } from './lambda-payloads.ts';
-import type { Api, CorsConfiguration, DeploymentSnapshot, Integration, Route, RouteSettings, Stage } from './model.ts';
+import type { Api, CorsConfiguration, Integration, Route, RouteSettings, Stage } from './model.ts';
 import { newTraceId, peerAddress, type GatewayRequest } from './request-context.ts';
 import { RouteTable } from './routes.ts';
 import { Throttle } from './throttle.ts';
@@ -62,6 +62,11 @@ export class ApigwDataPlane implements EdgeService {
     private readonly logger: Logger,
   ) {
     this.accessLogs = new AccessLogFiles(settings.dataDir);
+  }
+
+  /** API data planes are addressed by host (`{apiId}.execute-api.localhost`) or by path (`/_aws/execute-api/{apiId}`). */
+  claims(host: string, rawPath: string): boolean {
+    return EXECUTE_API_HOST.test(host) || rawPath.startsWith(EXECUTE_API_PATH);
   }
 
   async handle(request: EdgeRequest): Promise<void> {
@@ -261,12 +266,12 @@ export class ApigwDataPlane implements EdgeService {
   }
 
   private compile(apiId: string): ServedApi | null {
-    const api = this.store.getApi<Api>(apiId);
+    const api = this.store.getApi(apiId);
     if (!api || api.disableExecuteApiEndpoint) return null;
     const stages = new Map<string, ServedStage>();
-    for (const stage of this.store.listChildren<Stage>('stages', apiId)) {
+    for (const stage of this.store.listChildren('stages', apiId)) {
       if (!stage.deploymentId) continue;
-      const snapshot = this.store.getDeploymentSnapshot<DeploymentSnapshot>(apiId, stage.deploymentId);
+      const snapshot = this.store.getDeploymentSnapshot(apiId, stage.deploymentId);
       if (!snapshot) continue;
       stages.set(stage.stageName, {
         stage,

@@ -1,4 +1,4 @@
-import { AwsError } from '../edge/errors.ts';
+import { AwsError } from '../protocols/aws-error.ts';
 import { pathParameter, writeRestJsonError } from '../protocols/rest-json.ts';
 import type { EdgeEndpoint, EdgeRequest, EdgeService } from '../edge/types.ts';
 import type { ApigwControlPlane } from './control-plane.ts';

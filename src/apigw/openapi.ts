@@ -169,7 +169,7 @@ export function exportOpenApi(plane: ApigwControlPlane, apiId: string, options: 
   if (options.stageName) {
     const stage = plane.getStage(apiId, options.stageName);
     if (!stage.deploymentId) throw badRequest(`Stage ${options.stageName} has no deployment to export.`);
-    state = plane.store.getDeploymentSnapshot<DeploymentSnapshot>(apiId, stage.deploymentId)!;
+    state = plane.store.getDeploymentSnapshot(apiId, stage.deploymentId)!;
   }
   const integrations = new Map(state.integrations.map((i) => [i.integrationId, i]));
   const paths: Doc = {};

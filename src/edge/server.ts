@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../config/logger.ts';
 import type { EdgeCredentials } from '../state/credentials.ts';
-import { AwsError } from './errors.ts';
+import { AwsError } from '../protocols/aws-error.ts';
 import { parseSigV4, readSigV4Scope, verifySigV4 } from './sigv4.ts';
 import { readSigV2, verifySigV2 } from './sigv2.ts';
 import { readBody } from '../protocols/body.ts';
@@ -11,8 +11,6 @@ import { UnservedService } from './unserved.ts';
 import type { EdgeEndpoint, EdgeRequest, EdgeService, InternalHandler, SigningPolicy, VerifiedAuth } from './types.ts';
 
 const MAX_BUFFERED_BODY = 64 * 1024 * 1024;
-const EXECUTE_API_HOST = /^([a-z0-9]+)\.execute-api\.localhost(?::\d+)?$/;
-const EXECUTE_API_PATH = '/_aws/execute-api/';
 
 export interface EdgeOptions {
   host: string;
@@ -39,6 +37,10 @@ export class Edge implements EdgeEndpoint {
   readonly services = new Map<string, EdgeService>();
   private readonly unserved = new Map<string, UnservedService>();
   private unscoped?: EdgeService;
+  /** Services that take requests by host or path (`claims`), asked in registration order. */
+  private readonly claiming: EdgeService[] = [];
+  /** Services that take some unsigned requests (`takesUnsigned`). */
+  private readonly unsignedTakers: EdgeService[] = [];
   private readonly components = new Map<string, { ready: boolean; detail?: unknown }>();
   private readonly internalRoutes: Array<{ prefix: string; handler: InternalHandler }> = [];
   private readonly server: http.Server;
@@ -80,6 +82,8 @@ export class Edge implements EdgeEndpoint {
     if (service.takesUnscoped && this.unscoped) throw new Error(`${this.unscoped.name} already takes unscoped requests`);
     this.services.set(service.name, service);
     if (service.takesUnscoped) this.unscoped = service;
+    if (service.claims) this.claiming.push(service);
+    if (service.takesUnsigned) this.unsignedTakers.push(service);
     for (const route of service.internalRoutes ?? []) this.route(route.prefix, route.handler);
   }
 
@@ -147,8 +151,9 @@ export class Edge implements EdgeEndpoint {
 
     const request = new ReceivedRequest(req, res, rawPath, rawQuery, host);
 
-    if (EXECUTE_API_HOST.test(host) || rawPath.startsWith(EXECUTE_API_PATH)) {
-      return this.serve(this.services.get('execute-api'), request, false);
+    const claiming = this.claiming;
+    for (let i = 0; i < claiming.length; i++) {
+      if (claiming[i].claims!(host, rawPath)) return this.serve(claiming[i], request, false);
     }
 
     // A browser preflight carries no credentials even when sent to a presigned URL (whose query has
@@ -159,7 +164,8 @@ export class Edge implements EdgeEndpoint {
     const sigv4 = readSigV4Scope(req.headers, request.query);
     if (sigv4) return this.serve(this.serviceNamed(sigv4.service), request, true, sigv4.via);
     if (readSigV2(req.headers, request.query)) return this.serve(this.unscoped, request, true, 'sigv2');
-    return this.serve(this.unscoped, request, false);
+    const taker = this.unsignedTakers.find((s) => s.takesUnsigned!(host, rawPath, req.headers));
+    return this.serve(taker ?? this.unscoped, request, false);
   }
 
   /** The service a credential scope names; one the edge does not serve answers NotImplemented in its protocol. */

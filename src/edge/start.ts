@@ -25,7 +25,10 @@ export interface RunningEdge {
  * Opens the state under `config.dataDir`, builds every service from its store and the interfaces it needs,
  * and starts listening. Adding a service: build it here (see docs/adding-a-service.md).
  */
-export async function startEdge(config: Config, logger: Logger = createLogger('edge', config.logLevel)): Promise<RunningEdge> {
+export async function startEdge(
+  config: Config,
+  logger: Logger = createLogger('edge', config.logLevel),
+): Promise<RunningEdge> {
   const startedAt = Date.now();
   const db = openStateDatabase(config.dataDir);
   const blobs = new BlobStore(config.dataDir);
@@ -35,7 +38,13 @@ export async function startEdge(config: Config, logger: Logger = createLogger('e
     accessKeyId: config.localAccessKeyId,
     secretAccessKey: config.localSecretAccessKey,
   });
-  const edge = new Edge({ host: config.edgeHost, port: config.edgePort, credentials, logger, publicUrl: config.publicUrl });
+  const edge = new Edge({
+    host: config.edgeHost,
+    port: config.edgePort,
+    credentials,
+    logger,
+    publicUrl: config.publicUrl,
+  });
   const { region, accountId } = config;
 
   const lambda = new LambdaService({
@@ -49,7 +58,15 @@ export async function startEdge(config: Config, logger: Logger = createLogger('e
   edge.register(createS3Service({ meta: new S3Metadata(db), blobs, region, logger, endpoint: edge }));
   edge.register(lambda);
   edge.register(createStsService({ accountId }));
-  const apigw = createApigwServices({ store: new ApigwMetadata(db), region, accountId, dataDir: config.dataDir, logger, endpoint: edge, lambda });
+  const apigw = createApigwServices({
+    store: new ApigwMetadata(db),
+    region,
+    accountId,
+    dataDir: config.dataDir,
+    logger,
+    endpoint: edge,
+    lambda,
+  });
   for (const service of apigw) edge.register(service);
 
   const referenced = new Set<string>();

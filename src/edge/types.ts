@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AwsError } from '../protocols/aws-error.ts';
 import type { EdgeCredentials } from '../state/credentials.ts';
 import type { VerifiedSigV4 } from './sigv4.ts';
@@ -69,6 +69,16 @@ export interface EdgeService {
    * requests (S3, as AWS's endpoint does). One service at most.
    */
   readonly takesUnscoped?: boolean;
+  /**
+   * Whether this service takes a request by its host or path, before any signature is looked at (API data planes:
+   * `{apiId}.execute-api.localhost`, `/_aws/execute-api/{apiId}/...`). Called on every request: keep it cheap.
+   */
+  claims?(host: string, rawPath: string): boolean;
+  /**
+   * Whether this service takes a request that carries no signature at all (Cognito's public operations and
+   * `/.well-known/` documents). Asked only for unsigned requests, before the `takesUnscoped` service gets them.
+   */
+  takesUnsigned?(host: string, rawPath: string, headers: IncomingHttpHeaders): boolean;
   /** `/_ddn/...` routes the service serves (Lambda's code download). */
   readonly internalRoutes?: readonly InternalRoute[];
   handle(request: EdgeRequest): Promise<void>;

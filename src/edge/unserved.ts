@@ -23,7 +23,7 @@ export class UnservedService implements EdgeService {
 
   constructor(readonly name: string) {
     this.known = Object.hasOwn(SERVICE_PROTOCOLS, name);
-    this.entry = this.known ? SERVICE_PROTOCOLS[name]! : UNKNOWN_SERVICE;
+    this.entry = this.known ? SERVICE_PROTOCOLS[name] : UNKNOWN_SERVICE;
   }
 
   handle(request: EdgeRequest): Promise<void> {

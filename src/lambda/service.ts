@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
-import { AwsError } from '../edge/errors.ts';
+import { AwsError } from '../protocols/aws-error.ts';
 import { PageTokens } from '../protocols/pagination.ts';
 import { parseJsonBody } from '../protocols/json-errors.ts';
 import { pathParameter, sendRestJson, writeRestJsonError } from '../protocols/rest-json.ts';

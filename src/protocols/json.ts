@@ -12,7 +12,10 @@ export const JSON_ERRORS = {
   UnknownOperationException: { status: 400, message: 'The action or operation requested is invalid.' },
   SerializationException: { status: 400, message: 'The request body could not be parsed as JSON.' },
   UnrecognizedClientException: { status: 403, message: 'The security token included in the request is invalid.' },
-  InvalidSignatureException: { status: 403, message: 'The request signature we calculated does not match the signature you provided.' },
+  InvalidSignatureException: {
+    status: 403,
+    message: 'The request signature we calculated does not match the signature you provided.',
+  },
   IncompleteSignatureException: { status: 403, message: 'The request signature does not conform to AWS standards.' },
   AccessDeniedException: { status: 403, message: 'Access denied.' },
 } as const satisfies ErrorTable;
@@ -72,5 +75,10 @@ export function writeJsonResult(target: ResponseTarget, version: JsonVersion, re
 /** `{"__type": code, "message": ...}` with the edge's auth errors in JSON codes. */
 export function writeJsonProtocolError(target: ResponseTarget, version: JsonVersion, error: AwsError): void {
   const err = jsonAuthError(error);
-  writeJsonError(target, err, jsonContentType(version), JSON.stringify({ __type: err.code, message: err.message, ...err.extra }));
+  writeJsonError(
+    target,
+    err,
+    jsonContentType(version),
+    JSON.stringify({ __type: err.code, message: err.message, ...err.extra }),
+  );
 }

@@ -5,5 +5,9 @@ import { AwsError } from './aws-error.ts';
  * operation, written by the service in its protocol's format. Nothing is changed.
  */
 export function notImplemented(service: string, operation: string): AwsError {
-  return new AwsError(501, 'NotImplemented', `The ${service} operation ${operation} is not implemented by the local edge.`);
+  return new AwsError(
+    501,
+    'NotImplemented',
+    `The ${service} operation ${operation} is not implemented by the local edge.`,
+  );
 }

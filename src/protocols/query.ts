@@ -12,10 +12,16 @@ export const QUERY_ERRORS = {
   // unconfirmed: AWS's exact answer to a request without an Action.
   MissingAction: { status: 400, message: 'The request must contain the parameter Action.' },
   InvalidClientTokenId: { status: 403, message: 'The security token included in the request is invalid.' },
-  SignatureDoesNotMatch: { status: 403, message: 'The request signature we calculated does not match the signature you provided.' },
+  SignatureDoesNotMatch: {
+    status: 403,
+    message: 'The request signature we calculated does not match the signature you provided.',
+  },
   IncompleteSignature: { status: 400, message: 'The request signature does not conform to AWS standards.' },
   AccessDenied: { status: 403, message: 'Access denied.' },
-  InvalidParameterValue: { status: 400, message: 'An invalid or out-of-range value was supplied for the input parameter.' },
+  InvalidParameterValue: {
+    status: 400,
+    message: 'An invalid or out-of-range value was supplied for the input parameter.',
+  },
   ValidationError: { status: 400, message: 'The input fails to satisfy the constraints specified by an AWS service.' },
 } as const satisfies ErrorTable;
 
@@ -34,7 +40,8 @@ export interface QueryService {
 /** The request's parameters: the query string, then the form body (a body value wins). */
 export function queryParameters(rawQuery: string, body: Buffer | undefined): URLSearchParams {
   const params = new URLSearchParams(rawQuery);
-  if (body !== undefined && body.length > 0) for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params.set(k, v);
+  if (body !== undefined && body.length > 0)
+    for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params.set(k, v);
   return params;
 }
 
@@ -59,7 +66,12 @@ export async function serveQuery(
 }
 
 /** `<ActionResponse><ActionResult>inner</ActionResult><ResponseMetadata>...` */
-export function writeQueryResult(target: ResponseTarget, service: QueryService, action: string, resultXml: string): void {
+export function writeQueryResult(
+  target: ResponseTarget,
+  service: QueryService,
+  action: string,
+  resultXml: string,
+): void {
   const body =
     `<${action}Response xmlns="${service.namespace}">\n  <${action}Result>\n${resultXml}  </${action}Result>\n` +
     `  <ResponseMetadata>\n    <RequestId>${target.requestId}</RequestId>\n  </ResponseMetadata>\n</${action}Response>\n`;
@@ -68,7 +80,11 @@ export function writeQueryResult(target: ResponseTarget, service: QueryService, 
 }
 
 /** The query protocol's error document; the edge's auth errors in the query services' codes. */
-export function writeQueryError(target: ResponseTarget, service: Pick<QueryService, 'namespace'>, error: AwsError): void {
+export function writeQueryError(
+  target: ResponseTarget,
+  service: Pick<QueryService, 'namespace'>,
+  error: AwsError,
+): void {
   const err = queryAuthError(error);
   const body =
     `<ErrorResponse xmlns="${service.namespace}">\n  <Error>\n    <Type>${err.status >= 500 ? 'Receiver' : 'Sender'}</Type>\n` +

@@ -8,14 +8,18 @@ import { decodeUriOrThrow } from './uri.ts';
 export const REST_JSON_ERRORS = {
   NotImplemented: { status: 501, message: 'The operation is not implemented by the local edge.' },
   UnrecognizedClientException: { status: 403, message: 'The security token included in the request is invalid.' },
-  InvalidSignatureException: { status: 403, message: 'The request signature we calculated does not match the signature you provided.' },
+  InvalidSignatureException: {
+    status: 403,
+    message: 'The request signature we calculated does not match the signature you provided.',
+  },
   IncompleteSignatureException: { status: 403, message: 'The request signature does not conform to AWS standards.' },
   AccessDeniedException: { status: 403, message: 'Access denied.' },
 } as const satisfies ErrorTable;
 
 export type RestJsonErrorCode = keyof typeof REST_JSON_ERRORS;
 
-export const restJsonError = (code: RestJsonErrorCode, message?: string): AwsError => errorOf(REST_JSON_ERRORS, code, message);
+export const restJsonError = (code: RestJsonErrorCode, message?: string): AwsError =>
+  errorOf(REST_JSON_ERRORS, code, message);
 
 /** The error body most rest-json services write: `{"message": ..., ...extra}`. */
 export function restJsonErrorBody(err: AwsError): string {
@@ -23,7 +27,11 @@ export function restJsonErrorBody(err: AwsError): string {
 }
 
 /** Writes `err` (the edge's auth errors in rest-json codes); `body` is the service's error body when it differs. */
-export function writeRestJsonError(target: ResponseTarget, err: AwsError, body: (err: AwsError) => string = restJsonErrorBody): void {
+export function writeRestJsonError(
+  target: ResponseTarget,
+  err: AwsError,
+  body: (err: AwsError) => string = restJsonErrorBody,
+): void {
   const mapped = jsonAuthError(err);
   writeJsonError(target, mapped, 'application/json', body(mapped));
 }

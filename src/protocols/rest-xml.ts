@@ -30,7 +30,11 @@ export function restXmlErrorDocument(err: AwsError, requestId: string, style: Re
 }
 
 /** Writes a rest-xml error; a HEAD answer carries the status only. */
-export function writeRestXmlError(target: ResponseTarget & { method: string }, err: AwsError, style: RestXmlErrorStyle): void {
+export function writeRestXmlError(
+  target: ResponseTarget & { method: string },
+  err: AwsError,
+  style: RestXmlErrorStyle,
+): void {
   const { res } = target;
   if (res.headersSent) return void res.destroy();
   const headers: Record<string, string> = { 'content-type': 'application/xml', 'x-amzn-requestid': target.requestId };

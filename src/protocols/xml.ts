@@ -1,5 +1,6 @@
 /** Escapes text for XML; control characters (legal in S3 keys) become numeric references, as S3 writes them. */
 export function escapeXml(value: string | number | boolean): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must become references
   return String(value).replace(/[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\r]/g, (c) => {
     switch (c) {
       case '&':

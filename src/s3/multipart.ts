@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, openSync } from 'node:fs';
 import { AwsError } from '../edge/errors.ts';
+import { decodeUriOrThrow } from '../protocols/uri.ts';
 import type { ObjectRecord, PartRecord, UploadRecord } from '../state/s3-metadata.ts';
 import { checksumElement, compositeChecksum, createChecksummer, parseAlgorithm, type ChecksumAlgorithm } from './checksums.ts';
 import { isoSeconds, noSuchBucket, removeBlobs, requireBucket, send, SSE_HEADERS, type S3Call, type S3Context } from './context.ts';
@@ -153,7 +153,7 @@ export async function completeMultipartUpload(ctx: S3Context, { request, bucket,
   let blobId: string;
   try {
     for (const part of parts) {
-      const source = createReadStream('', { fd: openSync(ctx.blobs.pathOf(part.blobId), 'r'), highWaterMark: 1 << 20 });
+      const source = ctx.blobs.read(part.blobId);
       for await (const chunk of source) {
         fullChecksum?.update(chunk as Buffer);
         if (!pending.stream.write(chunk)) await new Promise((resolve) => pending.stream.once('drain', resolve));

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, openSync } from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AwsError } from '../edge/errors.ts';
+import { decodeUriOrThrow } from '../protocols/uri.ts';
 import type { EdgeRequest } from '../edge/types.ts';
 import type { ObjectRecord, StoredHeaders, VersioningStatus, VersionWrite } from '../state/s3-metadata.ts';
 import { CHECKSUM_ALGORITHMS } from './checksums.ts';
@@ -123,8 +123,7 @@ export async function getObject(ctx: S3Context, { request, bucket, key }: Object
     return send(request, 304, headers);
   }
   const range = parseRange(header(request.req.headers, 'range'), record.size);
-  // Opened synchronously right after reading the row: a concurrent overwrite unlinks the old file only later.
-  const fd = openSync(ctx.blobs.pathOf(record.blobId), 'r');
+  // Opened synchronously right after reading the row (blobs.read): a concurrent overwrite unlinks the old file later.
   let status = 200;
   let stream;
   if (range) {
@@ -132,9 +131,9 @@ export async function getObject(ctx: S3Context, { request, bucket, key }: Object
     headers['content-range'] = `bytes ${range.start}-${range.end}/${record.size}`;
     headers['content-length'] = String(range.end - range.start + 1);
     for (const name of Object.keys(headers)) if (name.startsWith('x-amz-checksum-')) delete headers[name];
-    stream = createReadStream('', { fd, start: range.start, end: range.end, highWaterMark: 1 << 20 });
+    stream = ctx.blobs.read(record.blobId, range);
   } else {
-    stream = createReadStream('', { fd, highWaterMark: 1 << 20 });
+    stream = ctx.blobs.read(record.blobId);
   }
   if (request.method === 'HEAD' || record.size === 0) {
     stream.destroy();
@@ -301,12 +300,9 @@ export function parseCopySource(value: string): { bucket: string; key: string; v
   const versionAt = value.indexOf('?versionId=');
   const withoutVersion = versionAt === -1 ? value : value.slice(0, versionAt);
   const versionId = versionAt === -1 ? undefined : parseVersionId(new URLSearchParams(value.slice(versionAt + 1)));
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(withoutVersion);
-  } catch {
-    throw new AwsError(400, 'InvalidArgument', 'Invalid copy source encoding', { ArgumentName: 'x-amz-copy-source', ArgumentValue: value });
-  }
+  const decoded = decodeUriOrThrow(withoutVersion, () =>
+    new AwsError(400, 'InvalidArgument', 'Invalid copy source encoding', { ArgumentName: 'x-amz-copy-source', ArgumentValue: value }),
+  );
   const path = decoded.startsWith('/') ? decoded.slice(1) : decoded;
   const slash = path.indexOf('/');
   if (slash <= 0 || slash === path.length - 1) {
@@ -330,7 +326,7 @@ export async function copyBlob(ctx: S3Context, blobId: string, range?: { start: 
   const pending = ctx.blobs.createTemporary();
   const md5 = createHash('md5');
   try {
-    const source = createReadStream('', { fd: openSync(ctx.blobs.pathOf(blobId), 'r'), highWaterMark: 1 << 20, ...(range ?? {}) });
+    const source = ctx.blobs.read(blobId, range);
     const hashing = new Transform({ transform: (chunk: Buffer, _e, cb) => (md5.update(chunk), cb(null, chunk)) });
     await pipeline(source, hashing, pending.stream);
     return { blobId: await pending.commit(), md5: md5.digest() };

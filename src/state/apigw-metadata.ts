@@ -1,3 +1,4 @@
+import type { Api, Deployment, DeploymentSnapshot, Integration, Route, Stage } from '../apigw/model.ts';
 import { migrate, type StateDatabase } from './database.ts';
 
 const MIGRATIONS = [
@@ -37,14 +38,21 @@ const MIGRATIONS = [
 /** The child resources of an API, each kept as its wire document. */
 export type ApigwChildKind = 'integrations' | 'routes' | 'stages';
 
+/** The document each child table holds. */
+interface ChildDocuments {
+  integrations: Integration;
+  routes: Route;
+  stages: Stage;
+}
+
 const CHILD_TABLES: Record<ApigwChildKind, { table: string; id: string }> = {
   integrations: { table: 'apigw_integrations', id: 'integration_id' },
   routes: { table: 'apigw_routes', id: 'route_id' },
   stages: { table: 'apigw_stages', id: 'stage_name' },
 };
 
-export interface Page<T> {
-  items: T[];
+export interface Page {
+  items: Api[];
   /** Where the next page starts (pass it as `after`); undefined on the last page. */
   next?: number;
 }
@@ -54,110 +62,115 @@ export interface Page<T> {
  * `generation` changes on every write so readers can cache what they derive from it.
  */
 export class ApigwMetadata {
-  generation = 0;
+  private writes = 0;
 
   constructor(private readonly db: StateDatabase) {
     migrate(db, 'apigw', MIGRATIONS);
   }
 
+  /** Changes on every write: readers cache what they derive from the metadata until it moves. */
+  get generation(): number {
+    return this.writes;
+  }
+
   /** Runs `fn` in one transaction. */
   transaction<T>(fn: () => T): T {
     const result = this.db.transaction(fn)();
-    this.generation++;
+    this.writes++;
     return result;
   }
 
-  getApi<T>(apiId: string): T | undefined {
+  getApi(apiId: string): Api | undefined {
     const row = this.db.prepare('SELECT doc FROM apigw_apis WHERE api_id = ?').get(apiId) as { doc: string } | undefined;
-    return row ? (JSON.parse(row.doc) as T) : undefined;
+    return row ? (JSON.parse(row.doc) as Api) : undefined;
   }
 
-  putApi(apiId: string, doc: object): void {
+  putApi(apiId: string, doc: Api): void {
     this.db.prepare('INSERT INTO apigw_apis (api_id, doc) VALUES (?, ?) ON CONFLICT (api_id) DO UPDATE SET doc = excluded.doc').run(apiId, JSON.stringify(doc));
-    this.generation++;
+    this.writes++;
   }
 
   deleteApi(apiId: string): boolean {
     const changed = this.db.prepare('DELETE FROM apigw_apis WHERE api_id = ?').run(apiId).changes > 0;
-    this.generation++;
+    this.writes++;
     return changed;
   }
 
   /** Up to `maxResults` APIs created after position `after` (0: from the start), and the position of the last. */
-  listApis<T>(maxResults: number, after: number): Page<T> {
+  listApis(maxResults: number, after: number): Page {
     const rows = this.db
       .prepare('SELECT rowid, doc FROM apigw_apis WHERE rowid > ? ORDER BY rowid LIMIT ?')
       .all(after, maxResults + 1) as Array<{ rowid: number; doc: string }>;
     const page = rows.slice(0, maxResults);
-    return { items: page.map((r) => JSON.parse(r.doc) as T), next: rows.length > maxResults ? page.at(-1)!.rowid : undefined };
+    return { items: page.map((r) => JSON.parse(r.doc) as Api), next: rows.length > maxResults ? page.at(-1)!.rowid : undefined };
   }
 
-  getChild<T>(kind: ApigwChildKind, apiId: string, id: string): T | undefined {
+  getChild<K extends ApigwChildKind>(kind: K, apiId: string, id: string): ChildDocuments[K] | undefined {
     const t = CHILD_TABLES[kind];
     const row = this.db.prepare(`SELECT doc FROM ${t.table} WHERE api_id = ? AND ${t.id} = ?`).get(apiId, id) as { doc: string } | undefined;
-    return row ? (JSON.parse(row.doc) as T) : undefined;
+    return row ? (JSON.parse(row.doc) as ChildDocuments[K]) : undefined;
   }
 
-  listChildren<T>(kind: ApigwChildKind, apiId: string): T[] {
+  listChildren<K extends ApigwChildKind>(kind: K, apiId: string): Array<ChildDocuments[K]> {
     const t = CHILD_TABLES[kind];
     const rows = this.db.prepare(`SELECT doc FROM ${t.table} WHERE api_id = ? ORDER BY rowid`).all(apiId) as Array<{ doc: string }>;
-    return rows.map((r) => JSON.parse(r.doc) as T);
+    return rows.map((r) => JSON.parse(r.doc) as ChildDocuments[K]);
   }
 
-  putIntegration(apiId: string, integrationId: string, doc: object): void {
+  putIntegration(apiId: string, integrationId: string, doc: Integration): void {
     this.db
       .prepare('INSERT INTO apigw_integrations (api_id, integration_id, doc) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET doc = excluded.doc')
       .run(apiId, integrationId, JSON.stringify(doc));
-    this.generation++;
+    this.writes++;
   }
 
-  putRoute(apiId: string, routeId: string, routeKey: string, doc: object): void {
+  putRoute(apiId: string, routeId: string, routeKey: string, doc: Route): void {
     this.db
       .prepare(
         'INSERT INTO apigw_routes (api_id, route_id, route_key, doc) VALUES (?, ?, ?, ?) ON CONFLICT (api_id, route_id) DO UPDATE SET route_key = excluded.route_key, doc = excluded.doc',
       )
       .run(apiId, routeId, routeKey, JSON.stringify(doc));
-    this.generation++;
+    this.writes++;
   }
 
-  putStage(apiId: string, stageName: string, doc: object): void {
+  putStage(apiId: string, stageName: string, doc: Stage): void {
     this.db
       .prepare('INSERT INTO apigw_stages (api_id, stage_name, doc) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET doc = excluded.doc')
       .run(apiId, stageName, JSON.stringify(doc));
-    this.generation++;
+    this.writes++;
   }
 
   deleteChild(kind: ApigwChildKind, apiId: string, id: string): boolean {
     const t = CHILD_TABLES[kind];
     const changed = this.db.prepare(`DELETE FROM ${t.table} WHERE api_id = ? AND ${t.id} = ?`).run(apiId, id).changes > 0;
-    this.generation++;
+    this.writes++;
     return changed;
   }
 
-  putDeployment(apiId: string, deploymentId: string, doc: object, snapshot: object): void {
+  putDeployment(apiId: string, deploymentId: string, doc: Deployment, snapshot: DeploymentSnapshot): void {
     this.db
       .prepare('INSERT INTO apigw_deployments (api_id, deployment_id, doc, snapshot) VALUES (?, ?, ?, ?)')
       .run(apiId, deploymentId, JSON.stringify(doc), JSON.stringify(snapshot));
-    this.generation++;
+    this.writes++;
   }
 
-  listDeployments<T>(apiId: string): T[] {
+  listDeployments(apiId: string): Deployment[] {
     const rows = this.db.prepare('SELECT doc FROM apigw_deployments WHERE api_id = ? ORDER BY rowid').all(apiId) as Array<{ doc: string }>;
-    return rows.map((r) => JSON.parse(r.doc) as T);
+    return rows.map((r) => JSON.parse(r.doc) as Deployment);
   }
 
-  getDeployment<T>(apiId: string, deploymentId: string): T | undefined {
+  getDeployment(apiId: string, deploymentId: string): Deployment | undefined {
     const row = this.db.prepare('SELECT doc FROM apigw_deployments WHERE api_id = ? AND deployment_id = ?').get(apiId, deploymentId) as
       | { doc: string }
       | undefined;
-    return row ? (JSON.parse(row.doc) as T) : undefined;
+    return row ? (JSON.parse(row.doc) as Deployment) : undefined;
   }
 
   /** What a deployment froze: routes, integrations and the API's CORS configuration at the time. */
-  getDeploymentSnapshot<T>(apiId: string, deploymentId: string): T | undefined {
+  getDeploymentSnapshot(apiId: string, deploymentId: string): DeploymentSnapshot | undefined {
     const row = this.db.prepare('SELECT snapshot FROM apigw_deployments WHERE api_id = ? AND deployment_id = ?').get(apiId, deploymentId) as
       | { snapshot: string }
       | undefined;
-    return row ? (JSON.parse(row.snapshot) as T) : undefined;
+    return row ? (JSON.parse(row.snapshot) as DeploymentSnapshot) : undefined;
   }
 }

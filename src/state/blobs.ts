@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { createReadStream, mkdirSync, readdirSync, rmSync, statSync, type ReadStream } from 'node:fs';
+import { createReadStream, mkdirSync, openSync, readdirSync, rmSync, statSync, type ReadStream } from 'node:fs';
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 
@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
  * never becomes a path. Writes go to `DATA_DIR/tmp/`, are fsynced, then renamed into place.
  */
 export class BlobStore {
-  readonly root: string;
+  private readonly root: string;
   private readonly tmpDir: string;
 
   constructor(dataDir: string) {
@@ -54,13 +54,18 @@ export class BlobStore {
     return new PendingBlob(this, id, tmpPath, new TemporaryFileWriter(tmpPath));
   }
 
+  /** The file of a blob: for state/ only (lambda-code.ts); services read blobs with `read`. */
   pathOf(id: string): string {
     if (!/^[0-9a-f]{32}$/.test(id)) throw new Error(`invalid blob id ${JSON.stringify(id)}`);
     return path.join(this.root, id.slice(0, 2), id);
   }
 
-  openRead(id: string, range?: { start: number; end: number }): ReadStream {
-    return createReadStream(this.pathOf(id), range ? { start: range.start, end: range.end, highWaterMark: 1 << 20 } : { highWaterMark: 1 << 20 });
+  /**
+   * A stream of the blob (bytes `start`..`end` inclusive with a range). The file is opened before this returns, so a
+   * caller that just read the metadata row gets that content even if an overwrite commits right after.
+   */
+  read(id: string, range?: { start: number; end: number }): ReadStream {
+    return createReadStream('', { fd: openSync(this.pathOf(id), 'r'), highWaterMark: 1 << 20, ...range });
   }
 
   async size(id: string): Promise<number> {
@@ -103,7 +108,7 @@ export class PendingBlob {
         if (!this.stream.writableEnded) this.stream.end();
       });
     }
-    await new Promise<void>((resolve) => (this.stream as unknown as { closed: boolean }).closed ? resolve() : this.stream.once('close', resolve));
+    await new Promise<void>((resolve) => this.stream.closed ? resolve() : this.stream.once('close', resolve));
     return this.store.install(this);
   }
 

@@ -4,7 +4,14 @@
 // writes results and errors in the wire format its clients expect. See docs/adding-a-service.md.
 import type { EdgeRequest, EdgeService } from '../edge/types.ts';
 import type { AwsError } from '../protocols/aws-error.ts';
-import { queryError, queryParameters, serveQuery, writeQueryError, type QueryOperation, type QueryService } from '../protocols/query.ts';
+import {
+  queryError,
+  queryParameters,
+  serveQuery,
+  writeQueryError,
+  type QueryOperation,
+  type QueryService,
+} from '../protocols/query.ts';
 
 /** How STS is named on the wire: SigV4 scope `sts`, the XML namespace of its API version. */
 const STS: QueryService = { name: 'sts', namespace: 'https://sts.amazonaws.com/doc/2011-06-15/' };
@@ -33,10 +40,16 @@ export function createStsService(deps: StsDeps): EdgeService {
     GetAccessKeyInfo: (params) => {
       const key = params.get('AccessKeyId');
       if (key === null) {
-        throw queryError('ValidationError', "1 validation error detected: Value null at 'accessKeyId' failed to satisfy constraint: Member must not be null");
+        throw queryError(
+          'ValidationError',
+          "1 validation error detected: Value null at 'accessKeyId' failed to satisfy constraint: Member must not be null",
+        );
       }
       if (!ACCESS_KEY_ID.test(key)) {
-        throw queryError('ValidationError', `1 validation error detected: Value '${key}' at 'accessKeyId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w]*`);
+        throw queryError(
+          'ValidationError',
+          `1 validation error detected: Value '${key}' at 'accessKeyId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w]*`,
+        );
       }
       // Every key belongs to the one local account.
       return element('Account', account);
@@ -47,7 +60,8 @@ export function createStsService(deps: StsDeps): EdgeService {
     name: STS.name,
     // Query requests carry their parameters in a form body: the edge reads it (and checks its hash) first.
     bufferBody: true,
-    handle: (request: EdgeRequest) => serveQuery(STS, operations, request, queryParameters(request.rawQuery, request.body)),
+    handle: (request: EdgeRequest) =>
+      serveQuery(STS, operations, request, queryParameters(request.rawQuery, request.body)),
     sendError: (request: EdgeRequest, error: AwsError) => writeQueryError(request, STS, error),
   };
 }

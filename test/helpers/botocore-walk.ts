@@ -17,6 +17,9 @@ export type Protocol = 'query' | 'ec2' | 'json' | 'rest-json' | 'rest-xml';
 export interface ModelOperation {
   name: string;
   http: { method: string; requestUri: string };
+  /** Query keys and headers (lower case) its input requires: the walk sends placeholders for them. */
+  requiredQuery?: string[];
+  requiredHeaders?: string[];
 }
 
 export interface ServiceModel {
@@ -60,7 +63,9 @@ let botocoreData: string | undefined;
 /** The machine's botocore data folder (from the python3 that has boto3). */
 export function botocoreDataDir(): string {
   botocoreData ??= path.join(
-    execFileSync('python3', ['-c', 'import botocore,os;print(os.path.dirname(botocore.__file__))'], { encoding: 'utf8' }).trim(),
+    execFileSync('python3', ['-c', 'import botocore,os;print(os.path.dirname(botocore.__file__))'], {
+      encoding: 'utf8',
+    }).trim(),
     'data',
   );
   return botocoreData;
@@ -76,13 +81,28 @@ interface RawModel {
     jsonVersion?: string;
     targetPrefix?: string;
   };
-  operations: Record<string, { name: string; http: { method: string; requestUri: string } }>;
+  operations: Record<string, { name: string; http: { method: string; requestUri: string }; input?: { shape: string } }>;
+  shapes: Record<
+    string,
+    { required?: string[]; members?: Record<string, { location?: string; locationName?: string }> }
+  >;
+}
+
+/** The names of the input members `op` requires at `location` (their wire names). */
+function requiredAt(raw: RawModel, op: RawModel['operations'][string], location: string): string[] {
+  const shape = op.input ? raw.shapes[op.input.shape] : undefined;
+  return (shape?.required ?? [])
+    .map((name) => ({ name, member: shape?.members?.[name] }))
+    .filter(({ member }) => member?.location === location)
+    .map(({ name, member }) => member?.locationName ?? name);
 }
 
 /** The newest model of `service` (a botocore folder name: `sts`, `iam`, `apigatewayv2`, `s3`, ...). */
 export function loadServiceModel(service: string): ServiceModel {
   const dir = path.join(botocoreDataDir(), service);
-  const versions = readdirSync(dir).filter((v) => /^\d{4}-\d{2}-\d{2}$/.test(v)).sort();
+  const versions = readdirSync(dir)
+    .filter((v) => /^\d{4}-\d{2}-\d{2}$/.test(v))
+    .sort();
   const version = versions.at(-1);
   if (!version) throw new Error(`botocore has no model for ${service}`);
   const file = path.join(dir, version, 'service-2.json');
@@ -98,7 +118,12 @@ export function loadServiceModel(service: string): ServiceModel {
     apiVersion: m.apiVersion,
     jsonVersion: m.jsonVersion,
     targetPrefix: m.targetPrefix,
-    operations: Object.values(raw.operations).map((op) => ({ name: op.name, http: op.http })),
+    operations: Object.values(raw.operations).map((op) => ({
+      name: op.name,
+      http: op.http,
+      requiredQuery: requiredAt(raw, op, 'querystring'),
+      requiredHeaders: requiredAt(raw, op, 'header').map((h) => h.toLowerCase()),
+    })),
   };
 }
 
@@ -120,20 +145,23 @@ export function requestFor(model: ServiceModel, op: ModelOperation): WalkedReque
       return {
         method: 'POST',
         path: '/',
-        headers: { 'content-type': `application/x-amz-json-${model.jsonVersion ?? '1.0'}`, 'x-amz-target': `${model.targetPrefix}.${op.name}` },
+        headers: {
+          'content-type': `application/x-amz-json-${model.jsonVersion ?? '1.0'}`,
+          'x-amz-target': `${model.targetPrefix}.${op.name}`,
+        },
         body: '{}',
       };
     case 'rest-json':
     case 'rest-xml': {
-      const uri = op.http.requestUri.replace(/\{[^}]+\}/g, PLACEHOLDER);
+      let uri = op.http.requestUri.replace(/\{[^}]+\}/g, PLACEHOLDER);
+      for (const key of op.requiredQuery ?? []) uri += `${uri.includes('?') ? '&' : '?'}${key}=${PLACEHOLDER}`;
       const hasBody = !['GET', 'HEAD', 'DELETE'].includes(op.http.method);
       const json = model.protocol === 'rest-json';
-      return {
-        method: op.http.method,
-        path: uri,
-        headers: hasBody ? { 'content-type': json ? 'application/json' : 'application/xml' } : {},
-        body: hasBody && json ? '{}' : '',
-      };
+      const headers: Record<string, string> = hasBody
+        ? { 'content-type': json ? 'application/json' : 'application/xml' }
+        : {};
+      for (const name of op.requiredHeaders ?? []) headers[name] ??= PLACEHOLDER;
+      return { method: op.http.method, path: uri, headers, body: hasBody && json ? '{}' : '' };
     }
   }
 }
@@ -142,7 +170,7 @@ export function requestFor(model: ServiceModel, op: ModelOperation): WalkedReque
 export async function sendSigned(target: WalkTarget, model: ServiceModel, request: WalkedRequest): Promise<Response> {
   const url = new URL(request.path, target.url);
   const query: Record<string, string | string[]> = {};
-  for (const [k, v] of url.searchParams) query[k] = k in query ? [query[k]!].flat().concat(v) : v;
+  for (const [k, v] of url.searchParams) query[k] = k in query ? [query[k]].flat().concat(v) : v;
   const s3 = model.signingName === 's3';
   const payloadHash = createHash('sha256').update(request.body).digest('hex');
   const signer = new SignatureV4({
@@ -187,12 +215,20 @@ export function parseError(protocol: Protocol, status: number, headers: Headers,
   const code = /<Code>([^<]*)<\/Code>/.exec(body)?.[1];
   const message = /<Message>([^<]*)<\/Message>/.exec(body)?.[1] ?? '';
   const rootOk =
-    protocol === 'ec2' ? /<Response>\s*<Errors>\s*<Error>/.test(body) : protocol === 'query' ? /<ErrorResponse[\s>]/.test(body) : /<Error>/.test(body);
+    protocol === 'ec2'
+      ? /<Response>\s*<Errors>\s*<Error>/.test(body)
+      : protocol === 'query'
+        ? /<ErrorResponse[\s>]/.test(body)
+        : /<Error>/.test(body);
   return code !== undefined && rootOk ? { code, message } : undefined;
 }
 
 /** Sends one request per operation (in model order, one at a time) and reads each answer. */
-export async function walkOperations(target: WalkTarget, model: ServiceModel, operations = model.operations): Promise<WalkAnswer[]> {
+export async function walkOperations(
+  target: WalkTarget,
+  model: ServiceModel,
+  operations = model.operations,
+): Promise<WalkAnswer[]> {
   const answers: WalkAnswer[] = [];
   for (const op of operations) {
     const request = requestFor(model, op);

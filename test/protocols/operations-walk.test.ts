@@ -5,7 +5,13 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
-import { isNotImplemented, loadServiceModel, walkOperations, type ServiceModel, type WalkAnswer } from '../helpers/botocore-walk.ts';
+import {
+  isNotImplemented,
+  loadServiceModel,
+  walkOperations,
+  type ServiceModel,
+  type WalkAnswer,
+} from '../helpers/botocore-walk.ts';
 
 const run = promisify(execFile);
 let edge: TestEdge;
@@ -40,7 +46,9 @@ async function walk(service: string, implemented: ReadonlySet<string>): Promise<
     assert.ok(isNotImplemented(a), where);
     assert.match(a.contentType, CONTENT_TYPES[model.protocol], where);
     // The message names the operation: by name where the protocol carries it, by method and path otherwise.
-    const named = model.protocol.startsWith('rest-') ? `${a.request.method} ${a.request.path.split('?')[0]}` : a.operation;
+    const named = model.protocol.startsWith('rest-')
+      ? `${a.request.method} ${a.request.path.split('?')[0]}`
+      : a.operation;
     assert.ok(a.error!.message.includes(named), `${where} (message should name ${named})`);
   }
   return answers;
@@ -61,7 +69,7 @@ test('STS: GetCallerIdentity and GetAccessKeyInfo are implemented, every other o
 test('IAM (not served yet): every operation is 501 NotImplemented in the query protocol, IAM namespace', async () => {
   const answers = await walk('iam', new Set());
   assert.ok(answers.length > 100);
-  assert.match(answers[0]!.body, /xmlns="https:\/\/iam\.amazonaws\.com\/doc\/2010-05-08\/"/);
+  assert.match(answers[0].body, /xmlns="https:\/\/iam\.amazonaws\.com\/doc\/2010-05-08\/"/);
 });
 
 for (const service of ['dynamodb', 'sqs', 'sns', 'cognito-idp', 'route53', 'ec2']) {
@@ -72,10 +80,14 @@ for (const service of ['dynamodb', 'sqs', 'sns', 'cognito-idp', 'route53', 'ec2'
 
 test('a bad signature for an unserved service is refused in that service protocol, before anything else', async () => {
   const wrong = { ...edge, credentials: { ...edge.credentials, secretAccessKey: 'wrong' } };
-  const [dynamo] = await walkOperations(wrong, loadServiceModel('dynamodb'), [{ name: 'ListTables', http: { method: 'POST', requestUri: '/' } }]);
-  assert.deepEqual([dynamo!.status, dynamo!.error?.code], [403, 'InvalidSignatureException']);
-  const [iam] = await walkOperations(wrong, loadServiceModel('iam'), [{ name: 'ListUsers', http: { method: 'POST', requestUri: '/' } }]);
-  assert.deepEqual([iam!.status, iam!.error?.code], [403, 'SignatureDoesNotMatch']);
+  const [dynamo] = await walkOperations(wrong, loadServiceModel('dynamodb'), [
+    { name: 'ListTables', http: { method: 'POST', requestUri: '/' } },
+  ]);
+  assert.deepEqual([dynamo.status, dynamo.error?.code], [403, 'InvalidSignatureException']);
+  const [iam] = await walkOperations(wrong, loadServiceModel('iam'), [
+    { name: 'ListUsers', http: { method: 'POST', requestUri: '/' } },
+  ]);
+  assert.deepEqual([iam.status, iam.error?.code], [403, 'SignatureDoesNotMatch']);
 });
 
 test('real clients parse the 501: boto3 for six protocols, the aws CLI for IAM', async () => {
@@ -99,7 +111,7 @@ print(json.dumps(out))
   for (const [name, result] of Object.entries(results)) {
     assert.deepEqual(result.slice(0, 2), ['NotImplemented', 501], `${name}: ${JSON.stringify(result)}`);
   }
-  assert.match(results.iam![2], /ListUsers/);
+  assert.match(results.iam[2], /ListUsers/);
   const cli = await run('aws', ['iam', 'list-users'], { env: edge.env }).then(
     () => assert.fail('aws iam list-users should fail'),
     (err: { stderr: string }) => err.stderr,
