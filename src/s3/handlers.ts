@@ -28,7 +28,7 @@ import {
   uploadPart,
 } from './multipart.ts';
 import { copyObject, deleteObject, deleteObjects, getObject, putObject } from './objects.ts';
-import type { S3OperationName } from './operations.ts';
+import { S3_OPERATION_SHAPES, type S3OperationShape } from './operations.ts';
 import {
   deleteBucketTagging,
   deleteObjectTagging,
@@ -71,7 +71,8 @@ const object = (run: (ctx: S3Context, call: ObjectCall, env: S3Environment) => v
   run,
 });
 
-export const S3_HANDLERS: Partial<Record<S3OperationName, S3Handler>> = {
+/** By the model's operation names (checked below: each names one). */
+export const S3_HANDLERS: Readonly<Record<string, S3Handler>> = {
   ListBuckets: service(listBuckets),
 
   CreateBucket: bucket(createBucket),
@@ -136,3 +137,13 @@ export const S3_HANDLERS: Partial<Record<S3OperationName, S3Handler>> = {
   AbortMultipartUpload: object(abortMultipartUpload),
   ListParts: object(listParts),
 };
+
+for (const name of Object.keys(S3_HANDLERS)) {
+  if (!S3_OPERATION_SHAPES.some((op) => op.names.includes(name))) throw new Error(`no operation ${name} in the S3 model`);
+}
+
+/** The handler of an operation (under any of its names), or undefined when the edge does not implement it. */
+export function handlerOf(shape: S3OperationShape): S3Handler | undefined {
+  const name = shape.names.find((n) => Object.hasOwn(S3_HANDLERS, n));
+  return name === undefined ? undefined : S3_HANDLERS[name];
+}

@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { AwsError } from '../edge/errors.ts';
-import { decodeUriOrThrow } from '../protocols/uri.ts';
 import type { ObjectRecord, PartRecord, UploadRecord } from '../state/s3-metadata.ts';
 import { checksumElement, compositeChecksum, createChecksummer, parseAlgorithm, type ChecksumAlgorithm } from './checksums.ts';
 import { isoSeconds, noSuchBucket, removeBlobs, requireBucket, send, SSE_HEADERS, type S3Call, type S3Context } from './context.ts';

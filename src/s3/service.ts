@@ -8,8 +8,8 @@ import { resolveTarget } from './addressing.ts';
 import type { S3Call, S3Context } from './context.ts';
 import { applyCorsHeaders, preflight } from './cors.ts';
 import { sendS3Error } from './errors.ts';
-import { S3_HANDLERS, type S3Environment } from './handlers.ts';
-import { recognise } from './operations.ts';
+import { handlerOf, type S3Environment } from './handlers.ts';
+import { recognise, type S3OperationShape } from './operations.ts';
 import { S3_SIGNING } from './signing-policy.ts';
 
 /** What the S3 service is built from. */
@@ -59,18 +59,19 @@ export class S3Service implements EdgeService {
         ResourceType: recognised.resourceType,
       });
     }
+    const operation = displayName(recognised.shape);
     if (recognised.kind === 'stray-subresource') {
-      const what = `?${recognised.subresource} on ${recognised.name}`;
+      const what = `?${recognised.subresource} on ${operation}`;
       throw new AwsError(501, 'NotImplemented', `A header or query you provided requested a function that is not implemented: ${what}.`);
     }
-    const handler = S3_HANDLERS[recognised.name];
-    if (!handler) throw notImplemented(recognised.name);
+    const handler = handlerOf(recognised.shape);
+    if (!handler) throw notImplemented(operation);
     const call: S3Call = { request, bucket: target.bucket, key: target.key };
     const { bucket, key } = target;
     if (handler.target === 'service') return handler.run(this.ctx, call, this.env);
-    if (bucket === undefined) throw notImplemented(recognised.name);
+    if (bucket === undefined) throw notImplemented(operation);
     if (handler.target === 'bucket') return handler.run(this.ctx, { ...call, bucket }, this.env);
-    if (key === undefined) throw notImplemented(recognised.name);
+    if (key === undefined) throw notImplemented(operation);
     return handler.run(this.ctx, { ...call, bucket, key }, this.env);
   }
 
@@ -81,6 +82,11 @@ export class S3Service implements EdgeService {
   referencedBlobs(): string[] {
     return this.ctx.meta.blobIds();
   }
+}
+
+/** `GetBucketLifecycle / GetBucketLifecycleConfiguration` where several names share one wire shape. */
+function displayName(shape: S3OperationShape): string {
+  return shape.names.join(' / ');
 }
 
 /** S3's answer to an operation of its model that this edge does not implement; nothing is read or changed. */
