@@ -117,6 +117,8 @@ function best(candidates: S3OperationShape[] | undefined, request: S3RequestShap
       ...op.headers.map((name) => request.headers[name] !== undefined),
     ];
     const met = required.filter(Boolean).length;
+    // Known by its required members alone (CompleteMultipartUpload by uploadId): none present, not this one.
+    if (op.subresources.length === 0 && required.length > 0 && met === 0) continue;
     const score = [op.subresources.length, met, met - required.length];
     if (!chosen || isGreater(score, chosenScore)) {
       chosen = op;

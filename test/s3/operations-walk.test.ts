@@ -155,3 +155,14 @@ test('the requests the issue names no longer fall through', async () => {
   const list = await s3.send(new ListObjectVersionsCommand({ Bucket: PLACEHOLDER, Prefix: 'new-key' }));
   assert.equal(list.Versions, undefined, 'PUT ?versioning on a key created nothing');
 });
+
+test('a POST to a key naming no operation is 405 MethodNotAllowed; PUT with uploadId but no partNumber is never PutObject', async () => {
+  const model = loadServiceModel('s3');
+  const op = (name: string, requestUri: string, method: string) => ({ ...model.operations.find((o) => o.name === name)!, http: { method, requestUri } });
+  const post = await send(model, op('PutObject', `/${PLACEHOLDER}/posted`, 'POST'), { query: [], headers: [] });
+  assert.deepEqual([post.status, post.error?.code], [405, 'MethodNotAllowed'], post.body);
+  const part = await send(model, op('PutObject', `/${PLACEHOLDER}/part?uploadId=nope`, 'PUT'), { query: [], headers: [] });
+  assert.deepEqual([part.status, part.error?.code], [400, 'InvalidArgument'], part.body);
+  const list = await sdkClient(edge).send(new ListObjectVersionsCommand({ Bucket: PLACEHOLDER, Prefix: 'p' }));
+  assert.equal(list.Versions, undefined, 'nothing was created');
+});
