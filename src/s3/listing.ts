@@ -1,10 +1,13 @@
 import { AwsError } from '../edge/errors.ts';
+import { PageTokens } from '../protocols/pagination.ts';
 import type { ObjectRecord } from '../state/s3-metadata.ts';
 import { requireBucket, send, type S3Call, type S3Context } from './context.ts';
 import { document, el, wrap } from './xml.ts';
 
 export const OWNER = wrap('Owner', el('ID', 'ddn') + el('DisplayName', 'ddn'));
 const BATCH = 1000;
+/** ListObjectsV2's continuation tokens: the last key or common prefix of the page. */
+const CONTINUATION_TOKENS = new PageTokens('s3-list-v2');
 
 interface Page {
   contents: ObjectRecord[];
@@ -86,12 +89,14 @@ export function listObjectsV2(ctx: S3Context, { request, bucket }: S3Call & { bu
   const startAfter = q.get('start-after') ?? '';
   let after = startAfter;
   if (token !== null) {
-    const decoded = Buffer.from(token, 'base64url').toString('utf8');
-    if (token === '' || !decoded.startsWith('1:')) throw new AwsError(400, 'InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token' });
-    after = decoded.slice(2);
+    const position = CONTINUATION_TOKENS.decode(token);
+    if (position === undefined) {
+      throw new AwsError(400, 'InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token' });
+    }
+    after = position;
   }
   const page = listPage(ctx, bucket, prefix, delimiter, after, maxKeys);
-  const next = page.truncated && page.last !== undefined ? Buffer.from(`1:${page.last}`).toString('base64url') : undefined;
+  const next = page.truncated && page.last !== undefined ? CONTINUATION_TOKENS.encode(page.last) : undefined;
   const body =
     el('Name', bucket) +
     el('Prefix', encode(prefix)) +

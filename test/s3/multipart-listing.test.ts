@@ -135,3 +135,15 @@ test('CORS: preflight answered from the rules without auth; actual requests get 
   const noCors = await rawRequest(edge.url, 'OPTIONS', '/listing/x', { origin: 'http://console.example', 'access-control-request-method': 'GET' });
   assert.equal(noCors.status, 403);
 });
+
+test('ListObjectsV2: a continuation token the edge did not issue is InvalidArgument, never page 1', async () => {
+  const s3 = sdkClient(edge);
+  await s3.send(new CreateBucketCommand({ Bucket: 'tokens' }));
+  for (const Key of ['a', 'b', 'c']) await s3.send(new PutObjectCommand({ Bucket: 'tokens', Key, Body: Key }));
+  const first = await s3.send(new ListObjectsV2Command({ Bucket: 'tokens', MaxKeys: 2 }));
+  const second = await s3.send(new ListObjectsV2Command({ Bucket: 'tokens', ContinuationToken: first.NextContinuationToken }));
+  assert.deepEqual(second.Contents?.map((c) => c.Key), ['c']);
+  for (const ContinuationToken of ['bogus', Buffer.from('1:b').toString('base64url'), `${first.NextContinuationToken!}!`]) {
+    await assert.rejects(s3.send(new ListObjectsV2Command({ Bucket: 'tokens', ContinuationToken })), { name: 'InvalidArgument' });
+  }
+});
