@@ -97,11 +97,37 @@ export interface Deployment {
   description?: string;
 }
 
+export interface JwtConfiguration {
+  audience?: string[];
+  issuer?: string;
+}
+
+export interface Authorizer {
+  authorizerId: string;
+  name: string;
+  authorizerType: 'JWT' | 'REQUEST';
+  identitySource: string[];
+  jwtConfiguration?: JwtConfiguration;
+  authorizerUri?: string;
+  authorizerPayloadFormatVersion?: '1.0' | '2.0';
+  enableSimpleResponses?: boolean;
+  authorizerResultTtlInSeconds?: number;
+  authorizerCredentialsArn?: string;
+  identityValidationExpression?: string;
+}
+
 /** What a deployment freezes and the data plane serves. */
 export interface DeploymentSnapshot {
   routes: Route[];
   integrations: Integration[];
+  /** Absent in deployments made before authorizers existed. */
+  authorizers?: Authorizer[];
   corsConfiguration?: CorsConfiguration;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** `o` without its undefined members: the wire shapes omit unset members. */
+export function omitUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

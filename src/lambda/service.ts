@@ -1,29 +1,23 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
-import { AwsError } from '../protocols/aws-error.ts';
-import { PageTokens } from '../protocols/pagination.ts';
-import { parseJsonBody } from '../protocols/json-errors.ts';
-import { pathParameter, sendRestJson, writeRestJsonError } from '../protocols/rest-json.ts';
+import { AwsError } from '../edge/errors.ts';
+import { pathParameter, writeRestJsonError } from '../protocols/rest-json.ts';
+import { RestJsonOperations } from '../protocols/rest-json-operations.ts';
 import type { EdgeEndpoint, EdgeRequest, EdgeService, InternalRoute } from '../edge/types.ts';
 import type { Logger } from '../config/logger.ts';
 import type { LambdaMetadata, StoredFunction } from '../state/lambda-metadata.ts';
 import { InvalidCodeError, type LambdaCodeStore } from '../state/lambda-code.ts';
 import { functionArn, parseFunctionRef, type FunctionRef } from './arn.ts';
-import { conflict, invalidParameter, lambdaErrorBody, notFound, preconditionFailed } from './errors.ts';
-import {
-  createFunctionInput,
-  functionConfiguration,
-  lambdaTimestamp,
-  parseInput,
-  settingsFromCreate,
-  settingsFromUpdate,
-  updateCodeInput,
-  updateConfigurationInput,
-  zipFromCode,
-} from './functions.ts';
+import { CODE_PATH, serveCode } from './code-server.ts';
+import { invalidParameter, lambdaErrorBody, notFound } from './errors.ts';
+import { functionConfiguration } from './functions.ts';
 import type { EventObject, InvokeOptions, InvokeResult, LambdaInvoker } from './invoker.ts';
-import { addPermissionInput, buildStatement, statementAllows, type PolicyStatement } from './policy.ts';
+import { LAMBDA_OPERATIONS } from './model-operations.ts';
+import { functionOperations } from './operations/functions.ts';
+import { invokeOperations } from './operations/invoke.ts';
+import { permissionOperations } from './operations/permissions.ts';
+import type { LambdaContext, LambdaOperation } from './operations/types.ts';
+import { statementAllows, type PolicyStatement } from './policy.ts';
 import { EnvironmentPool } from './runtime/pool.ts';
 import type { EnvironmentSpec, Invocation } from './runtime/environment.ts';
 
@@ -34,9 +28,15 @@ const MAX_ZIP_BYTES = 50 * 1024 * 1024;
 const TAIL_BYTES = 4096;
 /** More environments than cores only adds thread contention for CPU-bound functions; further calls queue. */
 const DEFAULT_MAX_ENVIRONMENTS = Math.min(16, Math.max(2, availableParallelism()));
-const CODE_PATH = '/_ddn/lambda/code';
-const FUNCTION_PAGES = new PageTokens('functions');
-const FUNCTIONS_PATH = /^\/2015-03-31\/functions(?:\/([^/]+)(?:\/(configuration|code|invocations|policy)(?:\/([^/]+))?)?)?\/?$/;
+/** The operations the edge implements; every other operation of the model answers 501 NotImplemented. */
+const OPERATIONS = new RestJsonOperations<LambdaOperation, LambdaContext, EdgeRequest>({
+  service: 'lambda',
+  operations: LAMBDA_OPERATIONS,
+  handlers: { ...functionOperations, ...invokeOperations, ...permissionOperations },
+  decodeLabel: (raw) => pathParameter(raw, () => invalidParameter(`Invalid path segment: ${raw}`)),
+  // Unconfirmed: AWS's answer to a method and path of no Lambda operation.
+  unknownOperation: (r) => new AwsError(404, 'UnknownOperationException', `Unknown operation ${r.method} ${r.rawPath}`),
+});
 
 /** What the Lambda service is built from. */
 export interface LambdaServiceDeps {
@@ -60,22 +60,22 @@ export interface LambdaServiceOptions {
  * The Lambda API (`/2015-03-31/...`, rest-json) and the functions' runtime. Other services call functions
  * through `LambdaInvoker` (`invoke`, `isInvokeAllowed`).
  */
-export class LambdaService implements EdgeService, LambdaInvoker {
+export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext {
   readonly name = 'lambda';
   readonly bufferBody = true;
-  private readonly metadata: LambdaMetadata;
-  private readonly code: LambdaCodeStore;
+  readonly metadata: LambdaMetadata;
+  readonly code: LambdaCodeStore;
   private readonly pools = new Map<string, { key: string; fn: StoredFunction; pool: EnvironmentPool }>();
   /** isInvokeAllowed's answers per policy (the metadata returns a new statements array after every change). */
   private readonly policyDecisions = new WeakMap<object, Map<string, boolean>>();
   private readonly logger: Logger;
-  private readonly region: string;
-  private readonly accountId: string;
+  readonly region: string;
+  readonly accountId: string;
   private readonly options: Required<LambdaServiceOptions>;
   private readonly endpoint: EdgeEndpoint;
   /** Where `GetFunction`'s `Code.Location` points: the zip, served by the edge. */
   readonly internalRoutes: readonly InternalRoute[] = [
-    { prefix: CODE_PATH, handler: (_req, res, rawPath) => this.serveCode(res, rawPath) },
+    { prefix: CODE_PATH, handler: (_req, res, rawPath) => serveCode(this.metadata, this.code, res, rawPath) },
   ];
 
   constructor(deps: LambdaServiceDeps, options: LambdaServiceOptions = {}) {
@@ -89,27 +89,13 @@ export class LambdaService implements EdgeService, LambdaInvoker {
     this.options = { maxEnvironmentsPerFunction: options.maxEnvironmentsPerFunction ?? DEFAULT_MAX_ENVIRONMENTS, idleMs: options.idleMs ?? 10 * 60_000 };
   }
 
-  async handle(request: EdgeRequest): Promise<void> {
-    const m = FUNCTIONS_PATH.exec(request.rawPath);
-    if (!m) throw new AwsError(404, 'UnknownOperationException', `Unknown operation ${request.method} ${request.rawPath}`);
-    const [, rawName, sub, rawSid] = m;
-    const method = request.method;
-    if (rawName === undefined) {
-      if (method === 'GET') return this.listFunctions(request);
-      if (method === 'POST') return this.createFunction(request);
-    } else {
-      const ref = parseFunctionRef(decode(rawName));
-      if (sub === undefined && method === 'GET') return this.getFunction(request, ref);
-      if (sub === undefined && method === 'DELETE') return this.deleteFunction(request, ref);
-      if (sub === 'configuration' && method === 'GET') return this.send(request, 200, this.configuration(this.find(ref, request.query.get('Qualifier'))));
-      if (sub === 'configuration' && method === 'PUT') return this.updateConfiguration(request, ref);
-      if (sub === 'code' && method === 'PUT') return this.updateCode(request, ref);
-      if (sub === 'invocations' && method === 'POST') return this.invokeApi(request, ref);
-      if (sub === 'policy' && rawSid === undefined && method === 'POST') return this.addPermission(request, ref);
-      if (sub === 'policy' && rawSid === undefined && method === 'GET') return this.getPolicy(request, ref);
-      if (sub === 'policy' && rawSid !== undefined && method === 'DELETE') return this.removePermission(request, ref, decode(rawSid));
-    }
-    throw new AwsError(404, 'UnknownOperationException', `Unknown operation ${method} ${request.rawPath}`);
+  /** The edge's URL as clients reach it (known once the edge listens). */
+  get publicUrl(): string {
+    return this.endpoint.publicUrl;
+  }
+
+  handle(request: EdgeRequest): Promise<void> {
+    return OPERATIONS.serve(this, request);
   }
 
   sendError(request: EdgeRequest, error: AwsError): void {
@@ -220,7 +206,7 @@ export class LambdaService implements EdgeService, LambdaInvoker {
     return pool;
   }
 
-  private retirePool(name: string): void {
+  retirePool(name: string): void {
     this.pools.get(name)?.pool.retire();
     this.pools.delete(name);
   }
@@ -264,151 +250,10 @@ export class LambdaService implements EdgeService, LambdaInvoker {
     };
   }
 
-  // --- management API ------------------------------------------------------------------------------
-
-  private async createFunction(request: EdgeRequest): Promise<void> {
-    const input = parseInput(createFunctionInput, jsonBody(request));
-    const settings = settingsFromCreate(input);
-    const zip = zipFromCode(input.Code);
-    if (this.metadata.get(input.FunctionName)) throw conflict(`Function already exist: ${input.FunctionName}`);
-    const stored = await this.storeCode(zip);
-    const fn: StoredFunction = { name: input.FunctionName, settings, ...stored, revisionId: randomUUID(), lastModified: lambdaTimestamp() };
-    if (!this.metadata.insert(fn)) {
-      await this.code.remove(stored.codeBlob);
-      throw conflict(`Function already exist: ${input.FunctionName}`);
-    }
-    this.send(request, 201, this.configuration(fn));
-  }
-
-  private listFunctions(request: EdgeRequest): void {
-    const maxItems = Number(request.query.get('MaxItems') ?? 50);
-    if (!Number.isInteger(maxItems) || maxItems < 1 || maxItems > 10000) {
-      throw new AwsError(400, 'ValidationException', `1 validation error detected: Value '${request.query.get('MaxItems')}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000`);
-    }
-    const limit = Math.min(maxItems, 50);
-    const marker = request.query.get('Marker');
-    const after = marker === null ? '' : FUNCTION_PAGES.decode(marker);
-    // unconfirmed: Lambda's exact message for a Marker it did not make.
-    if (after === undefined) throw invalidParameter(`Invalid Marker: ${marker}`);
-    const page = this.metadata.list(after, limit + 1);
-    const functions = page.slice(0, limit);
-    const body: Record<string, unknown> = { Functions: functions.map((f) => this.configuration(f)) };
-    if (page.length > limit) body.NextMarker = FUNCTION_PAGES.encode(functions.at(-1)!.name);
-    this.send(request, 200, body);
-  }
-
-  private getFunction(request: EdgeRequest, ref: FunctionRef): void {
-    const fn = this.find(ref, request.query.get('Qualifier'));
-    const body: Record<string, unknown> = {
-      Configuration: this.configuration(fn),
-      Code: { RepositoryType: 'S3', Location: `${this.endpoint.publicUrl}${CODE_PATH}/${fn.codeBlob}` },
-    };
-    if (Object.keys(fn.settings.tags).length > 0) body.Tags = fn.settings.tags;
-    this.send(request, 200, body);
-  }
-
-  private async deleteFunction(request: EdgeRequest, ref: FunctionRef): Promise<void> {
-    const fn = this.find(ref, request.query.get('Qualifier'));
-    this.metadata.delete(fn.name);
-    this.retirePool(fn.name);
-    await this.code.remove(fn.codeBlob);
-    this.send(request, 204);
-  }
-
-  private updateConfiguration(request: EdgeRequest, ref: FunctionRef): void {
-    const fn = this.find(ref);
-    const input = parseInput(updateConfigurationInput, jsonBody(request));
-    if (input.RevisionId !== undefined && input.RevisionId !== fn.revisionId) throw preconditionFailed();
-    const updated: StoredFunction = { ...fn, settings: settingsFromUpdate(fn.settings, input), revisionId: randomUUID(), lastModified: lambdaTimestamp() };
-    if (!this.metadata.update(updated, fn.revisionId)) throw preconditionFailed();
-    this.retirePool(fn.name);
-    this.send(request, 200, this.configuration(updated));
-  }
-
-  private async updateCode(request: EdgeRequest, ref: FunctionRef): Promise<void> {
-    const fn = this.find(ref);
-    const input = parseInput(updateCodeInput, jsonBody(request));
-    if (input.RevisionId !== undefined && input.RevisionId !== fn.revisionId) throw preconditionFailed();
-    const zip = zipFromCode(input);
-    if (input.DryRun) return this.send(request, 200, this.configuration(fn));
-    const stored = await this.storeCode(zip);
-    const updated: StoredFunction = { ...fn, ...stored, revisionId: randomUUID(), lastModified: lambdaTimestamp() };
-    if (!this.metadata.update(updated, fn.revisionId)) {
-      await this.code.remove(stored.codeBlob);
-      throw preconditionFailed();
-    }
-    this.retirePool(fn.name);
-    await this.code.remove(fn.codeBlob);
-    this.send(request, 200, this.configuration(updated));
-  }
-
-  private async invokeApi(request: EdgeRequest, ref: FunctionRef): Promise<void> {
-    const header = (name: string) => {
-      const v = request.req.headers[name];
-      return typeof v === 'string' ? v : undefined;
-    };
-    const invocationType = header('x-amz-invocation-type') ?? 'RequestResponse';
-    if (!['RequestResponse', 'Event', 'DryRun'].includes(invocationType)) {
-      throw new AwsError(400, 'ValidationException', `1 validation error detected: Value '${invocationType}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]`);
-    }
-    const logType = header('x-amz-log-type') ?? 'None';
-    if (logType !== 'None' && logType !== 'Tail') {
-      throw new AwsError(400, 'ValidationException', `1 validation error detected: Value '${logType}' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [None, Tail]`);
-    }
-    const clientContext = decodeClientContext(header('x-amz-client-context'));
-    const qualifier = request.query.get('Qualifier') ?? undefined;
-    const name = ref.qualifier ? `${ref.name}:${ref.qualifier}` : ref.name;
-    const result = await this.invoke(name, request.body ?? Buffer.alloc(0), {
-      invocationType: invocationType as InvokeOptions['invocationType'],
-      logType,
-      qualifier,
-      clientContext,
-    });
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'x-amzn-requestid': request.requestId,
-      'x-amz-executed-version': result.executedVersion,
-    };
-    if (result.functionError) headers['x-amz-function-error'] = result.functionError;
-    if (result.logResult !== undefined) headers['x-amz-log-result'] = result.logResult;
-    if (result.statusCode !== 200) delete headers['content-type'];
-    request.res.writeHead(result.statusCode, headers);
-    request.res.end(result.statusCode === 200 ? result.payload : undefined);
-  }
-
-  private addPermission(request: EdgeRequest, ref: FunctionRef): void {
-    const qualifier = request.query.get('Qualifier') ?? ref.qualifier;
-    const fn = this.find(ref, qualifier);
-    const input = parseInput(addPermissionInput, jsonBody(request));
-    if (input.RevisionId !== undefined && input.RevisionId !== fn.revisionId) throw preconditionFailed();
-    const statement = buildStatement(input, functionArn(this.region, this.accountId, fn.name, qualifier ?? undefined));
-    const text = JSON.stringify(statement);
-    if (!this.metadata.addStatement(fn.name, input.StatementId, text, randomUUID())) {
-      throw conflict(`The statement id (${input.StatementId}) provided already exists. Please provide a new statement id, or remove the existing statement.`);
-    }
-    this.send(request, 201, { Statement: text });
-  }
-
-  private removePermission(request: EdgeRequest, ref: FunctionRef, sid: string): void {
-    const fn = this.find(ref, request.query.get('Qualifier'));
-    const revision = request.query.get('RevisionId');
-    if (revision !== null && revision !== fn.revisionId) throw preconditionFailed();
-    if (!this.metadata.removeStatement(fn.name, sid, randomUUID())) throw notFound(`Statement ${sid} is not found in resource policy.`);
-    this.send(request, 204);
-  }
-
-  private getPolicy(request: EdgeRequest, ref: FunctionRef): void {
-    const fn = this.find(ref, request.query.get('Qualifier'));
-    const statements = this.metadata.statements(fn.name);
-    if (statements.length === 0) throw notFound('The resource you requested does not exist.');
-    const policy = { Version: '2012-10-17', Id: 'default', Statement: statements.map((s) => JSON.parse(s.statement) as unknown) };
-    this.send(request, 200, { Policy: JSON.stringify(policy), RevisionId: this.metadata.get(fn.name)!.revisionId });
-  }
-
   // --- helpers -------------------------------------------------------------------------------------
 
   /** The function a reference names; only `$LATEST` exists locally (no published versions or aliases). */
-  private find(ref: FunctionRef, qualifier?: string | null): StoredFunction {
+  find(ref: FunctionRef, qualifier?: string | null): StoredFunction {
     const q = qualifier ?? ref.qualifier;
     const fn = this.metadata.get(ref.name);
     if (!fn || (q !== undefined && q !== '$LATEST')) {
@@ -417,11 +262,11 @@ export class LambdaService implements EdgeService, LambdaInvoker {
     return fn;
   }
 
-  private configuration(fn: StoredFunction): Record<string, unknown> {
+  configuration(fn: StoredFunction): Record<string, unknown> {
     return functionConfiguration(fn, this.region, this.accountId);
   }
 
-  private async storeCode(zip: Buffer): Promise<{ codeBlob: string; codeSha256: string; codeSize: number }> {
+  async storeCode(zip: Buffer): Promise<{ codeBlob: string; codeSha256: string; codeSize: number }> {
     if (zip.length > MAX_ZIP_BYTES) throw new AwsError(413, 'RequestTooLargeException', `Request must be smaller than ${MAX_ZIP_BYTES} bytes for the CreateFunction operation`);
     try {
       const codeBlob = await this.code.store(zip);
@@ -431,32 +276,8 @@ export class LambdaService implements EdgeService, LambdaInvoker {
       throw err;
     }
   }
-
-  private send(request: EdgeRequest, status: number, body?: unknown): void {
-    sendRestJson(request, status, body);
-  }
-
-  private async serveCode(res: ServerResponse, rawPath: string): Promise<void> {
-    const blob = rawPath.slice(CODE_PATH.length + 1);
-    if (!/^[0-9a-f]{32}$/.test(blob) || !this.metadata.codeBlobs().has(blob)) {
-      res.writeHead(404, { 'content-type': 'application/json' });
-      return void res.end(JSON.stringify({ message: 'Not Found' }));
-    }
-    const zip = await this.code.zip(blob);
-    res.writeHead(200, { 'content-type': 'application/zip', 'content-length': zip.length });
-    res.end(zip);
-  }
 }
 
-function decode(segment: string): string {
-  return pathParameter(segment, (raw) => invalidParameter(`Invalid path segment: ${raw}`));
-}
-
-function jsonBody(request: EdgeRequest): unknown {
-  return parseJsonBody(request.body, (reason) => new AwsError(400, 'InvalidRequestContentException', `Could not parse request body into json: ${reason}`));
-}
-
-/** The event as JSON text; an empty payload is `{}`, anything that is not JSON is refused. */
 /** Whether `payload` is more than `limit` bytes (UTF-8); short strings are decided without encoding them. */
 function byteLengthOver(payload: Buffer | string, limit: number): boolean {
   if (typeof payload !== 'string') return payload.length > limit;
@@ -464,24 +285,13 @@ function byteLengthOver(payload: Buffer | string, limit: number): boolean {
   return payload.length * 3 > limit && Buffer.byteLength(payload) > limit;
 }
 
+/** The event as JSON text; an empty payload is `{}`, anything that is not JSON is refused. */
 function eventText(text: string): string {
   if (text.trim() === '') return '{}';
   try {
     JSON.parse(text);
   } catch (err) {
     throw new AwsError(400, 'InvalidRequestContentException', `Could not parse request body into json: Could not parse payload into json: ${(err as Error).message}`);
-  }
-  return text;
-}
-
-function decodeClientContext(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (value.length > 3583) throw invalidParameter('Client context must be less than 3583 bytes.');
-  const text = Buffer.from(value, 'base64').toString('utf8');
-  try {
-    JSON.parse(text);
-  } catch {
-    throw invalidParameter('Client context must be a valid Base64-encoded JSON object.');
   }
   return text;
 }

@@ -301,7 +301,10 @@ export function parseCopySource(value: string): { bucket: string; key: string; v
   const withoutVersion = versionAt === -1 ? value : value.slice(0, versionAt);
   const versionId = versionAt === -1 ? undefined : parseVersionId(new URLSearchParams(value.slice(versionAt + 1)));
   const decoded = decodeUriOrThrow(withoutVersion, () =>
-    new AwsError(400, 'InvalidArgument', 'Invalid copy source encoding', { ArgumentName: 'x-amz-copy-source', ArgumentValue: value }),
+    new AwsError(400, 'InvalidArgument', 'Invalid copy source encoding', {
+      ArgumentName: 'x-amz-copy-source',
+      ArgumentValue: value,
+    }),
   );
   const path = decoded.startsWith('/') ? decoded.slice(1) : decoded;
   const slash = path.indexOf('/');

@@ -1,4 +1,4 @@
-import type { Api, Deployment, DeploymentSnapshot, Integration, Route, Stage } from '../apigw/model.ts';
+import type { Api, Authorizer, Deployment, DeploymentSnapshot, Integration, Route, Stage } from '../apigw/model.ts';
 import { migrate, type StateDatabase } from './database.ts';
 
 const MIGRATIONS = [
@@ -33,26 +33,34 @@ const MIGRATIONS = [
      snapshot TEXT NOT NULL,
      PRIMARY KEY (api_id, deployment_id)
    );`,
+  `CREATE TABLE apigw_authorizers (
+     api_id TEXT NOT NULL REFERENCES apigw_apis(api_id) ON DELETE CASCADE,
+     authorizer_id TEXT NOT NULL,
+     doc TEXT NOT NULL,
+     PRIMARY KEY (api_id, authorizer_id)
+   );`,
 ];
 
 /** The child resources of an API, each kept as its wire document. */
-export type ApigwChildKind = 'integrations' | 'routes' | 'stages';
+export type ApigwChildKind = 'integrations' | 'routes' | 'stages' | 'authorizers';
 
 /** The document each child table holds. */
 interface ChildDocuments {
+  authorizers: Authorizer;
   integrations: Integration;
   routes: Route;
   stages: Stage;
 }
 
 const CHILD_TABLES: Record<ApigwChildKind, { table: string; id: string }> = {
+  authorizers: { table: 'apigw_authorizers', id: 'authorizer_id' },
   integrations: { table: 'apigw_integrations', id: 'integration_id' },
   routes: { table: 'apigw_routes', id: 'route_id' },
   stages: { table: 'apigw_stages', id: 'stage_name' },
 };
 
-export interface Page {
-  items: Api[];
+export interface Page<T> {
+  items: T[];
   /** Where the next page starts (pass it as `after`); undefined on the last page. */
   next?: number;
 }
@@ -97,12 +105,11 @@ export class ApigwMetadata {
   }
 
   /** Up to `maxResults` APIs created after position `after` (0: from the start), and the position of the last. */
-  listApis(maxResults: number, after: number): Page {
+  listApis(maxResults: number, after: number): Page<Api> {
     const rows = this.db
       .prepare('SELECT rowid, doc FROM apigw_apis WHERE rowid > ? ORDER BY rowid LIMIT ?')
       .all(after, maxResults + 1) as Array<{ rowid: number; doc: string }>;
-    const page = rows.slice(0, maxResults);
-    return { items: page.map((r) => JSON.parse(r.doc) as Api), next: rows.length > maxResults ? page.at(-1)!.rowid : undefined };
+    return pageOf<Api>(rows, maxResults);
   }
 
   getChild<K extends ApigwChildKind>(kind: K, apiId: string, id: string): ChildDocuments[K] | undefined {
@@ -117,10 +124,26 @@ export class ApigwMetadata {
     return rows.map((r) => JSON.parse(r.doc) as ChildDocuments[K]);
   }
 
+  /** Up to `maxResults` children of the API created after position `after` (0: from the start). */
+  listChildrenPage<K extends ApigwChildKind>(kind: K, apiId: string, maxResults: number, after: number): Page<ChildDocuments[K]> {
+    const t = CHILD_TABLES[kind];
+    const rows = this.db
+      .prepare(`SELECT rowid, doc FROM ${t.table} WHERE api_id = ? AND rowid > ? ORDER BY rowid LIMIT ?`)
+      .all(apiId, after, maxResults + 1) as Array<{ rowid: number; doc: string }>;
+    return pageOf<ChildDocuments[K]>(rows, maxResults);
+  }
+
   putIntegration(apiId: string, integrationId: string, doc: Integration): void {
     this.db
       .prepare('INSERT INTO apigw_integrations (api_id, integration_id, doc) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET doc = excluded.doc')
       .run(apiId, integrationId, JSON.stringify(doc));
+    this.writes++;
+  }
+
+  putAuthorizer(apiId: string, authorizerId: string, doc: Authorizer): void {
+    this.db
+      .prepare('INSERT INTO apigw_authorizers (api_id, authorizer_id, doc) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET doc = excluded.doc')
+      .run(apiId, authorizerId, JSON.stringify(doc));
     this.writes++;
   }
 
@@ -154,9 +177,12 @@ export class ApigwMetadata {
     this.writes++;
   }
 
-  listDeployments(apiId: string): Deployment[] {
-    const rows = this.db.prepare('SELECT doc FROM apigw_deployments WHERE api_id = ? ORDER BY rowid').all(apiId) as Array<{ doc: string }>;
-    return rows.map((r) => JSON.parse(r.doc) as Deployment);
+  /** Up to `maxResults` deployments of the API made after position `after` (0: from the start). */
+  listDeploymentsPage(apiId: string, maxResults: number, after: number): Page<Deployment> {
+    const rows = this.db
+      .prepare('SELECT rowid, doc FROM apigw_deployments WHERE api_id = ? AND rowid > ? ORDER BY rowid LIMIT ?')
+      .all(apiId, after, maxResults + 1) as Array<{ rowid: number; doc: string }>;
+    return pageOf<Deployment>(rows, maxResults);
   }
 
   getDeployment(apiId: string, deploymentId: string): Deployment | undefined {
@@ -173,4 +199,10 @@ export class ApigwMetadata {
       | undefined;
     return row ? (JSON.parse(row.snapshot) as DeploymentSnapshot) : undefined;
   }
+}
+
+/** A page from `maxResults + 1` rows: the extra row only says that there is a next page. */
+function pageOf<T>(rows: Array<{ rowid: number; doc: string }>, maxResults: number): Page<T> {
+  const page = rows.slice(0, maxResults);
+  return { items: page.map((r) => JSON.parse(r.doc) as T), next: rows.length > maxResults ? page.at(-1)!.rowid : undefined };
 }

@@ -130,8 +130,15 @@ export function loadServiceModel(service: string): ServiceModel {
 /** The placeholder every URI parameter gets (`{FunctionName}`, `{Bucket}`, `{Key+}`...). */
 export const PLACEHOLDER = 'ddnwalk';
 
-/** A request of the operation's shape: parameters are placeholders, bodies empty (`{}` for JSON). */
-export function requestFor(model: ServiceModel, op: ModelOperation): WalkedRequest {
+/**
+ * A request of the operation's shape: URI parameters are `labels[name]` (percent-encoded) or placeholders, bodies
+ * empty (`{}` for JSON).
+ */
+export function requestFor(
+  model: ServiceModel,
+  op: ModelOperation,
+  labels: Readonly<Record<string, string>> = {},
+): WalkedRequest {
   switch (model.protocol) {
     case 'query':
     case 'ec2':
@@ -153,7 +160,9 @@ export function requestFor(model: ServiceModel, op: ModelOperation): WalkedReque
       };
     case 'rest-json':
     case 'rest-xml': {
-      let uri = op.http.requestUri.replace(/\{[^}]+\}/g, PLACEHOLDER);
+      let uri = op.http.requestUri.replace(/\{([^}+]+)\+?\}/g, (_, name: string) =>
+        labels[name] === undefined ? PLACEHOLDER : encodeURIComponent(labels[name]),
+      );
       for (const key of op.requiredQuery ?? []) uri += `${uri.includes('?') ? '&' : '?'}${key}=${PLACEHOLDER}`;
       const hasBody = !['GET', 'HEAD', 'DELETE'].includes(op.http.method);
       const json = model.protocol === 'rest-json';
@@ -223,15 +232,19 @@ export function parseError(protocol: Protocol, status: number, headers: Headers,
   return code !== undefined && rootOk ? { code, message } : undefined;
 }
 
-/** Sends one request per operation (in model order, one at a time) and reads each answer. */
+/**
+ * Sends one request per operation (in model order, one at a time) and reads each answer. `labelsFor` gives an
+ * operation's URI parameters by name (e.g. the id of an API that must survive the walk); placeholders otherwise.
+ */
 export async function walkOperations(
   target: WalkTarget,
   model: ServiceModel,
   operations = model.operations,
+  labelsFor: (op: ModelOperation) => Readonly<Record<string, string>> = () => ({}),
 ): Promise<WalkAnswer[]> {
   const answers: WalkAnswer[] = [];
   for (const op of operations) {
-    const request = requestFor(model, op);
+    const request = requestFor(model, op, labelsFor(op));
     const res = await sendSigned(target, model, request);
     const body = await res.text();
     answers.push({

@@ -1,60 +1,109 @@
-// RestRouter over the generated model tables: every operation of the Lambda, API Gateway v2 and S3 models routes to
-// itself (or to a twin with the very same HTTP binding, e.g. S3's deprecated GetBucketLifecycle), never to another.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RestRouter, type RestOperationSpec } from '../../src/protocols/rest-router.ts';
-import { APIGATEWAYV2_OPERATIONS } from '../../src/protocols/models/apigatewayv2.generated.ts';
-import { LAMBDA_OPERATIONS } from '../../src/protocols/models/lambda.generated.ts';
-import { S3_OPERATIONS } from '../../src/protocols/models/s3.generated.ts';
-import { loadServiceModel, requestFor, type ModelOperation } from '../helpers/botocore-walk.ts';
+import { RestOperationRouter } from '../../src/protocols/rest-router.ts';
+import { APIGATEWAYV2_OPERATIONS } from '../../src/apigw/model-operations.ts';
+import { LAMBDA_OPERATIONS } from '../../src/lambda/model-operations.ts';
 
-const TABLES: Record<string, readonly RestOperationSpec[]> = {
-  lambda: LAMBDA_OPERATIONS,
-  apigatewayv2: APIGATEWAYV2_OPERATIONS,
-  s3: S3_OPERATIONS,
+const OPS = [
+  { name: 'ListLayers', method: 'GET', uri: '/2018-10-31/layers' },
+  { name: 'GetLayerVersionByArn', method: 'GET', uri: '/2018-10-31/layers?find=LayerVersion' },
+  { name: 'GetFunction', method: 'GET', uri: '/2015-03-31/functions/{FunctionName}' },
+  { name: 'ListVersions', method: 'GET', uri: '/2015-03-31/functions/{FunctionName}/versions' },
+  { name: 'GetVersionsThing', method: 'GET', uri: '/2015-03-31/functions/versions/{Id}' },
+  { name: 'GetObject', method: 'GET', uri: '/{Bucket}/{Key+}' },
+  { name: 'CreateMultipartUpload', method: 'POST', uri: '/{Bucket}/{Key+}?uploads' },
+] as const;
+
+type Name = (typeof OPS)[number]['name'];
+
+const request = (method: string, target: string) => {
+  const q = target.indexOf('?');
+  return {
+    method,
+    rawPath: q === -1 ? target : target.slice(0, q),
+    query: new URLSearchParams(q === -1 ? '' : target.slice(q + 1)),
+  };
 };
 
-const binding = (op: RestOperationSpec | ModelOperation) => {
-  const [method, uri] = 'http' in op ? [op.http.method, op.http.requestUri] : [op.method, op.requestUri];
-  return JSON.stringify([method, uri, [...(op.requiredQuery ?? [])].sort(), [...(op.requiredHeaders ?? [])].sort()]);
-};
+const router = new RestOperationRouter<Name, string>(OPS, { GetFunction: 'get-function' }, (raw) =>
+  decodeURIComponent(raw),
+);
 
-for (const [service, table] of Object.entries(TABLES)) {
-  test(`${service}: the generated table matches botocore and every operation's request routes to it`, () => {
-    const model = loadServiceModel(service);
-    assert.deepEqual(
-      table.map((op) => `${op.name} ${binding(op)}`),
-      model.operations.map((op) => `${op.name} ${binding(op)}`).sort(),
-      'regenerate with python3 scripts/gen-rest-operations.py',
-    );
-    const router = new RestRouter<() => void>(table, {});
-    const bindings = new Map(table.map((op) => [op.name, binding(op)]));
-    for (const op of model.operations) {
-      const request = requestFor(model, op);
-      const url = new URL(request.path, 'http://edge');
-      const match = router.match(request.method, url.pathname, url.searchParams, request.headers);
-      assert.ok(match, `${op.name}: ${request.method} ${request.path} matches nothing`);
-      assert.ok(
-        match.operation === op.name || bindings.get(match.operation) === binding(op),
-        `${op.name}: ${request.method} ${request.path} went to ${match.operation}`,
-      );
-      assert.equal(match.handler, undefined);
+test('the router names the operation of a method and path, with its decoded labels and its handler if any', () => {
+  assert.deepEqual(router.match(request('GET', '/2015-03-31/functions/my%3Afn')), {
+    operation: 'GetFunction',
+    handler: 'get-function',
+    labels: { FunctionName: 'my:fn' },
+  });
+  assert.deepEqual(router.match(request('GET', '/2015-03-31/functions/f/versions')), {
+    operation: 'ListVersions',
+    handler: undefined,
+    labels: { FunctionName: 'f' },
+  });
+  assert.equal(
+    router.match(request('GET', '/2015-03-31/functions/f/'))?.operation,
+    'GetFunction',
+    'a trailing slash is ignored',
+  );
+});
+
+test('a literal segment wins over a label, and the walk backtracks to the label when the literal leads nowhere', () => {
+  assert.deepEqual(router.match(request('GET', '/2015-03-31/functions/versions/7'))?.labels, { Id: '7' });
+  assert.deepEqual(router.match(request('GET', '/2015-03-31/functions/versions')), {
+    operation: 'GetFunction',
+    handler: 'get-function',
+    labels: { FunctionName: 'versions' },
+  });
+});
+
+test('a template with a query part is chosen only when the query has it', () => {
+  assert.equal(router.match(request('GET', '/2018-10-31/layers'))?.operation, 'ListLayers');
+  assert.equal(
+    router.match(request('GET', '/2018-10-31/layers?find=LayerVersion&Arn=x'))?.operation,
+    'GetLayerVersionByArn',
+  );
+  assert.equal(router.match(request('GET', '/2018-10-31/layers?find=Other'))?.operation, 'ListLayers');
+  assert.equal(router.match(request('POST', '/b/k?uploads'))?.operation, 'CreateMultipartUpload');
+  assert.equal(router.match(request('POST', '/b/k')), undefined, 'POST without ?uploads is no operation');
+});
+
+test('a greedy label takes the rest of the path', () => {
+  assert.deepEqual(router.match(request('GET', '/bucket/a/b%20c/d'))?.labels, { Bucket: 'bucket', Key: 'a/b c/d' });
+  assert.equal(router.match(request('GET', '/bucket')), undefined);
+});
+
+test('no operation: unknown path, wrong method, empty label, relative path', () => {
+  const lambdaLike = new RestOperationRouter<Name, string>(
+    OPS.filter((o) => o.uri.startsWith('/20')),
+    {},
+    (raw) => raw,
+  );
+  assert.equal(lambdaLike.match(request('GET', '/2015-03-31/nothing')), undefined);
+  assert.equal(lambdaLike.match(request('DELETE', '/2018-10-31/layers')), undefined);
+  assert.equal(lambdaLike.match(request('GET', '/2015-03-31/functions//versions')), undefined);
+  assert.equal(lambdaLike.match(request('GET', 'functions')), undefined);
+});
+
+test('a bad escape in a label is the error decodeLabel throws', () => {
+  const strict = new RestOperationRouter<Name, string>(OPS, {}, (raw) => {
+    throw new Error(`bad ${raw}`);
+  });
+  assert.throws(() => strict.match(request('GET', '/2015-03-31/functions/%E0%A4%A')), /bad %E0%A4%A/);
+});
+
+test('a handler for an operation the model lacks is refused when the router is built', () => {
+  assert.throws(
+    () => new RestOperationRouter<string, string>(OPS, { GetFunctoin: 'typo' }, (raw) => raw),
+    /handler for GetFunctoin, which the model does not have/,
+  );
+});
+
+test('every operation of the generated apigatewayv2 and lambda tables routes back to itself', () => {
+  for (const ops of [APIGATEWAYV2_OPERATIONS, LAMBDA_OPERATIONS]) {
+    const all = new RestOperationRouter<string, string>(ops, {}, (raw) => raw);
+    for (const op of ops) {
+      const target = op.uri.replace(/\{[^}]+\}/g, 'x1');
+      assert.equal(all.match(request(op.method, target))?.operation, op.name, `${op.method} ${op.uri}`);
     }
-  });
-}
-
-test('the most specific binding wins; greedy parameters keep slashes; parameters stay encoded', () => {
-  const router = new RestRouter(S3_OPERATIONS, { GetObject: 'get', ListParts: 'parts', ListObjectsV2: 'v2' });
-  const q = (s: string) => new URLSearchParams(s);
-  assert.deepEqual(router.match('GET', '/b/dir/a%20b/', q(''), {}), {
-    operation: 'GetObject',
-    handler: 'get',
-    params: { Bucket: 'b', Key: 'dir/a%20b/' },
-  });
-  assert.equal(router.match('GET', '/b/k', q('uploadId=1'), {})?.handler, 'parts');
-  assert.equal(router.match('GET', '/b', q('list-type=2'), {})?.handler, 'v2');
-  assert.equal(router.match('GET', '/b/', q(''), {})?.operation, 'ListObjects');
-  assert.equal(router.match('PUT', '/b/k', q(''), { 'x-amz-copy-source': 'a/b' })?.operation, 'CopyObject');
-  assert.equal(router.match('PATCH', '/b/k', q(''), {}), undefined);
-  assert.throws(() => new RestRouter(S3_OPERATIONS, { NoSuchOperation: 1 }), /no operation NoSuchOperation/);
+  }
 });

@@ -1,0 +1,33 @@
+import type { EdgeRequest } from '../../edge/types.ts';
+import type { RestJsonHandler } from '../../protocols/rest-json-operations.ts';
+import type { LambdaCodeStore } from '../../state/lambda-code.ts';
+import type { LambdaMetadata, StoredFunction } from '../../state/lambda-metadata.ts';
+import type { FunctionRef } from '../arn.ts';
+import type { LambdaInvoker } from '../invoker.ts';
+import type { LAMBDA_OPERATIONS } from '../model-operations.ts';
+
+/** An operation name of botocore's lambda model. */
+export type LambdaOperation = (typeof LAMBDA_OPERATIONS)[number]['name'];
+
+/** What the Lambda API's handlers work with. */
+export interface LambdaContext extends Pick<LambdaInvoker, 'invoke'> {
+  readonly metadata: LambdaMetadata;
+  readonly code: LambdaCodeStore;
+  readonly region: string;
+  readonly accountId: string;
+  /** The edge's URL as clients reach it. */
+  readonly publicUrl: string;
+  /** The function a reference names, or ResourceNotFoundException. */
+  find(ref: FunctionRef, qualifier?: string | null): StoredFunction;
+  /** The FunctionConfiguration wire shape of `fn`. */
+  configuration(fn: StoredFunction): Record<string, unknown>;
+  /** Stores a deployment package; a bad zip is InvalidParameterValueException. */
+  storeCode(zip: Buffer): Promise<{ codeBlob: string; codeSha256: string; codeSize: number }>;
+  /** Ends the warm environments of a function after it changed or went away. */
+  retirePool(name: string): void;
+}
+
+export type LambdaHandler = RestJsonHandler<LambdaContext, EdgeRequest>;
+
+/** Handlers by operation name; the service answers 501 NotImplemented for the model's other operations. */
+export type LambdaHandlers = Partial<Record<LambdaOperation, LambdaHandler>>;
