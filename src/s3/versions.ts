@@ -75,8 +75,7 @@ export async function putBucketVersioning(ctx: S3Context, { request, bucket }: B
 
 export function getBucketVersioning(ctx: S3Context, { request, bucket }: BucketCall): void {
   const row = requireBucket(ctx, bucket);
-  const inner = row.versioning ? el('Status', row.versioning) + el('MfaDelete', 'Disabled') : '';
-  send(request, 200, {}, document('VersioningConfiguration', inner));
+  send(request, 200, {}, document('VersioningConfiguration', el('Status', row.versioning ?? undefined)));
 }
 
 const BATCH = 1000;
