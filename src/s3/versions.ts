@@ -92,7 +92,8 @@ export function listObjectVersions(ctx: S3Context, { request, bucket }: BucketCa
   const keyMarker = q.get('key-marker') ?? '';
   const maxKeys = parseMaxCount(q.get('max-keys'));
   const encode = encoder(q.get('encoding-type'));
-  const versionIdMarker = keyMarker ? parseVersionId(q, 'version-id-marker') : undefined;
+  // An empty version-id-marker (some clients send one) is no marker.
+  const versionIdMarker = keyMarker && q.get('version-id-marker') ? parseVersionId(q, 'version-id-marker') : undefined;
   if (q.get('version-id-marker') && !keyMarker) {
     throw new AwsError(400, 'InvalidArgument', 'A version-id marker cannot be specified without a key marker.', {
       ArgumentName: 'version-id-marker',
