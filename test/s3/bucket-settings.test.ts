@@ -156,3 +156,20 @@ test('settings the edge cannot hold: reads answer as for a bucket that never had
   assert.deepEqual(await s3api('get-bucket-logging', '--bucket', BUCKET), {});
   assert.equal((await s3api('get-bucket-request-payment', '--bucket', BUCKET)).Payer, 'BucketOwner');
 });
+
+test('boto3: versioned writes and the ListObjectVersions paginator', async () => {
+  const script = `
+import boto3, sys
+c = boto3.client('s3', endpoint_url=sys.argv[1])
+c.create_bucket(Bucket='boto-versions')
+c.put_bucket_versioning(Bucket='boto-versions', VersioningConfiguration={'Status': 'Enabled'})
+ids = [c.put_object(Bucket='boto-versions', Key=f'k{i % 2}', Body=b'x')['VersionId'] for i in range(5)]
+marker = c.delete_object(Bucket='boto-versions', Key='k0')
+seen = []
+for page in c.get_paginator('list_object_versions').paginate(Bucket='boto-versions', PaginationConfig={'PageSize': 2}):
+    seen += [v['VersionId'] for v in page.get('Versions', [])] + [m['VersionId'] for m in page.get('DeleteMarkers', [])]
+print(len(set(ids)), marker['DeleteMarker'], sorted(seen) == sorted(ids + [marker['VersionId']]))
+`;
+  const { stdout } = await run('python3', ['-c', script, edge.url], { env: edge.env });
+  assert.equal(stdout.trim(), '5 True True');
+});
