@@ -19,18 +19,32 @@ const CANNED_ACLS = [
   'bucket-owner-full-control',
   'log-delivery-write',
 ];
-const GRANT_HEADERS = ['x-amz-grant-full-control', 'x-amz-grant-read', 'x-amz-grant-read-acp', 'x-amz-grant-write', 'x-amz-grant-write-acp'];
+const GRANT_HEADERS = [
+  'x-amz-grant-full-control',
+  'x-amz-grant-read',
+  'x-amz-grant-read-acp',
+  'x-amz-grant-write',
+  'x-amz-grant-write-acp',
+];
 
 /** Checks `x-amz-acl` against the canned ACLs; `x-amz-grant-*` headers answer 501. */
 export function checkAclHeaders(request: EdgeRequest): void {
   const acl = header(request.req.headers, 'x-amz-acl');
   if (acl !== undefined && !CANNED_ACLS.includes(acl)) {
     // unconfirmed: the error S3 gives for an unknown canned ACL.
-    throw new AwsError(400, 'InvalidArgument', `${acl} is not a canned ACL.`, { ArgumentName: 'x-amz-acl', ArgumentValue: acl });
+    throw new AwsError(400, 'InvalidArgument', `${acl} is not a canned ACL.`, {
+      ArgumentName: 'x-amz-acl',
+      ArgumentValue: acl,
+    });
   }
   const grant = GRANT_HEADERS.find((name) => request.req.headers[name] !== undefined);
   if (grant) {
-    throw new AwsError(501, 'NotImplemented', `A header you provided implies functionality that is not implemented: ${grant}.`, { Header: grant });
+    throw new AwsError(
+      501,
+      'NotImplemented',
+      `A header you provided implies functionality that is not implemented: ${grant}.`,
+      { Header: grant },
+    );
   }
 }
 
@@ -38,7 +52,8 @@ const OWNER_ID = 'ddn';
 
 function aclDocument(): string {
   const owner = el('ID', OWNER_ID) + el('DisplayName', OWNER_ID);
-  const grantee = `<Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser">${owner}</Grantee>`;
+  const xsi = 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"';
+  const grantee = `<Grantee ${xsi}>${owner}</Grantee>`;
   const grants = wrap('AccessControlList', wrap('Grant', grantee + el('Permission', 'FULL_CONTROL')));
   return document('AccessControlPolicy', wrap('Owner', owner) + grants);
 }
@@ -49,10 +64,16 @@ function putAcl(request: EdgeRequest): void {
   const length = Number(header(request.req.headers, 'content-length') ?? 0);
   const chunked = header(request.req.headers, 'transfer-encoding') !== undefined;
   if (length > 0 || chunked) {
-    throw new AwsError(501, 'NotImplemented', 'A header or query you provided requested a function that is not implemented: ACL documents.');
+    throw new AwsError(
+      501,
+      'NotImplemented',
+      'A header or query you provided requested a function that is not implemented: ACL documents.',
+    );
   }
   if (header(request.req.headers, 'x-amz-acl') === undefined) {
-    throw new AwsError(400, 'MissingSecurityHeader', 'Your request was missing a required header', { MissingHeaderName: 'x-amz-acl' });
+    throw new AwsError(400, 'MissingSecurityHeader', 'Your request was missing a required header', {
+      MissingHeaderName: 'x-amz-acl',
+    });
   }
 }
 

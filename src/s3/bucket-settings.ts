@@ -37,10 +37,23 @@ export function getPublicAccessBlock(ctx: S3Context, call: BucketCall): void {
   requireBucket(ctx, call.bucket);
   const stored = ctx.meta.getBucketSetting(call.bucket, 'publicAccessBlock');
   if (stored === undefined) {
-    throw new AwsError(404, 'NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found', { BucketName: call.bucket });
+    throw new AwsError(
+      404,
+      'NoSuchPublicAccessBlockConfiguration',
+      'The public access block configuration was not found',
+      { BucketName: call.bucket },
+    );
   }
   const config = JSON.parse(stored) as Record<string, boolean>;
-  send(call.request, 200, {}, document('PublicAccessBlockConfiguration', PUBLIC_ACCESS_FIELDS.map((name) => el(name, config[name] ?? false)).join('')));
+  send(
+    call.request,
+    200,
+    {},
+    document(
+      'PublicAccessBlockConfiguration',
+      PUBLIC_ACCESS_FIELDS.map((name) => el(name, config[name] ?? false)).join(''),
+    ),
+  );
 }
 
 export function deletePublicAccessBlock(ctx: S3Context, call: BucketCall): void {
@@ -55,7 +68,11 @@ export async function putBucketAccelerateConfiguration(ctx: S3Context, call: Buc
   const doc = await readXml(ctx, call, 'AccelerateConfiguration');
   if (doc.Status !== 'Enabled' && doc.Status !== 'Suspended') throw malformedXml();
   if (call.bucket.includes('.')) {
-    throw new AwsError(400, 'InvalidRequest', 'S3 Transfer Acceleration is not supported for buckets with periods (.) in their names');
+    throw new AwsError(
+      400,
+      'InvalidRequest',
+      'S3 Transfer Acceleration is not supported for buckets with periods (.) in their names',
+    );
   }
   ctx.meta.setBucketSetting(call.bucket, 'accelerate', doc.Status);
   send(call.request, 200);
@@ -63,7 +80,12 @@ export async function putBucketAccelerateConfiguration(ctx: S3Context, call: Buc
 
 export function getBucketAccelerateConfiguration(ctx: S3Context, call: BucketCall): void {
   requireBucket(ctx, call.bucket);
-  send(call.request, 200, {}, document('AccelerateConfiguration', el('Status', ctx.meta.getBucketSetting(call.bucket, 'accelerate'))));
+  send(
+    call.request,
+    200,
+    {},
+    document('AccelerateConfiguration', el('Status', ctx.meta.getBucketSetting(call.bucket, 'accelerate'))),
+  );
 }
 
 // Policy
@@ -80,10 +102,10 @@ export function validatePolicy(text: string): void {
   try {
     policy = JSON.parse(text);
   } catch {
-    throw malformedPolicy('Policies must be valid JSON and the first byte must be \'{\'');
+    throw malformedPolicy("Policies must be valid JSON and the first byte must be '{'");
   }
   if (typeof policy !== 'object' || policy === null || Array.isArray(policy) || !text.trimStart().startsWith('{')) {
-    throw malformedPolicy('Policies must be valid JSON and the first byte must be \'{\'');
+    throw malformedPolicy("Policies must be valid JSON and the first byte must be '{'");
   }
   const { Statement: statement, Version: version } = policy as Record<string, unknown>;
   if (version !== undefined && version !== '2012-10-17' && version !== '2008-10-17') {
@@ -99,9 +121,12 @@ export function validatePolicy(text: string): void {
     if (typeof fields.Effect !== 'string' || !POLICY_EFFECTS.includes(fields.Effect)) {
       throw malformedPolicy(`Invalid effect: ${JSON.stringify(fields.Effect)}`);
     }
-    if (fields.Principal === undefined && fields.NotPrincipal === undefined) throw malformedPolicy('Missing required field Principal');
-    if (fields.Action === undefined && fields.NotAction === undefined) throw malformedPolicy('Missing required field Action');
-    if (fields.Resource === undefined && fields.NotResource === undefined) throw malformedPolicy('Missing required field Resource');
+    if (fields.Principal === undefined && fields.NotPrincipal === undefined)
+      throw malformedPolicy('Missing required field Principal');
+    if (fields.Action === undefined && fields.NotAction === undefined)
+      throw malformedPolicy('Missing required field Action');
+    if (fields.Resource === undefined && fields.NotResource === undefined)
+      throw malformedPolicy('Missing required field Resource');
   }
 }
 
@@ -117,7 +142,8 @@ export async function putBucketPolicy(ctx: S3Context, call: BucketCall): Promise
 export function getBucketPolicy(ctx: S3Context, call: BucketCall): void {
   requireBucket(ctx, call.bucket);
   const policy = ctx.meta.getBucketSetting(call.bucket, 'policy');
-  if (policy === undefined) throw new AwsError(404, 'NoSuchBucketPolicy', 'The bucket policy does not exist', { BucketName: call.bucket });
+  if (policy === undefined)
+    throw new AwsError(404, 'NoSuchBucketPolicy', 'The bucket policy does not exist', { BucketName: call.bucket });
   send(call.request, 200, { 'content-type': 'application/json' }, policy);
 }
 
@@ -142,10 +168,17 @@ export async function putBucketEncryption(ctx: S3Context, call: BucketCall): Pro
   if (typeof byDefault !== 'object' || byDefault === null) throw malformedXml();
   const algorithm = (byDefault as Record<string, unknown>).SSEAlgorithm;
   if (algorithm === 'aws:kms' || algorithm === 'aws:kms:dsse') {
-    throw new AwsError(501, 'NotImplemented', 'A header or query you provided requested a function that is not implemented: KMS encryption.');
+    throw new AwsError(
+      501,
+      'NotImplemented',
+      'A header or query you provided requested a function that is not implemented: KMS encryption.',
+    );
   }
   if (algorithm !== 'AES256') throw malformedXml();
-  const stored: EncryptionRule = { algorithm, bucketKeyEnabled: booleanField(rule as Record<string, unknown>, 'BucketKeyEnabled') };
+  const stored: EncryptionRule = {
+    algorithm,
+    bucketKeyEnabled: booleanField(rule as Record<string, unknown>, 'BucketKeyEnabled'),
+  };
   ctx.meta.setBucketSetting(call.bucket, 'encryption', JSON.stringify(stored));
   send(call.request, 200);
 }
@@ -153,8 +186,12 @@ export async function putBucketEncryption(ctx: S3Context, call: BucketCall): Pro
 export function getBucketEncryption(ctx: S3Context, call: BucketCall): void {
   requireBucket(ctx, call.bucket);
   const stored = ctx.meta.getBucketSetting(call.bucket, 'encryption');
-  const rule: EncryptionRule = stored ? (JSON.parse(stored) as EncryptionRule) : { algorithm: 'AES256', bucketKeyEnabled: false };
-  const inner = wrap('ApplyServerSideEncryptionByDefault', el('SSEAlgorithm', rule.algorithm)) + el('BucketKeyEnabled', rule.bucketKeyEnabled);
+  const rule: EncryptionRule = stored
+    ? (JSON.parse(stored) as EncryptionRule)
+    : { algorithm: 'AES256', bucketKeyEnabled: false };
+  const inner =
+    wrap('ApplyServerSideEncryptionByDefault', el('SSEAlgorithm', rule.algorithm)) +
+    el('BucketKeyEnabled', rule.bucketKeyEnabled);
   send(call.request, 200, {}, document('ServerSideEncryptionConfiguration', wrap('Rule', inner)));
 }
 
@@ -172,7 +209,10 @@ const OWNERSHIP_DELETED = '';
 
 export function checkObjectOwnership(value: string | undefined): string | undefined {
   if (value !== undefined && !OBJECT_OWNERSHIP.includes(value)) {
-    throw new AwsError(400, 'InvalidArgument', 'Invalid x-amz-object-ownership header', { ArgumentName: 'x-amz-object-ownership', ArgumentValue: value });
+    throw new AwsError(400, 'InvalidArgument', 'Invalid x-amz-object-ownership header', {
+      ArgumentName: 'x-amz-object-ownership',
+      ArgumentValue: value,
+    });
   }
   return value;
 }
@@ -191,7 +231,9 @@ export function getBucketOwnershipControls(ctx: S3Context, call: BucketCall): vo
   requireBucket(ctx, call.bucket);
   const ownership = ctx.meta.getBucketSetting(call.bucket, 'ownershipControls') ?? 'BucketOwnerEnforced';
   if (ownership === OWNERSHIP_DELETED) {
-    throw new AwsError(404, 'OwnershipControlsNotFoundError', 'The bucket ownership controls were not found', { BucketName: call.bucket });
+    throw new AwsError(404, 'OwnershipControlsNotFoundError', 'The bucket ownership controls were not found', {
+      BucketName: call.bucket,
+    });
   }
   send(call.request, 200, {}, document('OwnershipControls', wrap('Rule', el('ObjectOwnership', ownership))));
 }

@@ -27,11 +27,20 @@ export async function createBucket(ctx: S3Context, { request, bucket }: S3Call &
     if (typeof constraint === 'string' && constraint !== '') region = constraint;
   }
   if (region !== ctx.region) {
-    throw new AwsError(400, 'IllegalLocationConstraintException', `The ${region} location constraint is incompatible for the region specific endpoint this request was sent to.`);
+    throw new AwsError(
+      400,
+      'IllegalLocationConstraintException',
+      `The ${region} location constraint is incompatible for the region specific endpoint this request was sent to.`,
+    );
   }
   const created = ctx.meta.createBucket(bucket, region, isoSeconds());
   if (!created && ctx.region !== 'us-east-1') {
-    throw new AwsError(409, 'BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.', { BucketName: bucket });
+    throw new AwsError(
+      409,
+      'BucketAlreadyOwnedByYou',
+      'Your previous request to create the named bucket succeeded and you already own it.',
+      { BucketName: bucket },
+    );
   }
   if (created && ownership) ctx.meta.setBucketSetting(bucket, 'ownershipControls', ownership);
   send(request, 200, { location: `/${bucket}` });
@@ -45,7 +54,8 @@ export function headBucket(ctx: S3Context, { request, bucket }: S3Call & { bucke
 export async function deleteBucket(ctx: S3Context, { request, bucket }: S3Call & { bucket: string }): Promise<void> {
   requireBucket(ctx, bucket);
   const { result, orphanBlobs } = ctx.meta.deleteBucket(bucket);
-  if (result === 'not-empty') throw new AwsError(409, 'BucketNotEmpty', 'The bucket you tried to delete is not empty', { BucketName: bucket });
+  if (result === 'not-empty')
+    throw new AwsError(409, 'BucketNotEmpty', 'The bucket you tried to delete is not empty', { BucketName: bucket });
   await removeBlobs(ctx, orphanBlobs);
   send(request, 204);
 }
@@ -55,4 +65,3 @@ export function getBucketLocation(ctx: S3Context, { request, bucket }: S3Call & 
   const constraint = row.region === 'us-east-1' ? '' : row.region;
   send(request, 200, {}, document('LocationConstraint', escapeXml(constraint)));
 }
-

@@ -64,8 +64,14 @@ export type S3Handler =
   | { target: 'bucket'; run: (ctx: S3Context, call: BucketCall, env: S3Environment) => void | Promise<void> }
   | { target: 'object'; run: (ctx: S3Context, call: ObjectCall, env: S3Environment) => void | Promise<void> };
 
-const service = (run: (ctx: S3Context, call: ServiceCall) => void | Promise<void>): S3Handler => ({ target: 'service', run });
-const bucket = (run: (ctx: S3Context, call: BucketCall) => void | Promise<void>): S3Handler => ({ target: 'bucket', run });
+const service = (run: (ctx: S3Context, call: ServiceCall) => void | Promise<void>): S3Handler => ({
+  target: 'service',
+  run,
+});
+const bucket = (run: (ctx: S3Context, call: BucketCall) => void | Promise<void>): S3Handler => ({
+  target: 'bucket',
+  run,
+});
 const object = (run: (ctx: S3Context, call: ObjectCall, env: S3Environment) => void | Promise<void>): S3Handler => ({
   target: 'object',
   run,
@@ -139,7 +145,8 @@ export const S3_HANDLERS: Readonly<Record<string, S3Handler>> = {
 };
 
 for (const name of Object.keys(S3_HANDLERS)) {
-  if (!S3_OPERATION_SHAPES.some((op) => op.names.includes(name))) throw new Error(`no operation ${name} in the S3 model`);
+  if (!S3_OPERATION_SHAPES.some((op) => op.names.includes(name)))
+    throw new Error(`no operation ${name} in the S3 model`);
 }
 
 /** The handler of an operation (under any of its names), or undefined when the edge does not implement it. */

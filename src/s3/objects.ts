@@ -7,7 +7,17 @@ import type { EdgeRequest } from '../edge/types.ts';
 import type { ObjectRecord, StoredHeaders, VersioningStatus, VersionWrite } from '../state/s3-metadata.ts';
 import { CHECKSUM_ALGORITHMS } from './checksums.ts';
 import { checkAclHeaders } from './acl.ts';
-import { httpDate, isoSeconds, noSuchBucket, removeBlobs, requireBucket, send, SSE_HEADERS, type S3Call, type S3Context } from './context.ts';
+import {
+  httpDate,
+  isoSeconds,
+  noSuchBucket,
+  removeBlobs,
+  requireBucket,
+  send,
+  SSE_HEADERS,
+  type S3Call,
+  type S3Context,
+} from './context.ts';
 import { requestIdHeaders } from './errors.ts';
 import { header, receiveBody, receiveSmallBody } from './ingest.ts';
 import { copiedTags, taggingCountHeader, tagsFromHeader } from './tagging.ts';
@@ -17,8 +27,23 @@ import { document, el, malformedXml, parseXmlBody, wrap } from './xml.ts';
 type ObjectCall = S3Call & { bucket: string; key: string };
 
 /** Standard headers S3 keeps with an object and returns on GET/HEAD. */
-const STORED_HEADERS = ['content-type', 'content-encoding', 'content-disposition', 'content-language', 'cache-control', 'expires', 'x-amz-website-redirect-location'];
-const RESPONSE_OVERRIDES = ['content-type', 'content-language', 'expires', 'cache-control', 'content-disposition', 'content-encoding'];
+const STORED_HEADERS = [
+  'content-type',
+  'content-encoding',
+  'content-disposition',
+  'content-language',
+  'cache-control',
+  'expires',
+  'x-amz-website-redirect-location',
+];
+const RESPONSE_OVERRIDES = [
+  'content-type',
+  'content-language',
+  'expires',
+  'cache-control',
+  'content-disposition',
+  'content-encoding',
+];
 const DEFAULT_CONTENT_TYPE = 'binary/octet-stream';
 
 /** Content headers and x-amz-meta-* of a PUT / CreateMultipartUpload / CopyObject (REPLACE). */
@@ -27,7 +52,11 @@ export function readObjectHeaders(request: EdgeRequest): { headers: StoredHeader
   for (const name of STORED_HEADERS) {
     let value = header(request.req.headers, name);
     if (name === 'content-encoding' && value !== undefined) {
-      value = value.split(',').map((s) => s.trim()).filter((s) => s !== '' && s.toLowerCase() !== 'aws-chunked').join(', ');
+      value = value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '' && s.toLowerCase() !== 'aws-chunked')
+        .join(', ');
     }
     if (value !== undefined && value !== '') headers[name] = value;
   }
@@ -39,8 +68,16 @@ export function readObjectHeaders(request: EdgeRequest): { headers: StoredHeader
     const key = name.slice('x-amz-meta-'.length);
     metadata[key] = metadata[key] === undefined ? raw[i + 1] : `${metadata[key]},${raw[i + 1]}`;
   }
-  if (Buffer.byteLength(Object.entries(metadata).map(([k, v]) => k + v).join('')) > 2048) {
-    throw new AwsError(400, 'MetadataTooLarge', 'Your metadata headers exceed the maximum allowed metadata size', { MaxSizeAllowed: 2048 });
+  if (
+    Buffer.byteLength(
+      Object.entries(metadata)
+        .map(([k, v]) => k + v)
+        .join(''),
+    ) > 2048
+  ) {
+    throw new AwsError(400, 'MetadataTooLarge', 'Your metadata headers exceed the maximum allowed metadata size', {
+      MaxSizeAllowed: 2048,
+    });
   }
   return { headers, metadata };
 }
@@ -148,7 +185,11 @@ export async function getObject(ctx: S3Context, { request, bucket, key }: Object
 /** What a 304 leaves out: the content headers, and checksums (a client would validate them against no body). */
 const NOT_MODIFIED_DROPS = /^(content-(type|length|encoding|disposition|language)|x-amz-checksum-.*)$/;
 
-function objectResponseHeaders(request: EdgeRequest, record: ObjectRecord, versioning: VersioningStatus | null): Record<string, string> {
+function objectResponseHeaders(
+  request: EdgeRequest,
+  record: ObjectRecord,
+  versioning: VersioningStatus | null,
+): Record<string, string> {
   const headers: Record<string, string> = {
     'content-type': DEFAULT_CONTENT_TYPE,
     ...record.headers,
@@ -182,7 +223,10 @@ function checkConditions(request: EdgeRequest, record: ObjectRecord): boolean {
   const ifModifiedSince = parseHttpDate(header(h, 'if-modified-since'));
   const ifUnmodifiedSince = parseHttpDate(header(h, 'if-unmodified-since'));
   const modified = new Date(record.lastModified).getTime();
-  const failed = () => new AwsError(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: ifMatch !== undefined ? 'If-Match' : 'If-Unmodified-Since' });
+  const failed = () =>
+    new AwsError(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
+      Condition: ifMatch !== undefined ? 'If-Match' : 'If-Unmodified-Since',
+    });
   if (ifMatch !== undefined) {
     if (!etagMatches(ifMatch, record.etag)) throw failed();
   } else if (ifUnmodifiedSince !== undefined && modified > ifUnmodifiedSince) {
@@ -227,7 +271,10 @@ export function parseRange(value: string | undefined, size: number): { start: nu
 }
 
 function invalidRange(requested: string, size: number): AwsError {
-  return new AwsError(416, 'InvalidRange', 'The requested range is not satisfiable', { RangeRequested: requested, ActualObjectSize: size });
+  return new AwsError(416, 'InvalidRange', 'The requested range is not satisfiable', {
+    RangeRequested: requested,
+    ActualObjectSize: size,
+  });
 }
 
 interface DeleteOutcome {
@@ -239,7 +286,12 @@ interface DeleteOutcome {
 }
 
 /** Deletes a key (adding a delete marker once versioning is configured) or, with `versionId`, one version. */
-async function deleteOne(ctx: S3Context, bucket: string, key: string, versionId: string | null | undefined): Promise<DeleteOutcome> {
+async function deleteOne(
+  ctx: S3Context,
+  bucket: string,
+  key: string,
+  versionId: string | null | undefined,
+): Promise<DeleteOutcome> {
   if (versionId !== undefined) {
     const removed = ctx.meta.deleteVersion(bucket, key, versionId);
     await removeBlobs(ctx, removed?.unreferenced ?? []);
@@ -248,7 +300,10 @@ async function deleteOne(ctx: S3Context, bucket: string, key: string, versionId:
   }
   const result = ctx.meta.deleteObject(bucket, key, isoSeconds());
   await removeBlobs(ctx, result.unreferenced);
-  return { deleteMarker: result.deleteMarker, deleteMarkerVersionId: result.deleteMarker ? result.versionId : undefined };
+  return {
+    deleteMarker: result.deleteMarker,
+    deleteMarkerVersionId: result.deleteMarker ? result.versionId : undefined,
+  };
 }
 
 export async function deleteObject(ctx: S3Context, { request, bucket, key }: ObjectCall): Promise<void> {
@@ -264,7 +319,10 @@ export async function deleteObject(ctx: S3Context, { request, bucket, key }: Obj
 export async function deleteObjects(ctx: S3Context, { request, bucket }: S3Call & { bucket: string }): Promise<void> {
   requireBucket(ctx, bucket);
   const h = request.req.headers;
-  const hasDigest = h['content-md5'] !== undefined || h['x-amz-trailer'] !== undefined || CHECKSUM_ALGORITHMS.some((a) => h[`x-amz-checksum-${a}`] !== undefined);
+  const hasDigest =
+    h['content-md5'] !== undefined ||
+    h['x-amz-trailer'] !== undefined ||
+    CHECKSUM_ALGORITHMS.some((a) => h[`x-amz-checksum-${a}`] !== undefined);
   if (!hasDigest) throw new AwsError(400, 'InvalidRequest', 'Missing required header for this request: Content-MD5');
   const { body } = await receiveSmallBody(request, 2 * 1024 * 1024);
   const doc = parseXmlBody(body, 'Delete');
@@ -272,23 +330,32 @@ export async function deleteObjects(ctx: S3Context, { request, bucket }: S3Call 
   if (objects.length === 0 || objects.length > 1000) throw malformedXml();
   const quiet = typeof doc.Quiet === 'string' && doc.Quiet.trim() === 'true';
   const entries = objects.map((o) => {
-    if (typeof o.Key !== 'string' || (o.VersionId !== undefined && typeof o.VersionId !== 'string')) throw malformedXml();
+    if (typeof o.Key !== 'string' || (o.VersionId !== undefined && typeof o.VersionId !== 'string'))
+      throw malformedXml();
     return { key: o.Key, versionId: o.VersionId };
   });
   let out = '';
   for (const entry of entries) {
     let versionId: string | null | undefined;
     try {
-      versionId = entry.versionId === undefined ? undefined : parseVersionId(new URLSearchParams({ versionId: entry.versionId }));
+      versionId =
+        entry.versionId === undefined ? undefined : parseVersionId(new URLSearchParams({ versionId: entry.versionId }));
     } catch {
       const message = 'The specified version does not exist.';
-      out += wrap('Error', el('Key', entry.key) + el('VersionId', entry.versionId) + el('Code', 'NoSuchVersion') + el('Message', message));
+      out += wrap(
+        'Error',
+        el('Key', entry.key) + el('VersionId', entry.versionId) + el('Code', 'NoSuchVersion') + el('Message', message),
+      );
       continue;
     }
     const outcome = await deleteOne(ctx, bucket, entry.key, versionId);
     if (quiet) continue;
     const marker = outcome.deleteMarker
-      ? el('DeleteMarker', true) + el('DeleteMarkerVersionId', outcome.deleteMarkerVersionId === undefined ? undefined : (outcome.deleteMarkerVersionId ?? 'null'))
+      ? el('DeleteMarker', true) +
+        el(
+          'DeleteMarkerVersionId',
+          outcome.deleteMarkerVersionId === undefined ? undefined : (outcome.deleteMarkerVersionId ?? 'null'),
+        )
       : '';
     out += wrap('Deleted', el('Key', entry.key) + el('VersionId', entry.versionId) + marker);
   }
@@ -300,32 +367,53 @@ export function parseCopySource(value: string): { bucket: string; key: string; v
   const versionAt = value.indexOf('?versionId=');
   const withoutVersion = versionAt === -1 ? value : value.slice(0, versionAt);
   const versionId = versionAt === -1 ? undefined : parseVersionId(new URLSearchParams(value.slice(versionAt + 1)));
-  const decoded = decodeUriOrThrow(withoutVersion, () =>
-    new AwsError(400, 'InvalidArgument', 'Invalid copy source encoding', {
-      ArgumentName: 'x-amz-copy-source',
-      ArgumentValue: value,
-    }),
+  const decoded = decodeUriOrThrow(
+    withoutVersion,
+    () =>
+      new AwsError(400, 'InvalidArgument', 'Invalid copy source encoding', {
+        ArgumentName: 'x-amz-copy-source',
+        ArgumentValue: value,
+      }),
   );
   const path = decoded.startsWith('/') ? decoded.slice(1) : decoded;
   const slash = path.indexOf('/');
   if (slash <= 0 || slash === path.length - 1) {
-    throw new AwsError(400, 'InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey', { ArgumentName: 'x-amz-copy-source', ArgumentValue: value });
+    throw new AwsError(
+      400,
+      'InvalidArgument',
+      'Copy Source must mention the source bucket and key: sourcebucket/sourcekey',
+      { ArgumentName: 'x-amz-copy-source', ArgumentValue: value },
+    );
   }
   return { bucket: path.slice(0, slash), key: path.slice(slash + 1), versionId };
 }
 
 /** The object a copy reads: S3 refuses a source that names a delete marker by version id. */
-export function copySourceRecord(ctx: S3Context, value: string): { record: ObjectRecord; versioning: VersioningStatus | null } {
+export function copySourceRecord(
+  ctx: S3Context,
+  value: string,
+): { record: ObjectRecord; versioning: VersioningStatus | null } {
   const src = parseCopySource(value);
   const { versioning } = requireBucket(ctx, src.bucket);
-  if (src.versionId !== undefined && ctx.meta.getVersion(src.bucket, src.key, src.versionId)?.kind === 'delete-marker') {
-    throw new AwsError(400, 'InvalidRequest', 'The source of a copy request may not specifically refer to a delete marker by version id.');
+  if (
+    src.versionId !== undefined &&
+    ctx.meta.getVersion(src.bucket, src.key, src.versionId)?.kind === 'delete-marker'
+  ) {
+    throw new AwsError(
+      400,
+      'InvalidRequest',
+      'The source of a copy request may not specifically refer to a delete marker by version id.',
+    );
   }
   return { record: readableVersion(ctx, src.bucket, src.key, src.versionId), versioning };
 }
 
 /** Copies a blob into a new one, computing its MD5 on the way. */
-export async function copyBlob(ctx: S3Context, blobId: string, range?: { start: number; end: number }): Promise<{ blobId: string; md5: Buffer }> {
+export async function copyBlob(
+  ctx: S3Context,
+  blobId: string,
+  range?: { start: number; end: number },
+): Promise<{ blobId: string; md5: Buffer }> {
   const pending = ctx.blobs.createTemporary();
   const md5 = createHash('md5');
   try {
@@ -349,12 +437,20 @@ export async function copyObject(ctx: S3Context, call: ObjectCall): Promise<void
   const tags = copiedTags(call, source.tags);
   const directive = (header(request.req.headers, 'x-amz-metadata-directive') ?? 'COPY').toUpperCase();
   if (directive !== 'COPY' && directive !== 'REPLACE') {
-    throw new AwsError(400, 'InvalidArgument', 'Unknown metadata directive.', { ArgumentName: 'x-amz-metadata-directive', ArgumentValue: directive });
+    throw new AwsError(400, 'InvalidArgument', 'Unknown metadata directive.', {
+      ArgumentName: 'x-amz-metadata-directive',
+      ArgumentValue: directive,
+    });
   }
   if (src.bucket === bucket && src.key === key && directive === 'COPY' && src.versionId === undefined) {
-    throw new AwsError(400, 'InvalidRequest', "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
+    throw new AwsError(
+      400,
+      'InvalidRequest',
+      "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+    );
   }
-  const { headers, metadata } = directive === 'REPLACE' ? readObjectHeaders(request) : { headers: source.headers, metadata: source.metadata };
+  const { headers, metadata } =
+    directive === 'REPLACE' ? readObjectHeaders(request) : { headers: source.headers, metadata: source.metadata };
   const copied = await copyBlob(ctx, source.blobId);
   const keepsChecksum = source.checksumType === 'FULL_OBJECT';
   const record: ObjectRecord = {
@@ -372,13 +468,27 @@ export async function copyObject(ctx: S3Context, call: ObjectCall): Promise<void
     tags,
   };
   const written = await commitObject(ctx, record);
-  const checksum = record.checksumAlgorithm ? el(`Checksum${record.checksumAlgorithm.toUpperCase()}`, record.checksumValue) : '';
-  const out = { ...SSE_HEADERS, ...writtenVersionHeaders(written), ...copySourceVersionHeader(source, sourceVersioning) };
-  send(request, 200, out, document('CopyObjectResult', el('LastModified', record.lastModified) + el('ETag', record.etag) + checksum));
+  const checksum = record.checksumAlgorithm
+    ? el(`Checksum${record.checksumAlgorithm.toUpperCase()}`, record.checksumValue)
+    : '';
+  const out = {
+    ...SSE_HEADERS,
+    ...writtenVersionHeaders(written),
+    ...copySourceVersionHeader(source, sourceVersioning),
+  };
+  send(
+    request,
+    200,
+    out,
+    document('CopyObjectResult', el('LastModified', record.lastModified) + el('ETag', record.etag) + checksum),
+  );
 }
 
 /** `x-amz-copy-source-version-id` of CopyObject / UploadPartCopy once the source bucket has a versioning state. */
-export function copySourceVersionHeader(source: ObjectRecord, versioning: VersioningStatus | null): Record<string, string> {
+export function copySourceVersionHeader(
+  source: ObjectRecord,
+  versioning: VersioningStatus | null,
+): Record<string, string> {
   const header = versionHeaders(source.versionId ?? null, versioning)['x-amz-version-id'];
   return header === undefined ? {} : { 'x-amz-copy-source-version-id': header };
 }

@@ -39,7 +39,8 @@ export type Recognised =
 
 function shapeOf(spec: RestOperationSpec): S3OperationShape {
   const [path = '', query = ''] = spec.requestUri.split('?');
-  const target = path === '/' ? 'service' : path === '/{Bucket}' ? 'bucket' : path === '/{Bucket}/{Key+}' ? 'object' : 'fixed';
+  const target =
+    path === '/' ? 'service' : path === '/{Bucket}' ? 'bucket' : path === '/{Bucket}/{Key+}' ? 'object' : 'fixed';
   const subresources = query
     .split('&')
     .filter(Boolean)
@@ -62,7 +63,14 @@ function groupByWireShape(specs: readonly RestOperationSpec[]): S3OperationShape
   const byWire = new Map<string, S3OperationShape>();
   for (const spec of [...specs].sort((a, b) => a.name.localeCompare(b.name))) {
     const shape = shapeOf(spec);
-    const wire = JSON.stringify([shape.method, shape.target, shape.path, shape.subresources, shape.params, shape.headers]);
+    const wire = JSON.stringify([
+      shape.method,
+      shape.target,
+      shape.path,
+      shape.subresources,
+      shape.params,
+      shape.headers,
+    ]);
     const twin = byWire.get(wire);
     byWire.set(wire, twin ? { ...twin, names: [...twin.names, spec.name] } : shape);
   }
@@ -104,7 +112,10 @@ export function recognise(request: S3RequestShape): Recognised {
   return found;
 }
 
-function best(candidates: S3OperationShape[] | undefined, request: S3RequestShape): { kind: 'operation'; shape: S3OperationShape } | undefined {
+function best(
+  candidates: S3OperationShape[] | undefined,
+  request: S3RequestShape,
+): { kind: 'operation'; shape: S3OperationShape } | undefined {
   let chosen: S3OperationShape | undefined;
   let chosenScore: number[] = [];
   for (const op of candidates ?? []) {

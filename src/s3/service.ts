@@ -31,7 +31,12 @@ export class S3Service implements EdgeService {
   private readonly env: S3Environment;
 
   constructor(deps: S3ServiceDeps) {
-    this.ctx = { meta: deps.meta, blobs: deps.blobs, region: deps.region, logger: deps.logger.child({ service: 's3' }) };
+    this.ctx = {
+      meta: deps.meta,
+      blobs: deps.blobs,
+      region: deps.region,
+      logger: deps.logger.child({ service: 's3' }),
+    };
     // Read per call: the edge knows its URL only once it listens.
     this.env = {
       get publicUrl() {
@@ -62,7 +67,11 @@ export class S3Service implements EdgeService {
     const operation = displayName(recognised.shape);
     if (recognised.kind === 'stray-subresource') {
       const what = `?${recognised.subresource} on ${operation}`;
-      throw new AwsError(501, 'NotImplemented', `A header or query you provided requested a function that is not implemented: ${what}.`);
+      throw new AwsError(
+        501,
+        'NotImplemented',
+        `A header or query you provided requested a function that is not implemented: ${what}.`,
+      );
     }
     const handler = handlerOf(recognised.shape);
     if (!handler) throw notImplemented(operation);

@@ -19,7 +19,11 @@ function invalidTag(message: string): AwsError {
 export function validateTags(tags: Tags, scope: 'object' | 'bucket'): Tags {
   const max = scope === 'object' ? MAX_OBJECT_TAGS : MAX_BUCKET_TAGS;
   if (tags.length > max) {
-    throw new AwsError(400, scope === 'object' ? 'BadRequest' : 'InvalidTag', `${scope === 'object' ? 'Object' : 'Bucket'} tags cannot be greater than ${max}`);
+    throw new AwsError(
+      400,
+      scope === 'object' ? 'BadRequest' : 'InvalidTag',
+      `${scope === 'object' ? 'Object' : 'Bucket'} tags cannot be greater than ${max}`,
+    );
   }
   const seen = new Set<string>();
   for (const [key, value] of tags) {
@@ -57,14 +61,26 @@ export function taggingDocument(tags: Tags): string {
   return document('Tagging', wrap('TagSet', inner));
 }
 
-function requireTagTarget(ctx: S3Context, call: ObjectCall, tags: Tags | undefined, versionId: string | null | undefined) {
+function requireTagTarget(
+  ctx: S3Context,
+  call: ObjectCall,
+  tags: Tags | undefined,
+  versionId: string | null | undefined,
+) {
   const result = ctx.meta.setObjectTags(call.bucket, call.key, versionId, tags);
   if (result === 'no-version') {
-    if (versionId === undefined) throw new AwsError(404, 'NoSuchKey', 'The specified key does not exist.', { Key: call.key });
-    throw new AwsError(404, 'NoSuchVersion', 'The specified version does not exist.', { Key: call.key, VersionId: versionId ?? 'null' });
+    if (versionId === undefined)
+      throw new AwsError(404, 'NoSuchKey', 'The specified key does not exist.', { Key: call.key });
+    throw new AwsError(404, 'NoSuchVersion', 'The specified version does not exist.', {
+      Key: call.key,
+      VersionId: versionId ?? 'null',
+    });
   }
   if (result === 'delete-marker') {
-    throw new AwsError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', { Method: call.request.method, ResourceType: 'DeleteMarker' });
+    throw new AwsError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', {
+      Method: call.request.method,
+      ResourceType: 'DeleteMarker',
+    });
   }
 }
 
@@ -73,7 +89,11 @@ export async function putObjectTagging(ctx: S3Context, call: ObjectCall): Promis
   const versionId = parseVersionId(call.request.query);
   const tags = await readTagging(call, 'object');
   requireTagTarget(ctx, call, tags, versionId);
-  send(call.request, 200, versionHeaders(versionId ?? ctx.meta.getObject(call.bucket, call.key)?.versionId ?? null, bucket.versioning));
+  send(
+    call.request,
+    200,
+    versionHeaders(versionId ?? ctx.meta.getObject(call.bucket, call.key)?.versionId ?? null, bucket.versioning),
+  );
 }
 
 export function getObjectTagging(ctx: S3Context, call: ObjectCall): void {
@@ -84,17 +104,30 @@ export function getObjectTagging(ctx: S3Context, call: ObjectCall): void {
   if (version?.kind === 'delete-marker') requireTagTarget(ctx, call, undefined, versionId);
   const record = found ?? (version?.kind === 'object' ? version.record : undefined);
   if (!record) {
-    if (versionId === undefined) throw new AwsError(404, 'NoSuchKey', 'The specified key does not exist.', { Key: call.key });
-    throw new AwsError(404, 'NoSuchVersion', 'The specified version does not exist.', { Key: call.key, VersionId: versionId ?? 'null' });
+    if (versionId === undefined)
+      throw new AwsError(404, 'NoSuchKey', 'The specified key does not exist.', { Key: call.key });
+    throw new AwsError(404, 'NoSuchVersion', 'The specified version does not exist.', {
+      Key: call.key,
+      VersionId: versionId ?? 'null',
+    });
   }
-  send(call.request, 200, versionHeaders(record.versionId ?? null, bucket.versioning), taggingDocument(record.tags ?? []));
+  send(
+    call.request,
+    200,
+    versionHeaders(record.versionId ?? null, bucket.versioning),
+    taggingDocument(record.tags ?? []),
+  );
 }
 
 export function deleteObjectTagging(ctx: S3Context, call: ObjectCall): void {
   const bucket = requireBucket(ctx, call.bucket);
   const versionId = parseVersionId(call.request.query);
   requireTagTarget(ctx, call, undefined, versionId);
-  send(call.request, 204, versionHeaders(versionId ?? ctx.meta.getObject(call.bucket, call.key)?.versionId ?? null, bucket.versioning));
+  send(
+    call.request,
+    204,
+    versionHeaders(versionId ?? ctx.meta.getObject(call.bucket, call.key)?.versionId ?? null, bucket.versioning),
+  );
 }
 
 export async function putBucketTagging(ctx: S3Context, call: BucketCall): Promise<void> {
@@ -107,7 +140,8 @@ export async function putBucketTagging(ctx: S3Context, call: BucketCall): Promis
 export function getBucketTagging(ctx: S3Context, call: BucketCall): void {
   requireBucket(ctx, call.bucket);
   const stored = ctx.meta.getBucketSetting(call.bucket, 'tagging');
-  if (stored === undefined) throw new AwsError(404, 'NoSuchTagSet', 'The TagSet does not exist', { BucketName: call.bucket });
+  if (stored === undefined)
+    throw new AwsError(404, 'NoSuchTagSet', 'The TagSet does not exist', { BucketName: call.bucket });
   send(call.request, 200, {}, taggingDocument(JSON.parse(stored) as Tags));
 }
 
@@ -127,5 +161,8 @@ export function copiedTags(call: S3Call, sourceTags: Tags | undefined): Tags | u
   const directive = (header(call.request.req.headers, 'x-amz-tagging-directive') ?? 'COPY').toUpperCase();
   if (directive === 'COPY') return sourceTags;
   if (directive === 'REPLACE') return tagsFromHeader(header(call.request.req.headers, 'x-amz-tagging'));
-  throw new AwsError(400, 'InvalidArgument', 'Unknown tagging directive.', { ArgumentName: 'x-amz-tagging-directive', ArgumentValue: directive });
+  throw new AwsError(400, 'InvalidArgument', 'Unknown tagging directive.', {
+    ArgumentName: 'x-amz-tagging-directive',
+    ArgumentValue: directive,
+  });
 }

@@ -23,9 +23,18 @@ function answer(root: string, inner: string): BucketHandler {
   };
 }
 
-export const getBucketLifecycleConfiguration = notFound('NoSuchLifecycleConfiguration', 'The lifecycle configuration does not exist');
-export const getBucketWebsite = notFound('NoSuchWebsiteConfiguration', 'The specified bucket does not have a website configuration');
-export const getBucketReplication = notFound('ReplicationConfigurationNotFoundError', 'The replication configuration was not found');
+export const getBucketLifecycleConfiguration = notFound(
+  'NoSuchLifecycleConfiguration',
+  'The lifecycle configuration does not exist',
+);
+export const getBucketWebsite = notFound(
+  'NoSuchWebsiteConfiguration',
+  'The specified bucket does not have a website configuration',
+);
+export const getBucketReplication = notFound(
+  'ReplicationConfigurationNotFoundError',
+  'The replication configuration was not found',
+);
 export const getObjectLockConfiguration = notFound(
   'ObjectLockConfigurationNotFoundError',
   'Object Lock configuration does not exist for this bucket',

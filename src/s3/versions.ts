@@ -14,7 +14,10 @@ export function parseVersionId(query: URLSearchParams, name = 'versionId'): stri
   if (value === null) return undefined;
   if (value === 'null') return null;
   if (!VERSION_ID.test(value)) {
-    throw new AwsError(400, 'InvalidArgument', 'Invalid version id specified', { ArgumentName: name, ArgumentValue: value });
+    throw new AwsError(400, 'InvalidArgument', 'Invalid version id specified', {
+      ArgumentName: name,
+      ArgumentValue: value,
+    });
   }
   return value;
 }
@@ -26,7 +29,10 @@ export function versionHeaders(versionId: string | null, versioning: VersioningS
 }
 
 export function noSuchVersion(key: string, versionId: string | null): AwsError {
-  return new AwsError(404, 'NoSuchVersion', 'The specified version does not exist.', { Key: key, VersionId: versionId ?? 'null' });
+  return new AwsError(404, 'NoSuchVersion', 'The specified version does not exist.', {
+    Key: key,
+    VersionId: versionId ?? 'null',
+  });
 }
 
 /**
@@ -34,7 +40,13 @@ export function noSuchVersion(key: string, versionId: string | null): AwsError {
  * A delete marker answers as S3 does: 404 NoSuchKey when it is the newest entry, 405 when named, with
  * `x-amz-delete-marker` on the response when `request` is given.
  */
-export function readableVersion(ctx: S3Context, bucket: string, key: string, versionId: string | null | undefined, request?: EdgeRequest): ObjectRecord {
+export function readableVersion(
+  ctx: S3Context,
+  bucket: string,
+  key: string,
+  versionId: string | null | undefined,
+  request?: EdgeRequest,
+): ObjectRecord {
   const markerHeaders = (id: string | null, lastModified: string) => {
     if (!request) return;
     request.res.setHeader('x-amz-delete-marker', 'true');
@@ -67,7 +79,11 @@ export async function putBucketVersioning(ctx: S3Context, { request, bucket }: B
   const status = doc.Status;
   if (status !== 'Enabled' && status !== 'Suspended') throw malformedXml();
   if (doc.MfaDelete === 'Enabled') {
-    throw new AwsError(501, 'NotImplemented', 'A header or query you provided requested a function that is not implemented: MFA delete.');
+    throw new AwsError(
+      501,
+      'NotImplemented',
+      'A header or query you provided requested a function that is not implemented: MFA delete.',
+    );
   }
   ctx.meta.setBucketVersioning(bucket, status);
   send(request, 200);
@@ -105,7 +121,10 @@ export function listObjectVersions(ctx: S3Context, { request, bucket }: BucketCa
     const rank = ctx.meta.versionRank(bucket, keyMarker, versionIdMarker);
     if (rank === undefined) {
       // unconfirmed: the message S3 gives for a marker naming no version of the key.
-      throw new AwsError(400, 'InvalidArgument', 'Invalid version id specified', { ArgumentName: 'version-id-marker', ArgumentValue: versionIdMarker ?? 'null' });
+      throw new AwsError(400, 'InvalidArgument', 'Invalid version id specified', {
+        ArgumentName: 'version-id-marker',
+        ArgumentValue: versionIdMarker ?? 'null',
+      });
     }
     afterRank = rank;
   }
@@ -138,7 +157,11 @@ export function listObjectVersions(ctx: S3Context, { request, bucket }: BucketCa
     }
     if (batch.length < BATCH) break;
   }
-  const next = truncated && last ? el('NextKeyMarker', encode(last.key)) + (last.versionId !== undefined ? el('NextVersionIdMarker', last.versionId ?? 'null') : '') : '';
+  const next =
+    truncated && last
+      ? el('NextKeyMarker', encode(last.key)) +
+        (last.versionId !== undefined ? el('NextVersionIdMarker', last.versionId ?? 'null') : '')
+      : '';
   const body =
     el('Name', bucket) +
     el('Prefix', encode(prefix)) +
@@ -158,11 +181,17 @@ function versionXml(entry: ListedVersion, encode: (s: string) => string): string
   if (entry.kind === 'delete-marker') {
     return wrap(
       'DeleteMarker',
-      el('Key', encode(entry.key)) + el('VersionId', entry.versionId ?? 'null') + el('IsLatest', entry.isLatest) + el('LastModified', entry.lastModified) + OWNER,
+      el('Key', encode(entry.key)) +
+        el('VersionId', entry.versionId ?? 'null') +
+        el('IsLatest', entry.isLatest) +
+        el('LastModified', entry.lastModified) +
+        OWNER,
     );
   }
   const o = entry.record;
-  const checksum = o.checksumAlgorithm ? el('ChecksumAlgorithm', o.checksumAlgorithm.toUpperCase()) + el('ChecksumType', o.checksumType) : '';
+  const checksum = o.checksumAlgorithm
+    ? el('ChecksumAlgorithm', o.checksumAlgorithm.toUpperCase()) + el('ChecksumType', o.checksumType)
+    : '';
   return wrap(
     'Version',
     el('Key', encode(o.key)) +

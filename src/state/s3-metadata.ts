@@ -215,7 +215,14 @@ const toObject = (r: ObjectRow): ObjectRecord => ({
 
 const toVersion = (r: VersionRow): ListedVersion =>
   r.delete_marker
-    ? { kind: 'delete-marker', key: r.key, versionId: r.version_id, lastModified: r.last_modified, isLatest: !!r.is_latest, rank: r.rank }
+    ? {
+        kind: 'delete-marker',
+        key: r.key,
+        versionId: r.version_id,
+        lastModified: r.last_modified,
+        isLatest: !!r.is_latest,
+        rank: r.rank,
+      }
     : { kind: 'object', record: toObject(r), isLatest: !!r.is_latest, rank: r.rank };
 
 /** A new version id: 32 URL-safe characters, as S3's are. */
@@ -264,10 +271,14 @@ export class S3Metadata {
 
   /** Returns false when the bucket already exists. */
   createBucket(name: string, region: string, createdAt: string): boolean {
-    return this.db.prepare('INSERT OR IGNORE INTO s3_buckets (name, region, created_at) VALUES (?, ?, ?)').run(name, region, createdAt).changes === 1;
+    return (
+      this.db
+        .prepare('INSERT OR IGNORE INTO s3_buckets (name, region, created_at) VALUES (?, ?, ?)')
+        .run(name, region, createdAt).changes === 1
+    );
   }
 
-  /** Deletes an empty bucket (and its aborted-upload leftovers); returns 'not-empty' when objects or versions remain. */
+  /** Deletes an empty bucket (and its aborted-upload leftovers); 'not-empty' when objects or versions remain. */
   deleteBucket(name: string): { result: 'deleted' | 'not-empty'; orphanBlobs: string[] } {
     return this.db.transaction(() => {
       const used =
@@ -275,7 +286,9 @@ export class S3Metadata {
         this.db.prepare('SELECT 1 FROM s3_versions WHERE bucket = ? LIMIT 1').get(name);
       if (used) return { result: 'not-empty' as const, orphanBlobs: [] };
       const orphanBlobs = (
-        this.db.prepare('SELECT p.blob_id FROM s3_parts p JOIN s3_uploads u USING (upload_id) WHERE u.bucket = ?').all(name) as Array<{ blob_id: string }>
+        this.db
+          .prepare('SELECT p.blob_id FROM s3_parts p JOIN s3_uploads u USING (upload_id) WHERE u.bucket = ?')
+          .all(name) as Array<{ blob_id: string }>
       ).map((r) => r.blob_id);
       this.db.prepare('DELETE FROM s3_uploads WHERE bucket = ?').run(name);
       this.db.prepare('DELETE FROM s3_bucket_settings WHERE bucket = ?').run(name);
@@ -294,20 +307,28 @@ export class S3Metadata {
 
   /** A bucket setting (`policy`, `tagging`, ...) as stored, or undefined. */
   getBucketSetting(bucket: string, name: string): string | undefined {
-    const row = this.db.prepare('SELECT value FROM s3_bucket_settings WHERE bucket = ? AND name = ?').get(bucket, name) as { value: string } | undefined;
+    const row = this.db
+      .prepare('SELECT value FROM s3_bucket_settings WHERE bucket = ? AND name = ?')
+      .get(bucket, name) as { value: string } | undefined;
     return row?.value;
   }
 
   /** Stores a bucket setting; undefined removes it. */
   setBucketSetting(bucket: string, name: string, value: string | undefined): void {
-    if (value === undefined) this.db.prepare('DELETE FROM s3_bucket_settings WHERE bucket = ? AND name = ?').run(bucket, name);
-    else this.db.prepare('INSERT OR REPLACE INTO s3_bucket_settings (bucket, name, value) VALUES (?, ?, ?)').run(bucket, name, value);
+    if (value === undefined)
+      this.db.prepare('DELETE FROM s3_bucket_settings WHERE bucket = ? AND name = ?').run(bucket, name);
+    else
+      this.db
+        .prepare('INSERT OR REPLACE INTO s3_bucket_settings (bucket, name, value) VALUES (?, ?, ?)')
+        .run(bucket, name, value);
   }
 
   /** Every blob id an object version or an uploaded part references. */
   blobIds(): string[] {
     return this.db
-      .prepare('SELECT blob_id FROM s3_objects UNION SELECT blob_id FROM s3_parts UNION SELECT blob_id FROM s3_versions WHERE blob_id IS NOT NULL')
+      .prepare(
+        'SELECT blob_id FROM s3_objects UNION SELECT blob_id FROM s3_parts UNION SELECT blob_id FROM s3_versions WHERE blob_id IS NOT NULL',
+      )
       .pluck()
       .all() as string[];
   }
@@ -316,7 +337,8 @@ export class S3Metadata {
 
   /** The current version of a key; undefined when there is none or the newest entry is a delete marker. */
   getObject(bucket: string, key: string): ObjectRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM s3_objects WHERE bucket = ? AND key = ?').get(bucket, key) as ObjectRow | undefined;
+    const row = this.db.prepare('SELECT * FROM s3_objects WHERE bucket = ? AND key = ?').get(bucket, key) as
+      ObjectRow | undefined;
     return row && toObject(row);
   }
 
@@ -324,7 +346,9 @@ export class S3Metadata {
   latestDeleteMarker(bucket: string, key: string): ObjectVersion | undefined {
     if (this.getObject(bucket, key)) return undefined;
     const row = this.db
-      .prepare('SELECT *, seq AS rank, 1 AS is_latest FROM s3_versions WHERE bucket = ? AND key = ? ORDER BY seq DESC LIMIT 1')
+      .prepare(
+        'SELECT *, seq AS rank, 1 AS is_latest FROM s3_versions WHERE bucket = ? AND key = ? ORDER BY seq DESC LIMIT 1',
+      )
       .get(bucket, key) as VersionRow | undefined;
     return row?.delete_marker ? toVersion(row) : undefined;
   }
@@ -332,7 +356,8 @@ export class S3Metadata {
   /** One version of a key by id (null: the "null" version). */
   getVersion(bucket: string, key: string, versionId: string | null): ObjectVersion | undefined {
     const current = this.getObject(bucket, key);
-    if (current && (current.versionId ?? null) === versionId) return { kind: 'object', record: current, isLatest: true };
+    if (current && (current.versionId ?? null) === versionId)
+      return { kind: 'object', record: current, isLatest: true };
     const row = this.db
       .prepare(
         `SELECT *, seq AS rank, (? = 0 AND seq = (SELECT MAX(seq) FROM s3_versions m WHERE m.bucket = v.bucket AND m.key = v.key)) AS is_latest
@@ -349,13 +374,16 @@ export class S3Metadata {
    */
   putObject(o: ObjectRecord): VersionWrite | null {
     return this.db.transaction(() => {
-      const bucket = this.db.prepare('SELECT versioning FROM s3_buckets WHERE name = ?').get(o.bucket) as Pick<BucketRow, 'versioning'> | undefined;
+      const bucket = this.db.prepare('SELECT versioning FROM s3_buckets WHERE name = ?').get(o.bucket) as
+        Pick<BucketRow, 'versioning'> | undefined;
       if (!bucket) return null;
       const { versioning } = bucket;
       const versionId = versioning === 'Enabled' ? newVersionId() : null;
       const unreferenced = this.makeRoomForVersion(o.bucket, o.key, versioning);
       this.db
-        .prepare(`INSERT INTO s3_objects (bucket, key, ${VERSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .prepare(
+          `INSERT INTO s3_objects (bucket, key, ${VERSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
         .run(
           o.bucket,
           o.key,
@@ -384,7 +412,9 @@ export class S3Metadata {
     return this.db.transaction(() => {
       const versioning = this.getBucket(bucket)?.versioning ?? null;
       if (versioning === null) {
-        const row = this.db.prepare('DELETE FROM s3_objects WHERE bucket = ? AND key = ? RETURNING blob_id').get(bucket, key) as { blob_id: string } | undefined;
+        const row = this.db
+          .prepare('DELETE FROM s3_objects WHERE bucket = ? AND key = ? RETURNING blob_id')
+          .get(bucket, key) as { blob_id: string } | undefined;
         return { versionId: null, versioning, deleteMarker: false, unreferenced: row ? [row.blob_id] : [] };
       }
       const unreferenced = this.makeRoomForVersion(bucket, key, versioning);
@@ -403,7 +433,11 @@ export class S3Metadata {
    * Removes one version for good; when it was the newest, the next older one becomes current again.
    * Returns undefined when the key has no such version.
    */
-  deleteVersion(bucket: string, key: string, versionId: string | null): { deleteMarker: boolean; unreferenced: string[] } | undefined {
+  deleteVersion(
+    bucket: string,
+    key: string,
+    versionId: string | null,
+  ): { deleteMarker: boolean; unreferenced: string[] } | undefined {
     return this.db.transaction(() => {
       const current = this.db
         .prepare('DELETE FROM s3_objects WHERE bucket = ? AND key = ? AND version_id IS ? RETURNING blob_id')
@@ -413,7 +447,9 @@ export class S3Metadata {
         result = { deleteMarker: false, unreferenced: [current.blob_id] };
       } else {
         const older = this.db
-          .prepare('DELETE FROM s3_versions WHERE bucket = ? AND key = ? AND version_id IS ? RETURNING blob_id, delete_marker')
+          .prepare(
+            'DELETE FROM s3_versions WHERE bucket = ? AND key = ? AND version_id IS ? RETURNING blob_id, delete_marker',
+          )
           .get(bucket, key, versionId) as { blob_id: string | null; delete_marker: number } | undefined;
         if (older) result = { deleteMarker: !!older.delete_marker, unreferenced: older.blob_id ? [older.blob_id] : [] };
       }
@@ -426,24 +462,36 @@ export class S3Metadata {
    * Sets (or, with undefined, removes) the tags of the current version or of the version named.
    * Returns 'no-version' when there is no such version, 'delete-marker' when it is a delete marker.
    */
-  setObjectTags(bucket: string, key: string, versionId: string | null | undefined, tags: Tags | undefined): 'ok' | 'no-version' | 'delete-marker' {
+  setObjectTags(
+    bucket: string,
+    key: string,
+    versionId: string | null | undefined,
+    tags: Tags | undefined,
+  ): 'ok' | 'no-version' | 'delete-marker' {
     const value = tags?.length ? JSON.stringify(tags) : null;
     return this.db.transaction(() => {
-      const current = versionId === undefined
-        ? this.db.prepare('UPDATE s3_objects SET tags = ? WHERE bucket = ? AND key = ?').run(value, bucket, key)
-        : this.db.prepare('UPDATE s3_objects SET tags = ? WHERE bucket = ? AND key = ? AND version_id IS ?').run(value, bucket, key, versionId);
+      const current =
+        versionId === undefined
+          ? this.db.prepare('UPDATE s3_objects SET tags = ? WHERE bucket = ? AND key = ?').run(value, bucket, key)
+          : this.db
+              .prepare('UPDATE s3_objects SET tags = ? WHERE bucket = ? AND key = ? AND version_id IS ?')
+              .run(value, bucket, key, versionId);
       if (current.changes === 1) return 'ok' as const;
       const older =
         versionId === undefined
-          ? (this.db.prepare('SELECT seq, delete_marker FROM s3_versions WHERE bucket = ? AND key = ? ORDER BY seq DESC LIMIT 1').get(bucket, key) as
-              | { seq: number; delete_marker: number }
-              | undefined)
-          : (this.db.prepare('SELECT seq, delete_marker FROM s3_versions WHERE bucket = ? AND key = ? AND version_id IS ?').get(bucket, key, versionId) as
-              | { seq: number; delete_marker: number }
-              | undefined);
+          ? (this.db
+              .prepare(
+                'SELECT seq, delete_marker FROM s3_versions WHERE bucket = ? AND key = ? ORDER BY seq DESC LIMIT 1',
+              )
+              .get(bucket, key) as { seq: number; delete_marker: number } | undefined)
+          : (this.db
+              .prepare('SELECT seq, delete_marker FROM s3_versions WHERE bucket = ? AND key = ? AND version_id IS ?')
+              .get(bucket, key, versionId) as { seq: number; delete_marker: number } | undefined);
       if (!older || (versionId === undefined && !older.delete_marker)) return 'no-version' as const;
       if (older.delete_marker) return 'delete-marker' as const;
-      this.db.prepare('UPDATE s3_versions SET tags = ? WHERE bucket = ? AND key = ? AND seq = ?').run(value, bucket, key, older.seq);
+      this.db
+        .prepare('UPDATE s3_versions SET tags = ? WHERE bucket = ? AND key = ? AND seq = ?')
+        .run(value, bucket, key, older.seq);
       return 'ok' as const;
     })();
   }
@@ -452,9 +500,13 @@ export class S3Metadata {
   listObjects(bucket: string, prefix: string, after: string, limit: number): ObjectRecord[] {
     const rows = prefix
       ? (this.db
-          .prepare('SELECT * FROM s3_objects WHERE bucket = ? AND key > ? AND key >= ? AND substr(key, 1, ?) = ? ORDER BY key LIMIT ?')
+          .prepare(
+            'SELECT * FROM s3_objects WHERE bucket = ? AND key > ? AND key >= ? AND substr(key, 1, ?) = ? ORDER BY key LIMIT ?',
+          )
           .all(bucket, after, prefix, [...prefix].length, prefix, limit) as ObjectRow[])
-      : (this.db.prepare('SELECT * FROM s3_objects WHERE bucket = ? AND key > ? ORDER BY key LIMIT ?').all(bucket, after, limit) as ObjectRow[]);
+      : (this.db
+          .prepare('SELECT * FROM s3_objects WHERE bucket = ? AND key > ? ORDER BY key LIMIT ?')
+          .all(bucket, after, limit) as ObjectRow[]);
     return rows.map(toObject);
   }
 
@@ -481,22 +533,35 @@ export class S3Metadata {
 
   /** The listing rank of one version (see `listVersions`), or undefined when the key has no such version. */
   versionRank(bucket: string, key: string, versionId: string | null): number | undefined {
-    if (this.db.prepare('SELECT 1 FROM s3_objects WHERE bucket = ? AND key = ? AND version_id IS ?').get(bucket, key, versionId)) return CURRENT_RANK;
-    const row = this.db.prepare('SELECT seq FROM s3_versions WHERE bucket = ? AND key = ? AND version_id IS ?').get(bucket, key, versionId) as { seq: number } | undefined;
+    if (
+      this.db
+        .prepare('SELECT 1 FROM s3_objects WHERE bucket = ? AND key = ? AND version_id IS ?')
+        .get(bucket, key, versionId)
+    )
+      return CURRENT_RANK;
+    const row = this.db
+      .prepare('SELECT seq FROM s3_versions WHERE bucket = ? AND key = ? AND version_id IS ?')
+      .get(bucket, key, versionId) as { seq: number } | undefined;
     return row?.seq;
   }
 
   /** Before a new newest entry: keeps the current version as an older one, or drops what it replaces. */
   private makeRoomForVersion(bucket: string, key: string, versioning: VersioningStatus | null): string[] {
     if (versioning === null) {
-      const row = this.db.prepare('DELETE FROM s3_objects WHERE bucket = ? AND key = ? RETURNING blob_id').get(bucket, key) as { blob_id: string } | undefined;
+      const row = this.db
+        .prepare('DELETE FROM s3_objects WHERE bucket = ? AND key = ? RETURNING blob_id')
+        .get(bucket, key) as { blob_id: string } | undefined;
       return row ? [row.blob_id] : [];
     }
     const unreferenced: string[] = [];
     if (versioning === 'Suspended') {
       const dropped = [
-        ...(this.db.prepare('DELETE FROM s3_objects WHERE bucket = ? AND key = ? AND version_id IS NULL RETURNING blob_id').all(bucket, key) as Array<{ blob_id: string }>),
-        ...(this.db.prepare('DELETE FROM s3_versions WHERE bucket = ? AND key = ? AND version_id IS NULL RETURNING blob_id').all(bucket, key) as Array<{ blob_id: string | null }>),
+        ...(this.db
+          .prepare('DELETE FROM s3_objects WHERE bucket = ? AND key = ? AND version_id IS NULL RETURNING blob_id')
+          .all(bucket, key) as Array<{ blob_id: string }>),
+        ...(this.db
+          .prepare('DELETE FROM s3_versions WHERE bucket = ? AND key = ? AND version_id IS NULL RETURNING blob_id')
+          .all(bucket, key) as Array<{ blob_id: string | null }>),
       ];
       for (const row of dropped) if (row.blob_id) unreferenced.push(row.blob_id);
     }
@@ -513,26 +578,42 @@ export class S3Metadata {
   /** After a version was removed: the newest remaining entry becomes current unless it is a delete marker. */
   private promoteNewest(bucket: string, key: string): void {
     if (this.db.prepare('SELECT 1 FROM s3_objects WHERE bucket = ? AND key = ?').get(bucket, key)) return;
-    const newest = this.db.prepare('SELECT seq, delete_marker FROM s3_versions WHERE bucket = ? AND key = ? ORDER BY seq DESC LIMIT 1').get(bucket, key) as
-      | { seq: number; delete_marker: number }
-      | undefined;
+    const newest = this.db
+      .prepare('SELECT seq, delete_marker FROM s3_versions WHERE bucket = ? AND key = ? ORDER BY seq DESC LIMIT 1')
+      .get(bucket, key) as { seq: number; delete_marker: number } | undefined;
     if (!newest || newest.delete_marker) return;
     this.db
-      .prepare(`INSERT INTO s3_objects (bucket, key, ${VERSION_COLUMNS}) SELECT bucket, key, ${VERSION_COLUMNS} FROM s3_versions WHERE bucket = ? AND key = ? AND seq = ?`)
+      .prepare(
+        `INSERT INTO s3_objects (bucket, key, ${VERSION_COLUMNS})
+         SELECT bucket, key, ${VERSION_COLUMNS} FROM s3_versions WHERE bucket = ? AND key = ? AND seq = ?`,
+      )
       .run(bucket, key, newest.seq);
     this.db.prepare('DELETE FROM s3_versions WHERE bucket = ? AND key = ? AND seq = ?').run(bucket, key, newest.seq);
   }
 
   private nextSeq(bucket: string, key: string): number {
-    return (this.db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 FROM s3_versions WHERE bucket = ? AND key = ?').pluck().get(bucket, key) as number);
+    return this.db
+      .prepare('SELECT COALESCE(MAX(seq), 0) + 1 FROM s3_versions WHERE bucket = ? AND key = ?')
+      .pluck()
+      .get(bucket, key) as number;
   }
 
   // Multipart uploads
 
   createUpload(u: UploadRecord): void {
     this.db
-      .prepare('INSERT INTO s3_uploads (upload_id, bucket, key, initiated, headers, metadata, checksum_algorithm) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(u.uploadId, u.bucket, u.key, u.initiated, JSON.stringify(u.headers), JSON.stringify(u.metadata), u.checksumAlgorithm ?? null);
+      .prepare(
+        'INSERT INTO s3_uploads (upload_id, bucket, key, initiated, headers, metadata, checksum_algorithm) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        u.uploadId,
+        u.bucket,
+        u.key,
+        u.initiated,
+        JSON.stringify(u.headers),
+        JSON.stringify(u.metadata),
+        u.checksumAlgorithm ?? null,
+      );
   }
 
   getUpload(uploadId: string): UploadRecord | undefined {
@@ -541,29 +622,41 @@ export class S3Metadata {
   }
 
   listUploads(bucket: string): UploadRecord[] {
-    return (this.db.prepare('SELECT * FROM s3_uploads WHERE bucket = ? ORDER BY key, initiated, upload_id').all(bucket) as UploadRow[]).map(toUpload);
+    return (
+      this.db
+        .prepare('SELECT * FROM s3_uploads WHERE bucket = ? ORDER BY key, initiated, upload_id')
+        .all(bucket) as UploadRow[]
+    ).map(toUpload);
   }
 
   /** Records a part; returns the blob id of the part it replaced, if any. Returns null when the upload no longer exists. */
   putPart(p: PartRecord): string | undefined | null {
     return this.db.transaction(() => {
       if (!this.db.prepare('SELECT 1 FROM s3_uploads WHERE upload_id = ?').get(p.uploadId)) return null;
-      const old = this.db.prepare('SELECT blob_id FROM s3_parts WHERE upload_id = ? AND part_number = ?').get(p.uploadId, p.partNumber) as { blob_id: string } | undefined;
+      const old = this.db
+        .prepare('SELECT blob_id FROM s3_parts WHERE upload_id = ? AND part_number = ?')
+        .get(p.uploadId, p.partNumber) as { blob_id: string } | undefined;
       this.db
-        .prepare('INSERT OR REPLACE INTO s3_parts (upload_id, part_number, blob_id, size, etag, checksum_value, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT OR REPLACE INTO s3_parts (upload_id, part_number, blob_id, size, etag, checksum_value, last_modified) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
         .run(p.uploadId, p.partNumber, p.blobId, p.size, p.etag, p.checksumValue ?? null, p.lastModified);
       return old?.blob_id;
     })();
   }
 
   listParts(uploadId: string): PartRecord[] {
-    return (this.db.prepare('SELECT * FROM s3_parts WHERE upload_id = ? ORDER BY part_number').all(uploadId) as PartRow[]).map(toPart);
+    return (
+      this.db.prepare('SELECT * FROM s3_parts WHERE upload_id = ? ORDER BY part_number').all(uploadId) as PartRow[]
+    ).map(toPart);
   }
 
   /** Removes the upload and its parts; returns the part blobs to delete. */
   deleteUpload(uploadId: string): string[] {
     return this.db.transaction(() => {
-      const blobs = (this.db.prepare('SELECT blob_id FROM s3_parts WHERE upload_id = ?').all(uploadId) as Array<{ blob_id: string }>).map((r) => r.blob_id);
+      const blobs = (
+        this.db.prepare('SELECT blob_id FROM s3_parts WHERE upload_id = ?').all(uploadId) as Array<{ blob_id: string }>
+      ).map((r) => r.blob_id);
       this.db.prepare('DELETE FROM s3_uploads WHERE upload_id = ?').run(uploadId);
       return blobs;
     })();

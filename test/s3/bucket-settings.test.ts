@@ -15,7 +15,10 @@ after(async () => edge.close());
 
 /** Runs `aws s3api ...`; returns the parsed JSON output (or {} for none). */
 async function s3api(...args: string[]): Promise<Record<string, unknown>> {
-  const { stdout } = await run('aws', ['--endpoint-url', edge.url, 's3api', ...args], { env: edge.env, maxBuffer: 1 << 24 });
+  const { stdout } = await run('aws', ['--endpoint-url', edge.url, 's3api', ...args], {
+    env: edge.env,
+    maxBuffer: 1 << 24,
+  });
   return stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : {};
 }
 
@@ -34,8 +37,19 @@ const BUCKET = 'settings-bucket';
 test('aws s3api: create-bucket with a canned ACL and ownership, public access block, versioning, accelerate', async () => {
   await s3api('create-bucket', '--bucket', BUCKET, '--acl', 'private', '--object-ownership', 'BucketOwnerEnforced');
   assert.match(await s3apiError('get-public-access-block', '--bucket', BUCKET), /NoSuchPublicAccessBlockConfiguration/);
-  const config = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: false, RestrictPublicBuckets: true };
-  await s3api('put-public-access-block', '--bucket', BUCKET, '--public-access-block-configuration', JSON.stringify(config));
+  const config = {
+    BlockPublicAcls: true,
+    IgnorePublicAcls: true,
+    BlockPublicPolicy: false,
+    RestrictPublicBuckets: true,
+  };
+  await s3api(
+    'put-public-access-block',
+    '--bucket',
+    BUCKET,
+    '--public-access-block-configuration',
+    JSON.stringify(config),
+  );
   assert.deepEqual((await s3api('get-public-access-block', '--bucket', BUCKET)).PublicAccessBlockConfiguration, config);
   await s3api('delete-public-access-block', '--bucket', BUCKET);
   assert.match(await s3apiError('get-public-access-block', '--bucket', BUCKET), /NoSuchPublicAccessBlockConfiguration/);
@@ -46,21 +60,35 @@ test('aws s3api: create-bucket with a canned ACL and ownership, public access bl
   assert.match(put.VersionId as string, /^[A-Za-z0-9_-]{32}$/);
 
   assert.equal((await s3api('get-bucket-accelerate-configuration', '--bucket', BUCKET)).Status, undefined);
-  await s3api('put-bucket-accelerate-configuration', '--bucket', BUCKET, '--accelerate-configuration', 'Status=Enabled');
+  await s3api(
+    'put-bucket-accelerate-configuration',
+    '--bucket',
+    BUCKET,
+    '--accelerate-configuration',
+    'Status=Enabled',
+  );
   assert.equal((await s3api('get-bucket-accelerate-configuration', '--bucket', BUCKET)).Status, 'Enabled');
 });
 
 test('aws s3api: bucket policy stored as JSON; a malformed one is MalformedPolicy and changes nothing', async () => {
   const policy = {
     Version: '2012-10-17',
-    Statement: [{ Sid: 'read', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${BUCKET}/*` }],
+    Statement: [
+      { Sid: 'read', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${BUCKET}/*` },
+    ],
   };
   assert.match(await s3apiError('get-bucket-policy', '--bucket', BUCKET), /NoSuchBucketPolicy/);
   await s3api('put-bucket-policy', '--bucket', BUCKET, '--policy', JSON.stringify(policy));
   assert.deepEqual(JSON.parse((await s3api('get-bucket-policy', '--bucket', BUCKET)).Policy as string), policy);
-  assert.match(await s3apiError('put-bucket-policy', '--bucket', BUCKET, '--policy', '{"Statement": ['), /MalformedPolicy/);
+  assert.match(
+    await s3apiError('put-bucket-policy', '--bucket', BUCKET, '--policy', '{"Statement": ['),
+    /MalformedPolicy/,
+  );
   const noEffect = { Statement: [{ Principal: '*', Action: 's3:*', Resource: '*' }] };
-  assert.match(await s3apiError('put-bucket-policy', '--bucket', BUCKET, '--policy', JSON.stringify(noEffect)), /MalformedPolicy.*Effect/);
+  assert.match(
+    await s3apiError('put-bucket-policy', '--bucket', BUCKET, '--policy', JSON.stringify(noEffect)),
+    /MalformedPolicy.*Effect/,
+  );
   assert.deepEqual(JSON.parse((await s3api('get-bucket-policy', '--bucket', BUCKET)).Policy as string), policy);
   await s3api('delete-bucket-policy', '--bucket', BUCKET);
   assert.match(await s3apiError('get-bucket-policy', '--bucket', BUCKET), /NoSuchBucketPolicy/);
@@ -68,7 +96,13 @@ test('aws s3api: bucket policy stored as JSON; a malformed one is MalformedPolic
 
 test('aws s3api: bucket and object tagging, x-amz-tagging on PUT and the tag count on GET', async () => {
   assert.match(await s3apiError('get-bucket-tagging', '--bucket', BUCKET), /NoSuchTagSet/);
-  await s3api('put-bucket-tagging', '--bucket', BUCKET, '--tagging', 'TagSet=[{Key=env,Value=dev},{Key=team,Value=ml}]');
+  await s3api(
+    'put-bucket-tagging',
+    '--bucket',
+    BUCKET,
+    '--tagging',
+    'TagSet=[{Key=env,Value=dev},{Key=team,Value=ml}]',
+  );
   assert.deepEqual((await s3api('get-bucket-tagging', '--bucket', BUCKET)).TagSet, [
     { Key: 'env', Value: 'dev' },
     { Key: 'team', Value: 'ml' },
@@ -82,40 +116,98 @@ test('aws s3api: bucket and object tagging, x-amz-tagging on PUT and the tag cou
     { Key: 'b', Value: 'two words' },
   ]);
   assert.equal((await s3api('get-object', '--bucket', BUCKET, '--key', 'tagged', '/dev/null')).TagCount, 2);
-  await s3api('put-object-tagging', '--bucket', BUCKET, '--key', 'tagged', '--tagging', 'TagSet=[{Key=only,Value=one}]');
+  await s3api(
+    'put-object-tagging',
+    '--bucket',
+    BUCKET,
+    '--key',
+    'tagged',
+    '--tagging',
+    'TagSet=[{Key=only,Value=one}]',
+  );
   assert.equal((await s3api('head-object', '--bucket', BUCKET, '--key', 'tagged')).TagCount, 1);
-  assert.match(await s3apiError('put-object-tagging', '--bucket', BUCKET, '--key', 'tagged', '--tagging', 'TagSet=[{Key=x,Value=1},{Key=x,Value=2}]'), /InvalidTag/);
+  assert.match(
+    await s3apiError(
+      'put-object-tagging',
+      '--bucket',
+      BUCKET,
+      '--key',
+      'tagged',
+      '--tagging',
+      'TagSet=[{Key=x,Value=1},{Key=x,Value=2}]',
+    ),
+    /InvalidTag/,
+  );
   await s3api('delete-object-tagging', '--bucket', BUCKET, '--key', 'tagged');
   assert.deepEqual((await s3api('get-object-tagging', '--bucket', BUCKET, '--key', 'tagged')).TagSet, []);
 });
 
 test('aws s3api: default encryption, ownership controls, canned ACLs', async () => {
-  const rules = (await s3api('get-bucket-encryption', '--bucket', BUCKET)).ServerSideEncryptionConfiguration as { Rules: unknown[] };
-  assert.deepEqual(rules.Rules, [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false }]);
+  const rules = (await s3api('get-bucket-encryption', '--bucket', BUCKET)).ServerSideEncryptionConfiguration as {
+    Rules: unknown[];
+  };
+  assert.deepEqual(rules.Rules, [
+    { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false },
+  ]);
   const aes = { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: true }] };
-  await s3api('put-bucket-encryption', '--bucket', BUCKET, '--server-side-encryption-configuration', JSON.stringify(aes));
+  await s3api(
+    'put-bucket-encryption',
+    '--bucket',
+    BUCKET,
+    '--server-side-encryption-configuration',
+    JSON.stringify(aes),
+  );
   assert.deepEqual((await s3api('get-bucket-encryption', '--bucket', BUCKET)).ServerSideEncryptionConfiguration, aes);
   await s3api('delete-bucket-encryption', '--bucket', BUCKET);
   assert.equal((await s3api('head-object', '--bucket', BUCKET, '--key', 'k')).ServerSideEncryption, 'AES256');
 
   const ownership = async () => (await s3api('get-bucket-ownership-controls', '--bucket', BUCKET)).OwnershipControls;
   assert.deepEqual(await ownership(), { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
-  await s3api('put-bucket-ownership-controls', '--bucket', BUCKET, '--ownership-controls', 'Rules=[{ObjectOwnership=BucketOwnerPreferred}]');
+  await s3api(
+    'put-bucket-ownership-controls',
+    '--bucket',
+    BUCKET,
+    '--ownership-controls',
+    'Rules=[{ObjectOwnership=BucketOwnerPreferred}]',
+  );
   assert.deepEqual(await ownership(), { Rules: [{ ObjectOwnership: 'BucketOwnerPreferred' }] });
   await s3api('delete-bucket-ownership-controls', '--bucket', BUCKET);
   assert.match(await s3apiError('get-bucket-ownership-controls', '--bucket', BUCKET), /OwnershipControlsNotFoundError/);
 
   await s3api('put-bucket-acl', '--bucket', BUCKET, '--acl', 'private');
   const acl = await s3api('get-bucket-acl', '--bucket', BUCKET);
-  assert.deepEqual((acl.Grants as Array<{ Permission: string }>).map((g) => g.Permission), ['FULL_CONTROL']);
+  assert.deepEqual(
+    (acl.Grants as Array<{ Permission: string }>).map((g) => g.Permission),
+    ['FULL_CONTROL'],
+  );
   await s3api('put-object', '--bucket', BUCKET, '--key', 'public', '--acl', 'public-read');
   const objectAcl = await s3api('get-object-acl', '--bucket', BUCKET, '--key', 'public');
-  assert.deepEqual((objectAcl.Grants as Array<{ Permission: string }>).map((g) => g.Permission), ['FULL_CONTROL']);
-  assert.match(await s3apiError('put-object-acl', '--bucket', BUCKET, '--key', 'public', '--grant-read', 'uri=http://acs.amazonaws.com/groups/global/AllUsers'), /NotImplemented/);
+  assert.deepEqual(
+    (objectAcl.Grants as Array<{ Permission: string }>).map((g) => g.Permission),
+    ['FULL_CONTROL'],
+  );
+  assert.match(
+    await s3apiError(
+      'put-object-acl',
+      '--bucket',
+      BUCKET,
+      '--key',
+      'public',
+      '--grant-read',
+      'uri=http://acs.amazonaws.com/groups/global/AllUsers',
+    ),
+    /NotImplemented/,
+  );
 });
 
 test('CORS: an AllowedOrigin with more than one * is InvalidRequest, as S3 answers, and the old rules stay', async () => {
-  await s3api('put-bucket-cors', '--bucket', BUCKET, '--cors-configuration', JSON.stringify({ CORSRules: [{ AllowedOrigins: ['https://*.example.com'], AllowedMethods: ['GET'] }] }));
+  await s3api(
+    'put-bucket-cors',
+    '--bucket',
+    BUCKET,
+    '--cors-configuration',
+    JSON.stringify({ CORSRules: [{ AllowedOrigins: ['https://*.example.com'], AllowedMethods: ['GET'] }] }),
+  );
   const bad = { CORSRules: [{ AllowedOrigins: ['https://*.*.example.com'], AllowedMethods: ['GET'] }] };
   const stderr = await s3apiError('put-bucket-cors', '--bucket', BUCKET, '--cors-configuration', JSON.stringify(bad));
   assert.match(stderr, /InvalidRequest/);
@@ -145,14 +237,26 @@ print('200', c.get_object(Bucket='conditional', Key='k')['Body'].read().decode()
 });
 
 test('settings the edge cannot hold: reads answer as for a bucket that never had them, writes are 501', async () => {
-  assert.match(await s3apiError('get-bucket-lifecycle-configuration', '--bucket', BUCKET), /NoSuchLifecycleConfiguration/);
+  assert.match(
+    await s3apiError('get-bucket-lifecycle-configuration', '--bucket', BUCKET),
+    /NoSuchLifecycleConfiguration/,
+  );
   const lifecycle = { Rules: [{ ID: 'expire', Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { Days: 1 } }] };
-  const put = await s3apiError('put-bucket-lifecycle-configuration', '--bucket', BUCKET, '--lifecycle-configuration', JSON.stringify(lifecycle));
+  const put = await s3apiError(
+    'put-bucket-lifecycle-configuration',
+    '--bucket',
+    BUCKET,
+    '--lifecycle-configuration',
+    JSON.stringify(lifecycle),
+  );
   assert.match(put, /NotImplemented/);
   assert.match(put, /PutBucketLifecycleConfiguration/);
   await s3api('delete-bucket-lifecycle', '--bucket', BUCKET);
   assert.match(await s3apiError('get-bucket-website', '--bucket', BUCKET), /NoSuchWebsiteConfiguration/);
-  assert.match(await s3apiError('get-object-lock-configuration', '--bucket', BUCKET), /ObjectLockConfigurationNotFoundError/);
+  assert.match(
+    await s3apiError('get-object-lock-configuration', '--bucket', BUCKET),
+    /ObjectLockConfigurationNotFoundError/,
+  );
   assert.deepEqual(await s3api('get-bucket-logging', '--bucket', BUCKET), {});
   assert.equal((await s3api('get-bucket-request-payment', '--bucket', BUCKET)).Payer, 'BucketOwner');
 });

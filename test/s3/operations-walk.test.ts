@@ -50,7 +50,10 @@ interface RawShape {
 /** The query parameters and headers the model marks required, per operation (read from botocore's JSON). */
 function requiredMembers(): Map<string, { query: string[]; headers: string[] }> {
   const dir = path.join(botocoreDataDir(), 's3');
-  const version = readdirSync(dir).filter((v) => /^\d{4}-/.test(v)).sort().at(-1)!;
+  const version = readdirSync(dir)
+    .filter((v) => /^\d{4}-/.test(v))
+    .sort()
+    .at(-1)!;
   const file = path.join(dir, version, 'service-2.json');
   let text: string;
   try {
@@ -58,7 +61,10 @@ function requiredMembers(): Map<string, { query: string[]; headers: string[] }> 
   } catch {
     text = gunzipSync(readFileSync(`${file}.gz`)).toString('utf8');
   }
-  const model = JSON.parse(text) as { operations: Record<string, { input?: { shape: string } }>; shapes: Record<string, RawShape> };
+  const model = JSON.parse(text) as {
+    operations: Record<string, { input?: { shape: string } }>;
+    shapes: Record<string, RawShape>;
+  };
   const out = new Map<string, { query: string[]; headers: string[] }>();
   for (const [name, op] of Object.entries(model.operations)) {
     const shape = op.input ? model.shapes[op.input.shape] : undefined;
@@ -81,7 +87,11 @@ const REQUIRED_VALUES: Record<string, string> = {
 };
 
 /** Sends the operation as botocore shapes it: method, request URI, and every required query parameter and header. */
-async function send(model: ServiceModel, op: ModelOperation, required: { query: string[]; headers: string[] }): Promise<WalkAnswer> {
+async function send(
+  model: ServiceModel,
+  op: ModelOperation,
+  required: { query: string[]; headers: string[] },
+): Promise<WalkAnswer> {
   const request = requestFor(model, op);
   const url = new URL(request.path, 'http://edge');
   for (const name of required.query) url.searchParams.set(name, REQUIRED_VALUES[name] ?? PLACEHOLDER);
@@ -89,7 +99,14 @@ async function send(model: ServiceModel, op: ModelOperation, required: { query: 
   for (const name of required.headers) request.headers[name] = REQUIRED_VALUES[name] ?? PLACEHOLDER;
   const res = await sendSigned(edge, model, request);
   const body = await res.text();
-  return { operation: op.name, request, status: res.status, error: parseError('rest-xml', res.status, res.headers, body), contentType: res.headers.get('content-type') ?? '', body };
+  return {
+    operation: op.name,
+    request,
+    status: res.status,
+    error: parseError('rest-xml', res.status, res.headers, body),
+    contentType: res.headers.get('content-type') ?? '',
+    body,
+  };
 }
 
 async function snapshot() {
@@ -97,7 +114,9 @@ async function snapshot() {
   const buckets = (await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name);
   const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: PLACEHOLDER }));
   const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: PLACEHOLDER }));
-  const body = await (await s3.send(new GetObjectCommand({ Bucket: PLACEHOLDER, Key: PLACEHOLDER }))).Body!.transformToString();
+  const body = await (
+    await s3.send(new GetObjectCommand({ Bucket: PLACEHOLDER, Key: PLACEHOLDER }))
+  ).Body!.transformToString();
   return {
     buckets,
     versions: versions.Versions?.map((v) => [v.Key, v.VersionId, v.ETag]),
@@ -110,8 +129,14 @@ async function snapshot() {
 test('S3: every operation of the model is implemented or 501 NotImplemented naming it, and the 501s change nothing', async () => {
   const model = loadServiceModel('s3');
   const required = requiredMembers();
-  const shapes = new Map<string, S3OperationShape>(S3_OPERATION_SHAPES.flatMap((shape) => shape.names.map((n) => [n, shape])));
-  assert.deepEqual([...shapes.keys()].sort(), model.operations.map((o) => o.name).sort(), 'the generated table covers the model');
+  const shapes = new Map<string, S3OperationShape>(
+    S3_OPERATION_SHAPES.flatMap((shape) => shape.names.map((n) => [n, shape])),
+  );
+  assert.deepEqual(
+    [...shapes.keys()].sort(),
+    model.operations.map((o) => o.name).sort(),
+    'the generated table covers the model',
+  );
   const implemented = (name: string) => handlerOf(shapes.get(name)!) !== undefined;
 
   const before = await snapshot();
@@ -145,7 +170,10 @@ test('the requests the issue names no longer fall through', async () => {
   assert.equal(metadata.status, 501);
   const rename = await send(model, op('RenameObject'), required.get('RenameObject')!);
   assert.equal(rename.status, 501);
-  const empty = { ...op('DeleteBucketMetadataConfiguration'), http: { method: 'DELETE', requestUri: '/empty-bucket?metadataConfiguration' } };
+  const empty = {
+    ...op('DeleteBucketMetadataConfiguration'),
+    http: { method: 'DELETE', requestUri: '/empty-bucket?metadataConfiguration' },
+  };
   assert.equal((await send(model, empty, { query: [], headers: [] })).status, 501);
   const buckets = (await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name);
   assert.ok(buckets?.includes('empty-bucket'), 'the empty bucket is still there');
@@ -158,10 +186,16 @@ test('the requests the issue names no longer fall through', async () => {
 
 test('a POST to a key naming no operation is 405 MethodNotAllowed; PUT with uploadId but no partNumber is never PutObject', async () => {
   const model = loadServiceModel('s3');
-  const op = (name: string, requestUri: string, method: string) => ({ ...model.operations.find((o) => o.name === name)!, http: { method, requestUri } });
+  const op = (name: string, requestUri: string, method: string) => ({
+    ...model.operations.find((o) => o.name === name)!,
+    http: { method, requestUri },
+  });
   const post = await send(model, op('PutObject', `/${PLACEHOLDER}/posted`, 'POST'), { query: [], headers: [] });
   assert.deepEqual([post.status, post.error?.code], [405, 'MethodNotAllowed'], post.body);
-  const part = await send(model, op('PutObject', `/${PLACEHOLDER}/part?uploadId=nope`, 'PUT'), { query: [], headers: [] });
+  const part = await send(model, op('PutObject', `/${PLACEHOLDER}/part?uploadId=nope`, 'PUT'), {
+    query: [],
+    headers: [],
+  });
   assert.deepEqual([part.status, part.error?.code], [400, 'InvalidArgument'], part.body);
   const list = await sdkClient(edge).send(new ListObjectVersionsCommand({ Bucket: PLACEHOLDER, Prefix: 'p' }));
   assert.equal(list.Versions, undefined, 'nothing was created');

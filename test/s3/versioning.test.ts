@@ -43,11 +43,17 @@ const body = async (Bucket: string, Key: string, VersionId?: string) =>
   (await s3.send(new GetObjectCommand({ Bucket, Key, VersionId }))).Body!.transformToString();
 
 /** The error of a failed call: status, code and the raw headers. */
-async function failure(promise: Promise<unknown>): Promise<{ status: number; code: string; headers: Record<string, string> }> {
+async function failure(
+  promise: Promise<unknown>,
+): Promise<{ status: number; code: string; headers: Record<string, string> }> {
   try {
     await promise;
   } catch (err) {
-    const e = err as { name: string; $metadata: { httpStatusCode: number }; $response?: { headers: Record<string, string> } };
+    const e = err as {
+      name: string;
+      $metadata: { httpStatusCode: number };
+      $response?: { headers: Record<string, string> };
+    };
     return { status: e.$metadata.httpStatusCode, code: e.name, headers: e.$response?.headers ?? {} };
   }
   assert.fail('the call should have failed');
@@ -68,7 +74,10 @@ test('a bucket without versioning answers no status and no version ids', async (
   assert.equal(head.ServerSideEncryption, 'AES256');
   await s3.send(new PutObjectCommand({ Bucket: 'plain', Key: 'k', Body: 'two' }));
   const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: 'plain' }));
-  assert.deepEqual(versions.Versions?.map((v) => [v.Key, v.VersionId, v.IsLatest]), [['k', 'null', true]]);
+  assert.deepEqual(
+    versions.Versions?.map((v) => [v.Key, v.VersionId, v.IsLatest]),
+    [['k', 'null', true]],
+  );
   const del = await s3.send(new DeleteObjectCommand({ Bucket: 'plain', Key: 'k' }));
   assert.equal(del.DeleteMarker, undefined);
   assert.equal((await s3.send(new ListObjectVersionsCommand({ Bucket: 'plain' }))).Versions, undefined);
@@ -92,17 +101,28 @@ test('Enabled: PUT, COPY and CompleteMultipartUpload make versions; GET/HEAD by 
   assert.equal(head.ContentLength, 3);
   assert.equal((await s3.send(new GetObjectCommand({ Bucket, Key: 'k' }))).VersionId, v2);
 
-  const copy = await s3.send(new CopyObjectCommand({ Bucket, Key: 'copied', CopySource: `${Bucket}/k?versionId=${v1}` }));
+  const copy = await s3.send(
+    new CopyObjectCommand({ Bucket, Key: 'copied', CopySource: `${Bucket}/k?versionId=${v1}` }),
+  );
   assert.equal(copy.CopySourceVersionId, v1);
   assert.match(copy.VersionId!, /^[A-Za-z0-9_-]{32}$/);
   assert.equal(await body(Bucket, 'copied'), 'one');
-  const restored = await s3.send(new CopyObjectCommand({ Bucket, Key: 'k', CopySource: `${Bucket}/k?versionId=${v1}` }));
+  const restored = await s3.send(
+    new CopyObjectCommand({ Bucket, Key: 'k', CopySource: `${Bucket}/k?versionId=${v1}` }),
+  );
   assert.equal(await body(Bucket, 'k'), 'one', 'copying an old version onto its key restores it');
   assert.equal(await body(Bucket, 'k', restored.VersionId), 'one');
 
   const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'mpu' }));
   const part = await s3.send(new UploadPartCommand({ Bucket, Key: 'mpu', UploadId, PartNumber: 1, Body: 'parts' }));
-  const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: 'mpu', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+  const done = await s3.send(
+    new CompleteMultipartUploadCommand({
+      Bucket,
+      Key: 'mpu',
+      UploadId,
+      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+    }),
+  );
   assert.match(done.VersionId!, /^[A-Za-z0-9_-]{32}$/);
   assert.equal((await s3.send(new HeadObjectCommand({ Bucket, Key: 'mpu' }))).VersionId, done.VersionId);
 
@@ -130,12 +150,25 @@ test('delete markers: DELETE adds one, GET answers 404 with x-amz-delete-marker,
   const named = await failure(s3.send(new HeadObjectCommand({ Bucket, Key: 'k', VersionId: marker })));
   assert.equal(named.status, 405);
   assert.equal(named.headers['x-amz-delete-marker'], 'true');
-  assert.equal((await s3.send(new ListObjectsV2Command({ Bucket }))).KeyCount, 0, 'listings hide a key whose newest entry is a marker');
+  assert.equal(
+    (await s3.send(new ListObjectsV2Command({ Bucket }))).KeyCount,
+    0,
+    'listings hide a key whose newest entry is a marker',
+  );
   assert.equal(await body(Bucket, 'k', v1), 'one', 'older versions stay readable');
 
   const versions = await s3.send(new ListObjectVersionsCommand({ Bucket }));
-  assert.deepEqual(versions.DeleteMarkers?.map((m) => [m.Key, m.VersionId, m.IsLatest]), [['k', marker, true]]);
-  assert.deepEqual(versions.Versions?.map((v) => [v.VersionId, v.IsLatest]), [[v2, false], [v1, false]]);
+  assert.deepEqual(
+    versions.DeleteMarkers?.map((m) => [m.Key, m.VersionId, m.IsLatest]),
+    [['k', marker, true]],
+  );
+  assert.deepEqual(
+    versions.Versions?.map((v) => [v.VersionId, v.IsLatest]),
+    [
+      [v2, false],
+      [v1, false],
+    ],
+  );
 
   const undo = await s3.send(new DeleteObjectCommand({ Bucket, Key: 'k', VersionId: marker }));
   assert.deepEqual([undo.DeleteMarker, undo.VersionId], [true, marker]);
@@ -145,12 +178,28 @@ test('delete markers: DELETE adds one, GET answers 404 with x-amz-delete-marker,
   assert.equal(await body(Bucket, 'k'), 'one', 'removing the newest version makes the previous one current');
 
   const batch = await s3.send(
-    new DeleteObjectsCommand({ Bucket, Delete: { Objects: [{ Key: 'k', VersionId: v1 }, { Key: 'other' }, { Key: 'k', VersionId: 'bad' }] } }),
+    new DeleteObjectsCommand({
+      Bucket,
+      Delete: { Objects: [{ Key: 'k', VersionId: v1 }, { Key: 'other' }, { Key: 'k', VersionId: 'bad' }] },
+    }),
   );
-  assert.deepEqual(batch.Deleted?.map((d) => [d.Key, d.VersionId, d.DeleteMarker]), [['k', v1, undefined], ['other', undefined, true]]);
-  assert.deepEqual(batch.Errors?.map((e) => [e.Key, e.Code]), [['k', 'NoSuchVersion']]);
+  assert.deepEqual(
+    batch.Deleted?.map((d) => [d.Key, d.VersionId, d.DeleteMarker]),
+    [
+      ['k', v1, undefined],
+      ['other', undefined, true],
+    ],
+  );
+  assert.deepEqual(
+    batch.Errors?.map((e) => [e.Key, e.Code]),
+    [['k', 'NoSuchVersion']],
+  );
   const bucketDelete = await failure(s3.send(new DeleteBucketCommand({ Bucket })));
-  assert.deepEqual([bucketDelete.status, bucketDelete.code], [409, 'BucketNotEmpty'], 'delete markers keep a bucket from being deleted');
+  assert.deepEqual(
+    [bucketDelete.status, bucketDelete.code],
+    [409, 'BucketNotEmpty'],
+    'delete markers keep a bucket from being deleted',
+  );
 });
 
 test('ListObjectVersions pages with key-marker and version-id-marker through every version, newest first per key', async () => {
@@ -161,11 +210,16 @@ test('ListObjectVersions pages with key-marker and version-id-marker through eve
     for (let i = 0; i < 3; i++) await s3.send(new PutObjectCommand({ Bucket, Key, Body: `${Key}${i}` }));
   }
   await s3.send(new DeleteObjectCommand({ Bucket, Key: 'c' }));
-  const entries = (page: ListObjectVersionsCommandOutput) =>
-    [...(page.Versions ?? []).map((v) => [v.Key, v.VersionId, v.IsLatest, v.LastModified?.getTime()]), ...(page.DeleteMarkers ?? []).map((m) => [m.Key, m.VersionId, m.IsLatest, m.LastModified?.getTime()])];
+  const entries = (page: ListObjectVersionsCommandOutput) => [
+    ...(page.Versions ?? []).map((v) => [v.Key, v.VersionId, v.IsLatest, v.LastModified?.getTime()]),
+    ...(page.DeleteMarkers ?? []).map((m) => [m.Key, m.VersionId, m.IsLatest, m.LastModified?.getTime()]),
+  ];
   const all = await s3.send(new ListObjectVersionsCommand({ Bucket }));
   assert.equal(entries(all).length, 13);
-  assert.deepEqual(all.Versions?.filter((v) => v.IsLatest).map((v) => v.Key), ['a', 'b/1', 'b/2']);
+  assert.deepEqual(
+    all.Versions?.filter((v) => v.IsLatest).map((v) => v.Key),
+    ['a', 'b/1', 'b/2'],
+  );
 
   const paged: unknown[] = [];
   let KeyMarker: string | undefined;
@@ -182,7 +236,10 @@ test('ListObjectVersions pages with key-marker and version-id-marker through eve
   assert.deepEqual(order(paged), order(entries(all)));
 
   const grouped = await s3.send(new ListObjectVersionsCommand({ Bucket, Delimiter: '/' }));
-  assert.deepEqual(grouped.CommonPrefixes?.map((p) => p.Prefix), ['b/']);
+  assert.deepEqual(
+    grouped.CommonPrefixes?.map((p) => p.Prefix),
+    ['b/'],
+  );
   assert.deepEqual([...new Set(grouped.Versions?.map((v) => v.Key))], ['a', 'c']);
 });
 
@@ -197,13 +254,26 @@ test('Suspended: writes replace the "null" version and keep the older ids', asyn
   await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'null two' }));
   assert.equal((await s3.send(new HeadObjectCommand({ Bucket, Key: 'k' }))).VersionId, 'null');
   const versions = await s3.send(new ListObjectVersionsCommand({ Bucket }));
-  assert.deepEqual(versions.Versions?.map((v) => [v.VersionId, v.IsLatest]), [['null', true], [v1, false]]);
+  assert.deepEqual(
+    versions.Versions?.map((v) => [v.VersionId, v.IsLatest]),
+    [
+      ['null', true],
+      [v1, false],
+    ],
+  );
   assert.equal(await body(Bucket, 'k', 'null'), 'null two');
   const del = await s3.send(new DeleteObjectCommand({ Bucket, Key: 'k' }));
   assert.deepEqual([del.DeleteMarker, del.VersionId], [true, 'null']);
   const after = await s3.send(new ListObjectVersionsCommand({ Bucket }));
-  assert.deepEqual(after.Versions?.map((v) => v.VersionId), [v1], 'the null marker replaced the null version');
-  assert.deepEqual(after.DeleteMarkers?.map((m) => [m.VersionId, m.IsLatest]), [['null', true]]);
+  assert.deepEqual(
+    after.Versions?.map((v) => v.VersionId),
+    [v1],
+    'the null marker replaced the null version',
+  );
+  assert.deepEqual(
+    after.DeleteMarkers?.map((m) => [m.VersionId, m.IsLatest]),
+    [['null', true]],
+  );
 });
 
 test('versions survive a restart: the start-up sweep keeps the blobs of older versions', async () => {
@@ -218,7 +288,11 @@ test('versions survive a restart: the start-up sweep keeps the blobs of older ve
   await client.send(new DeleteObjectCommand({ Bucket, Key: 'k' }));
   await first.close(false);
   await new Promise((r) => setTimeout(r, 20));
-  const second = await startTestEdge({ DDN_DATA_DIR: first.dataDir, DDN_LOCAL_ACCESS_KEY_ID: first.credentials.accessKeyId, DDN_LOCAL_SECRET_ACCESS_KEY: first.credentials.secretAccessKey });
+  const second = await startTestEdge({
+    DDN_DATA_DIR: first.dataDir,
+    DDN_LOCAL_ACCESS_KEY_ID: first.credentials.accessKeyId,
+    DDN_LOCAL_SECRET_ACCESS_KEY: first.credentials.secretAccessKey,
+  });
   try {
     const again = sdkClient(second);
     const got = await again.send(new GetObjectCommand({ Bucket, Key: 'k', VersionId: v1 }));
@@ -236,23 +310,36 @@ test('a data dir written before versioning existed keeps working: its objects ar
   await first.close(false);
   const db = new Database(path.join(first.dataDir, 'state.sqlite'));
   // Roll the S3 tables back to the first release's schema, with one object whose blob is on disk.
-  db.exec('DROP TABLE s3_bucket_settings; DROP TABLE s3_versions; DROP TABLE s3_parts; DROP TABLE s3_uploads; DROP TABLE s3_objects; DROP TABLE s3_buckets');
+  db.exec(
+    'DROP TABLE s3_bucket_settings; DROP TABLE s3_versions; DROP TABLE s3_parts; DROP TABLE s3_uploads; DROP TABLE s3_objects; DROP TABLE s3_buckets',
+  );
   db.prepare("DELETE FROM schema_migrations WHERE component = 's3'").run();
   migrate(db, 's3', S3_MIGRATIONS.slice(0, 1));
   const blobId = 'ab'.repeat(16);
   mkdirSync(path.join(first.dataDir, 'blobs', 'ab'), { recursive: true });
   writeFileSync(path.join(first.dataDir, 'blobs', 'ab', blobId), 'old data');
-  db.prepare("INSERT INTO s3_buckets (name, region, created_at) VALUES ('legacy', 'us-east-1', '2026-01-01T00:00:00.000Z')").run();
+  db.prepare(
+    "INSERT INTO s3_buckets (name, region, created_at) VALUES ('legacy', 'us-east-1', '2026-01-01T00:00:00.000Z')",
+  ).run();
   db.prepare(
     `INSERT INTO s3_objects (bucket, key, blob_id, size, etag, last_modified, headers, metadata)
      VALUES ('legacy', 'k', ?, 8, '"e"', '2026-01-01T00:00:00.000Z', '{}', '{}')`,
   ).run(blobId);
   db.close();
-  const second = await startTestEdge({ DDN_DATA_DIR: first.dataDir, DDN_LOCAL_ACCESS_KEY_ID: first.credentials.accessKeyId, DDN_LOCAL_SECRET_ACCESS_KEY: first.credentials.secretAccessKey });
+  const second = await startTestEdge({
+    DDN_DATA_DIR: first.dataDir,
+    DDN_LOCAL_ACCESS_KEY_ID: first.credentials.accessKeyId,
+    DDN_LOCAL_SECRET_ACCESS_KEY: first.credentials.secretAccessKey,
+  });
   try {
     const client = sdkClient(second);
-    assert.equal(await (await client.send(new GetObjectCommand({ Bucket: 'legacy', Key: 'k' }))).Body!.transformToString(), 'old data');
-    await client.send(new PutBucketVersioningCommand({ Bucket: 'legacy', VersioningConfiguration: { Status: 'Enabled' } }));
+    assert.equal(
+      await (await client.send(new GetObjectCommand({ Bucket: 'legacy', Key: 'k' }))).Body!.transformToString(),
+      'old data',
+    );
+    await client.send(
+      new PutBucketVersioningCommand({ Bucket: 'legacy', VersioningConfiguration: { Status: 'Enabled' } }),
+    );
     await client.send(new PutObjectCommand({ Bucket: 'legacy', Key: 'k', Body: 'new data' }));
     const old = await client.send(new GetObjectCommand({ Bucket: 'legacy', Key: 'k', VersionId: 'null' }));
     assert.equal(await old.Body!.transformToString(), 'old data');
@@ -263,7 +350,11 @@ test('a data dir written before versioning existed keeps working: its objects ar
 
 test('a malformed PutBucketVersioning body is MalformedXML and changes nothing', async () => {
   await s3.send(new CreateBucketCommand({ Bucket: 'malformed' }));
-  const bad = await failure(s3.send(new PutBucketVersioningCommand({ Bucket: 'malformed', VersioningConfiguration: { Status: 'On' as 'Enabled' } })));
+  const bad = await failure(
+    s3.send(
+      new PutBucketVersioningCommand({ Bucket: 'malformed', VersioningConfiguration: { Status: 'On' as 'Enabled' } }),
+    ),
+  );
   assert.deepEqual([bad.status, bad.code], [400, 'MalformedXML']);
   assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: 'malformed' }))).Status, undefined);
 });
