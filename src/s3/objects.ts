@@ -99,7 +99,10 @@ export function quoteEtag(hex: string): string {
   return `"${hex}"`;
 }
 
-/** `x-amz-version-id` of a write: the new version's id once versioning is enabled (none for a Suspended bucket's null version: unconfirmed). */
+/**
+ * `x-amz-version-id` of a write: the new version's id once versioning is enabled; none for a Suspended bucket's
+ * null version (unconfirmed).
+ */
 export function writtenVersionHeaders(written: VersionWrite): Record<string, string> {
   return written.versionId ? { 'x-amz-version-id': written.versionId } : {};
 }
