@@ -1,8 +1,12 @@
 import type { ApigwMetadata } from '../../state/apigw-metadata.ts';
 import { Apis } from './apis.ts';
+import { DomainNames } from './domain-names.ts';
 import { Integrations } from './integrations.ts';
 import { Routes } from './routes.ts';
+import { Models } from './models.ts';
 import { Stages } from './stages.ts';
+import { Tags } from './tags.ts';
+import { VpcLinks } from './vpc-links.ts';
 
 /**
  * The management operations of HTTP APIs, on top of the metadata store, one object per resource type. Every write
@@ -13,6 +17,10 @@ export class ApigwControlPlane {
   readonly integrations: Integrations;
   readonly routes: Routes;
   readonly stages: Stages;
+  readonly domainNames: DomainNames;
+  readonly vpcLinks: VpcLinks;
+  readonly models: Models;
+  readonly tags: Tags;
 
   constructor(
     readonly store: ApigwMetadata,
@@ -23,5 +31,9 @@ export class ApigwControlPlane {
     this.integrations = new Integrations(this);
     this.routes = new Routes(this);
     this.stages = new Stages(this);
+    this.domainNames = new DomainNames(this);
+    this.vpcLinks = new VpcLinks(this);
+    this.models = new Models(this);
+    this.tags = new Tags(this);
   }
 }
