@@ -4,17 +4,28 @@
 // route through the gateway beside the same handler served in-process and served from bare worker threads (the floor
 // of a Lambda route built that way). Every process under test is its own process
 // (upstream, nginx, edge, in-process handler, both floors), every target gets the same wrk parameters and a warm-up run first.
+// Then the HTTP_PROXY route again behind a JWT authorizer (issuer: a loopback OIDC server in this process, one token
+// for every request) beside the same route with none.
 // Prints rps, p99 and CPU per request of each (medians of BENCH_ROUNDS rounds) and the ratios.
-// BENCH_CPU_PROF=DIR writes the edge's CPU profile there.
+// BENCH_CPU_PROF=DIR writes the edge's CPU profile there. BENCH_ONLY=jwt runs only the two JWT-comparison targets.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ApiGatewayV2Client, CreateApiCommand, CreateIntegrationCommand, CreateRouteCommand, CreateStageCommand } from '@aws-sdk/client-apigatewayv2';
+import {
+  ApiGatewayV2Client,
+  CreateApiCommand,
+  CreateAuthorizerCommand,
+  CreateIntegrationCommand,
+  CreateRouteCommand,
+  CreateStageCommand,
+} from '@aws-sdk/client-apigatewayv2';
 import { AddPermissionCommand, CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { strToU8, zipSync } from 'fflate';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { DEFAULT_ACCESS_LOG_FORMAT } from '../../src/apigw/access-log.ts';
 import { freePort } from '../../src/cli/free-port.ts';
 
@@ -39,10 +50,11 @@ interface Result {
  * A warm-up run (JIT, pools, connections), then the measured one with the same parameters. The CPU time of `pid`
  * during the measured run, per request, is a figure that the machine's other load disturbs much less than rps.
  */
-async function wrk(url: string, pid?: number): Promise<Result> {
-  await run('wrk', [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${WARMUP}`, url], { maxBuffer: 1 << 20 });
+async function wrk(url: string, pid?: number, headers: string[] = []): Promise<Result> {
+  const h = headers.flatMap((header) => ['-H', header]);
+  await run('wrk', [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${WARMUP}`, ...h, url], { maxBuffer: 1 << 20 });
   const cpuBefore = pid === undefined ? 0 : cpuTicks(pid);
-  const { stdout } = await run('wrk', [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${DURATION}`, '--latency', url], { maxBuffer: 1 << 20 });
+  const { stdout } = await run('wrk', [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${DURATION}`, '--latency', ...h, url], { maxBuffer: 1 << 20 });
   const cpu = pid === undefined ? 0 : cpuTicks(pid) - cpuBefore;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)![1]);
   const requests = Number(/(\d+) requests in/.exec(stdout)![1]);
@@ -154,7 +166,8 @@ interface EdgeInfo {
 /** The edge in its own Node process (src/edge/main.ts), reporting over IPC. */
 function startEdgeProcess(dataDir: string, credentials: { accessKeyId: string; secretAccessKey: string }): ChildProcess {
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [];
-  return spawn(process.execPath, ['--import', 'tsx', ...profile, path.join(import.meta.dirname, '..', '..', 'src', 'edge', 'main.ts')], {
+  const main = path.join(import.meta.dirname, '..', '..', 'src', 'edge', 'main.ts');
+  return spawn(process.execPath, ['--import', 'tsx', ...profile, main], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: {
       ...process.env,
@@ -207,6 +220,25 @@ http {
   return spawn('/usr/sbin/nginx', ['-p', dir, '-c', conf], { stdio: 'inherit' });
 }
 
+/** A minimal OIDC issuer on loopback (discovery document and JWKS) and one token it signed, valid for an hour. */
+async function startIssuer(): Promise<{ issuer: string; token: string; server: http.Server }> {
+  const { privateKey, publicKey } = await generateKeyPair('RS256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'RS256', use: 'sig' };
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(req.url === '/keys' ? { keys: [jwk] } : { issuer, jwks_uri: `${issuer}/keys` }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  const token = await new SignJWT({ sub: 'bench-user', 'cognito:username': 'bench', client_id: 'bench-client', scope: 'api/read' })
+    .setProtectedHeader({ alg: 'RS256', kid: 'bench' })
+    .setIssuer(issuer)
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(privateKey);
+  return { issuer, token, server };
+}
+
 const ratio = (a: number, b: number) => (a / b).toFixed(2);
 const line = (name: string, r: Result) =>
   `${name.padEnd(34)} ${r.rps.toFixed(0).padStart(8)} rps   p99 ${r.p99ms.toFixed(2).padStart(7)} ms${r.cpuUs === undefined ? '' : `   CPU ${r.cpuUs.toFixed(0).padStart(4)} µs/request`}`;
@@ -216,6 +248,7 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const credentials = { accessKeyId: 'AKIABENCHGATEWAY', secretAccessKey: 'bench-secret-key' };
   const edgeProcess = startEdgeProcess(path.join(dir, 'data'), credentials);
+  const oidc = await startIssuer();
   try {
     const edge = await ready<EdgeInfo>(edgeProcess);
     const upstreamPort = await freePort('127.0.0.1');
@@ -254,19 +287,39 @@ async function main(): Promise<void> {
     const fnInteg = await apigw.send(new CreateIntegrationCommand({ ApiId: api.ApiId, IntegrationType: 'AWS_PROXY', IntegrationUri: fn.FunctionArn, PayloadFormatVersion: '2.0' }));
     await apigw.send(new CreateRouteCommand({ ApiId: api.ApiId, RouteKey: 'GET /ping', Target: `integrations/${httpInteg.IntegrationId}` }));
     await apigw.send(new CreateRouteCommand({ ApiId: api.ApiId, RouteKey: 'GET /fn', Target: `integrations/${fnInteg.IntegrationId}` }));
+    const jwt = await apigw.send(
+      new CreateAuthorizerCommand({
+        ApiId: api.ApiId,
+        Name: 'users',
+        AuthorizerType: 'JWT',
+        IdentitySource: ['$request.header.Authorization'],
+        JwtConfiguration: { Issuer: oidc.issuer, Audience: ['bench-client'] },
+      }),
+    );
+    await apigw.send(
+      new CreateRouteCommand({
+        ApiId: api.ApiId,
+        RouteKey: 'GET /secure/ping',
+        Target: `integrations/${httpInteg.IntegrationId}`,
+        AuthorizationType: 'JWT',
+        AuthorizerId: jwt.AuthorizerId,
+        AuthorizationScopes: ['api/read'],
+      }),
+    );
     // Access logs on, as `ddn up` sets them on the platform's stage (nginx logs too, buffered).
     const accessLog = { DestinationArn: `arn:aws:logs:${edge.region}:${edge.accountId}:log-group:/aws/apigw/bench`, Format: DEFAULT_ACCESS_LOG_FORMAT };
     await apigw.send(new CreateStageCommand({ ApiId: api.ApiId, StageName: '$default', AutoDeploy: true, AccessLogSettings: accessLog }));
     await lambda.send(new AddPermissionCommand({ FunctionName: 'bench', StatementId: 'apigw', Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com', SourceArn: `arn:aws:execute-api:${edge.region}:${edge.accountId}:${api.ApiId}/*/*` }));
     const gateway = `${edge.url}/_aws/execute-api/${api.ApiId}`;
-    for (const url of [`${gateway}/ping`, `${gateway}/fn`]) {
-      const res = await fetch(url);
+    const bearer = `Authorization: Bearer ${oidc.token}`;
+    for (const url of [`${gateway}/ping`, `${gateway}/fn`, `${gateway}/secure/ping`]) {
+      const res = await fetch(url, { headers: { authorization: `Bearer ${oidc.token}` } });
       if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
     }
 
     console.log(`wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION} after a ${WARMUP} warm-up, GET /ping (and GET /fn), ${ROUNDS} rounds of all targets; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     console.log('nginx: worker_processes 1; ddn: one Node process (the edge); upstream and in-process handler: one Node process each; access logs on in nginx and ddn\n');
-    const targets: Array<{ name: string; url: string; pid: () => number | undefined }> = [
+    const allTargets: Array<{ name: string; url: string; pid: () => number | undefined; headers?: string[] }> = [
       { name: 'upstream directly', url: `http://127.0.0.1:${upstreamPort}/ping`, pid: () => upstream.pid },
       { name: 'nginx proxy_pass (baseline)', url: `http://127.0.0.1:${nginxPort}/ping`, pid: () => nginxWorker(nginx.pid!) },
       { name: 'bare node:http + undici relay', url: `http://127.0.0.1:${relayPort}/ping`, pid: () => relay.pid },
@@ -274,12 +327,15 @@ async function main(): Promise<void> {
       { name: 'handler in-process (baseline)', url: `http://127.0.0.1:${inProcessPort}/fn`, pid: () => inProcess.pid },
       { name: 'bare node:http + worker threads', url: `http://127.0.0.1:${lambdaFloorPort}/fn`, pid: () => lambdaFloor.pid },
       { name: 'ddn gateway AWS_PROXY -> Lambda', url: `${gateway}/fn`, pid: () => edgeProcess.pid },
+      { name: 'ddn gateway HTTP_PROXY, no authorizer', url: `${gateway}/ping`, pid: () => edgeProcess.pid, headers: [bearer] },
+      { name: 'ddn gateway HTTP_PROXY + JWT', url: `${gateway}/secure/ping`, pid: () => edgeProcess.pid, headers: [bearer] },
     ];
+    const targets = process.env.BENCH_ONLY === 'jwt' ? allTargets.slice(-2) : allTargets;
     // Rounds of every target in turn, medians reported: the machine's other load drifts, and this spreads it evenly.
     const results = new Map<string, Result[]>(targets.map((t) => [t.name, []]));
     for (let round = 1; round <= ROUNDS; round++) {
       for (const t of targets) {
-        const r = await wrk(t.url, t.pid());
+        const r = await wrk(t.url, t.pid(), t.headers);
         results.get(t.name)!.push(r);
         console.log(line(`${t.name} #${round}`, r));
       }
@@ -291,6 +347,9 @@ async function main(): Promise<void> {
     };
     console.log('\nmedians');
     for (const t of targets) console.log(line(t.name, median(t.name)));
+    const [open, secured] = targets.slice(-2).map((t) => median(t.name)) as [Result, Result];
+    console.log(`\nJWT route vs the same route with no authorizer (same token sent to both): rps ${ratio(secured.rps, open.rps)}x (goal >= 0.8), p99 ${ratio(secured.p99ms, open.p99ms)}x, CPU per request +${(secured.cpuUs! - open.cpuUs!).toFixed(0)} µs`);
+    if (targets.length === 2) return;
     const [viaNginx, viaRelay, viaGateway, fnInProc, fnFloor, fnGateway] = targets.slice(1).map((t) => median(t.name)) as [Result, Result, Result, Result, Result, Result];
     console.log(`\nHTTP_PROXY vs nginx:   rps ${ratio(viaGateway.rps, viaNginx.rps)}x (goal >= 0.6), p99 ${ratio(viaGateway.p99ms, viaNginx.p99ms)}x (goal <= 1.5), CPU per request ${ratio(viaGateway.cpuUs!, viaNginx.cpuUs!)}x`);
     console.log(`  bare relay vs nginx: rps ${ratio(viaRelay.rps, viaNginx.rps)}x, p99 ${ratio(viaRelay.p99ms, viaNginx.p99ms)}x; HTTP_PROXY vs bare relay: rps ${ratio(viaGateway.rps, viaRelay.rps)}x`);
@@ -300,6 +359,8 @@ async function main(): Promise<void> {
   } finally {
     for (const c of children) c.kill('SIGTERM');
     edgeProcess.kill('SIGTERM');
+    oidc.server.close();
+    oidc.server.closeAllConnections();
     await exited(edgeProcess);
     rmSync(dir, { recursive: true, force: true });
   }

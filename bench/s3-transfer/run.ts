@@ -51,7 +51,13 @@ try {
 
   // `--import tsx` (not the tsx CLI, which runs a second process): the pid is the edge's, for the RSS samples.
   const edgeProc = spawn(process.execPath, ['--import', 'tsx', 'src/edge/main.ts'], {
-    env: { ...process.env, DDN_EDGE_HOST: '127.0.0.1', DDN_EDGE_PORT: '0', DDN_LOG_LEVEL: 'silent', DDN_DATA_DIR: path.join(dir, 'data') },
+    env: {
+      ...process.env,
+      DDN_EDGE_HOST: '127.0.0.1',
+      DDN_EDGE_PORT: '0',
+      DDN_LOG_LEVEL: 'silent',
+      DDN_DATA_DIR: path.join(dir, 'data'),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(edgeProc);

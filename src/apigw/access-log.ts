@@ -14,6 +14,8 @@ export interface RequestOutcome {
   integrationError?: string;
   integrationLatency?: number;
   errorMessage?: string;
+  /** Why the route's authorizer refused the request (`$context.authorizer.error`). */
+  authorizerError?: string;
 }
 
 export interface AccessLogRecord {
@@ -54,10 +56,40 @@ const VARIABLES: Record<string, Variable> = {
   'error.messageString': (r) => (r.outcome.errorMessage === undefined ? undefined : `"${r.outcome.errorMessage}"`),
   'identity.sourceIp': (r) => r.request.sourceIp,
   'identity.userAgent': (r) => r.request.userAgent,
+  'identity.accessKey': (r) => iamIdentity(r)?.accessKey,
+  'identity.accountId': (r) => iamIdentity(r)?.accountId,
+  'identity.caller': (r) => iamIdentity(r)?.callerId,
+  'identity.user': (r) => iamIdentity(r)?.userId,
+  'identity.userArn': (r) => iamIdentity(r)?.userArn,
+  'authorizer.error': (r) => r.outcome.authorizerError,
+  'authorizer.principalId': (r) => (r.request.authorizer?.kind === 'lambda' ? r.request.authorizer.principalId : undefined),
+  'authorizer.claims': () => undefined,
 };
 const UNKNOWN: Variable = () => undefined;
 
-const VARIABLE = /\$(?:\{context\.([A-Za-z0-9_.]+)\}|context\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*))/g;
+function iamIdentity(r: AccessLogRecord) {
+  return r.request.authorizer?.kind === 'iam' ? r.request.authorizer.identity : undefined;
+}
+
+/** `authorizer.claims.<name>` (a JWT claim) or `authorizer.<key>` (a Lambda authorizer's context value). */
+function authorizerVariable(name: string): Variable | undefined {
+  if (name.startsWith('authorizer.claims.')) {
+    const claim = name.slice('authorizer.claims.'.length);
+    return (r) => (r.request.authorizer?.kind === 'jwt' ? r.request.authorizer.claims[claim] : undefined);
+  }
+  if (!name.startsWith('authorizer.')) return undefined;
+  const key = name.slice('authorizer.'.length);
+  return (r) => {
+    const context = r.request.authorizer?.kind === 'lambda' ? r.request.authorizer.context : undefined;
+    const value = context && Object.hasOwn(context, key) ? context[key] : undefined;
+    if (value === undefined || value === null) return undefined;
+    return typeof value === 'string' || typeof value === 'number' ? value : JSON.stringify(value);
+  };
+}
+
+/** `$context.x.y` or `${context.x.y}`; after `authorizer.` a name may hold `:` and `-` (`claims.cognito:username`). */
+const VARIABLE =
+  /\$(?:\{context\.([A-Za-z0-9_.:-]+)\}|context\.(authorizer(?:\.[A-Za-z0-9_]+(?:[:-][A-Za-z0-9_]+)*)+|[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*))/g;
 /** Written when this much is pending, else after FLUSH_MS: one write per batch of requests, not one per request. */
 const FLUSH_BYTES = 64 * 1024;
 const FLUSH_MS = 100;
@@ -77,7 +109,7 @@ function compile(format: string): CompiledFormat {
     for (const m of format.matchAll(VARIABLE)) {
       const name = (m[1] ?? m[2])!;
       compiled.literals.push(format.slice(last, m.index));
-      compiled.variables.push(Object.hasOwn(VARIABLES, name) ? VARIABLES[name]! : UNKNOWN);
+      compiled.variables.push(Object.hasOwn(VARIABLES, name) ? VARIABLES[name]! : (authorizerVariable(name) ?? UNKNOWN));
       last = m.index + m[0].length;
     }
     compiled.literals.push(format.slice(last));

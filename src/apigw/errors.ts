@@ -1,4 +1,4 @@
-import { AwsError } from '../edge/errors.ts';
+import { AwsError } from '../protocols/aws-error.ts';
 
 /** apigatewayv2 error shapes: status, `x-amzn-ErrorType` and a `{"message"}` body. */
 export const badRequest = (message: string) => new AwsError(400, 'BadRequestException', message);

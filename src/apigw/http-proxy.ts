@@ -105,7 +105,10 @@ export class HttpProxy {
 
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
     let received = 0;
-    const body = hasBody
+    // A body an authorizer already read (to check its signature) is sent as it is.
+    const body = g.body
+      ? g.body
+      : hasBody
       ? req.pipe(
           new Transform({
             transform(chunk: Buffer, _enc, done) {

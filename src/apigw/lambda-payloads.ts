@@ -1,3 +1,4 @@
+import type { AuthorizerContext } from './authorizers/types.ts';
 import { clfTime, headerPairs, isTextContentType, queryPairs, type GatewayRequest } from './request-context.ts';
 
 /** Lambda proxy payloads: the events API Gateway sends (format 1.0 and 2.0) and how it reads the replies. */
@@ -58,7 +59,7 @@ export function eventV2(g: GatewayRequest, body: Buffer): Record<string, unknown
   if (cookies.length) event.cookies = cookies;
   event.headers = headers;
   if (Object.keys(query).length) event.queryStringParameters = query;
-  event.requestContext = {
+  const requestContext: Record<string, unknown> = {
     accountId: g.accountId,
     apiId: g.apiId,
     domainName: g.domainName,
@@ -70,6 +71,9 @@ export function eventV2(g: GatewayRequest, body: Buffer): Record<string, unknown
     time: clfTime(g.startedAt),
     timeEpoch: g.startedAt,
   };
+  // Set afterwards, not spread in: routes without an authorizer keep the literal's fast path.
+  if (g.authorizer) requestContext.authorizer = authorizerV2(g.authorizer);
+  event.requestContext = requestContext;
   if (g.pathParameters) event.pathParameters = g.pathParameters;
   if (Object.keys(g.stageVariables).length) event.stageVariables = g.stageVariables;
   const fields = bodyFields(g, body);
@@ -95,7 +99,8 @@ export function eventV1(g: GatewayRequest, body: Buffer, resourcePath: string): 
   }
   const hasQuery = Object.keys(query).length > 0;
   const fields = bodyFields(g, body);
-  return {
+  const iam = g.authorizer?.kind === 'iam' ? g.authorizer.identity : undefined;
+  const event = {
     version: '1.0',
     resource: resourcePath,
     path: g.fullPath,
@@ -112,18 +117,18 @@ export function eventV1(g: GatewayRequest, body: Buffer, resourcePath: string): 
       extendedRequestId: g.requestId,
       httpMethod: g.method,
       identity: {
-        accessKey: null,
-        accountId: null,
-        caller: null,
+        accessKey: iam?.accessKey ?? null,
+        accountId: iam?.accountId ?? null,
+        caller: iam?.callerId ?? null,
         cognitoAuthenticationProvider: null,
         cognitoAuthenticationType: null,
         cognitoIdentityId: null,
         cognitoIdentityPoolId: null,
         principalOrgId: null,
         sourceIp: g.sourceIp,
-        user: null,
+        user: iam?.userId ?? null,
         userAgent: g.userAgent,
-        userArn: null,
+        userArn: iam?.userArn ?? null,
       },
       path: g.fullPath,
       protocol: 'HTTP/1.1',
@@ -139,6 +144,25 @@ export function eventV1(g: GatewayRequest, body: Buffer, resourcePath: string): 
     body: fields.body ?? null,
     isBase64Encoded: fields.isBase64Encoded,
   };
+  if (g.authorizer) (event.requestContext as Record<string, unknown>).authorizer = authorizerV1(g.authorizer);
+  return event;
+}
+
+/** `requestContext.authorizer` of payload 2.0: one member named after the kind of authorizer. */
+function authorizerV2(a: AuthorizerContext): Record<string, unknown> {
+  if (a.kind === 'jwt') return { jwt: { claims: a.claims, scopes: a.scopes } };
+  if (a.kind === 'lambda') return { lambda: a.context };
+  return { iam: a.identity };
+}
+
+/**
+ * `requestContext.authorizer` of payload 1.0: a JWT's claims and scopes; a Lambda authorizer's context flat, with its
+ * principalId (REST's shape, unconfirmed for HTTP APIs). An IAM caller goes in `identity` instead.
+ */
+function authorizerV1(a: AuthorizerContext): Record<string, unknown> {
+  if (a.kind === 'jwt') return { claims: a.claims, scopes: a.scopes };
+  if (a.kind === 'lambda') return { ...a.context, ...(a.principalId !== undefined && { principalId: a.principalId }) };
+  return { claims: null, scopes: null };
 }
 
 function parsePayload(payload: string): unknown {

@@ -7,6 +7,7 @@ import { badRequest, notFound } from './errors.ts';
 import { APIGATEWAYV2_OPERATIONS } from './model-operations.ts';
 import { apiOperations } from './operations/apis.ts';
 import { apiMappingOperations, domainNameOperations } from './operations/domain-names.ts';
+import { authorizerOperations } from './operations/authorizers.ts';
 import { integrationOperations } from './operations/integrations.ts';
 import { modelOperations } from './operations/models.ts';
 import { routeOperations } from './operations/routes.ts';
@@ -22,6 +23,7 @@ const OPERATIONS = new RestJsonOperations<ApigwOperation, ManagementContext, Edg
     ...apiOperations,
     ...integrationOperations,
     ...routeOperations,
+    ...authorizerOperations,
     ...stageOperations,
     ...deploymentOperations,
     ...tagOperations,

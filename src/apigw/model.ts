@@ -147,10 +147,31 @@ export interface Model {
   description?: string;
 }
 
+export interface JwtConfiguration {
+  audience?: string[];
+  issuer?: string;
+}
+
+export interface Authorizer {
+  authorizerId: string;
+  name: string;
+  authorizerType: 'JWT' | 'REQUEST';
+  identitySource: string[];
+  jwtConfiguration?: JwtConfiguration;
+  authorizerUri?: string;
+  authorizerPayloadFormatVersion?: '1.0' | '2.0';
+  enableSimpleResponses?: boolean;
+  authorizerResultTtlInSeconds?: number;
+  authorizerCredentialsArn?: string;
+  identityValidationExpression?: string;
+}
+
 /** What a deployment freezes and the data plane serves. */
 export interface DeploymentSnapshot {
   routes: Route[];
   integrations: Integration[];
+  /** Absent in deployments made before authorizers existed. */
+  authorizers?: Authorizer[];
   corsConfiguration?: CorsConfiguration;
 }
 

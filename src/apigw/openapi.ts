@@ -2,6 +2,7 @@ import YAML from 'yaml';
 import type { ApigwControlPlane } from './control-plane/plane.ts';
 import { badRequest } from './errors.ts';
 import { omitUndefined, type Api, type CorsConfiguration, type DeploymentSnapshot, type Integration, type Route } from './model.ts';
+import { operationSecurityOf, plannedAuthorizers, routeSecurityOf, securitySchemesOf, type RouteSecurity } from './openapi-authorizers.ts';
 import { parseRouteKey } from './routes.ts';
 
 /** OpenAPI 3.0 import/export with the `x-amazon-apigateway-*` extensions HTTP APIs use. */
@@ -31,6 +32,7 @@ export function importOpenApi(plane: ApigwControlPlane, text: string, options: I
   const cors = doc['x-amazon-apigateway-cors'] ? corsOf(doc['x-amazon-apigateway-cors']) : undefined;
   const basePath = basePathOf(doc, options.basepath);
   const planned = plannedRoutes(doc, basePath, warnings);
+  const authorizers = plannedAuthorizers(doc);
   if (options.failOnWarnings && warnings.length > 0) throw badRequest(`Warnings found during import:\n\t${warnings.join('\n\t')}`);
 
   return plane.store.transaction(() => {
@@ -40,10 +42,13 @@ export function importOpenApi(plane: ApigwControlPlane, text: string, options: I
       plane.apis.get(apiId);
       for (const r of plane.routes.list(apiId)) plane.routes.delete(apiId, r.routeId);
       for (const i of plane.integrations.list(apiId)) plane.integrations.delete(apiId, i.integrationId);
+      for (const a of plane.authorizers.list(apiId)) plane.authorizers.delete(apiId, a.authorizerId);
       api = plane.apis.update(apiId, omitUndefined({ name: String(info.title), version: stringOf(info.version), description: info.description, corsConfiguration: cors }));
     } else {
       api = plane.apis.create(omitUndefined({ name: String(info.title), protocolType: 'HTTP', version: stringOf(info.version), description: info.description, corsConfiguration: cors }));
     }
+    const authorizerIds = new Map<string, string>();
+    for (const a of authorizers) authorizerIds.set(a.name, plane.authorizers.create(api.apiId, a).authorizerId);
     const shared = new Map<string, string>();
     for (const p of planned) {
       let integrationId = p.ref ? shared.get(p.ref) : undefined;
@@ -51,7 +56,9 @@ export function importOpenApi(plane: ApigwControlPlane, text: string, options: I
         integrationId = plane.integrations.create(api.apiId, p.integration as never).integrationId;
         if (p.ref) shared.set(p.ref, integrationId);
       }
-      plane.routes.create(api.apiId, { routeKey: p.routeKey, target: integrationId ? `integrations/${integrationId}` : undefined });
+      const { authorizerName, ...security } = p.security;
+      const authorizerId = authorizerName === undefined ? undefined : authorizerIds.get(authorizerName);
+      plane.routes.create(api.apiId, { routeKey: p.routeKey, target: integrationId ? `integrations/${integrationId}` : undefined, ...security, authorizerId });
     }
     const stored = plane.apis.get(api.apiId);
     return warnings.length > 0 ? { ...stored, warnings } : stored;
@@ -110,6 +117,7 @@ function basePathOf(doc: Doc, mode: ImportOptions['basepath']): string {
 
 interface PlannedRoute {
   routeKey: string;
+  security: RouteSecurity;
   integration?: Partial<Integration>;
   ref?: string;
 }
@@ -129,7 +137,7 @@ function plannedRoutes(doc: Doc, basePath: string, warnings: string[]): PlannedR
         x = doc.components?.['x-amazon-apigateway-integrations']?.[name];
         if (!x) throw badRequest(`Unresolved integration reference ${ref} on ${routeKey}.`);
       }
-      planned.push({ routeKey, ref, integration: x ? integrationOf(x, routeKey, warnings) : undefined });
+      planned.push({ routeKey, ref, security: routeSecurityOf(doc, operation, routeKey), integration: x ? integrationOf(x, routeKey, warnings) : undefined });
     }
   }
   return planned;
@@ -165,18 +173,26 @@ export interface ExportOptions {
 /** ExportApi: the API (or what `stageName` serves) as an OpenAPI 3.0 document. */
 export function exportOpenApi(plane: ApigwControlPlane, apiId: string, options: ExportOptions): string {
   const api = plane.apis.get(apiId);
-  let state: DeploymentSnapshot = { routes: plane.routes.list(apiId), integrations: plane.integrations.list(apiId), corsConfiguration: api.corsConfiguration };
+  let state: DeploymentSnapshot = {
+    routes: plane.routes.list(apiId),
+    integrations: plane.integrations.list(apiId),
+    authorizers: plane.authorizers.list(apiId),
+    corsConfiguration: api.corsConfiguration,
+  };
   if (options.stageName) {
     const stage = plane.stages.get(apiId, options.stageName);
     if (!stage.deploymentId) throw badRequest(`Stage ${options.stageName} has no deployment to export.`);
     state = plane.store.getDeploymentSnapshot(apiId, stage.deploymentId)!;
   }
   const integrations = new Map(state.integrations.map((i) => [i.integrationId, i]));
+  const authorizers = new Map((state.authorizers ?? []).map((a) => [a.authorizerId, a]));
   const paths: Doc = {};
   for (const route of state.routes) {
     const { path, op, parameters } = openApiPlaceOf(route);
     const operation: Doc = { responses: { default: { description: `Default response for ${route.routeKey}` } } };
     if (parameters.length) operation.parameters = parameters;
+    const security = operationSecurityOf(route, authorizers);
+    if (security) operation.security = security;
     const integration = route.target ? integrations.get(route.target.replace('integrations/', '')) : undefined;
     if (options.includeExtensions && integration) operation['x-amazon-apigateway-integration'] = integrationExtension(integration);
     (paths[path] ??= {})[op] = operation;
@@ -187,6 +203,8 @@ export function exportOpenApi(plane: ApigwControlPlane, apiId: string, options: 
     servers: [{ url: `${options.endpoint}/{basePath}`, variables: { basePath: { default: options.stageName && options.stageName !== '$default' ? options.stageName : '' } } }],
     paths,
   };
+  const securitySchemes = securitySchemesOf([...authorizers.values()], state.routes, options.includeExtensions);
+  if (securitySchemes) doc.components = { securitySchemes };
   if (options.includeExtensions) {
     if (state.corsConfiguration) doc['x-amazon-apigateway-cors'] = state.corsConfiguration;
     doc['x-amazon-apigateway-importexport-version'] = '1.0';

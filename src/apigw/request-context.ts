@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { AuthorizerContext } from './authorizers/types.ts';
 import { pooledRandomBytes } from './ids.ts';
 
 /** Everything the gateway knows about one data-plane request once its stage and route are chosen. */
@@ -25,6 +26,10 @@ export interface GatewayRequest {
   localPort: number;
   traceId: string;
   startedAt: number;
+  /** What the route's authorizer found out about the caller. */
+  authorizer?: AuthorizerContext;
+  /** The body, when the authorizer had to read it (an `AWS_IAM` signature covers it); else it is still in `req`. */
+  body?: Buffer;
 }
 
 let clfSecond = -1;

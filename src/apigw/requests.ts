@@ -63,6 +63,22 @@ const routeFields = {
   requestParameters: z.record(z.string(), z.object({ required: z.boolean() })).optional(),
 };
 
+const authorizerFields = {
+  name: z.string().min(1).max(128),
+  authorizerType: z.string(),
+  identitySource: stringList,
+  jwtConfiguration: z.object({ audience: stringList.optional(), issuer: z.string().min(1).max(2048).optional() }).optional(),
+  authorizerUri: z.string().min(1).max(2048).optional(),
+  authorizerPayloadFormatVersion: z.string().optional(),
+  enableSimpleResponses: z.boolean().optional(),
+  authorizerResultTtlInSeconds: z.number().int().optional(),
+  authorizerCredentialsArn: z.string().optional(),
+  identityValidationExpression: z.string().max(1024).optional(),
+};
+
+export const createAuthorizerSchema = z.object(authorizerFields);
+export const updateAuthorizerSchema = z.object(authorizerFields).partial();
+
 export const createRouteSchema = z.object(routeFields);
 export const updateRouteSchema = z.object(routeFields).partial();
 

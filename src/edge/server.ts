@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../config/logger.ts';
 import type { EdgeCredentials } from '../state/credentials.ts';
-import { AwsError } from './errors.ts';
+import { AwsError } from '../protocols/aws-error.ts';
 import { parseSigV4, readSigV4Scope, verifySigV4 } from './sigv4.ts';
 import { readSigV2, verifySigV2 } from './sigv2.ts';
 import { readBody } from '../protocols/body.ts';
@@ -21,6 +21,8 @@ export interface EdgeOptions {
   publicUrl?: string;
 }
 
+type SignedVia = 'header' | 'query' | 'sigv2';
+
 /** Every service but S3: the signature covers the SHA-256 of the (buffered) body, presigned or not. */
 const BODY_HASH_SIGNING: SigningPolicy = {
   payloadHash: (request) => sha256Hex(request.body ?? Buffer.alloc(0)),
@@ -28,10 +30,11 @@ const BODY_HASH_SIGNING: SigningPolicy = {
 };
 
 /**
- * The one listener. Requests go to a service by the SigV4 credential scope (header or presigned query); a scope
- * naming a service the edge does not serve is answered 501 NotImplemented in that service's protocol. SigV2,
- * unsigned CORS preflights and anonymous requests go to the service that `takesUnscoped` (S3); other unsigned
- * requests only reach the API data plane (`execute-api`, by host or path) and the `/_ddn/` routes.
+ * The one listener. A service that `claims` a request by host or path gets it first (the API data plane), then
+ * requests go by their SigV4 credential scope (header or presigned query); a scope naming a service the edge does
+ * not serve is answered 501 NotImplemented in that service's protocol. An unsigned request goes to a service that
+ * `takesUnsigned` it; SigV2, CORS preflights and the remaining anonymous requests to the one that `takesUnscoped`
+ * (S3). The `/_ddn/` routes come before all of these.
  */
 export class Edge implements EdgeEndpoint {
   readonly services = new Map<string, EdgeService>();
@@ -79,7 +82,9 @@ export class Edge implements EdgeEndpoint {
 
   register(service: EdgeService): void {
     if (this.services.has(service.name)) throw new Error(`service ${service.name} is registered twice`);
-    if (service.takesUnscoped && this.unscoped) throw new Error(`${this.unscoped.name} already takes unscoped requests`);
+    if (service.takesUnscoped && this.unscoped) {
+      throw new Error(`${this.unscoped.name} already takes unscoped requests`);
+    }
     this.services.set(service.name, service);
     if (service.takesUnscoped) this.unscoped = service;
     if (service.claims) this.claiming.push(service);
@@ -181,7 +186,7 @@ export class Edge implements EdgeEndpoint {
     return unserved;
   }
 
-  private async serve(service: EdgeService | undefined, request: EdgeRequest, signed: boolean, via?: 'header' | 'query' | 'sigv2'): Promise<void> {
+  private async serve(service: EdgeService | undefined, request: EdgeRequest, signed: boolean, via?: SignedVia): Promise<void> {
     if (!service) {
       request.res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-requestid': request.requestId });
       request.res.end(JSON.stringify({ message: 'Not Found' }));
@@ -198,7 +203,7 @@ export class Edge implements EdgeEndpoint {
     }
   }
 
-  private async verify(service: EdgeService, request: EdgeRequest, via: 'header' | 'query' | 'sigv2'): Promise<VerifiedAuth> {
+  private async verify(service: EdgeService, request: EdgeRequest, via: SignedVia): Promise<VerifiedAuth> {
     const signed = { method: request.method, rawPath: request.rawPath, query: request.query, rawHeaders: request.req.rawHeaders };
     const policy = service.signing ?? BODY_HASH_SIGNING;
     if (via === 'sigv2') return verifySigV2(signed, this.credentials, policy.sigV2Bucket?.(request));

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { EdgeCredentials } from '../state/credentials.ts';
-import { AwsError } from './errors.ts';
+import { AwsError } from '../protocols/aws-error.ts';
 import { constantTimeEqual, headerValues, type SignedRequest } from './sigv4.ts';
 import type { VerifiedSigV2 } from './types.ts';
 

@@ -3,7 +3,7 @@ import { Hash } from '@smithy/hash-node';
 import { SignatureV4, getSigningKey } from '@smithy/signature-v4';
 import type { ChecksumConstructor, HeaderBag, HttpRequest, QueryParameterBag } from '@smithy/types';
 import type { EdgeCredentials } from '../state/credentials.ts';
-import { AwsError } from './errors.ts';
+import { AwsError } from '../protocols/aws-error.ts';
 import { decodeUriOrKeep } from '../protocols/uri.ts';
 
 const Sha256 = Hash.bind(null, 'sha256') as unknown as ChecksumConstructor;

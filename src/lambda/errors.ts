@@ -1,4 +1,4 @@
-import { AwsError } from '../edge/errors.ts';
+import { AwsError } from '../protocols/aws-error.ts';
 
 /** Shapes whose message member the Lambda model spells `Message`; the others use `message`. */
 const CAPITALISED_MESSAGE = new Set(['ResourceNotFoundException', 'ServiceException']);

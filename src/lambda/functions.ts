@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AwsError } from '../edge/errors.ts';
+import { AwsError } from '../protocols/aws-error.ts';
 import type { StoredFunction, StoredFunctionSettings } from '../state/lambda-metadata.ts';
 import { functionArn } from './arn.ts';
 import { invalidParameter } from './errors.ts';

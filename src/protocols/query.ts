@@ -72,9 +72,10 @@ export function writeQueryResult(
   action: string,
   resultXml: string,
 ): void {
+  const metadata = `  <ResponseMetadata>\n    <RequestId>${target.requestId}</RequestId>\n  </ResponseMetadata>\n`;
   const body =
     `<${action}Response xmlns="${service.namespace}">\n  <${action}Result>\n${resultXml}  </${action}Result>\n` +
-    `  <ResponseMetadata>\n    <RequestId>${target.requestId}</RequestId>\n  </ResponseMetadata>\n</${action}Response>\n`;
+    `${metadata}</${action}Response>\n`;
   target.res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': target.requestId });
   target.res.end(body);
 }
@@ -87,7 +88,7 @@ export function writeQueryError(
 ): void {
   const err = queryAuthError(error);
   const body =
-    `<ErrorResponse xmlns="${service.namespace}">\n  <Error>\n    <Type>${err.status >= 500 ? 'Receiver' : 'Sender'}</Type>\n` +
+    `<ErrorResponse xmlns="${service.namespace}">\n  <Error>\n    <Type>${errorType(err)}</Type>\n` +
     `    <Code>${escapeXml(err.code)}</Code>\n    <Message>${escapeXml(err.message)}</Message>\n  </Error>\n` +
     `  <RequestId>${target.requestId}</RequestId>\n</ErrorResponse>\n`;
   if (target.res.headersSent) return void target.res.destroy();
@@ -100,8 +101,14 @@ export function writeEc2Error(target: ResponseTarget, error: AwsError): void {
   const err = queryAuthError(error);
   const body =
     `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${escapeXml(err.code)}</Code>` +
-    `<Message>${escapeXml(err.message)}</Message></Error></Errors><RequestID>${target.requestId}</RequestID></Response>`;
+    `<Message>${escapeXml(err.message)}</Message></Error></Errors>` +
+    `<RequestID>${target.requestId}</RequestID></Response>`;
   if (target.res.headersSent) return void target.res.destroy();
   target.res.writeHead(err.status, { 'content-type': 'text/xml', 'x-amzn-requestid': target.requestId });
   target.res.end(body);
+}
+
+/** `Sender` for the client's mistakes, `Receiver` for the service's. */
+function errorType(err: AwsError): 'Sender' | 'Receiver' {
+  return err.status >= 500 ? 'Receiver' : 'Sender';
 }

@@ -1,6 +1,6 @@
 import type { EdgeRequest } from '../edge/types.ts';
 import type { AwsError } from '../edge/errors.ts';
-import { el, XML_DECLARATION } from './xml.ts';
+import { restXmlErrorDocument } from '../protocols/rest-xml.ts';
 
 /** Headers every S3 response carries. */
 export function requestIdHeaders(request: EdgeRequest): Record<string, string> {
@@ -15,10 +15,7 @@ export function hostId(requestId: string): string {
 export function sendS3Error(request: EdgeRequest, err: AwsError): void {
   const { res } = request;
   if (res.headersSent) return void res.destroy();
-  const extra = Object.entries(err.extra).map(([k, v]) => el(k, v)).join('');
-  const body =
-    `${XML_DECLARATION}<Error>${el('Code', err.code)}${el('Message', err.message)}${extra}` +
-    `${el('RequestId', request.requestId)}${el('HostId', hostId(request.requestId))}</Error>`;
+  const body = restXmlErrorDocument(err, request.requestId, { root: 'Error', hostId: hostId(request.requestId) });
   const headers: Record<string, string> = { ...requestIdHeaders(request), 'content-type': 'application/xml' };
   if (!request.req.complete) headers.connection = 'close';
   if (request.method === 'HEAD') {

@@ -90,7 +90,11 @@ export async function uploadPart(ctx: S3Context, { request, bucket, key }: Objec
 
 function copySourceObject(ctx: S3Context, value: string): ObjectRecord {
   const raw = value.replace(/\?versionId=.*$/, '');
-  const invalid = () => new AwsError(400, 'InvalidArgument', 'Invalid copy source encoding', { ArgumentName: 'x-amz-copy-source', ArgumentValue: value });
+  const invalid = () =>
+    new AwsError(400, 'InvalidArgument', 'Invalid copy source encoding', {
+      ArgumentName: 'x-amz-copy-source',
+      ArgumentValue: value,
+    });
   const path = decodeUriOrThrow(raw, invalid).replace(/^\//, '');
   const slash = path.indexOf('/');
   if (slash <= 0) throw new AwsError(400, 'InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey');

@@ -242,7 +242,10 @@ export async function deleteObjects(ctx: S3Context, { request, bucket }: S3Call 
 function parseCopySource(value: string): { bucket: string; key: string } {
   const withoutVersion = value.replace(/\?versionId=.*$/, '');
   const decoded = decodeUriOrThrow(withoutVersion, () =>
-    new AwsError(400, 'InvalidArgument', 'Invalid copy source encoding', { ArgumentName: 'x-amz-copy-source', ArgumentValue: value }),
+    new AwsError(400, 'InvalidArgument', 'Invalid copy source encoding', {
+      ArgumentName: 'x-amz-copy-source',
+      ArgumentValue: value,
+    }),
   );
   const path = decoded.startsWith('/') ? decoded.slice(1) : decoded;
   const slash = path.indexOf('/');

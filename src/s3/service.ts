@@ -34,7 +34,8 @@ export class S3Service implements EdgeService {
   private readonly ctx: S3Context;
 
   constructor(private readonly deps: S3ServiceDeps) {
-    this.ctx = { meta: deps.meta, blobs: deps.blobs, region: deps.region, logger: deps.logger.child({ service: 's3' }) };
+    const logger = deps.logger.child({ service: 's3' });
+    this.ctx = { meta: deps.meta, blobs: deps.blobs, region: deps.region, logger };
   }
 
   async handle(request: EdgeRequest): Promise<void> {

@@ -1,4 +1,4 @@
-import { AwsError } from '../edge/errors.ts';
+import { AwsError } from '../protocols/aws-error.ts';
 import type { SigningPolicy } from '../edge/types.ts';
 import { bucketFromHost } from './addressing.ts';
 

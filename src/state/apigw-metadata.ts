@@ -1,6 +1,7 @@
 import type {
   Api,
   ApiMapping,
+  Authorizer,
   Deployment,
   DeploymentSnapshot,
   DomainName,
@@ -44,6 +45,12 @@ const MIGRATIONS = [
      snapshot TEXT NOT NULL,
      PRIMARY KEY (api_id, deployment_id)
    );`,
+  `CREATE TABLE apigw_authorizers (
+     api_id TEXT NOT NULL REFERENCES apigw_apis(api_id) ON DELETE CASCADE,
+     authorizer_id TEXT NOT NULL,
+     doc TEXT NOT NULL,
+     PRIMARY KEY (api_id, authorizer_id)
+   );`,
   `CREATE TABLE apigw_models (
      api_id TEXT NOT NULL REFERENCES apigw_apis(api_id) ON DELETE CASCADE,
      model_id TEXT NOT NULL,
@@ -68,10 +75,11 @@ const MIGRATIONS = [
 ];
 
 /** The child resources of an API, each kept as its wire document. */
-export type ApigwChildKind = 'integrations' | 'routes' | 'stages' | 'models';
+export type ApigwChildKind = 'integrations' | 'routes' | 'stages' | 'authorizers' | 'models';
 
 /** The document each child table holds. */
 interface ChildDocuments {
+  authorizers: Authorizer;
   integrations: Integration;
   routes: Route;
   stages: Stage;
@@ -79,6 +87,7 @@ interface ChildDocuments {
 }
 
 const CHILD_TABLES: Record<ApigwChildKind, { table: string; id: string }> = {
+  authorizers: { table: 'apigw_authorizers', id: 'authorizer_id' },
   integrations: { table: 'apigw_integrations', id: 'integration_id' },
   routes: { table: 'apigw_routes', id: 'route_id' },
   stages: { table: 'apigw_stages', id: 'stage_name' },
@@ -182,6 +191,13 @@ export class ApigwMetadata {
     this.db
       .prepare('INSERT INTO apigw_integrations (api_id, integration_id, doc) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET doc = excluded.doc')
       .run(apiId, integrationId, JSON.stringify(doc));
+    this.writes++;
+  }
+
+  putAuthorizer(apiId: string, authorizerId: string, doc: Authorizer): void {
+    this.db
+      .prepare('INSERT INTO apigw_authorizers (api_id, authorizer_id, doc) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET doc = excluded.doc')
+      .run(apiId, authorizerId, JSON.stringify(doc));
     this.writes++;
   }
 

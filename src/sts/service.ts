@@ -16,12 +16,12 @@ import {
 /** How STS is named on the wire: SigV4 scope `sts`, the XML namespace of its API version. */
 const STS: QueryService = { name: 'sts', namespace: 'https://sts.amazonaws.com/doc/2011-06-15/' };
 
-/** An access key id, as IAM makes them: AKIA/ASIA and 16 more characters (the edge's own keys also qualify). */
-const ACCESS_KEY_ID = /^[\w]{16,128}$/;
+/** AWS's pattern for an access key id (its length, 16 to 128, is checked apart). */
+const ACCESS_KEY_ID = /^\w*$/;
 
 /** What STS is built from. */
 export interface StsDeps {
-  /** The account every caller belongs to (DDN_ACCOUNT_ID). */
+  /** The account every caller belongs to (ACCOUNT_ID). */
   accountId: string;
 }
 
@@ -39,17 +39,12 @@ export function createStsService(deps: StsDeps): EdgeService {
 
     GetAccessKeyInfo: (params) => {
       const key = params.get('AccessKeyId');
-      if (key === null) {
-        throw queryError(
-          'ValidationError',
-          "1 validation error detected: Value null at 'accessKeyId' failed to satisfy constraint: Member must not be null",
-        );
+      if (key === null) throw invalidAccessKeyId('null', 'Member must not be null');
+      if (key.length < 16 || key.length > 128) {
+        throw invalidAccessKeyId(`'${key}'`, 'Member must have length between 16 and 128');
       }
       if (!ACCESS_KEY_ID.test(key)) {
-        throw queryError(
-          'ValidationError',
-          `1 validation error detected: Value '${key}' at 'accessKeyId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w]*`,
-        );
+        throw invalidAccessKeyId(`'${key}'`, 'Member must satisfy regular expression pattern: [\\w]*');
       }
       // Every key belongs to the one local account.
       return element('Account', account);
@@ -64,6 +59,12 @@ export function createStsService(deps: StsDeps): EdgeService {
       serveQuery(STS, operations, request, queryParameters(request.rawQuery, request.body)),
     sendError: (request: EdgeRequest, error: AwsError) => writeQueryError(request, STS, error),
   };
+}
+
+/** STS's validation error for the AccessKeyId parameter. */
+function invalidAccessKeyId(value: string, constraint: string): AwsError {
+  const detail = `Value ${value} at 'accessKeyId' failed to satisfy constraint: ${constraint}`;
+  return queryError('ValidationError', `1 validation error detected: ${detail}`);
 }
 
 /** `    <Name>value</Name>\n`: values here are ids and ARNs the service made, never client text. */

@@ -70,6 +70,12 @@ const IMPLEMENTED = new Set([
   'UpdateModel',
   'DeleteModel',
   'GetModelTemplate',
+  'CreateAuthorizer',
+  'GetAuthorizers',
+  'GetAuthorizer',
+  'UpdateAuthorizer',
+  'DeleteAuthorizer',
+  'ResetAuthorizersCache',
 ]);
 
 let edge: TestEdge;

@@ -9,7 +9,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { buildQueryString, extendedEncodeURIComponent } from '@smithy/core/protocols';
 import type { QueryParameterBag } from '@smithy/types';
 import { parseSigV4, verifySigV4, s3CanonicalPath, type SignedRequest, type SigV4Params } from '../../src/edge/sigv4.ts';
-import { AwsError } from '../../src/edge/errors.ts';
+import { AwsError } from '../../src/protocols/aws-error.ts';
 
 const credentials = { accessKeyId: 'AKIAEXAMPLE123456789', secretAccessKey: 'secret/secret+secret' };
 const Sha256 = Hash.bind(null, 'sha256') as never;

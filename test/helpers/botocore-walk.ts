@@ -17,6 +17,9 @@ export type Protocol = 'query' | 'ec2' | 'json' | 'rest-json' | 'rest-xml';
 export interface ModelOperation {
   name: string;
   http: { method: string; requestUri: string };
+  /** Query keys and headers (lower case) its input requires: the walk sends placeholders for them. */
+  requiredQuery?: string[];
+  requiredHeaders?: string[];
 }
 
 export interface ServiceModel {
@@ -78,7 +81,20 @@ interface RawModel {
     jsonVersion?: string;
     targetPrefix?: string;
   };
-  operations: Record<string, { name: string; http: { method: string; requestUri: string } }>;
+  operations: Record<string, { name: string; http: { method: string; requestUri: string }; input?: { shape: string } }>;
+  shapes: Record<
+    string,
+    { required?: string[]; members?: Record<string, { location?: string; locationName?: string }> }
+  >;
+}
+
+/** The names of the input members `op` requires at `location` (their wire names). */
+function requiredAt(raw: RawModel, op: RawModel['operations'][string], location: string): string[] {
+  const shape = op.input ? raw.shapes[op.input.shape] : undefined;
+  return (shape?.required ?? [])
+    .map((name) => ({ name, member: shape?.members?.[name] }))
+    .filter(({ member }) => member?.location === location)
+    .map(({ name, member }) => member?.locationName ?? name);
 }
 
 /** The newest model of `service` (a botocore folder name: `sts`, `iam`, `apigatewayv2`, `s3`, ...). */
@@ -102,7 +118,12 @@ export function loadServiceModel(service: string): ServiceModel {
     apiVersion: m.apiVersion,
     jsonVersion: m.jsonVersion,
     targetPrefix: m.targetPrefix,
-    operations: Object.values(raw.operations).map((op) => ({ name: op.name, http: op.http })),
+    operations: Object.values(raw.operations).map((op) => ({
+      name: op.name,
+      http: op.http,
+      requiredQuery: requiredAt(raw, op, 'querystring'),
+      requiredHeaders: requiredAt(raw, op, 'header').map((h) => h.toLowerCase()),
+    })),
   };
 }
 
@@ -139,17 +160,17 @@ export function requestFor(
       };
     case 'rest-json':
     case 'rest-xml': {
-      const uri = op.http.requestUri.replace(/\{([^}+]+)\+?\}/g, (_, name: string) =>
+      let uri = op.http.requestUri.replace(/\{([^}+]+)\+?\}/g, (_, name: string) =>
         labels[name] === undefined ? PLACEHOLDER : encodeURIComponent(labels[name]),
       );
+      for (const key of op.requiredQuery ?? []) uri += `${uri.includes('?') ? '&' : '?'}${key}=${PLACEHOLDER}`;
       const hasBody = !['GET', 'HEAD', 'DELETE'].includes(op.http.method);
       const json = model.protocol === 'rest-json';
-      return {
-        method: op.http.method,
-        path: uri,
-        headers: hasBody ? { 'content-type': json ? 'application/json' : 'application/xml' } : {},
-        body: hasBody && json ? '{}' : '',
-      };
+      const headers: Record<string, string> = hasBody
+        ? { 'content-type': json ? 'application/json' : 'application/xml' }
+        : {};
+      for (const name of op.requiredHeaders ?? []) headers[name] ??= PLACEHOLDER;
+      return { method: op.http.method, path: uri, headers, body: hasBody && json ? '{}' : '' };
     }
   }
 }

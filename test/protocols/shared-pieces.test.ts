@@ -81,10 +81,21 @@ test('a bad % escape in a management path is 400 in the service format, never 50
 });
 
 test('a bad % escape in an UploadPartCopy source is 400 InvalidArgument, never 500', async () => {
-  const s3 = new S3Client({ region: edge.region, endpoint: edge.url, credentials: edge.credentials, forcePathStyle: true });
+  const s3 = new S3Client({
+    region: edge.region,
+    endpoint: edge.url,
+    credentials: edge.credentials,
+    forcePathStyle: true,
+  });
   await s3.send(new CreateBucketCommand({ Bucket: 'escapes' }));
   const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'escapes', Key: 'k' }));
-  const copy = new UploadPartCopyCommand({ Bucket: 'escapes', Key: 'k', UploadId, PartNumber: 1, CopySource: 'escapes/%E0%A4%A' });
+  const copy = new UploadPartCopyCommand({
+    Bucket: 'escapes',
+    Key: 'k',
+    UploadId,
+    PartNumber: 1,
+    CopySource: 'escapes/%E0%A4%A',
+  });
   await assert.rejects(s3.send(copy), (err: Error & { $metadata: { httpStatusCode?: number } }) => {
     assert.deepEqual([err.name, err.$metadata.httpStatusCode], ['InvalidArgument', 400]);
     return true;

@@ -37,7 +37,15 @@ interface EdgeProcess {
 /** Starts the edge process (`src/edge/main.ts`) on `dataDir` and waits for its URL. */
 async function spawnEdge(dataDir: string, credentials: { accessKeyId: string; secretAccessKey: string }): Promise<EdgeProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join('src', 'edge', 'main.ts')], {
-    env: { ...process.env, DDN_EDGE_HOST: '127.0.0.1', DDN_EDGE_PORT: '0', DDN_DATA_DIR: dataDir, DDN_LOCAL_ACCESS_KEY_ID: credentials.accessKeyId, DDN_LOCAL_SECRET_ACCESS_KEY: credentials.secretAccessKey, DDN_LOG_LEVEL: 'silent' },
+    env: {
+      ...process.env,
+      DDN_EDGE_HOST: '127.0.0.1',
+      DDN_EDGE_PORT: '0',
+      DDN_DATA_DIR: dataDir,
+      DDN_LOCAL_ACCESS_KEY_ID: credentials.accessKeyId,
+      DDN_LOCAL_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      DDN_LOG_LEVEL: 'silent',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`edge process exited with ${code} before it listened`))));

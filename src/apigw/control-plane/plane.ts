@@ -1,6 +1,9 @@
 import type { ApigwMetadata } from '../../state/apigw-metadata.ts';
+import type { LambdaAnswer } from '../authorizers/lambda.ts';
+import type { AuthorizerResultCache } from '../authorizers/result-cache.ts';
 import { Apis } from './apis.ts';
 import { DomainNames } from './domain-names.ts';
+import { Authorizers } from './authorizers.ts';
 import { Integrations } from './integrations.ts';
 import { Routes } from './routes.ts';
 import { Models } from './models.ts';
@@ -10,7 +13,7 @@ import { VpcLinks } from './vpc-links.ts';
 
 /**
  * The management operations of HTTP APIs, on top of the metadata store, one object per resource type. Every write
- * that changes routes, integrations or CORS redeploys auto-deploy stages.
+ * that changes routes, integrations, authorizers or CORS redeploys auto-deploy stages.
  */
 export class ApigwControlPlane {
   readonly apis: Apis;
@@ -21,11 +24,14 @@ export class ApigwControlPlane {
   readonly vpcLinks: VpcLinks;
   readonly models: Models;
   readonly tags: Tags;
+  readonly authorizers: Authorizers;
 
   constructor(
     readonly store: ApigwMetadata,
     readonly accountId: string,
     readonly region: string,
+    /** The data plane's Lambda authorizer results, which ResetAuthorizersCache empties. */
+    authorizerResults?: AuthorizerResultCache<LambdaAnswer>,
   ) {
     this.apis = new Apis(this);
     this.integrations = new Integrations(this);
@@ -35,5 +41,6 @@ export class ApigwControlPlane {
     this.vpcLinks = new VpcLinks(this);
     this.models = new Models(this);
     this.tags = new Tags(this);
+    this.authorizers = new Authorizers(this, authorizerResults);
   }
 }

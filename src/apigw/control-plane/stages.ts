@@ -160,7 +160,7 @@ export class Stages {
     if (stages.length > 0) this.deploy(apiId, undefined, true, stages);
   }
 
-  /** Freezes the API's routes, integrations and CORS into a deployment and points `stages` at it. */
+  /** Freezes the API's routes, integrations, authorizers and CORS into a deployment and points `stages` at it. */
   private deploy(apiId: string, description: string | undefined, autoDeployed: boolean, stages: Stage[]): Deployment {
     const deployment: Deployment = omitUndefined({
       deploymentId: resourceId(6),
@@ -172,6 +172,7 @@ export class Stages {
     const snapshot: DeploymentSnapshot = omitUndefined({
       routes: this.store.listChildren('routes', apiId),
       integrations: this.store.listChildren('integrations', apiId),
+      authorizers: this.store.listChildren('authorizers', apiId),
       corsConfiguration: this.store.getApi(apiId)?.corsConfiguration,
     });
     this.store.putDeployment(apiId, deployment.deploymentId, deployment, snapshot);
