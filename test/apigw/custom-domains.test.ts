@@ -66,8 +66,8 @@ test('aws CLI: create, get, update and delete domain names; duplicates and bad n
   assert.match(dup.stderr, /ConflictException.*The domain name you provided already exists/);
   const bad = await awsFails(edge, ['apigatewayv2', 'create-domain-name', '--domain-name', 'no_underscores.example']);
   assert.match(bad.stderr, /BadRequestException/);
-  const listed = await aws(edge, ['apigatewayv2', 'get-domain-names']);
-  assert.ok(listed.Items.some((d: { DomainName: string }) => d.DomainName === 'cli.ddn.localhost'));
+  const listed = (await aws(edge, ['apigatewayv2', 'get-domain-names'])) as { Items: Array<{ DomainName: string }> };
+  assert.ok(listed.Items.some((d) => d.DomainName === 'cli.ddn.localhost'));
 
   await aws(edge, ['apigatewayv2', 'delete-domain-name', '--domain-name', 'cli.ddn.localhost']);
   const gone = await awsFails(edge, ['apigatewayv2', 'get-domain-name', '--domain-name', 'cli.ddn.localhost']);

@@ -40,25 +40,25 @@ export class Tags {
     if (!m) throw badRequest(`Invalid resource ARN: ${arn}`);
     const missing = () => notFound(`Invalid resource identifier specified ${arn}`, 'Resource');
     if (m[1] !== this.plane.region) throw missing();
-    const path = m[2]!.split('/').slice(1);
+    const path = m[2].split('/').slice(1);
     const { store } = this.plane;
     if (path[0] === 'apis' && path.length === 2) {
-      const api = store.getApi(path[1]!);
+      const api = store.getApi(path[1]);
       if (!api) throw missing();
       return { tags: api.tags, save: (tags) => store.putApi(api.apiId, { ...api, tags }) };
     }
     if (path[0] === 'apis' && path[2] === 'stages' && path.length === 4) {
-      const stage = store.getApi(path[1]!) && store.getChild('stages', path[1]!, path[3]!);
+      const stage = store.getApi(path[1]) && store.getChild('stages', path[1], path[3]);
       if (!stage) throw missing();
-      return { tags: stage.tags, save: (tags) => store.putStage(path[1]!, stage.stageName, { ...stage, tags }) };
+      return { tags: stage.tags, save: (tags) => store.putStage(path[1], stage.stageName, { ...stage, tags }) };
     }
     if (path[0] === 'domainnames' && path.length === 2) {
-      const domain = store.getTop('domainNames', path[1]!);
+      const domain = store.getTop('domainNames', path[1]);
       if (!domain) throw missing();
       return { tags: domain.tags, save: (tags) => store.putTop('domainNames', domain.domainName, { ...domain, tags }) };
     }
     if (path[0] === 'vpclinks' && path.length === 2) {
-      const link = store.getTop('vpcLinks', path[1]!);
+      const link = store.getTop('vpcLinks', path[1]);
       if (!link) throw missing();
       return { tags: link.tags, save: (tags) => store.putTop('vpcLinks', link.vpcLinkId, { ...link, tags }) };
     }
