@@ -345,6 +345,11 @@ export class ApigwMetadata {
     return pageOf<ApiMapping>(rows, maxResults);
   }
 
+  /** Whether some custom domain name maps a path to the API. */
+  hasApiMappings(apiId: string): boolean {
+    return this.db.prepare('SELECT 1 FROM apigw_api_mappings WHERE api_id = ? LIMIT 1').get(apiId) !== undefined;
+  }
+
   /** Every API mapping of every domain name (what the data plane routes custom domains by). */
   listAllApiMappings(): DomainApiMapping[] {
     const rows = this.db.prepare('SELECT domain_name, doc FROM apigw_api_mappings ORDER BY rowid').all() as Array<{

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import {
   CreateApiMappingCommand,
   CreateDomainNameCommand,
+  DeleteApiCommand,
   DeleteApiMappingCommand,
   DeleteDomainNameCommand,
   GetApiMappingCommand,
@@ -129,6 +130,10 @@ test('SDK v3: API mappings; apiMappingKey rules; a duplicate key is ConflictExce
     apigw.send(new GetApiMappingCommand({ DomainName: 'sdk.ddn.localhost', ApiMappingId: v1.ApiMappingId })),
     { name: 'NotFoundException' },
   );
+  await assert.rejects(apigw.send(new DeleteApiCommand({ ApiId: apiId })), {
+    name: 'BadRequestException',
+    message: `Deleting API ${apiId} failed. Please remove all API mappings for the API from your custom domain names.`,
+  });
   const domain = await apigw.send(
     new UpdateDomainNameCommand({ DomainName: 'sdk.ddn.localhost', DomainNameConfigurations: [{ EndpointType: 'REGIONAL' }] }),
   );
@@ -137,6 +142,8 @@ test('SDK v3: API mappings; apiMappingKey rules; a duplicate key is ConflictExce
   await apigw.send(new DeleteDomainNameCommand({ DomainName: 'sdk.ddn.localhost' }));
   await assert.rejects(apigw.send(new GetDomainNameCommand({ DomainName: 'sdk.ddn.localhost' })), { name: 'NotFoundException' });
   await assert.rejects(apigw.send(new GetApiMappingsCommand({ DomainName: 'sdk.ddn.localhost' })), { name: 'NotFoundException' });
+  // The domain's mappings went with it: the API can be deleted now.
+  await apigw.send(new DeleteApiCommand({ ApiId: apiId }));
 });
 
 test('curl by Host: the longest mapping key wins, the key is stripped before routing, the event names the domain; restart keeps it', async () => {

@@ -98,6 +98,11 @@ export class Apis {
 
   delete(apiId: string): void {
     this.get(apiId);
+    if (this.plane.store.hasApiMappings(apiId)) {
+      throw badRequest(
+        `Deleting API ${apiId} failed. Please remove all API mappings for the API from your custom domain names.`,
+      );
+    }
     this.plane.store.deleteApi(apiId);
   }
 
