@@ -197,7 +197,8 @@ export class ApigwDataPlane implements EdgeService {
       const extraHeaders = stage.cors ? [...Object.entries(cors).flat(), 'apigw-requestid', g.requestId] : ['apigw-requestid', g.requestId];
       if (integration.connectionType === 'VPC_LINK') {
         const link = integration.connectionId;
-        this.logger.info({ requestId: g.requestId, apiId: g.apiId, vpcLinkId: link, uri }, `HTTP_PROXY through VPC link ${link}: relayed locally to ${uri}`);
+        const detail = { requestId: g.requestId, apiId: g.apiId, vpcLinkId: link, uri };
+        this.logger.info(detail, `HTTP_PROXY through VPC link ${link}: relayed locally to ${uri}`);
       }
       const result = await this.proxy.forward(g, integration, uri, res, extraHeaders, dropHeader);
       const integrationLatency = Date.now() - integrationStart;

@@ -36,7 +36,8 @@ function schemaError(schema: unknown, at: string): string | undefined {
   }
   for (const key of COUNTS) {
     const v = schema[key];
-    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= 0)) return `${at}/${key} must be a non-negative integer`;
+    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= 0))
+      return `${at}/${key} must be a non-negative integer`;
   }
   for (const key of NUMBERS) {
     if (schema[key] !== undefined && typeof schema[key] !== 'number') return `${at}/${key} must be a number`;
@@ -124,7 +125,9 @@ function templateOf(schema: unknown, ref: string, indent: string): string {
   if (type === 'array') {
     const inner = `${indent}  `;
     const item = `$elem${indent.length / 2}`;
-    return `[\n${inner}#foreach(${item} in ${ref})\n${inner}${templateOf(schema.items, item, inner)}#if($foreach.hasNext),#end\n${inner}#end\n${indent}]`;
+    const element = templateOf(schema.items, item, inner);
+    const loop = `${inner}#foreach(${item} in ${ref})\n${inner}${element}#if($foreach.hasNext),#end\n${inner}#end`;
+    return `[\n${loop}\n${indent}]`;
   }
   if (type === 'string') return `"${ref}"`;
   return ref;

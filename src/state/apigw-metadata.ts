@@ -256,7 +256,10 @@ export class ApigwMetadata {
 
   putModel(apiId: string, modelId: string, doc: Model): void {
     this.db
-      .prepare('INSERT INTO apigw_models (api_id, model_id, doc) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET doc = excluded.doc')
+      .prepare(
+        `INSERT INTO apigw_models (api_id, model_id, doc) VALUES (?, ?, ?)
+         ON CONFLICT DO UPDATE SET doc = excluded.doc`,
+      )
       .run(apiId, modelId, JSON.stringify(doc));
     this.writes++;
   }
@@ -316,7 +319,8 @@ export class ApigwMetadata {
   putApiMapping(domainName: string, doc: ApiMapping): void {
     this.db
       .prepare(
-        'INSERT INTO apigw_api_mappings (domain_name, api_mapping_id, api_id, doc) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET api_id = excluded.api_id, doc = excluded.doc',
+        `INSERT INTO apigw_api_mappings (domain_name, api_mapping_id, api_id, doc) VALUES (?, ?, ?, ?)
+         ON CONFLICT DO UPDATE SET api_id = excluded.api_id, doc = excluded.doc`,
       )
       .run(domainName, doc.apiMappingId, doc.apiId, JSON.stringify(doc));
     this.writes++;

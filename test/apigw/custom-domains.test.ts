@@ -34,15 +34,26 @@ after(async () => {
 
 /** curl to the edge with `Host: {host}:{port}`; answers the status and body. */
 async function curl(e: TestEdge, host: string, path: string): Promise<{ status: number; body: string }> {
-  const { stdout } = await run('curl', ['-s', '-w', '\n%{http_code}', '-H', `Host: ${host}:${e.port}`, `${e.url}${path}`]);
+  const { stdout } = await run('curl', [
+    '-s',
+    '-w',
+    '\n%{http_code}',
+    '-H',
+    `Host: ${host}:${e.port}`,
+    `${e.url}${path}`,
+  ]);
   const cut = stdout.lastIndexOf('\n');
   return { status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) };
 }
 
 test('aws CLI: create, get, update and delete domain names; duplicates and bad names are refused', async () => {
   const created = await aws(edge, [
-    'apigatewayv2', 'create-domain-name', '--domain-name', 'Cli.DDN.localhost',
-    '--domain-name-configurations', 'CertificateArn=arn:aws:acm:us-east-1:000000000000:certificate/abc,EndpointType=REGIONAL',
+    'apigatewayv2',
+    'create-domain-name',
+    '--domain-name',
+    'Cli.DDN.localhost',
+    '--domain-name-configurations',
+    'CertificateArn=arn:aws:acm:us-east-1:000000000000:certificate/abc,EndpointType=REGIONAL',
   ]);
   assert.equal(created.DomainName, 'cli.ddn.localhost');
   assert.equal(created.DomainNameArn, `arn:aws:apigateway:${edge.region}::/domainnames/cli.ddn.localhost`);
@@ -56,8 +67,12 @@ test('aws CLI: create, get, update and delete domain names; duplicates and bad n
   const got = await aws(edge, ['apigatewayv2', 'get-domain-name', '--domain-name', 'cli.ddn.localhost']);
   assert.deepEqual(got, created);
   const updated = await aws(edge, [
-    'apigatewayv2', 'update-domain-name', '--domain-name', 'cli.ddn.localhost',
-    '--domain-name-configurations', 'SecurityPolicy=TLS_1_0',
+    'apigatewayv2',
+    'update-domain-name',
+    '--domain-name',
+    'cli.ddn.localhost',
+    '--domain-name-configurations',
+    'SecurityPolicy=TLS_1_0',
   ]);
   assert.equal(updated.DomainNameConfigurations[0].SecurityPolicy, 'TLS_1_0');
   assert.equal(updated.DomainNameConfigurations[0].CertificateArn, config.CertificateArn);
@@ -77,11 +92,13 @@ test('aws CLI: create, get, update and delete domain names; duplicates and bad n
   assert.match(again.stderr, /NotFoundException/);
 });
 
-test('SDK v3: API mappings; apiMappingKey rules; a duplicate key is ConflictException; an unknown stage or API is refused', async () => {
+test('SDK v3: API mappings; key rules; a duplicate key is ConflictException; unknown stage or API refused', async () => {
   const { apigw } = clients(edge);
   const { apiId } = await deployApi(edge, [{ routeKey: 'GET /a', target: upstream.url }], { stageName: 'prod' });
   await apigw.send(new CreateDomainNameCommand({ DomainName: 'sdk.ddn.localhost' }));
-  const root = await apigw.send(new CreateApiMappingCommand({ DomainName: 'sdk.ddn.localhost', ApiId: apiId, Stage: 'prod' }));
+  const root = await apigw.send(
+    new CreateApiMappingCommand({ DomainName: 'sdk.ddn.localhost', ApiId: apiId, Stage: 'prod' }),
+  );
   assert.equal(root.ApiMappingKey ?? '', '');
   const v1 = await apigw.send(
     new CreateApiMappingCommand({ DomainName: 'sdk.ddn.localhost', ApiId: apiId, Stage: 'prod', ApiMappingKey: 'v1' }),
@@ -93,12 +110,26 @@ test('SDK v3: API mappings; apiMappingKey rules; a duplicate key is ConflictExce
     'v1',
   );
   await assert.rejects(
-    apigw.send(new CreateApiMappingCommand({ DomainName: 'sdk.ddn.localhost', ApiId: apiId, Stage: 'prod', ApiMappingKey: 'v1' })),
+    apigw.send(
+      new CreateApiMappingCommand({
+        DomainName: 'sdk.ddn.localhost',
+        ApiId: apiId,
+        Stage: 'prod',
+        ApiMappingKey: 'v1',
+      }),
+    ),
     { name: 'ConflictException' },
   );
   for (const key of ['/v2', 'v2/', 'a b', 'v2//x']) {
     await assert.rejects(
-      apigw.send(new CreateApiMappingCommand({ DomainName: 'sdk.ddn.localhost', ApiId: apiId, Stage: 'prod', ApiMappingKey: key })),
+      apigw.send(
+        new CreateApiMappingCommand({
+          DomainName: 'sdk.ddn.localhost',
+          ApiId: apiId,
+          Stage: 'prod',
+          ApiMappingKey: key,
+        }),
+      ),
       { name: 'BadRequestException' },
       key,
     );
@@ -116,11 +147,23 @@ test('SDK v3: API mappings; apiMappingKey rules; a duplicate key is ConflictExce
     { name: 'NotFoundException' },
   );
   const updated = await apigw.send(
-    new UpdateApiMappingCommand({ DomainName: 'sdk.ddn.localhost', ApiMappingId: v1.ApiMappingId, ApiId: apiId, ApiMappingKey: 'v1/users' }),
+    new UpdateApiMappingCommand({
+      DomainName: 'sdk.ddn.localhost',
+      ApiMappingId: v1.ApiMappingId,
+      ApiId: apiId,
+      ApiMappingKey: 'v1/users',
+    }),
   );
   assert.equal(updated.ApiMappingKey, 'v1/users');
   await assert.rejects(
-    apigw.send(new UpdateApiMappingCommand({ DomainName: 'sdk.ddn.localhost', ApiMappingId: v1.ApiMappingId, ApiId: apiId, ApiMappingKey: '' })),
+    apigw.send(
+      new UpdateApiMappingCommand({
+        DomainName: 'sdk.ddn.localhost',
+        ApiMappingId: v1.ApiMappingId,
+        ApiId: apiId,
+        ApiMappingKey: '',
+      }),
+    ),
     { name: 'ConflictException' },
   );
   const list = await apigw.send(new GetApiMappingsCommand({ DomainName: 'sdk.ddn.localhost' }));
@@ -135,18 +178,25 @@ test('SDK v3: API mappings; apiMappingKey rules; a duplicate key is ConflictExce
     message: `Deleting API ${apiId} failed. Please remove all API mappings for the API from your custom domain names.`,
   });
   const domain = await apigw.send(
-    new UpdateDomainNameCommand({ DomainName: 'sdk.ddn.localhost', DomainNameConfigurations: [{ EndpointType: 'REGIONAL' }] }),
+    new UpdateDomainNameCommand({
+      DomainName: 'sdk.ddn.localhost',
+      DomainNameConfigurations: [{ EndpointType: 'REGIONAL' }],
+    }),
   );
   assert.equal(domain.DomainName, 'sdk.ddn.localhost');
   assert.ok((await apigw.send(new GetDomainNamesCommand({}))).Items!.some((d) => d.DomainName === 'sdk.ddn.localhost'));
   await apigw.send(new DeleteDomainNameCommand({ DomainName: 'sdk.ddn.localhost' }));
-  await assert.rejects(apigw.send(new GetDomainNameCommand({ DomainName: 'sdk.ddn.localhost' })), { name: 'NotFoundException' });
-  await assert.rejects(apigw.send(new GetApiMappingsCommand({ DomainName: 'sdk.ddn.localhost' })), { name: 'NotFoundException' });
+  await assert.rejects(apigw.send(new GetDomainNameCommand({ DomainName: 'sdk.ddn.localhost' })), {
+    name: 'NotFoundException',
+  });
+  await assert.rejects(apigw.send(new GetApiMappingsCommand({ DomainName: 'sdk.ddn.localhost' })), {
+    name: 'NotFoundException',
+  });
   // The domain's mappings went with it: the API can be deleted now.
   await apigw.send(new DeleteApiCommand({ ApiId: apiId }));
 });
 
-test('curl by Host: the longest mapping key wins, the key is stripped before routing, the event names the domain; restart keeps it', async () => {
+test('curl by Host: longest mapping key wins, stripped for routing; event names the domain; restart keeps it', async () => {
   const { apigw } = clients(edge);
   const fn = await sdkFunction(edge, 'domain-echo', ECHO_FUNCTION);
   const root = await deployApi(edge, [{ routeKey: 'ANY /{proxy+}', target: upstream.url }], { stageName: 'live' });
@@ -155,7 +205,12 @@ test('curl by Host: the longest mapping key wins, the key is stripped before rou
   await apigw.send(new CreateDomainNameCommand({ DomainName: 'api.ddn.localhost' }));
   await apigw.send(new CreateApiMappingCommand({ DomainName: 'api.ddn.localhost', ApiId: root.apiId, Stage: 'live' }));
   await apigw.send(
-    new CreateApiMappingCommand({ DomainName: 'api.ddn.localhost', ApiId: users.apiId, Stage: '$default', ApiMappingKey: 'v1/users' }),
+    new CreateApiMappingCommand({
+      DomainName: 'api.ddn.localhost',
+      ApiId: users.apiId,
+      Stage: '$default',
+      ApiMappingKey: 'v1/users',
+    }),
   );
 
   const viaRoot = await curl(edge, 'api.ddn.localhost', '/v1/other?x=1');
@@ -186,7 +241,10 @@ test('curl by Host: the longest mapping key wins, the key is stripped before rou
 
   // --resolve reaches the same domain as a browser would.
   const { stdout } = await run('curl', [
-    '-s', '--resolve', `api.ddn.localhost:${edge.port}:127.0.0.1`, `http://api.ddn.localhost:${edge.port}/v1/users/7`,
+    '-s',
+    '--resolve',
+    `api.ddn.localhost:${edge.port}:127.0.0.1`,
+    `http://api.ddn.localhost:${edge.port}/v1/users/7`,
   ]);
   assert.equal((JSON.parse(stdout) as { pathParameters: { id: string } }).pathParameters.id, '7');
 

@@ -124,12 +124,16 @@ export class DomainNames {
   private validateMapping(domainName: string, mapping: ApiMapping): void {
     const key = mapping.apiMappingKey;
     if (key !== '' && (!MAPPING_KEY.test(key) || key.length > 512)) {
-      throw badRequest(`Invalid apiMappingKey "${key}": use path segments of letters, digits and . _ ~ - without a leading or trailing /.`);
+      throw badRequest(
+        `Invalid apiMappingKey "${key}": use path segments of letters, digits and . _ ~ - ` +
+          'without a leading or trailing /.',
+      );
     }
     this.plane.stages.get(mapping.apiId, mapping.stage);
     const others = this.plane.store.listApiMappings(domainName).filter((m) => m.apiMappingId !== mapping.apiMappingId);
     // Unconfirmed: AWS's exact message for a key the domain already maps.
-    if (others.some((m) => m.apiMappingKey === key)) throw conflict(`ApiMapping key already exists for this domain name`);
+    if (others.some((m) => m.apiMappingKey === key))
+      throw conflict(`ApiMapping key already exists for this domain name`);
   }
 
   /** A configuration from the client's, over `current`; the gateway's own members are never the client's. */

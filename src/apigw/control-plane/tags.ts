@@ -72,7 +72,8 @@ export function validateTags(tags: Record<string, string>): void {
   if (entries.length > MAX_TAGS) throw badRequest(`A resource can have at most ${MAX_TAGS} tags.`);
   for (const [key, value] of entries) {
     if (key.length < 1 || key.length > 128) throw badRequest(`Invalid tag key "${key}": must be 1-128 characters.`);
-    if (key.toLowerCase().startsWith('aws:')) throw badRequest(`Invalid tag key "${key}": the aws: prefix is reserved.`);
+    if (key.toLowerCase().startsWith('aws:'))
+      throw badRequest(`Invalid tag key "${key}": the aws: prefix is reserved.`);
     if (value.length > 256) throw badRequest(`Invalid value for tag "${key}": must be at most 256 characters.`);
   }
 }

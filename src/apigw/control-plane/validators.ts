@@ -65,7 +65,8 @@ export function validateIntegration(i: IntegrationDraft): Integration {
     throw badRequest('HTTP_PROXY integrations support only payloadFormatVersion 1.0.');
   const connectionType = i.connectionType ?? 'INTERNET';
   if (connectionType === 'VPC_LINK') {
-    if (type !== 'HTTP_PROXY') throw badRequest('connectionType VPC_LINK is supported only for HTTP_PROXY integrations.');
+    if (type !== 'HTTP_PROXY')
+      throw badRequest('connectionType VPC_LINK is supported only for HTTP_PROXY integrations.');
     if (!i.connectionId) throw badRequest('connectionId is required when connectionType is VPC_LINK.');
   }
   return omitUndefined({

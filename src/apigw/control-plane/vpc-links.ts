@@ -63,13 +63,15 @@ export class VpcLinks {
     const users: string[] = [];
     for (const api of this.plane.store.listApis(2 ** 31 - 2, 0).items) {
       for (const i of this.plane.store.listChildren('integrations', api.apiId)) {
-        if (i.connectionType === 'VPC_LINK' && i.connectionId === vpcLinkId) users.push(`${api.apiId}-${i.integrationId}`);
+        if (i.connectionType === 'VPC_LINK' && i.connectionId === vpcLinkId)
+          users.push(`${api.apiId}-${i.integrationId}`);
       }
     }
     if (users.length > 0) {
       // Unconfirmed: AWS's wording for a link that integrations still use.
       throw badRequest(
-        `Cannot delete vpc link. Vpc link '${vpcLinkId}', is referenced in [${users.join(', ')}] in format of [ApiId-IntegrationId].`,
+        `Cannot delete vpc link. Vpc link '${vpcLinkId}', is referenced in [${users.join(', ')}] ` +
+          'in format of [ApiId-IntegrationId].',
       );
     }
     this.plane.store.deleteTop('vpcLinks', vpcLinkId);
