@@ -24,6 +24,9 @@ import {
   CreateStageCommand,
 } from '@aws-sdk/client-apigatewayv2';
 import { AddPermissionCommand, CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { executionRole } from '../../src/deploy/declaration.ts';
+import { createRole } from '../../src/deploy/role.ts';
 import { strToU8, zipSync } from 'fflate';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { DEFAULT_ACCESS_LOG_FORMAT } from '../../src/apigw/access-log.ts';
@@ -281,7 +284,16 @@ async function main(): Promise<void> {
     const clientConfig = { region: edge.region, endpoint: edge.url, credentials };
     const apigw = new ApiGatewayV2Client(clientConfig);
     const lambda = new LambdaClient(clientConfig);
-    const fn = await lambda.send(new CreateFunctionCommand({ FunctionName: 'bench', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: 'arn:aws:iam::000000000000:role/r', Code: { ZipFile: zipSync({ 'index.mjs': strToU8(HANDLER) }) } }));
+    const role = await createRole(new IAMClient(clientConfig), executionRole('bench', ['*']));
+    const fn = await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: 'bench',
+        Runtime: 'nodejs20.x',
+        Handler: 'index.handler',
+        Role: role,
+        Code: { ZipFile: zipSync({ 'index.mjs': strToU8(HANDLER) }) },
+      }),
+    );
     const api = await apigw.send(new CreateApiCommand({ Name: 'bench', ProtocolType: 'HTTP' }));
     const httpInteg = await apigw.send(new CreateIntegrationCommand({ ApiId: api.ApiId, IntegrationType: 'HTTP_PROXY', IntegrationMethod: 'ANY', IntegrationUri: `http://127.0.0.1:${upstreamPort}`, PayloadFormatVersion: '1.0' }));
     const fnInteg = await apigw.send(new CreateIntegrationCommand({ ApiId: api.ApiId, IntegrationType: 'AWS_PROXY', IntegrationUri: fn.FunctionArn, PayloadFormatVersion: '2.0' }));

@@ -13,6 +13,9 @@ import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { CreateFunctionCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { executionRole } from '../../src/deploy/declaration.ts';
+import { createRole } from '../../src/deploy/role.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/config/logger.ts';
 import { startEdge } from '../../src/edge/start.ts';
@@ -77,8 +80,10 @@ await new Promise<void>((r) => baseline.listen(0, '127.0.0.1', r));
 
 try {
   const lambda = new LambdaClient({ endpoint: edge.url, region: config.region, credentials: edge.credentials });
+  const iam = new IAMClient({ endpoint: edge.url, region: config.region, credentials: edge.credentials });
+  const role = await createRole(iam, executionRole('bench', ['*']));
   await lambda.send(new CreateFunctionCommand({
-    FunctionName: 'bench-presign', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: 'arn:aws:iam::000000000000:role/bench',
+    FunctionName: 'bench-presign', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: role,
     Code: { ZipFile: zip }, Environment: { Variables: functionEnv },
   }));
   // Warm as many environments as there will be concurrent clients.

@@ -2,15 +2,31 @@ import type { Command } from 'commander';
 import { INVOCATION_DEFAULTS } from '../client/denoise.ts';
 import { loadConfig, loadDotenv, type Config } from '../config/index.ts';
 import { CliError, EXIT_USAGE } from './errors.ts';
+import { LoginSession, staticToken, type ApiAuth } from '../client/auth/session.ts';
+import { TokenStore } from '../client/auth/token-store.ts';
 
-/** Configuration of the client commands: `.env` + environment, and the API endpoint they all need. */
-export function clientContext(): { config: Config; apiEndpoint: string } {
+/** Configuration of the client commands: `.env` + environment, the API endpoint they all need, and the user's token. */
+export function clientContext(): { config: Config; apiEndpoint: string; auth?: ApiAuth } {
   loadDotenv();
   const config = loadConfig();
   if (!config.apiEndpoint) {
     throw new CliError('DDN_APIGW_ENDPOINT is not set: run ddn up (local) or ddn deploy --aws, which write it to .env, or export it', EXIT_USAGE);
   }
-  return { config, apiEndpoint: config.apiEndpoint.replace(/\/+$/, '') };
+  return { config, apiEndpoint: config.apiEndpoint.replace(/\/+$/, ''), auth: apiAuth(config) };
+}
+
+/**
+ * DDN_API_TOKEN when set, else the tokens of `ddn login` when they belong to the pool of `.env` (a login to
+ * another pool is not sent); undefined when neither: requests go unsigned and the API says whether it minds.
+ */
+export function apiAuth(config: Config): ApiAuth | undefined {
+  if (config.apiToken) return staticToken(config.apiToken);
+  const tokens = new TokenStore(config.dataDir).read();
+  if (!tokens) return undefined;
+  const otherPool = config.cognitoIssuer !== undefined && tokens.issuer !== config.cognitoIssuer;
+  const otherClient = config.cognitoClientId !== undefined && tokens.clientId !== config.cognitoClientId;
+  if (config.cognitoIssuer && (otherPool || otherClient)) return undefined;
+  return new LoginSession(tokens, new TokenStore(config.dataDir), config.region);
 }
 
 /** Parses an integer option, or fails as bad usage naming the option. */

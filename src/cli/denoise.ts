@@ -24,7 +24,7 @@ export function registerDenoise(program: Command): void {
     .option('--out <file>', 'where to write the result (default: FILE with .denoised before the extension)')
     .option('--json', 'print a JSON object')
     .action(async (file: string, opts: DenoiseOptions) => {
-      const { config, apiEndpoint } = clientContext();
+      const { config, apiEndpoint, auth } = clientContext();
       if (!existsSync(file)) throw new CliError(`${file} does not exist: give the path of a 16-bit TIFF`, EXIT_USAGE);
       const parsed = path.parse(file);
       const key = opts.key ?? `${parsed.name}-${Date.now().toString(36)}${parsed.ext || '.tif'}`;
@@ -33,6 +33,7 @@ export function registerDenoise(program: Command): void {
       const json = opts.json ?? false;
       const result = await denoiseFile({
         apiEndpoint,
+        auth,
         file,
         key,
         out,

@@ -5,6 +5,7 @@ import { deploy, deployClients, describeChange, DeclarationError } from '../depl
 import { CliError, EXIT_USAGE } from './errors.ts';
 import { upsertEnvFile } from './env-file.ts';
 import { presignZip } from './local-edge.ts';
+import { recordSignIn, signInHelp } from './sign-in-settings.ts';
 import { printJson } from './output.ts';
 import { chooseTarget, declarationFor, type TargetOptions } from './target.ts';
 
@@ -36,6 +37,7 @@ export function registerDeploy(program: Command): void {
       if (plan.changes.length === 0) say('  no changes: the target matches the declaration');
       for (const route of plan.otherRoutes) say(`  (route ${route.routeKey} -> ${route.target ?? 'no target'} is not part of the platform; left alone)`);
       if (result) upsertEnvFile(envFile, 'DDN_APIGW_ENDPOINT', result.apiEndpoint);
+      recordSignIn(envFile, result?.auth);
       if (opts.json) {
         return printJson({
           target: target.name,
@@ -44,10 +46,12 @@ export function registerDeploy(program: Command): void {
           apiEndpoint: result?.apiEndpoint ?? plan.apiEndpoint ?? null,
           changes: plan.changes.map((change) => ({ ...change, description: describeChange(change) })),
           otherRoutes: plan.otherRoutes,
+          signIn: result?.auth ?? null,
         });
       }
       if (result) {
         say(`API endpoint: ${result.apiEndpoint}  (written to ${envFile} as DDN_APIGW_ENDPOINT)`);
+        if (result.auth) signInHelp(result.auth, target.name === 'local').forEach(say);
         say('next: ddn ping, then ddn denoise IMAGE.tif');
       } else if (plan.changes.length > 0) say('run ddn deploy without --plan to apply these changes');
     });

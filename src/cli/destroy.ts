@@ -19,7 +19,11 @@ export function registerDestroy(program: Command): void {
       const config = loadConfig();
       const target = chooseTarget(opts, config);
       // Destroy only needs the names; the backend address does not matter.
-      const declaration = buildDeclaration(config, { albDns: config.albDns ?? 'unused' });
+      // Locally, deploy made the function's role (without DDN_LAMBDA_ROLE): --all deletes it too.
+      const declaration = buildDeclaration(config, {
+        albDns: config.albDns ?? 'unused',
+        placeholderRole: target.name === 'local',
+      });
       const result = await destroy(deployClients(target.endpoint), declaration, { all: opts.all, force: opts.force });
       if (opts.json) return printJson({ target: target.name, ...result });
       const out = (line: string) => process.stdout.write(line + '\n');
@@ -27,7 +31,12 @@ export function registerDestroy(program: Command): void {
       out(result.permissionRemoved ? `removed permission ${declaration.permission.statementId}` : `no permission ${declaration.permission.statementId} to remove`);
       if (opts.all) {
         out(result.functionDeleted ? `deleted function ${declaration.function.name}` : `no function ${declaration.function.name}`);
+        const role = declaration.role?.name;
+        if (role) out(result.roleDeleted ? `deleted role ${role}` : `no role ${role}`);
         for (const bucket of result.buckets) out(bucket.deleted ? `deleted bucket ${bucket.name}` : `bucket ${bucket.name}: ${bucket.note}`);
+        for (const pool of result.deletedUserPools) {
+          out(`deleted user pool ${pool} (${declaration.auth?.userPool.name}) and its users`);
+        }
       }
     });
 }

@@ -14,12 +14,13 @@ export function registerDownload(program: Command): void {
     .option('--out <file>', 'where to write it (default: the key\'s file name in the current folder)')
     .option('--json', 'print a JSON object')
     .action(async (keyArg: string | undefined, opts: { out?: string; json?: boolean }) => {
-      const { config, apiEndpoint } = clientContext();
+      const { config, apiEndpoint, auth } = clientContext();
       const key = keyArg ?? config.testImageKey;
       if (!key) throw new CliError('no key given: ddn download KEY, or set DDN_TEST_IMAGE_KEY in .env', EXIT_USAGE);
       const out = opts.out ?? path.basename(key);
       const bar = progressBar('download', opts.json ?? false);
-      const result = await downloadFile({ apiEndpoint, key, out, onProgress: (done, total) => bar.update(done, total) }).finally(() => bar.stop());
+      const onProgress = (done: number, total: number | undefined) => bar.update(done, total);
+      const result = await downloadFile({ apiEndpoint, auth, key, out, onProgress }).finally(() => bar.stop());
       if (opts.json) return printJson({ bucket: config.outBucket, ...result });
       process.stdout.write(`downloaded s3://${config.outBucket}/${key} to ${out} (${result.bytes} bytes)\n`);
       process.stdout.write(`download time: ${ms(result.timings.getMs)} (presign ${ms(result.timings.presignMs)}, total ${ms(result.timings.totalMs)})\n`);

@@ -26,7 +26,7 @@ export function registerInvoke(program: Command): void {
     .option('--height <px>', 'image height (default: read from DDN_TEST_IMAGE_PATH)')
     .option('--json', 'print the JSON response')
     .action(async (opts: InvokeOptions) => {
-      const { config, apiEndpoint } = clientContext();
+      const { config, apiEndpoint, auth } = clientContext();
       const key = opts.key ?? config.testImageKey;
       if (!key) throw new CliError('no key given: ddn invoke --key KEY, or set DDN_TEST_IMAGE_KEY in .env', EXIT_USAGE);
       const size = await imageSize(opts, config.testImagePath);
@@ -38,7 +38,7 @@ export function registerInvoke(program: Command): void {
         ...invocationParameters(opts),
         ...size,
       });
-      const { value, ms: elapsed } = await invoke(apiEndpoint, body);
+      const { value, ms: elapsed } = await invoke(apiEndpoint, body, auth);
       if (opts.json) return printJson({ response: value, ms: elapsed });
       process.stdout.write(`denoised ${body.img_input_url} -> ${body.img_output_url} with ${body.model}, strength ${body.strength}\n`);
       process.stdout.write(`invoke time: ${ms(elapsed)}${value.timings_ms ? ` (${Object.entries(value.timings_ms).map(([k, v]) => `${k} ${ms(v)}`).join(', ')})` : ''}\n`);

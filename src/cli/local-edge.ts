@@ -26,6 +26,7 @@ export function localDeclaration(config: Config, edgeUrl: string, albDns: string
     albDns,
     s3Endpoint: edgeUrl,
     placeholderRole: true,
+    cognitoIssuerBase: edgeUrl,
     accessLog: { destinationArn: localAccessLogArn(config), format: DEFAULT_ACCESS_LOG_FORMAT },
   });
 }

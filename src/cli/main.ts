@@ -11,6 +11,9 @@ import { registerDownload } from './download.ts';
 import { registerInvoke } from './invoke.ts';
 import { registerDenoise } from './denoise.ts';
 import { registerPhantom } from './phantom.ts';
+import { registerLogin } from './login.ts';
+import { registerUser } from './user.ts';
+import { registerUsage } from './usage.ts';
 
 // Node 20 is this project's runtime; the SDK's notice about future versions is noise on every command.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -29,6 +32,9 @@ registerDownload(program);
 registerInvoke(program);
 registerDenoise(program);
 registerPhantom(program);
+registerLogin(program);
+registerUser(program);
+registerUsage(program);
 registerEnv(program);
 
 try {

@@ -10,8 +10,8 @@ export function registerPing(program: Command): void {
     .description('GET /ping through the API (DDN_APIGW_ENDPOINT): is the inference service reachable?')
     .option('--json', 'print a JSON object')
     .action(async (opts: { json?: boolean }) => {
-      const { apiEndpoint } = clientContext();
-      const { value, ms: elapsed } = await ping(apiEndpoint);
+      const { apiEndpoint, auth } = clientContext();
+      const { value, ms: elapsed } = await ping(apiEndpoint, auth);
       if (opts.json) return printJson({ endpoint: apiEndpoint, response: value, ms: elapsed });
       process.stdout.write(`${JSON.stringify(value)}  (${ms(elapsed)}, ${apiEndpoint}/ping)\n`);
     });

@@ -11,6 +11,8 @@ import { freePort } from './free-port.ts';
 import { printJson } from './output.ts';
 import { InferenceProcess } from './inference-process.ts';
 import { localDeclaration, presignZip } from './local-edge.ts';
+import { recordSignIn, signInHelp } from './sign-in-settings.ts';
+import type { SignInSettings } from '../deploy/apply.ts';
 
 const INFERENCE_READY_TIMEOUT_MS = 180_000;
 
@@ -36,7 +38,9 @@ export function registerUp(program: Command): void {
       edge.expect('inference');
       edge.expect('platform');
       let apiEndpoint: string | undefined;
-      registerConsole(edge, () => apiEndpoint, { inBucket: config.inBucket, outBucket: config.outBucket });
+      let signIn: SignInSettings | undefined;
+      const { inBucket, outBucket } = config;
+      registerConsole(edge, () => apiEndpoint, { inBucket, outBucket, signIn: () => signIn });
 
       const inferencePort = config.inferencePort === 0 ? await freePort(config.inferenceHost) : config.inferencePort;
       const inference = new InferenceProcess({
@@ -82,6 +86,8 @@ export function registerUp(program: Command): void {
         });
         apiEndpoint = result!.apiEndpoint;
         upsertEnvFile(envFile, 'DDN_APIGW_ENDPOINT', apiEndpoint);
+        signIn = result!.auth;
+        recordSignIn(envFile, signIn);
         edge.markReady('platform', { apiId: result!.apiId, apiEndpoint, changes: result!.applied.length });
         await inference.waitReady(INFERENCE_READY_TIMEOUT_MS);
       } catch (err) {
@@ -98,6 +104,7 @@ export function registerUp(program: Command): void {
           health: `${edge.publicUrl}/_ddn/health`,
           dataDir: config.dataDir,
           envFile,
+          signIn: signIn ?? null,
         });
         await signalled;
         return;
@@ -115,6 +122,7 @@ export function registerUp(program: Command): void {
       out.write(`  ./ddn phantom --out phantom.tif     # a synthetic noisy 16-bit X-ray, digital offset 1000 DN\n`);
       out.write(`  ./ddn denoise phantom.tif --model efficient --strength 10 --offset 1000\n`);
       out.write(`  eval "$(./ddn env)" && aws s3 ls\n`);
+      if (signIn) for (const line of signInHelp(signIn, true)) out.write(`${line}\n`);
       out.write(`Press Ctrl-C to stop.\n`);
 
       await signalled;

@@ -2,6 +2,9 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import { STSClient } from '@aws-sdk/client-sts';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { IAMClient } from '@aws-sdk/client-iam';
 import type { EdgeCredentials } from '../state/credentials.ts';
 
 export interface Endpoint {
@@ -33,4 +36,16 @@ export function apiGatewayClient(endpoint: Endpoint): ApiGatewayV2Client {
 
 export function stsClient(endpoint: Endpoint): STSClient {
   return new STSClient(common(endpoint));
+}
+
+export function cognitoClient(endpoint: Endpoint): CognitoIdentityProviderClient {
+  return new CognitoIdentityProviderClient(common(endpoint));
+}
+
+export function logsClient(endpoint: Endpoint): CloudWatchLogsClient {
+  return new CloudWatchLogsClient(common(endpoint));
+}
+
+export function iamClient(endpoint: Endpoint): IAMClient {
+  return new IAMClient(common(endpoint));
 }

@@ -2,9 +2,12 @@ import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { invoke, RemoteError, type InvocationRequest, type InvocationResponse } from './api.ts';
 import { downloadFile, uploadFile, type ProgressCallback } from './transfer.ts';
+import type { ApiAuth } from './auth/session.ts';
 
 export interface DenoiseOptions {
   apiEndpoint: string;
+  /** The signed-in user's token, when the API has sign-in. */
+  auth?: ApiAuth;
   file: string;
   /** Key of the input in the input bucket and of the result in the output bucket. */
   key: string;
@@ -78,16 +81,18 @@ export async function denoiseFile(options: DenoiseOptions): Promise<DenoiseResul
   options.onStep?.('upload');
   const up = await uploadFile({
     apiEndpoint: options.apiEndpoint,
+    auth: options.auth,
     file: options.file,
     key: options.key,
     onProgress: (done, total) => options.onProgress?.('upload', done, total),
   });
   options.onStep?.('invoke');
   const request = invocationRequest({ ...options, width, height });
-  const { value: response, ms: invokeMs } = await invoke(options.apiEndpoint, request);
+  const { value: response, ms: invokeMs } = await invoke(options.apiEndpoint, request, options.auth);
   options.onStep?.('download');
   const down = await downloadFile({
     apiEndpoint: options.apiEndpoint,
+    auth: options.auth,
     key: options.key,
     out: options.out,
     onProgress: (done, total) => options.onProgress?.('download', done, total),

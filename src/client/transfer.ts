@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
 import { presign, RemoteError } from './api.ts';
+import type { ApiAuth } from './auth/session.ts';
 
 /** Called with the bytes moved so far and the total when known. */
 export type ProgressCallback = (done: number, total: number | undefined) => void;
@@ -24,20 +25,37 @@ export interface DownloadResult {
 }
 
 /** Presigns through the API, then streams the file to S3 with one PUT. */
-export async function uploadFile(options: { apiEndpoint: string; file: string; key: string; onProgress?: ProgressCallback }): Promise<UploadResult> {
+export async function uploadFile(options: {
+  apiEndpoint: string;
+  auth?: ApiAuth;
+  file: string;
+  key: string;
+  onProgress?: ProgressCallback;
+}): Promise<UploadResult> {
   const started = performance.now();
   const size = (await stat(options.file)).size;
-  const { value: url, ms: presignMs } = await presign(options.apiEndpoint, 'upload', options.key);
+  const { value: url, ms: presignMs } = await presign(options.apiEndpoint, 'upload', options.key, options.auth);
   const putMs = await putFile(url, options.file, size, options.onProgress);
   return { key: options.key, bytes: size, timings: { presignMs, putMs, totalMs: performance.now() - started } };
 }
 
 /** Presigns through the API, then streams the object into `out` atomically (temp file, fsync, rename). */
-export async function downloadFile(options: { apiEndpoint: string; key: string; out: string; onProgress?: ProgressCallback }): Promise<DownloadResult> {
+export async function downloadFile(options: {
+  apiEndpoint: string;
+  auth?: ApiAuth;
+  key: string;
+  out: string;
+  onProgress?: ProgressCallback;
+}): Promise<DownloadResult> {
   const started = performance.now();
-  const { value: url, ms: presignMs } = await presign(options.apiEndpoint, 'download', options.key);
+  const { value: url, ms: presignMs } = await presign(options.apiEndpoint, 'download', options.key, options.auth);
   const { bytes, ms: getMs } = await getToFile(url, options.out, options.onProgress);
-  return { key: options.key, bytes, path: options.out, timings: { presignMs, getMs, totalMs: performance.now() - started } };
+  return {
+    key: options.key,
+    bytes,
+    path: options.out,
+    timings: { presignMs, getMs, totalMs: performance.now() - started },
+  };
 }
 
 /** PUT of a file to a presigned URL; returns the milliseconds it took. */
@@ -56,7 +74,11 @@ export async function putFile(url: string, file: string, size: number, onProgres
 }
 
 /** GET of a presigned URL into `out` through a temporary file in the same folder. */
-export async function getToFile(url: string, out: string, onProgress?: ProgressCallback): Promise<{ bytes: number; ms: number }> {
+export async function getToFile(
+  url: string,
+  out: string,
+  onProgress?: ProgressCallback,
+): Promise<{ bytes: number; ms: number }> {
   const started = performance.now();
   let res;
   try {
@@ -69,7 +91,11 @@ export async function getToFile(url: string, out: string, onProgress?: ProgressC
   const tmp = path.join(path.dirname(path.resolve(out)), `.${path.basename(out)}.${process.pid}.${Date.now()}.part`);
   let bytes = 0;
   try {
-    await pipeline(res.body, counter(total, (done, t) => ((bytes = done), onProgress?.(done, t))), createWriteStream(tmp));
+    await pipeline(
+      res.body,
+      counter(total, (done, t) => ((bytes = done), onProgress?.(done, t))),
+      createWriteStream(tmp),
+    );
     const handle = await open(tmp, 'r');
     await handle.sync().finally(() => handle.close());
     await rename(tmp, out);
@@ -104,5 +130,9 @@ function s3Error(method: string, status: number, xml: string): RemoteError {
       : code === 'AccessDenied' || code === 'SignatureDoesNotMatch'
         ? ' (the presigned URL was refused: it may have expired; ask for a new one)'
         : '';
-  return new RemoteError(`${method} to S3 answered ${status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}${hint}`, status, xml);
+  return new RemoteError(
+    `${method} to S3 answered ${status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}${hint}`,
+    status,
+    xml,
+  );
 }

@@ -50,6 +50,11 @@ const schema = z.object({
   DDN_MODEL_DIR: optionalString,
   DDN_TEST_IMAGE_PATH: optionalString,
   DDN_TEST_IMAGE_KEY: optionalString,
+  DDN_AUTH: z.enum(['none', 'cognito']).default('none'),
+  DDN_COGNITO_USER_POOL_ID: optionalString,
+  DDN_COGNITO_CLIENT_ID: optionalString,
+  DDN_COGNITO_ISSUER: optionalString,
+  DDN_API_TOKEN: optionalString,
 });
 
 export type RawConfig = z.infer<typeof schema>;
@@ -81,6 +86,15 @@ export interface Config {
   modelDir?: string;
   testImagePath?: string;
   testImageKey?: string;
+  /** DDN_AUTH: `cognito` puts the API's data routes behind a Cognito user pool and a JWT authorizer. */
+  auth: 'none' | 'cognito';
+  /** DDN_COGNITO_USER_POOL_ID: an existing pool to use instead of creating one. */
+  cognitoUserPoolId?: string;
+  /** DDN_COGNITO_CLIENT_ID / DDN_COGNITO_ISSUER: written to .env by deploy; `ddn login` signs in with them. */
+  cognitoClientId?: string;
+  cognitoIssuer?: string;
+  /** DDN_API_TOKEN: a token sent as is, for scripts (no login, no refresh). */
+  apiToken?: string;
 }
 
 export class ConfigError extends Error {}
@@ -119,5 +133,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     modelDir: c.DDN_MODEL_DIR,
     testImagePath: c.DDN_TEST_IMAGE_PATH,
     testImageKey: c.DDN_TEST_IMAGE_KEY,
+    auth: c.DDN_AUTH,
+    cognitoUserPoolId: c.DDN_COGNITO_USER_POOL_ID,
+    cognitoClientId: c.DDN_COGNITO_CLIENT_ID,
+    cognitoIssuer: c.DDN_COGNITO_ISSUER?.replace(/\/+$/, ''),
+    apiToken: c.DDN_API_TOKEN,
   };
 }

@@ -3,6 +3,7 @@ import { loadConfig } from '../config/index.ts';
 import type { Edge } from '../edge/server.ts';
 import { buildConsoleAssets, type Asset } from './bundle.ts';
 import type { ConsoleConfig } from './page/api.ts';
+import type { ConsoleSignIn } from './page/sign-in.ts';
 
 export const CONSOLE_PATH = '/_ddn/console';
 
@@ -10,6 +11,8 @@ export interface ConsoleOptions {
   /** Bucket names the page writes into `s3://` URLs; by default DDN_IN_BUCKET / DDN_OUT_BUCKET. */
   inBucket?: string;
   outBucket?: string;
+  /** The user pool and app client when the API needs sign-in (read at each request, like the endpoint). */
+  signIn?: () => ConsoleSignIn | undefined;
 }
 
 /**
@@ -28,7 +31,12 @@ export function registerConsole(edge: Edge, getApiEndpoint: () => string | undef
     }
     const name = rawPath.slice(CONSOLE_PATH.length + 1) || 'index.html';
     if (name === 'config.json') {
-      const config: ConsoleConfig = { apiEndpoint: getApiEndpoint() ?? null, ...buckets };
+      const signIn = options.signIn?.();
+      const config: ConsoleConfig = {
+        apiEndpoint: getApiEndpoint() ?? null,
+        ...buckets,
+        signIn: signIn ? { issuer: signIn.issuer, clientId: signIn.clientId } : null,
+      };
       return send(res, 200, { 'content-type': 'application/json', 'cache-control': 'no-store' }, JSON.stringify(config), req.method);
     }
     assets ??= buildConsoleAssets();

@@ -11,21 +11,39 @@ import {
 } from '@aws-sdk/client-lambda';
 import {
   CreateApiCommand,
+  CreateAuthorizerCommand,
   CreateIntegrationCommand,
   CreateRouteCommand,
   CreateStageCommand,
+  UpdateAuthorizerCommand,
   UpdateIntegrationCommand,
   UpdateRouteCommand,
   UpdateStageCommand,
 } from '@aws-sdk/client-apigatewayv2';
-import { awsApiEndpoint, type Declaration, type IntegrationName } from './declaration.ts';
+import {
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  UpdateUserPoolClientCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { awsApiEndpoint, type AuthorizationType, type Declaration, type IntegrationName } from './declaration.ts';
 import { describeChange, type Change, type Plan } from './plan.ts';
+import { declaredAuthorizer, type AuthIds } from './plan-auth.ts';
+import { createRole } from './role.ts';
 import { step, type DeployClients } from './target.ts';
 
 export interface ApplyResult {
   apiId: string;
   apiEndpoint: string;
   applied: Change[];
+  /** With sign-in: what a client needs to sign in and what the authorizer trusts. */
+  auth?: SignInSettings;
+}
+
+export interface SignInSettings {
+  userPoolId: string;
+  clientId: string;
+  issuer: string;
 }
 
 /** Executes a plan's changes in order; stops at the first failure with an error naming the change. */
@@ -36,21 +54,44 @@ export async function applyPlan(
   code: Uint8Array,
   onChange: (change: Change) => void = () => {},
 ): Promise<ApplyResult> {
-  const ctx = { apiId: plan.apiId, apiEndpoint: plan.apiEndpoint, integrationIds: { ...plan.integrationIds } };
+  const ctx: ApplyContext = {
+    apiId: plan.apiId,
+    apiEndpoint: plan.apiEndpoint,
+    integrationIds: { ...plan.integrationIds },
+    auth: { ...plan.auth },
+  };
   const applied: Change[] = [];
   for (const change of plan.changes) {
     onChange(change);
-    await step(describeChange(change).replace(/^[+~] /, ''), () => applyChange(clients, declaration, plan.accountId, ctx, change, code));
+    await step(describeChange(change).replace(/^[+~] /, ''), () =>
+      applyChange(clients, declaration, plan.accountId, ctx, change, code),
+    );
     applied.push(change);
   }
   if (!ctx.apiId) throw new Error('the plan neither found nor created the API');
-  return { apiId: ctx.apiId, apiEndpoint: ctx.apiEndpoint ?? awsApiEndpoint(ctx.apiId, declaration.region), applied };
+  return {
+    apiId: ctx.apiId,
+    apiEndpoint: ctx.apiEndpoint ?? awsApiEndpoint(ctx.apiId, declaration.region),
+    applied,
+    auth: signInSettings(declaration, ctx.auth),
+  };
+}
+
+/** The settings of sign-in once the plan is applied (undefined without sign-in). */
+export function signInSettings(declaration: Declaration, ids: AuthIds): SignInSettings | undefined {
+  if (!declaration.auth || !ids.userPoolId || !ids.clientId) return undefined;
+  return {
+    userPoolId: ids.userPoolId,
+    clientId: ids.clientId,
+    issuer: declaration.auth.authorizer.issuer(ids.userPoolId),
+  };
 }
 
 interface ApplyContext {
   apiId?: string;
   apiEndpoint?: string;
   integrationIds: Partial<Record<IntegrationName, string>>;
+  auth: AuthIds;
 }
 
 async function applyChange(
@@ -66,6 +107,11 @@ async function applyChange(
     if (!ctx.apiId) throw new Error('the API does not exist yet');
     return ctx.apiId;
   };
+  const routeAuthorization = (type: AuthorizationType) => {
+    if (type === 'NONE') return { AuthorizationType: type };
+    if (!ctx.auth.authorizerId) throw new Error('the JWT authorizer does not exist yet');
+    return { AuthorizationType: type, AuthorizerId: ctx.auth.authorizerId };
+  };
   const integrationTarget = (name: IntegrationName) => {
     const id = ctx.integrationIds[name];
     if (!id) throw new Error(`the ${name} integration does not exist yet`);
@@ -77,19 +123,28 @@ async function applyChange(
       await clients.s3.send(
         new CreateBucketCommand({
           Bucket: change.bucket,
-          CreateBucketConfiguration: region === 'us-east-1' ? undefined : { LocationConstraint: region as BucketLocationConstraint },
+          CreateBucketConfiguration:
+            region === 'us-east-1' ? undefined : { LocationConstraint: region as BucketLocationConstraint },
         }),
       );
       return;
     }
     case 'putBucketCors': {
       const bucket = declaration.buckets.find((b) => b.name === change.bucket)!;
-      await clients.s3.send(new PutBucketCorsCommand({ Bucket: bucket.name, CORSConfiguration: { CORSRules: bucket.cors } }));
+      await clients.s3.send(
+        new PutBucketCorsCommand({ Bucket: bucket.name, CORSConfiguration: { CORSRules: bucket.cors } }),
+      );
       return;
     }
+    case 'createRole':
+      await createRole(clients.iam, declaration.role!);
+      return;
     case 'createFunction': {
       const role = fn.role(accountId);
-      if (!role) throw new Error('DDN_LAMBDA_ROLE is not set: set it to the ARN of an IAM role Lambda can assume (with AWSLambdaBasicExecutionRole and s3:GetObject/PutObject on the buckets)');
+      if (!role)
+        throw new Error(
+          'DDN_LAMBDA_ROLE is not set: set it to the ARN of an IAM role Lambda can assume (with AWSLambdaBasicExecutionRole and s3:GetObject/PutObject on the buckets)',
+        );
       await clients.lambda.send(
         new CreateFunctionCommand({
           FunctionName: fn.name,
@@ -158,10 +213,24 @@ async function applyChange(
       return;
     }
     case 'createRoute':
-      await clients.apigw.send(new CreateRouteCommand({ ApiId: apiId(), RouteKey: change.routeKey, Target: integrationTarget(change.integration) }));
+      await clients.apigw.send(
+        new CreateRouteCommand({
+          ApiId: apiId(),
+          RouteKey: change.routeKey,
+          Target: integrationTarget(change.integration),
+          ...routeAuthorization(change.authorizationType),
+        }),
+      );
       return;
     case 'updateRoute':
-      await clients.apigw.send(new UpdateRouteCommand({ ApiId: apiId(), RouteId: change.routeId, Target: integrationTarget(change.integration) }));
+      await clients.apigw.send(
+        new UpdateRouteCommand({
+          ApiId: apiId(),
+          RouteId: change.routeId,
+          Target: integrationTarget(change.integration),
+          ...routeAuthorization(change.authorizationType),
+        }),
+      );
       return;
     case 'createStage':
     case 'updateStage': {
@@ -170,9 +239,14 @@ async function applyChange(
         ApiId: apiId(),
         StageName: stage.stageName,
         AutoDeploy: stage.autoDeploy,
-        AccessLogSettings: stage.accessLogSettings && { DestinationArn: stage.accessLogSettings.destinationArn, Format: stage.accessLogSettings.format },
+        AccessLogSettings: stage.accessLogSettings && {
+          DestinationArn: stage.accessLogSettings.destinationArn(accountId),
+          Format: stage.accessLogSettings.format,
+        },
       };
-      await clients.apigw.send(change.kind === 'createStage' ? new CreateStageCommand(input) : new UpdateStageCommand(input));
+      await clients.apigw.send(
+        change.kind === 'createStage' ? new CreateStageCommand(input) : new UpdateStageCommand(input),
+      );
       return;
     }
     case 'replacePermission':
@@ -189,11 +263,75 @@ async function applyChange(
         }),
       );
       return;
+    case 'createLogGroup':
+      try {
+        await clients.logs.send(new CreateLogGroupCommand({ logGroupName: change.name }));
+      } catch (err) {
+        if ((err as { name?: string }).name !== 'ResourceAlreadyExistsException') throw err;
+      }
+      return;
+    case 'createUserPool': {
+      const created = await clients.cognito.send(
+        new CreateUserPoolCommand({ PoolName: change.name, AdminCreateUserConfig: { AllowAdminCreateUserOnly: true } }),
+      );
+      ctx.auth.userPoolId = created.UserPool?.Id;
+      return;
+    }
+    case 'createUserPoolClient': {
+      const auth = declaration.auth!;
+      if (!ctx.auth.userPoolId) throw new Error('the user pool does not exist yet');
+      const created = await clients.cognito.send(
+        new CreateUserPoolClientCommand({
+          UserPoolId: ctx.auth.userPoolId,
+          ClientName: auth.client.name,
+          GenerateSecret: false,
+          ExplicitAuthFlows: auth.client.explicitAuthFlows as ['ALLOW_USER_PASSWORD_AUTH'],
+        }),
+      );
+      ctx.auth.clientId = created.UserPoolClient?.ClientId;
+      return;
+    }
+    case 'updateUserPoolClient': {
+      const auth = declaration.auth!;
+      await clients.cognito.send(
+        new UpdateUserPoolClientCommand({
+          UserPoolId: ctx.auth.userPoolId,
+          ClientId: change.clientId,
+          ClientName: auth.client.name,
+          ExplicitAuthFlows: auth.client.explicitAuthFlows as ['ALLOW_USER_PASSWORD_AUTH'],
+        }),
+      );
+      return;
+    }
+    case 'createAuthorizer':
+    case 'updateAuthorizer': {
+      const auth = declaration.auth!;
+      if (!ctx.auth.userPoolId || !ctx.auth.clientId)
+        throw new Error('the user pool or its app client does not exist yet');
+      const declared = declaredAuthorizer(auth, ctx.auth);
+      const input = {
+        ApiId: apiId(),
+        AuthorizerType: 'JWT' as const,
+        Name: auth.authorizer.name,
+        IdentitySource: declared.identitySource,
+        JwtConfiguration: { Issuer: declared.issuer, Audience: declared.audience },
+      };
+      if (change.kind === 'updateAuthorizer') {
+        await clients.apigw.send(new UpdateAuthorizerCommand({ ...input, AuthorizerId: change.authorizerId }));
+        return;
+      }
+      ctx.auth.authorizerId = (await clients.apigw.send(new CreateAuthorizerCommand(input))).AuthorizerId;
+      return;
+    }
   }
 }
 
 /** Removes a statement; true when it existed. */
-export async function removePermission(lambda: LambdaClient, functionName: string, statementId: string): Promise<boolean> {
+export async function removePermission(
+  lambda: LambdaClient,
+  functionName: string,
+  statementId: string,
+): Promise<boolean> {
   try {
     await lambda.send(new RemovePermissionCommand({ FunctionName: functionName, StatementId: statementId }));
     return true;
@@ -210,10 +348,13 @@ export async function waitForFunction(lambda: LambdaClient, functionName: string
   for (;;) {
     const c = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
     if (c.State === 'Failed' || c.LastUpdateStatus === 'Failed') {
-      throw new Error(`function ${functionName} failed: ${c.StateReason ?? c.LastUpdateStatusReason ?? 'no reason given'}`);
+      throw new Error(
+        `function ${functionName} failed: ${c.StateReason ?? c.LastUpdateStatusReason ?? 'no reason given'}`,
+      );
     }
     if (c.State !== 'Pending' && c.LastUpdateStatus !== 'InProgress') return;
-    if (Date.now() > deadline) throw new Error(`function ${functionName} is still ${c.State}/${c.LastUpdateStatus} after ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline)
+      throw new Error(`function ${functionName} is still ${c.State}/${c.LastUpdateStatus} after ${timeoutMs / 1000} s`);
     await sleep(delay);
     delay = Math.min(delay * 2, 2000);
   }

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Declaration, IntegrationName } from './declaration.ts';
+import type { AuthorizationType, Declaration, IntegrationName } from './declaration.ts';
 import type { ApiState, IntegrationState, TargetState } from './target.ts';
+import { describeAuthChange, planAuthorizer, planUserPool, type AuthChange, type AuthIds } from './plan-auth.ts';
 
 export interface FieldChange {
   field: string;
@@ -12,18 +13,30 @@ export interface FieldChange {
 export type Change =
   | { kind: 'createBucket'; bucket: string }
   | { kind: 'putBucketCors'; bucket: string }
+  | { kind: 'createRole'; name: string }
   | { kind: 'createFunction'; name: string }
   | { kind: 'updateFunctionCode'; name: string; from?: string; to: string }
   | { kind: 'updateFunctionConfiguration'; name: string; fields: FieldChange[] }
   | { kind: 'createApi'; name: string }
   | { kind: 'createIntegration'; integration: IntegrationName; integrationUri: string }
   | { kind: 'updateIntegration'; integration: IntegrationName; integrationId: string; fields: FieldChange[] }
-  | { kind: 'createRoute'; routeKey: string; integration: IntegrationName }
-  | { kind: 'updateRoute'; routeKey: string; routeId: string; integration: IntegrationName; from?: string }
+  | { kind: 'createRoute'; routeKey: string; integration: IntegrationName; authorizationType: AuthorizationType }
+  | {
+      kind: 'updateRoute';
+      routeKey: string;
+      routeId: string;
+      integration: IntegrationName;
+      from?: string;
+      authorizationType: AuthorizationType;
+      /** Set when the authorization changes: what it was. */
+      authorizationFrom?: string;
+    }
   | { kind: 'createStage'; stageName: string }
   | { kind: 'updateStage'; stageName: string; fields: FieldChange[] }
   | { kind: 'addPermission'; statementId: string; sourceArn: string }
-  | { kind: 'replacePermission'; statementId: string; from?: string; to: string };
+  | { kind: 'replacePermission'; statementId: string; from?: string; to: string }
+  | { kind: 'createLogGroup'; name: string }
+  | AuthChange;
 
 export interface Plan {
   accountId: string;
@@ -33,6 +46,8 @@ export interface Plan {
   /** Which existing integration each declared one maps to (absent: created by the plan). */
   integrationIds: Partial<Record<IntegrationName, string>>;
   changes: Change[];
+  /** Sign-in's user pool, app client and authorizer, where they exist already. */
+  auth: AuthIds;
   /** Routes on the API that the declaration does not manage: left alone, listed for the user. */
   otherRoutes: Array<{ routeKey: string; target?: string }>;
 }
@@ -56,10 +71,17 @@ export function computePlan(declaration: Declaration, state: TargetState, codeSh
   for (const bucket of declaration.buckets) {
     const current = state.buckets[bucket.name];
     if (!current?.exists) changes.push({ kind: 'createBucket', bucket: bucket.name });
-    if (!current?.exists || !isDeepStrictEqual(current.cors, bucket.cors)) changes.push({ kind: 'putBucketCors', bucket: bucket.name });
+    if (!current?.exists || !isDeepStrictEqual(current.cors, bucket.cors))
+      changes.push({ kind: 'putBucketCors', bucket: bucket.name });
   }
 
+  if (declaration.role && !state.roleExists) changes.push({ kind: 'createRole', name: declaration.role.name });
   changes.push(...planFunction(declaration, state, codeSha256));
+  const auth: AuthIds = {};
+  if (declaration.auth)
+    changes.push(...planUserPool(declaration.auth, state.auth ?? { userPools: [], clients: [] }, auth));
+  if (declaration.logGroup && !state.logGroup?.exists)
+    changes.push({ kind: 'createLogGroup', name: declaration.logGroup.name });
 
   const api = state.api;
   if (!api) changes.push({ kind: 'createApi', name: declaration.api.name });
@@ -76,29 +98,63 @@ export function computePlan(declaration: Declaration, state: TargetState, codeSh
     const fields = diffFields([
       ['integrationUri', existing.integrationUri, integrationUri],
       ['payloadFormatVersion', existing.payloadFormatVersion, declared.payloadFormatVersion],
-      ...(declared.integrationMethod ? [['integrationMethod', existing.integrationMethod, declared.integrationMethod] as const] : []),
+      ...(declared.integrationMethod
+        ? [['integrationMethod', existing.integrationMethod, declared.integrationMethod] as const]
+        : []),
     ]);
-    if (fields.length > 0) changes.push({ kind: 'updateIntegration', integration: name, integrationId: existing.integrationId, fields });
+    if (fields.length > 0)
+      changes.push({ kind: 'updateIntegration', integration: name, integrationId: existing.integrationId, fields });
   }
+
+  if (declaration.auth) changes.push(...planAuthorizer(declaration.auth, api?.authorizers ?? [], auth));
 
   for (const route of declaration.api.routes) {
     const existing = api?.routes.find((r) => r.routeKey === route.routeKey);
     const integrationId = integrationIds[route.integration];
-    if (!existing) changes.push({ kind: 'createRoute', routeKey: route.routeKey, integration: route.integration });
-    else if (!integrationId || existing.target !== `integrations/${integrationId}`) {
-      changes.push({ kind: 'updateRoute', routeKey: route.routeKey, routeId: existing.routeId, integration: route.integration, from: existing.target });
+    if (!existing) {
+      changes.push({
+        kind: 'createRoute',
+        routeKey: route.routeKey,
+        integration: route.integration,
+        authorizationType: route.authorizationType,
+      });
+      continue;
+    }
+    const targetChanged = !integrationId || existing.target !== `integrations/${integrationId}`;
+    const currentAuthorization = existing.authorizationType ?? 'NONE';
+    const authorizationChanged =
+      currentAuthorization !== route.authorizationType ||
+      (route.authorizationType === 'JWT' && (!auth.authorizerId || existing.authorizerId !== auth.authorizerId));
+    if (targetChanged || authorizationChanged) {
+      changes.push({
+        kind: 'updateRoute',
+        routeKey: route.routeKey,
+        routeId: existing.routeId,
+        integration: route.integration,
+        from: existing.target,
+        authorizationType: route.authorizationType,
+        ...(authorizationChanged && {
+          authorizationFrom: `${currentAuthorization}${existing.authorizerId ? ` ${existing.authorizerId}` : ''}`,
+        }),
+      });
     }
   }
   const declaredKeys = new Set(declaration.api.routes.map((r) => r.routeKey));
-  const otherRoutes = (api?.routes ?? []).filter((r) => !declaredKeys.has(r.routeKey)).map((r) => ({ routeKey: r.routeKey, target: r.target }));
+  const otherRoutes = (api?.routes ?? [])
+    .filter((r) => !declaredKeys.has(r.routeKey))
+    .map((r) => ({ routeKey: r.routeKey, target: r.target }));
 
   const stage = declaration.api.stage;
   const currentStage = api?.stages.find((s) => s.stageName === stage.stageName);
   if (!currentStage) changes.push({ kind: 'createStage', stageName: stage.stageName });
   else {
+    const accessLog = stage.accessLogSettings && {
+      destinationArn: stage.accessLogSettings.destinationArn(accountId),
+      format: stage.accessLogSettings.format,
+    };
     const fields = diffFields([
       ['autoDeploy', currentStage.autoDeploy ?? false, stage.autoDeploy],
-      ...(stage.accessLogSettings ? [['accessLogSettings', currentStage.accessLogSettings, stage.accessLogSettings] as const] : []),
+      ...(accessLog ? [['accessLogSettings', currentStage.accessLogSettings, accessLog] as const] : []),
     ]);
     if (fields.length > 0) changes.push({ kind: 'updateStage', stageName: stage.stageName, fields });
   }
@@ -106,9 +162,10 @@ export function computePlan(declaration: Declaration, state: TargetState, codeSh
   const { statementId } = declaration.permission;
   const sourceArn = declaration.permission.sourceArn(accountId, api?.apiId ?? NEW_API_ID);
   if (!state.function || !state.permission) changes.push({ kind: 'addPermission', statementId, sourceArn });
-  else if (state.permission.sourceArn !== sourceArn) changes.push({ kind: 'replacePermission', statementId, from: state.permission.sourceArn, to: sourceArn });
+  else if (state.permission.sourceArn !== sourceArn)
+    changes.push({ kind: 'replacePermission', statementId, from: state.permission.sourceArn, to: sourceArn });
 
-  return { accountId, apiId: api?.apiId, apiEndpoint: api?.apiEndpoint, integrationIds, changes, otherRoutes };
+  return { accountId, apiId: api?.apiId, apiEndpoint: api?.apiEndpoint, integrationIds, auth, changes, otherRoutes };
 }
 
 function planFunction(declaration: Declaration, state: TargetState, codeSha256: string): Change[] {
@@ -116,7 +173,8 @@ function planFunction(declaration: Declaration, state: TargetState, codeSha256: 
   const current = state.function;
   if (!current) return [{ kind: 'createFunction', name: fn.name }];
   const changes: Change[] = [];
-  if (current.codeSha256 !== codeSha256) changes.push({ kind: 'updateFunctionCode', name: fn.name, from: current.codeSha256, to: codeSha256 });
+  if (current.codeSha256 !== codeSha256)
+    changes.push({ kind: 'updateFunctionCode', name: fn.name, from: current.codeSha256, to: codeSha256 });
   const role = fn.role(state.accountId);
   const fields = diffFields([
     ['runtime', current.runtime, fn.runtime],
@@ -134,7 +192,12 @@ function planFunction(declaration: Declaration, state: TargetState, codeSha256: 
  * The existing integration that plays a declared one: same type, preferably one a declared route
  * already targets, else one with the declared URI, else the first of that type.
  */
-function matchIntegration(declaration: Declaration, name: IntegrationName, integrationUri: string, api: ApiState): IntegrationState | undefined {
+function matchIntegration(
+  declaration: Declaration,
+  name: IntegrationName,
+  integrationUri: string,
+  api: ApiState,
+): IntegrationState | undefined {
   const declared = declaration.api.integrations[name];
   const candidates = api.integrations.filter((i) => i.integrationType === declared.integrationType);
   const routeTargets = new Set(
@@ -150,7 +213,7 @@ function matchIntegration(declaration: Declaration, name: IntegrationName, integ
   );
 }
 
-function diffFields(pairs: ReadonlyArray<readonly [string, unknown, unknown]>): FieldChange[] {
+export function diffFields(pairs: ReadonlyArray<readonly [string, unknown, unknown]>): FieldChange[] {
   return pairs.filter(([, from, to]) => !isDeepStrictEqual(from, to)).map(([field, from, to]) => ({ field, from, to }));
 }
 
@@ -161,6 +224,8 @@ export function describeChange(change: Change): string {
       return `+ create bucket ${change.bucket}`;
     case 'putBucketCors':
       return `~ set the CORS rule of bucket ${change.bucket}`;
+    case 'createRole':
+      return `+ create role ${change.name} (Lambda may assume it; AWSLambdaBasicExecutionRole, objects of the buckets)`;
     case 'createFunction':
       return `+ create function ${change.name}`;
     case 'updateFunctionCode':
@@ -174,8 +239,11 @@ export function describeChange(change: Change): string {
     case 'updateIntegration':
       return `~ update the ${change.integration} integration ${change.integrationId}: ${describeFields(change.fields)}`;
     case 'createRoute':
-      return `+ create route ${change.routeKey} -> ${change.integration} integration`;
+      return `+ create route ${change.routeKey} -> ${change.integration} integration${change.authorizationType === 'JWT' ? ', behind the JWT authorizer' : ''}`;
     case 'updateRoute':
+      if (change.authorizationFrom !== undefined) {
+        return `~ route ${change.routeKey} (${change.routeId}): authorization ${change.authorizationFrom} -> ${change.authorizationType === 'JWT' ? 'the JWT authorizer' : 'NONE'}, ${change.integration} integration`;
+      }
       return `~ point route ${change.routeKey} (${change.routeId}) at the ${change.integration} integration (was ${change.from ?? 'no target'})`;
     case 'createStage':
       return `+ create stage ${change.stageName} (auto-deploy)`;
@@ -185,10 +253,14 @@ export function describeChange(change: Change): string {
       return `+ allow API Gateway to invoke the function (statement ${change.statementId}, source ${change.sourceArn})`;
     case 'replacePermission':
       return `~ replace permission ${change.statementId}: source ${change.from ?? 'none'} -> ${change.to}`;
+    case 'createLogGroup':
+      return `+ create log group ${change.name} (the stage's access log)`;
+    default:
+      return describeAuthChange(change);
   }
 }
 
-function describeFields(fields: FieldChange[]): string {
+export function describeFields(fields: FieldChange[]): string {
   return fields.map((f) => `${f.field} ${short(f.from)} -> ${short(f.to)}`).join(', ');
 }
 

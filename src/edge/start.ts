@@ -13,6 +13,10 @@ import { S3Metadata } from '../state/s3-metadata.ts';
 import { createStsService } from '../sts/service.ts';
 import { Edge } from './server.ts';
 import type { LambdaInvoker } from '../lambda/invoker.ts';
+import { createIamService } from '../iam/service.ts';
+import { IamMetadata } from '../state/iam-metadata.ts';
+import { createCognitoService } from '../cognito/service.ts';
+import { CognitoMetadata } from '../state/cognito-metadata.ts';
 
 export interface RunningEdge {
   edge: Edge;
@@ -47,6 +51,7 @@ export async function startEdge(
   });
   const { region, accountId } = config;
 
+  const iam = createIamService({ store: new IamMetadata(db), accountId });
   const lambda = new LambdaService({
     metadata: new LambdaMetadata(db),
     code: new LambdaCodeStore(config.dataDir, blobs),
@@ -54,10 +59,13 @@ export async function startEdge(
     accountId,
     logger,
     endpoint: edge,
+    roles: iam,
   });
   edge.register(createS3Service({ meta: new S3Metadata(db), blobs, region, logger, endpoint: edge }));
   edge.register(lambda);
   edge.register(createStsService({ accountId }));
+  edge.register(iam);
+  edge.register(createCognitoService({ store: new CognitoMetadata(db), region, accountId, endpoint: edge }));
   const apigw = createApigwServices({
     store: new ApigwMetadata(db),
     region,

@@ -12,6 +12,7 @@ import { CODE_PATH, serveCode } from './code-server.ts';
 import { invalidParameter, lambdaErrorBody, notFound } from './errors.ts';
 import { functionConfiguration } from './functions.ts';
 import type { EventObject, InvokeOptions, InvokeResult, LambdaInvoker } from './invoker.ts';
+import type { IamRoles } from '../iam/service.ts';
 import { LAMBDA_OPERATIONS } from './model-operations.ts';
 import { functionOperations } from './operations/functions.ts';
 import { invokeOperations } from './operations/invoke.ts';
@@ -47,6 +48,8 @@ export interface LambdaServiceDeps {
   logger: Logger;
   /** The edge's URL and credentials, handed to functions (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...). */
   endpoint: EdgeEndpoint;
+  /** IAM's roles: a function's role of the local account must exist. Absent: any role is accepted. */
+  roles?: IamRoles;
 }
 
 export interface LambdaServiceOptions {
@@ -73,6 +76,7 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
   readonly accountId: string;
   private readonly options: Required<LambdaServiceOptions>;
   private readonly endpoint: EdgeEndpoint;
+  private readonly roles?: IamRoles;
   /** Where `GetFunction`'s `Code.Location` points: the zip, served by the edge. */
   readonly internalRoutes: readonly InternalRoute[] = [
     { prefix: CODE_PATH, handler: (_req, res, rawPath) => serveCode(this.metadata, this.code, res, rawPath) },
@@ -86,6 +90,7 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     this.region = deps.region;
     this.accountId = deps.accountId;
     this.endpoint = deps.endpoint;
+    this.roles = deps.roles;
     this.options = { maxEnvironmentsPerFunction: options.maxEnvironmentsPerFunction ?? DEFAULT_MAX_ENVIRONMENTS, idleMs: options.idleMs ?? 10 * 60_000 };
   }
 
@@ -204,6 +209,12 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     });
     this.pools.set(fn.name, { key, fn, pool });
     return pool;
+  }
+
+  checkRole(role: string | undefined): void {
+    if (role !== undefined && this.roles?.roleExists(role) === false) {
+      throw invalidParameter('The role defined for the function cannot be assumed by Lambda.');
+    }
   }
 
   retirePool(name: string): void {

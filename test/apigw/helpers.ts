@@ -9,6 +9,7 @@ import { zipSync, strToU8 } from 'fflate';
 import { ApiGatewayV2Client, CreateApiCommand, CreateIntegrationCommand, CreateRouteCommand, CreateStageCommand } from '@aws-sdk/client-apigatewayv2';
 import { AddPermissionCommand, CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { TestEdge } from '../helpers/edge.ts';
+import { ensureLambdaRole } from '../helpers/iam.ts';
 
 const run = promisify(execFile);
 
@@ -34,6 +35,7 @@ export async function createFunction(edge: TestEdge, name: string, source: strin
   const dir = mkdtempSync(path.join(tmpdir(), 'ddn-fn-'));
   const zipFile = path.join(dir, 'fn.zip');
   writeFileSync(zipFile, zipSync({ 'index.mjs': strToU8(source) }));
+  await ensureLambdaRole(edge, 'lambda-role');
   const out = await aws(edge, [
     'lambda', 'create-function', '--function-name', name, '--runtime', 'nodejs20.x', '--handler', 'index.handler',
     '--role', 'arn:aws:iam::000000000000:role/lambda-role', '--zip-file', `fileb://${zipFile}`,
@@ -126,6 +128,7 @@ export async function deployApi(edge: TestEdge, routes: RouteSpec[], stage: { st
 /** Creates a function through the SDK and lets every route of `apiId` invoke it. */
 export async function sdkFunction(edge: TestEdge, name: string, source: string): Promise<string> {
   const { lambda } = clients(edge);
+  await ensureLambdaRole(edge, 'lambda-role');
   const out = await lambda.send(
     new CreateFunctionCommand({
       FunctionName: name,

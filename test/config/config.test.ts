@@ -77,3 +77,14 @@ test('without a configured pair, ddn env generates one once and keeps it in the 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('sign-in is off unless DDN_AUTH=cognito; another value is named in the error', () => {
+  const off = loadConfig({});
+  assert.equal(off.auth, 'none');
+  assert.equal(off.apiToken, undefined);
+  const on = loadConfig({ DDN_AUTH: 'cognito', DDN_COGNITO_ISSUER: 'http://127.0.0.1:4566/us-east-1_abc/', DDN_API_TOKEN: ' t ' });
+  assert.equal(on.auth, 'cognito');
+  assert.equal(on.cognitoIssuer, 'http://127.0.0.1:4566/us-east-1_abc');
+  assert.equal(on.apiToken, 't');
+  assert.throws(() => loadConfig({ DDN_AUTH: 'oauth' }), /DDN_AUTH: .*\(got "oauth"\)/);
+});

@@ -97,6 +97,11 @@ test('failures are described in plain words from JSON, S3 XML or the status', ()
   );
   assert.equal(describeFailure('The download', 503, ''), 'The download failed with HTTP 503 (the service behind the API is not available).');
   assert.equal(describeFailure('X', 0, 'Failed to fetch'), 'X could not reach the server: Failed to fetch');
+  assert.equal(
+    describeFailure('Asking for an upload URL', 400, 'file parameter is required'),
+    'Asking for an upload URL failed with HTTP 400: file parameter is required',
+    "the presign function's plain-text errors",
+  );
 });
 
 test('object keys are safe, unique per upload and keep the input name', () => {

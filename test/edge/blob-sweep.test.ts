@@ -16,6 +16,7 @@ import { CreateFunctionCommand, GetFunctionCommand, InvokeCommand, LambdaClient 
 import { zipSync, strToU8 } from 'fflate';
 import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
 import { sdkClient } from '../s3/helpers.ts';
+import { ensureLambdaRole } from '../helpers/iam.ts';
 
 /** Every file under DATA_DIR/blobs, by name. */
 function blobFiles(dataDir: string): string[] {
@@ -48,6 +49,7 @@ test('at start-up the edge sweeps blobs no service references, and keeps every S
     const open = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'sweep', Key: 'open' }));
     await s3.send(new UploadPartCommand({ Bucket: 'sweep', Key: 'open', UploadId: open.UploadId, PartNumber: 1, Body: 'part of an open upload' }));
     let lambda = new LambdaClient({ region: edge.region, endpoint: edge.url, credentials: edge.credentials });
+    await ensureLambdaRole(edge, 'r');
     await lambda.send(
       new CreateFunctionCommand({
         FunctionName: 'kept',

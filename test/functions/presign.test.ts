@@ -36,7 +36,8 @@ async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Pr
 
 async function call(event: PresignEvent, vars: Record<string, string | undefined> = {}) {
   const response = await withEnv({ ...FUNCTION_ENV, ...vars }, () => handler(event));
-  return { ...response, json: JSON.parse(response.body) as { url?: string; error?: string } };
+  const json = response.statusCode === 200 ? (JSON.parse(response.body) as { url?: string }) : {};
+  return { ...response, json };
 }
 
 test('mode=upload presigns a path-style PUT on DDN_IN_BUCKET at the configured endpoint, without checksum parameters', async () => {
@@ -78,18 +79,21 @@ test('bad input: missing/empty file, unknown mode, keys S3 refuses', async () =>
   for (const event of [{}, { queryStringParameters: null }, { queryStringParameters: { file: '' } }, null]) {
     const res = await call(event as PresignEvent);
     assert.equal(res.statusCode, 400);
-    assert.deepEqual(res.json, { error: 'file parameter is required' });
+    assert.equal(res.body, 'file parameter is required', 'plain text, as the original function answered');
+    assert.match(res.headers['content-type'], /^text\/plain/);
   }
   const mode = await call({ queryStringParameters: { file: 'k', mode: 'delete' } });
   assert.equal(mode.statusCode, 400);
-  assert.match(mode.json.error!, /upload/);
-  assert.match(mode.json.error!, /download/);
+  assert.match(mode.body, /upload/);
+  assert.match(mode.body, /download/);
+  const both = await call({ queryStringParameters: { mode: 'delete' } });
+  assert.equal(both.body, 'file parameter is required', 'a missing file is reported before a bad mode');
   assert.equal((await call({ queryStringParameters: { file: 'é'.repeat(512) } })).statusCode, 200, '1024 bytes is allowed');
   assert.equal((await call({ queryStringParameters: { file: 'é'.repeat(512) + 'x' } })).statusCode, 400, '1025 bytes is not');
   assert.equal((await call({ queryStringParameters: { file: 'a\ud800b' } })).statusCode, 400, 'lone surrogate');
   const invalidUtf8 = await call({ rawQueryString: 'file=%FF%FE.tif', queryStringParameters: { file: '\ufffd\ufffd.tif' } });
   assert.equal(invalidUtf8.statusCode, 400);
-  assert.match(invalidUtf8.json.error!, /UTF-8/);
+  assert.match(invalidUtf8.body, /UTF-8/);
 });
 
 test('expiry is DDN_S3_PRESIGN_EXPIRES capped at 604800; accelerate applies without an endpoint override', async () => {
@@ -104,7 +108,7 @@ test('expiry is DDN_S3_PRESIGN_EXPIRES capped at 604800; accelerate applies with
 test('any other failure is a 500 without internals', async () => {
   const res = await call({ queryStringParameters: { file: 'k' } }, { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined });
   assert.equal(res.statusCode, 500);
-  assert.deepEqual(res.json, { error: 'Error generating presigned URL' });
+  assert.equal(res.body, 'Error generating presigned URL');
 });
 
 test('the zip: index.js alone, runs as index.handler on a payload 2.0 event with no node_modules anywhere', async () => {

@@ -10,6 +10,7 @@ import { CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { s3Client } from '../../src/client/aws-clients.ts';
 import { buildPresignZip } from '../../src/functions/presign/bundle.ts';
 import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
+import { ensureLambdaRole } from '../helpers/iam.ts';
 
 const execFileAsync = promisify(execFile);
 const ROLE = 'arn:aws:iam::000000000000:role/ddn-presign-lambda-role';
@@ -38,6 +39,7 @@ async function awsJson(...args: string[]): Promise<Record<string, unknown>> {
 before(async () => {
   edge = await startTestEdge({ DDN_IN_BUCKET: 'cli-in', DDN_OUT_BUCKET: 'cli-out' });
   env = edge.env;
+  await ensureLambdaRole(edge, 'ddn-presign-lambda-role');
   dir = mkdtempSync(path.join(tmpdir(), 'ddn-lambda-cli-'));
   writeFileSync(path.join(dir, 'presign.zip'), await buildPresignZip());
   writeFileSync(path.join(dir, 'v2.zip'), zipSync({ 'index.mjs': strToU8(`export const handler = async () => ({ version: 2 });`) }));

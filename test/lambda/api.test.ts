@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
+import { ensureLambdaRole } from '../helpers/iam.ts';
 
 let edge: TestEdge;
 let lambda: LambdaClient;
@@ -36,6 +37,7 @@ async function rejection(promise: Promise<unknown>): Promise<Error & { $metadata
 
 before(async () => {
   edge = await startTestEdge();
+  await ensureLambdaRole(edge, 'r');
   lambda = new LambdaClient({ endpoint: edge.url, region: edge.region, credentials: edge.credentials });
 });
 

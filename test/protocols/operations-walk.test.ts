@@ -1,5 +1,6 @@
-// Every operation of botocore's STS and IAM models, and of a sample of services the edge does not serve, is either
-// implemented or answered 501 NotImplemented, naming it, in the format its clients parse: nothing falls through.
+// Every operation of botocore's STS, IAM and Cognito user pool models, and of a sample of services the edge does not
+// serve, is either implemented or answered 501 NotImplemented, naming it, in the format its clients parse: nothing
+// falls through.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -66,13 +67,39 @@ test('STS: GetCallerIdentity and GetAccessKeyInfo are implemented, every other o
   assert.match(other.body, /<Type>Receiver<\/Type>/);
 });
 
-test('IAM (not served yet): every operation is 501 NotImplemented in the query protocol, IAM namespace', async () => {
-  const answers = await walk('iam', new Set());
+const IAM_OPERATIONS = [
+  'CreateRole', 'GetRole', 'ListRoles', 'DeleteRole', 'UpdateAssumeRolePolicy',
+  'AttachRolePolicy', 'DetachRolePolicy', 'ListAttachedRolePolicies',
+  'PutRolePolicy', 'GetRolePolicy', 'ListRolePolicies', 'DeleteRolePolicy',
+  'CreatePolicy', 'GetPolicy', 'ListPolicies', 'DeletePolicy',
+];
+
+test('IAM: the role and policy operations are implemented, every other one is 501 in the IAM namespace', async () => {
+  const answers = await walk('iam', new Set(IAM_OPERATIONS));
   assert.ok(answers.length > 100);
-  assert.match(answers[0].body, /xmlns="https:\/\/iam\.amazonaws\.com\/doc\/2010-05-08\/"/);
+  const other = answers.find((a) => a.operation === 'CreateUser')!;
+  assert.match(other.body, /xmlns="https:\/\/iam\.amazonaws\.com\/doc\/2010-05-08\/"/);
+  const listed = answers.find((a) => a.operation === 'ListRoles')!;
+  assert.equal(listed.status, 200);
+  const missing = answers.find((a) => a.operation === 'CreateRole')!;
+  assert.deepEqual([missing.status, missing.error?.code], [400, 'ValidationError'], 'the walk sends no RoleName');
 });
 
-for (const service of ['dynamodb', 'sqs', 'sns', 'cognito-idp', 'route53', 'ec2']) {
+const COGNITO_OPERATIONS = [
+  'CreateUserPool', 'DescribeUserPool', 'ListUserPools', 'DeleteUserPool',
+  'CreateUserPoolClient', 'DescribeUserPoolClient', 'ListUserPoolClients', 'DeleteUserPoolClient',
+  'AdminCreateUser', 'AdminSetUserPassword', 'AdminGetUser', 'AdminDeleteUser', 'ListUsers',
+  'InitiateAuth', 'RespondToAuthChallenge', 'GetUser',
+];
+
+test('Cognito user pools: pools, clients, users and sign-in are implemented, the others are 501 in JSON', async () => {
+  const answers = await walk('cognito-idp', new Set(COGNITO_OPERATIONS));
+  const missing = answers.find((a) => a.operation === 'DescribeUserPool')!;
+  const answer = [missing.status, missing.error?.code];
+  assert.deepEqual(answer, [400, 'InvalidParameterException'], 'the walk sends no UserPoolId');
+});
+
+for (const service of ['dynamodb', 'sqs', 'sns', 'route53', 'ec2']) {
   test(`${service} (not served): every operation is 501 NotImplemented in its own protocol`, async () => {
     await walk(service, new Set());
   });
@@ -96,7 +123,7 @@ import boto3, json, botocore.exceptions as e
 calls = {
   'iam': lambda c: c.list_users(), 'sts': lambda c: c.get_session_token(), 'dynamodb': lambda c: c.list_tables(),
   'sqs': lambda c: c.list_queues(), 'sns': lambda c: c.list_topics(), 'route53': lambda c: c.list_hosted_zones(),
-  'ec2': lambda c: c.describe_regions(), 'cognito-idp': lambda c: c.list_user_pools(MaxResults=1),
+  'ec2': lambda c: c.describe_regions(), 'cognito-idp': lambda c: c.list_groups(UserPoolId='us-east-1_abcdefghi'),
 }
 out = {}
 for name, call in calls.items():

@@ -1,5 +1,6 @@
 // Types only: the client library's runtime (undici) stays out of the browser bundle.
 import type { InvocationRequest, InvocationResponse } from '../../client/api.ts';
+import type { ConsoleSignIn } from './sign-in.ts';
 
 export type { InvocationRequest };
 
@@ -9,6 +10,8 @@ export interface ConsoleConfig {
   apiEndpoint: string | null;
   inBucket: string;
   outBucket: string;
+  /** The user pool and app client to sign in with when the API needs a signed-in user; null when it is open. */
+  signIn: ConsoleSignIn | null;
 }
 
 /** A failed step, worded for a person. */
@@ -62,6 +65,7 @@ export function describeFailure(step: string, status: number, body: string): str
 }
 
 function statusHint(status: number): string {
+  if (status === 401) return ' (the API wants a signed-in user: sign in again)';
   if (status === 403) return ' (access denied — the presigned URL may have expired)';
   if (status === 404) return ' (not found)';
   if (status === 502 || status === 503) return ' (the service behind the API is not available)';

@@ -2,6 +2,16 @@ import { apiBaseFor, fetchStep, summariseInvocation, inputKeyFor, outputKeyFor, 
 import { defaultsFor } from './defaults.ts';
 import { decodeGreyTiff, RefusedFileError, type GreyImage } from './tiff.ts';
 import { Viewer, type ViewMode } from './viewer.ts';
+import {
+  cognitoEndpointFor,
+  loadTokens,
+  needsRefresh,
+  refresh,
+  saveTokens,
+  setNewPassword,
+  signIn,
+  type PageTokens,
+} from './sign-in.ts';
 
 const PRESIGN_TIMEOUT_MS = 30_000;
 const INVOKE_TIMEOUT_MS = 300_000;
@@ -30,6 +40,16 @@ const ui = {
   fit: $<HTMLButtonElement>('fit'),
   download: $<HTMLAnchorElement>('download'),
   pixel: $('pixel'),
+  signInForm: $<HTMLFormElement>('sign-in'),
+  username: $<HTMLInputElement>('username'),
+  password: $<HTMLInputElement>('password'),
+  newPasswordLabel: $('new-password-label'),
+  newPassword: $<HTMLInputElement>('new-password'),
+  signInButton: $<HTMLButtonElement>('sign-in-button'),
+  signInError: $('sign-in-error'),
+  user: $('user'),
+  userName: $('user-name'),
+  signOut: $<HTMLButtonElement>('sign-out'),
 };
 
 const viewer = new Viewer({
@@ -50,6 +70,8 @@ let config: ConsoleConfig | undefined;
 let apiBase: string | undefined;
 let selected: { file: File; image: GreyImage } | undefined;
 let running = false;
+let tokens: PageTokens | undefined;
+let challenge: { session: string; userIdForSrp: string } | undefined;
 
 function setState(state: 'idle' | 'ready' | 'running' | 'done' | 'error' | 'refused'): void {
   document.body.dataset.state = state;
@@ -61,7 +83,72 @@ function showError(message: string | undefined): void {
 }
 
 function updateRunButton(): void {
-  ui.run.disabled = running || !selected || !apiBase;
+  ui.run.disabled = running || !selected || !apiBase || (config?.signIn != null && !tokens);
+}
+
+/** Shows the sign-in form or the signed-in user; `data-auth` on the body says which (off: the API is open). */
+function showSignIn(): void {
+  const required = config?.signIn != null;
+  document.body.dataset.auth = !required ? 'off' : tokens ? 'signed-in' : 'required';
+  ui.signInForm.hidden = !required || tokens !== undefined;
+  ui.user.hidden = !required || tokens === undefined;
+  ui.userName.textContent = tokens ? `Signed in as ${tokens.username}` : '';
+  ui.newPasswordLabel.hidden = challenge === undefined;
+  ui.newPassword.required = challenge !== undefined;
+  updateRunButton();
+}
+
+function setTokens(next: PageTokens | undefined): void {
+  tokens = next;
+  if (config?.signIn) saveTokens(config.signIn, next);
+  showSignIn();
+}
+
+async function submitSignIn(): Promise<void> {
+  const settings = config?.signIn;
+  if (!settings) return;
+  const endpoint = cognitoEndpointFor(settings.issuer, location.origin);
+  ui.signInButton.disabled = true;
+  ui.signInError.hidden = true;
+  try {
+    const username = ui.username.value.trim();
+    if (challenge) {
+      setTokens(await setNewPassword(endpoint, settings.clientId, username, challenge, ui.newPassword.value));
+      challenge = undefined;
+    } else {
+      const outcome = await signIn(endpoint, settings.clientId, username, ui.password.value);
+      if ('tokens' in outcome) setTokens(outcome.tokens);
+      else challenge = outcome.newPasswordRequired;
+    }
+    if (tokens) {
+      ui.password.value = '';
+      ui.newPassword.value = '';
+    }
+  } catch (err) {
+    ui.signInError.textContent = (err as Error).message;
+    ui.signInError.hidden = false;
+  } finally {
+    ui.signInButton.disabled = false;
+    showSignIn();
+  }
+}
+
+/** The Authorization header for the API (refreshing an expired token first); none when the API is open. */
+async function authHeaders(): Promise<Record<string, string>> {
+  const settings = config?.signIn;
+  if (!settings) return {};
+  if (!tokens) throw new StepError('Sign in first.');
+  let current = tokens;
+  if (needsRefresh(current)) {
+    try {
+      current = await refresh(cognitoEndpointFor(settings.issuer, location.origin), settings.clientId, current);
+      setTokens(current);
+    } catch (err) {
+      setTokens(undefined);
+      throw new StepError(`Your sign-in has expired (${(err as Error).message}): sign in again.`);
+    }
+  }
+  return { authorization: `Bearer ${current.idToken}` };
 }
 
 async function loadConfig(): Promise<void> {
@@ -72,6 +159,8 @@ async function loadConfig(): Promise<void> {
     ui.apiStatus.textContent = apiBase
       ? `API ${apiBase} · buckets ${config.inBucket} → ${config.outBucket}`
       : 'No API is deployed yet: start the platform with `ddn up`, then reload this page.';
+    tokens = config.signIn ? loadTokens(config.signIn) : undefined;
+    showSignIn();
   } catch (err) {
     ui.apiStatus.textContent = (err as Error).message;
   }
@@ -161,7 +250,8 @@ async function denoise(): Promise<void> {
     const presign = async (mode: 'upload' | 'download', key: string) => {
       const what = `Asking the API for ${mode === 'upload' ? 'an upload' : 'a download'} URL`;
       const url = `${apiBase}/presign?mode=${mode}&file=${encodeURIComponent(key)}`;
-      return readPresignedUrl(what, await fetchStep(what, url, { timeoutMs: PRESIGN_TIMEOUT_MS }));
+      const headers = await authHeaders();
+      return readPresignedUrl(what, await fetchStep(what, url, { timeoutMs: PRESIGN_TIMEOUT_MS, headers }));
     };
     const putUrl = await step('Presign upload', () => presign('upload', inKey));
     await step(`Upload ${formatBytes(file.size)}`, () =>
@@ -183,7 +273,7 @@ async function denoise(): Promise<void> {
       const response = await fetchStep('The denoising request', `${apiBase}/invocations`, {
         method: 'POST',
         body: JSON.stringify(body),
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(await authHeaders()) },
         timeoutMs: INVOKE_TIMEOUT_MS,
       });
       return summariseInvocation(await response.text());
@@ -233,6 +323,11 @@ ui.drop.addEventListener('drop', (e) => {
   const file = e.dataTransfer?.files[0];
   if (file) void selectFile(file);
 });
+ui.signInForm.addEventListener('submit', (e) => {
+  e.preventDefault();
+  void submitSignIn();
+});
+ui.signOut.addEventListener('click', () => setTokens(undefined));
 ui.strength.addEventListener('input', () => (ui.strengthValue.value = ui.strength.value));
 ui.form.addEventListener('submit', (e) => {
   e.preventDefault();

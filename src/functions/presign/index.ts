@@ -33,7 +33,7 @@ export const handler = async (event: PresignEvent | null | undefined): Promise<P
   try {
     ({ file, mode } = readParameters(event ?? {}));
   } catch (err) {
-    if (err instanceof BadRequest) return respond(400, { error: err.message });
+    if (err instanceof BadRequest) return respondText(400, err.message);
     throw err;
   }
   try {
@@ -44,7 +44,7 @@ export const handler = async (event: PresignEvent | null | undefined): Promise<P
     return respond(200, { url });
   } catch (err) {
     console.error('presign failed:', err);
-    return respond(500, { error: 'Error generating presigned URL' });
+    return respondText(500, 'Error generating presigned URL');
   }
 };
 
@@ -58,9 +58,9 @@ function readParameters(event: PresignEvent): { file: string; mode: string } {
     file ??= body.file;
     mode ??= body.mode;
   }
+  if (file === undefined || file === null || file === '') throw new BadRequest('file parameter is required');
   if (mode === undefined || mode === null || mode === '') mode = 'download';
   if (typeof mode !== 'string' || !MODES.includes(mode)) throw new BadRequest(`mode must be 'upload' or 'download'`);
-  if (file === undefined || file === null || file === '') throw new BadRequest('file parameter is required');
   if (typeof file !== 'string') throw new BadRequest('file parameter must be a string');
   if (!isWellFormed(file) || !rawFileIsUtf8(event.rawQueryString)) throw new BadRequest('file parameter must be valid UTF-8');
   if (Buffer.byteLength(file, 'utf8') > MAX_KEY_BYTES) throw new BadRequest(`file parameter must be at most ${MAX_KEY_BYTES} bytes of UTF-8`);
@@ -145,4 +145,9 @@ function s3Client(): S3Client {
 
 function respond(statusCode: number, body: object): PresignResponse {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+/** Errors are the bare sentence, as the original function answered them (clients compare the text). */
+function respondText(statusCode: number, message: string): PresignResponse {
+  return { statusCode, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: message };
 }

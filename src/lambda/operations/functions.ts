@@ -24,6 +24,7 @@ const FUNCTION_PAGES = new PageTokens('functions');
 export const functionOperations: LambdaHandlers = {
   async CreateFunction(ctx, request) {
     const input = parseInput(createFunctionInput, jsonBody(request));
+    ctx.checkRole(input.Role);
     const settings = settingsFromCreate(input);
     const zip = zipFromCode(input.Code);
     if (ctx.metadata.get(input.FunctionName)) throw conflict(`Function already exist: ${input.FunctionName}`);
@@ -91,6 +92,7 @@ export const functionOperations: LambdaHandlers = {
   UpdateFunctionConfiguration(ctx, request, { FunctionName }) {
     const fn = ctx.find(parseFunctionRef(FunctionName));
     const input = parseInput(updateConfigurationInput, jsonBody(request));
+    ctx.checkRole(input.Role);
     if (input.RevisionId !== undefined && input.RevisionId !== fn.revisionId) throw preconditionFailed();
     const updated: StoredFunction = {
       ...fn,

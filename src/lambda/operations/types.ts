@@ -25,6 +25,8 @@ export interface LambdaContext extends Pick<LambdaInvoker, 'invoke'> {
   storeCode(zip: Buffer): Promise<{ codeBlob: string; codeSha256: string; codeSize: number }>;
   /** Ends the warm environments of a function after it changed or went away. */
   retirePool(name: string): void;
+  /** Refuses a role Lambda could not assume: a role of the local account that IAM does not have. */
+  checkRole(role: string | undefined): void;
 }
 
 export type LambdaHandler = RestJsonHandler<LambdaContext, EdgeRequest>;
