@@ -92,7 +92,7 @@ test('aws CLI: create, get, update and delete domain names; duplicates and bad n
   assert.match(again.stderr, /NotFoundException/);
 });
 
-test('SDK v3: API mappings; key rules; a duplicate key is ConflictException; unknown stage or API refused', async () => {
+test('SDK v3: API mappings; key rules; a duplicate key is ConflictException; unknown stage or API', async () => {
   const { apigw } = clients(edge);
   const { apiId } = await deployApi(edge, [{ routeKey: 'GET /a', target: upstream.url }], { stageName: 'prod' });
   await apigw.send(new CreateDomainNameCommand({ DomainName: 'sdk.ddn.localhost' }));
@@ -196,7 +196,7 @@ test('SDK v3: API mappings; key rules; a duplicate key is ConflictException; unk
   await apigw.send(new DeleteApiCommand({ ApiId: apiId }));
 });
 
-test('curl by Host: longest mapping key wins, stripped for routing; event names the domain; restart keeps it', async () => {
+test('curl by Host: longest mapping key wins, stripped for routing; event names the domain; restarts', async () => {
   const { apigw } = clients(edge);
   const fn = await sdkFunction(edge, 'domain-echo', ECHO_FUNCTION);
   const root = await deployApi(edge, [{ routeKey: 'ANY /{proxy+}', target: upstream.url }], { stageName: 'live' });
