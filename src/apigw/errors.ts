@@ -8,6 +8,7 @@ export const notFound = (message: string, resourceType?: string) =>
 
 /** The gateway's own data-plane errors: a status and a one-key JSON body, no error type header. */
 export const GATEWAY_ERRORS = {
+  badRequest: { status: 400, body: '{"message":"Bad Request"}' },
   notFound: { status: 404, body: '{"message":"Not Found"}' },
   internal: { status: 500, body: '{"message":"Internal Server Error"}' },
   unavailable: { status: 503, body: '{"message":"Service Unavailable"}' },

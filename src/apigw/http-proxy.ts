@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { Transform } from 'node:stream';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { Integration } from './model.ts';
+import { escapesBasePath } from './path-safety.ts';
 import type { GatewayRequest } from './request-context.ts';
 
 /** Headers that belong to one connection and are never forwarded (RFC 9110 §7.6.1), plus `host`, which is rewritten. */
@@ -15,7 +16,7 @@ const PLAIN_QUERY = /^[\w.~\-=&%+,;:@/?!$()*]*$/;
 
 export type ProxyOutcome =
   | { kind: 'sent'; status: number; length: number }
-  | { kind: 'failed'; error: 'unavailable' | 'internal' | 'tooLarge'; message: string };
+  | { kind: 'failed'; error: 'unavailable' | 'internal' | 'tooLarge' | 'badRequest'; message: string };
 
 class PayloadTooLarge extends Error {}
 class ClientGone extends Error {
@@ -23,6 +24,7 @@ class ClientGone extends Error {
     super('the client closed the connection');
   }
 }
+class IntegrationTimeout extends Error {}
 
 /** An integration URI without `{param}` placeholders, parsed once. */
 interface ParsedUri {
@@ -81,6 +83,7 @@ export class HttpProxy {
   }
 
   forward(g: GatewayRequest, integration: Integration, uri: string, res: ServerResponse, extraHeaders: string[], dropHeader: (name: string) => boolean): Promise<ProxyOutcome> {
+    if (escapesBasePath(g.path)) return Promise.resolve({ kind: 'failed', error: 'badRequest', message: `The path ${g.path} has dot segments` });
     let target: { origin: string; path: string };
     try {
       target = this.target(g, uri);
@@ -105,28 +108,48 @@ export class HttpProxy {
 
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
     let received = 0;
+    const stream =
+      !g.body && hasBody
+        ? req.pipe(
+            new Transform({
+              transform(chunk: Buffer, _enc, done) {
+                received += chunk.length;
+                done(received > MAX_PAYLOAD ? new PayloadTooLarge() : null, chunk);
+              },
+            }),
+          )
+        : undefined;
+    // Destroyed when the client leaves; undici listens only once the request has a connection.
+    stream?.on('error', () => undefined);
     // A body an authorizer already read (to check its signature) is sent as it is.
-    const body = g.body
-      ? g.body
-      : hasBody
-      ? req.pipe(
-          new Transform({
-            transform(chunk: Buffer, _enc, done) {
-              received += chunk.length;
-              done(received > MAX_PAYLOAD ? new PayloadTooLarge() : null, chunk);
-            },
-          }),
-        )
-      : null;
+    const body = g.body ?? stream ?? null;
     const method = integration.integrationMethod === 'ANY' || !integration.integrationMethod ? g.method : integration.integrationMethod;
     const timeout = integration.timeoutInMillis;
     return new Promise((resolve) => {
+      const done = (outcome: ProxyOutcome) => {
+        clearTimeout(timer);
+        res.off('close', onClientClose);
+        resolve(outcome);
+      };
       const relay = new ResponseRelay(res, extraHeaders, dropHeader, (err) => {
-        if (received > MAX_PAYLOAD) return resolve({ kind: 'failed', error: 'tooLarge', message: 'Request body exceeds 10485760 bytes' });
-        const timedOut = err instanceof undiciErrors.HeadersTimeoutError;
+        if (received > MAX_PAYLOAD) return done({ kind: 'failed', error: 'tooLarge', message: 'Request body exceeds 10485760 bytes' });
+        const timedOut = err instanceof IntegrationTimeout || err instanceof undiciErrors.HeadersTimeoutError;
         const reason = err instanceof ClientGone ? 'The client closed the connection before the response' : timedOut ? `Integration timeout after ${timeout} ms` : `Integration unreachable: ${err.message}`;
-        resolve({ kind: 'failed', error: 'unavailable', message: reason });
-      }, resolve);
+        done({ kind: 'failed', error: 'unavailable', message: reason });
+      }, done);
+      // A client that leaves (before, during or after its body) takes its upstream request with it at once, even
+      // while that request still waits for one of the pool's connections.
+      const onClientClose = () => {
+        if (res.writableFinished) return;
+        stream?.destroy(new ClientGone());
+        relay.cancel(new ClientGone());
+      };
+      res.once('close', onClientClose);
+      // The integration timeout runs from here, so time spent waiting for a pooled connection counts.
+      const timer = setTimeout(() => {
+        stream?.destroy(new IntegrationTimeout());
+        relay.cancel(new IntegrationTimeout());
+      }, timeout);
       this.pool(target.origin).dispatch({ path: target.path, method: method as Dispatcher.HttpMethod, headers, body, headersTimeout: timeout, bodyTimeout: 0 }, relay);
     });
   }
@@ -156,6 +179,8 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   private length = 0;
   private finished = false;
   private abort?: (err?: Error) => void;
+  /** Why the request was cancelled before undici handed it a connection; it is aborted as soon as it gets one. */
+  private cancelled?: Error;
   private resume?: () => void;
 
   constructor(
@@ -168,10 +193,25 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
 
   onConnect(abort: (err?: Error) => void): void {
     this.abort = abort;
+    if (this.cancelled) abort(this.cancelled);
+  }
+
+  /**
+   * Gives up on the upstream request: before its response started, `failed` is told at once (not when undici
+   * gets round to it); a response already being relayed is cut.
+   */
+  cancel(err: Error): void {
+    if (this.finished) return;
+    if (this.status !== 0) return void this.clientGone();
+    this.finished = true;
+    this.cancelled = err;
+    this.abort?.(err);
+    this.failed(err);
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true; // an informational response (103) is not passed on
+    if (this.finished) return false;
     if (this.res.destroyed) {
       this.abort?.(new ClientGone());
       return false;

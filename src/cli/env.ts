@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, loadDotenv } from '../config/index.ts';
-import { resolveEdgeCredentials } from '../state/credentials.ts';
+import { readEdgeCredentials } from '../state/credentials.ts';
+import { CliError } from './errors.ts';
 
 /** `ddn env`: export lines that point the AWS CLI and SDKs at the local edge. */
 export function registerEnv(program: Command): void {
@@ -11,10 +12,17 @@ export function registerEnv(program: Command): void {
     .action((opts: { json?: boolean }) => {
       loadDotenv();
       const config = loadConfig();
-      const credentials = resolveEdgeCredentials(config.dataDir, {
+      // Only reads: printing variables must not create a data dir or a key pair the edge does not know.
+      const credentials = readEdgeCredentials(config.dataDir, {
         accessKeyId: config.localAccessKeyId,
         secretAccessKey: config.localSecretAccessKey,
       });
+      if (!credentials) {
+        throw new CliError(
+          `no edge credentials in ${config.dataDir}: start the edge there with 'ddn up', point DDN_DATA_DIR at the data dir of a ` +
+            'running one, or set DDN_LOCAL_ACCESS_KEY_ID and DDN_LOCAL_SECRET_ACCESS_KEY',
+        );
+      }
       const host = config.edgeHost === '0.0.0.0' || config.edgeHost === '::' ? '127.0.0.1' : config.edgeHost;
       const vars = {
         AWS_ACCESS_KEY_ID: credentials.accessKeyId,

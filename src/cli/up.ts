@@ -10,6 +10,7 @@ import { upsertEnvFile } from './env-file.ts';
 import { freePort } from './free-port.ts';
 import { printJson } from './output.ts';
 import { InferenceProcess } from './inference-process.ts';
+import { PidFile } from './pid-file.ts';
 import { localDeclaration, presignZip } from './local-edge.ts';
 import { recordSignIn, signInHelp } from './sign-in-settings.ts';
 import type { SignInSettings } from '../deploy/apply.ts';
@@ -57,6 +58,7 @@ export function registerUp(program: Command): void {
           AWS_ENDPOINT_URL_S3: edge.url,
         },
         onReadyChange: (ready, detail) => (ready ? edge.markReady('inference', detail) : edge.markNotReady('inference', detail)),
+        pidFile: new PidFile(path.join(config.dataDir, 'inference.pid'), 'inference/main.ts'),
       });
       let stopping = false;
       const stop = async () => {
@@ -78,6 +80,7 @@ export function registerUp(program: Command): void {
       });
 
       try {
+        await inference.stopStale();
         inference.start();
         const inferenceHost = config.inferenceHost === '0.0.0.0' ? '127.0.0.1' : config.inferenceHost;
         const declaration = localDeclaration(config, edge.publicUrl, `${inferenceHost}:${inferencePort}`);

@@ -47,6 +47,8 @@ const schema = z.object({
   DDN_INFERENCE_PORT: port.default(50101),
   DDN_INFERENCE_CONCURRENCY: z.coerce.number().int().min(1).default(1),
   DDN_INFERENCE_TIMEOUT_S: z.coerce.number().positive().default(120),
+  DDN_INFERENCE_MAX_PIXELS: z.coerce.number().int().positive().optional(),
+  DDN_BODY_IDLE_TIMEOUT_S: z.coerce.number().positive().default(20),
   DDN_MODEL_DIR: optionalString,
   DDN_TEST_IMAGE_PATH: optionalString,
   DDN_TEST_IMAGE_KEY: optionalString,
@@ -83,6 +85,10 @@ export interface Config {
   inferencePort: number;
   inferenceConcurrency: number;
   inferenceTimeoutS: number;
+  /** DDN_INFERENCE_MAX_PIXELS; unset: derived from memory (src/inference/limits.ts). */
+  inferenceMaxPixels?: number;
+  /** DDN_BODY_IDLE_TIMEOUT_S: a request body that sends nothing for this long is answered and closed. */
+  bodyIdleTimeoutS: number;
   modelDir?: string;
   testImagePath?: string;
   testImageKey?: string;
@@ -130,6 +136,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     inferencePort: c.DDN_INFERENCE_PORT,
     inferenceConcurrency: c.DDN_INFERENCE_CONCURRENCY,
     inferenceTimeoutS: c.DDN_INFERENCE_TIMEOUT_S,
+    inferenceMaxPixels: c.DDN_INFERENCE_MAX_PIXELS,
+    bodyIdleTimeoutS: c.DDN_BODY_IDLE_TIMEOUT_S,
     modelDir: c.DDN_MODEL_DIR,
     testImagePath: c.DDN_TEST_IMAGE_PATH,
     testImageKey: c.DDN_TEST_IMAGE_KEY,

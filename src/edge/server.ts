@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../config/logger.ts';
 import type { EdgeCredentials } from '../state/credentials.ts';
 import { AwsError } from '../protocols/aws-error.ts';
+import { watchBodyIdle } from './body-idle.ts';
 import { parseSigV4, readSigV4Scope, verifySigV4 } from './sigv4.ts';
 import { readSigV2, verifySigV2 } from './sigv2.ts';
 import { readBody } from '../protocols/body.ts';
@@ -19,6 +20,10 @@ export interface EdgeOptions {
   logger: Logger;
   /** Overrides the URL clients are told to use (DDN_PUBLIC_URL). */
   publicUrl?: string;
+  /** The region signatures must be scoped to (AWS_REGION); any when absent. */
+  region?: string;
+  /** A request body silent this long is answered (`sendBodyTimeout`) or cut; default 20 s. */
+  bodyIdleTimeoutMs?: number;
 }
 
 type SignedVia = 'header' | 'query' | 'sigv2';
@@ -192,6 +197,7 @@ export class Edge implements EdgeEndpoint {
       request.res.end(JSON.stringify({ message: 'Not Found' }));
       return;
     }
+    watchBodyIdle(request.req, this.options.bodyIdleTimeoutMs ?? 20_000, () => this.bodyIdle(service, request));
     try {
       if (service.bufferBody) request.body = await readBody(request.req, MAX_BUFFERED_BODY);
       if (signed) request.auth = await this.verify(service, request, via!);
@@ -203,13 +209,21 @@ export class Edge implements EdgeEndpoint {
     }
   }
 
+  private bodyIdle(service: EdgeService, request: EdgeRequest): void {
+    const { req, res } = request;
+    this.logger.info({ service: service.name, method: request.method, path: request.rawPath }, 'request body idle: closing the connection');
+    if (res.headersSent || !service.sendBodyTimeout) return void req.socket.destroy();
+    service.sendBodyTimeout(request);
+    res.once('finish', () => req.socket.destroySoon());
+  }
+
   private async verify(service: EdgeService, request: EdgeRequest, via: SignedVia): Promise<VerifiedAuth> {
     const signed = { method: request.method, rawPath: request.rawPath, query: request.query, rawHeaders: request.req.rawHeaders };
     const policy = service.signing ?? BODY_HASH_SIGNING;
     if (via === 'sigv2') return verifySigV2(signed, this.credentials, policy.sigV2Bucket?.(request));
     const params = parseSigV4(signed, via);
     const payloadHash = policy.payloadHash(request, via);
-    return verifySigV4(signed, params, { credentials: this.credentials, payloadHash, s3Path: policy.s3CanonicalPath });
+    return verifySigV4(signed, params, { credentials: this.credentials, payloadHash, s3Path: policy.s3CanonicalPath, region: this.options.region });
   }
 
   private fail(res: ServerResponse, err: unknown): void {

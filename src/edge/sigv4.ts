@@ -113,8 +113,13 @@ export interface VerifyOptions {
   payloadHash: string;
   /** S3 canonicalises the path by decoding and encoding each segment once; other services encode the wire path again. */
   s3Path: boolean;
+  /** The region credential scopes must name (the edge's); unchecked when absent. */
+  region?: string;
   now?: Date;
 }
+
+/** Services whose SDKs sign with us-east-1 whatever the client's region (global endpoints). */
+const GLOBAL_SERVICES = new Set(['iam', 'sts']);
 
 /** Recomputes the signature with @smithy/signature-v4 and compares it in constant time; throws AwsError (S3 codes) on any failure. */
 export async function verifySigV4(req: SignedRequest, params: SigV4Params, opts: VerifyOptions): Promise<VerifiedSigV4> {
@@ -124,6 +129,7 @@ export async function verifySigV4(req: SignedRequest, params: SigV4Params, opts:
     if (params.via === 'query') throw new AwsError(400, 'AuthorizationQueryParametersError', 'X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'"');
     throw new AwsError(403, 'AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
   }
+  checkRegion(params, opts.region);
   if (params.accessKeyId !== opts.credentials.accessKeyId) {
     throw new AwsError(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', {
       AWSAccessKeyId: params.accessKeyId,
@@ -139,6 +145,15 @@ export async function verifySigV4(req: SignedRequest, params: SigV4Params, opts:
     }
   } else {
     const expiresAt = new Date(requestTime.getTime() + params.expires! * 1000);
+    // Unconfirmed: the allowance for a signer's clock ahead of ours is taken to be the header skew limit.
+    if (requestTime.getTime() - now.getTime() > MAX_SKEW_MS) {
+      throw new AwsError(403, 'AccessDenied', 'Request is not yet valid', {
+        // S3 writes this one as epoch milliseconds.
+        'X-Amz-Date': requestTime.getTime(),
+        Expires: expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        ServerTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      });
+    }
     if (now.getTime() > expiresAt.getTime()) {
       throw new AwsError(403, 'AccessDenied', 'Request has expired', {
         'X-Amz-Expires': params.expires!,
@@ -146,14 +161,9 @@ export async function verifySigV4(req: SignedRequest, params: SigV4Params, opts:
         ServerTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
       });
     }
-    const signed = new Set(params.signedHeaders);
-    const unsigned = distinctHeaderNames(req.rawHeaders).filter((n) => n.startsWith('x-amz-') && !signed.has(n));
-    if (unsigned.length > 0) {
-      throw new AwsError(403, 'AccessDenied', 'There were headers present in the request which were not signed', {
-        HeadersNotSigned: unsigned.join(', '),
-      });
-    }
   }
+  // S3 refuses x-amz-* headers outside the signature, for presigned URLs and signed headers alike.
+  if (params.via === 'query' || opts.s3Path) checkAmzHeadersSigned(req, params);
   if (!params.signedHeaders.includes('host')) {
     throw new AwsError(400, 'AuthorizationHeaderMalformed', "The request signature must sign the 'host' header");
   }
@@ -173,6 +183,27 @@ export async function verifySigV4(req: SignedRequest, params: SigV4Params, opts:
     });
   }
   return { ...params, scheme: 'sigv4', signingKey, scope };
+}
+
+function checkAmzHeadersSigned(req: SignedRequest, params: SigV4Params): void {
+  const signed = new Set(params.signedHeaders);
+  const unsigned = distinctHeaderNames(req.rawHeaders).filter((n) => n.startsWith('x-amz-') && !signed.has(n));
+  if (unsigned.length > 0) {
+    throw new AwsError(403, 'AccessDenied', 'There were headers present in the request which were not signed', {
+      HeadersNotSigned: unsigned.join(', '),
+    });
+  }
+}
+
+/** A scope naming another region than the edge's: S3's 400 naming the expected one (JSON services translate it). */
+function checkRegion(params: SigV4Params, expected: string | undefined): void {
+  if (!expected || params.region === expected) return;
+  if (GLOBAL_SERVICES.has(params.service) && params.region === 'us-east-1') return;
+  const wrong = `the region '${params.region}' is wrong; expecting '${expected}'`;
+  if (params.via === 'query') {
+    throw new AwsError(400, 'AuthorizationQueryParametersError', `Error parsing the X-Amz-Credential parameter; ${wrong}`, { Region: expected });
+  }
+  throw new AwsError(400, 'AuthorizationHeaderMalformed', `The authorization header is malformed; ${wrong}`, { Region: expected });
 }
 
 class CanonicalSigner extends SignatureV4 {

@@ -48,6 +48,8 @@ export async function startEdge(
     credentials,
     logger,
     publicUrl: config.publicUrl,
+    region: config.region,
+    bodyIdleTimeoutMs: config.bodyIdleTimeoutS * 1000,
   });
   const { region, accountId } = config;
 

@@ -85,6 +85,11 @@ export interface EdgeService {
   /** Writes an error in this service's wire format. */
   sendError(request: EdgeRequest, error: AwsError): void;
   /**
+   * Answers a request whose body stopped arriving (DDN_BODY_IDLE_TIMEOUT_S), when the service has an answer for
+   * that (S3's RequestTimeout); without one the edge closes the connection.
+   */
+  sendBodyTimeout?(request: EdgeRequest): void;
+  /**
    * The blob ids this service's metadata references. Required of every service that stores blobs: at start-up
    * the edge deletes blob files that no service references (left by a crash between rename and commit).
    */

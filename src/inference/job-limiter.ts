@@ -19,11 +19,26 @@ export class JobLimiter {
     return this.waiting.length;
   }
 
-  /** Resolves with a release function once a slot is free; throws BusyError when the queue is full. */
-  async acquire(): Promise<() => void> {
+  /**
+   * Resolves with a release function once a slot is free; throws BusyError when the queue is full, and the
+   * signal's reason when it aborts while waiting (its place in the queue is given up).
+   */
+  async acquire(signal?: AbortSignal): Promise<() => void> {
     if (this.running >= this.concurrency) {
       if (this.waiting.length >= this.maxQueued) throw new BusyError('all job slots and the queue are full');
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      if (signal?.aborted) throw signal.reason;
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => {
+          this.waiting.splice(this.waiting.indexOf(wake), 1);
+          reject(signal!.reason as Error);
+        };
+        const wake = () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        this.waiting.push(wake);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
     } else this.running++;
     let released = false;
     return () => {

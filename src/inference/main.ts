@@ -19,11 +19,26 @@ const server = await startInferenceServer({
   port: config.inferencePort,
   concurrency: config.inferenceConcurrency,
   timeoutS: config.inferenceTimeoutS,
+  maxPixels: config.inferenceMaxPixels,
+  bodyIdleTimeoutS: config.bodyIdleTimeoutS,
+  instanceId: process.env.DDN_INFERENCE_INSTANCE,
   modelDir: config.modelDir,
   logger,
 });
 logger.info({ url: server.url }, 'inference server listening');
 server.ready.catch(() => process.exit(1));
+
+// Run by `ddn up` with a pipe on stdin: the pipe closes when ddn up exits, however it exits (even SIGKILL).
+if (process.env.DDN_EXIT_WITH_STDIN === '1') {
+  const parentGone = () => {
+    logger.warn('the parent process is gone; exiting');
+    setTimeout(() => process.exit(1), 2000).unref();
+    server.close().then(() => process.exit(1), () => process.exit(1));
+  };
+  process.stdin.once('end', parentGone);
+  process.stdin.once('error', parentGone);
+  process.stdin.resume();
+}
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

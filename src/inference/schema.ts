@@ -30,8 +30,23 @@ export function parseInvocation(body: unknown): { ok: true; request: InvocationR
   if (result.success) return { ok: true, request: result.data };
   const issue = result.error.issues[0];
   const field = issue.path.length ? issue.path.join('.') : 'body';
-  const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
-  return { ok: false, message: `${field}: ${message}` };
+  const value = valueAt(body, issue.path);
+  if (issue.code === 'invalid_type' && value === undefined) return { ok: false, message: `${field}: is required` };
+  const expected = issue.code === 'invalid_type' ? EXPECTED[issue.expected] : undefined;
+  const message = expected ? `must be ${expected}` : issue.message;
+  return { ok: false, message: `${field}: ${message}, got ${JSON.stringify(value) ?? typeof value}` };
+}
+
+/** What a field of the wrong type should have been, in words. */
+const EXPECTED: Record<string, string> = { number: 'a number', int: 'a whole number', string: 'a string', object: 'a JSON object' };
+
+function valueAt(body: unknown, path: PropertyKey[]): unknown {
+  let value = body;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }
 
 export interface S3Location {

@@ -8,6 +8,7 @@ import { BusyError, JobLimiter } from './job-limiter.ts';
 import { parseInvocation, parseS3Url, type InvocationRequest } from './schema.ts';
 import { createS3Client, getObjectBytes, MissingObjectError, putObjectBytes } from './s3-io.ts';
 import { decodeTiff, encodeTiff, ImageInputError, type DecodedImage } from './tiff.ts';
+import { defaultMaxPixels } from './limits.ts';
 
 export interface InferenceServerOptions {
   host?: string;
@@ -19,6 +20,12 @@ export interface InferenceServerOptions {
   maxQueued?: number;
   /** A job running longer fails with 500 (DDN_INFERENCE_TIMEOUT_S). */
   timeoutS?: number;
+  /** Images with more pixels are refused with 400 before decoding (DDN_INFERENCE_MAX_PIXELS); default from memory. */
+  maxPixels?: number;
+  /** A request body idle this long is answered 408 and its connection closed (DDN_BODY_IDLE_TIMEOUT_S). */
+  bodyIdleTimeoutS?: number;
+  /** Sent as `x-ddn-instance` with every /ping answer, so that `ddn up` knows its own child from a stray server. */
+  instanceId?: string;
   /** Folder with efficient.onnx / powerful.onnx replacing the built-in models (DDN_MODEL_DIR). */
   modelDir?: string;
   s3?: S3Client;
@@ -41,17 +48,30 @@ class InvalidParameter extends Error {}
 
 class Timeout extends Error {}
 
+/** The client closed its connection before the answer: the job is cancelled. */
+class ClientGone extends Error {
+  constructor() {
+    super('the client closed the connection; the job was cancelled');
+  }
+}
+
+class BodyTimeout extends Error {}
+
 function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
 
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
+/** The body, at most MAX_BODY_BYTES; a body that sends nothing for `idleMs` fails with BodyTimeout. */
+function readBody(req: http.IncomingMessage, idleMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const onIdle = () => reject(new BodyTimeout(`no byte of the request body arrived for ${idleMs / 1000} s (DDN_BODY_IDLE_TIMEOUT_S)`));
+    let timer = setTimeout(onIdle, idleMs);
     req.on('data', (chunk: Buffer) => {
+      timer.refresh();
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
         reject(new InvalidParameter(`body: larger than ${MAX_BODY_BYTES} bytes`));
@@ -60,6 +80,11 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
+    req.on('close', () => {
+      clearTimeout(timer);
+      if (!req.complete) reject(new ClientGone());
+    });
+    timer = timer.unref();
   });
 }
 
@@ -67,6 +92,8 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
 export async function startInferenceServer(options: InferenceServerOptions = {}): Promise<InferenceServer> {
   const concurrency = options.concurrency ?? 1;
   const timeoutMs = (options.timeoutS ?? 120) * 1000;
+  const bodyIdleMs = (options.bodyIdleTimeoutS ?? 20) * 1000;
+  const maxPixels = options.maxPixels ?? defaultMaxPixels(concurrency);
   const logger = options.logger ?? createLogger('inference');
   const s3 = options.s3 ?? createS3Client();
   const limiter = new JobLimiter(concurrency, options.maxQueued ?? 2 * concurrency);
@@ -89,17 +116,21 @@ export async function startInferenceServer(options: InferenceServerOptions = {})
   async function process(request: InvocationRequest, signal: AbortSignal) {
     const timings_ms: Record<string, number> = {};
     const warnings: string[] = [];
+    // A cancelled job stops at once: the step still running (a decode cannot be interrupted) is left to finish
+    // on its own and its result is dropped; no later step runs.
+    const cancelled = new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
+    cancelled.catch(() => undefined);
     const timed = async <T>(step: string, work: () => Promise<T>): Promise<T> => {
-      const start = performance.now();
-      const result = await work();
-      timings_ms[step] = Math.round(performance.now() - start);
       if (signal.aborted) throw signal.reason;
+      const start = performance.now();
+      const result = await Promise.race([work(), cancelled]);
+      timings_ms[step] = Math.round(performance.now() - start);
       return result;
     };
     const input = parseS3Url(request.img_input_url);
     const output = parseS3Url(request.img_output_url);
     const bytes = await timed('download', () => getObjectBytes(s3, input, signal));
-    const image = await timed('decode', () => decodeTiff(bytes));
+    const image = await timed('decode', () => decodeTiff(bytes, maxPixels));
     if (image.width !== request.width || image.height !== request.height) {
       warnings.push(`the TIFF is ${image.width}x${image.height}, not the requested ${request.width}x${request.height}; the TIFF's size was used`);
     }
@@ -124,7 +155,7 @@ export async function startInferenceServer(options: InferenceServerOptions = {})
 
   async function invocations(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     let body: unknown;
-    const text = (await readBody(req)).toString('utf8');
+    const text = (await readBody(req, bodyIdleMs)).toString('utf8');
     try {
       body = JSON.parse(text);
     } catch {
@@ -136,10 +167,15 @@ export async function startInferenceServer(options: InferenceServerOptions = {})
       sendJson(res, 503, { error: 'Busy', message: loadError ? 'the models failed to load' : 'the models are still loading' }, { 'retry-after': String(RETRY_AFTER_S) });
       return;
     }
-    const release = await limiter.acquire();
     const controller = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) controller.abort(new ClientGone());
+    };
+    res.once('close', onClose);
+    const release = await limiter.acquire(controller.signal);
     const timer = setTimeout(() => controller.abort(new Timeout(`the job exceeded the ${timeoutMs / 1000} s limit (DDN_INFERENCE_TIMEOUT_S)`)), timeoutMs);
     try {
+      if (controller.signal.aborted) throw controller.signal.reason;
       const result = await process(parsed.request, controller.signal);
       if (result.warnings.length) logger.warn({ input: parsed.request.img_input_url, warnings: result.warnings }, 'invocation warnings');
       logger.info({ input: parsed.request.img_input_url, output: parsed.request.img_output_url, timings_ms: result.timings_ms }, 'invocation done');
@@ -147,6 +183,7 @@ export async function startInferenceServer(options: InferenceServerOptions = {})
     } catch (err) {
       throw controller.signal.aborted ? controller.signal.reason : err;
     } finally {
+      res.off('close', onClose);
       clearTimeout(timer);
       release();
     }
@@ -157,6 +194,12 @@ export async function startInferenceServer(options: InferenceServerOptions = {})
     if (err instanceof ImageInputError) return sendJson(res, 400, { error: 'Invalid parameter', message: `${err.field}: ${err.message}` });
     if (err instanceof MissingObjectError) return sendJson(res, 400, { error: 'Invalid parameter', message: `img_input_url: ${err.message}` });
     if (err instanceof BusyError) return sendJson(res, 503, { error: 'Busy', message: err.message }, { 'retry-after': String(RETRY_AFTER_S) });
+    if (err instanceof ClientGone) return void logger.info('invocation cancelled: the client closed the connection');
+    if (err instanceof BodyTimeout) {
+      res.shouldKeepAlive = false;
+      res.once('finish', () => res.req.destroy());
+      return sendJson(res, 408, { error: 'Request timeout', message: err.message }, { connection: 'close' });
+    }
     const message = err instanceof Timeout || err instanceof JobAbortedError ? (err as Error).message : `${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? String(err)}`;
     logger.error({ err: message }, 'invocation failed');
     sendJson(res, 500, { error: 'Processing failed', message });
@@ -166,6 +209,7 @@ export async function startInferenceServer(options: InferenceServerOptions = {})
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/ping' || path === '/healthz') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'Method not allowed' }, { allow: 'GET, HEAD' });
+      if (options.instanceId) res.setHeader('x-ddn-instance', options.instanceId);
       if (pool) return sendJson(res, 200, { status: 'ok' });
       return sendJson(res, 503, { status: loadError ? 'failed' : 'loading', ...(loadError ? { message: loadError.message } : {}) });
     }

@@ -56,8 +56,14 @@ export class ImageInputError extends Error {
   }
 }
 
-/** Decodes a single-channel 8- or 16-bit TIFF to raw grey samples. */
-export async function decodeTiff(data: Uint8Array): Promise<DecodedImage> {
+// A job's buffers go back to the allocator when it ends instead of staying in libvips' operation cache.
+sharp.cache(false);
+
+/**
+ * Decodes a single-channel 8- or 16-bit TIFF to raw grey samples. Images above `maxPixels` are refused from the
+ * header, before any sample is decoded.
+ */
+export async function decodeTiff(data: Uint8Array, maxPixels = 0x3fff * 0x3fff): Promise<DecodedImage> {
   let meta: sharp.Metadata;
   try {
     meta = await sharp(data).metadata();
@@ -70,10 +76,20 @@ export async function decodeTiff(data: Uint8Array): Promise<DecodedImage> {
   if (!sixteen && meta.depth !== 'uchar' && meta.depth !== 'char') {
     throw new ImageInputError('img_input_url', `unsupported sample format ${meta.depth} (8- or 16-bit integers only)`);
   }
-  const image = sharp(data, { limitInputPixels: 16384 * 16384 });
-  const { data: raw, info } = sixteen
-    ? await image.toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true })
-    : await image.toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+  const pixelCount = (meta.width ?? 0) * (meta.height ?? 0);
+  if (pixelCount > maxPixels) {
+    throw new ImageInputError('img_input_url', `the TIFF is ${meta.width}x${meta.height} = ${pixelCount} pixels, above the limit of ${maxPixels} (DDN_INFERENCE_MAX_PIXELS)`);
+  }
+  const image = sharp(data, { limitInputPixels: maxPixels });
+  let decoded: { data: Buffer; info: sharp.OutputInfo };
+  try {
+    decoded = sixteen
+      ? await image.toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true })
+      : await image.toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+  } catch (err) {
+    throw new ImageInputError('img_input_url', `the TIFF could not be decoded (truncated or corrupt): ${(err as Error).message.trim().replace(/\s*\n\s*/g, '; ')}`);
+  }
+  const { data: raw, info } = decoded;
   if (info.channels !== 1) throw new ImageInputError('img_input_url', `the TIFF is not single-channel (${info.channels} channels)`);
   const pixels = sixteen ? new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2) : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
   return {

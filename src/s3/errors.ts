@@ -1,5 +1,5 @@
 import type { EdgeRequest } from '../edge/types.ts';
-import type { AwsError } from '../edge/errors.ts';
+import { AwsError } from '../edge/errors.ts';
 import { restXmlErrorDocument } from '../protocols/rest-xml.ts';
 
 /** Headers every S3 response carries. */
@@ -9,6 +9,11 @@ export function requestIdHeaders(request: EdgeRequest): Record<string, string> {
 
 export function hostId(requestId: string): string {
   return Buffer.from(`ddn/${requestId}`).toString('base64');
+}
+
+/** S3's answer to a request body that stopped arriving. */
+export function requestTimeout(): AwsError {
+  return new AwsError(400, 'RequestTimeout', 'Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.');
 }
 
 /** S3's error document; HEAD responses carry only the status, as S3 does. */

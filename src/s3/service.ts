@@ -7,7 +7,7 @@ import { resolveTarget } from './addressing.ts';
 import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './buckets.ts';
 import type { S3Call, S3Context } from './context.ts';
 import { applyCorsHeaders, deleteBucketCors, getBucketCors, preflight, putBucketCors } from './cors.ts';
-import { sendS3Error } from './errors.ts';
+import { requestTimeout, sendS3Error } from './errors.ts';
 import { listObjectsV1, listObjectsV2 } from './listing.ts';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart } from './multipart.ts';
 import { copyObject, deleteObject, deleteObjects, getObject, putObject } from './objects.ts';
@@ -54,6 +54,10 @@ export class S3Service implements EdgeService {
 
   sendError(request: EdgeRequest, error: AwsError): void {
     sendS3Error(request, error);
+  }
+
+  sendBodyTimeout(request: EdgeRequest): void {
+    sendS3Error(request, requestTimeout());
   }
 
   referencedBlobs(): string[] {

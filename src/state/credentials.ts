@@ -7,8 +7,8 @@ export interface EdgeCredentials {
   secretAccessKey: string;
 }
 
-/** The key pair the edge accepts: the configured one, else one generated on first start and kept in DATA_DIR/credentials.json. */
-export function resolveEdgeCredentials(dataDir: string, configured?: Partial<EdgeCredentials>): EdgeCredentials {
+/** The key pair the edge accepts: the configured one, else the one kept in DATA_DIR/credentials.json; writes nothing. */
+export function readEdgeCredentials(dataDir: string, configured?: Partial<EdgeCredentials>): EdgeCredentials | undefined {
   if (configured?.accessKeyId && configured.secretAccessKey) {
     return { accessKeyId: configured.accessKeyId, secretAccessKey: configured.secretAccessKey };
   }
@@ -17,6 +17,14 @@ export function resolveEdgeCredentials(dataDir: string, configured?: Partial<Edg
     const stored = JSON.parse(readFileSync(file, 'utf8')) as EdgeCredentials;
     if (stored.accessKeyId && stored.secretAccessKey) return stored;
   }
+  return undefined;
+}
+
+/** The key pair the edge accepts: the configured one, else one generated on first start and kept in DATA_DIR/credentials.json. */
+export function resolveEdgeCredentials(dataDir: string, configured?: Partial<EdgeCredentials>): EdgeCredentials {
+  const known = readEdgeCredentials(dataDir, configured);
+  if (known) return known;
+  const file = path.join(dataDir, 'credentials.json');
   const generated: EdgeCredentials = {
     accessKeyId: 'AKIA' + randomAlphabet(16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'),
     secretAccessKey: randomBytes(30).toString('base64'),

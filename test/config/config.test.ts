@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig, loadDotenv } from '../../src/config/index.ts';
+import { resolveEdgeCredentials } from '../../src/state/credentials.ts';
 import { runDdn } from '../helpers/ddn-up.ts';
 
 test('defaults are those of the original scripts', () => {
@@ -61,18 +62,21 @@ test('ddn env prints export lines of the configured key pair; a bad variable exi
   }
 });
 
-test('without a configured pair, ddn env generates one once and keeps it in the data directory', async () => {
+test('without a configured pair, ddn env prints the one kept in the data directory, and never makes one', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'ddn-env-'));
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, DDN_DATA_DIR: dir };
     delete env.DDN_LOCAL_ACCESS_KEY_ID;
     delete env.DDN_LOCAL_SECRET_ACCESS_KEY;
+    const none = await runDdn(['env', '--json'], dir, env);
+    assert.equal(none.code, 1);
+    assert.deepEqual(readdirSync(dir), []);
+    const stored = resolveEdgeCredentials(dir);
     const first = await runDdn(['env', '--json'], dir, env);
-    const second = await runDdn(['env', '--json'], dir, env);
     assert.equal(first.code, 0, first.stderr);
     const a = JSON.parse(first.stdout);
-    assert.match(a.AWS_ACCESS_KEY_ID, /^AKIA[A-Z2-7]{16}$/);
-    assert.deepEqual(JSON.parse(second.stdout), a);
+    assert.equal(a.AWS_ACCESS_KEY_ID, stored.accessKeyId);
+    assert.equal(a.AWS_SECRET_ACCESS_KEY, stored.secretAccessKey);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -27,6 +27,10 @@ export interface DdnUp {
   env: NodeJS.ProcessEnv;
   /** Everything `ddn up` printed on stdout so far. */
   stdout(): string;
+  /** The pid of the `ddn up` process. */
+  pid: number;
+  /** Resolves with its exit code (null after a signal) once it has exited. */
+  exited: Promise<number | null>;
   /** Runs `ddn ARGS...` in `cwd` against this instance. */
   run(args: string[], extraEnv?: Record<string, string>): Promise<CommandResult>;
   /** SIGTERM, wait for the exit; removes the directories unless `keep`. */
@@ -81,6 +85,8 @@ export async function startDdnUp(options: { cwd?: string; dataDir?: string; cred
     credentials,
     env: runEnv,
     stdout: () => stdout,
+    pid: child.pid!,
+    exited,
     run: (args, extraEnv = {}) => runDdn(args, cwd, { ...runEnv, ...extraEnv }),
     async stop(keep = false) {
       const code = await stopChild(child, exited);
