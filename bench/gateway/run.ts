@@ -24,10 +24,10 @@ import {
   CreateStageCommand,
 } from '@aws-sdk/client-apigatewayv2';
 import { AddPermissionCommand, CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { waitForFunction } from '../../src/deploy/apply.ts';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { executionRole } from '../../src/deploy/declaration.ts';
 import { createRole } from '../../src/deploy/role.ts';
-import { waitForFunction } from '../../src/deploy/apply.ts';
 import { strToU8, zipSync } from 'fflate';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { DEFAULT_ACCESS_LOG_FORMAT } from '../../src/apigw/access-log.ts';

@@ -111,7 +111,7 @@ try {
   // Python: warm Invoke rate and cold start.
   const pythonDir = new URL('.', import.meta.url).pathname;
   await lambda.send(new CreateFunctionCommand({
-    FunctionName: 'bench-presign-py', Runtime: 'python3.12', Handler: 'presign.lambda_handler', Role: 'arn:aws:iam::000000000000:role/bench',
+    FunctionName: 'bench-presign-py', Runtime: 'python3.12', Handler: 'presign.lambda_handler', Role: role,
     Code: { ZipFile: zipSync({ 'presign.py': strToU8(readFileSync(path.join(pythonDir, 'presign.py'), 'utf8')) }) }, Environment: { Variables: functionEnv },
   }));
   await waitForFunction(lambda, 'bench-presign-py');

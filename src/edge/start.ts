@@ -61,9 +61,9 @@ export async function startEdge(
     accountId,
     logger,
     endpoint: edge,
-    roles: iam,
     dataDir: config.dataDir,
     stateDelayMs: config.lambdaStateDelayMs,
+    roles: iam,
   });
   edge.register(createS3Service({ meta: new S3Metadata(db), blobs, region, logger, endpoint: edge }));
   edge.register(lambda);

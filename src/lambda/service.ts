@@ -54,12 +54,12 @@ export interface LambdaServiceDeps {
   logger: Logger;
   /** The edge's URL and credentials, handed to functions (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...). */
   endpoint: EdgeEndpoint;
-  /** IAM's roles: a function's role of the local account must exist. Absent: any role is accepted. */
-  roles?: IamRoles;
   /** The edge's data directory, hidden from functions where the platform allows it. */
   dataDir?: string;
   /** How long a created function stays Pending and an updated one InProgress (DDN_LAMBDA_STATE_DELAY_MS). */
   stateDelayMs?: number;
+  /** IAM's roles: a function's role of the local account must exist. Absent: any role is accepted. */
+  roles?: IamRoles;
 }
 
 export interface LambdaServiceOptions {
@@ -88,9 +88,9 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
   readonly accountId: string;
   private readonly options: Required<LambdaServiceOptions>;
   private readonly endpoint: EdgeEndpoint;
-  private readonly roles?: IamRoles;
   private readonly dataDir?: string;
   readonly lifecycle: FunctionLifecycle;
+  private readonly roles?: IamRoles;
   /** Where `GetFunction`'s `Code.Location` points: the zip, served by the edge. */
   readonly internalRoutes: readonly InternalRoute[] = [
     { prefix: CODE_PATH, handler: (_req, res, rawPath) => serveCode(this.metadata, this.code, res, rawPath) },
@@ -104,9 +104,9 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     this.region = deps.region;
     this.accountId = deps.accountId;
     this.endpoint = deps.endpoint;
-    this.roles = deps.roles;
     this.dataDir = deps.dataDir;
     this.lifecycle = new FunctionLifecycle(deps.stateDelayMs ?? 0);
+    this.roles = deps.roles;
     this.options = { maxEnvironmentsPerFunction: options.maxEnvironmentsPerFunction ?? DEFAULT_MAX_ENVIRONMENTS, idleMs: options.idleMs ?? 10 * 60_000 };
   }
 

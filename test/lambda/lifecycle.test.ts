@@ -13,6 +13,7 @@ import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
+import { ensureLambdaRole } from '../helpers/iam.ts';
 
 const execFileAsync = promisify(execFile);
 const ROLE = 'arn:aws:iam::000000000000:role/lifecycle';
@@ -39,6 +40,7 @@ async function awsJson(...args: string[]): Promise<Record<string, unknown>> {
 before(async () => {
   // Long enough for the CLI's calls to land inside each state.
   edge = await startTestEdge({ DDN_LAMBDA_STATE_DELAY_MS: '12000' });
+  await ensureLambdaRole(edge, 'lifecycle');
   dir = mkdtempSync(path.join(tmpdir(), 'ddn-lifecycle-'));
   writeFileSync(path.join(dir, 'fn.zip'), zipSync({ 'index.js': strToU8('exports.handler = async () => "ok";') }));
 });

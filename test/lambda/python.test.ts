@@ -14,6 +14,7 @@ import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { s3Client } from '../../src/client/aws-clients.ts';
 import { waitForFunction } from '../../src/deploy/apply.ts';
 import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
+import { ensureLambdaRole } from '../helpers/iam.ts';
 import { fixtureZip } from './behaviour-fixtures.ts';
 
 const execFileAsync = promisify(execFile);
@@ -27,6 +28,7 @@ let dir: string;
 before(async () => {
   edge = await startTestEdge();
   lambda = new LambdaClient({ endpoint: edge.url, region: edge.region, credentials: edge.credentials });
+  await ensureLambdaRole(edge, 'python');
   dir = mkdtempSync(path.join(tmpdir(), 'ddn-python-'));
   const s3 = s3Client({ url: edge.url, region: edge.region, credentials: edge.credentials });
   await s3.send(new CreateBucketCommand({ Bucket: 'py-bucket' }));

@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { waitForFunction } from '../../src/deploy/apply.ts';
 import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
+import { ensureLambdaRole } from '../helpers/iam.ts';
 import { fixtureZip } from './behaviour-fixtures.ts';
 
 const ROLE = 'arn:aws:iam::000000000000:role/behaviour';
@@ -76,6 +77,7 @@ before(async () => {
   process.env[EDGE_SECRET] = 'must-not-leak';
   edge = await startTestEdge();
   lambda = new LambdaClient({ endpoint: edge.url, region: edge.region, credentials: edge.credentials });
+  await ensureLambdaRole(edge, 'behaviour');
 });
 
 after(async () => {
