@@ -5,13 +5,14 @@ import { pathParameter, writeRestJsonError } from '../protocols/rest-json.ts';
 import { RestJsonOperations } from '../protocols/rest-json-operations.ts';
 import type { EdgeEndpoint, EdgeRequest, EdgeService, InternalRoute } from '../edge/types.ts';
 import type { Logger } from '../config/logger.ts';
-import type { LambdaMetadata, StoredFunction } from '../state/lambda-metadata.ts';
+import type { LambdaMetadata, StoredEventInvokeConfig, StoredFunction } from '../state/lambda-metadata.ts';
 import { InvalidCodeError, type LambdaCodeStore } from '../state/lambda-code.ts';
 import { functionArn, parseFunctionRef, type FunctionRef } from './arn.ts';
 import { CODE_PATH, serveCode } from './code-server.ts';
 import { invalidParameter, lambdaErrorBody, notFound } from './errors.ts';
 import { functionConfiguration } from './functions.ts';
 import { FunctionLifecycle } from './lifecycle.ts';
+import { retryDecision } from './async-retry.ts';
 import type { EventObject, InvokeOptions, InvokeResult, LambdaInvoker } from './invoker.ts';
 import type { IamRoles } from '../iam/service.ts';
 import { LAMBDA_OPERATIONS } from './model-operations.ts';
@@ -22,6 +23,7 @@ import { permissionOperations } from './operations/permissions.ts';
 import { tagOperations } from './operations/tags.ts';
 import { aliasOperations } from './operations/aliases.ts';
 import { versionOperations } from './operations/versions.ts';
+import { eventInvokeConfigOperations } from './operations/event-invoke-config.ts';
 import type { LambdaContext, LambdaOperation } from './operations/types.ts';
 import { statementAllows, type PolicyStatement } from './policy.ts';
 import { EnvironmentPool } from './runtime/pool.ts';
@@ -39,7 +41,7 @@ const OPERATIONS = new RestJsonOperations<LambdaOperation, LambdaContext, EdgeRe
   service: 'lambda',
   operations: LAMBDA_OPERATIONS,
   handlers: { ...functionOperations, ...invokeOperations, ...permissionOperations, ...tagOperations, ...concurrencyOperations,
-    ...versionOperations, ...aliasOperations },
+    ...versionOperations, ...aliasOperations, ...eventInvokeConfigOperations },
   decodeLabel: (raw) => pathParameter(raw, () => invalidParameter(`Invalid path segment: ${raw}`)),
   // Unconfirmed: AWS's answer to a method and path of no Lambda operation.
   unknownOperation: (r) => new AwsError(404, 'UnknownOperationException', `Unknown operation ${r.method} ${r.rawPath}`),
@@ -58,6 +60,8 @@ export interface LambdaServiceDeps {
   dataDir?: string;
   /** How long a created function stays Pending and an updated one InProgress (DDN_LAMBDA_STATE_DELAY_MS). */
   stateDelayMs?: number;
+  /** The first retry delay of a failed Event invocation (DDN_LAMBDA_RETRY_BASE_MS; AWS: one minute). */
+  retryBaseMs?: number;
   /** IAM's roles: a function's role of the local account must exist. Absent: any role is accepted. */
   roles?: IamRoles;
 }
@@ -81,6 +85,9 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
   private readonly pools = new Map<string, { key: string; fn: StoredFunction; pool: EnvironmentPool }>();
   /** Invocations running per function, compared with its reserved concurrency. */
   private readonly running = new Map<string, number>();
+  /** Retries of failed Event invocations waiting for their time. */
+  private readonly retries = new Set<NodeJS.Timeout>();
+  private readonly retryBaseMs: number;
   /** isInvokeAllowed's answers per policy (the metadata returns a new statements array after every change). */
   private readonly policyDecisions = new WeakMap<object, Map<string, boolean>>();
   private readonly logger: Logger;
@@ -106,6 +113,7 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     this.endpoint = deps.endpoint;
     this.dataDir = deps.dataDir;
     this.lifecycle = new FunctionLifecycle(deps.stateDelayMs ?? 0);
+    this.retryBaseMs = deps.retryBaseMs ?? 60_000;
     this.roles = deps.roles;
     this.options = { maxEnvironmentsPerFunction: options.maxEnvironmentsPerFunction ?? DEFAULT_MAX_ENVIRONMENTS, idleMs: options.idleMs ?? 10 * 60_000 };
   }
@@ -129,6 +137,8 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
   }
 
   async close(): Promise<void> {
+    for (const timer of this.retries) clearTimeout(timer);
+    this.retries.clear();
     await Promise.all([...this.pools.values()].map((p) => p.pool.close()));
     this.pools.clear();
   }
@@ -166,7 +176,8 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     this.running.set(fn.name, running + 1);
     const run = this.run(fn, { requestId, event, clientContext: options.clientContext });
     if (type === 'Event') {
-      run.catch((err: unknown) => this.logger.error({ err, function: fn.name, requestId }, 'asynchronous invocation failed'));
+      const config = this.metadata.eventInvokeConfig(fn.name, options.qualifier ?? ref.qualifier ?? '$LATEST');
+      this.settleEvent(fn, { requestId, event, clientContext: options.clientContext }, run, config, Date.now(), 0);
       return { statusCode: 202, payload: '', executedVersion };
     }
     const outcome = await run;
@@ -202,6 +213,35 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
       decisions.set(key, allowed);
     }
     return allowed;
+  }
+
+  /** Retries a failed Event invocation as its asynchronous invocation settings say, or logs why it is dropped. */
+  private settleEvent(
+    fn: StoredFunction,
+    invocation: Invocation,
+    run: Promise<{ failed: boolean; payload: string }>,
+    config: StoredEventInvokeConfig | undefined,
+    queuedAt: number,
+    attempt: number,
+  ): void {
+    const failed = (error: unknown) => {
+      const detail = { function: fn.name, requestId: invocation.requestId, attempt: attempt + 1, error };
+      const decision = retryDecision(attempt, config, Date.now() - queuedAt, this.retryBaseMs);
+      if ('drop' in decision) {
+        const why = decision.drop === 'too-old' ? 'older than MaximumEventAgeInSeconds' : 'MaximumRetryAttempts reached';
+        return this.logger.error(detail, `asynchronous invocation failed; event dropped (${why})`);
+      }
+      this.logger.warn(detail, `asynchronous invocation failed; retrying in ${decision.retryInMs} ms`);
+      const timer = setTimeout(() => {
+        this.retries.delete(timer);
+        this.running.set(fn.name, (this.running.get(fn.name) ?? 0) + 1);
+        this.settleEvent(fn, invocation, this.run(fn, invocation), config, queuedAt, attempt + 1);
+      }, decision.retryInMs);
+      this.retries.add(timer);
+    };
+    void run.then((outcome) => {
+      if (outcome.failed) failed(outcome.payload.slice(0, 500));
+    }, failed);
   }
 
   // --- runtime -------------------------------------------------------------------------------------

@@ -41,6 +41,15 @@ export interface StoredAlias {
   revisionId: string;
 }
 
+/** PutFunctionEventInvokeConfig's settings. */
+export interface StoredEventInvokeConfig {
+  maximumRetryAttempts?: number;
+  maximumEventAgeInSeconds?: number;
+  destinationConfig?: Record<string, unknown>;
+  /** Seconds since the epoch. */
+  lastModified: number;
+}
+
 interface VersionRow extends Omit<FunctionRow, 'name' | 'reserved_concurrency'> {
   function_name: string;
   version: number;
@@ -111,6 +120,12 @@ const MIGRATIONS = [
      revision_id TEXT NOT NULL,
      PRIMARY KEY (function_name, name)
    );`,
+  `CREATE TABLE lambda_event_invoke_configs (
+     function_name TEXT NOT NULL REFERENCES lambda_functions(name) ON DELETE CASCADE,
+     qualifier TEXT NOT NULL,
+     config TEXT NOT NULL,
+     PRIMARY KEY (function_name, qualifier)
+   );`,
 ];
 
 /**
@@ -122,6 +137,7 @@ export class LambdaMetadata {
   private readonly functions = new Map<string, StoredFunction | null>();
   private readonly policies = new Map<string, StoredStatement[]>();
   private readonly aliasCache = new Map<string, StoredAlias | null>();
+  private readonly eventConfigs = new Map<string, StoredEventInvokeConfig | null>();
 
   constructor(private readonly db: StateDatabase) {
     migrate(db, 'lambda', MIGRATIONS);
@@ -141,6 +157,7 @@ export class LambdaMetadata {
     this.functions.clear();
     this.policies.clear();
     this.aliasCache.clear();
+    this.eventConfigs.clear();
   }
 
   get(name: string): StoredFunction | undefined {
@@ -302,6 +319,42 @@ export class LambdaMetadata {
   deleteAlias(functionName: string, name: string): boolean {
     this.changed();
     return this.sql('DELETE FROM lambda_aliases WHERE function_name = ? AND name = ?').run(functionName, name).changes === 1;
+  }
+
+  /** The asynchronous invocation settings of a function's qualifier (`$LATEST`, a version, an alias); cached. */
+  eventInvokeConfig(name: string, qualifier: string): StoredEventInvokeConfig | undefined {
+    const key = `${name}:${qualifier}`;
+    let config = this.eventConfigs.get(key);
+    if (config === undefined) {
+      const row = this.sql('SELECT config FROM lambda_event_invoke_configs WHERE function_name = ? AND qualifier = ?').get(
+        name,
+        qualifier,
+      ) as { config: string } | undefined;
+      config = row ? (JSON.parse(row.config) as StoredEventInvokeConfig) : null;
+      if (this.eventConfigs.size >= 1000) this.eventConfigs.clear();
+      this.eventConfigs.set(key, config);
+    }
+    return config ?? undefined;
+  }
+
+  eventInvokeConfigs(name: string): Array<{ qualifier: string; config: StoredEventInvokeConfig }> {
+    const rows = this.sql('SELECT qualifier, config FROM lambda_event_invoke_configs WHERE function_name = ? ORDER BY qualifier').all(
+      name,
+    ) as Array<{ qualifier: string; config: string }>;
+    return rows.map((r) => ({ qualifier: r.qualifier, config: JSON.parse(r.config) as StoredEventInvokeConfig }));
+  }
+
+  putEventInvokeConfig(name: string, qualifier: string, config: StoredEventInvokeConfig): void {
+    this.changed();
+    this.sql(
+      `INSERT INTO lambda_event_invoke_configs (function_name, qualifier, config) VALUES (?, ?, ?)
+       ON CONFLICT(function_name, qualifier) DO UPDATE SET config = excluded.config`,
+    ).run(name, qualifier, JSON.stringify(config));
+  }
+
+  deleteEventInvokeConfig(name: string, qualifier: string): boolean {
+    this.changed();
+    return this.sql('DELETE FROM lambda_event_invoke_configs WHERE function_name = ? AND qualifier = ?').run(name, qualifier).changes === 1;
   }
 
   /** Whether a function or a version still uses `codeBlob`. */

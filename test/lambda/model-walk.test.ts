@@ -39,6 +39,11 @@ const IMPLEMENTED = new Set([
   'UpdateAlias',
   'DeleteAlias',
   'ListAliases',
+  'PutFunctionEventInvokeConfig',
+  'GetFunctionEventInvokeConfig',
+  'UpdateFunctionEventInvokeConfig',
+  'DeleteFunctionEventInvokeConfig',
+  'ListFunctionEventInvokeConfigs',
 ]);
 
 let edge: TestEdge;
