@@ -24,6 +24,7 @@ import {
   CreateStageCommand,
 } from '@aws-sdk/client-apigatewayv2';
 import { AddPermissionCommand, CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { waitForFunction } from '../../src/deploy/apply.ts';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { executionRole } from '../../src/deploy/declaration.ts';
 import { createRole } from '../../src/deploy/role.ts';
@@ -322,6 +323,7 @@ async function main(): Promise<void> {
     const accessLog = { DestinationArn: `arn:aws:logs:${edge.region}:${edge.accountId}:log-group:/aws/apigw/bench`, Format: DEFAULT_ACCESS_LOG_FORMAT };
     await apigw.send(new CreateStageCommand({ ApiId: api.ApiId, StageName: '$default', AutoDeploy: true, AccessLogSettings: accessLog }));
     await lambda.send(new AddPermissionCommand({ FunctionName: 'bench', StatementId: 'apigw', Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com', SourceArn: `arn:aws:execute-api:${edge.region}:${edge.accountId}:${api.ApiId}/*/*` }));
+    await waitForFunction(lambda, 'bench');
     const gateway = `${edge.url}/_aws/execute-api/${api.ApiId}`;
     const bearer = `Authorization: Bearer ${oidc.token}`;
     for (const url of [`${gateway}/ping`, `${gateway}/fn`, `${gateway}/secure/ping`]) {
