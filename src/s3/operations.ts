@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { S3_OPERATIONS } from '../protocols/models/s3.generated.ts';
-import type { RestOperationSpec } from '../protocols/rest-router.ts';
+import type { RestOperationSpec } from '../protocols/models/rest-operation-spec.ts';
 
 /**
  * How each operation of botocore's S3 model looks on the wire (from the generated `S3_OPERATIONS`): what the path
