@@ -25,7 +25,9 @@ import { unzipSync } from 'fflate';
 import type { handler as PresignHandler } from '../../src/functions/presign/index.ts';
 
 const execFileAsync = promisify(execFile);
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '16' } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '16' } },
+});
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const EVENT = JSON.stringify({ queryStringParameters: { mode: 'upload', file: 'bench/k.tif' } });
@@ -40,10 +42,20 @@ interface Figures {
 /** Runs wrk with a fixed POST; returns requests/s and latency percentiles in ms. */
 async function wrk(url: string, headers: Record<string, string>, dir: string, name: string): Promise<Figures> {
   const script = path.join(dir, `${name}.lua`);
-  const lines = [`wrk.method = "POST"`, `wrk.body = ${JSON.stringify(EVENT)}`, ...Object.entries(headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`)];
-  lines.push(`done = function(summary, latency, requests) io.write(string.format("STATUS_ERRORS %d\\n", summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout)) end`);
+  const lines = [
+    `wrk.method = "POST"`,
+    `wrk.body = ${JSON.stringify(EVENT)}`,
+    ...Object.entries(headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`),
+  ];
+  lines.push(
+    `done = function(summary, latency, requests) io.write(string.format("STATUS_ERRORS %d\\n", summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout)) end`,
+  );
   writeFileSync(script, lines.join('\n') + '\n');
-  const { stdout } = await execFileAsync('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url], { maxBuffer: 1 << 20 });
+  const { stdout } = await execFileAsync(
+    'wrk',
+    ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url],
+    { maxBuffer: 1 << 20 },
+  );
   const ms = (label: string) => {
     const m = new RegExp(`^\\s*${label}\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(stdout);
     if (!m) throw new Error(`wrk output without ${label}:\n${stdout}`);
@@ -58,17 +70,30 @@ async function wrk(url: string, headers: Record<string, string>, dir: string, na
 }
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ddn-bench-lambda-'));
-const config = loadConfig({ DDN_EDGE_HOST: '127.0.0.1', DDN_EDGE_PORT: '0', DDN_DATA_DIR: path.join(dir, 'data'), DDN_LOG_LEVEL: 'silent' });
+const config = loadConfig({
+  DDN_EDGE_HOST: '127.0.0.1',
+  DDN_EDGE_PORT: '0',
+  DDN_DATA_DIR: path.join(dir, 'data'),
+  DDN_LOG_LEVEL: 'silent',
+});
 const running = await startEdge(config, createLogger('bench', 'silent'));
 const { edge } = running;
-const functionEnv = { DDN_IN_BUCKET: config.inBucket, DDN_OUT_BUCKET: config.outBucket, AWS_ENDPOINT_URL_S3: edge.publicUrl };
+const functionEnv = {
+  DDN_IN_BUCKET: config.inBucket,
+  DDN_OUT_BUCKET: config.outBucket,
+  AWS_ENDPOINT_URL_S3: edge.publicUrl,
+};
 
 // Baseline: the same handler (the deployed bundle), in this process, behind a bare HTTP server.
 const zip = await buildPresignZip();
 writeFileSync(path.join(dir, 'index.js'), unzipSync(zip)['index.js']!);
 writeFileSync(path.join(dir, 'package.json'), '{}');
 const { handler } = createRequire(import.meta.url)(path.join(dir, 'index.js')) as { handler: typeof PresignHandler };
-Object.assign(process.env, functionEnv, { AWS_ACCESS_KEY_ID: edge.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey, AWS_REGION: config.region });
+Object.assign(process.env, functionEnv, {
+  AWS_ACCESS_KEY_ID: edge.credentials.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey,
+  AWS_REGION: config.region,
+});
 const baseline = http.createServer(async (req, res) => {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
@@ -82,20 +107,42 @@ try {
   const lambda = new LambdaClient({ endpoint: edge.url, region: config.region, credentials: edge.credentials });
   const iam = new IAMClient({ endpoint: edge.url, region: config.region, credentials: edge.credentials });
   const role = await createRole(iam, executionRole('bench', ['*']));
-  await lambda.send(new CreateFunctionCommand({
-    FunctionName: 'bench-presign', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: role,
-    Code: { ZipFile: zip }, Environment: { Variables: functionEnv },
-  }));
+  await lambda.send(
+    new CreateFunctionCommand({
+      FunctionName: 'bench-presign',
+      Runtime: 'nodejs20.x',
+      Handler: 'index.handler',
+      Role: role,
+      Code: { ZipFile: zip },
+      Environment: { Variables: functionEnv },
+    }),
+  );
   // Warm as many environments as there will be concurrent clients.
-  await Promise.all(Array.from({ length: connections }, () => lambda.send(new InvokeCommand({ FunctionName: 'bench-presign', Payload: Buffer.from(EVENT) }))));
+  await Promise.all(
+    Array.from({ length: connections }, () =>
+      lambda.send(new InvokeCommand({ FunctionName: 'bench-presign', Payload: Buffer.from(EVENT) })),
+    ),
+  );
 
   // SigV4 allows replaying a signed request within the clock-skew window, so one signature serves the whole run.
   const invokeUrl = new URL(`${edge.url}/2015-03-31/functions/bench-presign/invocations`);
-  const signer = new SignatureV4({ credentials: edge.credentials, region: config.region, service: 'lambda', sha256: Hash.bind(null, 'sha256') });
-  const signed = await signer.sign(new HttpRequest({
-    method: 'POST', protocol: 'http:', hostname: invokeUrl.hostname, port: Number(invokeUrl.port), path: invokeUrl.pathname,
-    headers: { host: invokeUrl.host, 'content-type': 'application/json' }, body: EVENT,
-  }));
+  const signer = new SignatureV4({
+    credentials: edge.credentials,
+    region: config.region,
+    service: 'lambda',
+    sha256: Hash.bind(null, 'sha256'),
+  });
+  const signed = await signer.sign(
+    new HttpRequest({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: invokeUrl.hostname,
+      port: Number(invokeUrl.port),
+      path: invokeUrl.pathname,
+      headers: { host: invokeUrl.host, 'content-type': 'application/json' },
+      body: EVENT,
+    }),
+  );
   const headers = Object.fromEntries(Object.entries(signed.headers).filter(([k]) => k !== 'host'));
 
   const baselineUrl = `http://127.0.0.1:${(baseline.address() as AddressInfo).port}/presign`;
@@ -103,11 +150,14 @@ try {
   const inProcess = await wrk(baselineUrl, { 'content-type': 'application/json' }, dir, 'baseline');
   const viaInvoke = await wrk(invokeUrl.href, headers, dir, 'invoke');
 
-  const row = (name: string, f: Figures) => `${name.padEnd(34)} ${f.rps.toFixed(0).padStart(8)} inv/s   p50 ${f.p50.toFixed(2).padStart(6)} ms   p99 ${f.p99.toFixed(2).padStart(6)} ms   errors ${f.errors}`;
+  const row = (name: string, f: Figures) =>
+    `${name.padEnd(34)} ${f.rps.toFixed(0).padStart(8)} inv/s   p50 ${f.p50.toFixed(2).padStart(6)} ms   p99 ${f.p99.toFixed(2).padStart(6)} ms   errors ${f.errors}`;
   console.log(`presign function, ${connections} concurrent clients, ${seconds} s each (wrk)`);
   console.log(row('in-process handler (bare Node HTTP)', inProcess));
   console.log(row('Lambda Invoke API on the edge', viaInvoke));
-  console.log(`ratio (Invoke / in-process): throughput ${(viaInvoke.rps / inProcess.rps).toFixed(2)}x (goal >= 0.5x), p99 ${viaInvoke.p99.toFixed(2)} ms (goal < 5 ms)`);
+  console.log(
+    `ratio (Invoke / in-process): throughput ${(viaInvoke.rps / inProcess.rps).toFixed(2)}x (goal >= 0.5x), p99 ${viaInvoke.p99.toFixed(2)} ms (goal < 5 ms)`,
+  );
 } finally {
   baseline.close();
   await running.close();

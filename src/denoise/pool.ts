@@ -59,7 +59,10 @@ export class DenoisePool {
       worker.on('message', onMessage);
       worker.once('error', reject);
     });
-    slot.ready.then(() => this.dispatch(), () => undefined);
+    slot.ready.then(
+      () => this.dispatch(),
+      () => undefined,
+    );
     worker.unref();
     return slot;
   }

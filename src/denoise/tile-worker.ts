@@ -53,7 +53,9 @@ try {
       send({ type: 'failed', id, message: (err as Error).message });
     }
   });
-  const models = Object.fromEntries(MODEL_NAMES.map((n) => [n, { origin: sessions[n].source.origin, tiling: sessions[n].source.tiling }]));
+  const models = Object.fromEntries(
+    MODEL_NAMES.map((n) => [n, { origin: sessions[n].source.origin, tiling: sessions[n].source.tiling }]),
+  );
   send({ type: 'ready', models: models as Record<ModelName, LoadedModel> });
 } catch (err) {
   send({ type: 'load-failed', message: (err as Error).message });

@@ -61,7 +61,8 @@ export class LambdaCodeStore {
 
   /** Removes unpacked trees whose blob is no longer referenced. */
   removeUnreferenced(referenced: Set<string>): void {
-    for (const name of readdirSync(this.root)) if (!referenced.has(name)) rmSync(path.join(this.root, name), { recursive: true, force: true });
+    for (const name of readdirSync(this.root))
+      if (!referenced.has(name)) rmSync(path.join(this.root, name), { recursive: true, force: true });
   }
 
   private taskDir(blobId: string): string {
@@ -101,9 +102,11 @@ export function readZip(zip: Uint8Array): Record<string, Uint8Array> {
     files = unzipSync(zip, {
       filter(file) {
         const name = file.name.replace(/\\/g, '/');
-        if (name.startsWith('/') || name.split('/').includes('..')) throw new InvalidCodeError(`Invalid zip entry name: ${file.name}`);
+        if (name.startsWith('/') || name.split('/').includes('..'))
+          throw new InvalidCodeError(`Invalid zip entry name: ${file.name}`);
         total += file.originalSize;
-        if (total > MAX_UNZIPPED_BYTES) throw new InvalidCodeError(`Unzipped size must be smaller than ${MAX_UNZIPPED_BYTES} bytes`);
+        if (total > MAX_UNZIPPED_BYTES)
+          throw new InvalidCodeError(`Unzipped size must be smaller than ${MAX_UNZIPPED_BYTES} bytes`);
         return true;
       },
     });

@@ -34,11 +34,21 @@ test('serves the page, its bundle and its stylesheet from memory', async () => {
 
 test('config.json gives the current API endpoint and the buckets', async () => {
   endpoint = undefined;
-  assert.deepEqual(await (await fetch(`${edge.url}/_ddn/console/config.json`)).json(), { apiEndpoint: null, inBucket: 'in-b', outBucket: 'out-b', signIn: null });
+  assert.deepEqual(await (await fetch(`${edge.url}/_ddn/console/config.json`)).json(), {
+    apiEndpoint: null,
+    inBucket: 'in-b',
+    outBucket: 'out-b',
+    signIn: null,
+  });
   endpoint = 'http://abc.execute-api.localhost:1234';
   const response = await fetch(`${edge.url}/_ddn/console/config.json`);
   assert.equal(response.headers.get('cache-control'), 'no-store');
-  assert.deepEqual(await response.json(), { apiEndpoint: endpoint, inBucket: 'in-b', outBucket: 'out-b', signIn: null });
+  assert.deepEqual(await response.json(), {
+    apiEndpoint: endpoint,
+    inBucket: 'in-b',
+    outBucket: 'out-b',
+    signIn: null,
+  });
 });
 
 test('redirects the bare path, refuses other methods and unknown files', async () => {

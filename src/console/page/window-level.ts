@@ -61,7 +61,12 @@ export function renderWindowed(data: ArrayLike<number>, lut: Uint8Array, rgba: U
  * Renders `after − before` with mid-grey at zero: brighter where the result is higher.
  * `range` is the difference shown as full white/black; by default the 99.5th percentile of |diff|.
  */
-export function renderDifference(before: ArrayLike<number>, after: ArrayLike<number>, rgba: Uint8ClampedArray, range?: number): number {
+export function renderDifference(
+  before: ArrayLike<number>,
+  after: ArrayLike<number>,
+  rgba: Uint8ClampedArray,
+  range?: number,
+): number {
   if (before.length !== after.length) throw new Error('the images differ in size');
   const r = range ?? differenceRange(before, after);
   const scale = 127.5 / r;
