@@ -23,7 +23,7 @@ import { encodeTiff } from '../../src/inference/tiff.ts';
 const SIZE = Number(process.env.BENCH_SIZE ?? 3072);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 async function time(fn: () => unknown): Promise<number> {
   const samples: number[] = [];
   for (let i = 0; i <= RUNS; i++) {
@@ -41,7 +41,7 @@ const row = (name: string, ours: number, base: number, baseName: string) =>
 /** The obvious way to window: per-pixel float arithmetic and clamping, no lookup table. */
 function renderNaive(data: Uint16Array, win: DisplayWindow, rgba: Uint8ClampedArray): void {
   for (let i = 0; i < data.length; i++) {
-    const g = Math.min(255, Math.max(0, Math.round(((data[i]! - win.low) / (win.high - win.low)) * 255)));
+    const g = Math.min(255, Math.max(0, Math.round(((data[i] - win.low) / (win.high - win.low)) * 255)));
     rgba[4 * i] = rgba[4 * i + 1] = rgba[4 * i + 2] = g;
     rgba[4 * i + 3] = 255;
   }

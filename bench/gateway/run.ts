@@ -440,7 +440,7 @@ async function main(): Promise<void> {
     }
     const median = (name: string): Result => {
       const rs = results.get(name)!;
-      const mid = (f: (r: Result) => number) => rs.map(f).sort((a, b) => a - b)[rs.length >> 1]!;
+      const mid = (f: (r: Result) => number) => rs.map(f).sort((a, b) => a - b)[rs.length >> 1];
       return { rps: mid((r) => r.rps), p99ms: mid((r) => r.p99ms), cpuUs: mid((r) => r.cpuUs ?? 0) };
     };
     console.log('\nmedians');

@@ -86,7 +86,7 @@ const functionEnv = {
 
 // Baseline: the same handler (the deployed bundle), in this process, behind a bare HTTP server.
 const zip = await buildPresignZip();
-writeFileSync(path.join(dir, 'index.js'), unzipSync(zip)['index.js']!);
+writeFileSync(path.join(dir, 'index.js'), unzipSync(zip)['index.js']);
 writeFileSync(path.join(dir, 'package.json'), '{}');
 const { handler } = createRequire(import.meta.url)(path.join(dir, 'index.js')) as { handler: typeof PresignHandler };
 Object.assign(process.env, functionEnv, {

@@ -37,7 +37,7 @@ function sampleRss(pid: number): () => number {
   };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
@@ -64,7 +64,7 @@ try {
   });
   children.push(edgeProc);
   const info = await new Promise<{ url: string; credentials: { accessKeyId: string; secretAccessKey: string } }>(
-    (resolve) => edgeProc.stdout!.once('data', (d: Buffer) => resolve(JSON.parse(d.toString()))),
+    (resolve) => edgeProc.stdout.once('data', (d: Buffer) => resolve(JSON.parse(d.toString()))),
   );
   const s3 = new S3Client({
     region: 'us-east-1',

@@ -7,7 +7,7 @@ import { z } from 'zod';
 export function loadDotenv(dir = process.cwd(), env: NodeJS.ProcessEnv = process.env): string | undefined {
   const file = path.join(dir, '.env');
   if (!existsSync(file)) return undefined;
-  dotenv.config({ path: file, processEnv: env as Record<string, string>, override: false, quiet: true });
+  dotenv.config({ path: file, processEnv: env, override: false, quiet: true });
   return file;
 }
 

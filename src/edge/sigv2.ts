@@ -125,9 +125,9 @@ export function verifySigV2(
 function canonicalAmzHeaders(rawHeaders: string[]): string {
   const grouped = new Map<string, string[]>();
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!.toLowerCase();
+    const name = rawHeaders[i].toLowerCase();
     if (!name.startsWith('x-amz-')) continue;
-    grouped.set(name, [...(grouped.get(name) ?? []), rawHeaders[i + 1]!.trim().replace(/\s+/g, ' ')]);
+    grouped.set(name, [...(grouped.get(name) ?? []), rawHeaders[i + 1].trim().replace(/\s+/g, ' ')]);
   }
   return [...grouped.keys()]
     .sort()

@@ -52,7 +52,7 @@ export function readSigV4Scope(
   const credential = query.get('X-Amz-Credential');
   if (credential !== null || query.has('X-Amz-Signature') || query.get('X-Amz-Algorithm') !== null) {
     const parts = (credential ?? '').split('/');
-    return { service: parts.length === 5 ? parts[3]! : 's3', via: 'query' };
+    return { service: parts.length === 5 ? parts[3] : 's3', via: 'query' };
   }
   return null;
 }
@@ -312,34 +312,34 @@ export function encodeRfc3986(s: string): string {
 
 function parseCredential(credential: string, errorCode: string) {
   const parts = credential.split('/');
-  if (parts.length !== 5 || parts[4] !== 'aws4_request' || !/^\d{8}$/.test(parts[1]!)) {
+  if (parts.length !== 5 || parts[4] !== 'aws4_request' || !/^\d{8}$/.test(parts[1])) {
     throw new AwsError(
       400,
       errorCode,
       `Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`,
     );
   }
-  return { accessKeyId: parts[0]!, shortDate: parts[1]!, region: parts[2]!, service: parts[3]! };
+  return { accessKeyId: parts[0], shortDate: parts[1], region: parts[2], service: parts[3] };
 }
 
 export function headerValues(rawHeaders: string[], name: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toLowerCase() === name) out.push(rawHeaders[i + 1]!);
+    if (rawHeaders[i].toLowerCase() === name) out.push(rawHeaders[i + 1]);
   }
   return out;
 }
 
 function distinctHeaderNames(rawHeaders: string[]): string[] {
   const names = new Set<string>();
-  for (let i = 0; i < rawHeaders.length; i += 2) names.add(rawHeaders[i]!.toLowerCase());
+  for (let i = 0; i < rawHeaders.length; i += 2) names.add(rawHeaders[i].toLowerCase());
   return [...names];
 }
 
 export function parseAmzDate(s: string): Date | null {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(s);
   if (!m) return null;
-  const d = new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
+  const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]));
   return Number.isNaN(d.getTime()) ? null : d;
 }
 

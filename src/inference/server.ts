@@ -240,7 +240,7 @@ export async function startInferenceServer(options: InferenceServerOptions = {})
     }
     const message =
       err instanceof Timeout || err instanceof JobAbortedError
-        ? (err as Error).message
+        ? err.message
         : `${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? String(err)}`;
     logger.error({ err: message }, 'invocation failed');
     sendJson(res, 500, { error: 'Processing failed', message });

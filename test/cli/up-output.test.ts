@@ -64,8 +64,8 @@ test('ddn up without a terminal: log lines on stderr are JSON', async () => {
 test('ddn up --json: the endpoints as one JSON object on stdout', async () => {
   const { stdout } = await upUntil(['--json'], false, (out) => out.trimEnd().endsWith('}'));
   const up = JSON.parse(stdout) as Record<string, string>;
-  assert.match(up.apiEndpoint!, /\/_aws\/execute-api\/[a-z0-9]+$/);
-  assert.match(up.health!, /\/_ddn\/health$/);
+  assert.match(up.apiEndpoint, /\/_aws\/execute-api\/[a-z0-9]+$/);
+  assert.match(up.health, /\/_ddn\/health$/);
 });
 
 test('ddn up on a terminal: human-readable log lines, no JSON', async () => {

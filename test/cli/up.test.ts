@@ -74,7 +74,7 @@ test('ddn up: the platform end to end, deploy reconciles, restart reuses the API
         assert.equal(output.height, SIZE);
         assert.notDeepEqual(output.pixels, input);
         for (const step of ['presignUploadMs', 'putMs', 'invokeMs', 'presignDownloadMs', 'getMs'])
-          assert.ok(result.timings[step]! > 0, step);
+          assert.ok(result.timings[step] > 0, step);
 
         // The same object through the curl + jq scripts.
         const exec = promisify(execFile);
@@ -126,7 +126,7 @@ test('ddn up: the platform end to end, deploy reconciles, restart reuses the API
           ['updateIntegration'],
         );
         assert.match(
-          moved.changes[0]!.description,
+          moved.changes[0].description,
           /integrationUri http:\/\/127\.0\.0\.1:\d+ -> http:\/\/127\.0\.0\.1:1/,
         );
       },

@@ -80,8 +80,8 @@ function canvasSummary(id: string): Promise<{ distinct: number; fingerprint: str
     let a = 1;
     let b = 0;
     for (let i = 0; i < data.length; i += 4) {
-      levels.add(data[i]!);
-      a = (a + data[i]!) % 65521;
+      levels.add(data[i]);
+      a = (a + data[i]) % 65521;
       b = (b + a) % 65521;
     }
     return { distinct: levels.size, fingerprint: `${canvas.width}x${canvas.height}:${a}:${b}` };
@@ -93,13 +93,13 @@ function differingPixels(a: string, b: string): Promise<{ changed: number; total
   return page.evaluate(
     ([idA, idB]) => {
       // No helper functions in here: tsx would wrap them in a __name() the page does not have.
-      const [pa, pb] = [idA!, idB!].map((id) => {
+      const [pa, pb] = [idA, idB].map((id) => {
         const canvas = document.getElementById(id) as HTMLCanvasElement;
         return canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
       });
       let changed = 0;
-      for (let i = 0; i < pa!.length; i += 4) if (pa![i] !== pb![i]) changed++;
-      return { changed, total: pa!.length / 4 };
+      for (let i = 0; i < pa.length; i += 4) if (pa[i] !== pb[i]) changed++;
+      return { changed, total: pa.length / 4 };
     },
     [a, b],
   );
@@ -115,10 +115,10 @@ function imageExtent(id: string): Promise<number[]> {
       for (let x = 0; x < width; x++) {
         const i = (y * width + x) * 4;
         if (data[i] !== data[i + 2]) continue;
-        box[0] = Math.min(box[0]!, x);
-        box[1] = Math.min(box[1]!, y);
-        box[2] = Math.max(box[2]!, x);
-        box[3] = Math.max(box[3]!, y);
+        box[0] = Math.min(box[0], x);
+        box[1] = Math.min(box[1], y);
+        box[2] = Math.max(box[2], x);
+        box[3] = Math.max(box[3], y);
       }
     }
     return box;
@@ -154,7 +154,7 @@ test('a 16-bit phantom is uploaded, denoised with efficient, shown, compared and
   const steps = await page.locator('#steps li').allTextContents();
   assert.equal(steps.length, 7, steps.join('\n'));
   for (const s of steps) assert.match(s, / — \d+(\.\d+)? (ms|s)( \(.*\))?$/);
-  assert.match(steps[2]!, /^Denoise \(efficient, strength 12\) — .*\(server: .*denoise \d+ ms/);
+  assert.match(steps[2], /^Denoise \(efficient, strength 12\) — .*\(server: .*denoise \d+ ms/);
   assert.equal(await page.evaluate(() => (document.getElementById('upload-bar') as HTMLElement).style.width), '100%');
 
   // Both canvases show an image, and not the same one.
@@ -177,7 +177,7 @@ test('a 16-bit phantom is uploaded, denoised with efficient, shown, compared and
   const extentAfter = await imageExtent('input-canvas');
   assert.notDeepEqual(extentAfter, extentBefore);
   assert.ok(
-    extentAfter[2]! - extentAfter[0]! < extentBefore[2]! - extentBefore[0]!,
+    extentAfter[2] - extentAfter[0] < extentBefore[2] - extentBefore[0],
     `zoomed out: ${extentBefore} → ${extentAfter}`,
   );
   assert.deepEqual(await imageExtent('output-canvas'), extentAfter);

@@ -44,7 +44,7 @@ test('the window maps low to black, high to white, monotonically in between', ()
   assert.equal(lut[1510], 128);
   assert.equal(lut[2020], 255);
   assert.equal(lut[65535], 255);
-  for (let v = 1; v < lut.length; v++) assert.ok(lut[v]! >= lut[v - 1]!);
+  for (let v = 1; v < lut.length; v++) assert.ok(lut[v] >= lut[v - 1]);
   assert.deepEqual(fromLevelWidth(1500, 400), { low: 1300, high: 1700 });
 });
 
@@ -78,7 +78,7 @@ test('zooming keeps the point under the cursor fixed (property)', () => {
         const zoomed = zoomAt(view, factor, cx, cy);
         const before = [(cx - view.x) / view.scale, (cy - view.y) / view.scale];
         const after = [(cx - zoomed.x) / zoomed.scale, (cy - zoomed.y) / zoomed.scale];
-        assert.ok(Math.abs(before[0]! - after[0]!) < 1e-6 && Math.abs(before[1]! - after[1]!) < 1e-6);
+        assert.ok(Math.abs(before[0] - after[0]) < 1e-6 && Math.abs(before[1] - after[1]) < 1e-6);
       },
     ),
   );

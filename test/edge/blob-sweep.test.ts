@@ -115,7 +115,7 @@ test('at start-up the edge sweeps blobs no service references, and keeps every S
         Bucket: 'sweep',
         Key: 'open',
         UploadId: open.UploadId,
-        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: parts.Parts![0]!.ETag }] },
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: parts.Parts[0].ETag }] },
       }),
     );
     assert.equal(

@@ -250,15 +250,15 @@ function tampered(
     const entries = [...req.query];
     const candidates = entries.map((e, i) => [e, i] as const).filter(([[name]]) => userQuery(name));
     if (candidates.length === 0) return undefined;
-    const [[name, value], index] = candidates[t.field % candidates.length]!;
+    const [[name, value], index] = candidates[t.field % candidates.length];
     entries[index] = t.at % 2 === 0 ? [tamper(name, t.at >> 1), value] : [name, tamper(value, t.at >> 1)];
     return { ...req, query: new URLSearchParams(entries) };
   }
   const names = signedHeaders.filter((n) => n !== 'x-amz-date' && n !== 'x-amz-content-sha256');
-  const name = names[t.field % names.length]!;
+  const name = names[t.field % names.length];
   const raw = [...req.rawHeaders];
   const at = raw.findIndex((h, i) => i % 2 === 0 && h.toLowerCase() === name);
-  raw[at + 1] = tamper(raw[at + 1]!, t.at);
+  raw[at + 1] = tamper(raw[at + 1], t.at);
   return { ...req, rawHeaders: raw };
 }
 

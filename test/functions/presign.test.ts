@@ -159,7 +159,7 @@ test('the zip: index.js alone, runs as index.handler on a payload 2.0 event with
   assert.deepEqual(Object.keys(files), ['index.js']);
   const dir = mkdtempSync(path.join(tmpdir(), 'ddn-presign-zip-'));
   try {
-    writeFileSync(path.join(dir, 'index.js'), files['index.js']!);
+    writeFileSync(path.join(dir, 'index.js'), files['index.js']);
     assert.equal(existsSync(path.join(dir, 'node_modules')), false);
     const event = {
       version: '2.0',

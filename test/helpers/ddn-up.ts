@@ -61,8 +61,8 @@ export async function startDdnUp(
   const child = spawn(process.execPath, [DDN, 'up'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   await new Promise<void>((resolve, reject) => {
@@ -71,15 +71,15 @@ export async function startDdnUp(
       cleanup(),
       reject(new Error(`ddn up exited with ${code}\nstdout:\n${stdout}\nstderr:\n${stderr}`))
     );
-    const cleanup = () => (child.stdout!.off('data', check), child.off('exit', onExit));
-    child.stdout!.on('data', check);
+    const cleanup = () => (child.stdout.off('data', check), child.off('exit', onExit));
+    child.stdout.on('data', check);
     child.once('exit', onExit);
   });
 
   const field = (label: string) => {
     const match = new RegExp(`^\\s+${label}\\s+(\\S+)`, 'm').exec(stdout);
     if (!match) throw new Error(`ddn up did not print its ${label}:\n${stdout}`);
-    return match[1]!;
+    return match[1];
   };
   const edgeUrl = field('edge');
   const inferenceUrl = field('inference');
@@ -111,8 +111,8 @@ export function runDdn(args: string[], cwd: string, env: NodeJS.ProcessEnv): Pro
     const child = spawn(process.execPath, [DDN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });

@@ -14,7 +14,7 @@ async function curl(args: string[]): Promise<{ status: number; headers: Record<s
   const headers = Object.fromEntries(
     lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
   );
-  return { status: Number(/^HTTP\/[\d.]+ (\d+)/.exec(statusLine!)![1]), headers, body: stdout.slice(split + 4) };
+  return { status: Number(/^HTTP\/[\d.]+ (\d+)/.exec(statusLine)![1]), headers, body: stdout.slice(split + 4) };
 }
 
 test("the platform's original aws CLI calls build an API that serves both integrations through curl", async () => {

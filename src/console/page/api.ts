@@ -89,8 +89,7 @@ export function summariseInvocation(body: string): string {
   const parts: string[] = [];
   if (json.timings_ms && typeof json.timings_ms === 'object') {
     const timings = Object.entries(json.timings_ms).filter(([, v]) => typeof v === 'number');
-    if (timings.length)
-      parts.push(`server: ${timings.map(([k, v]) => `${k} ${Math.round(v as number)} ms`).join(', ')}`);
+    if (timings.length) parts.push(`server: ${timings.map(([k, v]) => `${k} ${Math.round(v)} ms`).join(', ')}`);
   }
   if (Array.isArray(json.warnings) && json.warnings.length)
     parts.push(`warnings: ${json.warnings.map(String).join('; ')}`);

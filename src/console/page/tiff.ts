@@ -110,14 +110,14 @@ async function readStrips(image: GeoTIFFImage, bits: 8 | 16): Promise<Uint8Array
 /** WhiteIsZero images are stored inverted. */
 function invert(data: Uint8Array | Uint16Array, max: number): Uint8Array | Uint16Array {
   const out = data instanceof Uint16Array ? new Uint16Array(data.length) : new Uint8Array(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = max - data[i]!;
+  for (let i = 0; i < data.length; i++) out[i] = max - data[i];
   return out;
 }
 
 function pixelPitchFrom(dir: Record<string, unknown>): number | undefined {
   const res = dir.XResolution as ArrayLike<number> | number | undefined;
   const unit = (dir.ResolutionUnit as number | undefined) ?? 2;
-  const perUnit = typeof res === 'number' ? res : res && res.length >= 2 ? res[0]! / (res[1] || 1) : undefined;
+  const perUnit = typeof res === 'number' ? res : res && res.length >= 2 ? res[0] / (res[1] || 1) : undefined;
   if (!perUnit || !Number.isFinite(perUnit) || perUnit <= 1) return undefined;
   const um = unit === 3 ? 10_000 / perUnit : unit === 2 ? 25_400 / perUnit : undefined;
   // Writers' defaults (72 dpi ≈ 353 µm, 1 px/mm = 1000 µm) are no detector's pitch: ignore them.

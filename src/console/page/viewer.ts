@@ -141,7 +141,7 @@ export class Viewer {
       }
     }
     if (!this.input || visible.length === 0) return;
-    const ref = visible[0]!;
+    const ref = visible[0];
     if (!this.view || !this.viewSize) {
       this.view = fitView(this.input.image.width, this.input.image.height, ref.width, ref.height);
     } else if (this.viewSize.width !== ref.width || this.viewSize.height !== ref.height) {

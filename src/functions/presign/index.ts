@@ -114,7 +114,7 @@ function percentDecode(s: string): Uint8Array {
       bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
       i += 2;
     } else {
-      bytes.push(...Buffer.from(s[i]!, 'utf8'));
+      bytes.push(...Buffer.from(s[i], 'utf8'));
     }
   }
   return Uint8Array.from(bytes);
