@@ -35,7 +35,7 @@ const ANCHORS: Record<string, Record<string, number>> = {
 const NLM_H_PER_SQRT_GAIN = [125, 145, 170, 200];
 
 /** Baseline: separable Gaussian blur (σ = 0.8 px) of the GAT-domain tile. */
-const gaussianTile: TileDenoiser = async (tile, h, w) => {
+const gaussianTile: TileDenoiser = (tile, h, w) => {
   const sigma = 0.8;
   const r = 3;
   const k = Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-((i - r) ** 2) / (2 * sigma * sigma)));
@@ -55,7 +55,7 @@ const gaussianTile: TileDenoiser = async (tile, h, w) => {
       for (let i = -r; i <= r; i++) acc += kn[i + r] * tmp[Math.min(h - 1, Math.max(0, y + i)) * w + x];
       out[y * w + x] = acc;
     }
-  return out;
+  return Promise.resolve(out);
 };
 
 /** nlm.py as one long-lived process answering JSON lines; undefined where python3 has no OpenCV. */
@@ -77,7 +77,8 @@ async function startNlm(): Promise<{ ask(request: object): Promise<unknown>; clo
       child.stdin.write(`${JSON.stringify(request)}\n`);
       const answer = await lines.next();
       if (answer.done) throw new Error(`nlm.py exited (code ${child.exitCode})`);
-      return JSON.parse(answer.value);
+      const parsed: unknown = JSON.parse(answer.value);
+      return parsed;
     },
     close: () => child.stdin.end(),
   };

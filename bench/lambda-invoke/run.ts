@@ -22,7 +22,7 @@ import { startEdge } from '../../src/edge/start.ts';
 import { buildPresignZip } from '../../src/functions/presign/bundle.ts';
 import { createRequire } from 'node:module';
 import { unzipSync } from 'fflate';
-import type { handler as PresignHandler } from '../../src/functions/presign/index.ts';
+import type { handler as PresignHandler, PresignEvent } from '../../src/functions/presign/index.ts';
 
 const execFileAsync = promisify(execFile);
 const { values } = parseArgs({
@@ -94,13 +94,14 @@ Object.assign(process.env, functionEnv, {
   AWS_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey,
   AWS_REGION: config.region,
 });
-const baseline = http.createServer(async (req, res) => {
+const answerInProcess = async (req: http.IncomingMessage, res: http.ServerResponse) => {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  const result = await handler(JSON.parse(Buffer.concat(chunks).toString()));
+  const result = await handler(JSON.parse(Buffer.concat(chunks).toString()) as PresignEvent);
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(JSON.stringify(result));
-});
+};
+const baseline = http.createServer((req, res) => void answerInProcess(req, res));
 await new Promise<void>((r) => baseline.listen(0, '127.0.0.1', r));
 
 try {

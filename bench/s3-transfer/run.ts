@@ -63,8 +63,9 @@ try {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(edgeProc);
-  const info = await new Promise<{ url: string; credentials: { accessKeyId: string; secretAccessKey: string } }>(
-    (resolve) => edgeProc.stdout.once('data', (d: Buffer) => resolve(JSON.parse(d.toString()))),
+  type EdgeInfo = { url: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+  const info = await new Promise<EdgeInfo>((resolve) =>
+    edgeProc.stdout.once('data', (d: Buffer) => resolve(JSON.parse(d.toString()) as EdgeInfo)),
   );
   const s3 = new S3Client({
     region: 'us-east-1',

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, loadDotenv } from '../config/index.ts';
-import { deploy, deployClients, describeChange, DeclarationError } from '../deploy/index.ts';
+import { deploy, deployClients, describeChange, DeclarationError, type Declaration } from '../deploy/index.ts';
 import { CliError, EXIT_USAGE } from './errors.ts';
 import { upsertEnvFile } from './env-file.ts';
 import { presignZip } from './local-edge.ts';
@@ -25,9 +25,12 @@ export function registerDeploy(program: Command): void {
       loadDotenv();
       const config = loadConfig();
       const target = chooseTarget(opts, config);
-      const declaration = await declarationFor(target, config).catch((err: unknown) => {
+      let declaration: Declaration;
+      try {
+        declaration = declarationFor(target, config);
+      } catch (err) {
         throw err instanceof DeclarationError ? new CliError(err.message, EXIT_USAGE) : err;
-      });
+      }
       const code = await presignZip();
       const say = (line: string) => opts.json || process.stdout.write(line + '\n');
       say(

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { invoke, RemoteError, type InvocationRequest, type InvocationResponse } from './api.ts';
-import { downloadFile, uploadFile, type ProgressCallback } from './transfer.ts';
+import { downloadFile, uploadFile } from './transfer.ts';
 import type { ApiAuth } from './auth/session.ts';
 
 export interface DenoiseOptions {

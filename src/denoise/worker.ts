@@ -11,7 +11,7 @@ const send = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMes
 
 try {
   let tiles = await TileWorkers.start(init.threads, init.modelDir);
-  port.on('message', async ({ id, job }: ToWorker) => {
+  const denoiseJob = async ({ id, job }: ToWorker) => {
     try {
       if (tiles.broken) {
         await tiles.close();
@@ -29,7 +29,8 @@ try {
     } catch (err) {
       send({ type: 'failed', id, message: (err as Error).message });
     }
-  });
+  };
+  port.on('message', (message: ToWorker) => void denoiseJob(message));
   send({
     type: 'ready',
     models: Object.fromEntries(MODEL_NAMES.map((n) => [n, tiles.models[n].origin])) as Record<ModelName, string>,

@@ -277,7 +277,7 @@ async function canonicalise(req: SignedRequest, params: SigV4Params, opts: Verif
     headers[name] = values.map((v) => v.trim().replace(/\s+/g, ' ')).join(',');
   }
   // No prototype: a parameter named `constructor` or `__proto__` is data like any other.
-  const query: QueryParameterBag = Object.create(null);
+  const query = Object.create(null) as QueryParameterBag;
   for (const [k, v] of req.query) {
     if (params.via === 'query' && k === 'X-Amz-Signature') continue;
     const prev = query[k];

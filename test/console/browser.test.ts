@@ -178,7 +178,7 @@ test('a 16-bit phantom is uploaded, denoised with efficient, shown, compared and
   assert.notDeepEqual(extentAfter, extentBefore);
   assert.ok(
     extentAfter[2] - extentAfter[0] < extentBefore[2] - extentBefore[0],
-    `zoomed out: ${extentBefore} → ${extentAfter}`,
+    `zoomed out: ${extentBefore.join(',')} → ${extentAfter.join(',')}`,
   );
   assert.deepEqual(await imageExtent('output-canvas'), extentAfter);
   await page.screenshot({ path: path.join(ARTIFACTS, 'zoomed.png') });

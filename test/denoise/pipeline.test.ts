@@ -184,7 +184,7 @@ test('the write-back rounds the unbiased inverse to the nearest DN (Math.round) 
     input,
     { width: side, height: side, digitalOffset: offset, usingBits: 12 },
     { tile: side, margin: 0, align: 1 },
-    async (tile) => shifted(tile),
+    (tile) => Promise.resolve(shifted(tile)),
   );
   const inverse = inverseGatFunction(noise);
   const gat = shifted(Float32Array.from(input, (v) => forwardGat(Math.max(0, v - offset), noise)));

@@ -42,13 +42,25 @@ const valid = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+/** The fields of the server's answers (a result or an error) that the tests assert on. */
+interface InvocationAnswer {
+  error: string;
+  message: string;
+  output_width: number;
+  output_height: number;
+  warnings: string[];
+  timings_ms: Record<string, number>;
+  /** The request's own fields, echoed. */
+  [field: string]: unknown;
+}
+
 async function invoke(base: string, body: unknown, route = '/invocations') {
   const res = await fetch(`${base}${route}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: res.status, body: (await res.json()) as Record<string, any>, headers: res.headers };
+  return { status: res.status, body: (await res.json()) as InvocationAnswer, headers: res.headers };
 }
 
 async function getBytes(bucket: string, key: string): Promise<ArrayBuffer> {
@@ -70,7 +82,12 @@ async function exists(bucket: string, key: string): Promise<boolean> {
 async function readTiff(bytes: ArrayBuffer) {
   const image = await (await fromArrayBuffer(bytes)).getImage();
   const [samples] = (await image.readRasters()) as unknown as ArrayLike<number>[];
-  const dir = image.fileDirectory as Record<string, any>;
+  const dir = image.fileDirectory as {
+    BitsPerSample: number[];
+    Compression: number;
+    XResolution: number[];
+    ResolutionUnit: number;
+  };
   return {
     width: image.getWidth(),
     height: image.getHeight(),
@@ -230,7 +247,7 @@ test('strength 0 writes the input pixels bit-exact, with size, depth and resolut
   assert.equal(output.unit, input.unit);
   assert.ok(
     Math.abs(output.xres[0] / output.xres[1] - input.xres[0] / input.xres[1]) < 1e-3,
-    `${output.xres} vs ${input.xres}`,
+    `${output.xres.join(',')} vs ${input.xres.join(',')}`,
   );
 });
 

@@ -238,11 +238,10 @@ test('management errors reach the aws CLI with their AWS error codes, and state 
       DDN_LOCAL_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey,
     });
     try {
-      const routes = await aws(again, ['apigatewayv2', 'get-routes', '--api-id', api.ApiId]);
-      assert.deepEqual(routes.Items.map((r: { RouteKey: string }) => r.RouteKey).sort(), [
-        'ANY /{proxy+}',
-        'GET /o/{orgId}/s',
-      ]);
+      const routes = (await aws(again, ['apigatewayv2', 'get-routes', '--api-id', api.ApiId])) as {
+        Items: { RouteKey: string }[];
+      };
+      assert.deepEqual(routes.Items.map((r) => r.RouteKey).sort(), ['ANY /{proxy+}', 'GET /o/{orgId}/s']);
     } finally {
       await again.close();
     }

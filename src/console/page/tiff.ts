@@ -1,4 +1,4 @@
-import { fromArrayBuffer, getDecoder, type GeoTIFFImage } from 'geotiff';
+import { fromArrayBuffer, getDecoder, type BaseDecoder, type GeoTIFFImage } from 'geotiff';
 import { useNativeDeflate } from './native-deflate.ts';
 
 useNativeDeflate();
@@ -93,7 +93,7 @@ async function readStrips(image: GeoTIFFImage, bits: 8 | 16): Promise<Uint8Array
   const height = image.getHeight();
   const rowsPerStrip = image.getTileHeight();
   const out = bits === 16 ? new Uint16Array(width * height) : new Uint8Array(width * height);
-  const decoder = await getDecoder(dir);
+  const decoder = (await getDecoder(dir)) as BaseDecoder;
   const strips = Math.ceil(height / rowsPerStrip);
   await Promise.all(
     Array.from({ length: strips }, async (_, strip) => {
