@@ -5,6 +5,7 @@ import { readBody } from '../protocols/body.ts';
 import type { EdgeRequest, EdgeService } from '../edge/types.ts';
 import type { LambdaInvoker } from '../lambda/invoker.ts';
 import type { ApigwMetadata } from '../state/apigw-metadata.ts';
+import { CustomDomainRoutes } from './custom-domains.ts';
 import type { EdgeCredentials } from '../state/credentials.ts';
 import { AccessLogFiles, renderAccessLog, type RequestOutcome } from './access-log.ts';
 import type { LambdaAnswer } from './authorizers/lambda.ts';
@@ -47,6 +48,18 @@ interface ServedStage {
   throttled: boolean;
 }
 
+/** Which API and stage a request addresses. */
+interface RequestAddress {
+  apiId: string;
+  /** The path after the API id, or after the API mapping key on a custom domain. */
+  rest: string;
+  /** The stage an API mapping names (none: the path's first segment chooses it). */
+  stage?: string;
+  /** The custom domain name the request came to, and the whole path it sent there. */
+  domainName?: string;
+  fullPath?: string;
+}
+
 interface ServedApi {
   api: Api;
   stages: Map<string, ServedStage>;
@@ -66,6 +79,7 @@ export class ApigwDataPlane implements EdgeService {
   private readonly authorizers: RouteAuthorizers;
   private cache = new Map<string, ServedApi | null>();
   private cacheGeneration = -1;
+  private readonly customDomains: CustomDomainRoutes;
 
   constructor(
     private readonly store: ApigwMetadata,
@@ -87,11 +101,15 @@ export class ApigwDataPlane implements EdgeService {
       },
       iam: { credentials: settings.credentials, region, accountId },
     });
+    this.customDomains = new CustomDomainRoutes(store);
   }
 
-  /** An API's data plane is addressed by host (`{apiId}.execute-api.localhost`) or path (`/_aws/execute-api/{apiId}`). */
+  /**
+   * API data planes are addressed by host (`{apiId}.execute-api.localhost`), by path (`/_aws/execute-api/{apiId}`)
+   * or by a custom domain name (its API mappings choose the API and stage).
+   */
   claims(host: string, rawPath: string): boolean {
-    return EXECUTE_API_HOST.test(host) || rawPath.startsWith(EXECUTE_API_PATH);
+    return EXECUTE_API_HOST.test(host) || rawPath.startsWith(EXECUTE_API_PATH) || this.customDomains.has(host);
   }
 
   async handle(request: EdgeRequest): Promise<void> {
@@ -102,15 +120,17 @@ export class ApigwDataPlane implements EdgeService {
     const served = address && this.served(address.apiId);
     if (!address || !served) return void this.sendGatewayError(res, requestId, 'notFound');
 
-    // Stage: the first path segment when it names a stage, else `$default`.
+    // Stage: the API mapping's on a custom domain, else the first path segment when it names a stage, else `$default`.
     const rest = address.rest;
-    const firstEnd = rest.indexOf('/', 1);
-    const first = decodeUriOrKeep(firstEnd === -1 ? rest.slice(1) : rest.slice(1, firstEnd));
-    let stageName = '$default';
+    let stageName = address.stage ?? '$default';
     let path = rest;
-    if (first !== '$default' && served.stages.has(first)) {
-      stageName = first;
-      path = firstEnd === -1 ? '/' : rest.slice(firstEnd);
+    if (address.stage === undefined) {
+      const firstEnd = rest.indexOf('/', 1);
+      const first = decodeUriOrKeep(firstEnd === -1 ? rest.slice(1) : rest.slice(1, firstEnd));
+      if (first !== '$default' && served.stages.has(first)) {
+        stageName = first;
+        path = firstEnd === -1 ? '/' : rest.slice(firstEnd);
+      }
     }
     const stage = served.stages.get(stageName);
     if (!stage) return void this.sendGatewayError(res, requestId, 'notFound');
@@ -128,12 +148,12 @@ export class ApigwDataPlane implements EdgeService {
       pathParameters: match?.pathParameters,
       method: request.method,
       path: decodedPath,
-      fullPath: decodeUriOrKeep(address.rest),
+      fullPath: decodeUriOrKeep(address.fullPath ?? address.rest),
       rawQuery: request.rawQuery,
       sourceIp: peerAddress(req),
       userAgent: req.headers['user-agent'] ?? '',
-      domainName: served.domainName,
-      domainPrefix: address.apiId,
+      domainName: address.domainName ?? served.domainName,
+      domainPrefix: address.domainName ? address.domainName.slice(0, address.domainName.indexOf('.')) : address.apiId,
       localPort: req.socket.localPort ?? 0,
       traceId: newTraceId(startedAt),
       startedAt,
@@ -175,6 +195,11 @@ export class ApigwDataPlane implements EdgeService {
     const integrationStart = Date.now();
     if (integration.integrationType === 'HTTP_PROXY') {
       const extraHeaders = stage.cors ? [...Object.entries(cors).flat(), 'apigw-requestid', g.requestId] : ['apigw-requestid', g.requestId];
+      if (integration.connectionType === 'VPC_LINK') {
+        const link = integration.connectionId;
+        const detail = { requestId: g.requestId, apiId: g.apiId, vpcLinkId: link, uri };
+        this.logger.info(detail, `HTTP_PROXY through VPC link ${link}: relayed locally to ${uri}`);
+      }
       const result = await this.proxy.forward(g, integration, uri, res, extraHeaders, dropHeader);
       const integrationLatency = Date.now() - integrationStart;
       if (result.kind === 'failed') {
@@ -296,10 +321,12 @@ export class ApigwDataPlane implements EdgeService {
     this.accessLogs.write(settings.destinationArn, renderAccessLog(settings.format, { request, outcome, endedAt: Date.now() }));
   }
 
-  /** Which API a request is for, and the path after the API id. */
-  private address(request: EdgeRequest): { apiId: string; rest: string } | undefined {
+  /** Which API a request is for, and the path after the API id (on a custom domain: after the mapping key). */
+  private address(request: EdgeRequest): RequestAddress | undefined {
     const host = EXECUTE_API_HOST.exec(request.host);
     if (host) return { apiId: host[1]!, rest: request.rawPath || '/' };
+    const custom = this.customDomains.route(request.host, request.rawPath);
+    if (custom !== undefined) return custom === null ? undefined : { ...custom, fullPath: request.rawPath || '/' };
     if (!request.rawPath.startsWith(EXECUTE_API_PATH)) return undefined;
     const after = request.rawPath.slice(EXECUTE_API_PATH.length);
     const slash = after.indexOf('/');

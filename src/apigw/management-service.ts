@@ -6,10 +6,14 @@ import type { ApigwControlPlane } from './control-plane/plane.ts';
 import { badRequest, notFound } from './errors.ts';
 import { APIGATEWAYV2_OPERATIONS } from './model-operations.ts';
 import { apiOperations } from './operations/apis.ts';
+import { apiMappingOperations, domainNameOperations } from './operations/domain-names.ts';
 import { authorizerOperations } from './operations/authorizers.ts';
 import { integrationOperations } from './operations/integrations.ts';
+import { modelOperations } from './operations/models.ts';
 import { routeOperations } from './operations/routes.ts';
 import { deploymentOperations, stageOperations } from './operations/stages.ts';
+import { tagOperations } from './operations/tags.ts';
+import { vpcLinkOperations } from './operations/vpc-links.ts';
 import type { ApigwOperation, ManagementContext } from './operations/types.ts';
 
 const OPERATIONS = new RestJsonOperations<ApigwOperation, ManagementContext, EdgeRequest>({
@@ -22,6 +26,11 @@ const OPERATIONS = new RestJsonOperations<ApigwOperation, ManagementContext, Edg
     ...authorizerOperations,
     ...stageOperations,
     ...deploymentOperations,
+    ...tagOperations,
+    ...domainNameOperations,
+    ...apiMappingOperations,
+    ...vpcLinkOperations,
+    ...modelOperations,
   },
   decodeLabel: (raw) => pathParameter(raw, () => badRequest(`Invalid percent-encoding in path segment "${raw}".`)),
   // Unconfirmed: AWS's answer to a method and path of no apigatewayv2 operation; NotFoundException is the plausible one.

@@ -97,6 +97,56 @@ export interface Deployment {
   description?: string;
 }
 
+export interface DomainNameConfiguration {
+  apiGatewayDomainName: string;
+  certificateArn?: string;
+  certificateName?: string;
+  domainNameStatus: 'AVAILABLE';
+  domainNameStatusMessage?: string;
+  endpointType: 'REGIONAL' | 'EDGE';
+  hostedZoneId: string;
+  ipAddressType: string;
+  securityPolicy: 'TLS_1_0' | 'TLS_1_2';
+  ownershipVerificationCertificateArn?: string;
+}
+
+export interface DomainName {
+  domainName: string;
+  domainNameArn: string;
+  apiMappingSelectionExpression: string;
+  domainNameConfigurations: DomainNameConfiguration[];
+  mutualTlsAuthentication?: { truststoreUri?: string; truststoreVersion?: string };
+  routingMode: string;
+  tags: Record<string, string>;
+}
+
+export interface ApiMapping {
+  apiMappingId: string;
+  apiId: string;
+  /** '' maps the domain's root. */
+  apiMappingKey: string;
+  stage: string;
+}
+
+/** A VPC link as stored; its status is derived from `createdDate` when read. */
+export interface VpcLink {
+  vpcLinkId: string;
+  name: string;
+  createdDate: string;
+  securityGroupIds: string[];
+  subnetIds: string[];
+  tags: Record<string, string>;
+  vpcLinkVersion: 'V2';
+}
+
+export interface Model {
+  modelId: string;
+  name: string;
+  schema: string;
+  contentType?: string;
+  description?: string;
+}
+
 export interface JwtConfiguration {
   audience?: string[];
   issuer?: string;

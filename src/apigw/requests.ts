@@ -107,6 +107,68 @@ export const updateStageSchema = z.object(stageFields).partial();
 
 export const createDeploymentSchema = z.object({ stageName: z.string().optional(), description: z.string().optional() });
 
+export const updateDeploymentSchema = z.object({ description: z.string().max(1024).optional() });
+
+export const tagsSchema = z.object({ tags: stringMap.optional() });
+
+const domainNameConfigurationSchema = z.object({
+  apiGatewayDomainName: z.string().optional(),
+  certificateArn: z.string().optional(),
+  certificateName: z.string().optional(),
+  certificateUploadDate: z.string().optional(),
+  domainNameStatus: z.string().optional(),
+  domainNameStatusMessage: z.string().optional(),
+  endpointType: z.enum(['REGIONAL', 'EDGE']).optional(),
+  hostedZoneId: z.string().optional(),
+  ipAddressType: z.enum(['ipv4', 'dualstack']).optional(),
+  securityPolicy: z.enum(['TLS_1_0', 'TLS_1_2']).optional(),
+  ownershipVerificationCertificateArn: z.string().optional(),
+});
+
+const domainNameFields = {
+  domainNameConfigurations: z.array(domainNameConfigurationSchema).max(1).optional(),
+  mutualTlsAuthentication: z
+    .object({ truststoreUri: z.string().optional(), truststoreVersion: z.string().optional() })
+    .optional(),
+  routingMode: z.enum(['API_MAPPING_ONLY', 'ROUTING_RULE_ONLY', 'ROUTING_RULE_THEN_API_MAPPING']).optional(),
+};
+
+export const createDomainNameSchema = z.object({
+  domainName: z.string().min(1).max(512),
+  ...domainNameFields,
+  tags: stringMap.optional(),
+});
+export const updateDomainNameSchema = z.object(domainNameFields);
+
+export const createApiMappingSchema = z.object({
+  apiId: z.string().min(1),
+  apiMappingKey: z.string().optional(),
+  stage: z.string().min(1).max(128),
+});
+export const updateApiMappingSchema = z.object({
+  apiId: z.string().min(1),
+  apiMappingKey: z.string().optional(),
+  stage: z.string().min(1).max(128).optional(),
+});
+
+export const createVpcLinkSchema = z.object({
+  name: z.string().min(1).max(128),
+  subnetIds: stringList,
+  securityGroupIds: stringList.optional(),
+  tags: stringMap.optional(),
+});
+export const updateVpcLinkSchema = z.object({ name: z.string().min(1).max(128).optional() });
+
+const modelFields = {
+  name: z.string().min(1).max(128),
+  schema: z.string().max(32768),
+  contentType: z.string().min(1).max(256).optional(),
+  description: z.string().max(1024).optional(),
+};
+
+export const createModelSchema = z.object(modelFields);
+export const updateModelSchema = z.object(modelFields).partial();
+
 export const importApiSchema = z.object({ body: z.string() });
 
 /** Parses a JSON request body against `schema`; a bad body is a BadRequestException naming the bad member. */

@@ -23,11 +23,19 @@ export function parseAlgorithm(value: string | undefined): ChecksumAlgorithm | u
   if (value === undefined || value === '') return undefined;
   const lower = value.toLowerCase();
   if ((CHECKSUM_ALGORITHMS as readonly string[]).includes(lower)) return lower as ChecksumAlgorithm;
-  throw new AwsError(400, 'InvalidRequest', 'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]');
+  throw new AwsError(
+    400,
+    'InvalidRequest',
+    'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]',
+  );
 }
 
 /** Checks that a client-supplied value is base64 of the algorithm's digest length. */
-export function validateChecksumValue(algorithm: ChecksumAlgorithm, value: string, where: 'header' | 'trailer' = 'header'): void {
+export function validateChecksumValue(
+  algorithm: ChecksumAlgorithm,
+  value: string,
+  where: 'header' | 'trailer' = 'header',
+): void {
   const decoded = Buffer.from(value, 'base64');
   if (decoded.length !== DIGEST_BYTES[algorithm] || decoded.toString('base64') !== value) {
     throw new AwsError(400, 'InvalidRequest', `Value for x-amz-checksum-${algorithm} ${where} is invalid.`);
@@ -46,22 +54,25 @@ export function createChecksummer(algorithm: ChecksumAlgorithm): Checksummer {
       let value = 0;
       return {
         update: (data) => void (value = crc32(data, value)),
-        digest: async () => {
+        digest: () => {
           const out = Buffer.alloc(4);
           out.writeUInt32BE(value >>> 0);
-          return out.toString('base64');
+          return Promise.resolve(out.toString('base64'));
         },
       };
     }
     case 'crc32c':
     case 'crc64nvme': {
       const impl = algorithm === 'crc32c' ? new AwsCrc32c() : new Crc64Nvme();
-      return { update: (data) => impl.update(data), digest: async () => Buffer.from(await impl.digest()).toString('base64') };
+      return {
+        update: (data) => impl.update(data),
+        digest: async () => Buffer.from(await impl.digest()).toString('base64'),
+      };
     }
     case 'sha1':
     case 'sha256': {
       const hash: Hash = createHash(algorithm);
-      return { update: (data) => void hash.update(data), digest: async () => hash.digest('base64') };
+      return { update: (data) => void hash.update(data), digest: () => Promise.resolve(hash.digest('base64')) };
     }
   }
 }
@@ -79,5 +90,9 @@ export async function compositeChecksum(algorithm: ChecksumAlgorithm, partValues
 }
 
 export function badDigest(algorithm: ChecksumAlgorithm): AwsError {
-  return new AwsError(400, 'BadDigest', `The ${algorithmLabel(algorithm)} you specified did not match the calculated checksum.`);
+  return new AwsError(
+    400,
+    'BadDigest',
+    `The ${algorithmLabel(algorithm)} you specified did not match the calculated checksum.`,
+  );
 }

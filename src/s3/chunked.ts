@@ -102,8 +102,13 @@ export class AwsChunkedDecoder extends Transform {
   private chunkHeader(text: string): void {
     const m = /^([0-9a-fA-F]+)(?:;chunk-signature=([0-9a-f]{64}))?\s*$/.exec(text);
     if (!m) throw incompleteBody(`malformed aws-chunked header ${JSON.stringify(text.slice(0, 80))}`);
-    if (this.signing && !m[2]) throw new AwsError(403, 'SignatureDoesNotMatch', 'A chunk of the aws-chunked body is missing its chunk-signature.');
-    const size = parseInt(m[1]!, 16);
+    if (this.signing && !m[2])
+      throw new AwsError(
+        403,
+        'SignatureDoesNotMatch',
+        'A chunk of the aws-chunked body is missing its chunk-signature.',
+      );
+    const size = parseInt(m[1], 16);
     this.chunkSignature = m[2] ?? '';
     if (this.signing) this.chunkHash = createHash('sha256');
     if (size === 0) {
@@ -133,7 +138,10 @@ export class AwsChunkedDecoder extends Transform {
   private finishTrailers(): void {
     if (this.signing && this.trailers.size > 0) {
       const signature = this.trailers.get('x-amz-trailer-signature') ?? '';
-      const canonical = [...this.trailers].filter(([name]) => name !== 'x-amz-trailer-signature').map(([n, v]) => `${n}:${v}\n`).join('');
+      const canonical = [...this.trailers]
+        .filter(([name]) => name !== 'x-amz-trailer-signature')
+        .map(([n, v]) => `${n}:${v}\n`)
+        .join('');
       this.verify('AWS4-HMAC-SHA256-TRAILER', [createHash('sha256').update(canonical).digest('hex')], signature);
     }
     this.trailers.delete('x-amz-trailer-signature');
@@ -145,15 +153,24 @@ export class AwsChunkedDecoder extends Transform {
     const stringToSign = [algorithm, s.amzDate, s.scope, this.previousSignature, ...hashes].join('\n');
     const expected = createHmac('sha256', s.signingKey).update(stringToSign).digest('hex');
     if (!constantTimeEqual(expected, provided)) {
-      throw new AwsError(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', {
-        StringToSign: stringToSign,
-        SignatureProvided: provided,
-      });
+      throw new AwsError(
+        403,
+        'SignatureDoesNotMatch',
+        'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+        {
+          StringToSign: stringToSign,
+          SignatureProvided: provided,
+        },
+      );
     }
     this.previousSignature = expected;
   }
 }
 
 function incompleteBody(detail?: string): AwsError {
-  return new AwsError(400, 'IncompleteBody', detail ? `The request body is incomplete: ${detail}.` : 'The request body terminated unexpectedly');
+  return new AwsError(
+    400,
+    'IncompleteBody',
+    detail ? `The request body is incomplete: ${detail}.` : 'The request body terminated unexpectedly',
+  );
 }

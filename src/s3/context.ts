@@ -26,6 +26,9 @@ export function requireBucket(ctx: S3Context, bucket: string): BucketRow {
   return row;
 }
 
+/** Objects are encrypted at rest with S3-managed keys, as S3 does by default, and say so. */
+export const SSE_HEADERS: Readonly<Record<string, string>> = { 'x-amz-server-side-encryption': 'AES256' };
+
 export function noSuchBucket(bucket: string): AwsError {
   return new AwsError(404, 'NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
 }
@@ -35,7 +38,12 @@ export function noSuchKey(key: string): AwsError {
 }
 
 /** Sends a response with the request-id headers; a string body is sent as XML. */
-export function send(request: EdgeRequest, status: number, headers: Record<string, string | number> = {}, body?: string): void {
+export function send(
+  request: EdgeRequest,
+  status: number,
+  headers: Record<string, string | number> = {},
+  body?: string,
+): void {
   const res: ServerResponse = request.res;
   const all: Record<string, string | number> = { ...requestIdHeaders(request), ...headers };
   if (body !== undefined) {
@@ -52,7 +60,9 @@ export function send(request: EdgeRequest, status: number, headers: Record<strin
 export async function removeBlobs(ctx: S3Context, ids: Array<string | undefined | null>): Promise<void> {
   for (const id of ids) {
     if (!id) continue;
-    await ctx.blobs.remove(id).catch((err: unknown) => ctx.logger.warn({ err, id }, 'could not remove an unreferenced blob'));
+    await ctx.blobs
+      .remove(id)
+      .catch((err: unknown) => ctx.logger.warn({ err, id }, 'could not remove an unreferenced blob'));
   }
 }
 

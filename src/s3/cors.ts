@@ -22,7 +22,10 @@ function rulesOf(ctx: S3Context, bucket: string): CorsRule[] | undefined {
 
 /** `*` matches any run of characters (S3 allows one wildcard per origin / header pattern). */
 function wildcardMatch(pattern: string, value: string, caseInsensitive = false): boolean {
-  const escaped = pattern.split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const escaped = pattern
+    .split('*')
+    .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
   return new RegExp(`^${escaped}$`, caseInsensitive ? 'i' : '').test(value);
 }
 
@@ -56,13 +59,21 @@ export function preflight(ctx: S3Context, request: EdgeRequest, bucket: string |
   }
   if (!bucket) throw new AwsError(403, 'AccessForbidden', 'CORSResponse: Bucket not found');
   if (!ctx.meta.getBucket(bucket)) throw noSuchBucket(bucket);
-  const requestHeaders = (header(request.req.headers, 'access-control-request-headers') ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  const requestHeaders = (header(request.req.headers, 'access-control-request-headers') ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
   const rule = findRule(rulesOf(ctx, bucket) ?? [], origin, method, requestHeaders);
   if (!rule) {
-    throw new AwsError(403, 'AccessForbidden', 'CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource\'s CORS spec.', {
-      Method: method,
-      ResourceType: 'OBJECT',
-    });
+    throw new AwsError(
+      403,
+      'AccessForbidden',
+      "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+      {
+        Method: method,
+        ResourceType: 'OBJECT',
+      },
+    );
   }
   const headers = corsHeaders(rule, origin);
   if (requestHeaders.length) headers['access-control-allow-headers'] = requestHeaders.join(', ');
@@ -79,7 +90,8 @@ export function applyCorsHeaders(ctx: S3Context, request: EdgeRequest, bucket: s
   for (const [name, value] of Object.entries(corsHeaders(rule, origin))) request.res.setHeader(name, value);
 }
 
-const asStrings = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((x) => String(x).trim());
+const asStrings = (v: unknown): string[] =>
+  (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((x) => String(x).trim());
 
 export async function putBucketCors(ctx: S3Context, { request, bucket }: S3Call & { bucket: string }): Promise<void> {
   requireBucket(ctx, bucket);
@@ -98,8 +110,24 @@ export async function putBucketCors(ctx: S3Context, { request, bucket }: S3Call 
     };
     if (rule.allowedOrigins.length === 0 || rule.allowedMethods.length === 0) throw malformedXml();
     const bad = rule.allowedMethods.find((m) => !METHODS.includes(m));
-    if (bad) throw new AwsError(400, 'InvalidRequest', `Found unsupported HTTP method in CORS config. Unsupported method is ${bad}`);
+    if (bad)
+      throw new AwsError(
+        400,
+        'InvalidRequest',
+        `Found unsupported HTTP method in CORS config. Unsupported method is ${bad}`,
+      );
     if (rule.maxAgeSeconds !== undefined && !Number.isInteger(rule.maxAgeSeconds)) throw malformedXml();
+    const origin = rule.allowedOrigins.find((o) => o.split('*').length > 2);
+    if (origin !== undefined)
+      throw new AwsError(400, 'InvalidRequest', `AllowedOrigin "${origin}" can not have more than one wildcard.`);
+    const allowedHeader = rule.allowedHeaders.find((h) => h.split('*').length > 2);
+    if (allowedHeader !== undefined) {
+      throw new AwsError(
+        400,
+        'InvalidRequest',
+        `AllowedHeader "${allowedHeader}" can not have more than one wildcard.`,
+      );
+    }
     return rule;
   });
   ctx.meta.setBucketCors(bucket, JSON.stringify(rules));
@@ -109,7 +137,8 @@ export async function putBucketCors(ctx: S3Context, { request, bucket }: S3Call 
 export function getBucketCors(ctx: S3Context, { request, bucket }: S3Call & { bucket: string }): void {
   requireBucket(ctx, bucket);
   const rules = rulesOf(ctx, bucket);
-  if (!rules) throw new AwsError(404, 'NoSuchCORSConfiguration', 'The CORS configuration does not exist', { BucketName: bucket });
+  if (!rules)
+    throw new AwsError(404, 'NoSuchCORSConfiguration', 'The CORS configuration does not exist', { BucketName: bucket });
   const xml = rules
     .map((r) =>
       wrap(

@@ -36,21 +36,26 @@ interface BodyExpectations {
  * aws-chunked framing and chunk signatures, Content-MD5, and x-amz-checksum-* (header or trailer).
  * Throws an AwsError after the sink was written when a check fails; the caller discards what the sink holds.
  */
-export async function receiveBody(request: EdgeRequest, sink: Writable, maxSize = MAX_OBJECT_SIZE): Promise<ReceivedBody> {
+export async function receiveBody(
+  request: EdgeRequest,
+  sink: Writable,
+  maxSize = MAX_OBJECT_SIZE,
+): Promise<ReceivedBody> {
   const expect = readExpectations(request, maxSize);
   const meter = new DigestingStream(expect);
   const stages: Transform[] = expect.chunked ? [expect.chunked, meter] : [meter];
   const { req } = request;
   const onClose = () => {
-    if (!req.complete) stages[0]!.destroy(new AwsError(400, 'IncompleteBody', 'The request body terminated unexpectedly'));
+    if (!req.complete)
+      stages[0].destroy(new AwsError(400, 'IncompleteBody', 'The request body terminated unexpectedly'));
   };
   req.once('close', onClose);
-  req.pipe(stages[0]!);
+  req.pipe(stages[0]);
   try {
     await pipeline([...stages, sink] as unknown as [Transform, Writable]);
   } finally {
     req.off('close', onClose);
-    req.unpipe(stages[0]!);
+    req.unpipe(stages[0]);
   }
   return meter.verify(expect.chunked);
 }
@@ -58,51 +63,82 @@ export async function receiveBody(request: EdgeRequest, sink: Writable, maxSize 
 function readExpectations(request: EdgeRequest, maxSize: number): BodyExpectations {
   const headers = request.req.headers;
   const expect: BodyExpectations = {};
-  const contentSha = request.auth?.scheme === 'sigv4' && request.auth.via === 'header' ? header(headers, 'x-amz-content-sha256') : undefined;
+  const contentSha =
+    request.auth?.scheme === 'sigv4' && request.auth.via === 'header'
+      ? header(headers, 'x-amz-content-sha256')
+      : undefined;
   let trailerAllowed = false;
   if (contentSha?.startsWith('STREAMING-')) {
     if (contentSha === 'STREAMING-UNSIGNED-PAYLOAD-TRAILER') {
       expect.chunked = new AwsChunkedDecoder();
       trailerAllowed = true;
-    } else if (contentSha === 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD' || contentSha === 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER') {
+    } else if (
+      contentSha === 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD' ||
+      contentSha === 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER'
+    ) {
       const auth = request.auth as Extract<EdgeRequest['auth'], { scheme: 'sigv4' }>;
-      expect.chunked = new AwsChunkedDecoder({ signingKey: auth.signingKey, amzDate: auth.amzDate, scope: auth.scope, seedSignature: auth.signature });
+      expect.chunked = new AwsChunkedDecoder({
+        signingKey: auth.signingKey,
+        amzDate: auth.amzDate,
+        scope: auth.scope,
+        seedSignature: auth.signature,
+      });
       trailerAllowed = contentSha.endsWith('-TRAILER');
     } else {
-      throw new AwsError(501, 'NotImplemented', `The x-amz-content-sha256 value ${contentSha} is not supported by this server.`);
+      throw new AwsError(
+        501,
+        'NotImplemented',
+        `The x-amz-content-sha256 value ${contentSha} is not supported by this server.`,
+      );
     }
     const decoded = header(headers, 'x-amz-decoded-content-length');
-    if (decoded === undefined) throw new AwsError(411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.');
+    if (decoded === undefined)
+      throw new AwsError(411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.');
     expect.declaredLength = parseLength(decoded);
   } else if (contentSha !== undefined && contentSha !== 'UNSIGNED-PAYLOAD') {
     if (!/^[0-9a-f]{64}$/.test(contentSha)) {
-      throw new AwsError(400, 'InvalidArgument', 'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD or a valid sha256 value.', {
-        ArgumentName: 'x-amz-content-sha256',
-        ArgumentValue: contentSha,
-      });
+      throw new AwsError(
+        400,
+        'InvalidArgument',
+        'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD or a valid sha256 value.',
+        {
+          ArgumentName: 'x-amz-content-sha256',
+          ArgumentValue: contentSha,
+        },
+      );
     }
     expect.sha256Hex = contentSha;
   }
   if (!expect.chunked) {
     const length = header(headers, 'content-length');
-    if (length === undefined) throw new AwsError(411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.');
+    if (length === undefined)
+      throw new AwsError(411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.');
     expect.declaredLength = parseLength(length);
   }
   if (expect.declaredLength! > maxSize) {
-    throw new AwsError(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', { ProposedSize: expect.declaredLength!, MaxSizeAllowed: maxSize });
+    throw new AwsError(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', {
+      ProposedSize: expect.declaredLength!,
+      MaxSizeAllowed: maxSize,
+    });
   }
 
   const md5 = header(headers, 'content-md5');
   if (md5 !== undefined) {
     const decoded = Buffer.from(md5, 'base64');
-    if (decoded.length !== 16 || decoded.toString('base64') !== md5.trim()) throw new AwsError(400, 'InvalidDigest', 'The Content-MD5 you specified was invalid.', { 'Content-MD5': md5 });
+    if (decoded.length !== 16 || decoded.toString('base64') !== md5.trim())
+      throw new AwsError(400, 'InvalidDigest', 'The Content-MD5 you specified was invalid.', { 'Content-MD5': md5 });
     expect.md5 = decoded;
   }
 
   const present = CHECKSUM_ALGORITHMS.filter((a) => header(headers, `x-amz-checksum-${a}`) !== undefined);
-  if (present.length > 1) throw new AwsError(400, 'InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
+  if (present.length > 1)
+    throw new AwsError(
+      400,
+      'InvalidRequest',
+      'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.',
+    );
   if (present.length === 1) {
-    const algorithm = present[0]!;
+    const algorithm = present[0];
     const value = header(headers, `x-amz-checksum-${algorithm}`)!;
     validateChecksumValue(algorithm, value);
     expect.checksum = { algorithm, value, fromTrailer: false };
@@ -110,8 +146,14 @@ function readExpectations(request: EdgeRequest, maxSize: number): BodyExpectatio
   const trailer = header(headers, 'x-amz-trailer')?.toLowerCase();
   if (trailer !== undefined) {
     const algorithm = CHECKSUM_ALGORITHMS.find((a) => trailer === `x-amz-checksum-${a}`);
-    if (!trailerAllowed || !algorithm) throw new AwsError(400, 'InvalidRequest', `The value specified in the x-amz-trailer header is not supported`);
-    if (expect.checksum) throw new AwsError(400, 'InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
+    if (!trailerAllowed || !algorithm)
+      throw new AwsError(400, 'InvalidRequest', `The value specified in the x-amz-trailer header is not supported`);
+    if (expect.checksum)
+      throw new AwsError(
+        400,
+        'InvalidRequest',
+        'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.',
+      );
     expect.checksum = { algorithm, fromTrailer: true };
   }
   return expect;
@@ -133,7 +175,9 @@ class DigestingStream extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
     this.size += chunk.length;
     if (this.size > this.expect.declaredLength!) {
-      return callback(new AwsError(400, 'IncompleteBody', 'The request body is longer than the declared content length.'));
+      return callback(
+        new AwsError(400, 'IncompleteBody', 'The request body is longer than the declared content length.'),
+      );
     }
     this.md5.update(chunk);
     this.sha256?.update(chunk);
@@ -144,16 +188,25 @@ class DigestingStream extends Transform {
   async verify(chunked?: AwsChunkedDecoder): Promise<ReceivedBody> {
     const { expect } = this;
     if (this.size !== expect.declaredLength) {
-      throw new AwsError(400, 'IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header');
+      throw new AwsError(
+        400,
+        'IncompleteBody',
+        'You did not provide the number of bytes specified by the Content-Length HTTP header',
+      );
     }
     const md5 = this.md5.digest();
     if (this.sha256) {
       const computed = this.sha256.digest('hex');
       if (computed !== expect.sha256Hex) {
-        throw new AwsError(400, 'XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", {
-          ClientComputedContentSHA256: expect.sha256Hex!,
-          S3ComputedContentSHA256: computed,
-        });
+        throw new AwsError(
+          400,
+          'XAmzContentSHA256Mismatch',
+          "The provided 'x-amz-content-sha256' header does not match what was computed.",
+          {
+            ClientComputedContentSHA256: expect.sha256Hex!,
+            S3ComputedContentSHA256: computed,
+          },
+        );
       }
     }
     if (expect.md5 && !expect.md5.equals(md5)) {
@@ -168,11 +221,16 @@ class DigestingStream extends Transform {
       let value = expect.checksum.value;
       if (expect.checksum.fromTrailer) {
         value = chunked?.trailers.get(`x-amz-checksum-${algorithm}`);
-        if (value === undefined) throw new AwsError(400, 'MalformedTrailerError', 'The request contained trailing data that was not well-formed or did not conform to our published schema.');
+        if (value === undefined)
+          throw new AwsError(
+            400,
+            'MalformedTrailerError',
+            'The request contained trailing data that was not well-formed or did not conform to our published schema.',
+          );
         validateChecksumValue(algorithm, value, 'trailer');
       }
       if ((await this.checksummer!.digest()) !== value) throw badDigest(algorithm);
-      checksum = { algorithm, value: value! };
+      checksum = { algorithm, value: value };
     }
     return { size: this.size, md5, checksum };
   }
@@ -191,7 +249,10 @@ export class MemorySink extends Writable {
 }
 
 /** Reads and verifies a small request body (XML documents). */
-export async function receiveSmallBody(request: EdgeRequest, limit = 1024 * 1024): Promise<{ body: Buffer; received: ReceivedBody }> {
+export async function receiveSmallBody(
+  request: EdgeRequest,
+  limit = 1024 * 1024,
+): Promise<{ body: Buffer; received: ReceivedBody }> {
   const sink = new MemorySink();
   const received = await receiveBody(request, sink, limit);
   return { body: sink.body, received };
@@ -203,6 +264,7 @@ export function header(headers: Record<string, string | string[] | undefined>, n
 }
 
 function parseLength(text: string): number {
-  if (!/^\d+$/.test(text.trim())) throw new AwsError(400, 'InvalidArgument', 'Content-Length must be a non-negative integer.');
+  if (!/^\d+$/.test(text.trim()))
+    throw new AwsError(400, 'InvalidArgument', 'Content-Length must be a non-negative integer.');
   return Number(text);
 }

@@ -1,10 +1,13 @@
 import { AwsError } from '../edge/errors.ts';
+import { PageTokens } from '../protocols/pagination.ts';
 import type { ObjectRecord } from '../state/s3-metadata.ts';
 import { requireBucket, send, type S3Call, type S3Context } from './context.ts';
 import { document, el, wrap } from './xml.ts';
 
-const OWNER = wrap('Owner', el('ID', 'ddn') + el('DisplayName', 'ddn'));
+export const OWNER = wrap('Owner', el('ID', 'ddn') + el('DisplayName', 'ddn'));
 const BATCH = 1000;
+/** ListObjectsV2's continuation tokens: the last key or common prefix of the page. */
+const CONTINUATION_TOKENS = new PageTokens('s3-list-v2');
 
 interface Page {
   contents: ObjectRecord[];
@@ -18,7 +21,14 @@ interface Page {
  * One page of keys after `after`, grouping keys that contain `delimiter` past the prefix into common prefixes.
  * Resuming after a common prefix skips every key under it.
  */
-function listPage(ctx: S3Context, bucket: string, prefix: string, delimiter: string, after: string, maxKeys: number): Page {
+function listPage(
+  ctx: S3Context,
+  bucket: string,
+  prefix: string,
+  delimiter: string,
+  after: string,
+  maxKeys: number,
+): Page {
   const page: Page = { contents: [], commonPrefixes: [], truncated: false };
   let cursor = after;
   const skipUnder = delimiter && after.endsWith(delimiter) && after.startsWith(prefix) ? after : undefined;
@@ -52,21 +62,40 @@ function listPage(ctx: S3Context, bucket: string, prefix: string, delimiter: str
 /** `max-keys`, `max-uploads`: a non-negative integer, capped at 1000 (the default). */
 export function parseMaxCount(value: string | null, name = 'max-keys'): number {
   if (value === null) return 1000;
-  if (!/^\d+$/.test(value)) throw new AwsError(400, 'InvalidArgument', `Provided ${name} not an integer or within integer range`, { ArgumentName: name, ArgumentValue: value });
+  if (!/^\d+$/.test(value))
+    throw new AwsError(400, 'InvalidArgument', `Provided ${name} not an integer or within integer range`, {
+      ArgumentName: name,
+      ArgumentValue: value,
+    });
   return Math.min(Number(value), 1000);
 }
 
 export function encoder(encodingType: string | null): (s: string) => string {
   if (encodingType === null) return (s) => s;
-  if (encodingType !== 'url') throw new AwsError(400, 'InvalidArgument', 'Invalid Encoding Method specified in Request', { ArgumentName: 'encoding-type', ArgumentValue: encodingType });
+  if (encodingType !== 'url')
+    throw new AwsError(400, 'InvalidArgument', 'Invalid Encoding Method specified in Request', {
+      ArgumentName: 'encoding-type',
+      ArgumentValue: encodingType,
+    });
   return (s) => encodeURIComponent(s).replace(/%2F/g, '/');
 }
 
 function contentsXml(objects: ObjectRecord[], encode: (s: string) => string, withOwner: boolean): string {
   return objects
     .map((o) => {
-      const checksum = o.checksumAlgorithm ? el('ChecksumAlgorithm', o.checksumAlgorithm.toUpperCase()) + el('ChecksumType', o.checksumType) : '';
-      return wrap('Contents', el('Key', encode(o.key)) + el('LastModified', o.lastModified) + el('ETag', o.etag) + checksum + el('Size', o.size) + (withOwner ? OWNER : '') + el('StorageClass', 'STANDARD'));
+      const checksum = o.checksumAlgorithm
+        ? el('ChecksumAlgorithm', o.checksumAlgorithm.toUpperCase()) + el('ChecksumType', o.checksumType)
+        : '';
+      return wrap(
+        'Contents',
+        el('Key', encode(o.key)) +
+          el('LastModified', o.lastModified) +
+          el('ETag', o.etag) +
+          checksum +
+          el('Size', o.size) +
+          (withOwner ? OWNER : '') +
+          el('StorageClass', 'STANDARD'),
+      );
     })
     .join('');
 }
@@ -86,12 +115,16 @@ export function listObjectsV2(ctx: S3Context, { request, bucket }: S3Call & { bu
   const startAfter = q.get('start-after') ?? '';
   let after = startAfter;
   if (token !== null) {
-    const decoded = Buffer.from(token, 'base64url').toString('utf8');
-    if (token === '' || !decoded.startsWith('1:')) throw new AwsError(400, 'InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token' });
-    after = decoded.slice(2);
+    const position = CONTINUATION_TOKENS.decode(token);
+    if (position === undefined) {
+      throw new AwsError(400, 'InvalidArgument', 'The continuation token provided is incorrect', {
+        ArgumentName: 'continuation-token',
+      });
+    }
+    after = position;
   }
   const page = listPage(ctx, bucket, prefix, delimiter, after, maxKeys);
-  const next = page.truncated && page.last !== undefined ? Buffer.from(`1:${page.last}`).toString('base64url') : undefined;
+  const next = page.truncated && page.last !== undefined ? CONTINUATION_TOKENS.encode(page.last) : undefined;
   const body =
     el('Name', bucket) +
     el('Prefix', encode(prefix)) +

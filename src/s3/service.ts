@@ -1,16 +1,15 @@
 import { AwsError } from '../edge/errors.ts';
 import type { Logger } from '../config/logger.ts';
 import type { EdgeEndpoint, EdgeRequest, EdgeService } from '../edge/types.ts';
+import { notImplemented as notImplementedOperation } from '../protocols/not-implemented.ts';
 import type { BlobStore } from '../state/blobs.ts';
 import type { S3Metadata } from '../state/s3-metadata.ts';
 import { resolveTarget } from './addressing.ts';
-import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './buckets.ts';
 import type { S3Call, S3Context } from './context.ts';
-import { applyCorsHeaders, deleteBucketCors, getBucketCors, preflight, putBucketCors } from './cors.ts';
+import { applyCorsHeaders, preflight } from './cors.ts';
 import { requestTimeout, sendS3Error } from './errors.ts';
-import { listObjectsV1, listObjectsV2 } from './listing.ts';
-import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart } from './multipart.ts';
-import { copyObject, deleteObject, deleteObjects, getObject, putObject } from './objects.ts';
+import { handlerOf, type S3Environment } from './handlers.ts';
+import { recognise, type S3OperationShape } from './operations.ts';
 import { S3_SIGNING } from './signing-policy.ts';
 
 /** What the S3 service is built from. */
@@ -22,9 +21,6 @@ export interface S3ServiceDeps {
   endpoint: EdgeEndpoint;
 }
 
-/** Bucket sub-resources this store does not implement: answered with NotImplemented rather than a wrong default. */
-const UNSUPPORTED_SUBRESOURCES = ['acl', 'policy', 'tagging', 'lifecycle', 'website', 'logging', 'notification', 'replication', 'encryption', 'object-lock', 'retention', 'legal-hold', 'accelerate', 'requestPayment', 'versions', 'torrent', 'restore', 'select', 'attributes', 'ownershipControls', 'publicAccessBlock', 'intelligent-tiering', 'inventory', 'metrics', 'analytics'];
-
 /** The embedded S3: path-style and `{bucket}.s3.localhost` addressing, signed requests only (CORS preflights aside). */
 export class S3Service implements EdgeService {
   readonly name = 's3';
@@ -32,10 +28,21 @@ export class S3Service implements EdgeService {
   readonly signing = S3_SIGNING;
   readonly takesUnscoped = true;
   private readonly ctx: S3Context;
+  private readonly env: S3Environment;
 
-  constructor(private readonly deps: S3ServiceDeps) {
-    const logger = deps.logger.child({ service: 's3' });
-    this.ctx = { meta: deps.meta, blobs: deps.blobs, region: deps.region, logger };
+  constructor(deps: S3ServiceDeps) {
+    this.ctx = {
+      meta: deps.meta,
+      blobs: deps.blobs,
+      region: deps.region,
+      logger: deps.logger.child({ service: 's3' }),
+    };
+    // Read per call: the edge knows its URL only once it listens.
+    this.env = {
+      get publicUrl() {
+        return deps.endpoint.publicUrl;
+      },
+    };
   }
 
   async handle(request: EdgeRequest): Promise<void> {
@@ -43,13 +50,38 @@ export class S3Service implements EdgeService {
     if (request.method === 'OPTIONS' && !request.auth) return preflight(this.ctx, request, target.bucket);
     if (!request.auth) throw new AwsError(403, 'AccessDenied', 'Access Denied');
     applyCorsHeaders(this.ctx, request, target.bucket);
-    const call: S3Call = { request, bucket: target.bucket, key: target.key };
-    if (!target.bucket) {
-      if (request.method === 'GET') return listBuckets(this.ctx, call);
-      throw methodNotAllowed(request.method, 'SERVICE');
+    const recognised = recognise({
+      method: request.method,
+      rawPath: request.rawPath,
+      hasBucket: target.bucket !== undefined,
+      hasKey: target.key !== undefined,
+      query: request.query,
+      headers: request.req.headers,
+    });
+    if (recognised.kind === 'none') {
+      throw new AwsError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', {
+        Method: request.method,
+        ResourceType: recognised.resourceType,
+      });
     }
-    if (target.key === undefined) return this.bucketOperation({ ...call, bucket: target.bucket });
-    return this.objectOperation({ ...call, bucket: target.bucket, key: target.key });
+    const operation = displayName(recognised.shape);
+    if (recognised.kind === 'stray-subresource') {
+      const what = `?${recognised.subresource} on ${operation}`;
+      throw new AwsError(
+        501,
+        'NotImplemented',
+        `A header or query you provided requested a function that is not implemented: ${what}.`,
+      );
+    }
+    const handler = handlerOf(recognised.shape);
+    if (!handler) throw notImplemented(operation);
+    const call: S3Call = { request, bucket: target.bucket, key: target.key };
+    const { bucket, key } = target;
+    if (handler.target === 'service') return handler.run(this.ctx, call, this.env);
+    if (bucket === undefined) throw notImplemented(operation);
+    if (handler.target === 'bucket') return handler.run(this.ctx, { ...call, bucket }, this.env);
+    if (key === undefined) throw notImplemented(operation);
+    return handler.run(this.ctx, { ...call, bucket, key }, this.env);
   }
 
   sendError(request: EdgeRequest, error: AwsError): void {
@@ -63,62 +95,16 @@ export class S3Service implements EdgeService {
   referencedBlobs(): string[] {
     return this.ctx.meta.blobIds();
   }
-
-  private async bucketOperation(call: S3Call & { bucket: string }): Promise<void> {
-    const { method, query } = call.request;
-    const unsupported = UNSUPPORTED_SUBRESOURCES.find((s) => query.has(s));
-    if (unsupported) throw new AwsError(501, 'NotImplemented', `A header or query you provided requested a function that is not implemented (?${unsupported}).`);
-    switch (method) {
-      case 'GET':
-        if (query.has('location')) return getBucketLocation(this.ctx, call);
-        if (query.has('cors')) return getBucketCors(this.ctx, call);
-        if (query.has('versioning')) return getBucketVersioning(this.ctx, call);
-        if (query.has('uploads')) return listMultipartUploads(this.ctx, call);
-        if (query.get('list-type') === '2') return listObjectsV2(this.ctx, call);
-        return listObjectsV1(this.ctx, call);
-      case 'HEAD':
-        return headBucket(this.ctx, call);
-      case 'PUT':
-        if (query.has('cors')) return putBucketCors(this.ctx, call);
-        return createBucket(this.ctx, call);
-      case 'DELETE':
-        if (query.has('cors')) return deleteBucketCors(this.ctx, call);
-        return deleteBucket(this.ctx, call);
-      case 'POST':
-        if (query.has('delete')) return deleteObjects(this.ctx, call);
-        break;
-    }
-    throw methodNotAllowed(method, 'BUCKET');
-  }
-
-  private async objectOperation(call: S3Call & { bucket: string; key: string }): Promise<void> {
-    const { method, query, req } = call.request;
-    const unsupported = UNSUPPORTED_SUBRESOURCES.find((s) => query.has(s));
-    if (unsupported) throw new AwsError(501, 'NotImplemented', `A header or query you provided requested a function that is not implemented (?${unsupported}).`);
-    switch (method) {
-      case 'GET':
-        if (query.has('uploadId')) return listParts(this.ctx, call);
-        return getObject(this.ctx, call);
-      case 'HEAD':
-        return getObject(this.ctx, call);
-      case 'PUT':
-        if (query.has('uploadId') || query.has('partNumber')) return uploadPart(this.ctx, call);
-        if (req.headers['x-amz-copy-source'] !== undefined) return copyObject(this.ctx, call);
-        return putObject(this.ctx, call);
-      case 'DELETE':
-        if (query.has('uploadId')) return abortMultipartUpload(this.ctx, call);
-        return deleteObject(this.ctx, call);
-      case 'POST':
-        if (query.has('uploads')) return createMultipartUpload(this.ctx, call);
-        if (query.has('uploadId')) return completeMultipartUpload(this.ctx, call, this.deps.endpoint.publicUrl);
-        break;
-    }
-    throw methodNotAllowed(method, 'OBJECT');
-  }
 }
 
-function methodNotAllowed(method: string, resourceType: string): AwsError {
-  return new AwsError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', { Method: method, ResourceType: resourceType });
+/** `GetBucketLifecycle / GetBucketLifecycleConfiguration` where several names share one wire shape. */
+function displayName(shape: S3OperationShape): string {
+  return shape.names.join(' / ');
+}
+
+/** S3's answer to an operation of its model that this edge does not implement; nothing is read or changed. */
+function notImplemented(what: string): AwsError {
+  return notImplementedOperation('s3', what);
 }
 
 export function createS3Service(deps: S3ServiceDeps): S3Service {

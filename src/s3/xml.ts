@@ -29,7 +29,10 @@ const parser = new XMLParser({
   trimValues: false,
   processEntities: true,
   htmlEntities: false,
-  isArray: (name) => ['Part', 'Object', 'CORSRule', 'AllowedOrigin', 'AllowedMethod', 'AllowedHeader', 'ExposeHeader'].includes(name),
+  isArray: (name) =>
+    ['Part', 'Object', 'CORSRule', 'AllowedOrigin', 'AllowedMethod', 'AllowedHeader', 'ExposeHeader', 'Tag'].includes(
+      name,
+    ),
 });
 
 /** Parses a request body; anything that is not well-formed XML with the expected root is MalformedXML. */
@@ -46,5 +49,9 @@ export function parseXmlBody(body: Buffer, root: string): Record<string, unknown
 }
 
 export function malformedXml(): AwsError {
-  return new AwsError(400, 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema');
+  return new AwsError(
+    400,
+    'MalformedXML',
+    'The XML you provided was not well-formed or did not validate against our published schema',
+  );
 }

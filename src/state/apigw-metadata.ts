@@ -1,4 +1,16 @@
-import type { Api, Authorizer, Deployment, DeploymentSnapshot, Integration, Route, Stage } from '../apigw/model.ts';
+import type {
+  Api,
+  ApiMapping,
+  Authorizer,
+  Deployment,
+  DeploymentSnapshot,
+  DomainName,
+  Integration,
+  Model,
+  Route,
+  Stage,
+  VpcLink,
+} from '../apigw/model.ts';
 import { migrate, type StateDatabase } from './database.ts';
 
 const MIGRATIONS = [
@@ -39,10 +51,31 @@ const MIGRATIONS = [
      doc TEXT NOT NULL,
      PRIMARY KEY (api_id, authorizer_id)
    );`,
+  `CREATE TABLE apigw_models (
+     api_id TEXT NOT NULL REFERENCES apigw_apis(api_id) ON DELETE CASCADE,
+     model_id TEXT NOT NULL,
+     doc TEXT NOT NULL,
+     PRIMARY KEY (api_id, model_id)
+   );
+   CREATE TABLE apigw_domain_names (
+     domain_name TEXT PRIMARY KEY,
+     doc TEXT NOT NULL
+   );
+   CREATE TABLE apigw_api_mappings (
+     domain_name TEXT NOT NULL REFERENCES apigw_domain_names(domain_name) ON DELETE CASCADE,
+     api_mapping_id TEXT NOT NULL,
+     api_id TEXT NOT NULL REFERENCES apigw_apis(api_id) ON DELETE CASCADE,
+     doc TEXT NOT NULL,
+     PRIMARY KEY (domain_name, api_mapping_id)
+   );
+   CREATE TABLE apigw_vpc_links (
+     vpc_link_id TEXT PRIMARY KEY,
+     doc TEXT NOT NULL
+   );`,
 ];
 
 /** The child resources of an API, each kept as its wire document. */
-export type ApigwChildKind = 'integrations' | 'routes' | 'stages' | 'authorizers';
+export type ApigwChildKind = 'integrations' | 'routes' | 'stages' | 'authorizers' | 'models';
 
 /** The document each child table holds. */
 interface ChildDocuments {
@@ -50,6 +83,7 @@ interface ChildDocuments {
   integrations: Integration;
   routes: Route;
   stages: Stage;
+  models: Model;
 }
 
 const CHILD_TABLES: Record<ApigwChildKind, { table: string; id: string }> = {
@@ -57,7 +91,27 @@ const CHILD_TABLES: Record<ApigwChildKind, { table: string; id: string }> = {
   integrations: { table: 'apigw_integrations', id: 'integration_id' },
   routes: { table: 'apigw_routes', id: 'route_id' },
   stages: { table: 'apigw_stages', id: 'stage_name' },
+  models: { table: 'apigw_models', id: 'model_id' },
 };
+
+/** The resources that belong to no API, each kept as its wire document. */
+export type ApigwTopKind = 'domainNames' | 'vpcLinks';
+
+interface TopDocuments {
+  domainNames: DomainName;
+  vpcLinks: VpcLink;
+}
+
+const TOP_TABLES: Record<ApigwTopKind, { table: string; id: string }> = {
+  domainNames: { table: 'apigw_domain_names', id: 'domain_name' },
+  vpcLinks: { table: 'apigw_vpc_links', id: 'vpc_link_id' },
+};
+
+/** An API mapping with the domain name it belongs to. */
+export interface DomainApiMapping {
+  domainName: string;
+  mapping: ApiMapping;
+}
 
 export interface Page<T> {
   items: T[];
@@ -198,6 +252,115 @@ export class ApigwMetadata {
       | { snapshot: string }
       | undefined;
     return row ? (JSON.parse(row.snapshot) as DeploymentSnapshot) : undefined;
+  }
+
+  putModel(apiId: string, modelId: string, doc: Model): void {
+    this.db
+      .prepare(
+        `INSERT INTO apigw_models (api_id, model_id, doc) VALUES (?, ?, ?)
+         ON CONFLICT DO UPDATE SET doc = excluded.doc`,
+      )
+      .run(apiId, modelId, JSON.stringify(doc));
+    this.writes++;
+  }
+
+  updateDeployment(apiId: string, deploymentId: string, doc: Deployment): void {
+    this.db
+      .prepare('UPDATE apigw_deployments SET doc = ? WHERE api_id = ? AND deployment_id = ?')
+      .run(JSON.stringify(doc), apiId, deploymentId);
+    this.writes++;
+  }
+
+  deleteDeployment(apiId: string, deploymentId: string): boolean {
+    const changed =
+      this.db.prepare('DELETE FROM apigw_deployments WHERE api_id = ? AND deployment_id = ?').run(apiId, deploymentId)
+        .changes > 0;
+    this.writes++;
+    return changed;
+  }
+
+  getTop<K extends ApigwTopKind>(kind: K, id: string): TopDocuments[K] | undefined {
+    const t = TOP_TABLES[kind];
+    const row = this.db.prepare(`SELECT doc FROM ${t.table} WHERE ${t.id} = ?`).get(id) as { doc: string } | undefined;
+    return row ? (JSON.parse(row.doc) as TopDocuments[K]) : undefined;
+  }
+
+  putTop<K extends ApigwTopKind>(kind: K, id: string, doc: TopDocuments[K]): void {
+    const t = TOP_TABLES[kind];
+    this.db
+      .prepare(`INSERT INTO ${t.table} (${t.id}, doc) VALUES (?, ?) ON CONFLICT DO UPDATE SET doc = excluded.doc`)
+      .run(id, JSON.stringify(doc));
+    this.writes++;
+  }
+
+  deleteTop(kind: ApigwTopKind, id: string): boolean {
+    const t = TOP_TABLES[kind];
+    const changed = this.db.prepare(`DELETE FROM ${t.table} WHERE ${t.id} = ?`).run(id).changes > 0;
+    this.writes++;
+    return changed;
+  }
+
+  /** Up to `maxResults` resources of `kind` created after position `after` (0: from the start). */
+  listTopPage<K extends ApigwTopKind>(kind: K, maxResults: number, after: number): Page<TopDocuments[K]> {
+    const t = TOP_TABLES[kind];
+    const rows = this.db
+      .prepare(`SELECT rowid, doc FROM ${t.table} WHERE rowid > ? ORDER BY rowid LIMIT ?`)
+      .all(after, maxResults + 1) as Array<{ rowid: number; doc: string }>;
+    return pageOf<TopDocuments[K]>(rows, maxResults);
+  }
+
+  getApiMapping(domainName: string, apiMappingId: string): ApiMapping | undefined {
+    const row = this.db
+      .prepare('SELECT doc FROM apigw_api_mappings WHERE domain_name = ? AND api_mapping_id = ?')
+      .get(domainName, apiMappingId) as { doc: string } | undefined;
+    return row ? (JSON.parse(row.doc) as ApiMapping) : undefined;
+  }
+
+  putApiMapping(domainName: string, doc: ApiMapping): void {
+    this.db
+      .prepare(
+        `INSERT INTO apigw_api_mappings (domain_name, api_mapping_id, api_id, doc) VALUES (?, ?, ?, ?)
+         ON CONFLICT DO UPDATE SET api_id = excluded.api_id, doc = excluded.doc`,
+      )
+      .run(domainName, doc.apiMappingId, doc.apiId, JSON.stringify(doc));
+    this.writes++;
+  }
+
+  deleteApiMapping(domainName: string, apiMappingId: string): boolean {
+    const changed =
+      this.db
+        .prepare('DELETE FROM apigw_api_mappings WHERE domain_name = ? AND api_mapping_id = ?')
+        .run(domainName, apiMappingId).changes > 0;
+    this.writes++;
+    return changed;
+  }
+
+  listApiMappings(domainName: string): ApiMapping[] {
+    const rows = this.db
+      .prepare('SELECT doc FROM apigw_api_mappings WHERE domain_name = ? ORDER BY rowid')
+      .all(domainName) as Array<{ doc: string }>;
+    return rows.map((r) => JSON.parse(r.doc) as ApiMapping);
+  }
+
+  listApiMappingsPage(domainName: string, maxResults: number, after: number): Page<ApiMapping> {
+    const rows = this.db
+      .prepare('SELECT rowid, doc FROM apigw_api_mappings WHERE domain_name = ? AND rowid > ? ORDER BY rowid LIMIT ?')
+      .all(domainName, after, maxResults + 1) as Array<{ rowid: number; doc: string }>;
+    return pageOf<ApiMapping>(rows, maxResults);
+  }
+
+  /** Whether some custom domain name maps a path to the API. */
+  hasApiMappings(apiId: string): boolean {
+    return this.db.prepare('SELECT 1 FROM apigw_api_mappings WHERE api_id = ? LIMIT 1').get(apiId) !== undefined;
+  }
+
+  /** Every API mapping of every domain name (what the data plane routes custom domains by). */
+  listAllApiMappings(): DomainApiMapping[] {
+    const rows = this.db.prepare('SELECT domain_name, doc FROM apigw_api_mappings ORDER BY rowid').all() as Array<{
+      domain_name: string;
+      doc: string;
+    }>;
+    return rows.map((r) => ({ domainName: r.domain_name, mapping: JSON.parse(r.doc) as ApiMapping }));
   }
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../src/config/index.ts';
-import { createLogger } from '../../src/config/logger.ts';
+import { createLogger, type Logger } from '../../src/config/logger.ts';
 import { startEdge, type RunningEdge } from '../../src/edge/start.ts';
 import type { EdgeCredentials } from '../../src/state/credentials.ts';
 
@@ -21,8 +21,11 @@ export interface TestEdge {
   close(removeData?: boolean): Promise<void>;
 }
 
-/** Starts a real edge on 127.0.0.1 with an ephemeral port, a fresh data directory and random credentials. */
-export async function startTestEdge(vars: Record<string, string> = {}): Promise<TestEdge> {
+/**
+ * Starts a real edge on 127.0.0.1 with an ephemeral port, a fresh data directory and random credentials; `logger`
+ * replaces the silent one when a test reads the edge's log.
+ */
+export async function startTestEdge(vars: Record<string, string> = {}, logger?: Logger): Promise<TestEdge> {
   const dataDir = vars.DDN_DATA_DIR ?? mkdtempSync(path.join(tmpdir(), 'ddn-test-'));
   const credentials = {
     accessKeyId: vars.DDN_LOCAL_ACCESS_KEY_ID ?? `AKIATEST${randomBytes(6).toString('hex').toUpperCase()}`,
@@ -37,7 +40,7 @@ export async function startTestEdge(vars: Record<string, string> = {}): Promise<
     DDN_LOCAL_ACCESS_KEY_ID: credentials.accessKeyId,
     DDN_LOCAL_SECRET_ACCESS_KEY: credentials.secretAccessKey,
   });
-  const running = await startEdge(config, createLogger('edge-test', config.logLevel));
+  const running = await startEdge(config, logger ?? createLogger('edge-test', config.logLevel));
   const url = running.edge.url;
   return {
     url,

@@ -35,7 +35,10 @@ interface EdgeProcess {
 }
 
 /** Starts the edge process (`src/edge/main.ts`) on `dataDir` and waits for its URL. */
-async function spawnEdge(dataDir: string, credentials: { accessKeyId: string; secretAccessKey: string }): Promise<EdgeProcess> {
+async function spawnEdge(
+  dataDir: string,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+): Promise<EdgeProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join('src', 'edge', 'main.ts')], {
     env: {
       ...process.env,
@@ -48,8 +51,10 @@ async function spawnEdge(dataDir: string, credentials: { accessKeyId: string; se
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`edge process exited with ${code} before it listened`))));
-  const firstLine = new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`edge process exited with ${code} before it listened`))),
+  );
+  const firstLine = new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve));
   const { url } = JSON.parse(await Promise.race([firstLine, exited])) as { url: string };
   exited.catch(() => {});
   return { url, child, s3: new S3Client({ region: 'us-east-1', endpoint: url, forcePathStyle: true, credentials }) };
@@ -63,13 +68,20 @@ function killHard(child: ChildProcess): Promise<void> {
 }
 
 /** Starts a presigned PUT of `total` bytes, writing until the server holds `atLeast` bytes in its tmp dir; `outcome` settles when the connection ends. */
-async function putUntilPartlyReceived(url: string, total: number, tmpDir: string, atLeast: number): Promise<{ outcome: Promise<unknown> }> {
+async function putUntilPartlyReceived(
+  url: string,
+  total: number,
+  tmpDir: string,
+  atLeast: number,
+): Promise<{ outcome: Promise<unknown> }> {
   const { hostname, port, pathname, search, host } = new URL(url);
   const socket = connect(Number(port), hostname);
   const settled = new Promise((resolve) => {
     socket.on('error', resolve);
     socket.on('close', () => resolve(new Error('connection closed')));
-    socket.once('data', (d: Buffer) => resolve(new Error(`the PUT finished before the kill: ${d.toString().split('\r\n')[0]}`)));
+    socket.once('data', (d: Buffer) =>
+      resolve(new Error(`the PUT finished before the kill: ${d.toString().split('\r\n')[0]}`)),
+    );
   });
   socket.write(`PUT ${pathname}${search} HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${total}\r\n\r\n`);
   const block = randomBytes(1 << 20);
@@ -90,22 +102,46 @@ test('kill -9 in the middle of a PUT: the old object survives whole, tmp is empt
   try {
     const old = randomBytes(3 << 20);
     await edge.s3.send(new CreateBucketCommand({ Bucket }));
-    await edge.s3.send(new PutBucketCorsCommand({ Bucket, CORSConfiguration: { CORSRules: [{ AllowedMethods: ['GET'], AllowedOrigins: ['https://example.com'] }] } }));
-    await edge.s3.send(new PutObjectCommand({ Bucket, Key: 'image.tif', Body: old, ContentType: 'image/tiff', Metadata: { shot: '1' } }));
+    await edge.s3.send(
+      new PutBucketCorsCommand({
+        Bucket,
+        CORSConfiguration: { CORSRules: [{ AllowedMethods: ['GET'], AllowedOrigins: ['https://example.com'] }] },
+      }),
+    );
+    await edge.s3.send(
+      new PutObjectCommand({ Bucket, Key: 'image.tif', Body: old, ContentType: 'image/tiff', Metadata: { shot: '1' } }),
+    );
     await edge.s3.send(new PutObjectCommand({ Bucket, Key: 'notes/a.txt', Body: 'kept' }));
     const mpu = await edge.s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'big' }));
-    const part = await edge.s3.send(new UploadPartCommand({ Bucket, Key: 'big', UploadId: mpu.UploadId, PartNumber: 1, Body: randomBytes(1000) }));
-    await edge.s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: 'big', UploadId: mpu.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+    const part = await edge.s3.send(
+      new UploadPartCommand({ Bucket, Key: 'big', UploadId: mpu.UploadId, PartNumber: 1, Body: randomBytes(1000) }),
+    );
+    await edge.s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket,
+        Key: 'big',
+        UploadId: mpu.UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+      }),
+    );
     const pending = await edge.s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'pending' }));
-    await edge.s3.send(new UploadPartCommand({ Bucket, Key: 'pending', UploadId: pending.UploadId, PartNumber: 1, Body: 'part one' }));
+    await edge.s3.send(
+      new UploadPartCommand({ Bucket, Key: 'pending', UploadId: pending.UploadId, PartNumber: 1, Body: 'part one' }),
+    );
     const listedBefore = await edge.s3.send(new ListObjectsV2Command({ Bucket }));
 
     const tmpDir = path.join(dataDir, 'tmp');
-    const overwrite = await getSignedUrl(edge.s3, new PutObjectCommand({ Bucket, Key: 'image.tif' }), { expiresIn: 600 });
+    const overwrite = await getSignedUrl(edge.s3, new PutObjectCommand({ Bucket, Key: 'image.tif' }), {
+      expiresIn: 600,
+    });
     const fresh = await getSignedUrl(edge.s3, new PutObjectCommand({ Bucket, Key: 'fresh' }), { expiresIn: 600 });
-    const puts = [await putUntilPartlyReceived(overwrite, 256 << 20, tmpDir, 4 << 20), await putUntilPartlyReceived(fresh, 256 << 20, tmpDir, 12 << 20)];
+    const puts = [
+      await putUntilPartlyReceived(overwrite, 256 << 20, tmpDir, 4 << 20),
+      await putUntilPartlyReceived(fresh, 256 << 20, tmpDir, 12 << 20),
+    ];
     await killHard(edge.child);
-    for (const outcome of await Promise.all(puts.map((p) => p.outcome))) assert.ok(outcome instanceof Error && !/finished/.test(outcome.message), String(outcome));
+    for (const outcome of await Promise.all(puts.map((p) => p.outcome)))
+      assert.ok(outcome instanceof Error && !/finished/.test(outcome.message), String(outcome));
     assert.ok(readdirSync(tmpDir).length > 0, 'the killed process left its partial bodies behind');
 
     edge = await spawnEdge(dataDir, credentials);
@@ -117,7 +153,10 @@ test('kill -9 in the middle of a PUT: the old object survives whole, tmp is empt
     assert.equal(got.ETag, `"${md5(old)}"`);
     assert.equal(got.ContentType, 'image/tiff');
     assert.deepEqual(got.Metadata, { shot: '1' });
-    await assert.rejects(edge.s3.send(new HeadObjectCommand({ Bucket, Key: 'fresh' })), (e: Error) => e.name === 'NotFound');
+    await assert.rejects(
+      edge.s3.send(new HeadObjectCommand({ Bucket, Key: 'fresh' })),
+      (e: Error) => e.name === 'NotFound',
+    );
 
     const listedAfter = await edge.s3.send(new ListObjectsV2Command({ Bucket }));
     assert.deepEqual(listedAfter.Contents, listedBefore.Contents);
@@ -143,7 +182,8 @@ test('readers of a key that is overwritten again and again always get one comple
     const known = new Set(versions.map((v) => `"${md5(v)}"`));
     let writing = true;
     const writer = (async () => {
-      for (let round = 1; round <= 12; round++) await s3.send(new PutObjectCommand({ Bucket, Key: 'hot', Body: versions[round % versions.length] }));
+      for (let round = 1; round <= 12; round++)
+        await s3.send(new PutObjectCommand({ Bucket, Key: 'hot', Body: versions[round % versions.length] }));
       writing = false;
     })();
     const seen = new Set<string>();
@@ -153,9 +193,9 @@ test('readers of a key that is overwritten again and again always get one comple
         const got = await s3.send(new GetObjectCommand({ Bucket, Key: 'hot' }));
         const body = Buffer.from(await got.Body!.transformToByteArray());
         assert.equal(got.ETag, `"${md5(body)}"`, 'the body is the version the ETag names');
-        assert.ok(known.has(got.ETag!));
+        assert.ok(known.has(got.ETag));
         assert.equal(Number(got.ContentLength), body.length);
-        seen.add(got.ETag!);
+        seen.add(got.ETag);
         reads++;
       }
       return reads;

@@ -6,6 +6,7 @@ import type { createApiSchema, updateApiSchema } from '../requests.ts';
 import { PageTokens } from '../../protocols/pagination.ts';
 import { readPage, type ListPage, type PageRequest } from './pages.ts';
 import type { ApigwControlPlane } from './plane.ts';
+import { validateTags } from './tags.ts';
 import { validateCors } from './validators.ts';
 
 type CreateApi = z.infer<typeof createApiSchema>;
@@ -26,6 +27,7 @@ export class Apis {
       );
     }
     validateCors(input.corsConfiguration);
+    validateTags(input.tags ?? {});
     const api: Api = omitUndefined({
       apiId: resourceId(10),
       name: input.name,
@@ -96,6 +98,11 @@ export class Apis {
 
   delete(apiId: string): void {
     this.get(apiId);
+    if (this.plane.store.hasApiMappings(apiId)) {
+      throw badRequest(
+        `Deleting API ${apiId} failed. Please remove all API mappings for the API from your custom domain names.`,
+      );
+    }
     this.plane.store.deleteApi(apiId);
   }
 

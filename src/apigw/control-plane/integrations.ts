@@ -28,6 +28,7 @@ export class Integrations {
       ...input,
       ...(managed ? { apiGatewayManaged: true } : {}),
     });
+    this.checkVpcLink(integration);
     this.plane.store.transaction(() => {
       this.plane.store.putIntegration(apiId, integration.integrationId, integration);
       this.plane.stages.autoDeploy(apiId);
@@ -57,11 +58,19 @@ export class Integrations {
   update(apiId: string, integrationId: string, input: UpdateIntegration): Integration {
     const current = this.get(apiId, integrationId);
     const integration = validateIntegration({ ...current, ...omitUndefined(input) });
+    this.checkVpcLink(integration);
     this.plane.store.transaction(() => {
       this.plane.store.putIntegration(apiId, integrationId, integration);
       this.plane.stages.autoDeploy(apiId);
     });
     return integration;
+  }
+
+  private checkVpcLink(integration: Integration): void {
+    if (integration.connectionType !== 'VPC_LINK') return;
+    if (!this.plane.store.getTop('vpcLinks', integration.connectionId!)) {
+      throw badRequest(`Invalid VpcLink identifier specified ${integration.connectionId}`);
+    }
   }
 
   delete(apiId: string, integrationId: string): void {

@@ -2,10 +2,14 @@ import type { ApigwMetadata } from '../../state/apigw-metadata.ts';
 import type { LambdaAnswer } from '../authorizers/lambda.ts';
 import type { AuthorizerResultCache } from '../authorizers/result-cache.ts';
 import { Apis } from './apis.ts';
+import { DomainNames } from './domain-names.ts';
 import { Authorizers } from './authorizers.ts';
 import { Integrations } from './integrations.ts';
 import { Routes } from './routes.ts';
+import { Models } from './models.ts';
 import { Stages } from './stages.ts';
+import { Tags } from './tags.ts';
+import { VpcLinks } from './vpc-links.ts';
 
 /**
  * The management operations of HTTP APIs, on top of the metadata store, one object per resource type. Every write
@@ -16,6 +20,10 @@ export class ApigwControlPlane {
   readonly integrations: Integrations;
   readonly routes: Routes;
   readonly stages: Stages;
+  readonly domainNames: DomainNames;
+  readonly vpcLinks: VpcLinks;
+  readonly models: Models;
+  readonly tags: Tags;
   readonly authorizers: Authorizers;
 
   constructor(
@@ -29,6 +37,10 @@ export class ApigwControlPlane {
     this.integrations = new Integrations(this);
     this.routes = new Routes(this);
     this.stages = new Stages(this);
+    this.domainNames = new DomainNames(this);
+    this.vpcLinks = new VpcLinks(this);
+    this.models = new Models(this);
+    this.tags = new Tags(this);
     this.authorizers = new Authorizers(this, authorizerResults);
   }
 }

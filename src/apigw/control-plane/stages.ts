@@ -6,6 +6,7 @@ import type { createStageSchema, updateStageSchema } from '../requests.ts';
 import { PageTokens } from '../../protocols/pagination.ts';
 import { readPage, type ListPage, type PageRequest } from './pages.ts';
 import type { ApigwControlPlane } from './plane.ts';
+import { validateTags } from './tags.ts';
 import { validateAccessLog, validateStageVariables } from './validators.ts';
 
 type CreateStage = z.infer<typeof createStageSchema>;
@@ -38,6 +39,7 @@ export class Stages {
     }
     validateStageVariables(input.stageVariables);
     validateAccessLog(input.accessLogSettings);
+    validateTags(input.tags ?? {});
     const now = isoNow();
     const stage: Stage = omitUndefined({
       stageName: input.stageName,
@@ -134,6 +136,22 @@ export class Stages {
     const d = this.store.getDeployment(apiId, deploymentId);
     if (!d) throw notFound(`Invalid Deployment identifier specified ${deploymentId}`, 'Deployment');
     return d;
+  }
+
+  updateDeployment(apiId: string, deploymentId: string, description: string | undefined): Deployment {
+    const deployment = omitUndefined({ ...this.getDeployment(apiId, deploymentId), description });
+    this.store.updateDeployment(apiId, deploymentId, deployment);
+    return deployment;
+  }
+
+  /** AWS refuses to delete a deployment that a stage serves. */
+  deleteDeployment(apiId: string, deploymentId: string): void {
+    this.getDeployment(apiId, deploymentId);
+    if (this.store.listChildren('stages', apiId).some((s) => s.deploymentId === deploymentId)) {
+      // AWS's message for REST APIs; unconfirmed that HTTP APIs word it the same.
+      throw badRequest('Active stages pointing to this deployment must be moved or deleted');
+    }
+    this.store.deleteDeployment(apiId, deploymentId);
   }
 
   /** Redeploys every stage of the API that has autoDeploy on. */

@@ -63,7 +63,12 @@ export function validateIntegration(i: IntegrationDraft): Integration {
   }
   if (type === 'HTTP_PROXY' && payloadFormatVersion !== '1.0')
     throw badRequest('HTTP_PROXY integrations support only payloadFormatVersion 1.0.');
-  if (i.connectionType === 'VPC_LINK') throw badRequest('VPC_LINK connections are not supported by the local gateway.');
+  const connectionType = i.connectionType ?? 'INTERNET';
+  if (connectionType === 'VPC_LINK') {
+    if (type !== 'HTTP_PROXY')
+      throw badRequest('connectionType VPC_LINK is supported only for HTTP_PROXY integrations.');
+    if (!i.connectionId) throw badRequest('connectionId is required when connectionType is VPC_LINK.');
+  }
   return omitUndefined({
     ...i,
     integrationType: type,
@@ -71,7 +76,8 @@ export function validateIntegration(i: IntegrationDraft): Integration {
     integrationMethod: type === 'AWS_PROXY' ? 'POST' : (i.integrationMethod ?? 'ANY').toUpperCase(),
     payloadFormatVersion,
     timeoutInMillis: timeout,
-    connectionType: 'INTERNET' as const,
+    connectionType,
+    connectionId: connectionType === 'VPC_LINK' ? i.connectionId : undefined,
   });
 }
 

@@ -1,4 +1,10 @@
-import { createDeploymentSchema, createStageSchema, parseBody, updateStageSchema } from '../requests.ts';
+import {
+  createDeploymentSchema,
+  createStageSchema,
+  parseBody,
+  updateDeploymentSchema,
+  updateStageSchema,
+} from '../requests.ts';
 import { pageRequest, WHOLE_LIST } from './paging.ts';
 import type { ApigwHandlers } from './types.ts';
 
@@ -40,4 +46,12 @@ export const deploymentOperations: ApigwHandlers = {
     status: 200,
     body: ctx.plane.stages.getDeployment(apiId, deploymentId),
   }),
+  UpdateDeployment: (ctx, r, { apiId, deploymentId }) => ({
+    status: 200,
+    body: ctx.plane.stages.updateDeployment(apiId, deploymentId, parseBody(updateDeploymentSchema, r.body).description),
+  }),
+  DeleteDeployment: (ctx, _r, { apiId, deploymentId }) => {
+    ctx.plane.stages.deleteDeployment(apiId, deploymentId);
+    return { status: 204 };
+  },
 };
