@@ -24,6 +24,7 @@ import {
   CreateStageCommand,
 } from '@aws-sdk/client-apigatewayv2';
 import { AddPermissionCommand, CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { waitForFunction } from '../../src/deploy/apply.ts';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { executionRole } from '../../src/deploy/declaration.ts';
 import { createRole } from '../../src/deploy/role.ts';
@@ -384,6 +385,7 @@ async function main(): Promise<void> {
         SourceArn: `arn:aws:execute-api:${edge.region}:${edge.accountId}:${api.ApiId}/*/*`,
       }),
     );
+    await waitForFunction(lambda, 'bench');
     const gateway = `${edge.url}/_aws/execute-api/${api.ApiId}`;
     const bearer = `Authorization: Bearer ${oidc.token}`;
     for (const url of [`${gateway}/ping`, `${gateway}/fn`, `${gateway}/secure/ping`]) {

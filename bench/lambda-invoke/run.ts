@@ -1,5 +1,7 @@
 // Invocations per second and p99 latency of the presign function through the Lambda Invoke API on the edge,
 // beside the same handler called in-process by a bare Node HTTP server; both driven by wrk in the same run.
+// The Python row: the presign handler in Python (boto3) through the Invoke API against the same handler called in
+// a loop inside one Python process, and its cold start against a bare `python3 -c 'import boto3'`.
 // Usage: npm run bench:lambda [-- --seconds 10 --connections 16]
 import http from 'node:http';
 import { execFile } from 'node:child_process';
@@ -12,16 +14,23 @@ import { parseArgs } from 'node:util';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { CreateFunctionCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  CreateFunctionCommand,
+  InvokeCommand,
+  LambdaClient,
+  UpdateFunctionConfigurationCommand,
+} from '@aws-sdk/client-lambda';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { executionRole } from '../../src/deploy/declaration.ts';
 import { createRole } from '../../src/deploy/role.ts';
 import { loadConfig } from '../../src/config/index.ts';
+import { waitForFunction } from '../../src/deploy/apply.ts';
 import { createLogger } from '../../src/config/logger.ts';
 import { startEdge } from '../../src/edge/start.ts';
 import { buildPresignZip } from '../../src/functions/presign/bundle.ts';
 import { createRequire } from 'node:module';
-import { unzipSync } from 'fflate';
+import { readFileSync } from 'node:fs';
+import { strToU8, unzipSync, zipSync } from 'fflate';
 import type { handler as PresignHandler, PresignEvent } from '../../src/functions/presign/index.ts';
 
 const execFileAsync = promisify(execFile);
@@ -118,6 +127,7 @@ try {
       Environment: { Variables: functionEnv },
     }),
   );
+  await waitForFunction(lambda, 'bench-presign');
   // Warm as many environments as there will be concurrent clients.
   await Promise.all(
     Array.from({ length: connections }, () =>
@@ -151,6 +161,74 @@ try {
   const inProcess = await wrk(baselineUrl, { 'content-type': 'application/json' }, dir, 'baseline');
   const viaInvoke = await wrk(invokeUrl.href, headers, dir, 'invoke');
 
+  // Python: warm Invoke rate and cold start.
+  const pythonDir = new URL('.', import.meta.url).pathname;
+  await lambda.send(
+    new CreateFunctionCommand({
+      FunctionName: 'bench-presign-py',
+      Runtime: 'python3.12',
+      Handler: 'presign.lambda_handler',
+      Role: role,
+      Code: { ZipFile: zipSync({ 'presign.py': strToU8(readFileSync(path.join(pythonDir, 'presign.py'), 'utf8')) }) },
+      Environment: { Variables: functionEnv },
+    }),
+  );
+  await waitForFunction(lambda, 'bench-presign-py');
+  const pyInvoke = () =>
+    lambda.send(new InvokeCommand({ FunctionName: 'bench-presign-py', Payload: Buffer.from(EVENT) }));
+  await Promise.all(Array.from({ length: connections }, pyInvoke));
+  const pyUrl = new URL(`${edge.url}/2015-03-31/functions/bench-presign-py/invocations`);
+  const pySigned = await signer.sign(
+    new HttpRequest({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: pyUrl.hostname,
+      port: Number(pyUrl.port),
+      path: pyUrl.pathname,
+      headers: { host: pyUrl.host, 'content-type': 'application/json' },
+      body: EVENT,
+    }),
+  );
+  const pyViaInvoke = await wrk(
+    pyUrl.href,
+    Object.fromEntries(Object.entries(pySigned.headers).filter(([k]) => k !== 'host')),
+    dir,
+    'invoke-py',
+  );
+  const pythonEnv = {
+    ...process.env,
+    ...functionEnv,
+    AWS_ENDPOINT_URL: edge.publicUrl,
+    AWS_ACCESS_KEY_ID: edge.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey,
+    AWS_REGION: config.region,
+  };
+  const { stdout: loopRate } = await execFileAsync(
+    'python3',
+    [path.join(pythonDir, 'python-loop.py'), pythonDir, EVENT, String(seconds)],
+    { env: pythonEnv },
+  );
+  const pyInProcess = Number(loopRate.trim());
+  // Cold starts: a configuration change retires the environments, so the next call starts one.
+  const colds: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    await lambda.send(
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: 'bench-presign-py',
+        Environment: { Variables: { ...functionEnv, ROUND: String(i) } },
+      }),
+    );
+    await waitForFunction(lambda, 'bench-presign-py');
+    let t = performance.now();
+    await pyInvoke();
+    colds.push(performance.now() - t);
+    t = performance.now();
+    await execFileAsync('python3', ['-c', 'import boto3'], { env: pythonEnv });
+    bare.push(performance.now() - t);
+  }
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
   const row = (name: string, f: Figures) =>
     `${name.padEnd(34)} ${f.rps.toFixed(0).padStart(8)} inv/s   p50 ${f.p50.toFixed(2).padStart(6)} ms   p99 ${f.p99.toFixed(2).padStart(6)} ms   errors ${f.errors}`;
   console.log(`presign function, ${connections} concurrent clients, ${seconds} s each (wrk)`);
@@ -158,6 +236,13 @@ try {
   console.log(row('Lambda Invoke API on the edge', viaInvoke));
   console.log(
     `ratio (Invoke / in-process): throughput ${(viaInvoke.rps / inProcess.rps).toFixed(2)}x (goal >= 0.5x), p99 ${viaInvoke.p99.toFixed(2)} ms (goal < 5 ms)`,
+  );
+  console.log(`presign function in Python (boto3), python3.12 runtime`);
+  console.log(`${'handler in a loop in one Python process'.padEnd(34)} ${pyInProcess.toFixed(0).padStart(8)} calls/s`);
+  console.log(row('Lambda Invoke API on the edge', pyViaInvoke));
+  console.log(`ratio (Invoke / loop): throughput ${(pyViaInvoke.rps / pyInProcess).toFixed(2)}x`);
+  console.log(
+    `cold start (median of 5): Invoke ${median(colds).toFixed(0)} ms, bare python3 -c 'import boto3' ${median(bare).toFixed(0)} ms, ratio ${(median(colds) / median(bare)).toFixed(2)}x`,
   );
 } finally {
   baseline.close();

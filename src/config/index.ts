@@ -50,6 +50,7 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, - or _')
     .default('ddn-presign-lambda'),
   DDN_LAMBDA_ROLE: optionalString,
+  DDN_LAMBDA_STATE_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(200),
   DDN_APIGW_NAME: z.string().min(1).max(128).default('ddn-api'),
   DDN_APIGW_ENDPOINT: optionalString,
   DDN_ALB_DNS: optionalString,
@@ -88,6 +89,8 @@ export interface Config {
   accountId: string;
   lambdaFunctionName: string;
   lambdaRole?: string;
+  /** How long a created function stays Pending and an updated one InProgress (AWS's states, for waiters). */
+  lambdaStateDelayMs: number;
   apiName: string;
   apiEndpoint?: string;
   albDns?: string;
@@ -143,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     accountId: c.ACCOUNT_ID,
     lambdaFunctionName: c.DDN_LAMBDA_FUNC_NAME,
     lambdaRole: c.DDN_LAMBDA_ROLE,
+    lambdaStateDelayMs: c.DDN_LAMBDA_STATE_DELAY_MS,
     apiName: c.DDN_APIGW_NAME,
     apiEndpoint: c.DDN_APIGW_ENDPOINT,
     albDns: c.DDN_ALB_DNS,

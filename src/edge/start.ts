@@ -61,6 +61,8 @@ export async function startEdge(
     accountId,
     logger,
     endpoint: edge,
+    dataDir: config.dataDir,
+    stateDelayMs: config.lambdaStateDelayMs,
     roles: iam,
   });
   edge.register(createS3Service({ meta: new S3Metadata(db), blobs, region, logger, endpoint: edge }));

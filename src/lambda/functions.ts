@@ -3,9 +3,9 @@ import { AwsError } from '../protocols/aws-error.ts';
 import type { StoredFunction, StoredFunctionSettings } from '../state/lambda-metadata.ts';
 import { functionArn } from './arn.ts';
 import { invalidParameter } from './errors.ts';
+import type { FunctionStatus } from './lifecycle.ts';
+import { SUPPORTED_RUNTIMES } from './runtime/launch.ts';
 
-/** The runtimes the local worker-thread runtime executes. */
-export const SUPPORTED_RUNTIMES = ['nodejs18.x', 'nodejs20.x', 'nodejs22.x'] as const;
 
 /** Variables Lambda sets itself; a function may not define them. */
 const RESERVED_VARIABLES = new Set([
@@ -76,7 +76,7 @@ export function parseInput<T extends z.ZodType>(schema: T, body: unknown): z.inf
 
 export function checkRuntime(runtime: string | undefined): string {
   if (runtime === undefined) throw invalidParameter('Runtime and Handler are mandatory parameters for functions created with deployment packages.');
-  if (!(SUPPORTED_RUNTIMES as readonly string[]).includes(runtime)) {
+  if (!SUPPORTED_RUNTIMES.includes(runtime)) {
     throw invalidParameter(`The runtime parameter of ${runtime} is not supported by the local Lambda service. Supported runtimes: ${SUPPORTED_RUNTIMES.join(', ')}.`);
   }
   return runtime;
@@ -141,7 +141,7 @@ export function settingsFromUpdate(current: StoredFunctionSettings, input: z.inf
 }
 
 /** `FunctionConfiguration` as the API returns it. */
-export function functionConfiguration(fn: StoredFunction, region: string, accountId: string): Record<string, unknown> {
+export function functionConfiguration(fn: StoredFunction, region: string, accountId: string, status: FunctionStatus): Record<string, unknown> {
   const s = fn.settings;
   return {
     FunctionName: fn.name,
@@ -159,8 +159,7 @@ export function functionConfiguration(fn: StoredFunction, region: string, accoun
     ...(Object.keys(s.environment).length > 0 ? { Environment: { Variables: s.environment } } : {}),
     TracingConfig: { Mode: 'PassThrough' },
     RevisionId: fn.revisionId,
-    State: 'Active',
-    LastUpdateStatus: 'Successful',
+    ...status,
     PackageType: 'Zip',
     Architectures: s.architectures,
     EphemeralStorage: { Size: s.ephemeralStorage },

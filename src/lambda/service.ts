@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { AwsError } from '../edge/errors.ts';
 import { pathParameter, writeRestJsonError } from '../protocols/rest-json.ts';
@@ -11,6 +11,7 @@ import { functionArn, parseFunctionRef, type FunctionRef } from './arn.ts';
 import { CODE_PATH, serveCode } from './code-server.ts';
 import { invalidParameter, lambdaErrorBody, notFound } from './errors.ts';
 import { functionConfiguration } from './functions.ts';
+import { FunctionLifecycle } from './lifecycle.ts';
 import type { EventObject, InvokeOptions, InvokeResult, LambdaInvoker } from './invoker.ts';
 import type { IamRoles } from '../iam/service.ts';
 import { LAMBDA_OPERATIONS } from './model-operations.ts';
@@ -48,6 +49,10 @@ export interface LambdaServiceDeps {
   logger: Logger;
   /** The edge's URL and credentials, handed to functions (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...). */
   endpoint: EdgeEndpoint;
+  /** The edge's data directory, hidden from functions where the platform allows it. */
+  dataDir?: string;
+  /** How long a created function stays Pending and an updated one InProgress (DDN_LAMBDA_STATE_DELAY_MS). */
+  stateDelayMs?: number;
   /** IAM's roles: a function's role of the local account must exist. Absent: any role is accepted. */
   roles?: IamRoles;
 }
@@ -76,6 +81,8 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
   readonly accountId: string;
   private readonly options: Required<LambdaServiceOptions>;
   private readonly endpoint: EdgeEndpoint;
+  private readonly dataDir?: string;
+  readonly lifecycle: FunctionLifecycle;
   private readonly roles?: IamRoles;
   /** Where `GetFunction`'s `Code.Location` points: the zip, served by the edge. */
   readonly internalRoutes: readonly InternalRoute[] = [
@@ -90,6 +97,8 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     this.region = deps.region;
     this.accountId = deps.accountId;
     this.endpoint = deps.endpoint;
+    this.dataDir = deps.dataDir;
+    this.lifecycle = new FunctionLifecycle(deps.stateDelayMs ?? 0);
     this.roles = deps.roles;
     this.options = { maxEnvironmentsPerFunction: options.maxEnvironmentsPerFunction ?? DEFAULT_MAX_ENVIRONMENTS, idleMs: options.idleMs ?? 10 * 60_000 };
   }
@@ -122,6 +131,7 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
   async invoke(functionNameOrArn: string, payload: Buffer | string | EventObject, options: InvokeOptions = {}): Promise<InvokeResult> {
     const ref = parseFunctionRef(functionNameOrArn);
     const fn = this.find(ref, options.qualifier);
+    this.lifecycle.checkInvocable(fn.name);
     const type = options.invocationType ?? 'RequestResponse';
     const limit = type === 'Event' ? MAX_ASYNC_PAYLOAD : MAX_SYNC_PAYLOAD;
     let event: string | EventObject;
@@ -237,18 +247,11 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
       AWS_DEFAULT_REGION: this.region,
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      AWS_EXECUTION_ENV: `AWS_Lambda_${s.runtime}`,
-      AWS_LAMBDA_FUNCTION_NAME: fn.name,
-      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(s.memorySize),
-      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
-      AWS_LAMBDA_LOG_STREAM_NAME: logStreamName,
-      LAMBDA_TASK_ROOT: taskRoot,
-      _HANDLER: s.handler,
     };
     return {
+      runtime: s.runtime,
       taskRoot,
+      dataDir: this.dataDir,
       handler: s.handler,
       env,
       memorySize: s.memorySize,
@@ -274,14 +277,14 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
   }
 
   configuration(fn: StoredFunction): Record<string, unknown> {
-    return functionConfiguration(fn, this.region, this.accountId);
+    return functionConfiguration(fn, this.region, this.accountId, this.lifecycle.status(fn.name));
   }
 
   async storeCode(zip: Buffer): Promise<{ codeBlob: string; codeSha256: string; codeSize: number }> {
     if (zip.length > MAX_ZIP_BYTES) throw new AwsError(413, 'RequestTooLargeException', `Request must be smaller than ${MAX_ZIP_BYTES} bytes for the CreateFunction operation`);
     try {
-      const codeBlob = await this.code.store(zip);
-      return { codeBlob, codeSha256: createHash('sha256').update(zip).digest('base64'), codeSize: zip.length };
+      const { id, sha256 } = await this.code.store(zip);
+      return { codeBlob: id, codeSha256: sha256, codeSize: zip.length };
     } catch (err) {
       if (err instanceof InvalidCodeError) throw invalidParameter(err.message);
       throw err;

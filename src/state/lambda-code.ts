@@ -1,14 +1,16 @@
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { unzipSync } from 'fflate';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { readFile, rename, rm } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
 import type { BlobStore } from './blobs.ts';
+import { InvalidCodeError } from './lambda-unpack.ts';
 
-/** Lambda's limit on the unpacked size of a deployment package. */
-export const MAX_UNZIPPED_BYTES = 262_144_000;
+export { InvalidCodeError, MAX_UNZIPPED_BYTES } from './lambda-unpack.ts';
 
-export class InvalidCodeError extends Error {}
+/** Worker threads do not inherit tsx's loader: this boot file registers it and loads `entry`. */
+const WORKER_BOOT = new URL('../denoise/worker-boot.mjs', import.meta.url);
+const UNPACK_WORKER = new URL('./lambda-unpack-worker.ts', import.meta.url).href;
 
 /**
  * Function code: the zip is a blob; its unpacked tree lives in `DATA_DIR/lambda/code/<blob>/task`.
@@ -28,25 +30,41 @@ export class LambdaCodeStore {
     mkdirSync(this.root, { recursive: true });
   }
 
-  /** Checks the zip, stores it as a blob and unpacks it; returns the blob id. */
-  async store(zip: Uint8Array): Promise<string> {
-    const files = readZip(zip);
-    const pending = this.blobs.createTemporary();
+  /**
+   * Checks and unpacks the zip (in a worker thread: a large package takes a while) and stores it as a blob;
+   * returns the blob id and the zip's SHA-256 (base64).
+   */
+  async store(zip: Uint8Array): Promise<{ id: string; sha256: string }> {
+    const staging = this.stagingDir();
     try {
-      pending.stream.end(zip);
-      const id = await pending.commit();
-      this.unpack(id, files);
-      return id;
-    } catch (err) {
-      await pending.discard();
-      throw err;
+      const sha256 = await unpackInWorker(zip, staging);
+      const pending = this.blobs.createTemporary();
+      let id: string;
+      try {
+        pending.stream.end(zip);
+        id = await pending.commit();
+      } catch (err) {
+        await pending.discard();
+        throw err;
+      }
+      await this.place(id, staging);
+      return { id, sha256 };
+    } finally {
+      await rm(staging, { recursive: true, force: true });
     }
   }
 
   /** The directory holding the unpacked code (LAMBDA_TASK_ROOT); re-unpacks from the blob if it went missing. */
   async taskRoot(blobId: string): Promise<string> {
     const dir = this.taskDir(blobId);
-    if (!existsSync(dir)) this.unpack(blobId, readZip(await readFile(this.blobs.pathOf(blobId))));
+    if (existsSync(dir)) return dir;
+    const staging = this.stagingDir();
+    try {
+      await unpackInWorker(await readFile(this.blobs.pathOf(blobId)), staging);
+      await this.place(blobId, staging);
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
     return dir;
   }
 
@@ -55,7 +73,7 @@ export class LambdaCodeStore {
   }
 
   async remove(blobId: string): Promise<void> {
-    rmSync(path.join(this.root, blobId), { recursive: true, force: true });
+    await rm(path.join(this.root, blobId), { recursive: true, force: true });
     await this.blobs.remove(blobId);
   }
 
@@ -70,49 +88,28 @@ export class LambdaCodeStore {
     return path.join(this.root, blobId, 'task');
   }
 
-  private unpack(blobId: string, files: Record<string, Uint8Array>): void {
+  private stagingDir(): string {
+    mkdirSync(this.tmpDir, { recursive: true });
+    return path.join(this.tmpDir, `lambda-${randomUUID()}`);
+  }
+
+  /** Moves an unpacked tree into place as the code of `blobId` (kept if another request placed it first). */
+  private async place(blobId: string, staging: string): Promise<void> {
     const target = path.join(this.root, blobId);
     if (existsSync(target)) return;
-    const staging = path.join(this.tmpDir, `lambda-${randomUUID()}`);
-    try {
-      const task = path.join(staging, 'task');
-      mkdirSync(task, { recursive: true });
-      writeFileSync(path.join(staging, 'package.json'), '{}\n');
-      for (const [name, data] of Object.entries(files)) {
-        const file = path.join(task, name);
-        if (name.endsWith('/')) {
-          mkdirSync(file, { recursive: true });
-          continue;
-        }
-        mkdirSync(path.dirname(file), { recursive: true });
-        writeFileSync(file, data);
-      }
-      renameSync(staging, target);
-    } finally {
-      rmSync(staging, { recursive: true, force: true });
-    }
+    await rename(staging, target);
   }
 }
 
-/** Decompresses a deployment package, refusing entries that escape the task root and packages over Lambda's size limit. */
-export function readZip(zip: Uint8Array): Record<string, Uint8Array> {
-  let total = 0;
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(zip, {
-      filter(file) {
-        const name = file.name.replace(/\\/g, '/');
-        if (name.startsWith('/') || name.split('/').includes('..'))
-          throw new InvalidCodeError(`Invalid zip entry name: ${file.name}`);
-        total += file.originalSize;
-        if (total > MAX_UNZIPPED_BYTES)
-          throw new InvalidCodeError(`Unzipped size must be smaller than ${MAX_UNZIPPED_BYTES} bytes`);
-        return true;
-      },
+/** Unpacks `zip` into `staging` in a worker thread; resolves to the zip's SHA-256 (base64). */
+function unpackInWorker(zip: Uint8Array, staging: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER_BOOT, { workerData: { entry: UNPACK_WORKER, zip, staging } });
+    worker.once('message', (m: { sha256?: string; error?: string; invalid?: boolean }) => {
+      if (m.sha256 !== undefined) resolve(m.sha256);
+      else reject(m.invalid ? new InvalidCodeError(m.error) : new Error(m.error));
     });
-  } catch (err) {
-    if (err instanceof InvalidCodeError) throw err;
-    throw new InvalidCodeError('Could not unzip uploaded file. Please check your file, then try to upload again.');
-  }
-  return files;
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the unpacking worker exited with ${code}`)));
+  });
 }

@@ -35,6 +35,8 @@ export async function startTestEdge(vars: Record<string, string> = {}, logger?: 
     DDN_EDGE_HOST: '127.0.0.1',
     DDN_EDGE_PORT: '0',
     DDN_LOG_LEVEL: process.env.DDN_TEST_LOG_LEVEL ?? 'silent',
+    // Functions are Active at once unless a test sets the delay (the lifecycle tests do).
+    DDN_LAMBDA_STATE_DELAY_MS: '0',
     ...vars,
     DDN_DATA_DIR: dataDir,
     DDN_LOCAL_ACCESS_KEY_ID: credentials.accessKeyId,

@@ -47,7 +47,7 @@ after(async () => {
 
 test('bad requests get Lambda errors and create nothing', async () => {
   const cases: Array<[Partial<CreateFunctionCommandInput>, string, number]> = [
-    [{ Runtime: 'python3.12' }, 'InvalidParameterValueException', 400],
+    [{ Runtime: 'java21' }, 'InvalidParameterValueException', 400],
     [{ Timeout: 901 }, 'ValidationException', 400],
     [{ MemorySize: 64 }, 'ValidationException', 400],
     [{ Role: 'not-a-role' }, 'ValidationException', 400],

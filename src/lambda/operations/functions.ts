@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PageTokens } from '../../protocols/pagination.ts';
 import { AwsError } from '../../protocols/aws-error.ts';
 import type { StoredFunction } from '../../state/lambda-metadata.ts';
-import { parseFunctionRef } from '../arn.ts';
+import { functionArn, parseFunctionRef } from '../arn.ts';
 import { CODE_PATH } from '../code-server.ts';
 import { conflict, invalidParameter, preconditionFailed } from '../errors.ts';
 import {
@@ -40,6 +40,7 @@ export const functionOperations: LambdaHandlers = {
       await ctx.code.remove(stored.codeBlob);
       throw conflict(`Function already exist: ${input.FunctionName}`);
     }
+    ctx.lifecycle.created(fn.name);
     return { status: 201, body: ctx.configuration(fn) };
   },
 
@@ -84,6 +85,7 @@ export const functionOperations: LambdaHandlers = {
   async DeleteFunction(ctx, request, { FunctionName }) {
     const fn = ctx.find(parseFunctionRef(FunctionName), request.query.get('Qualifier'));
     ctx.metadata.delete(fn.name);
+    ctx.lifecycle.deleted(fn.name);
     ctx.retirePool(fn.name);
     await ctx.code.remove(fn.codeBlob);
     return { status: 204 };
@@ -94,6 +96,7 @@ export const functionOperations: LambdaHandlers = {
     const input = parseInput(updateConfigurationInput, jsonBody(request));
     ctx.checkRole(input.Role);
     if (input.RevisionId !== undefined && input.RevisionId !== fn.revisionId) throw preconditionFailed();
+    ctx.lifecycle.checkUpdatable(fn.name, functionArn(ctx.region, ctx.accountId, fn.name));
     const updated: StoredFunction = {
       ...fn,
       settings: settingsFromUpdate(fn.settings, input),
@@ -101,6 +104,7 @@ export const functionOperations: LambdaHandlers = {
       lastModified: lambdaTimestamp(),
     };
     if (!ctx.metadata.update(updated, fn.revisionId)) throw preconditionFailed();
+    ctx.lifecycle.updated(fn.name);
     ctx.retirePool(fn.name);
     return { status: 200, body: ctx.configuration(updated) };
   },
@@ -111,12 +115,14 @@ export const functionOperations: LambdaHandlers = {
     if (input.RevisionId !== undefined && input.RevisionId !== fn.revisionId) throw preconditionFailed();
     const zip = zipFromCode(input);
     if (input.DryRun) return { status: 200, body: ctx.configuration(fn) };
+    ctx.lifecycle.checkUpdatable(fn.name, functionArn(ctx.region, ctx.accountId, fn.name));
     const stored = await ctx.storeCode(zip);
     const updated: StoredFunction = { ...fn, ...stored, revisionId: randomUUID(), lastModified: lambdaTimestamp() };
     if (!ctx.metadata.update(updated, fn.revisionId)) {
       await ctx.code.remove(stored.codeBlob);
       throw preconditionFailed();
     }
+    ctx.lifecycle.updated(fn.name);
     ctx.retirePool(fn.name);
     await ctx.code.remove(fn.codeBlob);
     return { status: 200, body: ctx.configuration(updated) };

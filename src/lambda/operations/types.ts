@@ -3,6 +3,7 @@ import type { RestJsonHandler } from '../../protocols/rest-json-operations.ts';
 import type { LambdaCodeStore } from '../../state/lambda-code.ts';
 import type { LambdaMetadata, StoredFunction } from '../../state/lambda-metadata.ts';
 import type { FunctionRef } from '../arn.ts';
+import type { FunctionLifecycle } from '../lifecycle.ts';
 import type { LambdaInvoker } from '../invoker.ts';
 import type { LAMBDA_OPERATIONS } from '../model-operations.ts';
 
@@ -23,6 +24,8 @@ export interface LambdaContext extends Pick<LambdaInvoker, 'invoke'> {
   configuration(fn: StoredFunction): Record<string, unknown>;
   /** Stores a deployment package; a bad zip is InvalidParameterValueException. */
   storeCode(zip: Buffer): Promise<{ codeBlob: string; codeSha256: string; codeSize: number }>;
+  /** The functions' states (Pending, InProgress) after a create or an update. */
+  readonly lifecycle: FunctionLifecycle;
   /** Ends the warm environments of a function after it changed or went away. */
   retirePool(name: string): void;
   /** Refuses a role Lambda could not assume: a role of the local account that IAM does not have. */

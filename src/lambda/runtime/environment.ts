@@ -1,14 +1,26 @@
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { launchPlan } from './launch.ts';
+import { treeRssBytes } from './memory.ts';
+import { RuntimeApiServer, type NextInvocation, type RuntimeApiHandler } from './runtime-api.ts';
 
-const BOOTSTRAP = new URL('./bootstrap.mjs', import.meta.url);
+/** The environments' own directories (one each). */
+const ENVIRONMENTS_DIR = path.join(tmpdir(), 'ddn-lambda-environments');
 /** Lambda's limit on the init phase of an on-demand environment. */
 const INIT_TIMEOUT_MS = 10_000;
+/** How often an environment's memory is measured against its MemorySize. */
+const MEMORY_CHECK_MS = 100;
+/** The log kept per invocation (its tail is what `--log-type Tail` returns). */
+const MAX_LOG_CHARS = 1 << 20;
 
 /** Everything an execution environment is started from. */
 export interface EnvironmentSpec {
+  runtime: string;
   taskRoot: string;
   handler: string;
-  /** The complete environment of the function: its variables plus those Lambda defines. */
+  /** The function's variables plus region, credentials and endpoint; those derived from this spec are added here. */
   env: Record<string, string>;
   memorySize: number;
   timeoutSeconds: number;
@@ -17,11 +29,13 @@ export interface EnvironmentSpec {
   functionArn: string;
   logGroupName: string;
   logStreamName: string;
+  /** The edge's data directory: hidden from the function where the platform allows it. */
+  dataDir?: string;
 }
 
 export interface Invocation {
   requestId: string;
-  /** The event: JSON text, or an object of JSON values (cloned into the worker as it is). */
+  /** The event: JSON text, or an object of JSON values. */
   event: string | Record<string, unknown>;
   /** Decoded X-Amz-Client-Context (JSON text). */
   clientContext?: string;
@@ -38,211 +52,287 @@ export interface InvocationOutcome {
   coldStart: boolean;
 }
 
-type WorkerMessage =
-  | { type: 'ready'; log: string }
-  | { type: 'init-error'; error: object; log: string }
-  | { type: 'result'; requestId: string; ok: boolean; payload: string; log: string }
-  /** The running invocation ended too close to its deadline for the worker to start the queued one on its own. */
-  | { type: 'held'; requestId: string };
-
 /** What an invocation queued behind one that ended its environment (timeout, crash) resolves to: run it elsewhere. */
 export const NOT_STARTED = Symbol('not started');
 
-/**
- * Invocations that may wait inside an environment behind the running one. They are posted at once, so the worker
- * runs them back to back without a round trip through this thread (busy serving requests under load) each time.
- */
+/** Invocations that may wait inside an environment behind the running one; the runtime takes them one by one. */
 export const MAX_QUEUED = 7;
 
 interface Pending {
   invocation: Invocation;
   startedAt: number;
   timer?: NodeJS.Timeout;
-  /** The worker handed this queued invocation back: post it again once it is the running one. */
-  held?: boolean;
   resolve(outcome: InvocationOutcome | typeof NOT_STARTED): void;
 }
 
 /**
- * One execution environment: a worker thread with the function's own environment variables and a heap limit
- * from its memory size. It runs the init code once, then one invocation at a time. Up to MAX_QUEUED more may be
- * queued behind the running one: they are posted at once and start in the worker, in order, as soon as the one
- * before ends, without waiting for this thread (which, under load, is busy serving requests). A timeout, a crash or
- * running out of memory ends the environment (`dead`), never the edge; the queued invocations then resolve to
- * NOT_STARTED. The worker posts each result before starting the next invocation, and only starts it well before the
- * previous one's deadline (else it hands it and every later one back); the timeout handler drains posted results
- * first, so a queued invocation never runs twice.
+ * One execution environment: a child process running the function's runtime, which takes its invocations from
+ * the Lambda Runtime API on the environment's own loopback listener. It has the function's environment variables
+ * and nothing of the edge's, its own directory (working directory, HOME, TMPDIR), and MemorySize bounds everything
+ * it holds (the resident memory of its process tree). A timeout, a crash or running out of memory ends the
+ * environment (`dead`), never the edge; invocations queued in it then resolve to NOT_STARTED.
  */
-export class ExecutionEnvironment {
+export class ExecutionEnvironment implements RuntimeApiHandler {
   dead = false;
-  private readonly worker: Worker;
-  /** The worker's messages come through this port so that they can be drained synchronously. */
-  private readonly results: MessagePort;
+  private readonly api: RuntimeApiServer;
+  private child?: ChildProcess;
+  private exited?: Promise<void>;
+  private workDir?: string;
+  /** The runtime has asked for its first invocation: its init phase is over. */
   private initialized = false;
   private invoked = false;
   private initLog = '';
-  private pending?: Pending;
+  private log: string[] = [];
+  private logChars = 0;
+  private current?: Pending;
   private readonly queued: Pending[] = [];
-  /** Invocations to post, sent together once this turn of the event loop has handled its I/O (see `post`). */
-  private outbox: object[] = [];
+  private waitingRuntime?: (invocation: NextInvocation) => void;
+  private initTimer?: NodeJS.Timeout;
+  private memoryTimer?: NodeJS.Timeout;
+  private heapExhausted = false;
 
   constructor(private readonly spec: EnvironmentSpec) {
-    const channel = new MessageChannel();
-    this.results = channel.port1;
-    this.worker = new Worker(BOOTSTRAP, {
-      transferList: [channel.port2],
-      workerData: {
-        results: channel.port2,
-        taskRoot: spec.taskRoot,
-        handler: spec.handler,
-        functionName: spec.functionName,
-        functionVersion: spec.functionVersion,
-        functionArn: spec.functionArn,
-        memorySize: spec.memorySize,
-        logGroupName: spec.logGroupName,
-        logStreamName: spec.logStreamName,
-      },
-      env: spec.env,
-      execArgv: [],
-      argv: [],
-      stdout: true,
-      stderr: true,
-      resourceLimits: { maxOldGenerationSizeMb: spec.memorySize, maxYoungGenerationSizeMb: Math.max(4, Math.min(32, spec.memorySize >> 3)) },
-    });
-    this.worker.stdout.resume();
-    this.worker.stderr.resume();
-    // Results that arrived together are taken in one go: a 'message' event per result costs more than the result.
-    this.results.on('message', (m: WorkerMessage) => {
-      this.onMessage(m);
-      this.drainResults();
-    });
-    this.results.unref();
-    this.worker.on('error', (err: Error & { code?: string }) => {
-      const oom = err.code === 'ERR_WORKER_OUT_OF_MEMORY';
-      this.die(oom ? 'Runtime.OutOfMemory' : 'Runtime.ExitError', oom ? 'signal: killed' : `${err.name}: ${err.message}`);
-    });
-    this.worker.on('exit', (code) => this.die('Runtime.ExitError', `exit status ${code}`));
+    this.api = new RuntimeApiServer(this);
+    this.initTimer = setTimeout(() => this.timeout(INIT_TIMEOUT_MS / 1000), INIT_TIMEOUT_MS);
+    this.start().catch((err: Error) => this.die('Runtime.Unknown', `could not start the runtime: ${err.message}`));
   }
 
   /** Runs `invocation` now, or after those queued before it (at most MAX_QUEUED wait). */
   invoke(invocation: Invocation): Promise<InvocationOutcome | typeof NOT_STARTED> {
-    if (this.dead || this.queued.length >= MAX_QUEUED) throw new Error('execution environment is not available');
+    if (this.dead || this.queued.length + (this.current ? 1 : 0) > MAX_QUEUED) throw new Error('execution environment is not available');
     return new Promise((resolve) => {
-      if (this.pending) {
-        const queued: Pending = { invocation, startedAt: 0, resolve };
-        this.queued.push(queued);
-        if (this.initialized) this.post(queued);
-        return;
+      this.queued.push({ invocation, startedAt: 0, resolve });
+      const deliver = this.waitingRuntime;
+      if (deliver && !this.current) {
+        this.waitingRuntime = undefined;
+        this.dispatch(deliver);
       }
-      // The init phase has its own limit; the function's timeout starts when the handler is called.
-      const timer = setTimeout(() => this.timeout(), this.initialized ? this.spec.timeoutSeconds * 1000 : INIT_TIMEOUT_MS);
-      this.pending = { invocation, startedAt: Date.now(), timer, resolve };
-      if (this.initialized) this.post(this.pending);
     });
   }
 
   async terminate(): Promise<void> {
     this.dead = true;
-    await this.worker.terminate();
-    this.results.close();
+    this.stop();
+    await this.exited;
+    if (this.workDir) await rm(this.workDir, { recursive: true, force: true });
   }
 
-  /** Handles the messages the worker has posted but this thread has not seen yet. */
-  private drainResults(): void {
-    for (let m = receiveMessageOnPort(this.results); m; m = receiveMessageOnPort(this.results)) this.onMessage(m.message as WorkerMessage);
-  }
+  // --- the Runtime API ------------------------------------------------------------------------------
 
-  private onMessage(message: WorkerMessage): void {
-    if (message.type === 'ready') {
+  next(deliver: (invocation: NextInvocation) => void): void {
+    if (this.dead) return;
+    if (!this.initialized) {
       this.initialized = true;
-      this.initLog = message.log;
-      if (this.pending) {
-        clearTimeout(this.pending.timer);
-        this.pending.startedAt = Date.now();
-        this.pending.timer = setTimeout(() => this.timeout(), this.spec.timeoutSeconds * 1000);
-        this.post(this.pending);
-      }
-      for (const queued of this.queued) this.post(queued);
-    } else if (message.type === 'init-error') {
-      this.initLog = message.log;
-      this.dead = true;
-      this.finish({ ...message.error }, true, '');
-      void this.terminate();
-    } else if (message.type === 'result' && this.pending?.invocation.requestId === message.requestId) {
-      this.finish(message.payload, !message.ok, message.log);
-    } else if (message.type === 'held') {
-      if (this.pending?.invocation.requestId === message.requestId && !this.dead) this.post(this.pending);
-      else {
-        const queued = this.queued.find((q) => q.invocation.requestId === message.requestId);
-        if (queued) queued.held = true;
+      clearTimeout(this.initTimer);
+      this.initLog = this.takeLog();
+    }
+    if (this.queued.length > 0 && !this.current) this.dispatch(deliver);
+    else this.waitingRuntime = deliver;
+  }
+
+  response(requestId: string, payload: string): boolean {
+    if (this.current?.invocation.requestId !== requestId) return false;
+    this.finish(payload, false);
+    return true;
+  }
+
+  error(requestId: string, payload: string, errorType: string | undefined): boolean {
+    if (this.current?.invocation.requestId !== requestId) return false;
+    this.finish(errorPayload(payload, errorType), true);
+    return true;
+  }
+
+  initError(payload: string, errorType: string | undefined): void {
+    if (this.dead) return;
+    const first = this.current ?? this.queued.shift();
+    this.current = first;
+    if (first) first.startedAt = Date.now();
+    this.finish(errorPayload(payload, errorType), true);
+    this.dead = true;
+    this.stop();
+  }
+
+  // --- the process ----------------------------------------------------------------------------------
+
+  private async start(): Promise<void> {
+    const runtimeApi = await this.api.listen();
+    await mkdir(ENVIRONMENTS_DIR, { recursive: true, mode: 0o700 });
+    this.workDir = await mkdtemp(path.join(ENVIRONMENTS_DIR, 'env-'));
+    const plan = await launchPlan({ ...this.spec, workDir: this.workDir });
+    for (const note of plan.notes) this.append(`${note}\n`);
+    if (this.dead) return;
+    if (plan.error) {
+      const { errorType, errorMessage } = plan.error;
+      this.append(`${errorType}: ${errorMessage}\n`);
+      return this.initError(JSON.stringify({ errorMessage, errorType }), errorType);
+    }
+    const child = spawn(plan.command, plan.args, {
+      cwd: this.workDir,
+      env: { ...this.spec.env, ...lambdaVariables(this.spec), AWS_LAMBDA_RUNTIME_API: runtimeApi, HOME: this.workDir, TMPDIR: this.workDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so that everything it starts ends with it.
+      detached: true,
+    });
+    this.child = child;
+    this.exited = new Promise((resolve) => child.once('close', () => resolve()));
+    child.stdout.setEncoding('utf8').on('data', (text: string) => this.append(text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => {
+      if (text.includes('JavaScript heap out of memory')) this.heapExhausted = true;
+      this.append(text);
+    });
+    child.once('error', (err) => this.die('Runtime.InvalidEntrypoint', err.message));
+    child.once('exit', (code, signal) => {
+      if (this.heapExhausted) return this.die('Runtime.OutOfMemory', 'signal: killed');
+      this.die('Runtime.ExitError', signal ? `signal: ${signalName(signal)}` : `exit status ${code}`);
+    });
+    const limit = this.spec.memorySize * 1024 * 1024;
+    this.memoryTimer = setInterval(() => {
+      if (child.pid !== undefined && treeRssBytes(child.pid) > limit) this.die('Runtime.OutOfMemory', 'signal: killed');
+    }, MEMORY_CHECK_MS);
+    this.memoryTimer.unref();
+  }
+
+  /** Ends the process (and its group) and the listener; the environment takes nothing more. */
+  private stop(): void {
+    clearTimeout(this.initTimer);
+    clearInterval(this.memoryTimer);
+    this.waitingRuntime = undefined;
+    this.api.close();
+    const pid = this.child?.pid;
+    if (pid !== undefined && this.child!.exitCode === null && this.child!.signalCode === null) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        this.child!.kill('SIGKILL');
       }
     }
   }
 
-  /**
-   * Posts an invocation. Posts made while one turn of the event loop handles its requests go in one message: each
-   * message may wake the worker thread, and a wake-up costs far more than the message.
-   */
-  private post({ invocation, startedAt }: Pending): void {
+  // --- invocations ----------------------------------------------------------------------------------
+
+  private dispatch(deliver: (invocation: NextInvocation) => void): void {
+    const pending = this.queued.shift()!;
+    this.current = pending;
     const timeoutMs = this.spec.timeoutSeconds * 1000;
-    const deadline = startedAt > 0 ? startedAt + timeoutMs : undefined;
-    this.outbox.push({ requestId: invocation.requestId, event: invocation.event, timeoutMs, deadline, clientContext: invocation.clientContext });
-    if (this.outbox.length === 1) setImmediate(() => this.flush());
+    pending.startedAt = Date.now();
+    pending.timer = setTimeout(() => this.timeout(this.spec.timeoutSeconds), timeoutMs);
+    const { requestId, event, clientContext } = pending.invocation;
+    deliver({
+      requestId,
+      body: typeof event === 'string' ? event : JSON.stringify(event),
+      deadlineMs: pending.startedAt + timeoutMs,
+      functionArn: this.spec.functionArn,
+      traceId: traceId(requestId, pending.startedAt),
+      clientContext,
+    });
   }
 
-  private flush(): void {
-    const invocations = this.outbox;
-    this.outbox = [];
-    if (!this.dead) this.worker.postMessage({ type: 'invoke', invocations });
-  }
-
-  private timeout(): void {
-    const timedOut = this.pending;
-    this.drainResults();
-    if (!timedOut || this.pending !== timedOut) return;
-    const seconds = this.spec.timeoutSeconds.toFixed(2);
-    const { requestId } = this.pending.invocation;
-    const error = { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${requestId} Error: Task timed out after ${seconds} seconds` };
+  private timeout(seconds: number): void {
+    if (this.dead) return;
+    const timedOut = this.current ?? this.queued.shift();
+    if (!timedOut) return void this.die('Runtime.Unknown', 'init timed out');
+    this.current = timedOut;
+    if (!timedOut.startedAt) timedOut.startedAt = Date.now();
+    const { requestId } = timedOut.invocation;
+    const text = `Task timed out after ${seconds.toFixed(2)} seconds`;
+    this.append(`${new Date().toISOString()} ${requestId} ${text}\n`);
     this.dead = true;
-    this.finish(error, true, `${new Date().toISOString()} ${requestId} Task timed out after ${seconds} seconds\n`);
-    void this.terminate();
+    this.stop();
+    this.finish(JSON.stringify({ errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${requestId} Error: ${text}` }), true);
   }
 
   private die(errorType: string, reason: string): void {
-    if (!this.dead) this.drainResults();
+    if (this.dead) return;
     this.dead = true;
-    if (!this.pending) return;
-    const { requestId } = this.pending.invocation;
-    const error = { errorType, errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: ${reason}` };
-    this.finish(error, true, `RequestId: ${requestId} Error: Runtime exited with error: ${reason}\n${errorType}\n`);
+    this.stop();
+    // An environment that dies before its runtime took an invocation fails the first one waiting (its init failed).
+    const failed = this.current ?? (this.initialized ? undefined : this.queued.shift());
+    if (!failed) return this.finishQueued();
+    this.current = failed;
+    if (!failed.startedAt) failed.startedAt = Date.now();
+    const message = `RequestId: ${failed.invocation.requestId} Error: Runtime exited with error: ${reason}`;
+    this.append(`${message}\n${errorType}\n`);
+    this.finish(JSON.stringify({ errorType, errorMessage: message }), true);
   }
 
-  private finish(payload: string | object, failed: boolean, log: string): void {
-    const pending = this.pending;
+  /**
+   * Resolves the running invocation. Its result may arrive before the last of its output (another pipe), so it
+   * resolves once the event loop has read what is ready.
+   */
+  private finish(payload: string, failed: boolean): void {
+    const pending = this.current;
     if (!pending) return;
     clearTimeout(pending.timer);
-    this.pending = undefined;
+    this.current = undefined;
     const coldStart = !this.invoked;
     this.invoked = true;
-    const fullLog = (coldStart ? this.initLog : '') + log;
-    const now = Date.now();
-    pending.resolve({
-      payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
-      failed,
-      log: fullLog,
-      durationMs: now - pending.startedAt,
-      coldStart,
-    });
-    if (this.dead) {
-      for (const queued of this.queued.splice(0)) queued.resolve(NOT_STARTED);
-      return;
+    const endedAt = Date.now();
+    const resolve = () => {
+      const log = (coldStart ? this.initLog : '') + this.takeLog();
+      pending.resolve({ payload, failed, log, durationMs: endedAt - pending.startedAt, coldStart });
+      if (this.dead) this.finishQueued();
+    };
+    // Two turns: output still in flight from a full pipe is read in the first.
+    setImmediate(() => setImmediate(resolve));
+    if (this.dead) return;
+    const deliver = this.waitingRuntime;
+    if (deliver && this.queued.length > 0) {
+      this.waitingRuntime = undefined;
+      this.dispatch(deliver);
     }
-    const next = this.queued.shift();
-    if (!next) return;
-    // The worker has started it already, right after the result it just sent, unless it handed it back.
-    next.startedAt = now;
-    next.timer = setTimeout(() => this.timeout(), this.spec.timeoutSeconds * 1000);
-    this.pending = next;
-    if (next.held) this.post(next);
   }
+
+  /** The queued invocations of a dead environment run elsewhere. */
+  private finishQueued(): void {
+    for (const queued of this.queued.splice(0)) queued.resolve(NOT_STARTED);
+  }
+
+  private append(text: string): void {
+    this.log.push(text);
+    this.logChars += text.length;
+    while (this.logChars > MAX_LOG_CHARS && this.log.length > 1) this.logChars -= this.log.shift()!.length;
+  }
+
+  private takeLog(): string {
+    const text = this.log.join('');
+    this.log = [];
+    this.logChars = 0;
+    return text;
+  }
+}
+
+/** The variables Lambda defines from the function's configuration. */
+function lambdaVariables(spec: EnvironmentSpec): Record<string, string> {
+  return {
+    _HANDLER: spec.handler,
+    LAMBDA_TASK_ROOT: spec.taskRoot,
+    AWS_EXECUTION_ENV: `AWS_Lambda_${spec.runtime}`,
+    AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
+    AWS_LAMBDA_FUNCTION_VERSION: spec.functionVersion,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memorySize),
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    AWS_LAMBDA_LOG_GROUP_NAME: spec.logGroupName,
+    AWS_LAMBDA_LOG_STREAM_NAME: spec.logStreamName,
+  };
+}
+
+/** The error object of a failed invocation: the runtime's own when it sent JSON, else one made from its text. */
+function errorPayload(body: string, errorType: string | undefined): string {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return body;
+  } catch {
+    // not JSON: wrapped below
+  }
+  return JSON.stringify({ errorMessage: body, errorType: errorType ?? 'Unhandled' });
+}
+
+/** An X-Ray trace header as Lambda hands it to the runtime (not sampled: nothing collects traces here). */
+function traceId(requestId: string, now: number): string {
+  const hex = requestId.replace(/-/g, '');
+  return `Root=1-${Math.floor(now / 1000).toString(16)}-${hex.slice(0, 24)};Parent=${hex.slice(16, 32)};Sampled=0`;
+}
+
+function signalName(signal: NodeJS.Signals): string {
+  return signal === 'SIGKILL' ? 'killed' : signal.replace(/^SIG/, '').toLowerCase();
 }

@@ -54,7 +54,7 @@ export class EnvironmentPool {
   /** Stops idle environments now and busy ones when their invocation ends (after a code or configuration change). */
   retire(): void {
     this.retired = true;
-    for (const env of this.idle.splice(0)) this.stop(env);
+    for (const env of this.idle.splice(0)) void this.stop(env);
   }
 
   async close(): Promise<void> {
@@ -109,7 +109,7 @@ export class EnvironmentPool {
   /** Lets the first waiting call acquire an environment; one that fails to start fails that call, never the host. */
   private serveWaiter(): void {
     const waiter = this.waiters.shift();
-    if (waiter) void Promise.resolve(this.acquire()).then(waiter.resolve, waiter.reject);
+    if (waiter) void Promise.resolve(this.acquire()).then((env) => waiter.resolve(env), (err: unknown) => waiter.reject(err));
   }
 
   private assign(env: ExecutionEnvironment, count: number): ExecutionEnvironment {

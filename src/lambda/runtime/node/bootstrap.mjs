@@ -1,0 +1,192 @@
+// The Node.js runtime of one execution environment (a child process): it takes invocations from the Lambda Runtime
+// API (AWS_LAMBDA_RUNTIME_API) and runs the function's handler on them, with AWS's handler semantics (async or
+// callback handlers, the context object). Plain JavaScript: it loads the function's own code, which is JavaScript,
+// and must not depend on the host's TypeScript loader.
+import { Buffer } from 'node:buffer';
+import net from 'node:net';
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { format } from 'node:util';
+
+const env = process.env;
+const [apiHost, apiPort] = env.AWS_LAMBDA_RUNTIME_API.split(':');
+const handlerSetting = env._HANDLER;
+const taskRoot = env.LAMBDA_TASK_ROOT;
+
+let currentRequestId;
+for (const [method, level] of [['log', 'INFO'], ['info', 'INFO'], ['warn', 'WARN'], ['error', 'ERROR'], ['debug', 'DEBUG'], ['trace', 'TRACE']]) {
+  const stream = level === 'ERROR' || level === 'WARN' ? process.stderr : process.stdout;
+  console[method] = (...args) => stream.write(`${new Date().toISOString()}\t${currentRequestId ?? 'undefined'}\t${level}\t${format(...args)}\n`);
+}
+
+/**
+ * The Runtime API client: one kept-alive connection, one request at a time, each written in one piece (node:http's
+ * client costs more than the rest of a small invocation). The edge going away ends this environment.
+ */
+const socket = net.connect(Number(apiPort), apiHost);
+socket.setNoDelay(true);
+socket.on('error', () => process.exit(0));
+socket.on('close', () => process.exit(0));
+let received = Buffer.alloc(0);
+let waiting;
+socket.on('data', (chunk) => {
+  received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
+  takeResponse();
+});
+
+function takeResponse() {
+  if (!waiting) return;
+  const end = received.indexOf('\r\n\r\n');
+  if (end === -1) return;
+  const lines = received.subarray(0, end).toString('latin1').split('\r\n');
+  const headers = {};
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(':');
+    headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  const length = Number(headers['content-length'] ?? 0);
+  if (received.length < end + 4 + length) return;
+  const body = received.subarray(end + 4, end + 4 + length).toString('utf8');
+  received = received.subarray(end + 4 + length);
+  const resolve = waiting;
+  waiting = undefined;
+  resolve({ status: Number(lines[0].split(' ')[1]), headers, body });
+}
+
+function request(method, route, body = '', headers = '') {
+  socket.write(`${method} /2018-06-01/runtime/${route} HTTP/1.1\r\nHost: ${apiHost}\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  return new Promise((resolve) => {
+    waiting = resolve;
+    takeResponse();
+  });
+}
+
+/** Output still queued in this process (a full pipe) is written before the result, so the log is complete. */
+async function flushOutput() {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.writableLength > 0) await new Promise((resolve) => stream.once('drain', resolve));
+  }
+}
+
+async function post(route, payload, errorType) {
+  await flushOutput();
+  const headers = `Content-Type: application/json\r\n${errorType ? `Lambda-Runtime-Function-Error-Type: ${errorType}\r\n` : ''}`;
+  return request('POST', route, payload, headers);
+}
+
+/** AWS's error object for the Node.js runtime (`trace`), with `stackTrace` as other runtimes name it. */
+function errorObject(err, errorTypeOverride) {
+  if (err instanceof Error) {
+    const trace = (err.stack ?? `${err.name}: ${err.message}`).split('\n');
+    return { errorType: errorTypeOverride ?? err.name ?? 'Error', errorMessage: err.message, trace, stackTrace: trace };
+  }
+  return { errorType: errorTypeOverride ?? typeof err, errorMessage: typeof err === 'string' ? err : JSON.stringify(err) ?? String(err), trace: [], stackTrace: [] };
+}
+
+async function loadHandler() {
+  const slash = handlerSetting.lastIndexOf('/');
+  const dot = handlerSetting.indexOf('.', slash + 1);
+  if (dot === -1) {
+    throw Object.assign(new Error(`Bad handler ${handlerSetting}: missing module or function name`), { lambdaType: 'Runtime.MalformedHandlerName' });
+  }
+  const moduleName = handlerSetting.slice(0, dot);
+  const exportPath = handlerSetting.slice(dot + 1).split('.');
+  const base = path.resolve(taskRoot, moduleName);
+  const file = ['.js', '.mjs', '.cjs'].map((ext) => base + ext).find((f) => existsSync(f));
+  if (!file) {
+    throw Object.assign(new Error(`Cannot find module '${moduleName}'\nRequire stack:\n- /var/runtime/index.mjs`), { lambdaType: 'Runtime.ImportModuleError' });
+  }
+  let mod;
+  try {
+    if (file.endsWith('.mjs')) mod = await import(pathToFileURL(file).href);
+    else {
+      try {
+        mod = createRequire(file)(file);
+      } catch (err) {
+        if (err?.code !== 'ERR_REQUIRE_ESM') throw err;
+        mod = await import(pathToFileURL(file).href);
+      }
+    }
+  } catch (err) {
+    if (err instanceof SyntaxError) throw Object.assign(err, { lambdaType: 'Runtime.UserCodeSyntaxError' });
+    if (err?.code === 'MODULE_NOT_FOUND' || err?.code === 'ERR_MODULE_NOT_FOUND') throw Object.assign(err, { lambdaType: 'Runtime.ImportModuleError' });
+    throw err;
+  }
+  let fn = mod;
+  for (const key of exportPath) fn = fn?.[key];
+  if (typeof fn !== 'function' && mod?.default) {
+    fn = mod.default;
+    for (const key of exportPath) fn = fn?.[key];
+  }
+  if (typeof fn !== 'function') {
+    throw Object.assign(new Error(`${handlerSetting} is undefined or not exported`), { lambdaType: 'Runtime.HandlerNotFound' });
+  }
+  return fn;
+}
+
+function runHandler(handler, event, context) {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const callback = (err, result) => {
+      if (settled) return;
+      settled = true;
+      if (err !== undefined && err !== null) reject(err);
+      else resolve(result);
+    };
+    context.done = callback;
+    context.succeed = (result) => callback(null, result);
+    context.fail = (err) => callback(err ?? new Error('handled'));
+    const returned = handler(event, context, callback);
+    // Like the Lambda runtime: a returned promise settles the invocation; otherwise the callback must.
+    if (returned && typeof returned.then === 'function') returned.then((r) => callback(null, r), (e) => callback(e ?? new Error('rejected')));
+  });
+}
+
+let handler;
+try {
+  handler = await loadHandler();
+} catch (err) {
+  const error = errorObject(err, err?.lambdaType);
+  console.error(`${error.errorType}: ${error.errorMessage}`);
+  await post('init/error', JSON.stringify(error), error.errorType);
+  process.exit(1);
+}
+
+const functionName = env.AWS_LAMBDA_FUNCTION_NAME;
+const functionVersion = env.AWS_LAMBDA_FUNCTION_VERSION;
+const memoryLimitInMB = env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE;
+const logGroupName = env.AWS_LAMBDA_LOG_GROUP_NAME;
+const logStreamName = env.AWS_LAMBDA_LOG_STREAM_NAME;
+
+for (;;) {
+  const next = await request('GET', 'invocation/next');
+  const h = next.headers;
+  const requestId = h['lambda-runtime-aws-request-id'];
+  const deadline = Number(h['lambda-runtime-deadline-ms']);
+  currentRequestId = requestId;
+  if (h['lambda-runtime-trace-id']) env._X_AMZN_TRACE_ID = h['lambda-runtime-trace-id'];
+  const context = {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion,
+    invokedFunctionArn: h['lambda-runtime-invoked-function-arn'],
+    memoryLimitInMB,
+    awsRequestId: requestId,
+    logGroupName,
+    logStreamName,
+    clientContext: h['lambda-runtime-client-context'] ? JSON.parse(h['lambda-runtime-client-context']) : undefined,
+    identity: h['lambda-runtime-cognito-identity'] ? JSON.parse(h['lambda-runtime-cognito-identity']) : undefined,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+  try {
+    const result = await runHandler(handler, JSON.parse(next.body), context);
+    await post(`invocation/${requestId}/response`, JSON.stringify(result) ?? 'null');
+  } catch (err) {
+    const error = errorObject(err);
+    console.error(`Invoke Error \t${JSON.stringify(error)}`);
+    await post(`invocation/${requestId}/error`, JSON.stringify(error), error.errorType);
+  }
+  currentRequestId = undefined;
+}
