@@ -6,7 +6,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { zipSync, strToU8 } from 'fflate';
-import { ApiGatewayV2Client, CreateApiCommand, CreateIntegrationCommand, CreateRouteCommand, CreateStageCommand } from '@aws-sdk/client-apigatewayv2';
+import {
+  ApiGatewayV2Client,
+  CreateApiCommand,
+  CreateIntegrationCommand,
+  CreateRouteCommand,
+  CreateStageCommand,
+} from '@aws-sdk/client-apigatewayv2';
 import { AddPermissionCommand, CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { TestEdge } from '../helpers/edge.ts';
 import { ensureLambdaRole } from '../helpers/iam.ts';
@@ -37,8 +43,18 @@ export async function createFunction(edge: TestEdge, name: string, source: strin
   writeFileSync(zipFile, zipSync({ 'index.mjs': strToU8(source) }));
   await ensureLambdaRole(edge, 'lambda-role');
   const out = await aws(edge, [
-    'lambda', 'create-function', '--function-name', name, '--runtime', 'nodejs20.x', '--handler', 'index.handler',
-    '--role', 'arn:aws:iam::000000000000:role/lambda-role', '--zip-file', `fileb://${zipFile}`,
+    'lambda',
+    'create-function',
+    '--function-name',
+    name,
+    '--runtime',
+    'nodejs20.x',
+    '--handler',
+    'index.handler',
+    '--role',
+    'arn:aws:iam::000000000000:role/lambda-role',
+    '--zip-file',
+    `fileb://${zipFile}`,
   ]);
   return out.FunctionArn as string;
 }
@@ -46,8 +62,18 @@ export async function createFunction(edge: TestEdge, name: string, source: strin
 /** Lets API Gateway invoke `name` from any stage/route of `apiId`, as the platform's scripts do. */
 export async function allowApi(edge: TestEdge, name: string, apiId: string): Promise<void> {
   await aws(edge, [
-    'lambda', 'add-permission', '--function-name', name, '--statement-id', 'apigateway-access', '--action', 'lambda:InvokeFunction',
-    '--principal', 'apigateway.amazonaws.com', '--source-arn', `arn:aws:execute-api:${edge.region}:${edge.config.accountId}:${apiId}/*/*`,
+    'lambda',
+    'add-permission',
+    '--function-name',
+    name,
+    '--statement-id',
+    'apigateway-access',
+    '--action',
+    'lambda:InvokeFunction',
+    '--principal',
+    'apigateway.amazonaws.com',
+    '--source-arn',
+    `arn:aws:execute-api:${edge.region}:${edge.config.accountId}:${apiId}/*/*`,
   ]);
 }
 
@@ -62,7 +88,9 @@ export interface RecordedRequest {
 }
 
 /** A loopback HTTP upstream that records what it receives; `handler` may answer differently. */
-export async function startUpstream(handler?: (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => void) {
+export async function startUpstream(
+  handler?: (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => void,
+) {
   const received: RecordedRequest[] = [];
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -79,10 +107,11 @@ export async function startUpstream(handler?: (req: http.IncomingMessage, res: h
     url: `http://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,
     received,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -101,7 +130,12 @@ export interface RouteSpec {
 }
 
 /** Creates an API with `routes` and an auto-deployed stage (`$default` unless named); returns its id and base URL. */
-export async function deployApi(edge: TestEdge, routes: RouteSpec[], stage: { stageName?: string; [k: string]: unknown } = {}, api: Record<string, unknown> = {}) {
+export async function deployApi(
+  edge: TestEdge,
+  routes: RouteSpec[],
+  stage: { stageName?: string; [k: string]: unknown } = {},
+  api: Record<string, unknown> = {},
+) {
   const { apigw } = clients(edge);
   const created = await apigw.send(new CreateApiCommand({ Name: 'test-api', ProtocolType: 'HTTP', ...api }));
   const apiId = created.ApiId!;
@@ -117,10 +151,16 @@ export async function deployApi(edge: TestEdge, routes: RouteSpec[], stage: { st
         TimeoutInMillis: r.timeoutInMillis,
       }),
     );
-    await apigw.send(new CreateRouteCommand({ ApiId: apiId, RouteKey: r.routeKey, Target: `integrations/${integration.IntegrationId}` }));
+    await apigw.send(
+      new CreateRouteCommand({
+        ApiId: apiId,
+        RouteKey: r.routeKey,
+        Target: `integrations/${integration.IntegrationId}`,
+      }),
+    );
   }
   const stageName = stage.stageName ?? '$default';
-  await apigw.send(new CreateStageCommand({ ApiId: apiId, AutoDeploy: true, ...stage, StageName: stageName } as never));
+  await apigw.send(new CreateStageCommand({ ApiId: apiId, AutoDeploy: true, ...stage, StageName: stageName }));
   const base = `${edge.url}/_aws/execute-api/${apiId}${stageName === '$default' ? '' : `/${stageName}`}`;
   return { apiId, base, apigw };
 }
