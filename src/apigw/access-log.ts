@@ -108,11 +108,9 @@ function compile(format: string): CompiledFormat {
     compiled = { literals: [], variables: [] };
     let last = 0;
     for (const m of format.matchAll(VARIABLE)) {
-      const name = (m[1] ?? m[2]);
+      const name = m[1] ?? m[2];
       compiled.literals.push(format.slice(last, m.index));
-      compiled.variables.push(
-        Object.hasOwn(VARIABLES, name) ? VARIABLES[name] : (authorizerVariable(name) ?? UNKNOWN),
-      );
+      compiled.variables.push(Object.hasOwn(VARIABLES, name) ? VARIABLES[name] : (authorizerVariable(name) ?? UNKNOWN));
       last = m.index + m[0].length;
     }
     compiled.literals.push(format.slice(last));

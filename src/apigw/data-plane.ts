@@ -365,7 +365,7 @@ export class ApigwDataPlane implements EdgeService {
     return {
       status: GATEWAY_ERRORS[error].status,
       length: GATEWAY_ERRORS[error].body.length,
-      errorMessage: JSON.parse(GATEWAY_ERRORS[error].body).message,
+      errorMessage: (JSON.parse(GATEWAY_ERRORS[error].body) as { message: string }).message,
     };
   }
 

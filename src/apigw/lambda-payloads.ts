@@ -19,7 +19,8 @@ function bodyFields(g: GatewayRequest, body: Buffer): { body?: string; isBase64E
 }
 
 function gatewayHeaders(g: GatewayRequest, body: Buffer): Array<[string, string]> {
-  const forwardedFor = g.req.headers['x-forwarded-for'];
+  // node:http joins repeated X-Forwarded-For headers into one string.
+  const forwardedFor = g.req.headers['x-forwarded-for'] as string | undefined;
   return [
     ['Content-Length', String(body.length)],
     ['X-Amzn-Trace-Id', g.traceId],

@@ -126,8 +126,9 @@ function parseDocument(text: string, accountId: string, region: string): Doc {
   return d;
 }
 
+/** A scalar of the document as a string (OpenAPI versions are often written as numbers); anything else is absent. */
 function stringOf(v: unknown): string | undefined {
-  return v === undefined || v === null ? undefined : String(v);
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
 }
 
 function corsOf(x: Doc): CorsConfiguration {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { zipSync, strToU8 } from 'fflate';
+import type { CliOutput } from '../helpers/aws-cli.ts';
 import {
   ApiGatewayV2Client,
   CreateApiCommand,
@@ -20,7 +21,7 @@ import { ensureLambdaRole } from '../helpers/iam.ts';
 const run = promisify(execFile);
 
 /** Runs the aws CLI against the edge; parses JSON output when there is any. */
-export async function aws(edge: TestEdge, args: string[]): Promise<any> {
+export async function aws(edge: TestEdge, args: string[]): Promise<CliOutput> {
   const { stdout } = await run('aws', [...args, '--output', 'json'], { env: edge.env, maxBuffer: 16 * 1024 * 1024 });
   return stdout.trim() ? JSON.parse(stdout) : undefined;
 }
@@ -92,7 +93,7 @@ export async function startUpstream(
   handler?: (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => void,
 ) {
   const received: RecordedRequest[] = [];
-  const server = http.createServer(async (req, res) => {
+  const answer = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
@@ -100,7 +101,8 @@ export async function startUpstream(
     if (handler) return handler(req, res, body);
     res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': 'yes' });
     res.end(JSON.stringify({ ok: true, path: req.url }));
-  });
+  };
+  const server = http.createServer((req, res) => void answer(req, res).catch(() => res.destroy()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {

@@ -270,7 +270,7 @@ test('access log: one JSON line per request in the file named after the log grou
       line = readFileSync(file, 'utf8')
         .trim()
         .split('\n')
-        .map((l) => JSON.parse(l))
+        .map((l) => JSON.parse(l) as Record<string, string>)
         .find((l) => l.requestId === id);
     }
     if (!line) await sleep(25);

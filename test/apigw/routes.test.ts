@@ -96,7 +96,7 @@ test('property: a full (non-greedy) match is never beaten by a greedy one, and $
         if (candidates.length === 0) return assert.equal(chosen.routeKey, '$default');
         assert.ok(candidates.includes(chosen.routeKey));
         if (candidates.some((k) => !k.endsWith('+}')))
-          assert.ok(!chosen.routeKey.endsWith('+}'), `${chosen.routeKey} over ${candidates}`);
+          assert.ok(!chosen.routeKey.endsWith('+}'), `${chosen.routeKey} over ${candidates.join(',')}`);
       },
     ),
   );
