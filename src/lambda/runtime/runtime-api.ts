@@ -118,7 +118,10 @@ class Connection {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+      // Pipelined requests (a result and the next `next`) are answered in one write.
+      socket.cork();
       this.parse();
+      socket.uncork();
     });
     socket.on('error', () => socket.destroy());
   }
