@@ -8,7 +8,8 @@ const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['test'];
 const files = [];
 const walk = (p) => {
   if (statSync(p).isDirectory()) {
-    for (const name of readdirSync(p).sort()) if (name !== 'node_modules' && name !== 'fixtures') walk(path.join(p, name));
+    for (const name of readdirSync(p).sort())
+      if (name !== 'node_modules' && name !== 'fixtures') walk(path.join(p, name));
   } else if (p.endsWith('.test.ts')) files.push(p);
 };
 roots.forEach(walk);
@@ -18,7 +19,13 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  [path.join('node_modules', 'tsx', 'dist', 'cli.mjs'), '--test', '--test-timeout=300000', '--test-concurrency=2', ...files],
+  [
+    path.join('node_modules', 'tsx', 'dist', 'cli.mjs'),
+    '--test',
+    '--test-timeout=300000',
+    '--test-concurrency=2',
+    ...files,
+  ],
   { stdio: 'inherit', env: { ...process.env, DDN_LOG_LEVEL: process.env.DDN_LOG_LEVEL ?? 'silent' } },
 );
 process.exit(result.status ?? 1);

@@ -10,14 +10,20 @@ import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { buildConsoleAssets } from '../../src/console/bundle.ts';
 import { decodeGreyTiff } from '../../src/console/page/tiff.ts';
-import { autoWindow, histogram, renderWindowed, windowLut, type DisplayWindow } from '../../src/console/page/window-level.ts';
+import {
+  autoWindow,
+  histogram,
+  renderWindowed,
+  windowLut,
+  type DisplayWindow,
+} from '../../src/console/page/window-level.ts';
 import { cleanPhantom, DOSES, noisyPhantom } from '../../src/denoise/phantom.ts';
 import { encodeTiff } from '../../src/inference/tiff.ts';
 
 const SIZE = Number(process.env.BENCH_SIZE ?? 3072);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 async function time(fn: () => unknown): Promise<number> {
   const samples: number[] = [];
   for (let i = 0; i <= RUNS; i++) {
@@ -28,12 +34,14 @@ async function time(fn: () => unknown): Promise<number> {
   return median(samples);
 }
 const row = (name: string, ours: number, base: number, baseName: string) =>
-  console.log(`${name.padEnd(34)} ours ${ours.toFixed(0).padStart(5)} ms   ${baseName.padEnd(22)} ${base.toFixed(0).padStart(5)} ms   ratio ${(ours / base).toFixed(2)}`);
+  console.log(
+    `${name.padEnd(34)} ours ${ours.toFixed(0).padStart(5)} ms   ${baseName.padEnd(22)} ${base.toFixed(0).padStart(5)} ms   ratio ${(ours / base).toFixed(2)}`,
+  );
 
 /** The obvious way to window: per-pixel float arithmetic and clamping, no lookup table. */
 function renderNaive(data: Uint16Array, win: DisplayWindow, rgba: Uint8ClampedArray): void {
   for (let i = 0; i < data.length; i++) {
-    const g = Math.min(255, Math.max(0, Math.round(((data[i]! - win.low) / (win.high - win.low)) * 255)));
+    const g = Math.min(255, Math.max(0, Math.round(((data[i] - win.low) / (win.high - win.low)) * 255)));
     rgba[4 * i] = rgba[4 * i + 1] = rgba[4 * i + 2] = g;
     rgba[4 * i + 3] = 255;
   }
@@ -41,7 +49,10 @@ function renderNaive(data: Uint16Array, win: DisplayWindow, rgba: Uint8ClampedAr
 
 const noisy = noisyPhantom(cleanPhantom(SIZE, 3), DOSES.g8, 4);
 const files = {
-  uncompressed: await sharp(noisy, { raw: { width: SIZE, height: SIZE, channels: 1 } }).toColourspace('grey16').tiff({ compression: 'none' }).toBuffer(),
+  uncompressed: await sharp(noisy, { raw: { width: SIZE, height: SIZE, channels: 1 } })
+    .toColourspace('grey16')
+    .tiff({ compression: 'none' })
+    .toBuffer(),
   'deflate+predictor': await encodeTiff({ pixels: noisy, width: SIZE, height: SIZE, bitsPerSample: 16 }),
 };
 console.log(`bench/console: ${SIZE}x${SIZE} 16-bit phantom, median of ${RUNS} runs after a warm-up`);
@@ -65,6 +76,10 @@ const assets = await buildConsoleAssets();
 const app = assets.get('app.js')!.body.length;
 const all = [...assets.values()].reduce((n, a) => n + a.body.length, 0);
 const require = createRequire(import.meta.url);
-const geotiffBrowser = readFileSync(path.join(path.dirname(require.resolve('geotiff')), '..', 'dist-browser', 'geotiff.js')).length;
-console.log(`${'page JS loaded up front (app.js)'.padEnd(34)} ours ${(app / 1024).toFixed(0).padStart(5)} KiB  ${"geotiff's browser bundle".padEnd(22)} ${(geotiffBrowser / 1024).toFixed(0).padStart(5)} KiB  ratio ${(app / geotiffBrowser).toFixed(2)}`);
+const geotiffBrowser = readFileSync(
+  path.join(path.dirname(require.resolve('geotiff')), '..', 'dist-browser', 'geotiff.js'),
+).length;
+console.log(
+  `${'page JS loaded up front (app.js)'.padEnd(34)} ours ${(app / 1024).toFixed(0).padStart(5)} KiB  ${"geotiff's browser bundle".padEnd(22)} ${(geotiffBrowser / 1024).toFixed(0).padStart(5)} KiB  ratio ${(app / geotiffBrowser).toFixed(2)}`,
+);
 console.log(`${'all console files (lazy chunks incl.)'.padEnd(34)} ours ${(all / 1024).toFixed(0).padStart(5)} KiB`);

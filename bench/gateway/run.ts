@@ -58,7 +58,9 @@ async function wrk(url: string, pid?: number, headers: string[] = []): Promise<R
   const h = headers.flatMap((header) => ['-H', header]);
   await run('wrk', [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${WARMUP}`, ...h, url], { maxBuffer: 1 << 20 });
   const cpuBefore = pid === undefined ? 0 : cpuTicks(pid);
-  const { stdout } = await run('wrk', [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${DURATION}`, '--latency', ...h, url], { maxBuffer: 1 << 20 });
+  const { stdout } = await run('wrk', [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${DURATION}`, '--latency', ...h, url], {
+    maxBuffer: 1 << 20,
+  });
   const cpu = pid === undefined ? 0 : cpuTicks(pid) - cpuBefore;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)![1]);
   const requests = Number(/(\d+) requests in/.exec(stdout)![1]);
@@ -85,7 +87,6 @@ function nginxWorker(master: number): number {
   if (children.length !== 1 || !children[0]) throw new Error(`expected one nginx worker, found ${children.join(', ')}`);
   return children[0];
 }
-
 
 /** node:http in, an undici pool out, bodies streamed, hop-by-hop headers dropped: nothing else. */
 const BARE_RELAY = `import { Pool } from 'undici';
@@ -152,7 +153,9 @@ const handle = async (req, res) => {
 /** A child Node process serving `source` (a module whose default export is an http request handler) on `port`. */
 function nodeServer(port: number, body: string): ChildProcess {
   const code = `import http from 'node:http'; ${body}; http.createServer({ keepAliveTimeout: 65000 }, handle).listen(${port}, '127.0.0.1', () => process.send?.('ready'));`;
-  return spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return spawn(process.execPath, ['--input-type=module', '-e', code], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
 }
 
 const ready = <T = unknown>(child: ChildProcess) =>
@@ -168,8 +171,13 @@ interface EdgeInfo {
 }
 
 /** The edge in its own Node process (src/edge/main.ts), reporting over IPC. */
-function startEdgeProcess(dataDir: string, credentials: { accessKeyId: string; secretAccessKey: string }): ChildProcess {
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [];
+function startEdgeProcess(
+  dataDir: string,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+): ChildProcess {
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`]
+    : [];
   const main = path.join(import.meta.dirname, '..', '..', 'src', 'edge', 'main.ts');
   return spawn(process.execPath, ['--import', 'tsx', ...profile, main], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -185,7 +193,8 @@ function startEdgeProcess(dataDir: string, credentials: { accessKeyId: string; s
   });
 }
 
-const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
 
 async function waitForPort(port: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
@@ -234,7 +243,12 @@ async function startIssuer(): Promise<{ issuer: string; token: string; server: h
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-  const token = await new SignJWT({ sub: 'bench-user', 'cognito:username': 'bench', client_id: 'bench-client', scope: 'api/read' })
+  const token = await new SignJWT({
+    sub: 'bench-user',
+    'cognito:username': 'bench',
+    client_id: 'bench-client',
+    scope: 'api/read',
+  })
     .setProtectedHeader({ alg: 'RS256', kid: 'bench' })
     .setIssuer(issuer)
     .setIssuedAt()
@@ -256,7 +270,10 @@ async function main(): Promise<void> {
   try {
     const edge = await ready<EdgeInfo>(edgeProcess);
     const upstreamPort = await freePort('127.0.0.1');
-    const upstream = nodeServer(upstreamPort, `const handle = (req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('pong'); }`);
+    const upstream = nodeServer(
+      upstreamPort,
+      `const handle = (req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('pong'); }`,
+    );
     children.push(upstream);
     await ready(upstream);
     // The least any Node proxy built on node:http and an undici pool does per request: the floor under ours.
@@ -296,10 +313,37 @@ async function main(): Promise<void> {
       }),
     );
     const api = await apigw.send(new CreateApiCommand({ Name: 'bench', ProtocolType: 'HTTP' }));
-    const httpInteg = await apigw.send(new CreateIntegrationCommand({ ApiId: api.ApiId, IntegrationType: 'HTTP_PROXY', IntegrationMethod: 'ANY', IntegrationUri: `http://127.0.0.1:${upstreamPort}`, PayloadFormatVersion: '1.0' }));
-    const fnInteg = await apigw.send(new CreateIntegrationCommand({ ApiId: api.ApiId, IntegrationType: 'AWS_PROXY', IntegrationUri: fn.FunctionArn, PayloadFormatVersion: '2.0' }));
-    await apigw.send(new CreateRouteCommand({ ApiId: api.ApiId, RouteKey: 'GET /ping', Target: `integrations/${httpInteg.IntegrationId}` }));
-    await apigw.send(new CreateRouteCommand({ ApiId: api.ApiId, RouteKey: 'GET /fn', Target: `integrations/${fnInteg.IntegrationId}` }));
+    const httpInteg = await apigw.send(
+      new CreateIntegrationCommand({
+        ApiId: api.ApiId,
+        IntegrationType: 'HTTP_PROXY',
+        IntegrationMethod: 'ANY',
+        IntegrationUri: `http://127.0.0.1:${upstreamPort}`,
+        PayloadFormatVersion: '1.0',
+      }),
+    );
+    const fnInteg = await apigw.send(
+      new CreateIntegrationCommand({
+        ApiId: api.ApiId,
+        IntegrationType: 'AWS_PROXY',
+        IntegrationUri: fn.FunctionArn,
+        PayloadFormatVersion: '2.0',
+      }),
+    );
+    await apigw.send(
+      new CreateRouteCommand({
+        ApiId: api.ApiId,
+        RouteKey: 'GET /ping',
+        Target: `integrations/${httpInteg.IntegrationId}`,
+      }),
+    );
+    await apigw.send(
+      new CreateRouteCommand({
+        ApiId: api.ApiId,
+        RouteKey: 'GET /fn',
+        Target: `integrations/${fnInteg.IntegrationId}`,
+      }),
+    );
     const jwt = await apigw.send(
       new CreateAuthorizerCommand({
         ApiId: api.ApiId,
@@ -320,9 +364,27 @@ async function main(): Promise<void> {
       }),
     );
     // Access logs on, as `ddn up` sets them on the platform's stage (nginx logs too, buffered).
-    const accessLog = { DestinationArn: `arn:aws:logs:${edge.region}:${edge.accountId}:log-group:/aws/apigw/bench`, Format: DEFAULT_ACCESS_LOG_FORMAT };
-    await apigw.send(new CreateStageCommand({ ApiId: api.ApiId, StageName: '$default', AutoDeploy: true, AccessLogSettings: accessLog }));
-    await lambda.send(new AddPermissionCommand({ FunctionName: 'bench', StatementId: 'apigw', Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com', SourceArn: `arn:aws:execute-api:${edge.region}:${edge.accountId}:${api.ApiId}/*/*` }));
+    const accessLog = {
+      DestinationArn: `arn:aws:logs:${edge.region}:${edge.accountId}:log-group:/aws/apigw/bench`,
+      Format: DEFAULT_ACCESS_LOG_FORMAT,
+    };
+    await apigw.send(
+      new CreateStageCommand({
+        ApiId: api.ApiId,
+        StageName: '$default',
+        AutoDeploy: true,
+        AccessLogSettings: accessLog,
+      }),
+    );
+    await lambda.send(
+      new AddPermissionCommand({
+        FunctionName: 'bench',
+        StatementId: 'apigw',
+        Action: 'lambda:InvokeFunction',
+        Principal: 'apigateway.amazonaws.com',
+        SourceArn: `arn:aws:execute-api:${edge.region}:${edge.accountId}:${api.ApiId}/*/*`,
+      }),
+    );
     await waitForFunction(lambda, 'bench');
     const gateway = `${edge.url}/_aws/execute-api/${api.ApiId}`;
     const bearer = `Authorization: Bearer ${oidc.token}`;
@@ -331,18 +393,42 @@ async function main(): Promise<void> {
       if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
     }
 
-    console.log(`wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION} after a ${WARMUP} warm-up, GET /ping (and GET /fn), ${ROUNDS} rounds of all targets; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-    console.log('nginx: worker_processes 1; ddn: one Node process (the edge); upstream and in-process handler: one Node process each; access logs on in nginx and ddn\n');
+    console.log(
+      `wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION} after a ${WARMUP} warm-up, GET /ping (and GET /fn), ${ROUNDS} rounds of all targets; load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
+    console.log(
+      'nginx: worker_processes 1; ddn: one Node process (the edge); upstream and in-process handler: one Node process each; access logs on in nginx and ddn\n',
+    );
     const allTargets: Array<{ name: string; url: string; pid: () => number | undefined; headers?: string[] }> = [
       { name: 'upstream directly', url: `http://127.0.0.1:${upstreamPort}/ping`, pid: () => upstream.pid },
-      { name: 'nginx proxy_pass (baseline)', url: `http://127.0.0.1:${nginxPort}/ping`, pid: () => nginxWorker(nginx.pid!) },
+      {
+        name: 'nginx proxy_pass (baseline)',
+        url: `http://127.0.0.1:${nginxPort}/ping`,
+        pid: () => nginxWorker(nginx.pid!),
+      },
       { name: 'bare node:http + undici relay', url: `http://127.0.0.1:${relayPort}/ping`, pid: () => relay.pid },
       { name: 'ddn gateway HTTP_PROXY', url: `${gateway}/ping`, pid: () => edgeProcess.pid },
       { name: 'handler in-process (baseline)', url: `http://127.0.0.1:${inProcessPort}/fn`, pid: () => inProcess.pid },
-      { name: 'bare node:http + worker threads', url: `http://127.0.0.1:${lambdaFloorPort}/fn`, pid: () => lambdaFloor.pid },
+      {
+        name: 'bare node:http + worker threads',
+        url: `http://127.0.0.1:${lambdaFloorPort}/fn`,
+        pid: () => lambdaFloor.pid,
+      },
       { name: 'ddn gateway AWS_PROXY -> Lambda', url: `${gateway}/fn`, pid: () => edgeProcess.pid },
-      { name: 'ddn gateway HTTP_PROXY, no authorizer', url: `${gateway}/ping`, pid: () => edgeProcess.pid, headers: [bearer] },
-      { name: 'ddn gateway HTTP_PROXY + JWT', url: `${gateway}/secure/ping`, pid: () => edgeProcess.pid, headers: [bearer] },
+      {
+        name: 'ddn gateway HTTP_PROXY, no authorizer',
+        url: `${gateway}/ping`,
+        pid: () => edgeProcess.pid,
+        headers: [bearer],
+      },
+      {
+        name: 'ddn gateway HTTP_PROXY + JWT',
+        url: `${gateway}/secure/ping`,
+        pid: () => edgeProcess.pid,
+        headers: [bearer],
+      },
     ];
     const targets = process.env.BENCH_ONLY === 'jwt' ? allTargets.slice(-2) : allTargets;
     // Rounds of every target in turn, medians reported: the machine's other load drifts, and this spreads it evenly.
@@ -356,20 +442,36 @@ async function main(): Promise<void> {
     }
     const median = (name: string): Result => {
       const rs = results.get(name)!;
-      const mid = (f: (r: Result) => number) => rs.map(f).sort((a, b) => a - b)[rs.length >> 1]!;
+      const mid = (f: (r: Result) => number) => rs.map(f).sort((a, b) => a - b)[rs.length >> 1];
       return { rps: mid((r) => r.rps), p99ms: mid((r) => r.p99ms), cpuUs: mid((r) => r.cpuUs ?? 0) };
     };
     console.log('\nmedians');
     for (const t of targets) console.log(line(t.name, median(t.name)));
     const [open, secured] = targets.slice(-2).map((t) => median(t.name)) as [Result, Result];
-    console.log(`\nJWT route vs the same route with no authorizer (same token sent to both): rps ${ratio(secured.rps, open.rps)}x (goal >= 0.8), p99 ${ratio(secured.p99ms, open.p99ms)}x, CPU per request +${(secured.cpuUs! - open.cpuUs!).toFixed(0)} µs`);
+    console.log(
+      `\nJWT route vs the same route with no authorizer (same token sent to both): rps ${ratio(secured.rps, open.rps)}x (goal >= 0.8), p99 ${ratio(secured.p99ms, open.p99ms)}x, CPU per request +${(secured.cpuUs! - open.cpuUs!).toFixed(0)} µs`,
+    );
     if (targets.length === 2) return;
-    const [viaNginx, viaRelay, viaGateway, fnInProc, fnFloor, fnGateway] = targets.slice(1).map((t) => median(t.name)) as [Result, Result, Result, Result, Result, Result];
-    console.log(`\nHTTP_PROXY vs nginx:   rps ${ratio(viaGateway.rps, viaNginx.rps)}x (goal >= 0.6), p99 ${ratio(viaGateway.p99ms, viaNginx.p99ms)}x (goal <= 1.5), CPU per request ${ratio(viaGateway.cpuUs!, viaNginx.cpuUs!)}x`);
-    console.log(`  bare relay vs nginx: rps ${ratio(viaRelay.rps, viaNginx.rps)}x, p99 ${ratio(viaRelay.p99ms, viaNginx.p99ms)}x; HTTP_PROXY vs bare relay: rps ${ratio(viaGateway.rps, viaRelay.rps)}x`);
-    console.log(`Lambda vs in-process:  rps ${ratio(fnGateway.rps, fnInProc.rps)}x (goal >= 0.5), p99 ${ratio(fnGateway.p99ms, fnInProc.p99ms)}x, CPU per request ${ratio(fnGateway.cpuUs!, fnInProc.cpuUs!)}x`);
-    console.log(`  bare worker threads vs in-process: rps ${ratio(fnFloor.rps, fnInProc.rps)}x; Lambda vs bare worker threads: rps ${ratio(fnGateway.rps, fnFloor.rps)}x, CPU per request +${(fnGateway.cpuUs! - fnFloor.cpuUs!).toFixed(0)} µs`);
-    console.log(`load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')} (${cpus().length} cores; other processes on the machine skew rps and p99, less so CPU per request)`);
+    const [viaNginx, viaRelay, viaGateway, fnInProc, fnFloor, fnGateway] = targets
+      .slice(1)
+      .map((t) => median(t.name)) as [Result, Result, Result, Result, Result, Result];
+    console.log(
+      `\nHTTP_PROXY vs nginx:   rps ${ratio(viaGateway.rps, viaNginx.rps)}x (goal >= 0.6), p99 ${ratio(viaGateway.p99ms, viaNginx.p99ms)}x (goal <= 1.5), CPU per request ${ratio(viaGateway.cpuUs!, viaNginx.cpuUs!)}x`,
+    );
+    console.log(
+      `  bare relay vs nginx: rps ${ratio(viaRelay.rps, viaNginx.rps)}x, p99 ${ratio(viaRelay.p99ms, viaNginx.p99ms)}x; HTTP_PROXY vs bare relay: rps ${ratio(viaGateway.rps, viaRelay.rps)}x`,
+    );
+    console.log(
+      `Lambda vs in-process:  rps ${ratio(fnGateway.rps, fnInProc.rps)}x (goal >= 0.5), p99 ${ratio(fnGateway.p99ms, fnInProc.p99ms)}x, CPU per request ${ratio(fnGateway.cpuUs!, fnInProc.cpuUs!)}x`,
+    );
+    console.log(
+      `  bare worker threads vs in-process: rps ${ratio(fnFloor.rps, fnInProc.rps)}x; Lambda vs bare worker threads: rps ${ratio(fnGateway.rps, fnFloor.rps)}x, CPU per request +${(fnGateway.cpuUs! - fnFloor.cpuUs!).toFixed(0)} µs`,
+    );
+    console.log(
+      `load average at the end ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} (${cpus().length} cores; other processes on the machine skew rps and p99, less so CPU per request)`,
+    );
   } finally {
     for (const c of children) c.kill('SIGTERM');
     edgeProcess.kill('SIGTERM');

@@ -14,7 +14,12 @@ import { parseArgs } from 'node:util';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { CreateFunctionCommand, InvokeCommand, LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import {
+  CreateFunctionCommand,
+  InvokeCommand,
+  LambdaClient,
+  UpdateFunctionConfigurationCommand,
+} from '@aws-sdk/client-lambda';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { executionRole } from '../../src/deploy/declaration.ts';
 import { createRole } from '../../src/deploy/role.ts';
@@ -26,10 +31,12 @@ import { buildPresignZip } from '../../src/functions/presign/bundle.ts';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { strToU8, unzipSync, zipSync } from 'fflate';
-import type { handler as PresignHandler } from '../../src/functions/presign/index.ts';
+import type { handler as PresignHandler, PresignEvent } from '../../src/functions/presign/index.ts';
 
 const execFileAsync = promisify(execFile);
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '16' } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '16' } },
+});
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const EVENT = JSON.stringify({ queryStringParameters: { mode: 'upload', file: 'bench/k.tif' } });
@@ -44,10 +51,20 @@ interface Figures {
 /** Runs wrk with a fixed POST; returns requests/s and latency percentiles in ms. */
 async function wrk(url: string, headers: Record<string, string>, dir: string, name: string): Promise<Figures> {
   const script = path.join(dir, `${name}.lua`);
-  const lines = [`wrk.method = "POST"`, `wrk.body = ${JSON.stringify(EVENT)}`, ...Object.entries(headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`)];
-  lines.push(`done = function(summary, latency, requests) io.write(string.format("STATUS_ERRORS %d\\n", summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout)) end`);
+  const lines = [
+    `wrk.method = "POST"`,
+    `wrk.body = ${JSON.stringify(EVENT)}`,
+    ...Object.entries(headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`),
+  ];
+  lines.push(
+    `done = function(summary, latency, requests) io.write(string.format("STATUS_ERRORS %d\\n", summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout)) end`,
+  );
   writeFileSync(script, lines.join('\n') + '\n');
-  const { stdout } = await execFileAsync('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url], { maxBuffer: 1 << 20 });
+  const { stdout } = await execFileAsync(
+    'wrk',
+    ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url],
+    { maxBuffer: 1 << 20 },
+  );
   const ms = (label: string) => {
     const m = new RegExp(`^\\s*${label}\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(stdout);
     if (!m) throw new Error(`wrk output without ${label}:\n${stdout}`);
@@ -62,45 +79,81 @@ async function wrk(url: string, headers: Record<string, string>, dir: string, na
 }
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ddn-bench-lambda-'));
-const config = loadConfig({ DDN_EDGE_HOST: '127.0.0.1', DDN_EDGE_PORT: '0', DDN_DATA_DIR: path.join(dir, 'data'), DDN_LOG_LEVEL: 'silent' });
+const config = loadConfig({
+  DDN_EDGE_HOST: '127.0.0.1',
+  DDN_EDGE_PORT: '0',
+  DDN_DATA_DIR: path.join(dir, 'data'),
+  DDN_LOG_LEVEL: 'silent',
+});
 const running = await startEdge(config, createLogger('bench', 'silent'));
 const { edge } = running;
-const functionEnv = { DDN_IN_BUCKET: config.inBucket, DDN_OUT_BUCKET: config.outBucket, AWS_ENDPOINT_URL_S3: edge.publicUrl };
+const functionEnv = {
+  DDN_IN_BUCKET: config.inBucket,
+  DDN_OUT_BUCKET: config.outBucket,
+  AWS_ENDPOINT_URL_S3: edge.publicUrl,
+};
 
 // Baseline: the same handler (the deployed bundle), in this process, behind a bare HTTP server.
 const zip = await buildPresignZip();
-writeFileSync(path.join(dir, 'index.js'), unzipSync(zip)['index.js']!);
+writeFileSync(path.join(dir, 'index.js'), unzipSync(zip)['index.js']);
 writeFileSync(path.join(dir, 'package.json'), '{}');
 const { handler } = createRequire(import.meta.url)(path.join(dir, 'index.js')) as { handler: typeof PresignHandler };
-Object.assign(process.env, functionEnv, { AWS_ACCESS_KEY_ID: edge.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey, AWS_REGION: config.region });
-const baseline = http.createServer(async (req, res) => {
+Object.assign(process.env, functionEnv, {
+  AWS_ACCESS_KEY_ID: edge.credentials.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey,
+  AWS_REGION: config.region,
+});
+const answerInProcess = async (req: http.IncomingMessage, res: http.ServerResponse) => {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  const result = await handler(JSON.parse(Buffer.concat(chunks).toString()));
+  const result = await handler(JSON.parse(Buffer.concat(chunks).toString()) as PresignEvent);
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(JSON.stringify(result));
-});
+};
+const baseline = http.createServer((req, res) => void answerInProcess(req, res));
 await new Promise<void>((r) => baseline.listen(0, '127.0.0.1', r));
 
 try {
   const lambda = new LambdaClient({ endpoint: edge.url, region: config.region, credentials: edge.credentials });
   const iam = new IAMClient({ endpoint: edge.url, region: config.region, credentials: edge.credentials });
   const role = await createRole(iam, executionRole('bench', ['*']));
-  await lambda.send(new CreateFunctionCommand({
-    FunctionName: 'bench-presign', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: role,
-    Code: { ZipFile: zip }, Environment: { Variables: functionEnv },
-  }));
+  await lambda.send(
+    new CreateFunctionCommand({
+      FunctionName: 'bench-presign',
+      Runtime: 'nodejs20.x',
+      Handler: 'index.handler',
+      Role: role,
+      Code: { ZipFile: zip },
+      Environment: { Variables: functionEnv },
+    }),
+  );
   await waitForFunction(lambda, 'bench-presign');
   // Warm as many environments as there will be concurrent clients.
-  await Promise.all(Array.from({ length: connections }, () => lambda.send(new InvokeCommand({ FunctionName: 'bench-presign', Payload: Buffer.from(EVENT) }))));
+  await Promise.all(
+    Array.from({ length: connections }, () =>
+      lambda.send(new InvokeCommand({ FunctionName: 'bench-presign', Payload: Buffer.from(EVENT) })),
+    ),
+  );
 
   // SigV4 allows replaying a signed request within the clock-skew window, so one signature serves the whole run.
   const invokeUrl = new URL(`${edge.url}/2015-03-31/functions/bench-presign/invocations`);
-  const signer = new SignatureV4({ credentials: edge.credentials, region: config.region, service: 'lambda', sha256: Hash.bind(null, 'sha256') });
-  const signed = await signer.sign(new HttpRequest({
-    method: 'POST', protocol: 'http:', hostname: invokeUrl.hostname, port: Number(invokeUrl.port), path: invokeUrl.pathname,
-    headers: { host: invokeUrl.host, 'content-type': 'application/json' }, body: EVENT,
-  }));
+  const signer = new SignatureV4({
+    credentials: edge.credentials,
+    region: config.region,
+    service: 'lambda',
+    sha256: Hash.bind(null, 'sha256'),
+  });
+  const signed = await signer.sign(
+    new HttpRequest({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: invokeUrl.hostname,
+      port: Number(invokeUrl.port),
+      path: invokeUrl.pathname,
+      headers: { host: invokeUrl.host, 'content-type': 'application/json' },
+      body: EVENT,
+    }),
+  );
   const headers = Object.fromEntries(Object.entries(signed.headers).filter(([k]) => k !== 'host'));
 
   const baselineUrl = `http://127.0.0.1:${(baseline.address() as AddressInfo).port}/presign`;
@@ -113,27 +166,62 @@ try {
 
   // Python: warm Invoke rate and cold start.
   const pythonDir = new URL('.', import.meta.url).pathname;
-  await lambda.send(new CreateFunctionCommand({
-    FunctionName: 'bench-presign-py', Runtime: 'python3.12', Handler: 'presign.lambda_handler', Role: role,
-    Code: { ZipFile: zipSync({ 'presign.py': strToU8(readFileSync(path.join(pythonDir, 'presign.py'), 'utf8')) }) }, Environment: { Variables: functionEnv },
-  }));
+  await lambda.send(
+    new CreateFunctionCommand({
+      FunctionName: 'bench-presign-py',
+      Runtime: 'python3.12',
+      Handler: 'presign.lambda_handler',
+      Role: role,
+      Code: { ZipFile: zipSync({ 'presign.py': strToU8(readFileSync(path.join(pythonDir, 'presign.py'), 'utf8')) }) },
+      Environment: { Variables: functionEnv },
+    }),
+  );
   await waitForFunction(lambda, 'bench-presign-py');
-  const pyInvoke = () => lambda.send(new InvokeCommand({ FunctionName: 'bench-presign-py', Payload: Buffer.from(EVENT) }));
+  const pyInvoke = () =>
+    lambda.send(new InvokeCommand({ FunctionName: 'bench-presign-py', Payload: Buffer.from(EVENT) }));
   await Promise.all(Array.from({ length: connections }, pyInvoke));
   const pyUrl = new URL(`${edge.url}/2015-03-31/functions/bench-presign-py/invocations`);
-  const pySigned = await signer.sign(new HttpRequest({
-    method: 'POST', protocol: 'http:', hostname: pyUrl.hostname, port: Number(pyUrl.port), path: pyUrl.pathname,
-    headers: { host: pyUrl.host, 'content-type': 'application/json' }, body: EVENT,
-  }));
-  const pyViaInvoke = await wrk(pyUrl.href, Object.fromEntries(Object.entries(pySigned.headers).filter(([k]) => k !== 'host')), dir, 'invoke-py');
-  const pythonEnv = { ...process.env, ...functionEnv, AWS_ENDPOINT_URL: edge.publicUrl, AWS_ACCESS_KEY_ID: edge.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey, AWS_REGION: config.region };
-  const { stdout: loopRate } = await execFileAsync('python3', [path.join(pythonDir, 'python-loop.py'), pythonDir, EVENT, String(seconds)], { env: pythonEnv });
+  const pySigned = await signer.sign(
+    new HttpRequest({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: pyUrl.hostname,
+      port: Number(pyUrl.port),
+      path: pyUrl.pathname,
+      headers: { host: pyUrl.host, 'content-type': 'application/json' },
+      body: EVENT,
+    }),
+  );
+  const pyViaInvoke = await wrk(
+    pyUrl.href,
+    Object.fromEntries(Object.entries(pySigned.headers).filter(([k]) => k !== 'host')),
+    dir,
+    'invoke-py',
+  );
+  const pythonEnv = {
+    ...process.env,
+    ...functionEnv,
+    AWS_ENDPOINT_URL: edge.publicUrl,
+    AWS_ACCESS_KEY_ID: edge.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey,
+    AWS_REGION: config.region,
+  };
+  const { stdout: loopRate } = await execFileAsync(
+    'python3',
+    [path.join(pythonDir, 'python-loop.py'), pythonDir, EVENT, String(seconds)],
+    { env: pythonEnv },
+  );
   const pyInProcess = Number(loopRate.trim());
   // Cold starts: a configuration change retires the environments, so the next call starts one.
   const colds: number[] = [];
   const bare: number[] = [];
   for (let i = 0; i < 5; i++) {
-    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'bench-presign-py', Environment: { Variables: { ...functionEnv, ROUND: String(i) } } }));
+    await lambda.send(
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: 'bench-presign-py',
+        Environment: { Variables: { ...functionEnv, ROUND: String(i) } },
+      }),
+    );
     await waitForFunction(lambda, 'bench-presign-py');
     let t = performance.now();
     await pyInvoke();
@@ -144,16 +232,21 @@ try {
   }
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-  const row = (name: string, f: Figures) => `${name.padEnd(34)} ${f.rps.toFixed(0).padStart(8)} inv/s   p50 ${f.p50.toFixed(2).padStart(6)} ms   p99 ${f.p99.toFixed(2).padStart(6)} ms   errors ${f.errors}`;
+  const row = (name: string, f: Figures) =>
+    `${name.padEnd(34)} ${f.rps.toFixed(0).padStart(8)} inv/s   p50 ${f.p50.toFixed(2).padStart(6)} ms   p99 ${f.p99.toFixed(2).padStart(6)} ms   errors ${f.errors}`;
   console.log(`presign function, ${connections} concurrent clients, ${seconds} s each (wrk)`);
   console.log(row('in-process handler (bare Node HTTP)', inProcess));
   console.log(row('Lambda Invoke API on the edge', viaInvoke));
-  console.log(`ratio (Invoke / in-process): throughput ${(viaInvoke.rps / inProcess.rps).toFixed(2)}x (goal >= 0.5x), p99 ${viaInvoke.p99.toFixed(2)} ms (goal < 5 ms)`);
+  console.log(
+    `ratio (Invoke / in-process): throughput ${(viaInvoke.rps / inProcess.rps).toFixed(2)}x (goal >= 0.5x), p99 ${viaInvoke.p99.toFixed(2)} ms (goal < 5 ms)`,
+  );
   console.log(`presign function in Python (boto3), python3.12 runtime`);
   console.log(`${'handler in a loop in one Python process'.padEnd(34)} ${pyInProcess.toFixed(0).padStart(8)} calls/s`);
   console.log(row('Lambda Invoke API on the edge', pyViaInvoke));
   console.log(`ratio (Invoke / loop): throughput ${(pyViaInvoke.rps / pyInProcess).toFixed(2)}x`);
-  console.log(`cold start (median of 5): Invoke ${median(colds).toFixed(0)} ms, bare python3 -c 'import boto3' ${median(bare).toFixed(0)} ms, ratio ${(median(colds) / median(bare)).toFixed(2)}x`);
+  console.log(
+    `cold start (median of 5): Invoke ${median(colds).toFixed(0)} ms, bare python3 -c 'import boto3' ${median(bare).toFixed(0)} ms, ratio ${(median(colds) / median(bare)).toFixed(2)}x`,
+  );
 } finally {
   baseline.close();
   await running.close();

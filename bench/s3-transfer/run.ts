@@ -17,7 +17,6 @@ const MB = 1e6;
 const dir = mkdtempSync(path.join(tmpdir(), 'ddn-bench-s3-'));
 const children: ChildProcess[] = [];
 
-
 /** curl's own transfer speed in bytes/s (asynchronous, so the RSS sampler keeps running). */
 async function curl(args: string[], metric: 'speed_upload' | 'speed_download'): Promise<number> {
   const { stdout } = await run('curl', ['-sS', '--fail', '-o', '/dev/null', '-w', `%{${metric}}`, ...args]);
@@ -38,8 +37,11 @@ function sampleRss(pid: number): () => number {
   };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 try {
   const file = path.join(dir, 'www', 'image.bin');
@@ -61,13 +63,23 @@ try {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(edgeProc);
-  const info = await new Promise<{ url: string; credentials: { accessKeyId: string; secretAccessKey: string } }>((resolve) =>
-    edgeProc.stdout!.once('data', (d: Buffer) => resolve(JSON.parse(d.toString()))),
+  type EdgeInfo = { url: string; credentials: { accessKeyId: string; secretAccessKey: string } };
+  const info = await new Promise<EdgeInfo>((resolve) =>
+    edgeProc.stdout.once('data', (d: Buffer) => resolve(JSON.parse(d.toString()) as EdgeInfo)),
   );
-  const s3 = new S3Client({ region: 'us-east-1', endpoint: info.url, forcePathStyle: true, credentials: info.credentials });
+  const s3 = new S3Client({
+    region: 'us-east-1',
+    endpoint: info.url,
+    forcePathStyle: true,
+    credentials: info.credentials,
+  });
   await s3.send(new CreateBucketCommand({ Bucket: 'bench' }));
-  const putUrl = await getSignedUrl(s3, new PutObjectCommand({ Bucket: 'bench', Key: 'image.bin' }), { expiresIn: 600 });
-  const getUrl = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'bench', Key: 'image.bin' }), { expiresIn: 600 });
+  const putUrl = await getSignedUrl(s3, new PutObjectCommand({ Bucket: 'bench', Key: 'image.bin' }), {
+    expiresIn: 600,
+  });
+  const getUrl = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'bench', Key: 'image.bin' }), {
+    expiresIn: 600,
+  });
   // Warm up code paths with a small object before taking the memory baseline.
   await s3.send(new PutObjectCommand({ Bucket: 'bench', Key: 'warm', Body: randomBytes(1 << 20) }));
   await new Promise((r) => setTimeout(r, 200));
@@ -98,15 +110,23 @@ http { access_log off; sendfile on; client_body_temp_path ${prefix}/body; proxy_
   }
   const growthMiB = Math.max(0, stopSampling() - rssBefore) / 1024;
 
-  console.log(`S3 transfer benchmark, ${SIZE_MIB} MiB object, curl over loopback, ${ROUNDS} rounds (load average ${loadBefore} before, ${load()} after)`);
+  console.log(
+    `S3 transfer benchmark, ${SIZE_MIB} MiB object, curl over loopback, ${ROUNDS} rounds (load average ${loadBefore} before, ${load()} after)`,
+  );
   rounds.forEach((r, i) =>
-    console.log(`  round ${i + 1}: nginx GET ${(r.nginx / MB).toFixed(0)} MB/s, edge GET ${(r.get / MB).toFixed(0)} MB/s (${(r.get / r.nginx).toFixed(2)}x), edge PUT ${(r.put / MB).toFixed(0)} MB/s (${(r.put / r.nginx).toFixed(2)}x)`),
+    console.log(
+      `  round ${i + 1}: nginx GET ${(r.nginx / MB).toFixed(0)} MB/s, edge GET ${(r.get / MB).toFixed(0)} MB/s (${(r.get / r.nginx).toFixed(2)}x), edge PUT ${(r.put / MB).toFixed(0)} MB/s (${(r.put / r.nginx).toFixed(2)}x)`,
+    ),
   );
   const nginxGet = median(rounds.map((r) => r.nginx));
   const get = median(rounds.map((r) => r.get / r.nginx));
   const put = median(rounds.map((r) => r.put / r.nginx));
-  console.log(`  median ratio: edge GET ${get.toFixed(2)}x nginx GET (goal >= 0.8), edge PUT ${put.toFixed(2)}x nginx GET (goal >= 0.5); nginx GET median ${(nginxGet / MB).toFixed(0)} MB/s`);
-  console.log(`  edge peak RSS growth   ${growthMiB.toFixed(1)} MiB (baseline ${(rssBefore / 1024).toFixed(0)} MiB after warm-up, sampled every 10 ms from /proc during the transfers; goal < 64)`);
+  console.log(
+    `  median ratio: edge GET ${get.toFixed(2)}x nginx GET (goal >= 0.8), edge PUT ${put.toFixed(2)}x nginx GET (goal >= 0.5); nginx GET median ${(nginxGet / MB).toFixed(0)} MB/s`,
+  );
+  console.log(
+    `  edge peak RSS growth   ${growthMiB.toFixed(1)} MiB (baseline ${(rssBefore / 1024).toFixed(0)} MiB after warm-up, sampled every 10 ms from /proc during the transfers; goal < 64)`,
+  );
 } finally {
   for (const child of children) child.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 300));

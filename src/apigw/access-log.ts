@@ -62,7 +62,8 @@ const VARIABLES: Record<string, Variable> = {
   'identity.user': (r) => iamIdentity(r)?.userId,
   'identity.userArn': (r) => iamIdentity(r)?.userArn,
   'authorizer.error': (r) => r.outcome.authorizerError,
-  'authorizer.principalId': (r) => (r.request.authorizer?.kind === 'lambda' ? r.request.authorizer.principalId : undefined),
+  'authorizer.principalId': (r) =>
+    r.request.authorizer?.kind === 'lambda' ? r.request.authorizer.principalId : undefined,
   'authorizer.claims': () => undefined,
 };
 const UNKNOWN: Variable = () => undefined;
@@ -107,9 +108,9 @@ function compile(format: string): CompiledFormat {
     compiled = { literals: [], variables: [] };
     let last = 0;
     for (const m of format.matchAll(VARIABLE)) {
-      const name = (m[1] ?? m[2])!;
+      const name = m[1] ?? m[2];
       compiled.literals.push(format.slice(last, m.index));
-      compiled.variables.push(Object.hasOwn(VARIABLES, name) ? VARIABLES[name]! : (authorizerVariable(name) ?? UNKNOWN));
+      compiled.variables.push(Object.hasOwn(VARIABLES, name) ? VARIABLES[name] : (authorizerVariable(name) ?? UNKNOWN));
       last = m.index + m[0].length;
     }
     compiled.literals.push(format.slice(last));
@@ -122,17 +123,19 @@ function compile(format: string): CompiledFormat {
 /** Replaces `$context.x` and `${context.x}`; values are inserted as they are, so a JSON template stays JSON for plain values. */
 export function renderAccessLog(format: string, record: AccessLogRecord): string {
   const { literals, variables } = compile(format);
-  let line = literals[0]!;
+  let line = literals[0];
   for (let i = 0; i < variables.length; i++) {
-    const value = variables[i]!(record);
+    const value = variables[i](record);
     line += value === undefined || value === '' ? '-' : typeof value === 'number' ? String(value) : escape(value);
-    line += literals[i + 1]!;
+    line += literals[i + 1];
   }
   return line;
 }
 
 function escape(value: string): string {
-  return /["\\\n\r]/.test(value) ? value.replace(/["\\\n\r]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\${c}`)) : value;
+  return /["\\\n\r]/.test(value)
+    ? value.replace(/["\\\n\r]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\${c}`))
+    : value;
 }
 
 interface LogFile {

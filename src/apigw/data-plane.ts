@@ -17,7 +17,14 @@ import { isPreflight, preflightHeaders, responseCorsHeaders } from './cors.ts';
 import { GATEWAY_ERRORS, type GatewayError } from './errors.ts';
 import { HttpProxy, MAX_PAYLOAD } from './http-proxy.ts';
 import { gatewayRequestId } from './ids.ts';
-import { BadLambdaResponse, eventV1, eventV2, responseV1, responseV2, type GatewayResponse } from './lambda-payloads.ts';
+import {
+  BadLambdaResponse,
+  eventV1,
+  eventV2,
+  responseV1,
+  responseV2,
+  type GatewayResponse,
+} from './lambda-payloads.ts';
 import type { Api, Authorizer, CorsConfiguration, Integration, Route, RouteSettings, Stage } from './model.ts';
 import { newTraceId, peerAddress, type GatewayRequest } from './request-context.ts';
 import { RouteTable } from './routes.ts';
@@ -163,7 +170,12 @@ export class ApigwDataPlane implements EdgeService {
     this.writeAccessLog(stage.stage, g, outcome);
   }
 
-  private async serveOnStage(g: GatewayRequest, stage: ServedStage, served: ServedRoute | undefined, res: ServerResponse): Promise<RequestOutcome> {
+  private async serveOnStage(
+    g: GatewayRequest,
+    stage: ServedStage,
+    served: ServedRoute | undefined,
+    res: ServerResponse,
+  ): Promise<RequestOutcome> {
     const req = g.req;
     if (stage.cors && isPreflight(g.method, req.headers)) {
       // A preflight that reaches a route with an authorizer ($default, ANY) is authorized like any request: AWS's
@@ -194,7 +206,9 @@ export class ApigwDataPlane implements EdgeService {
     const uri = withStageVariables(integration.integrationUri ?? '', g.stageVariables);
     const integrationStart = Date.now();
     if (integration.integrationType === 'HTTP_PROXY') {
-      const extraHeaders = stage.cors ? [...Object.entries(cors).flat(), 'apigw-requestid', g.requestId] : ['apigw-requestid', g.requestId];
+      const extraHeaders = stage.cors
+        ? [...Object.entries(cors).flat(), 'apigw-requestid', g.requestId]
+        : ['apigw-requestid', g.requestId];
       if (integration.connectionType === 'VPC_LINK') {
         const link = integration.connectionId;
         const detail = { requestId: g.requestId, apiId: g.apiId, vpcLinkId: link, uri };
@@ -203,7 +217,10 @@ export class ApigwDataPlane implements EdgeService {
       const result = await this.proxy.forward(g, integration, uri, res, extraHeaders, dropHeader);
       const integrationLatency = Date.now() - integrationStart;
       if (result.kind === 'failed') {
-        this.logger.warn({ requestId: g.requestId, apiId: g.apiId, routeKey: g.routeKey, reason: result.message }, 'HTTP_PROXY integration failed');
+        this.logger.warn(
+          { requestId: g.requestId, apiId: g.apiId, routeKey: g.routeKey, reason: result.message },
+          'HTTP_PROXY integration failed',
+        );
         return { ...this.fail(res, g, result.error), integrationError: result.message, integrationLatency };
       }
       return { status: result.status, length: result.length, integrationStatus: result.status, integrationLatency };
@@ -219,19 +236,32 @@ export class ApigwDataPlane implements EdgeService {
     const lambda = await this.callLambda(g, integration, route, uri, body);
     const integrationLatency = Date.now() - integrationStart;
     if ('error' in lambda) {
-      this.logger.warn({ requestId: g.requestId, apiId: g.apiId, routeKey: g.routeKey, reason: lambda.message }, 'AWS_PROXY integration failed');
-      return { ...this.fail(res, g, lambda.error), integrationError: lambda.message, integrationStatus: lambda.integrationStatus, integrationLatency };
+      this.logger.warn(
+        { requestId: g.requestId, apiId: g.apiId, routeKey: g.routeKey, reason: lambda.message },
+        'AWS_PROXY integration failed',
+      );
+      return {
+        ...this.fail(res, g, lambda.error),
+        integrationError: lambda.message,
+        integrationStatus: lambda.integrationStatus,
+        integrationLatency,
+      };
     }
     const headers: string[] = [];
     for (const [name, value] of lambda.response.headers) {
       const lower = name.toLowerCase();
       if (lower !== 'content-length' && !dropHeader(lower)) headers.push(name, value);
     }
-    for (const name in cors) headers.push(name, cors[name]!);
+    for (const name in cors) headers.push(name, cors[name]);
     headers.push('apigw-requestid', g.requestId, 'content-length', String(lambda.response.body.length));
     res.writeHead(lambda.response.statusCode, headers);
     res.end(lambda.response.body);
-    return { status: lambda.response.statusCode, length: lambda.response.body.length, integrationStatus: 200, integrationLatency };
+    return {
+      status: lambda.response.statusCode,
+      length: lambda.response.body.length,
+      integrationStatus: 200,
+      integrationLatency,
+    };
   }
 
   private async callLambda(
@@ -243,29 +273,51 @@ export class ApigwDataPlane implements EdgeService {
   ): Promise<{ response: GatewayResponse } | { error: GatewayError; message: string; integrationStatus?: number }> {
     const fn = lambdaFunctionOfUri(uri);
     const invoker = this.lambda;
-    const routePath = route.routeKey === '$default' ? '$default' : `${g.method}${route.routeKey.slice(route.routeKey.indexOf(' ') + 1)}`;
+    const routePath =
+      route.routeKey === '$default'
+        ? '$default'
+        : `${g.method}${route.routeKey.slice(route.routeKey.indexOf(' ') + 1)}`;
     const sourceArn = `arn:aws:execute-api:${this.settings.region}:${this.settings.accountId}:${g.apiId}/${g.stageName}/${routePath}`;
     if (!invoker.isInvokeAllowed(fn, 'apigateway.amazonaws.com', sourceArn)) {
-      this.logger.warn({ function: fn, sourceArn }, `no resource-policy statement lets apigateway.amazonaws.com invoke ${fn} from ${sourceArn}; add one with 'aws lambda add-permission'`);
+      this.logger.warn(
+        { function: fn, sourceArn },
+        `no resource-policy statement lets apigateway.amazonaws.com invoke ${fn} from ${sourceArn}; add one with 'aws lambda add-permission'`,
+      );
       return { error: 'internal', message: NO_PERMISSION };
     }
-    const event = integration.payloadFormatVersion === '2.0' ? eventV2(g, body) : eventV1(g, body, route.routeKey === '$default' ? '$default' : route.routeKey.slice(route.routeKey.indexOf(' ') + 1));
+    const event =
+      integration.payloadFormatVersion === '2.0'
+        ? eventV2(g, body)
+        : eventV1(
+            g,
+            body,
+            route.routeKey === '$default' ? '$default' : route.routeKey.slice(route.routeKey.indexOf(' ') + 1),
+          );
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), integration.timeoutInMillis)));
+    const timeout = new Promise<'timeout'>(
+      (resolve) => (timer = setTimeout(() => resolve('timeout'), integration.timeoutInMillis)),
+    );
     try {
       // Up to 4 MiB of body (base64: under 5.6 MB) the event is surely under Lambda's 6 MB limit: it goes as an object,
       // with no JSON text made here. A larger one goes as text, which the Lambda service measures.
       const payload = body.length <= SURELY_SMALL_BODY ? event : JSON.stringify(event);
       const result = await Promise.race([invoker.invoke(fn, payload, { payloadIsJson: true }), timeout]);
-      if (result === 'timeout') return { error: 'unavailable', message: `Integration timeout after ${integration.timeoutInMillis} ms` };
+      if (result === 'timeout')
+        return { error: 'unavailable', message: `Integration timeout after ${integration.timeoutInMillis} ms` };
       if (result.functionError) {
-        return { error: 'internal', message: `The Lambda function returned an error: ${result.payload.slice(0, 500)}`, integrationStatus: result.statusCode };
+        return {
+          error: 'internal',
+          message: `The Lambda function returned an error: ${result.payload.slice(0, 500)}`,
+          integrationStatus: result.statusCode,
+        };
       }
-      const response = integration.payloadFormatVersion === '2.0' ? responseV2(result.payload) : responseV1(result.payload);
+      const response =
+        integration.payloadFormatVersion === '2.0' ? responseV2(result.payload) : responseV1(result.payload);
       return { response };
     } catch (err) {
       if (err instanceof BadLambdaResponse) return { error: 'internal', message: err.message, integrationStatus: 200 };
-      if (err instanceof AwsError) return { error: 'internal', message: `${err.code}: ${err.message}`, integrationStatus: err.status };
+      if (err instanceof AwsError)
+        return { error: 'internal', message: `${err.code}: ${err.message}`, integrationStatus: err.status };
       throw err;
     } finally {
       clearTimeout(timer);
@@ -282,7 +334,12 @@ export class ApigwDataPlane implements EdgeService {
   }
 
   /** The authorizer's refusal, with the stage's CORS headers so that a browser can read it. */
-  private refuse(res: ServerResponse, g: GatewayRequest, stage: ServedStage, failure: AuthorizerFailure): RequestOutcome {
+  private refuse(
+    res: ServerResponse,
+    g: GatewayRequest,
+    stage: ServedStage,
+    failure: AuthorizerFailure,
+  ): RequestOutcome {
     const body = JSON.stringify({ message: failure.message });
     const headers: Record<string, string> = {
       ...(stage.cors && responseCorsHeaders(stage.cors, g.req.headers)),
@@ -295,18 +352,31 @@ export class ApigwDataPlane implements EdgeService {
     if (failure.errorType) headers['x-amzn-errortype'] = failure.errorType;
     res.writeHead(failure.status, headers);
     res.end(body);
-    return { status: failure.status, length: Buffer.byteLength(body), errorMessage: failure.message, authorizerError: failure.error };
+    return {
+      status: failure.status,
+      length: Buffer.byteLength(body),
+      errorMessage: failure.message,
+      authorizerError: failure.error,
+    };
   }
 
   private fail(res: ServerResponse, g: GatewayRequest, error: GatewayError): RequestOutcome {
     this.sendGatewayError(res, g.requestId, error);
-    return { status: GATEWAY_ERRORS[error].status, length: GATEWAY_ERRORS[error].body.length, errorMessage: JSON.parse(GATEWAY_ERRORS[error].body).message };
+    return {
+      status: GATEWAY_ERRORS[error].status,
+      length: GATEWAY_ERRORS[error].body.length,
+      errorMessage: (JSON.parse(GATEWAY_ERRORS[error].body) as { message: string }).message,
+    };
   }
 
   private sendGatewayError(res: ServerResponse, requestId: string, error: GatewayError): void {
     const { status, body } = GATEWAY_ERRORS[error];
     if (res.headersSent) return void res.destroy();
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(body.length), 'apigw-requestid': requestId });
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': String(body.length),
+      'apigw-requestid': requestId,
+    });
     res.end(body);
   }
 
@@ -318,13 +388,16 @@ export class ApigwDataPlane implements EdgeService {
   private writeAccessLog(stage: Stage, request: GatewayRequest, outcome: RequestOutcome): void {
     const settings = stage.accessLogSettings;
     if (!settings?.destinationArn || !settings.format) return;
-    this.accessLogs.write(settings.destinationArn, renderAccessLog(settings.format, { request, outcome, endedAt: Date.now() }));
+    this.accessLogs.write(
+      settings.destinationArn,
+      renderAccessLog(settings.format, { request, outcome, endedAt: Date.now() }),
+    );
   }
 
   /** Which API a request is for, and the path after the API id (on a custom domain: after the mapping key). */
   private address(request: EdgeRequest): RequestAddress | undefined {
     const host = EXECUTE_API_HOST.exec(request.host);
-    if (host) return { apiId: host[1]!, rest: request.rawPath || '/' };
+    if (host) return { apiId: host[1], rest: request.rawPath || '/' };
     const custom = this.customDomains.route(request.host, request.rawPath);
     if (custom !== undefined) return custom === null ? undefined : { ...custom, fullPath: request.rawPath || '/' };
     if (!request.rawPath.startsWith(EXECUTE_API_PATH)) return undefined;
@@ -359,7 +432,10 @@ export class ApigwDataPlane implements EdgeService {
       stages.set(stage.stageName, {
         stage,
         routes: new RouteTable(
-          snapshot.routes.map((route) => ({ routeKey: route.routeKey, route: { route, authorize: this.authorizers.forRoute(route, authorizers) } })),
+          snapshot.routes.map((route) => ({
+            routeKey: route.routeKey,
+            route: { route, authorize: this.authorizers.forRoute(route, authorizers) },
+          })),
         ),
         integrations: new Map(snapshot.integrations.map((i) => [i.integrationId, i])),
         cors: snapshot.corsConfiguration,
@@ -386,5 +462,8 @@ function withStageVariables(uri: string, vars: Record<string, string>): string {
 
 /** Whether a request carries a body (GETs from browsers and curl carry none: nothing to read). */
 function hasBody(req: IncomingMessage): boolean {
-  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+  return (
+    req.headers['transfer-encoding'] !== undefined ||
+    (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0')
+  );
 }

@@ -6,7 +6,18 @@ import { escapesBasePath } from './path-safety.ts';
 import type { GatewayRequest } from './request-context.ts';
 
 /** Headers that belong to one connection and are never forwarded (RFC 9110 §7.6.1), plus `host`, which is rewritten. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'proxy-authorization', 'host']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'host',
+]);
 /** Request headers the gateway sets itself; a client's own are replaced. */
 const GATEWAY_SET = new Set(['forwarded', 'x-amzn-trace-id']);
 export const MAX_PAYLOAD = 10 * 1024 * 1024;
@@ -53,7 +64,8 @@ export class HttpProxy {
       return value === undefined ? m : value.split('/').map(encodeURIComponent).join('/');
     });
     const url = new URL(filled);
-    if (g.routeKey === '$default' || isBareHost(url, filled)) url.pathname = url.pathname.replace(/\/$/, '') + encodePath(g.path);
+    if (g.routeKey === '$default' || isBareHost(url, filled))
+      url.pathname = url.pathname.replace(/\/$/, '') + encodePath(g.path);
     if (g.rawQuery) url.search = url.search ? `${url.search}&${g.rawQuery}` : `?${g.rawQuery}`;
     return url;
   }
@@ -74,7 +86,13 @@ export class HttpProxy {
     let parsed = this.parsedUris.get(uri);
     if (!parsed) {
       const url = new URL(uri);
-      parsed = { origin: url.origin, base: url.pathname.replace(/\/$/, ''), pathname: url.pathname, search: url.search, bareHost: isBareHost(url, uri) };
+      parsed = {
+        origin: url.origin,
+        base: url.pathname.replace(/\/$/, ''),
+        pathname: url.pathname,
+        search: url.search,
+        bareHost: isBareHost(url, uri),
+      };
       // URIs come from deployed integrations (and stage variables); the bound only guards against unbounded growth.
       if (this.parsedUris.size >= 1000) this.parsedUris.clear();
       this.parsedUris.set(uri, parsed);
@@ -82,8 +100,16 @@ export class HttpProxy {
     return parsed;
   }
 
-  forward(g: GatewayRequest, integration: Integration, uri: string, res: ServerResponse, extraHeaders: string[], dropHeader: (name: string) => boolean): Promise<ProxyOutcome> {
-    if (escapesBasePath(g.path)) return Promise.resolve({ kind: 'failed', error: 'badRequest', message: `The path ${g.path} has dot segments` });
+  forward(
+    g: GatewayRequest,
+    integration: Integration,
+    uri: string,
+    res: ServerResponse,
+    extraHeaders: string[],
+    dropHeader: (name: string) => boolean,
+  ): Promise<ProxyOutcome> {
+    if (escapesBasePath(g.path))
+      return Promise.resolve({ kind: 'failed', error: 'badRequest', message: `The path ${g.path} has dot segments` });
     let target: { origin: string; path: string };
     try {
       target = this.target(g, uri);
@@ -94,8 +120,8 @@ export class HttpProxy {
     const raw = req.rawHeaders;
     const headers: string[] = [];
     for (let i = 0; i < raw.length; i += 2) {
-      const lower = raw[i]!.toLowerCase();
-      if (!HOP_BY_HOP.has(lower) && !GATEWAY_SET.has(lower)) headers.push(raw[i]!, raw[i + 1]!);
+      const lower = raw[i].toLowerCase();
+      if (!HOP_BY_HOP.has(lower) && !GATEWAY_SET.has(lower)) headers.push(raw[i], raw[i + 1]);
     }
     headers.push(
       'host',
@@ -123,7 +149,10 @@ export class HttpProxy {
     stream?.on('error', () => undefined);
     // A body an authorizer already read (to check its signature) is sent as it is.
     const body = g.body ?? stream ?? null;
-    const method = integration.integrationMethod === 'ANY' || !integration.integrationMethod ? g.method : integration.integrationMethod;
+    const method =
+      integration.integrationMethod === 'ANY' || !integration.integrationMethod
+        ? g.method
+        : integration.integrationMethod;
     const timeout = integration.timeoutInMillis;
     return new Promise((resolve) => {
       const done = (outcome: ProxyOutcome) => {
@@ -131,12 +160,24 @@ export class HttpProxy {
         res.off('close', onClientClose);
         resolve(outcome);
       };
-      const relay = new ResponseRelay(res, extraHeaders, dropHeader, (err) => {
-        if (received > MAX_PAYLOAD) return done({ kind: 'failed', error: 'tooLarge', message: 'Request body exceeds 10485760 bytes' });
-        const timedOut = err instanceof IntegrationTimeout || err instanceof undiciErrors.HeadersTimeoutError;
-        const reason = err instanceof ClientGone ? 'The client closed the connection before the response' : timedOut ? `Integration timeout after ${timeout} ms` : `Integration unreachable: ${err.message}`;
-        done({ kind: 'failed', error: 'unavailable', message: reason });
-      }, done);
+      const relay = new ResponseRelay(
+        res,
+        extraHeaders,
+        dropHeader,
+        (err) => {
+          if (received > MAX_PAYLOAD)
+            return done({ kind: 'failed', error: 'tooLarge', message: 'Request body exceeds 10485760 bytes' });
+          const timedOut = err instanceof IntegrationTimeout || err instanceof undiciErrors.HeadersTimeoutError;
+          const reason =
+            err instanceof ClientGone
+              ? 'The client closed the connection before the response'
+              : timedOut
+                ? `Integration timeout after ${timeout} ms`
+                : `Integration unreachable: ${err.message}`;
+          done({ kind: 'failed', error: 'unavailable', message: reason });
+        },
+        done,
+      );
       // A client that leaves (before, during or after its body) takes its upstream request with it at once, even
       // while that request still waits for one of the pool's connections.
       const onClientClose = () => {
@@ -150,7 +191,17 @@ export class HttpProxy {
         stream?.destroy(new IntegrationTimeout());
         relay.cancel(new IntegrationTimeout());
       }, timeout);
-      this.pool(target.origin).dispatch({ path: target.path, method: method as Dispatcher.HttpMethod, headers, body, headersTimeout: timeout, bodyTimeout: 0 }, relay);
+      this.pool(target.origin).dispatch(
+        {
+          path: target.path,
+          method: method,
+          headers,
+          body,
+          headersTimeout: timeout,
+          bodyTimeout: 0,
+        },
+        relay,
+      );
     });
   }
 
@@ -218,9 +269,9 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     }
     const out: string[] = [];
     for (let i = 0; i < rawHeaders.length; i += 2) {
-      const name = rawHeaders[i]!.toString('latin1');
+      const name = rawHeaders[i].toString('latin1');
       const lower = name.toLowerCase();
-      if (!HOP_BY_HOP.has(lower) && !this.dropHeader(lower)) out.push(name, rawHeaders[i + 1]!.toString('latin1'));
+      if (!HOP_BY_HOP.has(lower) && !this.dropHeader(lower)) out.push(name, rawHeaders[i + 1].toString('latin1'));
     }
     for (const h of this.extraHeaders) out.push(h);
     this.status = statusCode;

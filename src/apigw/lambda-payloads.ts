@@ -19,7 +19,8 @@ function bodyFields(g: GatewayRequest, body: Buffer): { body?: string; isBase64E
 }
 
 function gatewayHeaders(g: GatewayRequest, body: Buffer): Array<[string, string]> {
-  const forwardedFor = g.req.headers['x-forwarded-for'];
+  // node:http joins repeated X-Forwarded-For headers into one string.
+  const forwardedFor = g.req.headers['x-forwarded-for'] as string | undefined;
   return [
     ['Content-Length', String(body.length)],
     ['X-Amzn-Trace-Id', g.traceId],
@@ -29,7 +30,15 @@ function gatewayHeaders(g: GatewayRequest, body: Buffer): Array<[string, string]
   ];
 }
 
-const REPLACED_BY_GATEWAY = new Set(['content-length', 'x-amzn-trace-id', 'x-forwarded-for', 'x-forwarded-port', 'x-forwarded-proto', 'transfer-encoding', 'connection']);
+const REPLACED_BY_GATEWAY = new Set([
+  'content-length',
+  'x-amzn-trace-id',
+  'x-forwarded-for',
+  'x-forwarded-port',
+  'x-forwarded-proto',
+  'transfer-encoding',
+  'connection',
+]);
 
 /** Payload format 2.0: lower-case headers with duplicates comma-joined, cookies split out, optional members omitted. */
 export function eventV2(g: GatewayRequest, body: Buffer): Record<string, unknown> {
@@ -40,9 +49,15 @@ export function eventV2(g: GatewayRequest, body: Buffer): Record<string, unknown
   };
   const raw = g.req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    const value = raw[i + 1]!;
-    if (name === 'cookie') cookies.push(...value.split(';').map((c) => c.trim()).filter(Boolean));
+    const name = raw[i].toLowerCase();
+    const value = raw[i + 1];
+    if (name === 'cookie')
+      cookies.push(
+        ...value
+          .split(';')
+          .map((c) => c.trim())
+          .filter(Boolean),
+      );
     else if (!REPLACED_BY_GATEWAY.has(name)) add(name, value);
   }
   for (const [name, value] of gatewayHeaders(g, body)) add(name.toLowerCase(), value);
@@ -190,12 +205,15 @@ function bodyOf(value: unknown, isBase64Encoded: unknown): Buffer {
 
 function headersOf(value: unknown): Array<[string, string]> {
   if (value === undefined || value === null) return [];
-  if (typeof value !== 'object' || Array.isArray(value)) throw new BadLambdaResponse('The function returned headers that are not an object.');
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new BadLambdaResponse('The function returned headers that are not an object.');
   return Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, String(v)]);
 }
 
 function withDefaultContentType(headers: Array<[string, string]>): Array<[string, string]> {
-  return headers.some(([k]) => k.toLowerCase() === 'content-type') ? headers : [...headers, ['content-type', 'application/json']];
+  return headers.some(([k]) => k.toLowerCase() === 'content-type')
+    ? headers
+    : [...headers, ['content-type', 'application/json']];
 }
 
 /** Format 2.0 reply: structured when it is an object with `statusCode`, otherwise 200 application/json with the value as body. */
@@ -212,7 +230,11 @@ export function responseV2(payload: string): GatewayResponse {
     if (!Array.isArray(r.cookies)) throw new BadLambdaResponse('The function returned cookies that are not an array.');
     headers.unshift(...r.cookies.map((c): [string, string] => ['set-cookie', String(c)]));
   }
-  return { statusCode: statusOf(r.statusCode), headers: withDefaultContentType(headers), body: bodyOf(r.body, r.isBase64Encoded) };
+  return {
+    statusCode: statusOf(r.statusCode),
+    headers: withDefaultContentType(headers),
+    body: bodyOf(r.body, r.isBase64Encoded),
+  };
 }
 
 /** Format 1.0 reply: `statusCode` is required; `headers` and `multiValueHeaders` are merged. */
@@ -224,12 +246,18 @@ export function responseV1(payload: string): GatewayResponse {
   const r = value as Record<string, unknown>;
   const headers = headersOf(r.headers);
   if (r.multiValueHeaders !== undefined && r.multiValueHeaders !== null) {
-    if (typeof r.multiValueHeaders !== 'object') throw new BadLambdaResponse('The function returned multiValueHeaders that are not an object.');
+    if (typeof r.multiValueHeaders !== 'object')
+      throw new BadLambdaResponse('The function returned multiValueHeaders that are not an object.');
     for (const [k, values] of Object.entries(r.multiValueHeaders as Record<string, unknown>)) {
       for (const v of Array.isArray(values) ? values : [values]) {
-        if (!headers.some(([hk, hv]) => hk.toLowerCase() === k.toLowerCase() && hv === String(v))) headers.push([k, String(v)]);
+        if (!headers.some(([hk, hv]) => hk.toLowerCase() === k.toLowerCase() && hv === String(v)))
+          headers.push([k, String(v)]);
       }
     }
   }
-  return { statusCode: statusOf(r.statusCode), headers: withDefaultContentType(headers), body: bodyOf(r.body, r.isBase64Encoded) };
+  return {
+    statusCode: statusOf(r.statusCode),
+    headers: withDefaultContentType(headers),
+    body: bodyOf(r.body, r.isBase64Encoded),
+  };
 }

@@ -1,8 +1,21 @@
 import YAML from 'yaml';
 import type { ApigwControlPlane } from './control-plane/plane.ts';
 import { badRequest } from './errors.ts';
-import { omitUndefined, type Api, type CorsConfiguration, type DeploymentSnapshot, type Integration, type Route } from './model.ts';
-import { operationSecurityOf, plannedAuthorizers, routeSecurityOf, securitySchemesOf, type RouteSecurity } from './openapi-authorizers.ts';
+import {
+  omitUndefined,
+  type Api,
+  type CorsConfiguration,
+  type DeploymentSnapshot,
+  type Integration,
+  type Route,
+} from './model.ts';
+import {
+  operationSecurityOf,
+  plannedAuthorizers,
+  routeSecurityOf,
+  securitySchemesOf,
+  type RouteSecurity,
+} from './openapi-authorizers.ts';
 import { parseRouteKey } from './routes.ts';
 
 /** OpenAPI 3.0 import/export with the `x-amazon-apigateway-*` extensions HTTP APIs use. */
@@ -33,7 +46,8 @@ export function importOpenApi(plane: ApigwControlPlane, text: string, options: I
   const basePath = basePathOf(doc, options.basepath);
   const planned = plannedRoutes(doc, basePath, warnings);
   const authorizers = plannedAuthorizers(doc);
-  if (options.failOnWarnings && warnings.length > 0) throw badRequest(`Warnings found during import:\n\t${warnings.join('\n\t')}`);
+  if (options.failOnWarnings && warnings.length > 0)
+    throw badRequest(`Warnings found during import:\n\t${warnings.join('\n\t')}`);
 
   return plane.store.transaction(() => {
     let api: Api;
@@ -43,9 +57,25 @@ export function importOpenApi(plane: ApigwControlPlane, text: string, options: I
       for (const r of plane.routes.list(apiId)) plane.routes.delete(apiId, r.routeId);
       for (const i of plane.integrations.list(apiId)) plane.integrations.delete(apiId, i.integrationId);
       for (const a of plane.authorizers.list(apiId)) plane.authorizers.delete(apiId, a.authorizerId);
-      api = plane.apis.update(apiId, omitUndefined({ name: String(info.title), version: stringOf(info.version), description: info.description, corsConfiguration: cors }));
+      api = plane.apis.update(
+        apiId,
+        omitUndefined({
+          name: String(info.title),
+          version: stringOf(info.version),
+          description: info.description,
+          corsConfiguration: cors,
+        }),
+      );
     } else {
-      api = plane.apis.create(omitUndefined({ name: String(info.title), protocolType: 'HTTP', version: stringOf(info.version), description: info.description, corsConfiguration: cors }));
+      api = plane.apis.create(
+        omitUndefined({
+          name: String(info.title),
+          protocolType: 'HTTP',
+          version: stringOf(info.version),
+          description: info.description,
+          corsConfiguration: cors,
+        }),
+      );
     }
     const authorizerIds = new Map<string, string>();
     for (const a of authorizers) authorizerIds.set(a.name, plane.authorizers.create(api.apiId, a).authorizerId);
@@ -58,7 +88,12 @@ export function importOpenApi(plane: ApigwControlPlane, text: string, options: I
       }
       const { authorizerName, ...security } = p.security;
       const authorizerId = authorizerName === undefined ? undefined : authorizerIds.get(authorizerName);
-      plane.routes.create(api.apiId, { routeKey: p.routeKey, target: integrationId ? `integrations/${integrationId}` : undefined, ...security, authorizerId });
+      plane.routes.create(api.apiId, {
+        routeKey: p.routeKey,
+        target: integrationId ? `integrations/${integrationId}` : undefined,
+        ...security,
+        authorizerId,
+      });
     }
     const stored = plane.apis.get(api.apiId);
     return warnings.length > 0 ? { ...stored, warnings } : stored;
@@ -66,25 +101,34 @@ export function importOpenApi(plane: ApigwControlPlane, text: string, options: I
 }
 
 function parseDocument(text: string, accountId: string, region: string): Doc {
-  const resolved = text.replaceAll('${AWS::AccountId}', accountId).replaceAll('${AWS::Region}', region).replaceAll('${AWS::Partition}', 'aws');
+  const resolved = text
+    .replaceAll('${AWS::AccountId}', accountId)
+    .replaceAll('${AWS::Region}', region)
+    .replaceAll('${AWS::Partition}', 'aws');
   let doc: unknown;
   try {
     doc = YAML.parse(resolved);
   } catch (err) {
-    throw badRequest(`The OpenAPI document is neither valid JSON nor valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    throw badRequest(
+      `The OpenAPI document is neither valid JSON nor valid YAML: ${(err as Error).message.split('\n')[0]}`,
+    );
   }
   if (!doc || typeof doc !== 'object') throw badRequest('The OpenAPI document must be an object.');
   const d = doc as Doc;
-  if (d.swagger !== undefined) throw badRequest('Only OpenAPI 3.0 documents can be imported into an HTTP API; Swagger 2.0 is not supported.');
-  if (typeof d.openapi !== 'string' || !d.openapi.startsWith('3.0')) throw badRequest(`Unsupported OpenAPI version ${JSON.stringify(d.openapi)}: use 3.0.x.`);
+  if (d.swagger !== undefined)
+    throw badRequest('Only OpenAPI 3.0 documents can be imported into an HTTP API; Swagger 2.0 is not supported.');
+  if (typeof d.openapi !== 'string' || !d.openapi.startsWith('3.0'))
+    throw badRequest(`Unsupported OpenAPI version ${JSON.stringify(d.openapi)}: use 3.0.x.`);
   if (!d.info?.title) throw badRequest('The OpenAPI document needs info.title (it becomes the API name).');
   const ie = d['x-amazon-apigateway-importexport-version'];
-  if (ie !== undefined && String(ie) !== '1.0') throw badRequest(`Unsupported x-amazon-apigateway-importexport-version ${ie}: only 1.0.`);
+  if (ie !== undefined && String(ie) !== '1.0')
+    throw badRequest(`Unsupported x-amazon-apigateway-importexport-version ${ie}: only 1.0.`);
   return d;
 }
 
+/** A scalar of the document as a string (OpenAPI versions are often written as numbers); anything else is absent. */
 function stringOf(v: unknown): string | undefined {
-  return v === undefined || v === null ? undefined : String(v);
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
 }
 
 function corsOf(x: Doc): CorsConfiguration {
@@ -128,7 +172,8 @@ function plannedRoutes(doc: Doc, basePath: string, warnings: string[]): PlannedR
     for (const [op, method] of Object.entries(OPERATIONS)) {
       const operation = item?.[op];
       if (!operation) continue;
-      const routeKey = path === '/$default' ? '$default' : `${method} ${basePath}${path === '/' && basePath ? '' : path}`;
+      const routeKey =
+        path === '/$default' ? '$default' : `${method} ${basePath}${path === '/' && basePath ? '' : path}`;
       let x = operation['x-amazon-apigateway-integration'];
       let ref: string | undefined;
       if (x?.$ref) {
@@ -137,7 +182,12 @@ function plannedRoutes(doc: Doc, basePath: string, warnings: string[]): PlannedR
         x = doc.components?.['x-amazon-apigateway-integrations']?.[name];
         if (!x) throw badRequest(`Unresolved integration reference ${ref} on ${routeKey}.`);
       }
-      planned.push({ routeKey, ref, security: routeSecurityOf(doc, operation, routeKey), integration: x ? integrationOf(x, routeKey, warnings) : undefined });
+      planned.push({
+        routeKey,
+        ref,
+        security: routeSecurityOf(doc, operation, routeKey),
+        integration: x ? integrationOf(x, routeKey, warnings) : undefined,
+      });
     }
   }
   return planned;
@@ -145,10 +195,17 @@ function plannedRoutes(doc: Doc, basePath: string, warnings: string[]): PlannedR
 
 function integrationOf(x: Doc, routeKey: string, warnings: string[]): Partial<Integration> {
   const type = String(x.type ?? '').toUpperCase();
-  if (type === 'AWS' || type === 'HTTP') warnings.push(`Unsupported integration type '${x.type}' on ${routeKey}: HTTP APIs support only proxy integrations; imported as ${type}_PROXY.`);
+  if (type === 'AWS' || type === 'HTTP')
+    warnings.push(
+      `Unsupported integration type '${x.type}' on ${routeKey}: HTTP APIs support only proxy integrations; imported as ${type}_PROXY.`,
+    );
   const pfv = x.payloadFormatVersion === undefined ? undefined : Number(x.payloadFormatVersion).toFixed(1);
   return omitUndefined({
-    integrationType: (type === 'AWS' ? 'AWS_PROXY' : type === 'HTTP' ? 'HTTP_PROXY' : type) as Integration['integrationType'],
+    integrationType: (type === 'AWS'
+      ? 'AWS_PROXY'
+      : type === 'HTTP'
+        ? 'HTTP_PROXY'
+        : type) as Integration['integrationType'],
     integrationUri: x.uri,
     integrationMethod: x.httpMethod,
     payloadFormatVersion: pfv as Integration['payloadFormatVersion'] | undefined,
@@ -194,13 +251,21 @@ export function exportOpenApi(plane: ApigwControlPlane, apiId: string, options: 
     const security = operationSecurityOf(route, authorizers);
     if (security) operation.security = security;
     const integration = route.target ? integrations.get(route.target.replace('integrations/', '')) : undefined;
-    if (options.includeExtensions && integration) operation['x-amazon-apigateway-integration'] = integrationExtension(integration);
+    if (options.includeExtensions && integration)
+      operation['x-amazon-apigateway-integration'] = integrationExtension(integration);
     (paths[path] ??= {})[op] = operation;
   }
   const doc: Doc = {
     openapi: '3.0.1',
     info: omitUndefined({ title: api.name, version: api.version ?? api.createdDate, description: api.description }),
-    servers: [{ url: `${options.endpoint}/{basePath}`, variables: { basePath: { default: options.stageName && options.stageName !== '$default' ? options.stageName : '' } } }],
+    servers: [
+      {
+        url: `${options.endpoint}/{basePath}`,
+        variables: {
+          basePath: { default: options.stageName && options.stageName !== '$default' ? options.stageName : '' },
+        },
+      },
+    ],
     paths,
   };
   const securitySchemes = securitySchemesOf([...authorizers.values()], state.routes, options.includeExtensions);
@@ -219,7 +284,12 @@ function openApiPlaceOf(route: Route): { path: string; op: string; parameters: D
   const op = p.method === 'ANY' ? 'x-amazon-apigateway-any-method' : p.method.toLowerCase();
   const parameters = p.segments
     .filter((s) => s.kind !== 'literal')
-    .map((s) => ({ name: (s as { name: string }).name + (s.kind === 'greedy' ? '+' : ''), in: 'path', required: true, schema: { type: 'string' } }));
+    .map((s) => ({
+      name: (s as { name: string }).name + (s.kind === 'greedy' ? '+' : ''),
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
   return { path: p.path, op, parameters };
 }
 

@@ -54,7 +54,9 @@ function formatClfTime(epochMs: number): string {
 
 /** An X-Ray style trace header value: `Root=1-<8 hex epoch seconds>-<24 hex>`. */
 export function newTraceId(epochMs: number): string {
-  return `Root=1-${Math.floor(epochMs / 1000).toString(16).padStart(8, '0')}-${pooledRandomBytes(12).toString('hex')}`;
+  return `Root=1-${Math.floor(epochMs / 1000)
+    .toString(16)
+    .padStart(8, '0')}-${pooledRandomBytes(12).toString('hex')}`;
 }
 
 /** The TCP peer's address, IPv4-mapped IPv6 shown as plain IPv4. */
@@ -67,14 +69,14 @@ export function peerAddress(req: IncomingMessage): string {
 export function headerPairs(req: IncomingMessage): Array<[string, string]> {
   const raw = req.rawHeaders;
   const pairs: Array<[string, string]> = [];
-  for (let i = 0; i < raw.length; i += 2) pairs.push([raw[i]!, raw[i + 1]!]);
+  for (let i = 0; i < raw.length; i += 2) pairs.push([raw[i], raw[i + 1]]);
   return pairs;
 }
 
 /** `Content-Type`s delivered to Lambda as text; everything else (and no type) is base64. */
 export function isTextContentType(contentType: string | undefined): boolean {
   if (!contentType) return false;
-  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  const type = contentType.split(';')[0].trim().toLowerCase();
   // Structured-syntax suffixes (+json, +xml) are unconfirmed on AWS; treated as their base type.
   return (
     type.startsWith('text/') ||

@@ -67,7 +67,9 @@ const authorizerFields = {
   name: z.string().min(1).max(128),
   authorizerType: z.string(),
   identitySource: stringList,
-  jwtConfiguration: z.object({ audience: stringList.optional(), issuer: z.string().min(1).max(2048).optional() }).optional(),
+  jwtConfiguration: z
+    .object({ audience: stringList.optional(), issuer: z.string().min(1).max(2048).optional() })
+    .optional(),
   authorizerUri: z.string().min(1).max(2048).optional(),
   authorizerPayloadFormatVersion: z.string().optional(),
   enableSimpleResponses: z.boolean().optional(),
@@ -105,7 +107,10 @@ const stageFields = {
 export const createStageSchema = z.object({ ...stageFields, tags: stringMap.optional() });
 export const updateStageSchema = z.object(stageFields).partial();
 
-export const createDeploymentSchema = z.object({ stageName: z.string().optional(), description: z.string().optional() });
+export const createDeploymentSchema = z.object({
+  stageName: z.string().optional(),
+  description: z.string().optional(),
+});
 
 export const updateDeploymentSchema = z.object({ description: z.string().max(1024).optional() });
 
@@ -183,7 +188,7 @@ export function parseBody<T extends z.ZodType>(schema: T, body: Buffer | undefin
   }
   const result = schema.safeParse(json);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
+    const issue = result.error.issues[0];
     const where = issue.path.length ? issue.path.join('.') : 'body';
     throw badRequest(`Invalid input for ${where}: ${issue.message}`);
   }

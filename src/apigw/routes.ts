@@ -37,8 +37,9 @@ export function parseRouteKey(key: string): RouteKey {
     if (part === '') throw new RouteKeyError(`route path has an empty segment: '${path}'`);
     const v = VARIABLE.exec(part);
     if (v) {
-      if (v[2] && i !== parts.length - 1) throw new RouteKeyError(`greedy path variable '${part}' must be the last segment of '${path}'`);
-      segments.push(v[2] ? { kind: 'greedy', name: v[1]! } : { kind: 'var', name: v[1]! });
+      if (v[2] && i !== parts.length - 1)
+        throw new RouteKeyError(`greedy path variable '${part}' must be the last segment of '${path}'`);
+      segments.push(v[2] ? { kind: 'greedy', name: v[1] } : { kind: 'var', name: v[1] });
     } else if (/[{}]/.test(part)) {
       throw new RouteKeyError(`invalid path variable '${part}' in '${path}' (use {name} or a final {name+})`);
     } else {
@@ -52,12 +53,15 @@ export function parseRouteKey(key: string): RouteKey {
  * The existing route key whose variable sits at the same level under a different name (AWS rejects both
  * `/a/{x}` and `/a/{y}` in one API), or undefined.
  */
-export function findConflictingVariable(candidate: ParsedRouteKey, existing: ParsedRouteKey[]): ParsedRouteKey | undefined {
+export function findConflictingVariable(
+  candidate: ParsedRouteKey,
+  existing: ParsedRouteKey[],
+): ParsedRouteKey | undefined {
   return existing.find((other) => {
     const n = Math.min(candidate.segments.length, other.segments.length);
     for (let i = 0; i < n; i++) {
-      const a = candidate.segments[i]!;
-      const b = other.segments[i]!;
+      const a = candidate.segments[i];
+      const b = other.segments[i];
       if (a.kind === 'literal' || b.kind === 'literal') {
         if (a.kind !== 'literal' || b.kind !== 'literal' || a.value !== b.value) return false;
         continue;
@@ -118,7 +122,7 @@ export class RouteTable<T> {
 function matchSegments(segments: Segment[], parts: string[]): Record<string, string> | undefined | null {
   let params: Record<string, string> | undefined;
   for (let i = 0; i < segments.length; i++) {
-    const s = segments[i]!;
+    const s = segments[i];
     if (s.kind === 'greedy') {
       if (i >= parts.length) return null;
       (params ??= {})[s.name] = parts.slice(i).join('/');

@@ -10,7 +10,10 @@ export function clientContext(): { config: Config; apiEndpoint: string; auth?: A
   loadDotenv();
   const config = loadConfig();
   if (!config.apiEndpoint) {
-    throw new CliError('DDN_APIGW_ENDPOINT is not set: run ddn up (local) or ddn deploy --aws, which write it to .env, or export it', EXIT_USAGE);
+    throw new CliError(
+      'DDN_APIGW_ENDPOINT is not set: run ddn up (local) or ddn deploy --aws, which write it to .env, or export it',
+      EXIT_USAGE,
+    );
   }
   return { config, apiEndpoint: config.apiEndpoint.replace(/\/+$/, ''), auth: apiAuth(config) };
 }
@@ -33,14 +36,16 @@ export function apiAuth(config: Config): ApiAuth | undefined {
 export function intOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`, EXIT_USAGE);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new CliError(`${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`, EXIT_USAGE);
   return n;
 }
 
 export function numberOption(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new CliError(`${name} must be a positive number (got ${JSON.stringify(value)})`, EXIT_USAGE);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new CliError(`${name} must be a positive number (got ${JSON.stringify(value)})`, EXIT_USAGE);
   return n;
 }
 
@@ -61,7 +66,11 @@ export interface InvocationOptions {
 export function withInvocationOptions(command: Command): Command {
   return command
     .option('--model <name>', 'efficient or powerful', INVOCATION_DEFAULTS.model)
-    .option('--strength <n>', 'denoising strength 0..20 (0 returns the input unchanged)', String(INVOCATION_DEFAULTS.strength))
+    .option(
+      '--strength <n>',
+      'denoising strength 0..20 (0 returns the input unchanged)',
+      String(INVOCATION_DEFAULTS.strength),
+    )
     .option('--offset <dn>', 'digital offset (dark level) in DN', String(INVOCATION_DEFAULTS.digitalOffset))
     .option('--bits <n>', 'bits used by the detector, 1..16', String(INVOCATION_DEFAULTS.usingBits))
     .option('--pixel-pitch <mm>', 'pixel pitch in mm', String(INVOCATION_DEFAULTS.pixelPitch));

@@ -2,7 +2,12 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { denoiseFile, type DenoiseStep } from '../client/denoise.ts';
-import { clientContext, invocationParameters, withInvocationOptions, type InvocationOptions } from './client-context.ts';
+import {
+  clientContext,
+  invocationParameters,
+  withInvocationOptions,
+  type InvocationOptions,
+} from './client-context.ts';
 import { CliError, EXIT_USAGE } from './errors.ts';
 import { ms, printJson, progressBar, type Progress } from './output.ts';
 
@@ -48,10 +53,24 @@ export function registerDenoise(program: Command): void {
       }).finally(() => Object.values(bars).forEach((bar) => bar.stop()));
       if (json) return printJson(result);
       const t = result.timings;
-      process.stdout.write(`denoised ${file} -> ${out} (${result.response.output_width ?? '?'}x${result.response.output_height ?? '?'}, ${result.response.model}, strength ${result.response.strength})\n`);
-      process.stdout.write(`  upload    ${ms(t.presignUploadMs + t.putMs)} (presign ${ms(t.presignUploadMs)}, PUT ${ms(t.putMs)})\n`);
-      process.stdout.write(`  invoke    ${ms(t.invokeMs)}${result.response.timings_ms ? ` (${Object.entries(result.response.timings_ms).map(([k, v]) => `${k} ${ms(v)}`).join(', ')})` : ''}\n`);
-      process.stdout.write(`  download  ${ms(t.presignDownloadMs + t.getMs)} (presign ${ms(t.presignDownloadMs)}, GET ${ms(t.getMs)})\n`);
+      process.stdout.write(
+        `denoised ${file} -> ${out} (${result.response.output_width ?? '?'}x${result.response.output_height ?? '?'}, ${result.response.model}, strength ${result.response.strength})\n`,
+      );
+      process.stdout.write(
+        `  upload    ${ms(t.presignUploadMs + t.putMs)} (presign ${ms(t.presignUploadMs)}, PUT ${ms(t.putMs)})\n`,
+      );
+      process.stdout.write(
+        `  invoke    ${ms(t.invokeMs)}${
+          result.response.timings_ms
+            ? ` (${Object.entries(result.response.timings_ms)
+                .map(([k, v]) => `${k} ${ms(v)}`)
+                .join(', ')})`
+            : ''
+        }\n`,
+      );
+      process.stdout.write(
+        `  download  ${ms(t.presignDownloadMs + t.getMs)} (presign ${ms(t.presignDownloadMs)}, GET ${ms(t.getMs)})\n`,
+      );
       process.stdout.write(`  total     ${ms(t.totalMs)}\n`);
       for (const warning of result.response.warnings ?? []) process.stdout.write(`warning: ${warning}\n`);
     });

@@ -8,9 +8,11 @@ import { chooseTarget, type TargetOptions } from './target.ts';
 export function registerDestroy(program: Command): void {
   program
     .command('destroy')
-    .description('delete every API named DDN_APIGW_NAME and the invoke permission; --all also the function and the buckets')
+    .description(
+      'delete every API named DDN_APIGW_NAME and the invoke permission; --all also the function and the buckets',
+    )
     .option('--all', 'also delete the presign function and the buckets (only when empty, unless --force)')
-    .option('--force', 'with --all: delete the buckets\' objects too')
+    .option('--force', "with --all: delete the buckets' objects too")
     .option('--local', 'on the local edge (default)')
     .option('--aws', 'on AWS with the standard credential chain')
     .option('--json', 'print a JSON object')
@@ -27,13 +29,26 @@ export function registerDestroy(program: Command): void {
       const result = await destroy(deployClients(target.endpoint), declaration, { all: opts.all, force: opts.force });
       if (opts.json) return printJson({ target: target.name, ...result });
       const out = (line: string) => process.stdout.write(line + '\n');
-      out(result.deletedApis.length ? `deleted API ${result.deletedApis.join(', ')} (${declaration.api.name})` : `no API named ${declaration.api.name}`);
-      out(result.permissionRemoved ? `removed permission ${declaration.permission.statementId}` : `no permission ${declaration.permission.statementId} to remove`);
+      out(
+        result.deletedApis.length
+          ? `deleted API ${result.deletedApis.join(', ')} (${declaration.api.name})`
+          : `no API named ${declaration.api.name}`,
+      );
+      out(
+        result.permissionRemoved
+          ? `removed permission ${declaration.permission.statementId}`
+          : `no permission ${declaration.permission.statementId} to remove`,
+      );
       if (opts.all) {
-        out(result.functionDeleted ? `deleted function ${declaration.function.name}` : `no function ${declaration.function.name}`);
+        out(
+          result.functionDeleted
+            ? `deleted function ${declaration.function.name}`
+            : `no function ${declaration.function.name}`,
+        );
         const role = declaration.role?.name;
         if (role) out(result.roleDeleted ? `deleted role ${role}` : `no role ${role}`);
-        for (const bucket of result.buckets) out(bucket.deleted ? `deleted bucket ${bucket.name}` : `bucket ${bucket.name}: ${bucket.note}`);
+        for (const bucket of result.buckets)
+          out(bucket.deleted ? `deleted bucket ${bucket.name}` : `bucket ${bucket.name}: ${bucket.note}`);
         for (const pool of result.deletedUserPools) {
           out(`deleted user pool ${pool} (${declaration.auth?.userPool.name}) and its users`);
         }

@@ -11,7 +11,7 @@ export function registerDownload(program: Command): void {
     .command('download')
     .description('download an object of the output bucket through a presigned URL (KEY defaults to DDN_TEST_IMAGE_KEY)')
     .argument('[key]', 'object key')
-    .option('--out <file>', 'where to write it (default: the key\'s file name in the current folder)')
+    .option('--out <file>', "where to write it (default: the key's file name in the current folder)")
     .option('--json', 'print a JSON object')
     .action(async (keyArg: string | undefined, opts: { out?: string; json?: boolean }) => {
       const { config, apiEndpoint, auth } = clientContext();
@@ -23,6 +23,8 @@ export function registerDownload(program: Command): void {
       const result = await downloadFile({ apiEndpoint, auth, key, out, onProgress }).finally(() => bar.stop());
       if (opts.json) return printJson({ bucket: config.outBucket, ...result });
       process.stdout.write(`downloaded s3://${config.outBucket}/${key} to ${out} (${result.bytes} bytes)\n`);
-      process.stdout.write(`download time: ${ms(result.timings.getMs)} (presign ${ms(result.timings.presignMs)}, total ${ms(result.timings.totalMs)})\n`);
+      process.stdout.write(
+        `download time: ${ms(result.timings.getMs)} (presign ${ms(result.timings.presignMs)}, total ${ms(result.timings.totalMs)})\n`,
+      );
     });
 }

@@ -13,7 +13,7 @@ export function upsertEnvFile(file: string, name: string, value: string): void {
   const line = `${name}=${quote(value)}`;
   const index = lines.findIndex((l) => assignment.test(l));
   if (index === -1) lines.push(line);
-  else lines[index] = `${assignment.exec(lines[index]!)![1]}${line}`;
+  else lines[index] = `${assignment.exec(lines[index])![1]}${line}`;
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, lines.join(eol) + eol);
   renameSync(tmp, file);

@@ -89,7 +89,10 @@ export class InferenceProcess {
   async waitReady(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!this.ready) {
-      if (Date.now() > deadline) throw new Error(`the inference server did not answer ${this.url}/ping within ${timeoutMs / 1000} s (see its log above)`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `the inference server did not answer ${this.url}/ping within ${timeoutMs / 1000} s (see its log above)`,
+        );
       await sleep(100);
     }
   }
@@ -109,7 +112,10 @@ export class InferenceProcess {
     let failures = 0;
     while (this.child === child && child.exitCode === null && child.signalCode === null && !this.stopping) {
       const answer = await fetch(`${this.url}/ping`, { signal: AbortSignal.timeout(PING_TIMEOUT_MS) }).then(
-        (res) => (void res.body?.cancel(), res.status === 200 && res.headers.get('x-ddn-instance') === instance ? 'ok' : `status ${res.status}`),
+        (res) => (
+          void res.body?.cancel(),
+          res.status === 200 && res.headers.get('x-ddn-instance') === instance ? 'ok' : `status ${res.status}`
+        ),
         (err: Error) => (err.name === 'TimeoutError' ? `no answer within ${PING_TIMEOUT_MS} ms` : err.message),
       );
       if (this.child !== child || child.exitCode !== null || child.signalCode !== null || this.stopping) return;

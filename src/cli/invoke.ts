@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
 import { invoke } from '../client/api.ts';
 import { invocationRequest, tiffSize } from '../client/denoise.ts';
-import { clientContext, intOption, invocationParameters, withInvocationOptions, type InvocationOptions } from './client-context.ts';
+import {
+  clientContext,
+  intOption,
+  invocationParameters,
+  withInvocationOptions,
+  type InvocationOptions,
+} from './client-context.ts';
 import { CliError, EXIT_USAGE } from './errors.ts';
 import { ms, printJson } from './output.ts';
 
@@ -40,17 +46,34 @@ export function registerInvoke(program: Command): void {
       });
       const { value, ms: elapsed } = await invoke(apiEndpoint, body, auth);
       if (opts.json) return printJson({ response: value, ms: elapsed });
-      process.stdout.write(`denoised ${body.img_input_url} -> ${body.img_output_url} with ${body.model}, strength ${body.strength}\n`);
-      process.stdout.write(`invoke time: ${ms(elapsed)}${value.timings_ms ? ` (${Object.entries(value.timings_ms).map(([k, v]) => `${k} ${ms(v)}`).join(', ')})` : ''}\n`);
+      process.stdout.write(
+        `denoised ${body.img_input_url} -> ${body.img_output_url} with ${body.model}, strength ${body.strength}\n`,
+      );
+      process.stdout.write(
+        `invoke time: ${ms(elapsed)}${
+          value.timings_ms
+            ? ` (${Object.entries(value.timings_ms)
+                .map(([k, v]) => `${k} ${ms(v)}`)
+                .join(', ')})`
+            : ''
+        }\n`,
+      );
       for (const warning of value.warnings ?? []) process.stdout.write(`warning: ${warning}\n`);
       process.stdout.write(`next: ddn download ${opts.outKey ?? key}\n`);
     });
 }
 
-async function imageSize(opts: InvokeOptions, testImagePath: string | undefined): Promise<{ width: number; height: number }> {
+async function imageSize(
+  opts: InvokeOptions,
+  testImagePath: string | undefined,
+): Promise<{ width: number; height: number }> {
   const width = intOption('--width', opts.width, 1, 1 << 20);
   const height = intOption('--height', opts.height, 1, 1 << 20);
   if (width !== undefined && height !== undefined) return { width, height };
-  if (!testImagePath) throw new CliError('give --width and --height of the image (or set DDN_TEST_IMAGE_PATH so they are read from it)', EXIT_USAGE);
+  if (!testImagePath)
+    throw new CliError(
+      'give --width and --height of the image (or set DDN_TEST_IMAGE_PATH so they are read from it)',
+      EXIT_USAGE,
+    );
   return tiffSize(testImagePath);
 }

@@ -11,7 +11,10 @@ export function localEdgeEndpoint(config: Config): Endpoint {
   return {
     url: config.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${config.edgePort}`,
     region: config.region,
-    credentials: resolveEdgeCredentials(config.dataDir, { accessKeyId: config.localAccessKeyId, secretAccessKey: config.localSecretAccessKey }),
+    credentials: resolveEdgeCredentials(config.dataDir, {
+      accessKeyId: config.localAccessKeyId,
+      secretAccessKey: config.localSecretAccessKey,
+    }),
   };
 }
 

@@ -11,7 +11,12 @@ const NO_PROGRESS: Progress = { update() {}, stop() {} };
 export function progressBar(label: string, json: boolean): Progress {
   if (json || !process.stdout.isTTY || !process.stderr.isTTY) return NO_PROGRESS;
   const bar = new cliProgress.SingleBar(
-    { format: `${label.padEnd(9)} [{bar}] {percentage}% {done}/{size} MiB`, hideCursor: true, clearOnComplete: false, stream: process.stderr },
+    {
+      format: `${label.padEnd(9)} [{bar}] {percentage}% {done}/{size} MiB`,
+      hideCursor: true,
+      clearOnComplete: false,
+      stream: process.stderr,
+    },
     cliProgress.Presets.shades_classic,
   );
   let started = false;

@@ -25,7 +25,8 @@ export class PidFile {
     if (!existsSync(this.file)) return undefined;
     const pid = Number(readFileSync(this.file, 'utf8').trim());
     this.remove();
-    if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid || !commandLine(pid)?.includes(this.marker)) return undefined;
+    if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid || !commandLine(pid)?.includes(this.marker))
+      return undefined;
     signal(pid, 'SIGTERM');
     const deadline = Date.now() + graceMs;
     while (alive(pid) && Date.now() < deadline) await sleep(50);

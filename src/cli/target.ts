@@ -22,7 +22,11 @@ export function chooseTarget(opts: TargetOptions, config: Config): ChosenTarget 
 }
 
 /** The declaration for a target; locally the backend defaults to the inference server of `ddn up`. */
-export async function declarationFor(target: ChosenTarget, config: Config): Promise<Declaration> {
+export function declarationFor(target: ChosenTarget, config: Config): Declaration {
   if (target.name === 'aws') return buildDeclaration(config);
-  return localDeclaration(config, target.endpoint.url!, config.albDns ?? `${config.inferenceHost}:${config.inferencePort}`);
+  return localDeclaration(
+    config,
+    target.endpoint.url!,
+    config.albDns ?? `${config.inferenceHost}:${config.inferencePort}`,
+  );
 }

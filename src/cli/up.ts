@@ -21,8 +21,13 @@ const INFERENCE_READY_TIMEOUT_MS = 180_000;
 export function registerUp(program: Command): void {
   program
     .command('up')
-    .description('start the local edge (S3, Lambda, API Gateway) and the inference server, deploy the platform on them; Ctrl-C stops it')
-    .option('--json', 'log JSON lines and print the endpoints as one JSON object (the default when stderr is not a terminal: JSON log lines)')
+    .description(
+      'start the local edge (S3, Lambda, API Gateway) and the inference server, deploy the platform on them; Ctrl-C stops it',
+    )
+    .option(
+      '--json',
+      'log JSON lines and print the endpoints as one JSON object (the default when stderr is not a terminal: JSON log lines)',
+    )
     .action(async (opts: { json?: boolean }) => {
       const envFile = path.resolve('.env');
       loadDotenv();
@@ -31,7 +36,9 @@ export function registerUp(program: Command): void {
       const logger = createLogger('ddn', config.logLevel, { pretty });
       const running = await startEdge(config, logger).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') {
-          throw new CliError(`${config.edgeHost}:${config.edgePort} is already in use: stop the other process (another ddn up?) or set DDN_EDGE_PORT`);
+          throw new CliError(
+            `${config.edgeHost}:${config.edgePort} is already in use: stop the other process (another ddn up?) or set DDN_EDGE_PORT`,
+          );
         }
         throw err;
       });
@@ -57,7 +64,8 @@ export function registerUp(program: Command): void {
           AWS_REGION: config.region,
           AWS_ENDPOINT_URL_S3: edge.url,
         },
-        onReadyChange: (ready, detail) => (ready ? edge.markReady('inference', detail) : edge.markNotReady('inference', detail)),
+        onReadyChange: (ready, detail) =>
+          ready ? edge.markReady('inference', detail) : edge.markNotReady('inference', detail),
         pidFile: new PidFile(path.join(config.dataDir, 'inference.pid'), 'inference/main.ts'),
       });
       let stopping = false;
@@ -84,9 +92,14 @@ export function registerUp(program: Command): void {
         inference.start();
         const inferenceHost = config.inferenceHost === '0.0.0.0' ? '127.0.0.1' : config.inferenceHost;
         const declaration = localDeclaration(config, edge.publicUrl, `${inferenceHost}:${inferencePort}`);
-        const { result } = await deploy(deployClients({ url: edge.url, region: config.region, credentials: edge.credentials }), declaration, await presignZip(), {
-          onChange: (change) => logger.info({ change: describeChange(change) }, 'deploy'),
-        });
+        const { result } = await deploy(
+          deployClients({ url: edge.url, region: config.region, credentials: edge.credentials }),
+          declaration,
+          await presignZip(),
+          {
+            onChange: (change) => logger.info({ change: describeChange(change) }, 'deploy'),
+          },
+        );
         apiEndpoint = result!.apiEndpoint;
         upsertEnvFile(envFile, 'DDN_APIGW_ENDPOINT', apiEndpoint);
         signIn = result!.auth;

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { invoke, RemoteError, type InvocationRequest, type InvocationResponse } from './api.ts';
-import { downloadFile, uploadFile, type ProgressCallback } from './transfer.ts';
+import { downloadFile, uploadFile } from './transfer.ts';
 import type { ApiAuth } from './auth/session.ts';
 
 export interface DenoiseOptions {
@@ -32,10 +32,23 @@ export interface DenoiseResult {
   bytesIn: number;
   bytesOut: number;
   response: InvocationResponse;
-  timings: { presignUploadMs: number; putMs: number; invokeMs: number; presignDownloadMs: number; getMs: number; totalMs: number };
+  timings: {
+    presignUploadMs: number;
+    putMs: number;
+    invokeMs: number;
+    presignDownloadMs: number;
+    getMs: number;
+    totalMs: number;
+  };
 }
 
-export const INVOCATION_DEFAULTS = { model: 'efficient', strength: 10, digitalOffset: 100, usingBits: 16, pixelPitch: 0.14 } as const;
+export const INVOCATION_DEFAULTS = {
+  model: 'efficient',
+  strength: 10,
+  digitalOffset: 100,
+  usingBits: 16,
+  pixelPitch: 0.14,
+} as const;
 
 /** The request body for an object already uploaded; width and height are the TIFF's. */
 export function invocationRequest(options: {
@@ -67,10 +80,13 @@ export function invocationRequest(options: {
 
 /** Width and height of a TIFF, read from its header. */
 export async function tiffSize(file: string): Promise<{ width: number; height: number }> {
-  const meta = await sharp(file).metadata().catch((err: Error) => {
-    throw new RemoteError(`${file} is not a readable image: ${err.message}`);
-  });
-  if (meta.format !== 'tiff' || !meta.width || !meta.height) throw new RemoteError(`${file} is not a TIFF (found ${meta.format ?? 'unknown format'}): give a 16-bit grey TIFF`);
+  const meta = await sharp(file)
+    .metadata()
+    .catch((err: Error) => {
+      throw new RemoteError(`${file} is not a readable image: ${err.message}`);
+    });
+  if (meta.format !== 'tiff' || !meta.width || !meta.height)
+    throw new RemoteError(`${file} is not a TIFF (found ${meta.format ?? 'unknown format'}): give a 16-bit grey TIFF`);
   return { width: meta.width, height: meta.height };
 }
 

@@ -103,7 +103,7 @@ export class CognitoInput {
       const a = item as { Name?: unknown; Value?: unknown } | null;
       if (!a || typeof a.Name !== 'string' || (a.Value !== undefined && typeof a.Value !== 'string'))
         throw typeError(name);
-      return { Name: a.Name, Value: (a.Value) ?? '' };
+      return { Name: a.Name, Value: a.Value ?? '' };
     });
   }
 }

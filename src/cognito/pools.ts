@@ -336,7 +336,7 @@ function readClientSettings(input: CognitoInput): ClientSettings {
   if (flows.some((f) => f.startsWith('ALLOW_')) && !flows.includes('ALLOW_REFRESH_TOKEN_AUTH')) {
     throw cognitoErrors.invalidParameter('REFRESH_TOKEN_AUTH should always be allowed.');
   }
-  const units = (input.object('TokenValidityUnits') ?? {});
+  const units = input.object('TokenValidityUnits') ?? {};
   const unit = (name: 'AccessToken' | 'IdToken' | 'RefreshToken', fallback: string): string => {
     const given = units[name];
     if (given === undefined) return fallback;

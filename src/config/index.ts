@@ -7,7 +7,7 @@ import { z } from 'zod';
 export function loadDotenv(dir = process.cwd(), env: NodeJS.ProcessEnv = process.env): string | undefined {
   const file = path.join(dir, '.env');
   if (!existsSync(file)) return undefined;
-  dotenv.config({ path: file, processEnv: env as Record<string, string>, override: false, quiet: true });
+  dotenv.config({ path: file, processEnv: env, override: false, quiet: true });
   return file;
 }
 
@@ -22,7 +22,10 @@ const optionalString = z
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 const bucketName = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)');
+  .regex(
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+    'must be a valid S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)',
+  );
 
 const schema = z.object({
   DDN_EDGE_HOST: z.string().min(1).default('127.0.0.1'),
@@ -34,11 +37,21 @@ const schema = z.object({
   DDN_OUT_BUCKET: bucketName.default('ddn-out-bucket'),
   DDN_LOCAL_ACCESS_KEY_ID: optionalString,
   DDN_LOCAL_SECRET_ACCESS_KEY: optionalString,
-  AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must look like us-east-1').default('us-east-1'),
-  ACCOUNT_ID: z.string().regex(/^\d{12}$/, 'must be 12 digits').default('000000000000'),
-  DDN_LAMBDA_FUNC_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, - or _').default('ddn-presign-lambda'),
+  AWS_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must look like us-east-1')
+    .default('us-east-1'),
+  ACCOUNT_ID: z
+    .string()
+    .regex(/^\d{12}$/, 'must be 12 digits')
+    .default('000000000000'),
+  DDN_LAMBDA_FUNC_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, - or _')
+    .default('ddn-presign-lambda'),
   DDN_LAMBDA_ROLE: optionalString,
   DDN_LAMBDA_STATE_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(200),
+  DDN_LAMBDA_RETRY_BASE_MS: z.coerce.number().int().min(0).max(600_000).default(60_000),
   DDN_APIGW_NAME: z.string().min(1).max(128).default('ddn-api'),
   DDN_APIGW_ENDPOINT: optionalString,
   DDN_ALB_DNS: optionalString,
@@ -79,6 +92,8 @@ export interface Config {
   lambdaRole?: string;
   /** How long a created function stays Pending and an updated one InProgress (AWS's states, for waiters). */
   lambdaStateDelayMs: number;
+  /** The first retry delay of a failed asynchronous invocation; the second is twice it (AWS: 1 and 2 minutes). */
+  lambdaRetryBaseMs: number;
   apiName: string;
   apiEndpoint?: string;
   albDns?: string;
@@ -112,8 +127,12 @@ export class ConfigError extends Error {}
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
-    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}\nFix the variables above in your environment or .env.`);
+    const lines = parsed.error.issues.map(
+      (i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`,
+    );
+    throw new ConfigError(
+      `invalid configuration:\n${lines.join('\n')}\nFix the variables above in your environment or .env.`,
+    );
   }
   const c = parsed.data;
   return {
@@ -131,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     lambdaFunctionName: c.DDN_LAMBDA_FUNC_NAME,
     lambdaRole: c.DDN_LAMBDA_ROLE,
     lambdaStateDelayMs: c.DDN_LAMBDA_STATE_DELAY_MS,
+    lambdaRetryBaseMs: c.DDN_LAMBDA_RETRY_BASE_MS,
     apiName: c.DDN_APIGW_NAME,
     apiEndpoint: c.DDN_APIGW_ENDPOINT,
     albDns: c.DDN_ALB_DNS,

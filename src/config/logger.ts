@@ -12,10 +12,17 @@ export interface LoggerOptions {
 const PRETTY_OPTIONS = { ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l', singleLine: true } as const;
 
 /** Logger on stderr (stdout stays for what a command prints for people): JSON lines, or pretty lines when asked. */
-export function createLogger(name: string, level: string = process.env.DDN_LOG_LEVEL ?? 'info', options: LoggerOptions = {}): Logger {
+export function createLogger(
+  name: string,
+  level: string = process.env.DDN_LOG_LEVEL ?? 'info',
+  options: LoggerOptions = {},
+): Logger {
   const base = { name, level, base: { pid: process.pid } };
   if (options.pretty) {
-    return pino(base, pretty({ ...PRETTY_OPTIONS, destination: 2, sync: true, colorize: process.stderr.isTTY === true }));
+    return pino(
+      base,
+      pretty({ ...PRETTY_OPTIONS, destination: 2, sync: true, colorize: process.stderr.isTTY === true }),
+    );
   }
   return pino(base, pino.destination({ fd: 2, sync: false }));
 }

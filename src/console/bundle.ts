@@ -33,9 +33,18 @@ export async function buildConsoleAssets(): Promise<Map<string, Asset>> {
   });
   const assets = new Map<string, Asset>();
   for (const file of result.outputFiles) {
-    assets.set(path.basename(file.path), { contentType: 'text/javascript; charset=utf-8', body: Buffer.from(file.contents) });
+    assets.set(path.basename(file.path), {
+      contentType: 'text/javascript; charset=utf-8',
+      body: Buffer.from(file.contents),
+    });
   }
-  assets.set('index.html', { contentType: 'text/html; charset=utf-8', body: await readFile(path.join(PAGE_DIR, 'index.html')) });
-  assets.set('style.css', { contentType: 'text/css; charset=utf-8', body: await readFile(path.join(PAGE_DIR, 'style.css')) });
+  assets.set('index.html', {
+    contentType: 'text/html; charset=utf-8',
+    body: await readFile(path.join(PAGE_DIR, 'index.html')),
+  });
+  assets.set('style.css', {
+    contentType: 'text/css; charset=utf-8',
+    body: await readFile(path.join(PAGE_DIR, 'style.css')),
+  });
   return assets;
 }

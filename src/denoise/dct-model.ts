@@ -22,7 +22,10 @@ export const WIENER_SIGMA_AT_FULL_STRENGTH = 2;
 /** Orthonormal DCT-II basis: d[u][j] = a(u) cos(π (2j+1) u / 2B). */
 function dctBasis(b: number): number[][] {
   return Array.from({ length: b }, (_, u) =>
-    Array.from({ length: b }, (_, j) => Math.sqrt((u === 0 ? 1 : 2) / b) * Math.cos((Math.PI * (2 * j + 1) * u) / (2 * b))),
+    Array.from(
+      { length: b },
+      (_, j) => Math.sqrt((u === 0 ? 1 : 2) / b) * Math.cos((Math.PI * (2 * j + 1) * u) / (2 * b)),
+    ),
   );
 }
 
@@ -31,7 +34,12 @@ function floatTensor(name: string, dims: number[], fill: (index: number) => numb
   return { name, dims, type: TensorType.FLOAT, data: Float32Array.from({ length: size }, (_, i) => fill(i)) };
 }
 
-const int64Tensor = (name: string, values: number[]): Tensor => ({ name, dims: [values.length], type: TensorType.INT64, data: BigInt64Array.from(values.map(BigInt)) });
+const int64Tensor = (name: string, values: number[]): Tensor => ({
+  name,
+  dims: [values.length],
+  type: TensorType.INT64,
+  data: BigInt64Array.from(values.map(BigInt)),
+});
 
 /**
  * Builds the graph in pieces. Every block's 2-D DCT is separable: a row pass (Conv 1×B, stride 1×s,
@@ -81,7 +89,10 @@ class DctGraphBuilder {
     if (known) return known;
     const { rows, columns } = this.basisTensors(b);
     const r = this.node('Conv', [image, rows], `${prefix}_rows`, { strides: { ints: [1, s] } });
-    const coefficients = this.node('Conv', [r, columns], `${prefix}_coefficients`, { strides: { ints: [s, 1] }, group: { int: b } });
+    const coefficients = this.node('Conv', [r, columns], `${prefix}_coefficients`, {
+      strides: { ints: [s, 1] },
+      group: { int: b },
+    });
     this.transformed.set(key, coefficients);
     return coefficients;
   }
@@ -90,11 +101,18 @@ class DctGraphBuilder {
   aggregate(coefficients: string, weight: string, { block: b, stride: s }: DctStage, prefix: string): string {
     const { rows, columns, onesColumn, onesRow } = this.basisTensors(b);
     const weighted = this.node('Mul', [coefficients, weight], `${prefix}_weighted`);
-    const r = this.node('ConvTranspose', [weighted, columns], `${prefix}_rows_back`, { strides: { ints: [s, 1] }, group: { int: b } });
+    const r = this.node('ConvTranspose', [weighted, columns], `${prefix}_rows_back`, {
+      strides: { ints: [s, 1] },
+      group: { int: b },
+    });
     const numerator = this.node('ConvTranspose', [r, rows], `${prefix}_numerator`, { strides: { ints: [1, s] } });
     // Every block spreads its weight over its B×B pixels: separable, a column pass and a row pass.
-    const spread = this.node('ConvTranspose', [weight, onesColumn], `${prefix}_weight_columns`, { strides: { ints: [s, 1] } });
-    const denominator = this.node('ConvTranspose', [spread, onesRow], `${prefix}_denominator`, { strides: { ints: [1, s] } });
+    const spread = this.node('ConvTranspose', [weight, onesColumn], `${prefix}_weight_columns`, {
+      strides: { ints: [s, 1] },
+    });
+    const denominator = this.node('ConvTranspose', [spread, onesRow], `${prefix}_denominator`, {
+      strides: { ints: [1, s] },
+    });
     return this.node('Div', [numerator, denominator], `${prefix}_estimate`);
   }
 
@@ -117,9 +135,17 @@ class DctGraphBuilder {
     const c = this.forward(image, stage, `${prefix}_noisy`);
     const p = this.forward(pilot, stage, `${prefix}_pilot`);
     const p2 = this.node('Mul', [p, p], `${prefix}_pilot_energy`);
-    const gain = this.node('Div', [p2, this.node('Add', [p2, noiseVariance], `${prefix}_energy_plus_noise`)], `${prefix}_raw_gain`);
+    const gain = this.node(
+      'Div',
+      [p2, this.node('Add', [p2, noiseVariance], `${prefix}_energy_plus_noise`)],
+      `${prefix}_raw_gain`,
+    );
     const gainDc = this.node('Max', [gain, isDc], `${prefix}_gain`);
-    const sumSquares = this.node('Conv', [this.node('Mul', [gainDc, gainDc], `${prefix}_gain_squared`), sumChannels], `${prefix}_gain_energy`);
+    const sumSquares = this.node(
+      'Conv',
+      [this.node('Mul', [gainDc, gainDc], `${prefix}_gain_squared`), sumChannels],
+      `${prefix}_gain_energy`,
+    );
     const weight = this.node('Reciprocal', [sumSquares], `${prefix}_weight`);
     return this.aggregate(this.node('Mul', [c, gainDc], `${prefix}_shrunk`), weight, stage, prefix);
   }
@@ -137,9 +163,17 @@ class DctGraphBuilder {
     if (!this.defined.has(size)) {
       this.defined.add(size);
       const shape = this.node('Shape', [like], `${like}_shape`);
-      this.node('Slice', [shape, this.constant(int64Tensor('hw_start', [2])), this.constant(int64Tensor('hw_end', [4]))], size);
+      this.node(
+        'Slice',
+        [shape, this.constant(int64Tensor('hw_start', [2])), this.constant(int64Tensor('hw_end', [4]))],
+        size,
+      );
     }
-    return this.node('Slice', [tensor, this.constant(int64Tensor('zeros_2', [0, 0])), size, this.constant(int64Tensor('hw_axes', [2, 3]))], output);
+    return this.node(
+      'Slice',
+      [tensor, this.constant(int64Tensor('zeros_2', [0, 0])), size, this.constant(int64Tensor('hw_axes', [2, 3]))],
+      output,
+    );
   }
 
   constantFloat(name: string, value: number): string {
@@ -161,7 +195,11 @@ export function buildDctThresholdGraph(spec: DctModelSpec): Graph {
   if (spec.wiener) {
     const sigma = g.node('Mul', ['strength', g.constantFloat('sigma_scale', WIENER_SIGMA_AT_FULL_STRENGTH)], 'sigma');
     // A tiny floor keeps 0/0 out of the gain where pilot and σ are both 0 (strength 0).
-    const variance = g.node('Add', [g.node('Mul', [sigma, sigma], 'sigma_squared'), g.constantFloat('variance_floor', 1e-12)], 'noise_variance');
+    const variance = g.node(
+      'Add',
+      [g.node('Mul', [sigma, sigma], 'sigma_squared'), g.constantFloat('variance_floor', 1e-12)],
+      'noise_variance',
+    );
     estimate = g.wiener(image, g.padEnd(g.cropTo(estimate, 'image', 'pilot'), pad), spec.wiener, variance, 'wiener');
   }
   g.cropTo(estimate, 'image', 'denoised');

@@ -18,7 +18,13 @@ const SQRT_3_2 = Math.sqrt(1.5);
 /** Unbiased inverse of forwardGat, clamped at 0 (the clean signal is never below the offset). */
 export function inverseGat(d: number, { gain, readVariance }: NoiseModel): number {
   const x = Math.max(d, 1);
-  const inv = x * x * 0.25 + 0.25 * SQRT_3_2 / x - 1.375 / (x * x) + 0.625 * SQRT_3_2 / (x * x * x) - 0.125 - readVariance / (gain * gain);
+  const inv =
+    x * x * 0.25 +
+    (0.25 * SQRT_3_2) / x -
+    1.375 / (x * x) +
+    (0.625 * SQRT_3_2) / (x * x * x) -
+    0.125 -
+    readVariance / (gain * gain);
   return gain * Math.max(0, inv);
 }
 

@@ -93,10 +93,18 @@ function fitNoiseLine(means: number[], variances: number[]): NoiseModel {
     ys.push(median(scratch, to - from));
   }
   // Weights 1/var²: the relative error of a variance estimate is the same at every level.
-  let sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+  let sw = 0,
+    sx = 0,
+    sy = 0,
+    sxx = 0,
+    sxy = 0;
   for (let k = 0; k < xs.length; k++) {
     const w = 1 / Math.max(ys[k], 1e-6) ** 2;
-    sw += w; sx += w * xs[k]; sy += w * ys[k]; sxx += w * xs[k] * xs[k]; sxy += w * xs[k] * ys[k];
+    sw += w;
+    sx += w * xs[k];
+    sy += w * ys[k];
+    sxx += w * xs[k] * xs[k];
+    sxy += w * xs[k] * ys[k];
   }
   const det = sw * sxx - sx * sx;
   let gain = det > 1e-12 * sw * sxx ? (sw * sxy - sx * sy) / det : 0;

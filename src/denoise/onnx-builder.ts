@@ -144,7 +144,8 @@ export function encodeModel(graph: Graph, producer = 'ddn'): Uint8Array {
         for (const input of n.inputs) node.string(1, input);
         for (const output of n.outputs) node.string(2, output);
         node.string(3, `${n.op}_${i}`).string(4, n.op);
-        for (const [name, value] of Object.entries(n.attributes ?? {})) node.message(5, (a) => writeAttribute(a, name, value));
+        for (const [name, value] of Object.entries(n.attributes ?? {}))
+          node.message(5, (a) => writeAttribute(a, name, value));
       }),
     );
     g.string(2, graph.name);

@@ -99,7 +99,10 @@ function gaussianBlur(img: Float32Array, size: number, sigma: number): void {
   const total = k.reduce((a, b) => a + b);
   const kernel = k.map((v) => v / total);
   const line = new Float32Array(size);
-  for (const [stride, step] of [[size, 1], [1, size]]) {
+  for (const [stride, step] of [
+    [size, 1],
+    [1, size],
+  ]) {
     for (let l = 0; l < size; l++) {
       const base = l * stride;
       for (let i = 0; i < size; i++) {
@@ -147,7 +150,8 @@ export function cleanPhantom(size: number, seed = 1): Float32Array {
       let a = attenuation(softTissue, x, y) + attenuation(cortex, x, y);
       const inner = attenuation(marrow, x, y);
       if (inner !== 0) a += inner * (TRABECULAR_MU * (1 + TRABECULAR_CONTRAST * trabecular(px, py)) - CORTICAL_MU);
-      for (const tooth of teeth) if (Math.abs(x - tooth[0].cx) < 0.1) for (const part of tooth) a += attenuation(part, x, y);
+      for (const tooth of teeth)
+        if (Math.abs(x - tooth[0].cx) < 0.1) for (const part of tooth) a += attenuation(part, x, y);
       a += attenuation(filling, x, y);
       if (y > 0.04 && y < 0.14 && x > 0.04 && x < 0.4) {
         const period = 2 * (6 - Math.floor((x - 0.04) / 0.06));

@@ -64,7 +64,17 @@ function spans(length: number, step: number, align: number): Span[] {
 }
 
 /** The GAT values of the h×w patch whose top left is (top, left), reflected at the image borders. */
-function cutPatch(input: Uint16Array | Uint8Array, width: number, height: number, gatOf: Float32Array, top: number, left: number, h: number, w: number, patch: Float32Array): void {
+function cutPatch(
+  input: Uint16Array | Uint8Array,
+  width: number,
+  height: number,
+  gatOf: Float32Array,
+  top: number,
+  left: number,
+  h: number,
+  w: number,
+  patch: Float32Array,
+): void {
   const columns = new Int32Array(w);
   for (let x = 0; x < w; x++) columns[x] = reflect(left + x, width);
   // Columns [inside, outside) need no reflection: a straight run of the source row.
@@ -82,9 +92,16 @@ function cutPatch(input: Uint16Array | Uint8Array, width: number, height: number
 
 /** Writes the part of a denoised patch its spans own back as DN: unbiased inverse, offset, round, clip. */
 function writeBack(
-  result: Float32Array, w: number, margin: number,
-  output: Uint16Array | Uint8Array, width: number, rows: Span, columns: Span,
-  inverse: (d: number) => number, offset: number, maxValue: number,
+  result: Float32Array,
+  w: number,
+  margin: number,
+  output: Uint16Array | Uint8Array,
+  width: number,
+  rows: Span,
+  columns: Span,
+  inverse: (d: number) => number,
+  offset: number,
+  maxValue: number,
 ): void {
   for (let y = rows.from; y < rows.to; y++) {
     const from = (y - rows.origin + margin) * w + margin - columns.origin;
@@ -122,7 +139,8 @@ export async function denoisePixels(
   const { tile, margin, align } = tiling;
   const step = roundUp(tile, align);
   const tiles: [Span, Span][] = [];
-  for (const rows of spans(height, step, align)) for (const columns of spans(width, step, align)) tiles.push([rows, columns]);
+  for (const rows of spans(height, step, align))
+    for (const columns of spans(width, step, align)) tiles.push([rows, columns]);
   let next = 0;
   const worker = async () => {
     let patch: Float32Array = new Float32Array(0);

@@ -13,8 +13,8 @@ interface Slot {
 interface Pending {
   job: DenoiseJob;
   signal?: AbortSignal;
-  resolve(output: DenoiseOutput): void;
-  reject(err: Error): void;
+  resolve: (output: DenoiseOutput) => void;
+  reject: (err: Error) => void;
 }
 
 /**
@@ -59,7 +59,10 @@ export class DenoisePool {
       worker.on('message', onMessage);
       worker.once('error', reject);
     });
-    slot.ready.then(() => this.dispatch(), () => undefined);
+    slot.ready.then(
+      () => this.dispatch(),
+      () => undefined,
+    );
     worker.unref();
     return slot;
   }
@@ -69,7 +72,7 @@ export class DenoisePool {
     if (signal?.aborted) return Promise.reject(new JobAbortedError(String(signal.reason ?? 'aborted')));
     return new Promise((resolve, reject) => {
       this.queue.push({ job, signal, resolve, reject });
-      this.dispatch();
+      void this.dispatch();
     });
   }
 

@@ -30,12 +30,15 @@ export class ModelSession {
     return async (tile, height, width) => {
       const feeds: Record<string, ort.Tensor> = { [imageName]: new ort.Tensor('float32', tile, [1, 1, height, width]) };
       if (takesStrength) feeds.strength = new ort.Tensor('float32', Float32Array.of(strength), [1]);
-      if (output?.dims[2] !== height || output.dims[3] !== width) output = new ort.Tensor('float32', new Float32Array(height * width), [1, 1, height, width]);
+      if (output?.dims[2] !== height || output.dims[3] !== width)
+        output = new ort.Tensor('float32', new Float32Array(height * width), [1, 1, height, width]);
       const result = await this.session.run(feeds, { [outputName]: output });
       const out = result[outputName];
-      if (out.data.length !== tile.length) throw new Error(`model ${this.source.origin} returned ${out.dims.join('x')} for a ${height}x${width} tile`);
+      if (out.data.length !== tile.length)
+        throw new Error(`model ${this.source.origin} returned ${out.dims.join('x')} for a ${height}x${width} tile`);
       const data = out.data as Float32Array;
-      if (!takesStrength && strength < 1) for (let i = 0; i < data.length; i++) data[i] = tile[i] + strength * (data[i] - tile[i]);
+      if (!takesStrength && strength < 1)
+        for (let i = 0; i < data.length; i++) data[i] = tile[i] + strength * (data[i] - tile[i]);
       return data;
     };
   }

@@ -44,7 +44,7 @@ try {
     const side = Math.ceil(tile / align) * align + 2 * margin;
     await sessions[name].denoiser(0.5)(new Float32Array(side * side), side, side);
   }
-  port.on('message', async ({ id, model, strength, tile, height, width }: TileRequest) => {
+  const denoiseTile = async ({ id, model, strength, tile, height, width }: TileRequest) => {
     try {
       // The result goes back in the tile's own buffer (transferred back and forth, nothing allocated per tile).
       tile.set(await sessions[model].denoiser(strength)(tile, height, width));
@@ -52,8 +52,11 @@ try {
     } catch (err) {
       send({ type: 'failed', id, message: (err as Error).message });
     }
-  });
-  const models = Object.fromEntries(MODEL_NAMES.map((n) => [n, { origin: sessions[n].source.origin, tiling: sessions[n].source.tiling }]));
+  };
+  port.on('message', (request: TileRequest) => void denoiseTile(request));
+  const models = Object.fromEntries(
+    MODEL_NAMES.map((n) => [n, { origin: sessions[n].source.origin, tiling: sessions[n].source.tiling }]),
+  );
   send({ type: 'ready', models: models as Record<ModelName, LoadedModel> });
 } catch (err) {
   send({ type: 'load-failed', message: (err as Error).message });

@@ -11,20 +11,30 @@ const send = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMes
 
 try {
   let tiles = await TileWorkers.start(init.threads, init.modelDir);
-  port.on('message', async ({ id, job }: ToWorker) => {
+  const denoiseJob = async ({ id, job }: ToWorker) => {
     try {
       if (tiles.broken) {
         await tiles.close();
         tiles = await TileWorkers.start(init.threads, init.modelDir);
       }
       const { origin, tiling } = tiles.models[job.model];
-      const { pixels, noise } = await denoisePixels(job.pixels, job, tiling, tiles.denoiser(job.model, job.strength), tiles.size);
+      const { pixels, noise } = await denoisePixels(
+        job.pixels,
+        job,
+        tiling,
+        tiles.denoiser(job.model, job.strength),
+        tiles.size,
+      );
       send({ type: 'done', id, output: { pixels, noise, modelOrigin: origin } }, [pixels.buffer as ArrayBuffer]);
     } catch (err) {
       send({ type: 'failed', id, message: (err as Error).message });
     }
+  };
+  port.on('message', (message: ToWorker) => void denoiseJob(message));
+  send({
+    type: 'ready',
+    models: Object.fromEntries(MODEL_NAMES.map((n) => [n, tiles.models[n].origin])) as Record<ModelName, string>,
   });
-  send({ type: 'ready', models: Object.fromEntries(MODEL_NAMES.map((n) => [n, tiles.models[n].origin])) as Record<ModelName, string> });
 } catch (err) {
   send({ type: 'load-failed', message: (err as Error).message });
 }

@@ -28,5 +28,8 @@ export function watchBodyIdle(req: IncomingMessage, idleMs: number, onIdle: () =
 }
 
 function declaresBody(req: IncomingMessage): boolean {
-  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+  return (
+    req.headers['transfer-encoding'] !== undefined ||
+    (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0')
+  );
 }

@@ -55,9 +55,12 @@ export class Edge implements EdgeEndpoint {
   private address?: AddressInfo;
 
   constructor(readonly options: EdgeOptions) {
-    this.server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
-      this.dispatch(req, res).catch((err: unknown) => this.fail(res, err));
-    });
+    this.server = http.createServer(
+      { keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 },
+      (req, res) => {
+        this.dispatch(req, res).catch((err: unknown) => this.fail(res, err));
+      },
+    );
     this.route('/_ddn/health', (req, res) => this.health(req, res));
   }
 
@@ -141,7 +144,12 @@ export class Edge implements EdgeEndpoint {
   }
 
   private health(_req: IncomingMessage, res: ServerResponse): void {
-    const services = Object.fromEntries([...this.components].map(([name, c]) => [name, c.detail === undefined ? { ready: c.ready } : { ready: c.ready, ...asObject(c.detail) }]));
+    const services = Object.fromEntries(
+      [...this.components].map(([name, c]) => [
+        name,
+        c.detail === undefined ? { ready: c.ready } : { ready: c.ready, ...asObject(c.detail) },
+      ]),
+    );
     const body = JSON.stringify({ status: this.isReady() ? 'ready' : 'starting', services });
     res.writeHead(this.isReady() ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
     res.end(body);
@@ -155,7 +163,9 @@ export class Edge implements EdgeEndpoint {
     const host = (req.headers.host ?? '').toLowerCase();
 
     if (rawPath.startsWith('/_ddn/')) {
-      const route = this.internalRoutes.find((r) => rawPath === r.prefix || rawPath.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`));
+      const route = this.internalRoutes.find(
+        (r) => rawPath === r.prefix || rawPath.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`),
+      );
       if (route) return void (await route.handler(req, res, rawPath));
     }
 
@@ -168,7 +178,11 @@ export class Edge implements EdgeEndpoint {
 
     // A browser preflight carries no credentials even when sent to a presigned URL (whose query has
     // X-Amz-Credential): S3 answers it from the bucket's CORS rules, unauthenticated.
-    if (request.method === 'OPTIONS' && req.headers.origin !== undefined && req.headers['access-control-request-method'] !== undefined) {
+    if (
+      request.method === 'OPTIONS' &&
+      req.headers.origin !== undefined &&
+      req.headers['access-control-request-method'] !== undefined
+    ) {
       return this.serve(this.unscoped, request, false);
     }
     const sigv4 = readSigV4Scope(req.headers, request.query);
@@ -191,7 +205,12 @@ export class Edge implements EdgeEndpoint {
     return unserved;
   }
 
-  private async serve(service: EdgeService | undefined, request: EdgeRequest, signed: boolean, via?: SignedVia): Promise<void> {
+  private async serve(
+    service: EdgeService | undefined,
+    request: EdgeRequest,
+    signed: boolean,
+    via?: SignedVia,
+  ): Promise<void> {
     if (!service) {
       request.res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-requestid': request.requestId });
       request.res.end(JSON.stringify({ message: 'Not Found' }));
@@ -211,19 +230,32 @@ export class Edge implements EdgeEndpoint {
 
   private bodyIdle(service: EdgeService, request: EdgeRequest): void {
     const { req, res } = request;
-    this.logger.info({ service: service.name, method: request.method, path: request.rawPath }, 'request body idle: closing the connection');
+    this.logger.info(
+      { service: service.name, method: request.method, path: request.rawPath },
+      'request body idle: closing the connection',
+    );
     if (res.headersSent || !service.sendBodyTimeout) return void req.socket.destroy();
     service.sendBodyTimeout(request);
     res.once('finish', () => req.socket.destroySoon());
   }
 
   private async verify(service: EdgeService, request: EdgeRequest, via: SignedVia): Promise<VerifiedAuth> {
-    const signed = { method: request.method, rawPath: request.rawPath, query: request.query, rawHeaders: request.req.rawHeaders };
+    const signed = {
+      method: request.method,
+      rawPath: request.rawPath,
+      query: request.query,
+      rawHeaders: request.req.rawHeaders,
+    };
     const policy = service.signing ?? BODY_HASH_SIGNING;
     if (via === 'sigv2') return verifySigV2(signed, this.credentials, policy.sigV2Bucket?.(request));
     const params = parseSigV4(signed, via);
     const payloadHash = policy.payloadHash(request, via);
-    return verifySigV4(signed, params, { credentials: this.credentials, payloadHash, s3Path: policy.s3CanonicalPath, region: this.options.region });
+    return verifySigV4(signed, params, {
+      credentials: this.credentials,
+      payloadHash,
+      s3Path: policy.s3CanonicalPath,
+      region: this.options.region,
+    });
   }
 
   private fail(res: ServerResponse, err: unknown): void {

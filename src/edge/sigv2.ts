@@ -6,10 +6,37 @@ import type { VerifiedSigV2 } from './types.ts';
 
 /** Sub-resources that are part of SigV2's CanonicalizedResource. */
 const SUB_RESOURCES = new Set([
-  'acl', 'cors', 'delete', 'lifecycle', 'location', 'logging', 'notification', 'partNumber', 'policy', 'requestPayment',
-  'response-cache-control', 'response-content-disposition', 'response-content-encoding', 'response-content-language',
-  'response-content-type', 'response-expires', 'restore', 'tagging', 'torrent', 'uploadId', 'uploads', 'versionId',
-  'versioning', 'versions', 'website', 'object-lock', 'retention', 'legal-hold', 'encryption', 'replication', 'accelerate',
+  'acl',
+  'cors',
+  'delete',
+  'lifecycle',
+  'location',
+  'logging',
+  'notification',
+  'partNumber',
+  'policy',
+  'requestPayment',
+  'response-cache-control',
+  'response-content-disposition',
+  'response-content-encoding',
+  'response-content-language',
+  'response-content-type',
+  'response-expires',
+  'restore',
+  'tagging',
+  'torrent',
+  'uploadId',
+  'uploads',
+  'versionId',
+  'versioning',
+  'versions',
+  'website',
+  'object-lock',
+  'retention',
+  'legal-hold',
+  'encryption',
+  'replication',
+  'accelerate',
 ]);
 
 export function readSigV2(headers: Record<string, string | string[] | undefined>, query: URLSearchParams): boolean {
@@ -22,7 +49,12 @@ export function readSigV2(headers: Record<string, string | string[] | undefined>
  * Verifies S3 SigV2 (header `Authorization: AWS AKID:sig` or query `AWSAccessKeyId`/`Expires`/`Signature`).
  * `bucketFromHost` is set for virtual-hosted requests so the resource becomes `/bucket/key`.
  */
-export function verifySigV2(req: SignedRequest, credentials: EdgeCredentials, bucketFromHost?: string, now = new Date()): VerifiedSigV2 {
+export function verifySigV2(
+  req: SignedRequest,
+  credentials: EdgeCredentials,
+  bucketFromHost?: string,
+  now = new Date(),
+): VerifiedSigV2 {
   const header = headerValues(req.rawHeaders, 'authorization')[0];
   let accessKeyId: string;
   let signature: string;
@@ -33,14 +65,19 @@ export function verifySigV2(req: SignedRequest, credentials: EdgeCredentials, bu
     const sep = header.lastIndexOf(':');
     accessKeyId = header.slice(4, sep).trim();
     signature = header.slice(sep + 1).trim();
-    dateLine = headerValues(req.rawHeaders, 'x-amz-date').length > 0 ? '' : (headerValues(req.rawHeaders, 'date')[0] ?? '');
+    dateLine =
+      headerValues(req.rawHeaders, 'x-amz-date').length > 0 ? '' : (headerValues(req.rawHeaders, 'date')[0] ?? '');
   } else {
     via = 'query';
     const id = req.query.get('AWSAccessKeyId');
     const sig = req.query.get('Signature');
     const expires = req.query.get('Expires');
     if (!id || !sig || !expires) {
-      throw new AwsError(403, 'AccessDenied', 'Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters');
+      throw new AwsError(
+        403,
+        'AccessDenied',
+        'Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters',
+      );
     }
     accessKeyId = id;
     signature = sig;
@@ -54,22 +91,33 @@ export function verifySigV2(req: SignedRequest, credentials: EdgeCredentials, bu
     }
   }
   if (accessKeyId !== credentials.accessKeyId) {
-    throw new AwsError(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', { AWSAccessKeyId: accessKeyId });
+    throw new AwsError(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', {
+      AWSAccessKeyId: accessKeyId,
+    });
   }
-  const stringToSign = [
-    req.method,
-    headerValues(req.rawHeaders, 'content-md5')[0] ?? '',
-    headerValues(req.rawHeaders, 'content-type')[0] ?? '',
-    dateLine,
-  ].join('\n') + '\n' + canonicalAmzHeaders(req.rawHeaders) + canonicalResource(req, bucketFromHost);
+  const stringToSign =
+    [
+      req.method,
+      headerValues(req.rawHeaders, 'content-md5')[0] ?? '',
+      headerValues(req.rawHeaders, 'content-type')[0] ?? '',
+      dateLine,
+    ].join('\n') +
+    '\n' +
+    canonicalAmzHeaders(req.rawHeaders) +
+    canonicalResource(req, bucketFromHost);
   const expected = createHmac('sha1', credentials.secretAccessKey).update(stringToSign, 'utf8').digest('base64');
   if (!constantTimeEqual(expected, signature)) {
-    throw new AwsError(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', {
-      AWSAccessKeyId: accessKeyId,
-      StringToSign: stringToSign,
-      SignatureProvided: signature,
-      StringToSignBytes: [...Buffer.from(stringToSign, 'utf8')].map((b) => b.toString(16).padStart(2, '0')).join(' '),
-    });
+    throw new AwsError(
+      403,
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+      {
+        AWSAccessKeyId: accessKeyId,
+        StringToSign: stringToSign,
+        SignatureProvided: signature,
+        StringToSignBytes: [...Buffer.from(stringToSign, 'utf8')].map((b) => b.toString(16).padStart(2, '0')).join(' '),
+      },
+    );
   }
   return { scheme: 'sigv2', via, accessKeyId };
 }
@@ -77,9 +125,9 @@ export function verifySigV2(req: SignedRequest, credentials: EdgeCredentials, bu
 function canonicalAmzHeaders(rawHeaders: string[]): string {
   const grouped = new Map<string, string[]>();
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!.toLowerCase();
+    const name = rawHeaders[i].toLowerCase();
     if (!name.startsWith('x-amz-')) continue;
-    grouped.set(name, [...(grouped.get(name) ?? []), rawHeaders[i + 1]!.trim().replace(/\s+/g, ' ')]);
+    grouped.set(name, [...(grouped.get(name) ?? []), rawHeaders[i + 1].trim().replace(/\s+/g, ' ')]);
   }
   return [...grouped.keys()]
     .sort()

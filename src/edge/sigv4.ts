@@ -40,7 +40,10 @@ export interface VerifiedSigV4 extends SigV4Params {
 }
 
 /** Reads the credential scope of a SigV4 request (header or presigned) without checking anything; null if it carries none. */
-export function readSigV4Scope(headers: Record<string, string | string[] | undefined>, query: URLSearchParams): { service: string; via: 'header' | 'query' } | null {
+export function readSigV4Scope(
+  headers: Record<string, string | string[] | undefined>,
+  query: URLSearchParams,
+): { service: string; via: 'header' | 'query' } | null {
   const auth = headers.authorization;
   if (typeof auth === 'string' && auth.startsWith(ALGORITHM)) {
     const m = /Credential=[^/,\s]+\/\d{8}\/[^/,\s]+\/([^/,\s]+)\/aws4_request/.exec(auth);
@@ -49,7 +52,7 @@ export function readSigV4Scope(headers: Record<string, string | string[] | undef
   const credential = query.get('X-Amz-Credential');
   if (credential !== null || query.has('X-Amz-Signature') || query.get('X-Amz-Algorithm') !== null) {
     const parts = (credential ?? '').split('/');
-    return { service: parts.length === 5 ? parts[3]! : 's3', via: 'query' };
+    return { service: parts.length === 5 ? parts[3] : 's3', via: 'query' };
   }
   return null;
 }
@@ -68,15 +71,28 @@ export function parseSigV4(req: SignedRequest, via: 'header' | 'query'): SigV4Pa
     const signedHeaders = fields.get('SignedHeaders');
     const signature = fields.get('Signature');
     if (!credential || !signedHeaders || !signature) {
-      throw new AwsError(400, 'AuthorizationHeaderMalformed', 'The authorization header is malformed; the Credential, SignedHeaders and Signature components are required.');
+      throw new AwsError(
+        400,
+        'AuthorizationHeaderMalformed',
+        'The authorization header is malformed; the Credential, SignedHeaders and Signature components are required.',
+      );
     }
     const scope = parseCredential(credential, 'AuthorizationHeaderMalformed');
-    const amzDate = headerValues(req.rawHeaders, 'x-amz-date')[0] ?? dateHeaderToAmz(headerValues(req.rawHeaders, 'date')[0]);
-    if (!amzDate) throw new AwsError(403, 'AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
+    const amzDate =
+      headerValues(req.rawHeaders, 'x-amz-date')[0] ?? dateHeaderToAmz(headerValues(req.rawHeaders, 'date')[0]);
+    if (!amzDate)
+      throw new AwsError(403, 'AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
     return { via, ...scope, signedHeaders: signedHeaders.split(';'), signature, amzDate };
   }
   const q = req.query;
-  const names = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-Date', 'X-Amz-SignedHeaders', 'X-Amz-Expires'];
+  const names = [
+    'X-Amz-Algorithm',
+    'X-Amz-Credential',
+    'X-Amz-Signature',
+    'X-Amz-Date',
+    'X-Amz-SignedHeaders',
+    'X-Amz-Expires',
+  ];
   if (names.some((n) => !q.get(n))) {
     throw new AwsError(
       400,
@@ -94,7 +110,11 @@ export function parseSigV4(req: SignedRequest, via: 'header' | 'query'): SigV4Pa
   }
   if (expires < 0) throw new AwsError(400, 'AuthorizationQueryParametersError', 'X-Amz-Expires must be non-negative');
   if (expires > MAX_PRESIGN_EXPIRES) {
-    throw new AwsError(400, 'AuthorizationQueryParametersError', 'X-Amz-Expires must be less than a week (in seconds) that is 604800');
+    throw new AwsError(
+      400,
+      'AuthorizationQueryParametersError',
+      'X-Amz-Expires must be less than a week (in seconds) that is 604800',
+    );
   }
   const scope = parseCredential(q.get('X-Amz-Credential')!, 'AuthorizationQueryParametersError');
   return {
@@ -122,11 +142,20 @@ export interface VerifyOptions {
 const GLOBAL_SERVICES = new Set(['iam', 'sts']);
 
 /** Recomputes the signature with @smithy/signature-v4 and compares it in constant time; throws AwsError (S3 codes) on any failure. */
-export async function verifySigV4(req: SignedRequest, params: SigV4Params, opts: VerifyOptions): Promise<VerifiedSigV4> {
+export async function verifySigV4(
+  req: SignedRequest,
+  params: SigV4Params,
+  opts: VerifyOptions,
+): Promise<VerifiedSigV4> {
   const now = opts.now ?? new Date();
   const requestTime = parseAmzDate(params.amzDate);
   if (!requestTime) {
-    if (params.via === 'query') throw new AwsError(400, 'AuthorizationQueryParametersError', 'X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'"');
+    if (params.via === 'query')
+      throw new AwsError(
+        400,
+        'AuthorizationQueryParametersError',
+        "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"",
+      );
     throw new AwsError(403, 'AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
   }
   checkRegion(params, opts.region);
@@ -137,11 +166,16 @@ export async function verifySigV4(req: SignedRequest, params: SigV4Params, opts:
   }
   if (params.via === 'header') {
     if (Math.abs(now.getTime() - requestTime.getTime()) > MAX_SKEW_MS) {
-      throw new AwsError(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', {
-        RequestTime: params.amzDate,
-        ServerTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-        MaxAllowedSkewMilliseconds: MAX_SKEW_MS,
-      });
+      throw new AwsError(
+        403,
+        'RequestTimeTooSkewed',
+        'The difference between the request time and the current time is too large.',
+        {
+          RequestTime: params.amzDate,
+          ServerTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          MaxAllowedSkewMilliseconds: MAX_SKEW_MS,
+        },
+      );
     }
   } else {
     const expiresAt = new Date(requestTime.getTime() + params.expires! * 1000);
@@ -170,17 +204,28 @@ export async function verifySigV4(req: SignedRequest, params: SigV4Params, opts:
 
   const scope = `${params.shortDate}/${params.region}/${params.service}/aws4_request`;
   const { canonicalRequest, stringToSign } = await canonicalise(req, params, opts, scope);
-  const signingKey = await getSigningKey(Sha256, { accessKeyId: params.accessKeyId, secretAccessKey: opts.credentials.secretAccessKey }, params.shortDate, params.region, params.service);
+  const signingKey = await getSigningKey(
+    Sha256,
+    { accessKeyId: params.accessKeyId, secretAccessKey: opts.credentials.secretAccessKey },
+    params.shortDate,
+    params.region,
+    params.service,
+  );
   const expected = createHmac('sha256', signingKey).update(stringToSign, 'utf8').digest('hex');
   if (!constantTimeEqual(expected, params.signature)) {
-    throw new AwsError(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', {
-      AWSAccessKeyId: params.accessKeyId,
-      StringToSign: stringToSign,
-      SignatureProvided: params.signature,
-      StringToSignBytes: hexBytes(stringToSign),
-      CanonicalRequest: canonicalRequest,
-      CanonicalRequestBytes: hexBytes(canonicalRequest),
-    });
+    throw new AwsError(
+      403,
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+      {
+        AWSAccessKeyId: params.accessKeyId,
+        StringToSign: stringToSign,
+        SignatureProvided: params.signature,
+        StringToSignBytes: hexBytes(stringToSign),
+        CanonicalRequest: canonicalRequest,
+        CanonicalRequestBytes: hexBytes(canonicalRequest),
+      },
+    );
   }
   return { ...params, scheme: 'sigv4', signingKey, scope };
 }
@@ -201,9 +246,16 @@ function checkRegion(params: SigV4Params, expected: string | undefined): void {
   if (GLOBAL_SERVICES.has(params.service) && params.region === 'us-east-1') return;
   const wrong = `the region '${params.region}' is wrong; expecting '${expected}'`;
   if (params.via === 'query') {
-    throw new AwsError(400, 'AuthorizationQueryParametersError', `Error parsing the X-Amz-Credential parameter; ${wrong}`, { Region: expected });
+    throw new AwsError(
+      400,
+      'AuthorizationQueryParametersError',
+      `Error parsing the X-Amz-Credential parameter; ${wrong}`,
+      { Region: expected },
+    );
   }
-  throw new AwsError(400, 'AuthorizationHeaderMalformed', `The authorization header is malformed; ${wrong}`, { Region: expected });
+  throw new AwsError(400, 'AuthorizationHeaderMalformed', `The authorization header is malformed; ${wrong}`, {
+    Region: expected,
+  });
 }
 
 class CanonicalSigner extends SignatureV4 {
@@ -225,7 +277,7 @@ async function canonicalise(req: SignedRequest, params: SigV4Params, opts: Verif
     headers[name] = values.map((v) => v.trim().replace(/\s+/g, ' ')).join(',');
   }
   // No prototype: a parameter named `constructor` or `__proto__` is data like any other.
-  const query: QueryParameterBag = Object.create(null);
+  const query = Object.create(null) as QueryParameterBag;
   for (const [k, v] of req.query) {
     if (params.via === 'query' && k === 'X-Amz-Signature') continue;
     const prev = query[k];
@@ -233,7 +285,14 @@ async function canonicalise(req: SignedRequest, params: SigV4Params, opts: Verif
   }
   const path = opts.s3Path ? s3CanonicalPath(req.rawPath) : req.rawPath;
   const signer = new CanonicalSigner(params.service, params.region, !opts.s3Path);
-  const request = { method: req.method, path, query, headers: {}, protocol: 'http:', hostname: '' } as unknown as HttpRequest;
+  const request = {
+    method: req.method,
+    path,
+    query,
+    headers: {},
+    protocol: 'http:',
+    hostname: '',
+  } as unknown as HttpRequest;
   const canonicalRequest = signer.canonicalRequest(request, headers, opts.payloadHash);
   const stringToSign = await signer.stringToSign(params.amzDate, scope, canonicalRequest);
   return { canonicalRequest, stringToSign };
@@ -253,30 +312,34 @@ export function encodeRfc3986(s: string): string {
 
 function parseCredential(credential: string, errorCode: string) {
   const parts = credential.split('/');
-  if (parts.length !== 5 || parts[4] !== 'aws4_request' || !/^\d{8}$/.test(parts[1]!)) {
-    throw new AwsError(400, errorCode, `Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`);
+  if (parts.length !== 5 || parts[4] !== 'aws4_request' || !/^\d{8}$/.test(parts[1])) {
+    throw new AwsError(
+      400,
+      errorCode,
+      `Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`,
+    );
   }
-  return { accessKeyId: parts[0]!, shortDate: parts[1]!, region: parts[2]!, service: parts[3]! };
+  return { accessKeyId: parts[0], shortDate: parts[1], region: parts[2], service: parts[3] };
 }
 
 export function headerValues(rawHeaders: string[], name: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toLowerCase() === name) out.push(rawHeaders[i + 1]!);
+    if (rawHeaders[i].toLowerCase() === name) out.push(rawHeaders[i + 1]);
   }
   return out;
 }
 
 function distinctHeaderNames(rawHeaders: string[]): string[] {
   const names = new Set<string>();
-  for (let i = 0; i < rawHeaders.length; i += 2) names.add(rawHeaders[i]!.toLowerCase());
+  for (let i = 0; i < rawHeaders.length; i += 2) names.add(rawHeaders[i].toLowerCase());
   return [...names];
 }
 
 export function parseAmzDate(s: string): Date | null {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(s);
   if (!m) return null;
-  const d = new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
+  const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]));
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
@@ -284,7 +347,10 @@ function dateHeaderToAmz(date: string | undefined): string | undefined {
   if (!date) return undefined;
   const d = new Date(date);
   if (Number.isNaN(d.getTime())) return undefined;
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 export function constantTimeEqual(a: string, b: string): boolean {

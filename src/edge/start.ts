@@ -63,6 +63,7 @@ export async function startEdge(
     endpoint: edge,
     dataDir: config.dataDir,
     stateDelayMs: config.lambdaStateDelayMs,
+    retryBaseMs: config.lambdaRetryBaseMs,
     roles: iam,
   });
   edge.register(createS3Service({ meta: new S3Metadata(db), blobs, region, logger, endpoint: edge }));

@@ -33,7 +33,10 @@ if (process.env.DDN_EXIT_WITH_STDIN === '1') {
   const parentGone = () => {
     logger.warn('the parent process is gone; exiting');
     setTimeout(() => process.exit(1), 2000).unref();
-    server.close().then(() => process.exit(1), () => process.exit(1));
+    server.close().then(
+      () => process.exit(1),
+      () => process.exit(1),
+    );
   };
   process.stdin.once('end', parentGone);
   process.stdin.once('error', parentGone);
@@ -43,6 +46,9 @@ if (process.env.DDN_EXIT_WITH_STDIN === '1') {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     logger.info({ signal }, 'shutting down');
-    server.close().then(() => process.exit(0), () => process.exit(1));
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   });
 }

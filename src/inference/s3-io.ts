@@ -16,7 +16,11 @@ export function createS3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
 /** The object is missing or its bucket does not exist: the request's fault, a 400. */
 export class MissingObjectError extends Error {}
 
-export async function getObjectBytes(s3: S3Client, { bucket, key }: S3Location, abortSignal?: AbortSignal): Promise<Uint8Array> {
+export async function getObjectBytes(
+  s3: S3Client,
+  { bucket, key }: S3Location,
+  abortSignal?: AbortSignal,
+): Promise<Uint8Array> {
   try {
     const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal });
     if (!res.Body) throw new Error(`s3://${bucket}/${key} has no body`);
@@ -29,6 +33,13 @@ export async function getObjectBytes(s3: S3Client, { bucket, key }: S3Location, 
   }
 }
 
-export async function putObjectBytes(s3: S3Client, { bucket, key }: S3Location, body: Uint8Array, abortSignal?: AbortSignal): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'image/tiff' }), { abortSignal });
+export async function putObjectBytes(
+  s3: S3Client,
+  { bucket, key }: S3Location,
+  body: Uint8Array,
+  abortSignal?: AbortSignal,
+): Promise<void> {
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'image/tiff' }), {
+    abortSignal,
+  });
 }

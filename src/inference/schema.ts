@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { MODEL_NAMES } from '../denoise/models.ts';
 
-const s3Url = z
-  .string()
-  .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/, 'must be an s3://bucket/key URL');
+const s3Url = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/, 'must be an s3://bucket/key URL');
 const positiveInt = z.number().int().positive();
 
 /** The body of POST /invocations; every field is required. */
@@ -20,12 +18,17 @@ export const invocationSchema = z
     width: positiveInt,
     height: positiveInt,
   })
-  .refine((r) => r.img_input_url !== r.img_output_url, { path: ['img_output_url'], message: 'must differ from img_input_url' });
+  .refine((r) => r.img_input_url !== r.img_output_url, {
+    path: ['img_output_url'],
+    message: 'must differ from img_input_url',
+  });
 
 export type InvocationRequest = z.infer<typeof invocationSchema>;
 
 /** Validates a parsed JSON body; the error message names the first offending field. */
-export function parseInvocation(body: unknown): { ok: true; request: InvocationRequest } | { ok: false; message: string } {
+export function parseInvocation(
+  body: unknown,
+): { ok: true; request: InvocationRequest } | { ok: false; message: string } {
   const result = invocationSchema.safeParse(body);
   if (result.success) return { ok: true, request: result.data };
   const issue = result.error.issues[0];
@@ -38,7 +41,12 @@ export function parseInvocation(body: unknown): { ok: true; request: InvocationR
 }
 
 /** What a field of the wrong type should have been, in words. */
-const EXPECTED: Record<string, string> = { number: 'a number', int: 'a whole number', string: 'a string', object: 'a JSON object' };
+const EXPECTED: Record<string, string> = {
+  number: 'a number',
+  int: 'a whole number',
+  string: 'a string',
+  object: 'a JSON object',
+};
 
 function valueAt(body: unknown, path: PropertyKey[]): unknown {
   let value = body;

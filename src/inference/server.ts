@@ -68,7 +68,8 @@ function readBody(req: http.IncomingMessage, idleMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const onIdle = () => reject(new BodyTimeout(`no byte of the request body arrived for ${idleMs / 1000} s (DDN_BODY_IDLE_TIMEOUT_S)`));
+    const onIdle = () =>
+      reject(new BodyTimeout(`no byte of the request body arrived for ${idleMs / 1000} s (DDN_BODY_IDLE_TIMEOUT_S)`));
     let timer = setTimeout(onIdle, idleMs);
     req.on('data', (chunk: Buffer) => {
       timer.refresh();
@@ -118,7 +119,9 @@ export async function startInferenceServer(options: InferenceServerOptions = {})
     const warnings: string[] = [];
     // A cancelled job stops at once: the step still running (a decode cannot be interrupted) is left to finish
     // on its own and its result is dropped; no later step runs.
-    const cancelled = new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
+    const cancelled = new Promise<never>((_resolve, reject) =>
+      signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
+    );
     cancelled.catch(() => undefined);
     const timed = async <T>(step: string, work: () => Promise<T>): Promise<T> => {
       if (signal.aborted) throw signal.reason;
@@ -132,17 +135,29 @@ export async function startInferenceServer(options: InferenceServerOptions = {})
     const bytes = await timed('download', () => getObjectBytes(s3, input, signal));
     const image = await timed('decode', () => decodeTiff(bytes, maxPixels));
     if (image.width !== request.width || image.height !== request.height) {
-      warnings.push(`the TIFF is ${image.width}x${image.height}, not the requested ${request.width}x${request.height}; the TIFF's size was used`);
+      warnings.push(
+        `the TIFF is ${image.width}x${image.height}, not the requested ${request.width}x${request.height}; the TIFF's size was used`,
+      );
     }
     if (image.bitsPerSample !== 16 && request.using_bits > 8) {
-      warnings.push(`the TIFF is ${image.bitsPerSample}-bit, not uint16, while using_bits is ${request.using_bits}; output kept ${image.bitsPerSample}-bit`);
+      warnings.push(
+        `the TIFF is ${image.bitsPerSample}-bit, not uint16, while using_bits is ${request.using_bits}; output kept ${image.bitsPerSample}-bit`,
+      );
     }
     let result: DecodedImage = image;
     let noise: { gain: number; read_noise: number } | undefined;
     await timed('denoise', async () => {
       if (request.strength === 0 || !pool) return; // strength 0: the input, bit-exact
       const out = await pool.run(
-        { model: request.model, pixels: image.pixels, width: image.width, height: image.height, digitalOffset: request.digital_offset, usingBits: request.using_bits, strength: request.strength / 20 },
+        {
+          model: request.model,
+          pixels: image.pixels,
+          width: image.width,
+          height: image.height,
+          digitalOffset: request.digital_offset,
+          usingBits: request.using_bits,
+          strength: request.strength / 20,
+        },
         signal,
       );
       result = { ...image, pixels: out.pixels };
@@ -150,7 +165,14 @@ export async function startInferenceServer(options: InferenceServerOptions = {})
     });
     const encoded = await timed('encode', () => encodeTiff(result));
     await timed('upload', () => putObjectBytes(s3, output, encoded, signal));
-    return { ...request, output_width: image.width, output_height: image.height, warnings, timings_ms, ...(noise ? { noise } : {}) };
+    return {
+      ...request,
+      output_width: image.width,
+      output_height: image.height,
+      warnings,
+      timings_ms,
+      ...(noise ? { noise } : {}),
+    };
   }
 
   async function invocations(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -164,7 +186,12 @@ export async function startInferenceServer(options: InferenceServerOptions = {})
     const parsed = parseInvocation(body);
     if (!parsed.ok) throw new InvalidParameter(parsed.message);
     if (!pool) {
-      sendJson(res, 503, { error: 'Busy', message: loadError ? 'the models failed to load' : 'the models are still loading' }, { 'retry-after': String(RETRY_AFTER_S) });
+      sendJson(
+        res,
+        503,
+        { error: 'Busy', message: loadError ? 'the models failed to load' : 'the models are still loading' },
+        { 'retry-after': String(RETRY_AFTER_S) },
+      );
       return;
     }
     const controller = new AbortController();
@@ -173,12 +200,19 @@ export async function startInferenceServer(options: InferenceServerOptions = {})
     };
     res.once('close', onClose);
     const release = await limiter.acquire(controller.signal);
-    const timer = setTimeout(() => controller.abort(new Timeout(`the job exceeded the ${timeoutMs / 1000} s limit (DDN_INFERENCE_TIMEOUT_S)`)), timeoutMs);
+    const timer = setTimeout(
+      () => controller.abort(new Timeout(`the job exceeded the ${timeoutMs / 1000} s limit (DDN_INFERENCE_TIMEOUT_S)`)),
+      timeoutMs,
+    );
     try {
       if (controller.signal.aborted) throw controller.signal.reason;
       const result = await process(parsed.request, controller.signal);
-      if (result.warnings.length) logger.warn({ input: parsed.request.img_input_url, warnings: result.warnings }, 'invocation warnings');
-      logger.info({ input: parsed.request.img_input_url, output: parsed.request.img_output_url, timings_ms: result.timings_ms }, 'invocation done');
+      if (result.warnings.length)
+        logger.warn({ input: parsed.request.img_input_url, warnings: result.warnings }, 'invocation warnings');
+      logger.info(
+        { input: parsed.request.img_input_url, output: parsed.request.img_output_url, timings_ms: result.timings_ms },
+        'invocation done',
+      );
       sendJson(res, 200, result);
     } catch (err) {
       throw controller.signal.aborted ? controller.signal.reason : err;
@@ -190,17 +224,24 @@ export async function startInferenceServer(options: InferenceServerOptions = {})
   }
 
   function sendFailure(res: http.ServerResponse, err: unknown): void {
-    if (err instanceof InvalidParameter) return sendJson(res, 400, { error: 'Invalid parameter', message: err.message });
-    if (err instanceof ImageInputError) return sendJson(res, 400, { error: 'Invalid parameter', message: `${err.field}: ${err.message}` });
-    if (err instanceof MissingObjectError) return sendJson(res, 400, { error: 'Invalid parameter', message: `img_input_url: ${err.message}` });
-    if (err instanceof BusyError) return sendJson(res, 503, { error: 'Busy', message: err.message }, { 'retry-after': String(RETRY_AFTER_S) });
+    if (err instanceof InvalidParameter)
+      return sendJson(res, 400, { error: 'Invalid parameter', message: err.message });
+    if (err instanceof ImageInputError)
+      return sendJson(res, 400, { error: 'Invalid parameter', message: `${err.field}: ${err.message}` });
+    if (err instanceof MissingObjectError)
+      return sendJson(res, 400, { error: 'Invalid parameter', message: `img_input_url: ${err.message}` });
+    if (err instanceof BusyError)
+      return sendJson(res, 503, { error: 'Busy', message: err.message }, { 'retry-after': String(RETRY_AFTER_S) });
     if (err instanceof ClientGone) return void logger.info('invocation cancelled: the client closed the connection');
     if (err instanceof BodyTimeout) {
       res.shouldKeepAlive = false;
       res.once('finish', () => res.req.destroy());
       return sendJson(res, 408, { error: 'Request timeout', message: err.message }, { connection: 'close' });
     }
-    const message = err instanceof Timeout || err instanceof JobAbortedError ? (err as Error).message : `${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? String(err)}`;
+    const message =
+      err instanceof Timeout || err instanceof JobAbortedError
+        ? err.message
+        : `${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? String(err)}`;
     logger.error({ err: message }, 'invocation failed');
     sendJson(res, 500, { error: 'Processing failed', message });
   }
@@ -208,10 +249,14 @@ export async function startInferenceServer(options: InferenceServerOptions = {})
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/ping' || path === '/healthz') {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'Method not allowed' }, { allow: 'GET, HEAD' });
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return sendJson(res, 405, { error: 'Method not allowed' }, { allow: 'GET, HEAD' });
       if (options.instanceId) res.setHeader('x-ddn-instance', options.instanceId);
       if (pool) return sendJson(res, 200, { status: 'ok' });
-      return sendJson(res, 503, { status: loadError ? 'failed' : 'loading', ...(loadError ? { message: loadError.message } : {}) });
+      return sendJson(res, 503, {
+        status: loadError ? 'failed' : 'loading',
+        ...(loadError ? { message: loadError.message } : {}),
+      });
     }
     if (path === '/invocations' || path === '/inference') {
       if (req.method !== 'POST') return sendJson(res, 405, { error: 'Method not allowed' }, { allow: 'POST' });

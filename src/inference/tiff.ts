@@ -70,15 +70,20 @@ export async function decodeTiff(data: Uint8Array, maxPixels = 0x3fff * 0x3fff):
   } catch {
     throw new ImageInputError('img_input_url', 'the object is not a TIFF image');
   }
-  if (meta.format !== 'tiff') throw new ImageInputError('img_input_url', `the object is not a TIFF image (found ${meta.format})`);
-  if (meta.channels !== 1) throw new ImageInputError('img_input_url', `the TIFF is not single-channel (${meta.channels} channels)`);
+  if (meta.format !== 'tiff')
+    throw new ImageInputError('img_input_url', `the object is not a TIFF image (found ${meta.format})`);
+  if (meta.channels !== 1)
+    throw new ImageInputError('img_input_url', `the TIFF is not single-channel (${meta.channels} channels)`);
   const sixteen = meta.depth === 'ushort' || meta.depth === 'short';
   if (!sixteen && meta.depth !== 'uchar' && meta.depth !== 'char') {
     throw new ImageInputError('img_input_url', `unsupported sample format ${meta.depth} (8- or 16-bit integers only)`);
   }
   const pixelCount = (meta.width ?? 0) * (meta.height ?? 0);
   if (pixelCount > maxPixels) {
-    throw new ImageInputError('img_input_url', `the TIFF is ${meta.width}x${meta.height} = ${pixelCount} pixels, above the limit of ${maxPixels} (DDN_INFERENCE_MAX_PIXELS)`);
+    throw new ImageInputError(
+      'img_input_url',
+      `the TIFF is ${meta.width}x${meta.height} = ${pixelCount} pixels, above the limit of ${maxPixels} (DDN_INFERENCE_MAX_PIXELS)`,
+    );
   }
   const image = sharp(data, { limitInputPixels: maxPixels });
   let decoded: { data: Buffer; info: sharp.OutputInfo };
@@ -87,11 +92,17 @@ export async function decodeTiff(data: Uint8Array, maxPixels = 0x3fff * 0x3fff):
       ? await image.toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true })
       : await image.toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
   } catch (err) {
-    throw new ImageInputError('img_input_url', `the TIFF could not be decoded (truncated or corrupt): ${(err as Error).message.trim().replace(/\s*\n\s*/g, '; ')}`);
+    throw new ImageInputError(
+      'img_input_url',
+      `the TIFF could not be decoded (truncated or corrupt): ${(err as Error).message.trim().replace(/\s*\n\s*/g, '; ')}`,
+    );
   }
   const { data: raw, info } = decoded;
-  if (info.channels !== 1) throw new ImageInputError('img_input_url', `the TIFF is not single-channel (${info.channels} channels)`);
-  const pixels = sixteen ? new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2) : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+  if (info.channels !== 1)
+    throw new ImageInputError('img_input_url', `the TIFF is not single-channel (${info.channels} channels)`);
+  const pixels = sixteen
+    ? new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2)
+    : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
   return {
     pixels,
     width: info.width,

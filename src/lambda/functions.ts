@@ -3,6 +3,7 @@ import { AwsError } from '../protocols/aws-error.ts';
 import type { StoredFunction, StoredFunctionSettings } from '../state/lambda-metadata.ts';
 import { functionArn } from './arn.ts';
 import { invalidParameter } from './errors.ts';
+import { checkTags } from './tags.ts';
 import type { FunctionStatus } from './lifecycle.ts';
 import { SUPPORTED_RUNTIMES } from './runtime/launch.ts';
 
@@ -122,8 +123,13 @@ export function settingsFromCreate(input: z.infer<typeof createFunctionInput>): 
     environment: checkEnvironment(input.Environment?.Variables),
     architectures: input.Architectures ?? ['x86_64'],
     ephemeralStorage: input.EphemeralStorage?.Size ?? 512,
-    tags: input.Tags ?? {},
+    tags: checkedTags(input.Tags ?? {}),
   };
+}
+
+function checkedTags(tags: Record<string, string>): Record<string, string> {
+  checkTags(tags);
+  return tags;
 }
 
 export function settingsFromUpdate(current: StoredFunctionSettings, input: z.infer<typeof updateConfigurationInput>): StoredFunctionSettings {
@@ -145,7 +151,7 @@ export function functionConfiguration(fn: StoredFunction, region: string, accoun
   const s = fn.settings;
   return {
     FunctionName: fn.name,
-    FunctionArn: functionArn(region, accountId, fn.name),
+    FunctionArn: functionArn(region, accountId, fn.name, fn.version),
     Runtime: s.runtime,
     Role: s.role,
     Handler: s.handler,
@@ -155,7 +161,7 @@ export function functionConfiguration(fn: StoredFunction, region: string, accoun
     MemorySize: s.memorySize,
     LastModified: fn.lastModified,
     CodeSha256: fn.codeSha256,
-    Version: '$LATEST',
+    Version: fn.version ?? '$LATEST',
     ...(Object.keys(s.environment).length > 0 ? { Environment: { Variables: s.environment } } : {}),
     TracingConfig: { Mode: 'PassThrough' },
     RevisionId: fn.revisionId,

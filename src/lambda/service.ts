@@ -5,19 +5,25 @@ import { pathParameter, writeRestJsonError } from '../protocols/rest-json.ts';
 import { RestJsonOperations } from '../protocols/rest-json-operations.ts';
 import type { EdgeEndpoint, EdgeRequest, EdgeService, InternalRoute } from '../edge/types.ts';
 import type { Logger } from '../config/logger.ts';
-import type { LambdaMetadata, StoredFunction } from '../state/lambda-metadata.ts';
+import type { LambdaMetadata, StoredEventInvokeConfig, StoredFunction } from '../state/lambda-metadata.ts';
 import { InvalidCodeError, type LambdaCodeStore } from '../state/lambda-code.ts';
 import { functionArn, parseFunctionRef, type FunctionRef } from './arn.ts';
 import { CODE_PATH, serveCode } from './code-server.ts';
 import { invalidParameter, lambdaErrorBody, notFound } from './errors.ts';
 import { functionConfiguration } from './functions.ts';
 import { FunctionLifecycle } from './lifecycle.ts';
+import { retryDecision } from './async-retry.ts';
 import type { EventObject, InvokeOptions, InvokeResult, LambdaInvoker } from './invoker.ts';
 import type { IamRoles } from '../iam/service.ts';
 import { LAMBDA_OPERATIONS } from './model-operations.ts';
 import { functionOperations } from './operations/functions.ts';
 import { invokeOperations } from './operations/invoke.ts';
+import { concurrencyOperations } from './operations/concurrency.ts';
 import { permissionOperations } from './operations/permissions.ts';
+import { tagOperations } from './operations/tags.ts';
+import { aliasOperations } from './operations/aliases.ts';
+import { versionOperations } from './operations/versions.ts';
+import { eventInvokeConfigOperations } from './operations/event-invoke-config.ts';
 import type { LambdaContext, LambdaOperation } from './operations/types.ts';
 import { statementAllows, type PolicyStatement } from './policy.ts';
 import { EnvironmentPool } from './runtime/pool.ts';
@@ -34,7 +40,8 @@ const DEFAULT_MAX_ENVIRONMENTS = Math.min(16, Math.max(2, availableParallelism()
 const OPERATIONS = new RestJsonOperations<LambdaOperation, LambdaContext, EdgeRequest>({
   service: 'lambda',
   operations: LAMBDA_OPERATIONS,
-  handlers: { ...functionOperations, ...invokeOperations, ...permissionOperations },
+  handlers: { ...functionOperations, ...invokeOperations, ...permissionOperations, ...tagOperations, ...concurrencyOperations,
+    ...versionOperations, ...aliasOperations, ...eventInvokeConfigOperations },
   decodeLabel: (raw) => pathParameter(raw, () => invalidParameter(`Invalid path segment: ${raw}`)),
   // Unconfirmed: AWS's answer to a method and path of no Lambda operation.
   unknownOperation: (r) => new AwsError(404, 'UnknownOperationException', `Unknown operation ${r.method} ${r.rawPath}`),
@@ -53,6 +60,8 @@ export interface LambdaServiceDeps {
   dataDir?: string;
   /** How long a created function stays Pending and an updated one InProgress (DDN_LAMBDA_STATE_DELAY_MS). */
   stateDelayMs?: number;
+  /** The first retry delay of a failed Event invocation (DDN_LAMBDA_RETRY_BASE_MS; AWS: one minute). */
+  retryBaseMs?: number;
   /** IAM's roles: a function's role of the local account must exist. Absent: any role is accepted. */
   roles?: IamRoles;
 }
@@ -74,6 +83,11 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
   readonly metadata: LambdaMetadata;
   readonly code: LambdaCodeStore;
   private readonly pools = new Map<string, { key: string; fn: StoredFunction; pool: EnvironmentPool }>();
+  /** Invocations running per function, compared with its reserved concurrency. */
+  private readonly running = new Map<string, number>();
+  /** Retries of failed Event invocations waiting for their time. */
+  private readonly retries = new Set<NodeJS.Timeout>();
+  private readonly retryBaseMs: number;
   /** isInvokeAllowed's answers per policy (the metadata returns a new statements array after every change). */
   private readonly policyDecisions = new WeakMap<object, Map<string, boolean>>();
   private readonly logger: Logger;
@@ -99,6 +113,7 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     this.endpoint = deps.endpoint;
     this.dataDir = deps.dataDir;
     this.lifecycle = new FunctionLifecycle(deps.stateDelayMs ?? 0);
+    this.retryBaseMs = deps.retryBaseMs ?? 60_000;
     this.roles = deps.roles;
     this.options = { maxEnvironmentsPerFunction: options.maxEnvironmentsPerFunction ?? DEFAULT_MAX_ENVIRONMENTS, idleMs: options.idleMs ?? 10 * 60_000 };
   }
@@ -122,6 +137,8 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
   }
 
   async close(): Promise<void> {
+    for (const timer of this.retries) clearTimeout(timer);
+    this.retries.clear();
     await Promise.all([...this.pools.values()].map((p) => p.pool.close()));
     this.pools.clear();
   }
@@ -130,8 +147,11 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
 
   async invoke(functionNameOrArn: string, payload: Buffer | string | EventObject, options: InvokeOptions = {}): Promise<InvokeResult> {
     const ref = parseFunctionRef(functionNameOrArn);
-    const fn = this.find(ref, options.qualifier);
+    const fn = this.find(ref, options.qualifier, true);
     this.lifecycle.checkInvocable(fn.name);
+    // Reserved concurrency is the function's, shared by its versions.
+    const reserved = fn.version === undefined ? fn.reservedConcurrency : this.metadata.get(fn.name)?.reservedConcurrency;
+    const executedVersion = fn.version ?? '$LATEST';
     const type = options.invocationType ?? 'RequestResponse';
     const limit = type === 'Event' ? MAX_ASYNC_PAYLOAD : MAX_SYNC_PAYLOAD;
     let event: string | EventObject;
@@ -144,15 +164,24 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     } else {
       event = payload;
     }
-    if (type === 'DryRun') return { statusCode: 204, payload: '', executedVersion: '$LATEST' };
+    if (type === 'DryRun') return { statusCode: 204, payload: '', executedVersion };
     const requestId = randomUUID();
+    const running = this.running.get(fn.name) ?? 0;
+    if (reserved !== undefined && running >= reserved) {
+      if (type !== 'Event') throw throttled();
+      // Unconfirmed how long: AWS keeps a throttled event and retries it for up to 6 hours; the edge drops it.
+      this.logger.warn({ function: fn.name, requestId }, 'asynchronous invocation throttled by reserved concurrency; dropped');
+      return { statusCode: 202, payload: '', executedVersion };
+    }
+    this.running.set(fn.name, running + 1);
     const run = this.run(fn, { requestId, event, clientContext: options.clientContext });
     if (type === 'Event') {
-      run.catch((err: unknown) => this.logger.error({ err, function: fn.name, requestId }, 'asynchronous invocation failed'));
-      return { statusCode: 202, payload: '', executedVersion: '$LATEST' };
+      const config = this.metadata.eventInvokeConfig(fn.name, options.qualifier ?? ref.qualifier ?? '$LATEST');
+      this.settleEvent(fn, { requestId, event, clientContext: options.clientContext }, run, config, Date.now(), 0);
+      return { statusCode: 202, payload: '', executedVersion };
     }
     const outcome = await run;
-    const result: InvokeResult = { statusCode: 200, payload: outcome.payload, executedVersion: '$LATEST' };
+    const result: InvokeResult = { statusCode: 200, payload: outcome.payload, executedVersion };
     if (outcome.failed) result.functionError = 'Unhandled';
     if (options.logType === 'Tail') result.logResult = tail(outcome.log());
     return result;
@@ -171,22 +200,60 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
       decisions = new Map();
       this.policyDecisions.set(statements, decisions);
     }
-    const key = `${principal} ${sourceArn}`;
+    const key = `${ref.qualifier ?? ''} ${principal} ${sourceArn}`;
     let allowed = decisions.get(key);
     if (allowed === undefined) {
-      allowed = statements.some((s) => statementAllows(JSON.parse(s.statement) as PolicyStatement, principal, sourceArn));
+      // A statement covers the function it was added to: an alias or version's, or the unqualified function's.
+      const resource = functionArn(this.region, this.accountId, ref.name, ref.qualifier === '$LATEST' ? undefined : ref.qualifier);
+      allowed = statements.some((s) => {
+        const statement = JSON.parse(s.statement) as PolicyStatement;
+        return statement.Resource === resource && statementAllows(statement, principal, sourceArn);
+      });
       if (decisions.size >= 1000) decisions.clear();
       decisions.set(key, allowed);
     }
     return allowed;
   }
 
+  /** Retries a failed Event invocation as its asynchronous invocation settings say, or logs why it is dropped. */
+  private settleEvent(
+    fn: StoredFunction,
+    invocation: Invocation,
+    run: Promise<{ failed: boolean; payload: string }>,
+    config: StoredEventInvokeConfig | undefined,
+    queuedAt: number,
+    attempt: number,
+  ): void {
+    const failed = (error: unknown) => {
+      const detail = { function: fn.name, requestId: invocation.requestId, attempt: attempt + 1, error };
+      const decision = retryDecision(attempt, config, Date.now() - queuedAt, this.retryBaseMs);
+      if ('drop' in decision) {
+        const why = decision.drop === 'too-old' ? 'older than MaximumEventAgeInSeconds' : 'MaximumRetryAttempts reached';
+        return this.logger.error(detail, `asynchronous invocation failed; event dropped (${why})`);
+      }
+      this.logger.warn(detail, `asynchronous invocation failed; retrying in ${decision.retryInMs} ms`);
+      const timer = setTimeout(() => {
+        this.retries.delete(timer);
+        this.running.set(fn.name, (this.running.get(fn.name) ?? 0) + 1);
+        this.settleEvent(fn, invocation, this.run(fn, invocation), config, queuedAt, attempt + 1);
+      }, decision.retryInMs);
+      this.retries.add(timer);
+    };
+    void run.then((outcome) => {
+      if (outcome.failed) failed(outcome.payload.slice(0, 500));
+    }, failed);
+  }
+
   // --- runtime -------------------------------------------------------------------------------------
 
   /** Runs one invocation; `log` makes its log text (START, the function's lines, END, REPORT) when asked for. */
   private async run(fn: StoredFunction, invocation: Invocation): Promise<{ payload: string; failed: boolean; log: () => string }> {
-    const pool = this.poolFor(fn);
-    const outcome = await pool.invoke(invocation);
+    let outcome;
+    try {
+      outcome = await this.poolFor(fn).invoke(invocation);
+    } finally {
+      this.running.set(fn.name, this.running.get(fn.name)! - 1);
+    }
     let { payload, failed } = outcome;
     if (byteLengthOver(payload, MAX_RESPONSE_PAYLOAD)) {
       payload = JSON.stringify({
@@ -197,14 +264,15 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     }
     const id = invocation.requestId;
     const log = () =>
-      `START RequestId: ${id} Version: $LATEST\n${outcome.log}END RequestId: ${id}\n` +
+      `START RequestId: ${id} Version: ${fn.version ?? '$LATEST'}\n${outcome.log}END RequestId: ${id}\n` +
       `REPORT RequestId: ${id}\tDuration: ${outcome.durationMs.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(outcome.durationMs))} ms\tMemory Size: ${fn.settings.memorySize} MB\n`;
     if (this.logger.isLevelEnabled('debug')) this.logger.debug({ function: fn.name, requestId: id, failed, log: log() }, 'invocation');
     return { payload, failed, log };
   }
 
   private poolFor(fn: StoredFunction): EnvironmentPool {
-    const existing = this.pools.get(fn.name);
+    const poolName = fn.version === undefined ? fn.name : `${fn.name}:${fn.version}`;
+    const existing = this.pools.get(poolName);
     // The metadata hands out the same object until the function changes.
     if (existing?.fn === fn) return existing.pool;
     const key = `${fn.codeBlob}|${fn.lastModified}|${JSON.stringify(fn.settings)}`;
@@ -217,7 +285,7 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
       maxEnvironments: this.options.maxEnvironmentsPerFunction,
       idleMs: this.options.idleMs,
     });
-    this.pools.set(fn.name, { key, fn, pool });
+    this.pools.set(poolName, { key, fn, pool });
     return pool;
   }
 
@@ -227,15 +295,20 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     }
   }
 
-  retirePool(name: string): void {
-    this.pools.get(name)?.pool.retire();
-    this.pools.delete(name);
+  retirePool(name: string, withVersions = false): void {
+    for (const [poolName, { pool }] of this.pools) {
+      if (poolName === name || (withVersions && poolName.startsWith(`${name}:`))) {
+        pool.retire();
+        this.pools.delete(poolName);
+      }
+    }
   }
 
   private async environmentSpec(fn: StoredFunction): Promise<EnvironmentSpec> {
     const s = fn.settings;
     const taskRoot = await this.code.taskRoot(fn.codeBlob);
-    const logStreamName = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${randomUUID().replace(/-/g, '')}`;
+    const version = fn.version ?? '$LATEST';
+    const logStreamName = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[${version}]${randomUUID().replace(/-/g, '')}`;
     const { credentials, publicUrl } = this.endpoint;
     const env: Record<string, string> = {
       PATH: '/usr/local/bin:/usr/bin:/bin',
@@ -257,8 +330,8 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
       memorySize: s.memorySize,
       timeoutSeconds: s.timeout,
       functionName: fn.name,
-      functionVersion: '$LATEST',
-      functionArn: functionArn(this.region, this.accountId, fn.name),
+      functionVersion: version,
+      functionArn: functionArn(this.region, this.accountId, fn.name, fn.version),
       logGroupName: `/aws/lambda/${fn.name}`,
       logStreamName,
     };
@@ -266,14 +339,19 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
 
   // --- helpers -------------------------------------------------------------------------------------
 
-  /** The function a reference names; only `$LATEST` exists locally (no published versions or aliases). */
-  find(ref: FunctionRef, qualifier?: string | null): StoredFunction {
+  /**
+   * The function, version or alias's version a reference names (its qualifier, else `qualifier`). `route`: an alias
+   * with a RoutingConfig picks its additional version by weight (Invoke); otherwise its main version.
+   */
+  find(ref: FunctionRef, qualifier?: string | null, route = false): StoredFunction {
     const q = qualifier ?? ref.qualifier;
     const fn = this.metadata.get(ref.name);
-    if (!fn || (q !== undefined && q !== '$LATEST')) {
-      throw notFound(`Function not found: ${functionArn(this.region, this.accountId, ref.name, q)}`);
-    }
-    return fn;
+    if (fn && (q === undefined || q === '$LATEST')) return fn;
+    const version = !fn || q === undefined ? undefined : versionOf(this.metadata, fn.name, q, route);
+    if (version === '$LATEST') return fn!;
+    const found = version === undefined ? undefined : this.metadata.version(ref.name, version);
+    if (!found) throw notFound(`Function not found: ${functionArn(this.region, this.accountId, ref.name, q)}`);
+    return found;
   }
 
   configuration(fn: StoredFunction): Record<string, unknown> {
@@ -290,6 +368,28 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
       throw err;
     }
   }
+}
+
+/** The version a qualifier names: a version number, or an alias's version (by weight when `route`). */
+function versionOf(metadata: LambdaMetadata, name: string, qualifier: string, route: boolean): string | undefined {
+  if (/^\d+$/.test(qualifier)) return qualifier;
+  const alias = metadata.alias(name, qualifier);
+  if (!alias) return undefined;
+  if (route) {
+    let draw = Math.random();
+    for (const [version, weight] of Object.entries(alias.weights)) {
+      if (draw < weight) return version;
+      draw -= weight;
+    }
+  }
+  return alias.functionVersion;
+}
+
+/** Invoke's answer beyond the function's reserved concurrency (the message is AWS's, as the CLI shows it). */
+function throttled(): AwsError {
+  return new AwsError(429, 'TooManyRequestsException', 'Rate Exceeded.', {
+    Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
+  });
 }
 
 /** Whether `payload` is more than `limit` bytes (UTF-8); short strings are decided without encoding them. */

@@ -20,7 +20,10 @@ export function isEdgeAuthError(err: AwsError): boolean {
 
 /** A credential scope naming another region than the edge's (S3 names the expected one in `Region`). */
 function isWrongRegion(err: AwsError): boolean {
-  return (err.code === 'AuthorizationHeaderMalformed' || err.code === 'AuthorizationQueryParametersError') && err.extra.Region !== undefined;
+  return (
+    (err.code === 'AuthorizationHeaderMalformed' || err.code === 'AuthorizationQueryParametersError') &&
+    err.extra.Region !== undefined
+  );
 }
 
 const WRONG_REGION = 'Credential should be scoped to a valid region.';

@@ -38,7 +38,10 @@ function decodePath(rawPath: string): string {
 
 function checkKey(key: string): string {
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
-    throw new AwsError(400, 'KeyTooLongError', 'Your key is too long', { MaxSizeAllowed: MAX_KEY_BYTES, Size: Buffer.byteLength(key, 'utf8') });
+    throw new AwsError(400, 'KeyTooLongError', 'Your key is too long', {
+      MaxSizeAllowed: MAX_KEY_BYTES,
+      Size: Buffer.byteLength(key, 'utf8'),
+    });
   }
   return key;
 }
@@ -46,7 +49,13 @@ function checkKey(key: string): string {
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 export function validateBucketName(name: string): void {
-  if (!BUCKET_NAME.test(name) || name.includes('..') || /^\d+\.\d+\.\d+\.\d+$/.test(name) || name.startsWith('xn--') || name.endsWith('-s3alias')) {
+  if (
+    !BUCKET_NAME.test(name) ||
+    name.includes('..') ||
+    /^\d+\.\d+\.\d+\.\d+$/.test(name) ||
+    name.startsWith('xn--') ||
+    name.endsWith('-s3alias')
+  ) {
     throw new AwsError(400, 'InvalidBucketName', 'The specified bucket is not valid.', { BucketName: name });
   }
 }

@@ -13,7 +13,11 @@ export function hostId(requestId: string): string {
 
 /** S3's answer to a request body that stopped arriving. */
 export function requestTimeout(): AwsError {
-  return new AwsError(400, 'RequestTimeout', 'Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.');
+  return new AwsError(
+    400,
+    'RequestTimeout',
+    'Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.',
+  );
 }
 
 /** S3's error document; HEAD responses carry only the status, as S3 does. */

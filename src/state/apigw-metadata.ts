@@ -143,12 +143,17 @@ export class ApigwMetadata {
   }
 
   getApi(apiId: string): Api | undefined {
-    const row = this.db.prepare('SELECT doc FROM apigw_apis WHERE api_id = ?').get(apiId) as { doc: string } | undefined;
+    const row = this.db.prepare('SELECT doc FROM apigw_apis WHERE api_id = ?').get(apiId) as
+      { doc: string } | undefined;
     return row ? (JSON.parse(row.doc) as Api) : undefined;
   }
 
   putApi(apiId: string, doc: Api): void {
-    this.db.prepare('INSERT INTO apigw_apis (api_id, doc) VALUES (?, ?) ON CONFLICT (api_id) DO UPDATE SET doc = excluded.doc').run(apiId, JSON.stringify(doc));
+    this.db
+      .prepare(
+        'INSERT INTO apigw_apis (api_id, doc) VALUES (?, ?) ON CONFLICT (api_id) DO UPDATE SET doc = excluded.doc',
+      )
+      .run(apiId, JSON.stringify(doc));
     this.writes++;
   }
 
@@ -168,18 +173,26 @@ export class ApigwMetadata {
 
   getChild<K extends ApigwChildKind>(kind: K, apiId: string, id: string): ChildDocuments[K] | undefined {
     const t = CHILD_TABLES[kind];
-    const row = this.db.prepare(`SELECT doc FROM ${t.table} WHERE api_id = ? AND ${t.id} = ?`).get(apiId, id) as { doc: string } | undefined;
+    const row = this.db.prepare(`SELECT doc FROM ${t.table} WHERE api_id = ? AND ${t.id} = ?`).get(apiId, id) as
+      { doc: string } | undefined;
     return row ? (JSON.parse(row.doc) as ChildDocuments[K]) : undefined;
   }
 
   listChildren<K extends ApigwChildKind>(kind: K, apiId: string): Array<ChildDocuments[K]> {
     const t = CHILD_TABLES[kind];
-    const rows = this.db.prepare(`SELECT doc FROM ${t.table} WHERE api_id = ? ORDER BY rowid`).all(apiId) as Array<{ doc: string }>;
+    const rows = this.db.prepare(`SELECT doc FROM ${t.table} WHERE api_id = ? ORDER BY rowid`).all(apiId) as Array<{
+      doc: string;
+    }>;
     return rows.map((r) => JSON.parse(r.doc) as ChildDocuments[K]);
   }
 
   /** Up to `maxResults` children of the API created after position `after` (0: from the start). */
-  listChildrenPage<K extends ApigwChildKind>(kind: K, apiId: string, maxResults: number, after: number): Page<ChildDocuments[K]> {
+  listChildrenPage<K extends ApigwChildKind>(
+    kind: K,
+    apiId: string,
+    maxResults: number,
+    after: number,
+  ): Page<ChildDocuments[K]> {
     const t = CHILD_TABLES[kind];
     const rows = this.db
       .prepare(`SELECT rowid, doc FROM ${t.table} WHERE api_id = ? AND rowid > ? ORDER BY rowid LIMIT ?`)
@@ -189,14 +202,18 @@ export class ApigwMetadata {
 
   putIntegration(apiId: string, integrationId: string, doc: Integration): void {
     this.db
-      .prepare('INSERT INTO apigw_integrations (api_id, integration_id, doc) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET doc = excluded.doc')
+      .prepare(
+        'INSERT INTO apigw_integrations (api_id, integration_id, doc) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET doc = excluded.doc',
+      )
       .run(apiId, integrationId, JSON.stringify(doc));
     this.writes++;
   }
 
   putAuthorizer(apiId: string, authorizerId: string, doc: Authorizer): void {
     this.db
-      .prepare('INSERT INTO apigw_authorizers (api_id, authorizer_id, doc) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET doc = excluded.doc')
+      .prepare(
+        'INSERT INTO apigw_authorizers (api_id, authorizer_id, doc) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET doc = excluded.doc',
+      )
       .run(apiId, authorizerId, JSON.stringify(doc));
     this.writes++;
   }
@@ -212,14 +229,17 @@ export class ApigwMetadata {
 
   putStage(apiId: string, stageName: string, doc: Stage): void {
     this.db
-      .prepare('INSERT INTO apigw_stages (api_id, stage_name, doc) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET doc = excluded.doc')
+      .prepare(
+        'INSERT INTO apigw_stages (api_id, stage_name, doc) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET doc = excluded.doc',
+      )
       .run(apiId, stageName, JSON.stringify(doc));
     this.writes++;
   }
 
   deleteChild(kind: ApigwChildKind, apiId: string, id: string): boolean {
     const t = CHILD_TABLES[kind];
-    const changed = this.db.prepare(`DELETE FROM ${t.table} WHERE api_id = ? AND ${t.id} = ?`).run(apiId, id).changes > 0;
+    const changed =
+      this.db.prepare(`DELETE FROM ${t.table} WHERE api_id = ? AND ${t.id} = ?`).run(apiId, id).changes > 0;
     this.writes++;
     return changed;
   }
@@ -240,17 +260,17 @@ export class ApigwMetadata {
   }
 
   getDeployment(apiId: string, deploymentId: string): Deployment | undefined {
-    const row = this.db.prepare('SELECT doc FROM apigw_deployments WHERE api_id = ? AND deployment_id = ?').get(apiId, deploymentId) as
-      | { doc: string }
-      | undefined;
+    const row = this.db
+      .prepare('SELECT doc FROM apigw_deployments WHERE api_id = ? AND deployment_id = ?')
+      .get(apiId, deploymentId) as { doc: string } | undefined;
     return row ? (JSON.parse(row.doc) as Deployment) : undefined;
   }
 
   /** What a deployment froze: routes, integrations and the API's CORS configuration at the time. */
   getDeploymentSnapshot(apiId: string, deploymentId: string): DeploymentSnapshot | undefined {
-    const row = this.db.prepare('SELECT snapshot FROM apigw_deployments WHERE api_id = ? AND deployment_id = ?').get(apiId, deploymentId) as
-      | { snapshot: string }
-      | undefined;
+    const row = this.db
+      .prepare('SELECT snapshot FROM apigw_deployments WHERE api_id = ? AND deployment_id = ?')
+      .get(apiId, deploymentId) as { snapshot: string } | undefined;
     return row ? (JSON.parse(row.snapshot) as DeploymentSnapshot) : undefined;
   }
 
@@ -367,5 +387,8 @@ export class ApigwMetadata {
 /** A page from `maxResults + 1` rows: the extra row only says that there is a next page. */
 function pageOf<T>(rows: Array<{ rowid: number; doc: string }>, maxResults: number): Page<T> {
   const page = rows.slice(0, maxResults);
-  return { items: page.map((r) => JSON.parse(r.doc) as T), next: rows.length > maxResults ? page.at(-1)!.rowid : undefined };
+  return {
+    items: page.map((r) => JSON.parse(r.doc) as T),
+    next: rows.length > maxResults ? page.at(-1)!.rowid : undefined,
+  };
 }

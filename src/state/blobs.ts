@@ -108,7 +108,7 @@ export class PendingBlob {
         if (!this.stream.writableEnded) this.stream.end();
       });
     }
-    await new Promise<void>((resolve) => this.stream.closed ? resolve() : this.stream.once('close', resolve));
+    await new Promise<void>((resolve) => (this.stream.closed ? resolve() : this.stream.once('close', resolve)));
     return this.store.install(this);
   }
 
@@ -136,13 +136,10 @@ class TemporaryFileWriter extends Writable {
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
-    open(this.filePath, 'wx').then(
-      (file) => {
-        this.file = file;
-        callback();
-      },
-      callback,
-    );
+    open(this.filePath, 'wx').then((file) => {
+      this.file = file;
+      callback();
+    }, callback);
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
@@ -163,7 +160,10 @@ class TemporaryFileWriter extends Writable {
     this.file = undefined;
     Promise.resolve(this.syncing)
       .then(() => file?.close())
-      .then(() => callback(error), () => callback(error));
+      .then(
+        () => callback(error),
+        () => callback(error),
+      );
   }
 
   private async writeAll(buffers: Buffer[]): Promise<void> {

@@ -8,7 +8,10 @@ export interface EdgeCredentials {
 }
 
 /** The key pair the edge accepts: the configured one, else the one kept in DATA_DIR/credentials.json; writes nothing. */
-export function readEdgeCredentials(dataDir: string, configured?: Partial<EdgeCredentials>): EdgeCredentials | undefined {
+export function readEdgeCredentials(
+  dataDir: string,
+  configured?: Partial<EdgeCredentials>,
+): EdgeCredentials | undefined {
   if (configured?.accessKeyId && configured.secretAccessKey) {
     return { accessKeyId: configured.accessKeyId, secretAccessKey: configured.secretAccessKey };
   }

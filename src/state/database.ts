@@ -31,7 +31,7 @@ export function migrate(db: StateDatabase, component: string, migrations: readon
     .get(component) as { v: number };
   for (let version = applied.v + 1; version <= migrations.length; version++) {
     db.transaction(() => {
-      db.exec(migrations[version - 1]!);
+      db.exec(migrations[version - 1]);
       db.prepare('INSERT INTO schema_migrations (component, version, applied_at) VALUES (?, ?, ?)').run(
         component,
         version,

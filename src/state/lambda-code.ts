@@ -79,7 +79,8 @@ export class LambdaCodeStore {
 
   /** Removes unpacked trees whose blob is no longer referenced. */
   removeUnreferenced(referenced: Set<string>): void {
-    for (const name of readdirSync(this.root)) if (!referenced.has(name)) rmSync(path.join(this.root, name), { recursive: true, force: true });
+    for (const name of readdirSync(this.root))
+      if (!referenced.has(name)) rmSync(path.join(this.root, name), { recursive: true, force: true });
   }
 
   private taskDir(blobId: string): string {

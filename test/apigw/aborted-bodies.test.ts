@@ -19,8 +19,18 @@ let api: string;
 before(async () => {
   // Stalled bodies stay open for as long as a test needs them.
   edge = await startTestEdge({ DDN_BODY_IDLE_TIMEOUT_S: '600' });
-  const s3 = new S3Client({ region: 'us-east-1', endpoint: edge.url, forcePathStyle: true, credentials: edge.credentials });
-  inference = await startInferenceServer({ port: 0, s3, bodyIdleTimeoutS: 600, logger: createLogger('inference-test', 'silent') });
+  const s3 = new S3Client({
+    region: 'us-east-1',
+    endpoint: edge.url,
+    forcePathStyle: true,
+    credentials: edge.credentials,
+  });
+  inference = await startInferenceServer({
+    port: 0,
+    s3,
+    bodyIdleTimeoutS: 600,
+    logger: createLogger('inference-test', 'silent'),
+  });
   await inference.ready;
   hanging = http.createServer(() => undefined);
   await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
@@ -46,7 +56,10 @@ function partialBody(path: string): Promise<net.Socket> {
   const url = new URL(`${api}${path}`);
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(url.port), url.hostname, () => {
-      socket.write(`POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`, () => resolve(socket));
+      socket.write(
+        `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`,
+        () => resolve(socket),
+      );
     });
     socket.on('error', reject);
   });
@@ -59,10 +72,16 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
 
 test(`${CLIENTS} clients that send 1 byte of a 100-byte body and leave do not wedge the route: /ping answers after`, async () => {
   const sockets = await Promise.all(Array.from({ length: CLIENTS }, () => partialBody('/invocations')));
-  await Promise.all(sockets.map((s) => new Promise<void>((resolve) => (s.once('close', () => resolve()), s.destroy()))));
+  await Promise.all(
+    sockets.map((s) => new Promise<void>((resolve) => (s.once('close', () => resolve()), s.destroy()))),
+  );
   const ping = await within(fetch(`${api}/ping`), 20_000, '/ping through the API');
   assert.equal(ping.status, 200);
-  const bad = await within(fetch(`${api}/invocations`, { method: 'POST', body: '{' }), 20_000, '/invocations through the API');
+  const bad = await within(
+    fetch(`${api}/invocations`, { method: 'POST', body: '{' }),
+    20_000,
+    '/invocations through the API',
+  );
   assert.equal(bad.status, 400);
 });
 

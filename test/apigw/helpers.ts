@@ -6,7 +6,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { zipSync, strToU8 } from 'fflate';
-import { ApiGatewayV2Client, CreateApiCommand, CreateIntegrationCommand, CreateRouteCommand, CreateStageCommand } from '@aws-sdk/client-apigatewayv2';
+import type { CliOutput } from '../helpers/aws-cli.ts';
+import {
+  ApiGatewayV2Client,
+  CreateApiCommand,
+  CreateIntegrationCommand,
+  CreateRouteCommand,
+  CreateStageCommand,
+} from '@aws-sdk/client-apigatewayv2';
 import { AddPermissionCommand, CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { TestEdge } from '../helpers/edge.ts';
 import { ensureLambdaRole } from '../helpers/iam.ts';
@@ -14,7 +21,7 @@ import { ensureLambdaRole } from '../helpers/iam.ts';
 const run = promisify(execFile);
 
 /** Runs the aws CLI against the edge; parses JSON output when there is any. */
-export async function aws(edge: TestEdge, args: string[]): Promise<any> {
+export async function aws(edge: TestEdge, args: string[]): Promise<CliOutput> {
   const { stdout } = await run('aws', [...args, '--output', 'json'], { env: edge.env, maxBuffer: 16 * 1024 * 1024 });
   return stdout.trim() ? JSON.parse(stdout) : undefined;
 }
@@ -37,8 +44,18 @@ export async function createFunction(edge: TestEdge, name: string, source: strin
   writeFileSync(zipFile, zipSync({ 'index.mjs': strToU8(source) }));
   await ensureLambdaRole(edge, 'lambda-role');
   const out = await aws(edge, [
-    'lambda', 'create-function', '--function-name', name, '--runtime', 'nodejs20.x', '--handler', 'index.handler',
-    '--role', 'arn:aws:iam::000000000000:role/lambda-role', '--zip-file', `fileb://${zipFile}`,
+    'lambda',
+    'create-function',
+    '--function-name',
+    name,
+    '--runtime',
+    'nodejs20.x',
+    '--handler',
+    'index.handler',
+    '--role',
+    'arn:aws:iam::000000000000:role/lambda-role',
+    '--zip-file',
+    `fileb://${zipFile}`,
   ]);
   return out.FunctionArn as string;
 }
@@ -46,8 +63,18 @@ export async function createFunction(edge: TestEdge, name: string, source: strin
 /** Lets API Gateway invoke `name` from any stage/route of `apiId`, as the platform's scripts do. */
 export async function allowApi(edge: TestEdge, name: string, apiId: string): Promise<void> {
   await aws(edge, [
-    'lambda', 'add-permission', '--function-name', name, '--statement-id', 'apigateway-access', '--action', 'lambda:InvokeFunction',
-    '--principal', 'apigateway.amazonaws.com', '--source-arn', `arn:aws:execute-api:${edge.region}:${edge.config.accountId}:${apiId}/*/*`,
+    'lambda',
+    'add-permission',
+    '--function-name',
+    name,
+    '--statement-id',
+    'apigateway-access',
+    '--action',
+    'lambda:InvokeFunction',
+    '--principal',
+    'apigateway.amazonaws.com',
+    '--source-arn',
+    `arn:aws:execute-api:${edge.region}:${edge.config.accountId}:${apiId}/*/*`,
   ]);
 }
 
@@ -62,9 +89,11 @@ export interface RecordedRequest {
 }
 
 /** A loopback HTTP upstream that records what it receives; `handler` may answer differently. */
-export async function startUpstream(handler?: (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => void) {
+export async function startUpstream(
+  handler?: (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => void,
+) {
   const received: RecordedRequest[] = [];
-  const server = http.createServer(async (req, res) => {
+  const answer = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
@@ -72,17 +101,19 @@ export async function startUpstream(handler?: (req: http.IncomingMessage, res: h
     if (handler) return handler(req, res, body);
     res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': 'yes' });
     res.end(JSON.stringify({ ok: true, path: req.url }));
-  });
+  };
+  const server = http.createServer((req, res) => void answer(req, res).catch(() => res.destroy()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,
     received,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -101,7 +132,12 @@ export interface RouteSpec {
 }
 
 /** Creates an API with `routes` and an auto-deployed stage (`$default` unless named); returns its id and base URL. */
-export async function deployApi(edge: TestEdge, routes: RouteSpec[], stage: { stageName?: string; [k: string]: unknown } = {}, api: Record<string, unknown> = {}) {
+export async function deployApi(
+  edge: TestEdge,
+  routes: RouteSpec[],
+  stage: { stageName?: string; [k: string]: unknown } = {},
+  api: Record<string, unknown> = {},
+) {
   const { apigw } = clients(edge);
   const created = await apigw.send(new CreateApiCommand({ Name: 'test-api', ProtocolType: 'HTTP', ...api }));
   const apiId = created.ApiId!;
@@ -117,10 +153,16 @@ export async function deployApi(edge: TestEdge, routes: RouteSpec[], stage: { st
         TimeoutInMillis: r.timeoutInMillis,
       }),
     );
-    await apigw.send(new CreateRouteCommand({ ApiId: apiId, RouteKey: r.routeKey, Target: `integrations/${integration.IntegrationId}` }));
+    await apigw.send(
+      new CreateRouteCommand({
+        ApiId: apiId,
+        RouteKey: r.routeKey,
+        Target: `integrations/${integration.IntegrationId}`,
+      }),
+    );
   }
   const stageName = stage.stageName ?? '$default';
-  await apigw.send(new CreateStageCommand({ ApiId: apiId, AutoDeploy: true, ...stage, StageName: stageName } as never));
+  await apigw.send(new CreateStageCommand({ ApiId: apiId, AutoDeploy: true, ...stage, StageName: stageName }));
   const base = `${edge.url}/_aws/execute-api/${apiId}${stageName === '$default' ? '' : `/${stageName}`}`;
   return { apiId, base, apigw };
 }

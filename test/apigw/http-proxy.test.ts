@@ -45,7 +45,11 @@ before(async () => {
       releaseStream = () => res.end('second');
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': 'https://evil.example', connection: 'keep-alive' });
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'access-control-allow-origin': 'https://evil.example',
+      connection: 'keep-alive',
+    });
     res.end(JSON.stringify({ url: req.url, method: req.method, length: body.length }));
   });
   const closedPort = await new Promise<number>((resolve) => {
@@ -71,7 +75,16 @@ before(async () => {
     },
   );
   await deployed.apigw.send(
-    new UpdateApiCommand({ ApiId: deployed.apiId, CorsConfiguration: { AllowOrigins: ['https://app.example'], AllowMethods: ['GET', 'POST'], AllowHeaders: ['content-type'], MaxAge: 600, ExposeHeaders: ['x-upstream'] } }),
+    new UpdateApiCommand({
+      ApiId: deployed.apiId,
+      CorsConfiguration: {
+        AllowOrigins: ['https://app.example'],
+        AllowMethods: ['GET', 'POST'],
+        AllowHeaders: ['content-type'],
+        MaxAge: 600,
+        ExposeHeaders: ['x-upstream'],
+      },
+    }),
   );
   prodBase = deployed.base;
   base = prodBase;
@@ -83,7 +96,10 @@ after(async () => {
   await edge.close();
 });
 
-function send(url: string, options: { method?: string; headers?: http.OutgoingHttpHeaders; body?: Buffer | string } = {}) {
+function send(
+  url: string,
+  options: { method?: string; headers?: http.OutgoingHttpHeaders; body?: Buffer | string } = {},
+) {
   return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
     const req = http.request(url, { method: options.method ?? 'GET', headers: options.headers }, (res) => {
       let body = '';
@@ -98,7 +114,11 @@ function send(url: string, options: { method?: string; headers?: http.OutgoingHt
 }
 
 test('$default forwards the full path (without the stage) and query; host is rewritten, Forwarded and trace headers added, hop-by-hop dropped', async () => {
-  const r = await send(`${base}/store/check%20out?a=1&a=2`, { method: 'POST', headers: { 'x-custom': 'v', connection: 'keep-alive', 'keep-alive': 'timeout=5', 'content-type': 'text/plain' }, body: 'hello' });
+  const r = await send(`${base}/store/check%20out?a=1&a=2`, {
+    method: 'POST',
+    headers: { 'x-custom': 'v', connection: 'keep-alive', 'keep-alive': 'timeout=5', 'content-type': 'text/plain' },
+    body: 'hello',
+  });
   assert.equal(r.status, 200);
   assert.deepEqual(JSON.parse(r.body), { url: '/store/check%20out?a=1&a=2', method: 'POST', length: 5 });
   const seen = upstream.received.at(-1)!;
@@ -118,23 +138,29 @@ test('{proxy} in the integration URI takes the greedy path parameter', async () 
 test('request and response bodies stream through the gateway', async () => {
   // The response's first chunk reaches the client while the upstream still holds the rest back.
   const firstChunk = await new Promise<string>((resolve, reject) => {
-    http.get(`${base}/stream`, (res) => {
-      res.setEncoding('utf8');
-      let all = '';
-      res.once('data', (c: string) => {
-        all += c;
-        resolve(c);
-        res.on('data', (d: string) => (all += d));
-        res.on('end', () => assert.equal(all, 'first;second'));
-        releaseStream();
-      });
-    }).on('error', reject);
+    http
+      .get(`${base}/stream`, (res) => {
+        res.setEncoding('utf8');
+        let all = '';
+        res.once('data', (c: string) => {
+          all += c;
+          resolve(c);
+          res.on('data', (d: string) => (all += d));
+          res.on('end', () => assert.equal(all, 'first;second'));
+          releaseStream();
+        });
+      })
+      .on('error', reject);
   });
   assert.equal(firstChunk, 'first;');
 
   // A 3 MB upload passes through intact.
   const big = Buffer.alloc(3 * 1024 * 1024, 7);
-  const r = await send(`${base}/upload`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: big });
+  const r = await send(`${base}/upload`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/octet-stream' },
+    body: big,
+  });
   assert.equal(JSON.parse(r.body).length, big.length);
 });
 
@@ -153,31 +179,39 @@ test('faults: a dead upstream and one slower than timeoutInMillis give 503 while
   await assert.rejects(send(`${base}/reset`));
 });
 
-test('a client that goes away mid-body, or before the response starts, ends the upstream request', { timeout: 20_000 }, async () => {
-  await new Promise<void>((resolve, reject) => {
-    const req = http.get(`${base}/open?mid-body`, (res) => res.once('data', () => (req.destroy(), resolve())));
-    req.on('error', () => undefined);
-    setTimeout(() => reject(new Error('no first chunk')), 5000).unref();
-  });
-  await upstreamClosed.get('/open?mid-body');
+test(
+  'a client that goes away mid-body, or before the response starts, ends the upstream request',
+  { timeout: 20_000 },
+  async () => {
+    await new Promise<void>((resolve, reject) => {
+      const req = http.get(`${base}/open?mid-body`, (res) => res.once('data', () => (req.destroy(), resolve())));
+      req.on('error', () => undefined);
+      setTimeout(() => reject(new Error('no first chunk')), 5000).unref();
+    });
+    await upstreamClosed.get('/open?mid-body');
 
-  const respond = new Promise<() => void>((resolve) => lateRequests.set('/late?before', resolve));
-  const req = http.get(`${base}/late?before`);
-  req.on('error', () => undefined);
-  const sendResponse = await respond;
-  req.destroy();
-  await sleep(100);
-  sendResponse();
-  await upstreamClosed.get('/late?before');
-});
+    const respond = new Promise<() => void>((resolve) => lateRequests.set('/late?before', resolve));
+    const req = http.get(`${base}/late?before`);
+    req.on('error', () => undefined);
+    const sendResponse = await respond;
+    req.destroy();
+    await sleep(100);
+    sendResponse();
+    await upstreamClosed.get('/late?before');
+  },
+);
 
 test('413 above 10 MB before anything is forwarded', async () => {
   const before = upstream.received.length;
   const r = await new Promise<number>((resolve, reject) => {
-    const req = http.request(`${base}/big`, { method: 'POST', headers: { 'content-length': String(11 * 1024 * 1024) } }, (res) => {
-      res.resume();
-      resolve(res.statusCode!);
-    });
+    const req = http.request(
+      `${base}/big`,
+      { method: 'POST', headers: { 'content-length': String(11 * 1024 * 1024) } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      },
+    );
     req.on('error', reject);
     req.write('x');
   });
@@ -186,7 +220,10 @@ test('413 above 10 MB before anything is forwarded', async () => {
 });
 
 test('CORS: the gateway answers preflights itself and replaces the backend CORS headers', async () => {
-  const pre = await send(`${base}/anything`, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } });
+  const pre = await send(`${base}/anything`, {
+    method: 'OPTIONS',
+    headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
+  });
   assert.equal(pre.status, 204);
   assert.equal(pre.headers['access-control-allow-origin'], 'https://app.example');
   assert.equal(pre.headers['access-control-allow-methods'], 'GET,POST');
@@ -211,7 +248,13 @@ test('stage throttling: a route with burst 2 and rate 0 serves two requests, the
 test('stage throttling set by update-stage on a stage without limits applies from the next request', async () => {
   const api = await deployApi(edge, [{ routeKey: 'GET /limited-later', target: upstream.url }]);
   assert.equal((await send(`${api.base}/limited-later`)).status, 200);
-  await api.apigw.send(new UpdateStageCommand({ ApiId: api.apiId, StageName: '$default', DefaultRouteSettings: { ThrottlingBurstLimit: 1, ThrottlingRateLimit: 0 } }));
+  await api.apigw.send(
+    new UpdateStageCommand({
+      ApiId: api.apiId,
+      StageName: '$default',
+      DefaultRouteSettings: { ThrottlingBurstLimit: 1, ThrottlingRateLimit: 0 },
+    }),
+  );
   const statuses = [];
   for (let i = 0; i < 2; i++) statuses.push((await send(`${api.base}/limited-later`)).status);
   assert.deepEqual(statuses, [200, 429]);
@@ -224,7 +267,11 @@ test('access log: one JSON line per request in the file named after the log grou
   let line: Record<string, string> | undefined;
   for (let i = 0; i < 200 && !line; i++) {
     if (existsSync(file)) {
-      line = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((l) => l.requestId === id);
+      line = readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, string>)
+        .find((l) => l.requestId === id);
     }
     if (!line) await sleep(25);
   }
@@ -245,23 +292,52 @@ test('access log: every $context variable of the spec renders, for a request who
   });
   const logArn = 'arn:aws:logs:us-east-1:000000000000:log-group:/aws/apigw/all-variables';
   const names = [
-    'requestId', 'extendedRequestId', 'accountId', 'apiId', 'domainName', 'domainPrefix', 'httpMethod', 'path', 'protocol', 'routeKey', 'stage',
-    'status', 'responseLength', 'dataProcessed', 'requestTime', 'requestTimeEpoch', 'responseLatency', 'integrationLatency', 'integration.latency',
-    'integrationStatus', 'integration.status', 'integration.integrationStatus', 'integrationErrorMessage', 'integration.error', 'error.message',
-    'error.messageString', 'identity.sourceIp', 'identity.userAgent', 'noSuchVariable',
+    'requestId',
+    'extendedRequestId',
+    'accountId',
+    'apiId',
+    'domainName',
+    'domainPrefix',
+    'httpMethod',
+    'path',
+    'protocol',
+    'routeKey',
+    'stage',
+    'status',
+    'responseLength',
+    'dataProcessed',
+    'requestTime',
+    'requestTimeEpoch',
+    'responseLatency',
+    'integrationLatency',
+    'integration.latency',
+    'integrationStatus',
+    'integration.status',
+    'integration.integrationStatus',
+    'integrationErrorMessage',
+    'integration.error',
+    'error.message',
+    'error.messageString',
+    'identity.sourceIp',
+    'identity.userAgent',
+    'noSuchVariable',
   ];
   const format = `{ ${names.map((n, i) => `"${n}":"${i % 2 ? `\${context.${n}}` : `$context.${n}`}"`).join(', ')} }`;
-  const { apiId, base: v1 } = await deployApi(edge, [{ routeKey: 'GET /down', target: `http://127.0.0.1:${closedPort}` }], {
-    stageName: 'v1',
-    AccessLogSettings: { DestinationArn: logArn, Format: format },
-  });
+  const { apiId, base: v1 } = await deployApi(
+    edge,
+    [{ routeKey: 'GET /down', target: `http://127.0.0.1:${closedPort}` }],
+    {
+      stageName: 'v1',
+      AccessLogSettings: { DestinationArn: logArn, Format: format },
+    },
+  );
   const r = await send(`${v1}/down?q=1`, { headers: { 'user-agent': 'log-test/1.0' } });
   assert.equal(r.status, 503);
   const file = AccessLogFiles.fileOf(edge.dataDir, logArn);
   let line: Record<string, string> | undefined;
   for (let i = 0; i < 200 && !line; i++) {
     const text = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
-    if (text) line = JSON.parse(text.split('\n')[0]!);
+    if (text) line = JSON.parse(text.split('\n')[0]);
     if (!line) await sleep(25);
   }
   assert.ok(line, 'the request was logged');
@@ -280,13 +356,14 @@ test('access log: every $context variable of the spec renders, for a request who
   assert.equal(line.status, '503');
   assert.equal(line.responseLength, String('{"message":"Service Unavailable"}'.length));
   assert.equal(line.dataProcessed, line.responseLength);
-  assert.match(line.requestTime!, /^\d\d\/[A-Z][a-z]{2}\/\d{4}:\d\d:\d\d:\d\d \+0000$/);
-  assert.match(line.requestTimeEpoch!, /^\d{13}$/);
-  assert.match(line.responseLatency!, /^\d+$/);
-  assert.match(line.integrationLatency!, /^\d+$/);
+  assert.match(line.requestTime, /^\d\d\/[A-Z][a-z]{2}\/\d{4}:\d\d:\d\d:\d\d \+0000$/);
+  assert.match(line.requestTimeEpoch, /^\d{13}$/);
+  assert.match(line.responseLatency, /^\d+$/);
+  assert.match(line.integrationLatency, /^\d+$/);
   assert.equal(line['integration.latency'], line.integrationLatency);
-  for (const n of ['integrationStatus', 'integration.status', 'integration.integrationStatus']) assert.equal(line[n], '-', `${n}: no response from the backend`);
-  assert.match(line.integrationErrorMessage!, /^Integration unreachable: /);
+  for (const n of ['integrationStatus', 'integration.status', 'integration.integrationStatus'])
+    assert.equal(line[n], '-', `${n}: no response from the backend`);
+  assert.match(line.integrationErrorMessage, /^Integration unreachable: /);
   assert.equal(line['integration.error'], line.integrationErrorMessage);
   assert.equal(line['error.message'], 'Service Unavailable');
   assert.equal(line['error.messageString'], '"Service Unavailable"');

@@ -22,10 +22,38 @@ export const handler = async (event) => {
 };`;
 
 // Field sets of aws-lambda-go's events/testdata/apigw-v2-request-no-authorizer.json (mTLS-only `authentication` left out).
-const SAMPLE_V2_KEYS = ['version', 'routeKey', 'rawPath', 'rawQueryString', 'headers', 'requestContext', 'isBase64Encoded'];
-const SAMPLE_V2_CONTEXT_KEYS = ['accountId', 'apiId', 'domainName', 'domainPrefix', 'http', 'requestId', 'routeKey', 'stage', 'time', 'timeEpoch'];
+const SAMPLE_V2_KEYS = [
+  'version',
+  'routeKey',
+  'rawPath',
+  'rawQueryString',
+  'headers',
+  'requestContext',
+  'isBase64Encoded',
+];
+const SAMPLE_V2_CONTEXT_KEYS = [
+  'accountId',
+  'apiId',
+  'domainName',
+  'domainPrefix',
+  'http',
+  'requestId',
+  'routeKey',
+  'stage',
+  'time',
+  'timeEpoch',
+];
 const SAMPLE_V2_HTTP_KEYS = ['method', 'path', 'protocol', 'sourceIp', 'userAgent'];
-const SAMPLE_V2_HEADERS = ['accept', 'content-length', 'host', 'user-agent', 'x-amzn-trace-id', 'x-forwarded-for', 'x-forwarded-port', 'x-forwarded-proto'];
+const SAMPLE_V2_HEADERS = [
+  'accept',
+  'content-length',
+  'host',
+  'user-agent',
+  'x-amzn-trace-id',
+  'x-forwarded-for',
+  'x-forwarded-port',
+  'x-forwarded-proto',
+];
 
 let edge: TestEdge;
 let base: string;
@@ -37,20 +65,19 @@ before(async () => {
   const fn = await sdkFunction(edge, 'echo', FUNCTION);
   await sdkFunction(edge, 'forbidden', FUNCTION);
   const forbiddenArn = fn.replace(':echo', ':forbidden');
-  const deployed = await deployApi(
-    edge,
-    [
-      { routeKey: '$default', target: fn },
-      { routeKey: 'GET /items/{id}', target: fn },
-      { routeKey: 'ANY /v1/{proxy+}', target: fn, payloadFormatVersion: '1.0' },
-      { routeKey: 'GET /slow', target: fn, timeoutInMillis: 300 },
-      { routeKey: 'GET /forbidden', target: forbiddenArn },
-    ],
-  );
+  const deployed = await deployApi(edge, [
+    { routeKey: '$default', target: fn },
+    { routeKey: 'GET /items/{id}', target: fn },
+    { routeKey: 'ANY /v1/{proxy+}', target: fn, payloadFormatVersion: '1.0' },
+    { routeKey: 'GET /slow', target: fn, timeoutInMillis: 300 },
+    { routeKey: 'GET /forbidden', target: forbiddenArn },
+  ]);
   apiId = deployed.apiId;
   base = deployed.base;
   const { CreateStageCommand } = await import('@aws-sdk/client-apigatewayv2');
-  await deployed.apigw.send(new CreateStageCommand({ ApiId: apiId, StageName: 'dev', AutoDeploy: true, StageVariables: { color: 'blue' } }));
+  await deployed.apigw.send(
+    new CreateStageCommand({ ApiId: apiId, StageName: 'dev', AutoDeploy: true, StageVariables: { color: 'blue' } }),
+  );
   devBase = `${base}/dev`;
   await sdkAllow(edge, 'echo', apiId);
 });
@@ -65,7 +92,10 @@ interface Reply {
   body: Buffer;
 }
 
-function send(url: string, options: { method?: string; headers?: http.OutgoingHttpHeaders; body?: Buffer | string } = {}): Promise<Reply> {
+function send(
+  url: string,
+  options: { method?: string; headers?: http.OutgoingHttpHeaders; body?: Buffer | string } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: options.method ?? 'GET', headers: options.headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -77,7 +107,8 @@ function send(url: string, options: { method?: string; headers?: http.OutgoingHt
   });
 }
 
-const eventOf = (r: Reply) => JSON.parse(r.body.toString());
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the event is asserted on field by field
+const eventOf = (r: Reply) => JSON.parse(r.body.toString()) as Record<string, any>;
 
 test('a bodiless GET on the $default route has exactly the field set of the real sample event and validates as 2.0', async () => {
   const r = await send(`${base}/`, { headers: { accept: '*/*', 'user-agent': 'curl/8.0' } });
@@ -126,13 +157,31 @@ test('2.0 event: path parameters decoded, query and duplicate headers comma-join
 });
 
 test('2.0 event: JSON bodies arrive as text, other types (and none) base64; a named stage keeps its prefix in rawPath', async () => {
-  const json = eventOf(await send(`${base}/anything`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' }));
+  const json = eventOf(
+    await send(`${base}/anything`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":1}',
+    }),
+  );
   assert.equal(json.body, '{"a":1}');
   assert.equal(json.isBase64Encoded, false);
-  const bin = eventOf(await send(`${base}/anything`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from([0, 255]) }));
+  const bin = eventOf(
+    await send(`${base}/anything`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: Buffer.from([0, 255]),
+    }),
+  );
   assert.equal(bin.body, Buffer.from([0, 255]).toString('base64'));
   assert.equal(bin.isBase64Encoded, true);
-  const form = eventOf(await send(`${base}/anything`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' }));
+  const form = eventOf(
+    await send(`${base}/anything`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=1',
+    }),
+  );
   assert.equal(form.isBase64Encoded, true);
 
   const dev = eventOf(await send(`${devBase}/items/7`));
@@ -144,7 +193,13 @@ test('2.0 event: JSON bodies arrive as text, other types (and none) base64; a na
 });
 
 test('1.0 event: validates against the v1 schema, multi-value maps, null collections, stage in path', async () => {
-  const event = eventOf(await send(`${devBase}/v1/a/b?q=1&q=2`, { method: 'PUT', headers: { 'X-Multi': ['1', '2'], 'content-type': 'text/plain' }, body: 'hi' }));
+  const event = eventOf(
+    await send(`${devBase}/v1/a/b?q=1&q=2`, {
+      method: 'PUT',
+      headers: { 'X-Multi': ['1', '2'], 'content-type': 'text/plain' },
+      body: 'hi',
+    }),
+  );
   APIGatewayProxyEventSchema.parse(event);
   assert.equal(event.version, '1.0');
   assert.equal(event.resource, '/v1/{proxy+}');
@@ -183,13 +238,25 @@ test('2.0 responses: inference without statusCode, cookies as Set-Cookie, base64
 });
 
 test('bodies near the 6 MB Lambda payload limit: 3 MB binary and 5.5 MB text arrive whole, a 7 MB body is refused with 500', async () => {
-  const binary = await send(`${base}/big?mode=length`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.alloc(3 << 20, 7) });
+  const binary = await send(`${base}/big?mode=length`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream' },
+    body: Buffer.alloc(3 << 20, 7),
+  });
   assert.equal(binary.status, 200);
   assert.equal(binary.body.toString(), String(Buffer.alloc(3 << 20, 7).toString('base64').length));
-  const text = await send(`${base}/big?mode=length`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'a'.repeat(5.5 * (1 << 20)) });
+  const text = await send(`${base}/big?mode=length`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain' },
+    body: 'a'.repeat(5.5 * (1 << 20)),
+  });
   assert.equal(text.status, 200);
   assert.equal(text.body.toString(), String(5.5 * (1 << 20)));
-  const tooBig = await send(`${base}/big?mode=length`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'a'.repeat(7 << 20) });
+  const tooBig = await send(`${base}/big?mode=length`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain' },
+    body: 'a'.repeat(7 << 20),
+  });
   assert.equal(tooBig.status, 500);
   assert.deepEqual(JSON.parse(tooBig.body.toString()), { message: 'Internal Server Error' });
 });
@@ -212,9 +279,22 @@ test('function errors, bad responses and a missing permission give 500; a slow f
 test('permission and code changes reach the next request (the cached policy, function and route are refreshed)', async () => {
   const { lambda } = clients(edge);
   assert.equal((await send(`${base}/forbidden`)).status, 500);
-  await lambda.send(new AddPermissionCommand({ FunctionName: 'forbidden', StatementId: 'now', Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com', SourceArn: `arn:aws:execute-api:${edge.region}:${edge.config.accountId}:${apiId}/*/*` }));
+  await lambda.send(
+    new AddPermissionCommand({
+      FunctionName: 'forbidden',
+      StatementId: 'now',
+      Action: 'lambda:InvokeFunction',
+      Principal: 'apigateway.amazonaws.com',
+      SourceArn: `arn:aws:execute-api:${edge.region}:${edge.config.accountId}:${apiId}/*/*`,
+    }),
+  );
   assert.equal((await send(`${base}/forbidden?mode=string`)).body.toString(), 'Hello from Lambda!');
-  await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'forbidden', ZipFile: zipSync({ 'index.mjs': strToU8(`export const handler = async () => 'version 2';`) }) }));
+  await lambda.send(
+    new UpdateFunctionCodeCommand({
+      FunctionName: 'forbidden',
+      ZipFile: zipSync({ 'index.mjs': strToU8(`export const handler = async () => 'version 2';`) }),
+    }),
+  );
   assert.equal((await send(`${base}/forbidden`)).body.toString(), 'version 2');
   await lambda.send(new RemovePermissionCommand({ FunctionName: 'forbidden', StatementId: 'now' }));
   assert.equal((await send(`${base}/forbidden`)).status, 500);

@@ -1,14 +1,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { findConflictingVariable, parseRouteKey, RouteKeyError, RouteTable, type ParsedRouteKey } from '../../src/apigw/routes.ts';
+import {
+  findConflictingVariable,
+  parseRouteKey,
+  RouteKeyError,
+  RouteTable,
+  type ParsedRouteKey,
+} from '../../src/apigw/routes.ts';
 
 const table = (keys: string[]) => new RouteTable(keys.map((routeKey) => ({ routeKey, route: routeKey })));
 
 test("the documentation's worked example selects the documented routes", () => {
   const t = table(['GET /pets/dog/1', 'GET /pets/dog/{id}', 'GET /pets/{proxy+}', 'ANY /{proxy+}', '$default']);
   assert.equal(t.match('GET', '/pets/dog/1')?.routeKey, 'GET /pets/dog/1');
-  assert.deepEqual(t.match('GET', '/pets/dog/2'), { route: 'GET /pets/dog/{id}', routeKey: 'GET /pets/dog/{id}', pathParameters: { id: '2' } });
+  assert.deepEqual(t.match('GET', '/pets/dog/2'), {
+    route: 'GET /pets/dog/{id}',
+    routeKey: 'GET /pets/dog/{id}',
+    pathParameters: { id: '2' },
+  });
   assert.deepEqual(t.match('GET', '/pets/cat/1')?.pathParameters, { proxy: 'cat/1' });
   assert.equal(t.match('POST', '/test/5')?.routeKey, 'ANY /{proxy+}');
   assert.equal(t.match('GET', '/')?.routeKey, '$default');
@@ -35,11 +45,18 @@ test('route keys are validated with messages that say what is wrong', () => {
     ['GET /a//b', /empty segment/],
     ['GET /a{b}', /invalid path variable/],
   ] as const) {
-    assert.throws(() => parseRouteKey(key), (err: Error) => err instanceof RouteKeyError && message.test(err.message), key);
+    assert.throws(
+      () => parseRouteKey(key),
+      (err: Error) => err instanceof RouteKeyError && message.test(err.message),
+      key,
+    );
   }
   const parsed = (k: string) => parseRouteKey(k) as ParsedRouteKey;
   assert.equal(findConflictingVariable(parsed('GET /o/{a}/x'), [parsed('POST /o/{b}/y')])?.key, 'POST /o/{b}/y');
-  assert.equal(findConflictingVariable(parsed('GET /o/{a}/x'), [parsed('POST /o/{a}/y'), parsed('GET /p/{b}')]), undefined);
+  assert.equal(
+    findConflictingVariable(parsed('GET /o/{a}/x'), [parsed('POST /o/{a}/y'), parsed('GET /p/{b}')]),
+    undefined,
+  );
 });
 
 const segment = fc.constantFrom('a', 'b', 'c');
@@ -53,24 +70,35 @@ const routeKey = fc
 
 test('property: a route whose path equals the request path literally and whose method fits always wins', () => {
   fc.assert(
-    fc.property(fc.uniqueArray(routeKey, { maxLength: 12 }), literalPath, fc.constantFrom('GET', 'POST'), (keys, path, m) => {
-      const exact = [`${m} ${path}`];
-      const t = table([...keys.filter((k) => k !== exact[0]), ...exact]);
-      assert.equal(t.match(m, path)?.routeKey, exact[0]);
-    }),
+    fc.property(
+      fc.uniqueArray(routeKey, { maxLength: 12 }),
+      literalPath,
+      fc.constantFrom('GET', 'POST'),
+      (keys, path, m) => {
+        const exact = [`${m} ${path}`];
+        const t = table([...keys.filter((k) => k !== exact[0]), ...exact]);
+        assert.equal(t.match(m, path)?.routeKey, exact[0]);
+      },
+    ),
   );
 });
 
 test('property: a full (non-greedy) match is never beaten by a greedy one, and $default only wins when nothing else matches', () => {
   fc.assert(
-    fc.property(fc.uniqueArray(routeKey, { maxLength: 12 }), literalPath, fc.constantFrom('GET', 'POST'), (keys, path, m) => {
-      const t = table([...keys, '$default']);
-      const chosen = t.match(m, path)!;
-      const candidates = keys.filter((k) => table([k]).match(m, path) !== undefined);
-      if (candidates.length === 0) return assert.equal(chosen.routeKey, '$default');
-      assert.ok(candidates.includes(chosen.routeKey));
-      if (candidates.some((k) => !k.endsWith('+}'))) assert.ok(!chosen.routeKey.endsWith('+}'), `${chosen.routeKey} over ${candidates}`);
-    }),
+    fc.property(
+      fc.uniqueArray(routeKey, { maxLength: 12 }),
+      literalPath,
+      fc.constantFrom('GET', 'POST'),
+      (keys, path, m) => {
+        const t = table([...keys, '$default']);
+        const chosen = t.match(m, path)!;
+        const candidates = keys.filter((k) => table([k]).match(m, path) !== undefined);
+        if (candidates.length === 0) return assert.equal(chosen.routeKey, '$default');
+        assert.ok(candidates.includes(chosen.routeKey));
+        if (candidates.some((k) => !k.endsWith('+}')))
+          assert.ok(!chosen.routeKey.endsWith('+}'), `${chosen.routeKey} over ${candidates.join(',')}`);
+      },
+    ),
   );
 });
 

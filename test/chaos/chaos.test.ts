@@ -6,5 +6,9 @@ test('chaos, short form: every fault scenario against a real ddn up holds', asyn
   const lines: string[] = [];
   const reports = await runChaos({ short: true, log: (line) => lines.push(line) });
   assert.ok(reports.length >= 6);
-  assert.deepEqual(reports.filter((r) => r.result === 'FAILED'), [], lines.join('\n'));
+  assert.deepEqual(
+    reports.filter((r) => r.result === 'FAILED'),
+    [],
+    lines.join('\n'),
+  );
 });

@@ -46,7 +46,12 @@ export interface Scenario {
 async function until(check: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
-    if (await Promise.resolve().then(check).catch(() => false)) return true;
+    if (
+      await Promise.resolve()
+        .then(check)
+        .catch(() => false)
+    )
+      return true;
     await sleep(200);
   }
   return false;
@@ -95,15 +100,24 @@ async function partialBodies(target: string, count: number): Promise<net.Socket[
       socket.once('error', reject);
     });
   const sockets: net.Socket[] = [];
-  for (let i = 0; i < count; i += 50) sockets.push(...(await Promise.all(Array.from({ length: Math.min(50, count - i) }, open))));
+  for (let i = 0; i < count; i += 50)
+    sockets.push(...(await Promise.all(Array.from({ length: Math.min(50, count - i) }, open))));
   for (const s of sockets) s.on('error', () => undefined);
   return sockets;
 }
 
 function invocation(input: string, output: string, size: number) {
   return {
-    model: 'efficient', type: 'static', pixel_pitch: 0.14, img_input_url: `s3://${IN}/${input}`, img_output_url: `s3://${OUT}/${output}`,
-    digital_offset: 1000, using_bits: 16, strength: 10, width: size, height: size,
+    model: 'efficient',
+    type: 'static',
+    pixel_pitch: 0.14,
+    img_input_url: `s3://${IN}/${input}`,
+    img_output_url: `s3://${OUT}/${output}`,
+    digital_offset: 1000,
+    using_bits: 16,
+    strength: 10,
+    width: size,
+    height: size,
   };
 }
 
@@ -134,7 +148,9 @@ export const SCENARIOS: Scenario[] = [
     async run({ up, short }) {
       const count = short ? 40 : 260;
       const sockets = await partialBodies(`${up.apiEndpoint}/invocations`, count);
-      await Promise.all(sockets.map((s) => new Promise<void>((resolve) => (s.once('close', () => resolve()), s.destroy()))));
+      await Promise.all(
+        sockets.map((s) => new Promise<void>((resolve) => (s.once('close', () => resolve()), s.destroy()))),
+      );
       const ping = await status(`${up.apiEndpoint}/ping`);
       return { held: ping === 200, detail: `${count} aborted; GET /ping through the API then: ${ping}` };
     },
@@ -145,8 +161,11 @@ export const SCENARIOS: Scenario[] = [
       const count = short ? 20 : 300;
       const sockets = await partialBodies(`${up.apiEndpoint}/invocations`, count);
       const got = new Map<net.Socket, string>();
-      for (const s of sockets) s.on('data', (d: Buffer) => got.set(s, (got.get(s) ?? '') + d.toString().split('\r\n')[0]));
-      const closed = sockets.map((s) => new Promise<void>((resolve) => (s.destroyed ? resolve() : s.once('close', () => resolve()))));
+      for (const s of sockets)
+        s.on('data', (d: Buffer) => got.set(s, (got.get(s) ?? '') + d.toString().split('\r\n')[0]));
+      const closed = sockets.map(
+        (s) => new Promise<void>((resolve) => (s.destroyed ? resolve() : s.once('close', () => resolve()))),
+      );
       try {
         const ping = await status(`${up.apiEndpoint}/ping`);
         const allClosed = await Promise.race([Promise.all(closed).then(() => true), sleep(30_000).then(() => false)]);
@@ -190,7 +209,10 @@ export const SCENARIOS: Scenario[] = [
       const res = await fetch(`${up.apiEndpoint}/invocations`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ ...invocation('chaos-deadline.tif', 'chaos-deadline-out.tif', size), model: 'powerful' }),
+        body: JSON.stringify({
+          ...invocation('chaos-deadline.tif', 'chaos-deadline-out.tif', size),
+          model: 'powerful',
+        }),
         signal: AbortSignal.timeout(60_000),
       });
       const body = (await res.json()) as { message?: string };
@@ -232,12 +254,20 @@ export const SCENARIOS: Scenario[] = [
     async run({ up }) {
       const lambda = lambdaClient({ url: up.edgeUrl, region: 'us-east-1', credentials: up.credentials });
       const name = 'chaos-memory-hog';
-      const source = 'export const handler = async () => { const keep = []; for (let i = 0; i < 32; i++) keep.push(Buffer.alloc(8 << 20, 1)); return keep.length; };';
+      const source =
+        'export const handler = async () => { const keep = []; for (let i = 0; i < 32; i++) keep.push(Buffer.alloc(8 << 20, 1)); return keep.length; };';
       try {
-        await lambda.send(new CreateFunctionCommand({
-          FunctionName: name, Runtime: 'nodejs20.x', Handler: 'index.handler', MemorySize: 128, Timeout: 30,
-          Role: 'arn:aws:iam::000000000000:role/lambda-role', Code: { ZipFile: zipSync({ 'index.mjs': strToU8(source) }) },
-        }));
+        await lambda.send(
+          new CreateFunctionCommand({
+            FunctionName: name,
+            Runtime: 'nodejs20.x',
+            Handler: 'index.handler',
+            MemorySize: 128,
+            Timeout: 30,
+            Role: 'arn:aws:iam::000000000000:role/lambda-role',
+            Code: { ZipFile: zipSync({ 'index.mjs': strToU8(source) }) },
+          }),
+        );
         const out = await lambda.send(new InvokeCommand({ FunctionName: name }));
         const payload = Buffer.from(out.Payload ?? new Uint8Array()).toString('utf8');
         const ping = await status(`${up.apiEndpoint}/ping`);
@@ -260,7 +290,12 @@ export const SCENARIOS: Scenario[] = [
       process.kill(up.pid, 'SIGKILL');
       await up.exited;
       const childGone = child !== undefined && (await until(() => !alive(child), 30_000));
-      ctx.up = await startDdnUp({ cwd: up.cwd, dataDir: up.dataDir, credentials: up.credentials, vars: { ...CHAOS_VARS, DDN_INFERENCE_PORT: new URL(up.inferenceUrl).port } });
+      ctx.up = await startDdnUp({
+        cwd: up.cwd,
+        dataDir: up.dataDir,
+        credentials: up.credentials,
+        vars: { ...CHAOS_VARS, DDN_INFERENCE_PORT: new URL(up.inferenceUrl).port },
+      });
       const after = await health(ctx.up);
       const kept = await exists(ctx.up, IN, 'chaos-survivor.tif');
       const ping = await status(`${ctx.up.apiEndpoint}/ping`);
@@ -279,7 +314,11 @@ export interface Report {
 }
 
 /** Starts `ddn up`, runs the scenarios in order (each bounded by `scenarioMs`), stops it; one report line each. */
-export async function runChaos(options: { short: boolean; log?: (line: string) => void; scenarioMs?: number }): Promise<Report[]> {
+export async function runChaos(options: {
+  short: boolean;
+  log?: (line: string) => void;
+  scenarioMs?: number;
+}): Promise<Report[]> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const ctx: ChaosContext = { up: await startDdnUp({ vars: CHAOS_VARS }), short: options.short, log };
   const reports: Report[] = [];

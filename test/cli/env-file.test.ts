@@ -18,11 +18,18 @@ function withDir(fn: (dir: string) => void): void {
 test('upsert replaces the assignment in place and keeps comments, blank lines and other variables', () => {
   withDir((dir) => {
     const file = path.join(dir, '.env');
-    const before = '# platform settings\nDDN_IN_BUCKET=my-in\n\n# the endpoint, written by ddn\nexport DDN_APIGW_ENDPOINT=http://old\n# DDN_APIGW_ENDPOINT=commented-out\nDDN_OUT_BUCKET=my-out # trailing\n';
+    const before =
+      '# platform settings\nDDN_IN_BUCKET=my-in\n\n# the endpoint, written by ddn\nexport DDN_APIGW_ENDPOINT=http://old\n# DDN_APIGW_ENDPOINT=commented-out\nDDN_OUT_BUCKET=my-out # trailing\n';
     writeFileSync(file, before);
     upsertEnvFile(file, 'DDN_APIGW_ENDPOINT', 'http://127.0.0.1:4566/_aws/execute-api/abc');
     const after = readFileSync(file, 'utf8');
-    assert.equal(after, before.replace('export DDN_APIGW_ENDPOINT=http://old', 'export DDN_APIGW_ENDPOINT=http://127.0.0.1:4566/_aws/execute-api/abc'));
+    assert.equal(
+      after,
+      before.replace(
+        'export DDN_APIGW_ENDPOINT=http://old',
+        'export DDN_APIGW_ENDPOINT=http://127.0.0.1:4566/_aws/execute-api/abc',
+      ),
+    );
     assert.equal(dotenv.parse(after).DDN_APIGW_ENDPOINT, 'http://127.0.0.1:4566/_aws/execute-api/abc');
   });
 });
@@ -31,7 +38,10 @@ test('upsert appends to a file without the variable, and creates a missing file'
   withDir((dir) => {
     const file = path.join(dir, '.env');
     upsertEnvFile(file, 'DDN_APIGW_ENDPOINT', 'https://k3m9x0abcd.execute-api.us-east-1.amazonaws.com');
-    assert.equal(readFileSync(file, 'utf8'), 'DDN_APIGW_ENDPOINT=https://k3m9x0abcd.execute-api.us-east-1.amazonaws.com\n');
+    assert.equal(
+      readFileSync(file, 'utf8'),
+      'DDN_APIGW_ENDPOINT=https://k3m9x0abcd.execute-api.us-east-1.amazonaws.com\n',
+    );
     writeFileSync(file, '# only a comment');
     upsertEnvFile(file, 'DDN_APIGW_ENDPOINT', 'a value with spaces');
     assert.equal(readFileSync(file, 'utf8'), '# only a comment\nDDN_APIGW_ENDPOINT="a value with spaces"\n');

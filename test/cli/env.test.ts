@@ -15,7 +15,11 @@ test('ddn env with no edge data and no configured keys fails with a hint and cre
     assert.match(result.stderr, /no edge credentials in .*\.ddn: start the edge there with 'ddn up'/);
     assert.equal(result.stdout, '');
     assert.deepEqual(readdirSync(cwd), []);
-    const configured = await runDdn(['env'], cwd, { ...env, DDN_LOCAL_ACCESS_KEY_ID: 'AKIAENVTEST', DDN_LOCAL_SECRET_ACCESS_KEY: 's3cret' });
+    const configured = await runDdn(['env'], cwd, {
+      ...env,
+      DDN_LOCAL_ACCESS_KEY_ID: 'AKIAENVTEST',
+      DDN_LOCAL_SECRET_ACCESS_KEY: 's3cret',
+    });
     assert.equal(configured.code, 0);
     assert.match(configured.stdout, /^export AWS_ACCESS_KEY_ID=AKIAENVTEST$/m);
     assert.deepEqual(readdirSync(cwd), []);

@@ -68,7 +68,15 @@ test('a stale inference server recorded in the data dir is stopped before a new 
     stdio: 'ignore',
   });
   const staleExited = new Promise<void>((resolve) => stale.once('exit', () => resolve()));
-  await eventually(() => fetch(`http://127.0.0.1:${port}/ping`).then((r) => r.status === 200, () => false), 60_000, 'the stale server answering');
+  await eventually(
+    () =>
+      fetch(`http://127.0.0.1:${port}/ping`).then(
+        (r) => r.status === 200,
+        () => false,
+      ),
+    60_000,
+    'the stale server answering',
+  );
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(path.join(dataDir, 'inference.pid'), `${stale.pid}\n`);
   const up = await startDdnUp({ cwd, vars: { DDN_INFERENCE_PORT: String(port) } });

@@ -23,7 +23,11 @@ test('defaults are those of the original scripts', () => {
 test('every invalid variable is named in one error; the presign expiry is capped at 7 days', () => {
   assert.throws(
     () => loadConfig({ DDN_EDGE_PORT: '99999', DDN_IN_BUCKET: 'Bad_Bucket', ACCOUNT_ID: '12' }),
-    (e: ConfigError) => e instanceof ConfigError && /DDN_EDGE_PORT/.test(e.message) && /DDN_IN_BUCKET/.test(e.message) && /ACCOUNT_ID/.test(e.message),
+    (e: ConfigError) =>
+      e instanceof ConfigError &&
+      /DDN_EDGE_PORT/.test(e.message) &&
+      /DDN_IN_BUCKET/.test(e.message) &&
+      /ACCOUNT_ID/.test(e.message),
   );
   assert.equal(loadConfig({ DDN_S3_PRESIGN_EXPIRES: '9999999' }).presignExpires, 604800);
   assert.equal(loadConfig({ DDN_S3_USE_ACCELERATE: 'true' }).useAccelerate, true);
@@ -47,7 +51,14 @@ test('.env is read, and real environment variables win over it', () => {
 test('ddn env prints export lines of the configured key pair; a bad variable exits 2 naming it', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'ddn-env-'));
   try {
-    const env = { ...process.env, DDN_DATA_DIR: dir, DDN_LOCAL_ACCESS_KEY_ID: 'AKIAEXAMPLE', DDN_LOCAL_SECRET_ACCESS_KEY: 's3cr3t/+', DDN_EDGE_PORT: '4999', AWS_REGION: 'eu-west-1' };
+    const env = {
+      ...process.env,
+      DDN_DATA_DIR: dir,
+      DDN_LOCAL_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+      DDN_LOCAL_SECRET_ACCESS_KEY: 's3cr3t/+',
+      DDN_EDGE_PORT: '4999',
+      AWS_REGION: 'eu-west-1',
+    };
     const out = await runDdn(['env'], dir, env);
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stdout, /^export AWS_ACCESS_KEY_ID=AKIAEXAMPLE$/m);
@@ -86,7 +97,11 @@ test('sign-in is off unless DDN_AUTH=cognito; another value is named in the erro
   const off = loadConfig({});
   assert.equal(off.auth, 'none');
   assert.equal(off.apiToken, undefined);
-  const on = loadConfig({ DDN_AUTH: 'cognito', DDN_COGNITO_ISSUER: 'http://127.0.0.1:4566/us-east-1_abc/', DDN_API_TOKEN: ' t ' });
+  const on = loadConfig({
+    DDN_AUTH: 'cognito',
+    DDN_COGNITO_ISSUER: 'http://127.0.0.1:4566/us-east-1_abc/',
+    DDN_API_TOKEN: ' t ',
+  });
   assert.equal(on.auth, 'cognito');
   assert.equal(on.cognitoIssuer, 'http://127.0.0.1:4566/us-east-1_abc');
   assert.equal(on.apiToken, 't');

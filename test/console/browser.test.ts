@@ -14,7 +14,15 @@ import { encodeTiff } from '../../src/inference/tiff.ts';
 import { startDdnUp, type DdnUp } from '../helpers/ddn-up.ts';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/console');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const { inBucket, region } = loadConfig({});
 const SIZE = 320;
 
@@ -29,8 +37,16 @@ before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   files = mkdtempSync(path.join(tmpdir(), 'ddn-console-files-'));
   const noisy = noisyPhantom(cleanPhantom(SIZE, 7), DOSES.g8, 8);
-  writeFileSync(path.join(files, 'phantom.tif'), await encodeTiff({ pixels: noisy, width: SIZE, height: SIZE, bitsPerSample: 16 }));
-  writeFileSync(path.join(files, 'photo.png'), await sharp({ create: { width: 32, height: 32, channels: 3, background: '#884422' } }).png().toBuffer());
+  writeFileSync(
+    path.join(files, 'phantom.tif'),
+    await encodeTiff({ pixels: noisy, width: SIZE, height: SIZE, bitsPerSample: 16 }),
+  );
+  writeFileSync(
+    path.join(files, 'photo.png'),
+    await sharp({ create: { width: 32, height: 32, channels: 3, background: '#884422' } })
+      .png()
+      .toBuffer(),
+  );
   platform = await startDdnUp();
   assert.equal((await fetch(`${platform.edgeUrl}/_ddn/health`)).status, 200);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
@@ -64,8 +80,8 @@ function canvasSummary(id: string): Promise<{ distinct: number; fingerprint: str
     let a = 1;
     let b = 0;
     for (let i = 0; i < data.length; i += 4) {
-      levels.add(data[i]!);
-      a = (a + data[i]!) % 65521;
+      levels.add(data[i]);
+      a = (a + data[i]) % 65521;
       b = (b + a) % 65521;
     }
     return { distinct: levels.size, fingerprint: `${canvas.width}x${canvas.height}:${a}:${b}` };
@@ -74,16 +90,19 @@ function canvasSummary(id: string): Promise<{ distinct: number; fingerprint: str
 
 /** How many pixels differ between two canvases of the same size, and out of how many. */
 function differingPixels(a: string, b: string): Promise<{ changed: number; total: number }> {
-  return page.evaluate(([idA, idB]) => {
-    // No helper functions in here: tsx would wrap them in a __name() the page does not have.
-    const [pa, pb] = [idA!, idB!].map((id) => {
-      const canvas = document.getElementById(id) as HTMLCanvasElement;
-      return canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-    });
-    let changed = 0;
-    for (let i = 0; i < pa!.length; i += 4) if (pa![i] !== pb![i]) changed++;
-    return { changed, total: pa!.length / 4 };
-  }, [a, b]);
+  return page.evaluate(
+    ([idA, idB]) => {
+      // No helper functions in here: tsx would wrap them in a __name() the page does not have.
+      const [pa, pb] = [idA, idB].map((id) => {
+        const canvas = document.getElementById(id) as HTMLCanvasElement;
+        return canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      });
+      let changed = 0;
+      for (let i = 0; i < pa.length; i += 4) if (pa[i] !== pb[i]) changed++;
+      return { changed, total: pa.length / 4 };
+    },
+    [a, b],
+  );
 }
 
 /** Bounding box [left, top, right, bottom] of the image on a canvas (the background is not grey). */
@@ -96,10 +115,10 @@ function imageExtent(id: string): Promise<number[]> {
       for (let x = 0; x < width; x++) {
         const i = (y * width + x) * 4;
         if (data[i] !== data[i + 2]) continue;
-        box[0] = Math.min(box[0]!, x);
-        box[1] = Math.min(box[1]!, y);
-        box[2] = Math.max(box[2]!, x);
-        box[3] = Math.max(box[3]!, y);
+        box[0] = Math.min(box[0], x);
+        box[1] = Math.min(box[1], y);
+        box[2] = Math.max(box[2], x);
+        box[3] = Math.max(box[3], y);
       }
     }
     return box;
@@ -110,7 +129,7 @@ test('a PNG is refused before any upload, with a message', async () => {
   const before = await objectsIn(inBucket);
   await page.setInputFiles('#file', path.join(files, 'photo.png'));
   await page.waitForSelector('body[data-state=refused]');
-  assert.match(await page.textContent('#error') ?? '', /This is a PNG image, not a TIFF/);
+  assert.match((await page.textContent('#error')) ?? '', /This is a PNG image, not a TIFF/);
   assert.equal(await page.isDisabled('#run'), true);
   await page.screenshot({ path: path.join(ARTIFACTS, 'refused-png.png') });
   assert.deepEqual(await objectsIn(inBucket), before);
@@ -119,7 +138,7 @@ test('a PNG is refused before any upload, with a message', async () => {
 test('a 16-bit phantom is uploaded, denoised with efficient, shown, compared and downloaded', async () => {
   await page.setInputFiles('#file', path.join(files, 'phantom.tif'));
   await page.waitForSelector('body[data-state=ready]');
-  assert.match(await page.textContent('#file-info') ?? '', new RegExp(`${SIZE}×${SIZE}, 16-bit grey`));
+  assert.match((await page.textContent('#file-info')) ?? '', new RegExp(`${SIZE}×${SIZE}, 16-bit grey`));
   assert.equal(await page.inputValue('#bits'), '16');
   assert.equal(await page.isVisible('#error'), false);
   await page.selectOption('#model', 'efficient');
@@ -127,11 +146,15 @@ test('a 16-bit phantom is uploaded, denoised with efficient, shown, compared and
   await page.click('#run');
   await page.waitForSelector('body[data-state=done], body[data-state=error]', { timeout: 240_000 });
   await page.screenshot({ path: path.join(ARTIFACTS, 'side-by-side.png') });
-  assert.equal(await page.getAttribute('body', 'data-state'), 'done', `the flow failed: ${await page.textContent('#error')}\n${platform.stdout()}`);
+  assert.equal(
+    await page.getAttribute('body', 'data-state'),
+    'done',
+    `the flow failed: ${await page.textContent('#error')}\n${platform.stdout()}`,
+  );
   const steps = await page.locator('#steps li').allTextContents();
   assert.equal(steps.length, 7, steps.join('\n'));
   for (const s of steps) assert.match(s, / — \d+(\.\d+)? (ms|s)( \(.*\))?$/);
-  assert.match(steps[2]!, /^Denoise \(efficient, strength 12\) — .*\(server: .*denoise \d+ ms/);
+  assert.match(steps[2], /^Denoise \(efficient, strength 12\) — .*\(server: .*denoise \d+ ms/);
   assert.equal(await page.evaluate(() => (document.getElementById('upload-bar') as HTMLElement).style.width), '100%');
 
   // Both canvases show an image, and not the same one.
@@ -153,7 +176,10 @@ test('a 16-bit phantom is uploaded, denoised with efficient, shown, compared and
   await page.mouse.up();
   const extentAfter = await imageExtent('input-canvas');
   assert.notDeepEqual(extentAfter, extentBefore);
-  assert.ok(extentAfter[2]! - extentAfter[0]! < extentBefore[2]! - extentBefore[0]!, `zoomed out: ${extentBefore} → ${extentAfter}`);
+  assert.ok(
+    extentAfter[2] - extentAfter[0] < extentBefore[2] - extentBefore[0],
+    `zoomed out: ${extentBefore.join(',')} → ${extentAfter.join(',')}`,
+  );
   assert.deepEqual(await imageExtent('output-canvas'), extentAfter);
   await page.screenshot({ path: path.join(ARTIFACTS, 'zoomed.png') });
   await page.click('#fit');
@@ -182,7 +208,10 @@ test('a 16-bit phantom is uploaded, denoised with efficient, shown, compared and
   const saved = path.join(ARTIFACTS, download.suggestedFilename());
   await download.saveAs(saved);
   assert.match(download.suggestedFilename(), /_efficient_s12\.tif$/);
-  const { data, info } = await sharp(readFileSync(saved)).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(readFileSync(saved))
+    .toColourspace('grey16')
+    .raw({ depth: 'ushort' })
+    .toBuffer({ resolveWithObject: true });
   assert.deepEqual([info.width, info.height, info.channels], [SIZE, SIZE, 1]);
   assert.equal(data.length, SIZE * SIZE * 2);
   assert.deepEqual(pageErrors, []);
@@ -200,7 +229,7 @@ test('a failing step is reported in plain words and the page does not hang', asy
   await page.waitForSelector('body[data-state=ready]');
   await page.click('#run');
   await page.waitForSelector('body[data-state=error]');
-  assert.match(await page.textContent('#error') ?? '', /^Asking the API for an upload URL failed with HTTP \d{3}/);
+  assert.match((await page.textContent('#error')) ?? '', /^Asking the API for an upload URL failed with HTTP \d{3}/);
   assert.equal(await page.isDisabled('#run'), false);
   await page.screenshot({ path: path.join(ARTIFACTS, 'error.png') });
   await page.unroute('**/_ddn/console/config.json');

@@ -1,9 +1,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { autoWindow, differenceRange, fromLevelWidth, histogram, percentile, renderDifference, renderWindowed, windowLut } from '../../src/console/page/window-level.ts';
+import {
+  autoWindow,
+  differenceRange,
+  fromLevelWidth,
+  histogram,
+  percentile,
+  renderDifference,
+  renderWindowed,
+  windowLut,
+} from '../../src/console/page/window-level.ts';
 import { fitView, imagePointAt, panBy, splitFraction, zoomAt } from '../../src/console/page/view.ts';
-import { apiBaseFor, describeFailure, inputKeyFor, outputKeyFor, summariseInvocation } from '../../src/console/page/api.ts';
+import {
+  apiBaseFor,
+  describeFailure,
+  inputKeyFor,
+  outputKeyFor,
+  summariseInvocation,
+} from '../../src/console/page/api.ts';
 import { defaultsFor } from '../../src/console/page/defaults.ts';
 import { cleanPhantom, DOSES, noisyPhantom } from '../../src/denoise/phantom.ts';
 
@@ -29,7 +44,7 @@ test('the window maps low to black, high to white, monotonically in between', ()
   assert.equal(lut[1510], 128);
   assert.equal(lut[2020], 255);
   assert.equal(lut[65535], 255);
-  for (let v = 1; v < lut.length; v++) assert.ok(lut[v]! >= lut[v - 1]!);
+  for (let v = 1; v < lut.length; v++) assert.ok(lut[v] >= lut[v - 1]);
   assert.deepEqual(fromLevelWidth(1500, 400), { low: 1300, high: 1700 });
 });
 
@@ -53,13 +68,19 @@ test('the difference view is mid-grey where nothing changed and signed elsewhere
 
 test('zooming keeps the point under the cursor fixed (property)', () => {
   fc.assert(
-    fc.property(fc.double({ min: 0.1, max: 10, noNaN: true }), fc.double({ min: 0.5, max: 2, noNaN: true }), fc.integer({ min: 0, max: 800 }), fc.integer({ min: 0, max: 600 }), (scale, factor, cx, cy) => {
-      const view = { scale, x: 13, y: -7 };
-      const zoomed = zoomAt(view, factor, cx, cy);
-      const before = [(cx - view.x) / view.scale, (cy - view.y) / view.scale];
-      const after = [(cx - zoomed.x) / zoomed.scale, (cy - zoomed.y) / zoomed.scale];
-      assert.ok(Math.abs(before[0]! - after[0]!) < 1e-6 && Math.abs(before[1]! - after[1]!) < 1e-6);
-    }),
+    fc.property(
+      fc.double({ min: 0.1, max: 10, noNaN: true }),
+      fc.double({ min: 0.5, max: 2, noNaN: true }),
+      fc.integer({ min: 0, max: 800 }),
+      fc.integer({ min: 0, max: 600 }),
+      (scale, factor, cx, cy) => {
+        const view = { scale, x: 13, y: -7 };
+        const zoomed = zoomAt(view, factor, cx, cy);
+        const before = [(cx - view.x) / view.scale, (cy - view.y) / view.scale];
+        const after = [(cx - zoomed.x) / zoomed.scale, (cy - zoomed.y) / zoomed.scale];
+        assert.ok(Math.abs(before[0] - after[0]) < 1e-6 && Math.abs(before[1] - after[1]) < 1e-6);
+      },
+    ),
   );
 });
 
@@ -82,20 +103,45 @@ test('the split divider stays inside the canvas', () => {
 
 test('local API endpoints are reached through the page origin; remote ones as given', () => {
   const page = 'http://localhost:4566';
-  assert.equal(apiBaseFor('http://abc123.execute-api.localhost:4566', page), 'http://localhost:4566/_aws/execute-api/abc123');
-  assert.equal(apiBaseFor('http://127.0.0.1:4566/_aws/execute-api/abc123/', page), 'http://localhost:4566/_aws/execute-api/abc123');
-  assert.equal(apiBaseFor('http://127.0.0.1:9999/_aws/execute-api/abc123', page), 'http://127.0.0.1:9999/_aws/execute-api/abc123');
-  assert.equal(apiBaseFor('https://x1y2.execute-api.eu-west-1.amazonaws.com/', page), 'https://x1y2.execute-api.eu-west-1.amazonaws.com');
-  assert.equal(apiBaseFor('https://x1y2.execute-api.eu-west-1.amazonaws.com/prod', page), 'https://x1y2.execute-api.eu-west-1.amazonaws.com/prod');
+  assert.equal(
+    apiBaseFor('http://abc123.execute-api.localhost:4566', page),
+    'http://localhost:4566/_aws/execute-api/abc123',
+  );
+  assert.equal(
+    apiBaseFor('http://127.0.0.1:4566/_aws/execute-api/abc123/', page),
+    'http://localhost:4566/_aws/execute-api/abc123',
+  );
+  assert.equal(
+    apiBaseFor('http://127.0.0.1:9999/_aws/execute-api/abc123', page),
+    'http://127.0.0.1:9999/_aws/execute-api/abc123',
+  );
+  assert.equal(
+    apiBaseFor('https://x1y2.execute-api.eu-west-1.amazonaws.com/', page),
+    'https://x1y2.execute-api.eu-west-1.amazonaws.com',
+  );
+  assert.equal(
+    apiBaseFor('https://x1y2.execute-api.eu-west-1.amazonaws.com/prod', page),
+    'https://x1y2.execute-api.eu-west-1.amazonaws.com/prod',
+  );
 });
 
 test('failures are described in plain words from JSON, S3 XML or the status', () => {
-  assert.equal(describeFailure('The denoising request', 500, '{"message":"model not found"}'), 'The denoising request failed with HTTP 500: model not found');
   assert.equal(
-    describeFailure('The upload', 403, '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>'),
+    describeFailure('The denoising request', 500, '{"message":"model not found"}'),
+    'The denoising request failed with HTTP 500: model not found',
+  );
+  assert.equal(
+    describeFailure(
+      'The upload',
+      403,
+      '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>',
+    ),
     'The upload failed with HTTP 403 (access denied — the presigned URL may have expired): AccessDenied: Request has expired',
   );
-  assert.equal(describeFailure('The download', 503, ''), 'The download failed with HTTP 503 (the service behind the API is not available).');
+  assert.equal(
+    describeFailure('The download', 503, ''),
+    'The download failed with HTTP 503 (the service behind the API is not available).',
+  );
   assert.equal(describeFailure('X', 0, 'Failed to fetch'), 'X could not reach the server: Failed to fetch');
   assert.equal(
     describeFailure('Asking for an upload URL', 400, 'file parameter is required'),
@@ -112,12 +158,23 @@ test('object keys are safe, unique per upload and keep the input name', () => {
 });
 
 test('parameters are prefilled from the image', () => {
-  const image = { width: 64, height: 64, data: noisyPhantom(cleanPhantom(64, 1), DOSES.g8, 2), bitsPerSample: 16 as const };
+  const image = {
+    width: 64,
+    height: 64,
+    data: noisyPhantom(cleanPhantom(64, 1), DOSES.g8, 2),
+    bitsPerSample: 16 as const,
+  };
   const d = defaultsFor(image);
   assert.equal(d.usingBits, 16);
   assert.ok(d.digitalOffset > 0 && d.digitalOffset <= 1000);
   assert.equal(d.pixelPitchUm, 140);
-  const dim = { width: 2, height: 2, bitsPerSample: 16 as const, data: Uint16Array.from([0, 10, 200, 4000]), pixelPitchUm: 75 };
+  const dim = {
+    width: 2,
+    height: 2,
+    bitsPerSample: 16 as const,
+    data: Uint16Array.from([0, 10, 200, 4000]),
+    pixelPitchUm: 75,
+  };
   assert.deepEqual(defaultsFor(dim), { usingBits: 12, digitalOffset: 0, pixelPitchUm: 75 });
 });
 

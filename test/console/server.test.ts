@@ -24,7 +24,7 @@ test('serves the page, its bundle and its stylesheet from memory', async () => {
   const js = await app.text();
   assert.ok(js.length > 1000 && js.length < 200_000, `bundle size ${js.length}`);
   assert.doesNotMatch(js, /https?:\/\/(cdn|unpkg|esm\.sh)/);
-  const chunks = [...js.matchAll(/"\.\/(chunk-[A-Z0-9]+\.js)"/g)].map((m) => m[1]!);
+  const chunks = [...js.matchAll(/"\.\/(chunk-[A-Z0-9]+\.js)"/g)].map((m) => m[1]);
   assert.ok(chunks.length > 0, 'the decoders are split into chunks');
   for (const chunk of chunks) assert.equal((await fetch(`${edge.url}/_ddn/console/${chunk}`)).status, 200, chunk);
   const css = await fetch(`${edge.url}/_ddn/console/style.css`);
@@ -34,11 +34,21 @@ test('serves the page, its bundle and its stylesheet from memory', async () => {
 
 test('config.json gives the current API endpoint and the buckets', async () => {
   endpoint = undefined;
-  assert.deepEqual(await (await fetch(`${edge.url}/_ddn/console/config.json`)).json(), { apiEndpoint: null, inBucket: 'in-b', outBucket: 'out-b', signIn: null });
+  assert.deepEqual(await (await fetch(`${edge.url}/_ddn/console/config.json`)).json(), {
+    apiEndpoint: null,
+    inBucket: 'in-b',
+    outBucket: 'out-b',
+    signIn: null,
+  });
   endpoint = 'http://abc.execute-api.localhost:1234';
   const response = await fetch(`${edge.url}/_ddn/console/config.json`);
   assert.equal(response.headers.get('cache-control'), 'no-store');
-  assert.deepEqual(await response.json(), { apiEndpoint: endpoint, inBucket: 'in-b', outBucket: 'out-b', signIn: null });
+  assert.deepEqual(await response.json(), {
+    apiEndpoint: endpoint,
+    inBucket: 'in-b',
+    outBucket: 'out-b',
+    signIn: null,
+  });
 });
 
 test('redirects the bare path, refuses other methods and unknown files', async () => {

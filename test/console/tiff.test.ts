@@ -14,9 +14,16 @@ function phantom16(width: number, height: number): { width: number; height: numb
   return { width, height, data };
 }
 
-function tiff16(image: { width: number; height: number; data: Uint16Array }, compression: 'none' | 'lzw' | 'deflate'): Promise<Buffer> {
-  if (compression === 'deflate') return encodeTiff({ pixels: image.data, width: image.width, height: image.height, bitsPerSample: 16 });
-  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 1 } }).toColourspace('grey16').tiff({ compression }).toBuffer();
+function tiff16(
+  image: { width: number; height: number; data: Uint16Array },
+  compression: 'none' | 'lzw' | 'deflate',
+): Promise<Buffer> {
+  if (compression === 'deflate')
+    return encodeTiff({ pixels: image.data, width: image.width, height: image.height, bitsPerSample: 16 });
+  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 1 } })
+    .toColourspace('grey16')
+    .tiff({ compression })
+    .toBuffer();
 }
 
 const toArrayBuffer = (b: Buffer) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
@@ -54,17 +61,30 @@ test('decodes an 8-bit grey TIFF and reads the pixel pitch from the resolution t
   const decoded = await decodeGreyTiff(toArrayBuffer(file));
   assert.equal(decoded.bitsPerSample, 8);
   assert.deepEqual(Array.from(decoded.data), Array.from(raw));
-  assert.ok(decoded.pixelPitchUm !== undefined && Math.abs(decoded.pixelPitchUm - 140) < 0.5, `pitch ${decoded.pixelPitchUm}`);
+  assert.ok(
+    decoded.pixelPitchUm !== undefined && Math.abs(decoded.pixelPitchUm - 140) < 0.5,
+    `pitch ${decoded.pixelPitchUm}`,
+  );
 });
 
 test('refuses a colour TIFF with a message', async () => {
-  const rgb = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 200, g: 10, b: 10 } } }).tiff({ compression: 'none' }).toBuffer();
-  await assert.rejects(decodeGreyTiff(toArrayBuffer(rgb)), (err: Error) => err instanceof RefusedFileError && /colour image \(3 channels\)/.test(err.message));
+  const rgb = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 200, g: 10, b: 10 } } })
+    .tiff({ compression: 'none' })
+    .toBuffer();
+  await assert.rejects(
+    decodeGreyTiff(toArrayBuffer(rgb)),
+    (err: Error) => err instanceof RefusedFileError && /colour image \(3 channels\)/.test(err.message),
+  );
 });
 
 test('refuses PNG, JPEG and unknown files by their signature', async () => {
-  const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } }).png().toBuffer();
-  await assert.rejects(decodeGreyTiff(toArrayBuffer(png)), (err: Error) => err instanceof RefusedFileError && /This is a PNG image, not a TIFF/.test(err.message));
+  const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } })
+    .png()
+    .toBuffer();
+  await assert.rejects(
+    decodeGreyTiff(toArrayBuffer(png)),
+    (err: Error) => err instanceof RefusedFileError && /This is a PNG image, not a TIFF/.test(err.message),
+  );
   assert.throws(() => assertTiffSignature(new Uint8Array([0xff, 0xd8, 0xff, 0xe0])), /a JPEG image/);
   assert.throws(() => assertTiffSignature(new TextEncoder().encode('hello')), /not a TIFF/);
   assert.throws(() => assertTiffSignature(new Uint8Array()), RefusedFileError);

@@ -19,7 +19,15 @@ const params = { width: SIZE, height: SIZE, digitalOffset: DOSES.g8.offset, usin
 
 test('the DCT graph is the identity at strength 0 (forward and inverse transforms match)', async () => {
   for (const spec of [...Object.values(BUILT_IN_MODELS), { block: 8, stride: 3, wiener: { block: 16, stride: 2 } }]) {
-    const session = await ModelSession.load({ name: 'efficient', bytes: buildDctThresholdModel(spec), tiling: { tile: 64, margin: spec.block, align: spec.stride }, origin: 'test' }, 1);
+    const session = await ModelSession.load(
+      {
+        name: 'efficient',
+        bytes: buildDctThresholdModel(spec),
+        tiling: { tile: 64, margin: spec.block, align: spec.stride },
+        origin: 'test',
+      },
+      1,
+    );
     const n = spec.block + 10 * spec.stride;
     const tile = Float32Array.from({ length: n * n }, (_, i) => 40 + 5 * Math.sin(i / 3) + (i % 7));
     const out = await session.denoiser(0)(tile, n, n);
@@ -30,13 +38,33 @@ test('the DCT graph is the identity at strength 0 (forward and inverse transform
 });
 
 test('the DCT graphs compute what a direct loop-by-loop implementation computes (hard threshold, then Wiener)', async () => {
-  for (const spec of [...Object.values(BUILT_IN_MODELS), { block: 8, stride: 2 }, { block: 8, stride: 3, wiener: { block: 16, stride: 2 } }]) {
-    const session = await ModelSession.load({ name: 'efficient', bytes: buildDctThresholdModel(spec), tiling: { tile: 64, margin: 0, align: 1 }, origin: 'test' }, 1);
+  for (const spec of [
+    ...Object.values(BUILT_IN_MODELS),
+    { block: 8, stride: 2 },
+    { block: 8, stride: 3, wiener: { block: 16, stride: 2 } },
+  ]) {
+    const session = await ModelSession.load(
+      {
+        name: 'efficient',
+        bytes: buildDctThresholdModel(spec),
+        tiling: { tile: 64, margin: 0, align: 1 },
+        origin: 'test',
+      },
+      1,
+    );
     const n = 72;
-    const tile = Float32Array.from({ length: n * n }, (_, i) => 40 + 6 * Math.sin(i / 5) + 3 * Math.sin(i * 1.7) + (((i * 7919) % 13) - 6) / 3);
+    const tile = Float32Array.from(
+      { length: n * n },
+      (_, i) => 40 + 6 * Math.sin(i / 5) + 3 * Math.sin(i * 1.7) + (((i * 7919) % 13) - 6) / 3,
+    );
     const strength = 0.5;
     const hard = referenceDct(tile, n, n, spec.block, spec.stride, 6.6 * strength);
-    const want = spec.wiener ? referenceDct(tile, n, n, spec.wiener.block, spec.wiener.stride, 0, { image: hard, variance: (2 * strength) ** 2 }) : hard;
+    const want = spec.wiener
+      ? referenceDct(tile, n, n, spec.wiener.block, spec.wiener.stride, 0, {
+          image: hard,
+          variance: (2 * strength) ** 2,
+        })
+      : hard;
     const got = await session.denoiser(strength)(tile.slice(), n, n);
     // The graph pads the bottom and right edges to fit its grid: compare the pixels a margin away from them.
     const inner = n - builtInTiling(spec).margin;
@@ -51,12 +79,27 @@ test('the DCT graphs compute what a direct loop-by-loop implementation computes 
 });
 
 test('the DCT graphs accept any tile size and return it unchanged in shape', async () => {
-  const session = await ModelSession.load({ name: 'efficient', bytes: buildDctThresholdModel(BUILT_IN_MODELS.efficient), tiling: { tile: 64, margin: 0, align: 1 }, origin: 'test' }, 1);
-  for (const [h, w] of [[8, 9], [41, 50], [37, 64]]) {
+  const session = await ModelSession.load(
+    {
+      name: 'efficient',
+      bytes: buildDctThresholdModel(BUILT_IN_MODELS.efficient),
+      tiling: { tile: 64, margin: 0, align: 1 },
+      origin: 'test',
+    },
+    1,
+  );
+  for (const [h, w] of [
+    [8, 9],
+    [41, 50],
+    [37, 64],
+  ]) {
     const tile = Float32Array.from({ length: h * w }, (_, i) => 30 + (i % 5));
     const out = await session.denoiser(0)(tile.slice(), h, w);
     assert.equal(out.length, h * w);
-    assert.ok(out.every((v, i) => Math.abs(v - tile[i]) < 1e-3), `${h}x${w} at strength 0 is the identity`);
+    assert.ok(
+      out.every((v, i) => Math.abs(v - tile[i]) < 1e-3),
+      `${h}x${w} at strength 0 is the identity`,
+    );
   }
   await session.release();
 });
@@ -113,10 +156,20 @@ test('tiles are seamless: small tiles give the same pixels as one tile', async (
 
 test('the output is clipped to using_bits and keeps 8-bit input 8-bit', async () => {
   const session = await ModelSession.load(loadModelSource('efficient'), 1);
-  const { pixels } = await denoisePixels(noisy.subarray(0, 128 * 128), { ...params, width: 128, height: 128, usingBits: 12 }, session.source.tiling, session.denoiser(0.5));
+  const { pixels } = await denoisePixels(
+    noisy.subarray(0, 128 * 128),
+    { ...params, width: 128, height: 128, usingBits: 12 },
+    session.source.tiling,
+    session.denoiser(0.5),
+  );
   assert.ok(pixels.every((v) => v <= 4095));
   const eight = Uint8Array.from({ length: 64 * 64 }, (_, i) => 100 + (i % 13));
-  const out8 = await denoisePixels(eight, { width: 64, height: 64, digitalOffset: 0, usingBits: 16 }, session.source.tiling, session.denoiser(0.5));
+  const out8 = await denoisePixels(
+    eight,
+    { width: 64, height: 64, digitalOffset: 0, usingBits: 16 },
+    session.source.tiling,
+    session.denoiser(0.5),
+  );
   assert.ok(out8.pixels instanceof Uint8Array);
   await session.release();
 });
@@ -126,12 +179,20 @@ test('the write-back rounds the unbiased inverse to the nearest DN (Math.round) 
   const input = Uint16Array.from({ length: side * side }, (_, i) => (i * 7919) % 4500);
   const offset = 0;
   // A denoiser that moves every GAT value by a different amount, down to below 1 and up past the clip.
-  const shifted = (tile: Float32Array) => tile.map((v, i) => v * (0.2 + ((i * 31) % 97) / 60) - ((i % 5) * 0.37));
-  const { pixels, noise } = await denoisePixels(input, { width: side, height: side, digitalOffset: offset, usingBits: 12 }, { tile: side, margin: 0, align: 1 }, async (tile) => shifted(tile));
+  const shifted = (tile: Float32Array) => tile.map((v, i) => v * (0.2 + ((i * 31) % 97) / 60) - (i % 5) * 0.37);
+  const { pixels, noise } = await denoisePixels(
+    input,
+    { width: side, height: side, digitalOffset: offset, usingBits: 12 },
+    { tile: side, margin: 0, align: 1 },
+    (tile) => Promise.resolve(shifted(tile)),
+  );
   const inverse = inverseGatFunction(noise);
   const gat = shifted(Float32Array.from(input, (v) => forwardGat(Math.max(0, v - offset), noise)));
   const want = Uint16Array.from(gat, (d) => Math.min(4095, Math.max(0, Math.round(inverse(d) + offset))));
-  assert.ok(want.includes(0) && want.includes(4095) && new Set(want).size > 1000, 'the case reaches 0, the clip and many values between');
+  assert.ok(
+    want.includes(0) && want.includes(4095) && new Set(want).size > 1000,
+    'the case reaches 0, the clip and many values between',
+  );
   assert.deepEqual(pixels, want);
 });
 
@@ -140,8 +201,19 @@ test('tile workers running tiles in parallel give the pixels of one in-thread se
   try {
     for (const name of MODEL_NAMES) {
       const session = await ModelSession.load(loadModelSource(name), 1);
-      const inThread = await denoisePixels(noisy, params, { ...session.source.tiling, tile: 96 }, session.denoiser(0.5));
-      const parallel = await denoisePixels(noisy, params, { ...workers.models[name].tiling, tile: 96 }, workers.denoiser(name, 0.5), workers.size);
+      const inThread = await denoisePixels(
+        noisy,
+        params,
+        { ...session.source.tiling, tile: 96 },
+        session.denoiser(0.5),
+      );
+      const parallel = await denoisePixels(
+        noisy,
+        params,
+        { ...workers.models[name].tiling, tile: 96 },
+        workers.denoiser(name, 0.5),
+        workers.size,
+      );
       assert.equal(workers.models[name].origin, session.source.origin);
       const differing = parallel.pixels.filter((v, i) => v !== inThread.pixels[i]).length;
       assert.equal(differing, 0, `${name}: ${differing} pixels differ`);

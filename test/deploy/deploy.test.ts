@@ -83,7 +83,7 @@ test('a changed DDN_ALB_DNS plans exactly one integration update, and applying i
     const moved = declare(edge, 'internal-alb-1.us-east-1.elb.amazonaws.com');
     const { plan } = await deploy(clients, moved, code, { planOnly: true });
     assert.equal(plan.changes.length, 1);
-    const change = plan.changes[0]!;
+    const change = plan.changes[0];
     assert.ok(change.kind === 'updateIntegration');
     assert.deepEqual(change.fields, [
       {
@@ -144,7 +144,7 @@ test('destroy --all keeps a bucket with objects unless forced', async () => {
     const state = await readTarget(clients, declaration);
     assert.equal(state.function, undefined);
     assert.deepEqual(state.apis, []);
-    assert.equal(state.buckets['ddn-in-bucket']!.exists, false);
+    assert.equal(state.buckets['ddn-in-bucket'].exists, false);
   });
 });
 
@@ -166,12 +166,12 @@ test('sign-in on the edge: pool, client and JWT authorizer made once; routes gua
 
     const { Items: authorizers } = await clients.apigw.send(new GetAuthorizersCommand({ ApiId: first.result!.apiId }));
     assert.equal(authorizers?.length, 1);
-    assert.deepEqual(authorizers![0]!.JwtConfiguration, { Issuer: auth.issuer, Audience: [auth.clientId] });
+    assert.deepEqual(authorizers[0].JwtConfiguration, { Issuer: auth.issuer, Audience: [auth.clientId] });
     const { Items: routes } = await clients.apigw.send(new GetRoutesCommand({ ApiId: first.result!.apiId }));
     const guarded = Object.fromEntries(
       routes!.map((r) => [r.RouteKey, r.AuthorizationType === 'JWT' ? r.AuthorizerId : 'NONE']),
     );
-    const id = authorizers![0]!.AuthorizerId;
+    const id = authorizers[0].AuthorizerId;
     assert.deepEqual(guarded, {
       'GET /presign': id,
       'POST /presign': id,

@@ -128,7 +128,7 @@ test('a changed DDN_ALB_DNS is one integration update of the URI', () => {
     },
   ]);
   assert.match(
-    describeChange(plan.changes[0]!),
+    describeChange(plan.changes[0]),
     /backend integration int0002: integrationUri http:\/\/10\.0\.0\.5:50101 -> http:\/\/my-alb-123/,
   );
 });
@@ -136,7 +136,7 @@ test('a changed DDN_ALB_DNS is one integration update of the URI', () => {
 test('a route pointing at the wrong integration is re-pointed; foreign routes are listed and kept', () => {
   const declaration = declare();
   const state = deployedState(declaration);
-  state.api!.routes[2]!.target = 'integrations/int0001';
+  state.api!.routes[2].target = 'integrations/int0001';
   state.api!.routes.push({ routeId: 'extra01', routeKey: 'GET /extra', target: 'integrations/int0002' });
   const plan = computePlan(declaration, state, CODE);
   assert.deepEqual(plan.changes, [
@@ -161,13 +161,13 @@ test('a stale permission source ARN, new code and a changed environment are upda
     plan.changes.map((c) => c.kind),
     ['updateFunctionCode', 'updateFunctionConfiguration', 'replacePermission'],
   );
-  const config = plan.changes[1]!;
+  const config = plan.changes[1];
   assert.ok(config.kind === 'updateFunctionConfiguration');
   assert.deepEqual(
     config.fields.map((f) => f.field),
     ['environment'],
   );
-  const permission = plan.changes[2]!;
+  const permission = plan.changes[2];
   assert.ok(permission.kind === 'replacePermission');
   assert.equal(permission.to, `arn:aws:execute-api:eu-west-1:${ACCOUNT}:abc1234567/*/*`);
 });
@@ -175,8 +175,8 @@ test('a stale permission source ARN, new code and a changed environment are upda
 test('missing or different bucket CORS is set again', () => {
   const declaration = declare();
   const state = deployedState(declaration);
-  state.buckets['ddn-in-bucket']!.cors = [];
-  state.buckets['ddn-out-bucket']!.cors = [{ ...DEFAULT_BUCKET_CORS[0]!, AllowedMethods: ['GET'] }];
+  state.buckets['ddn-in-bucket'].cors = [];
+  state.buckets['ddn-out-bucket'].cors = [{ ...DEFAULT_BUCKET_CORS[0], AllowedMethods: ['GET'] }];
   const plan = computePlan(declaration, state, CODE);
   assert.deepEqual(plan.changes, [
     { kind: 'putBucketCors', bucket: 'ddn-in-bucket' },
@@ -239,7 +239,7 @@ test('the local declaration points the function at the edge and sets the access 
   assert.equal(declaration.function.environment.AWS_ENDPOINT_URL_S3, 'http://127.0.0.1:4566');
   assert.equal(declaration.api.integrations.backend.integrationUri('000000000000'), 'http://127.0.0.1:50101');
   const state = deployedState(declaration);
-  state.api!.stages[0]!.accessLogSettings = undefined;
+  state.api!.stages[0].accessLogSettings = undefined;
   const plan = computePlan(declaration, state, CODE);
   assert.deepEqual(
     plan.changes.map((c) => c.kind),

@@ -21,7 +21,9 @@ import { ensureLambdaRole } from '../helpers/iam.ts';
 /** Every file under DATA_DIR/blobs, by name. */
 function blobFiles(dataDir: string): string[] {
   const root = path.join(dataDir, 'blobs');
-  return readdirSync(root).flatMap((shard) => readdirSync(path.join(root, shard))).sort();
+  return readdirSync(root)
+    .flatMap((shard) => readdirSync(path.join(root, shard)))
+    .sort();
 }
 
 /** A blob renamed into place whose metadata row never committed, as a crash in between leaves it. */
@@ -38,16 +40,43 @@ function plantOrphan(dataDir: string): string {
 test('at start-up the edge sweeps blobs no service references, and keeps every S3 and Lambda blob', async () => {
   let edge: TestEdge = await startTestEdge();
   const dataDir = edge.dataDir;
-  const vars = { DDN_DATA_DIR: dataDir, DDN_LOCAL_ACCESS_KEY_ID: edge.credentials.accessKeyId, DDN_LOCAL_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey };
+  const vars = {
+    DDN_DATA_DIR: dataDir,
+    DDN_LOCAL_ACCESS_KEY_ID: edge.credentials.accessKeyId,
+    DDN_LOCAL_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey,
+  };
   try {
     let s3 = sdkClient(edge);
     await s3.send(new CreateBucketCommand({ Bucket: 'sweep' }));
     await s3.send(new PutObjectCommand({ Bucket: 'sweep', Key: 'plain', Body: 'plain body' }));
     const done = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'sweep', Key: 'multi' }));
-    const p1 = await s3.send(new UploadPartCommand({ Bucket: 'sweep', Key: 'multi', UploadId: done.UploadId, PartNumber: 1, Body: 'multi body' }));
-    await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'sweep', Key: 'multi', UploadId: done.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag }] } }));
+    const p1 = await s3.send(
+      new UploadPartCommand({
+        Bucket: 'sweep',
+        Key: 'multi',
+        UploadId: done.UploadId,
+        PartNumber: 1,
+        Body: 'multi body',
+      }),
+    );
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'sweep',
+        Key: 'multi',
+        UploadId: done.UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag }] },
+      }),
+    );
     const open = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'sweep', Key: 'open' }));
-    await s3.send(new UploadPartCommand({ Bucket: 'sweep', Key: 'open', UploadId: open.UploadId, PartNumber: 1, Body: 'part of an open upload' }));
+    await s3.send(
+      new UploadPartCommand({
+        Bucket: 'sweep',
+        Key: 'open',
+        UploadId: open.UploadId,
+        PartNumber: 1,
+        Body: 'part of an open upload',
+      }),
+    );
     let lambda = new LambdaClient({ region: edge.region, endpoint: edge.url, credentials: edge.credentials });
     await ensureLambdaRole(edge, 'r');
     await lambda.send(
@@ -71,12 +100,28 @@ test('at start-up the edge sweeps blobs no service references, and keeps every S
     for (const id of orphans) assert.equal(existsSync(path.join(dataDir, 'blobs', id.slice(0, 2), id)), false);
 
     s3 = sdkClient(edge);
-    assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: 'sweep', Key: 'plain' }))).Body!.transformToString(), 'plain body');
-    assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: 'sweep', Key: 'multi' }))).Body!.transformToString(), 'multi body');
+    assert.equal(
+      await (await s3.send(new GetObjectCommand({ Bucket: 'sweep', Key: 'plain' }))).Body!.transformToString(),
+      'plain body',
+    );
+    assert.equal(
+      await (await s3.send(new GetObjectCommand({ Bucket: 'sweep', Key: 'multi' }))).Body!.transformToString(),
+      'multi body',
+    );
     const parts = await s3.send(new ListPartsCommand({ Bucket: 'sweep', Key: 'open', UploadId: open.UploadId }));
     assert.equal(parts.Parts?.length, 1);
-    await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'sweep', Key: 'open', UploadId: open.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: parts.Parts![0]!.ETag }] } }));
-    assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: 'sweep', Key: 'open' }))).Body!.transformToString(), 'part of an open upload');
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'sweep',
+        Key: 'open',
+        UploadId: open.UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: parts.Parts[0].ETag }] },
+      }),
+    );
+    assert.equal(
+      await (await s3.send(new GetObjectCommand({ Bucket: 'sweep', Key: 'open' }))).Body!.transformToString(),
+      'part of an open upload',
+    );
 
     lambda = new LambdaClient({ region: edge.region, endpoint: edge.url, credentials: edge.credentials });
     const fn = await lambda.send(new GetFunctionCommand({ FunctionName: 'kept' }));

@@ -37,11 +37,19 @@ function stalledRequest(method: string, target: string, declared: number, sent: 
 }
 
 test('an S3 upload whose body stops arriving: 400 RequestTimeout, the connection closed, no object written', async () => {
-  const url = new URL(await getSignedUrl(s3, new PutObjectCommand({ Bucket: 'idle', Key: 'stalled.bin' }), { expiresIn: 300 }));
+  const url = new URL(
+    await getSignedUrl(s3, new PutObjectCommand({ Bucket: 'idle', Key: 'stalled.bin' }), { expiresIn: 300 }),
+  );
   const answer = await stalledRequest('PUT', url.pathname + url.search, 1000, 'x');
   assert.match(answer, /^HTTP\/1\.1 400 /);
-  assert.match(answer, /<Code>RequestTimeout<\/Code><Message>Your socket connection to the server was not read from or written to within the timeout period\. Idle connections will be closed\.<\/Message>/);
-  await assert.rejects(s3.send(new HeadObjectCommand({ Bucket: 'idle', Key: 'stalled.bin' })), (e: Error) => e.name === 'NotFound');
+  assert.match(
+    answer,
+    /<Code>RequestTimeout<\/Code><Message>Your socket connection to the server was not read from or written to within the timeout period\. Idle connections will be closed\.<\/Message>/,
+  );
+  await assert.rejects(
+    s3.send(new HeadObjectCommand({ Bucket: 'idle', Key: 'stalled.bin' })),
+    (e: Error) => e.name === 'NotFound',
+  );
   await s3.send(new PutObjectCommand({ Bucket: 'idle', Key: 'after.bin', Body: 'ok' }));
 });
 

@@ -8,7 +8,7 @@ test('GET /_ddn/health is 503 until every expected component is ready, then 200'
     edge.running.edge.expect('thing');
     let res = await fetch(`${edge.url}/_ddn/health`);
     assert.equal(res.status, 503);
-    assert.equal(((await res.json()) as { services: Record<string, { ready: boolean }> }).services.thing!.ready, false);
+    assert.equal(((await res.json()) as { services: Record<string, { ready: boolean }> }).services.thing.ready, false);
     edge.running.edge.markReady('thing', { version: 1 });
     res = await fetch(`${edge.url}/_ddn/health`);
     assert.equal(res.status, 200);

@@ -23,9 +23,22 @@ const FUNCTION_ENV = {
 /** Runs the handler with exactly `vars` as the function's variables (the test process's own are restored after). */
 async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
   const saved = { ...process.env };
-  for (const key of ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'DDN_S3_PRESIGN_EXPIRES', 'DDN_S3_USE_ACCELERATE', 'AWS_PROFILE']) delete process.env[key];
-  Object.assign(process.env, { AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_EC2_METADATA_DISABLED: 'true' });
-  for (const [k, v] of Object.entries(vars)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+  for (const key of [
+    'AWS_ENDPOINT_URL',
+    'AWS_ENDPOINT_URL_S3',
+    'DDN_S3_PRESIGN_EXPIRES',
+    'DDN_S3_USE_ACCELERATE',
+    'AWS_PROFILE',
+  ])
+    delete process.env[key];
+  Object.assign(process.env, {
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  });
+  for (const [k, v] of Object.entries(vars))
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
   try {
     return await fn();
   } finally {
@@ -55,7 +68,10 @@ test('mode=upload presigns a path-style PUT on DDN_IN_BUCKET at the configured e
 
 test('download is the default and presigns a GET on DDN_OUT_BUCKET; payload 1.0 and 2.0 events work', async () => {
   const v1 = await call({ queryStringParameters: { file: 'out.tif' }, headers: { Host: 'x' } });
-  const v2 = await call({ rawQueryString: 'file=out.tif&mode=download', queryStringParameters: { file: 'out.tif', mode: 'download' } });
+  const v2 = await call({
+    rawQueryString: 'file=out.tif&mode=download',
+    queryStringParameters: { file: 'out.tif', mode: 'download' },
+  });
   for (const res of [v1, v2]) {
     assert.equal(res.statusCode, 200);
     const url = new URL(res.json.url!);
@@ -65,9 +81,19 @@ test('download is the default and presigns a GET on DDN_OUT_BUCKET; payload 1.0 
 });
 
 test('POST bodies: JSON, form and base64-encoded', async () => {
-  const json = await call({ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ file: 'a.tif', mode: 'upload' }) });
-  const form = await call({ headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'file=b.tif&mode=upload' });
-  const b64 = await call({ headers: { 'content-type': 'application/json' }, isBase64Encoded: true, body: Buffer.from('{"file":"c.tif"}').toString('base64') });
+  const json = await call({
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ file: 'a.tif', mode: 'upload' }),
+  });
+  const form = await call({
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: 'file=b.tif&mode=upload',
+  });
+  const b64 = await call({
+    headers: { 'content-type': 'application/json' },
+    isBase64Encoded: true,
+    body: Buffer.from('{"file":"c.tif"}').toString('base64'),
+  });
   assert.equal(new URL(json.json.url!).pathname, '/in-bucket/a.tif');
   assert.equal(new URL(form.json.url!).pathname, '/in-bucket/b.tif');
   assert.equal(new URL(b64.json.url!).pathname, '/out-bucket/c.tif');
@@ -88,10 +114,21 @@ test('bad input: missing/empty file, unknown mode, keys S3 refuses', async () =>
   assert.match(mode.body, /download/);
   const both = await call({ queryStringParameters: { mode: 'delete' } });
   assert.equal(both.body, 'file parameter is required', 'a missing file is reported before a bad mode');
-  assert.equal((await call({ queryStringParameters: { file: 'é'.repeat(512) } })).statusCode, 200, '1024 bytes is allowed');
-  assert.equal((await call({ queryStringParameters: { file: 'é'.repeat(512) + 'x' } })).statusCode, 400, '1025 bytes is not');
+  assert.equal(
+    (await call({ queryStringParameters: { file: 'é'.repeat(512) } })).statusCode,
+    200,
+    '1024 bytes is allowed',
+  );
+  assert.equal(
+    (await call({ queryStringParameters: { file: 'é'.repeat(512) + 'x' } })).statusCode,
+    400,
+    '1025 bytes is not',
+  );
   assert.equal((await call({ queryStringParameters: { file: 'a\ud800b' } })).statusCode, 400, 'lone surrogate');
-  const invalidUtf8 = await call({ rawQueryString: 'file=%FF%FE.tif', queryStringParameters: { file: '\ufffd\ufffd.tif' } });
+  const invalidUtf8 = await call({
+    rawQueryString: 'file=%FF%FE.tif',
+    queryStringParameters: { file: '\ufffd\ufffd.tif' },
+  });
   assert.equal(invalidUtf8.statusCode, 400);
   assert.match(invalidUtf8.body, /UTF-8/);
 });
@@ -101,12 +138,18 @@ test('expiry is DDN_S3_PRESIGN_EXPIRES capped at 604800; accelerate applies with
   assert.equal(new URL(short.json.url!).searchParams.get('X-Amz-Expires'), '60');
   const capped = await call({ queryStringParameters: { file: 'k' } }, { DDN_S3_PRESIGN_EXPIRES: '99999999' });
   assert.equal(new URL(capped.json.url!).searchParams.get('X-Amz-Expires'), '604800');
-  const accelerated = await call({ queryStringParameters: { file: 'k' } }, { AWS_ENDPOINT_URL_S3: undefined, DDN_S3_USE_ACCELERATE: 'true' });
+  const accelerated = await call(
+    { queryStringParameters: { file: 'k' } },
+    { AWS_ENDPOINT_URL_S3: undefined, DDN_S3_USE_ACCELERATE: 'true' },
+  );
   assert.equal(new URL(accelerated.json.url!).host, 'out-bucket.s3-accelerate.amazonaws.com');
 });
 
 test('any other failure is a 500 without internals', async () => {
-  const res = await call({ queryStringParameters: { file: 'k' } }, { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined });
+  const res = await call(
+    { queryStringParameters: { file: 'k' } },
+    { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined },
+  );
   assert.equal(res.statusCode, 500);
   assert.equal(res.body, 'Error generating presigned URL');
 });
@@ -116,7 +159,7 @@ test('the zip: index.js alone, runs as index.handler on a payload 2.0 event with
   assert.deepEqual(Object.keys(files), ['index.js']);
   const dir = mkdtempSync(path.join(tmpdir(), 'ddn-presign-zip-'));
   try {
-    writeFileSync(path.join(dir, 'index.js'), files['index.js']!);
+    writeFileSync(path.join(dir, 'index.js'), files['index.js']);
     assert.equal(existsSync(path.join(dir, 'node_modules')), false);
     const event = {
       version: '2.0',
@@ -131,7 +174,12 @@ test('the zip: index.js alone, runs as index.handler on a payload 2.0 event with
     const script = `require('./index.js').handler(${JSON.stringify(event)}).then((r) => process.stdout.write(JSON.stringify(r)))`;
     const { stdout } = await execFileAsync(process.execPath, ['-e', script], {
       cwd: dir,
-      env: { PATH: process.env.PATH, ...FUNCTION_ENV, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
+      env: {
+        PATH: process.env.PATH,
+        ...FUNCTION_ENV,
+        AWS_CONFIG_FILE: '/dev/null',
+        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      },
     });
     const response = JSON.parse(stdout);
     assert.equal(response.statusCode, 200);

@@ -36,6 +36,7 @@ export function awsCli(env: () => NodeJS.ProcessEnv, ...prefix: string[]): AwsCl
       const res = await cli.run(...args);
       assert.ok(res.ok, res.stderr);
       const output: CliOutput = res.stdout.trim() === '' ? {} : JSON.parse(res.stdout);
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-return -- untyped by design: the tests assert on its fields
       return output;
     },
     error: async (...args) => {

@@ -38,10 +38,15 @@ export interface DdnUp {
 }
 
 /** Starts `node bin/ddn.js up` with free ports in a temporary working directory, and waits until it says it is up. */
-export async function startDdnUp(options: { cwd?: string; dataDir?: string; credentials?: EdgeCredentials; vars?: Record<string, string> } = {}): Promise<DdnUp> {
+export async function startDdnUp(
+  options: { cwd?: string; dataDir?: string; credentials?: EdgeCredentials; vars?: Record<string, string> } = {},
+): Promise<DdnUp> {
   const cwd = options.cwd ?? mkdtempSync(path.join(tmpdir(), 'ddn-up-cwd-'));
   const dataDir = options.dataDir ?? path.join(cwd, '.ddn');
-  const credentials = options.credentials ?? { accessKeyId: `AKIAUP${randomBytes(7).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(30).toString('base64') };
+  const credentials = options.credentials ?? {
+    accessKeyId: `AKIAUP${randomBytes(7).toString('hex').toUpperCase()}`,
+    secretAccessKey: randomBytes(30).toString('base64'),
+  };
   const env = isolatedEnv({
     DDN_DATA_DIR: dataDir,
     DDN_EDGE_HOST: '127.0.0.1',
@@ -56,22 +61,25 @@ export async function startDdnUp(options: { cwd?: string; dataDir?: string; cred
   const child = spawn(process.execPath, [DDN, 'up'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   await new Promise<void>((resolve, reject) => {
     const check = () => stdout.includes('Press Ctrl-C') && (cleanup(), resolve());
-    const onExit = (code: number | null) => (cleanup(), reject(new Error(`ddn up exited with ${code}\nstdout:\n${stdout}\nstderr:\n${stderr}`)));
-    const cleanup = () => (child.stdout!.off('data', check), child.off('exit', onExit));
-    child.stdout!.on('data', check);
+    const onExit = (code: number | null) => (
+      cleanup(),
+      reject(new Error(`ddn up exited with ${code}\nstdout:\n${stdout}\nstderr:\n${stderr}`))
+    );
+    const cleanup = () => (child.stdout.off('data', check), child.off('exit', onExit));
+    child.stdout.on('data', check);
     child.once('exit', onExit);
   });
 
   const field = (label: string) => {
     const match = new RegExp(`^\\s+${label}\\s+(\\S+)`, 'm').exec(stdout);
     if (!match) throw new Error(`ddn up did not print its ${label}:\n${stdout}`);
-    return match[1]!;
+    return match[1];
   };
   const edgeUrl = field('edge');
   const inferenceUrl = field('inference');
@@ -103,8 +111,8 @@ export function runDdn(args: string[], cwd: string, env: NodeJS.ProcessEnv): Pro
     const child = spawn(process.execPath, [DDN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
@@ -122,5 +130,11 @@ async function stopChild(child: ChildProcess, exited: Promise<number | null>): P
 function isolatedEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!/^(AWS_|DDN_)/.test(name)) env[name] = value;
-  return { ...env, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_EC2_METADATA_DISABLED: 'true', ...vars };
+  return {
+    ...env,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ...vars,
+  };
 }

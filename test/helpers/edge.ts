@@ -65,7 +65,13 @@ export function awsEnv(url: string, region: string, credentials: EdgeCredentials
   const env: NodeJS.ProcessEnv = { ...process.env };
   // An empty AWS_PROFILE is an error for the aws CLI v1; a stray session token or service endpoint would win over ours.
   for (const name of Object.keys(env)) {
-    if (name === 'AWS_PROFILE' || name === 'AWS_DEFAULT_PROFILE' || name === 'AWS_SESSION_TOKEN' || name.startsWith('AWS_ENDPOINT_URL_')) delete env[name];
+    if (
+      name === 'AWS_PROFILE' ||
+      name === 'AWS_DEFAULT_PROFILE' ||
+      name === 'AWS_SESSION_TOKEN' ||
+      name.startsWith('AWS_ENDPOINT_URL_')
+    )
+      delete env[name];
   }
   return {
     ...env,

@@ -12,8 +12,16 @@ let server: InferenceServer;
 const held: http.ServerResponse[] = [];
 
 const request = (n: number) => ({
-  model: 'efficient', type: 'static', pixel_pitch: 0.14, img_input_url: `s3://in-bucket/a${n}.tif`, img_output_url: `s3://out-bucket/b${n}.tif`,
-  digital_offset: 0, using_bits: 16, strength: 10, width: 8, height: 8,
+  model: 'efficient',
+  type: 'static',
+  pixel_pitch: 0.14,
+  img_input_url: `s3://in-bucket/a${n}.tif`,
+  img_output_url: `s3://out-bucket/b${n}.tif`,
+  digital_offset: 0,
+  using_bits: 16,
+  strength: 10,
+  width: 8,
+  height: 8,
 });
 const post = (n: number) => fetch(`${server.url}/invocations`, { method: 'POST', body: JSON.stringify(request(n)) });
 
@@ -27,7 +35,14 @@ before(async () => {
     credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' },
     maxAttempts: 1,
   });
-  server = await startInferenceServer({ port: 0, s3, concurrency: 1, maxQueued: 1, timeoutS: 2, logger: createLogger('inference-test', 'silent') });
+  server = await startInferenceServer({
+    port: 0,
+    s3,
+    concurrency: 1,
+    maxQueued: 1,
+    timeoutS: 2,
+    logger: createLogger('inference-test', 'silent'),
+  });
   await server.ready;
 });
 

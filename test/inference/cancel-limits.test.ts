@@ -22,10 +22,19 @@ let s3stub: http.Server;
 let server: InferenceServer;
 
 const job = (input: string, output: string) => ({
-  model: 'efficient', type: 'static', pixel_pitch: 0.14, img_input_url: `s3://in-bucket/${input}`, img_output_url: `s3://out-bucket/${output}`,
-  digital_offset: 0, using_bits: 16, strength: 10, width: 32, height: 16,
+  model: 'efficient',
+  type: 'static',
+  pixel_pitch: 0.14,
+  img_input_url: `s3://in-bucket/${input}`,
+  img_output_url: `s3://out-bucket/${output}`,
+  digital_offset: 0,
+  using_bits: 16,
+  strength: 10,
+  width: 32,
+  height: 16,
 });
-const post = (body: unknown, signal?: AbortSignal) => fetch(`${server.url}/invocations`, { method: 'POST', body: JSON.stringify(body), signal });
+const post = (body: unknown, signal?: AbortSignal) =>
+  fetch(`${server.url}/invocations`, { method: 'POST', body: JSON.stringify(body), signal });
 
 before(async () => {
   s3stub = http.createServer((req, res) => {
@@ -34,9 +43,14 @@ before(async () => {
       return req.on('end', () => (puts.push(req.url!.split('?')[0]), res.writeHead(200, { etag: '"x"' }), res.end()));
     }
     const path = req.url!.split('?')[0];
-    if (path === '/in-bucket/hold.tif') return void held.push({ closed: new Promise((resolve) => res.once('close', () => resolve())) });
+    if (path === '/in-bucket/hold.tif')
+      return void held.push({ closed: new Promise((resolve) => res.once('close', () => resolve())) });
     const body = objects.get(path);
-    if (!body) return void (res.writeHead(404, { 'content-type': 'application/xml' }), res.end('<Error><Code>NoSuchKey</Code></Error>'));
+    if (!body)
+      return void (
+        res.writeHead(404, { 'content-type': 'application/xml' }),
+        res.end('<Error><Code>NoSuchKey</Code></Error>')
+      );
     res.writeHead(200, { 'content-type': 'image/tiff', 'content-length': String(body.length) });
     res.end(body);
   });
@@ -49,7 +63,16 @@ before(async () => {
     maxAttempts: 1,
   });
   // One slot and no queue: a job that kept its slot would turn the next one away with 503 Busy.
-  server = await startInferenceServer({ port: 0, s3, concurrency: 1, maxQueued: 0, timeoutS: 60, maxPixels: MAX_PIXELS, bodyIdleTimeoutS: 0.5, logger: createLogger('inference-test', 'silent') });
+  server = await startInferenceServer({
+    port: 0,
+    s3,
+    concurrency: 1,
+    maxQueued: 0,
+    timeoutS: 60,
+    maxPixels: MAX_PIXELS,
+    bodyIdleTimeoutS: 0.5,
+    logger: createLogger('inference-test', 'silent'),
+  });
   await server.ready;
 });
 
@@ -71,7 +94,7 @@ test('a job whose client went away is cancelled: its download stops, its slot fr
   while (held.length === 0) await sleep(20);
   client.abort();
   await abandoned;
-  await within(held[0].closed, 10_000, 'the cancelled job\'s S3 download');
+  await within(held[0].closed, 10_000, "the cancelled job's S3 download");
   const next = await post(job('small.tif', 'next.tif'));
   assert.equal(next.status, 200, await next.text());
   assert.deepEqual(puts, ['/out-bucket/next.tif']);
@@ -90,11 +113,17 @@ test('a TIFF declaring more pixels than DDN_INFERENCE_MAX_PIXELS is refused from
   assert.equal(res.status, 400);
   const body = (await res.json()) as { error: string; message: string };
   assert.equal(body.error, 'Invalid parameter');
-  assert.equal(body.message, `img_input_url: the TIFF is 16000x16000 = 256000000 pixels, above the limit of ${MAX_PIXELS} (DDN_INFERENCE_MAX_PIXELS)`);
+  assert.equal(
+    body.message,
+    `img_input_url: the TIFF is 16000x16000 = 256000000 pixels, above the limit of ${MAX_PIXELS} (DDN_INFERENCE_MAX_PIXELS)`,
+  );
 });
 
 test('strength "abc" and 10.5 are reported as what they are, not as missing', async () => {
-  for (const [strength, message] of [['abc', 'strength: must be a number, got "abc"'], [10.5, 'strength: must be a whole number, got 10.5']] as const) {
+  for (const [strength, message] of [
+    ['abc', 'strength: must be a number, got "abc"'],
+    [10.5, 'strength: must be a whole number, got 10.5'],
+  ] as const) {
     const res = await post({ ...job('small.tif', 's.tif'), strength });
     assert.equal(res.status, 400);
     assert.equal(((await res.json()) as { message: string }).message, message);
@@ -105,7 +134,9 @@ test('a request body that stops arriving is answered 408 and closed; then the se
   const answer = await within(
     new Promise<string>((resolve, reject) => {
       const socket = net.connect(server.port, '127.0.0.1', () => {
-        socket.write('POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{');
+        socket.write(
+          'POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{',
+        );
       });
       let text = '';
       socket.on('data', (d: Buffer) => (text += d.toString()));

@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { fromArrayBuffer } from 'geotiff';
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
 import { createLogger } from '../../src/config/logger.ts';
 import { createS3Client } from '../../src/inference/s3-io.ts';
@@ -36,9 +42,25 @@ const valid = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+/** The fields of the server's answers (a result or an error) that the tests assert on. */
+interface InvocationAnswer {
+  error: string;
+  message: string;
+  output_width: number;
+  output_height: number;
+  warnings: string[];
+  timings_ms: Record<string, number>;
+  /** The request's own fields, echoed. */
+  [field: string]: unknown;
+}
+
 async function invoke(base: string, body: unknown, route = '/invocations') {
-  const res = await fetch(`${base}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as Record<string, any>, headers: res.headers };
+  const res = await fetch(`${base}${route}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as InvocationAnswer, headers: res.headers };
 }
 
 async function getBytes(bucket: string, key: string): Promise<ArrayBuffer> {
@@ -60,14 +82,35 @@ async function exists(bucket: string, key: string): Promise<boolean> {
 async function readTiff(bytes: ArrayBuffer) {
   const image = await (await fromArrayBuffer(bytes)).getImage();
   const [samples] = (await image.readRasters()) as unknown as ArrayLike<number>[];
-  const dir = image.fileDirectory as Record<string, any>;
-  return { width: image.getWidth(), height: image.getHeight(), samples, bits: dir.BitsPerSample[0], compression: dir.Compression, xres: dir.XResolution, unit: dir.ResolutionUnit };
+  const dir = image.fileDirectory as {
+    BitsPerSample: number[];
+    Compression: number;
+    XResolution: number[];
+    ResolutionUnit: number;
+  };
+  return {
+    width: image.getWidth(),
+    height: image.getHeight(),
+    samples,
+    bits: dir.BitsPerSample[0],
+    compression: dir.Compression,
+    xres: dir.XResolution,
+    unit: dir.ResolutionUnit,
+  };
 }
 
 before(async () => {
   edge = await startTestEdge();
   // The server's client comes from the standard chain: this process's environment, as on ECS.
-  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'AWS_ENDPOINT_URL', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE']) process.env[name] = edge.env[name];
+  for (const name of [
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_REGION',
+    'AWS_ENDPOINT_URL',
+    'AWS_CONFIG_FILE',
+    'AWS_SHARED_CREDENTIALS_FILE',
+  ])
+    process.env[name] = edge.env[name];
   delete process.env.AWS_PROFILE;
   delete process.env.AWS_SESSION_TOKEN;
   s3 = createS3Client();
@@ -76,13 +119,25 @@ before(async () => {
     .toColourspace('grey16')
     .tiff({ compression: 'lzw', xres: 1 / 0.14, yres: 1 / 0.14, resolutionUnit: 'cm' })
     .toBuffer();
-  const tiff8 = await sharp(Buffer.from(Uint8Array.from({ length: W * H }, (_, i) => 60 + (i % 31))), { raw: { width: W, height: H, channels: 1 } })
+  const tiff8 = await sharp(Buffer.from(Uint8Array.from({ length: W * H }, (_, i) => 60 + (i % 31))), {
+    raw: { width: W, height: H, channels: 1 },
+  })
     .toColourspace('b-w')
     .tiff({ compression: 'packbits' })
     .toBuffer();
-  const rgb = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#336699' } }).tiff({ compression: 'lzw' }).toBuffer();
-  const png = await sharp(Buffer.alloc(256), { raw: { width: 16, height: 16, channels: 1 } }).png().toBuffer();
-  const objects: [string, Uint8Array][] = [['xray.tif', tiff16], ['eight.tif', tiff8], ['rgb.tif', rgb], ['image.png', png], ['notes.txt', Buffer.from('not an image')]];
+  const rgb = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#336699' } })
+    .tiff({ compression: 'lzw' })
+    .toBuffer();
+  const png = await sharp(Buffer.alloc(256), { raw: { width: 16, height: 16, channels: 1 } })
+    .png()
+    .toBuffer();
+  const objects: [string, Uint8Array][] = [
+    ['xray.tif', tiff16],
+    ['eight.tif', tiff8],
+    ['rgb.tif', rgb],
+    ['image.png', png],
+    ['notes.txt', Buffer.from('not an image')],
+  ];
   for (const [key, body] of objects) await s3.send(new PutObjectCommand({ Bucket: 'in-bucket', Key: key, Body: body }));
 
   const logger = createLogger('inference-test', 'silent');
@@ -182,14 +237,18 @@ test('strength 0 writes the input pixels bit-exact, with size, depth and resolut
   assert.equal(res.body.output_width, W);
   assert.equal(res.body.output_height, H);
   assert.deepEqual(res.body.warnings, []);
-  for (const step of ['download', 'decode', 'denoise', 'encode', 'upload']) assert.equal(typeof res.body.timings_ms[step], 'number');
+  for (const step of ['download', 'decode', 'denoise', 'encode', 'upload'])
+    assert.equal(typeof res.body.timings_ms[step], 'number');
   const input = await readTiff(await getBytes('in-bucket', 'xray.tif'));
   const output = await readTiff(await getBytes('out-bucket', 'same.tif'));
   assert.deepEqual(Array.from(output.samples), Array.from(noisy));
   assert.equal(output.bits, 16);
   assert.ok([8, 32946].includes(output.compression), `compression ${output.compression}`);
   assert.equal(output.unit, input.unit);
-  assert.ok(Math.abs(output.xres[0] / output.xres[1] - input.xres[0] / input.xres[1]) < 1e-3, `${output.xres} vs ${input.xres}`);
+  assert.ok(
+    Math.abs(output.xres[0] / output.xres[1] - input.xres[0] / input.xres[1]) < 1e-3,
+    `${output.xres.join(',')} vs ${input.xres.join(',')}`,
+  );
 });
 
 test('a round trip through the local S3 denoises (POST /inference alias), echoing the request', async () => {
@@ -209,7 +268,15 @@ test('a round trip through the local S3 denoises (POST /inference alias), echoin
 });
 
 test('a size mismatch and 8-bit input are reported as warnings; 8-bit stays 8-bit', async () => {
-  const res = await invoke(server.url, valid({ img_input_url: 's3://in-bucket/eight.tif', img_output_url: 's3://out-bucket/eight.tif', width: 100, digital_offset: 0 }));
+  const res = await invoke(
+    server.url,
+    valid({
+      img_input_url: 's3://in-bucket/eight.tif',
+      img_output_url: 's3://out-bucket/eight.tif',
+      width: 100,
+      digital_offset: 0,
+    }),
+  );
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assert.equal(res.body.output_width, W);
   assert.equal(res.body.warnings.length, 2);

@@ -5,7 +5,13 @@ import { once } from 'node:events';
 
 test('src/inference/main.ts runs as its own process from environment variables and stops on SIGTERM', async () => {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/inference/main.ts'], {
-    env: { ...process.env, DDN_INFERENCE_PORT: '0', DDN_INFERENCE_HOST: '127.0.0.1', DDN_LOG_LEVEL: 'info', AWS_REGION: 'us-east-1' },
+    env: {
+      ...process.env,
+      DDN_INFERENCE_PORT: '0',
+      DDN_INFERENCE_HOST: '127.0.0.1',
+      DDN_LOG_LEVEL: 'info',
+      AWS_REGION: 'us-east-1',
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
@@ -29,7 +35,10 @@ test('src/inference/main.ts runs as its own process from environment variables a
 });
 
 test('an invalid DDN_INFERENCE_PORT stops it with exit code 2 naming the variable', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/inference/main.ts'], { env: { ...process.env, DDN_INFERENCE_PORT: 'abc' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/inference/main.ts'], {
+    env: { ...process.env, DDN_INFERENCE_PORT: 'abc' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
   const [code] = await once(child, 'exit');

@@ -11,8 +11,10 @@ async function curl(args: string[]): Promise<{ status: number; headers: Record<s
   const { stdout } = await run('curl', ['-sS', '-D', '-', ...args]);
   const split = stdout.indexOf('\r\n\r\n');
   const [statusLine, ...lines] = stdout.slice(0, split).split('\r\n');
-  const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
-  return { status: Number(/^HTTP\/[\d.]+ (\d+)/.exec(statusLine!)![1]), headers, body: stdout.slice(split + 4) };
+  const headers = Object.fromEntries(
+    lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+  );
+  return { status: Number(/^HTTP\/[\d.]+ (\d+)/.exec(statusLine)![1]), headers, body: stdout.slice(split + 4) };
 }
 
 test("the platform's original aws CLI calls build an API that serves both integrations through curl", async () => {
@@ -28,26 +30,63 @@ test("the platform's original aws CLI calls build an API that serves both integr
     const apiId: string = api.ApiId;
 
     const lambdaIntegration = await aws(edge, [
-      'apigatewayv2', 'create-integration', '--api-id', apiId, '--integration-type', 'AWS_PROXY',
-      '--integration-uri', fnArn, '--payload-format-version', '2.0',
+      'apigatewayv2',
+      'create-integration',
+      '--api-id',
+      apiId,
+      '--integration-type',
+      'AWS_PROXY',
+      '--integration-uri',
+      fnArn,
+      '--payload-format-version',
+      '2.0',
     ]);
     assert.match(lambdaIntegration.IntegrationId, /^[a-z0-9]{7}$/);
     assert.equal(lambdaIntegration.IntegrationMethod, 'POST');
     assert.equal(lambdaIntegration.TimeoutInMillis, 30000);
     const httpIntegration = await aws(edge, [
-      'apigatewayv2', 'create-integration', '--api-id', apiId, '--integration-type', 'HTTP_PROXY', '--integration-method', 'ANY',
-      '--integration-uri', upstream.url, '--payload-format-version', '1.0',
+      'apigatewayv2',
+      'create-integration',
+      '--api-id',
+      apiId,
+      '--integration-type',
+      'HTTP_PROXY',
+      '--integration-method',
+      'ANY',
+      '--integration-uri',
+      upstream.url,
+      '--payload-format-version',
+      '1.0',
     ]);
     for (const [key, integration] of [
-      ['GET /presign', lambdaIntegration], ['POST /presign', lambdaIntegration],
-      ['GET /ping', httpIntegration], ['POST /invocations', httpIntegration],
+      ['GET /presign', lambdaIntegration],
+      ['POST /presign', lambdaIntegration],
+      ['GET /ping', httpIntegration],
+      ['POST /invocations', httpIntegration],
     ] as const) {
-      const route = await aws(edge, ['apigatewayv2', 'create-route', '--api-id', apiId, '--route-key', key, '--target', `integrations/${integration.IntegrationId}`]);
+      const route = await aws(edge, [
+        'apigatewayv2',
+        'create-route',
+        '--api-id',
+        apiId,
+        '--route-key',
+        key,
+        '--target',
+        `integrations/${integration.IntegrationId}`,
+      ]);
       assert.equal(route.RouteKey, key);
       assert.equal(route.AuthorizationType, 'NONE');
     }
     await allowApi(edge, 'presign', apiId);
-    const stage = await aws(edge, ['apigatewayv2', 'create-stage', '--api-id', apiId, '--stage-name', '$default', '--auto-deploy']);
+    const stage = await aws(edge, [
+      'apigatewayv2',
+      'create-stage',
+      '--api-id',
+      apiId,
+      '--stage-name',
+      '$default',
+      '--auto-deploy',
+    ]);
     assert.equal(stage.AutoDeploy, true);
     assert.match(stage.LastDeploymentStatusMessage, /^Successfully deployed stage with deployment ID '[a-z0-9]{6}'$/);
 
@@ -62,19 +101,46 @@ test("the platform's original aws CLI calls build an API that serves both integr
     assert.deepEqual(event.queryStringParameters, { mode: 'upload', file: 'a.tif' });
     assert.equal(presign.headers['apigw-requestid'], event.requestContext.requestId);
 
-    const viaHost = await curl(['-H', `Host: ${apiId}.execute-api.localhost`, `${edge.url}/presign`, '-X', 'POST', '-d', '{"a":1}', '-H', 'content-type: application/json']);
+    const viaHost = await curl([
+      '-H',
+      `Host: ${apiId}.execute-api.localhost`,
+      `${edge.url}/presign`,
+      '-X',
+      'POST',
+      '-d',
+      '{"a":1}',
+      '-H',
+      'content-type: application/json',
+    ]);
     assert.equal(viaHost.status, 200);
     assert.equal(JSON.parse(viaHost.body).body, '{"a":1}');
 
     const ping = await curl([`${base}/ping`]);
     assert.equal(ping.status, 200);
     assert.deepEqual(JSON.parse(ping.body), { ok: true, path: '/ping' });
-    const invocation = await curl([`${base}/invocations`, '-X', 'POST', '-H', 'content-type: application/json', '-d', '{"img_input_url":"s3://in/k"}']);
+    const invocation = await curl([
+      `${base}/invocations`,
+      '-X',
+      'POST',
+      '-H',
+      'content-type: application/json',
+      '-d',
+      '{"img_input_url":"s3://in/k"}',
+    ]);
     assert.equal(invocation.status, 200);
     assert.equal(upstream.received.at(-1)!.body.toString(), '{"img_input_url":"s3://in/k"}');
     assert.equal(upstream.received.at(-1)!.method, 'POST');
 
-    await aws(edge, ['apigatewayv2', 'update-integration', '--api-id', apiId, '--integration-id', httpIntegration.IntegrationId, '--integration-uri', upstream2.url]);
+    await aws(edge, [
+      'apigatewayv2',
+      'update-integration',
+      '--api-id',
+      apiId,
+      '--integration-id',
+      httpIntegration.IntegrationId,
+      '--integration-uri',
+      upstream2.url,
+    ]);
     assert.equal((await curl([`${base}/ping`])).body, 'second');
 
     const missing = await curl([`${base}/nothing`]);
@@ -98,26 +164,84 @@ test('management errors reach the aws CLI with their AWS error codes, and state 
   const edge = await startTestEdge();
   try {
     const api = await aws(edge, ['apigatewayv2', 'create-api', '--name', 'x', '--protocol-type', 'HTTP']);
-    const integ = await aws(edge, ['apigatewayv2', 'create-integration', '--api-id', api.ApiId, '--integration-type', 'HTTP_PROXY', '--integration-method', 'ANY', '--integration-uri', 'http://127.0.0.1:9', '--payload-format-version', '1.0']);
-    await aws(edge, ['apigatewayv2', 'create-route', '--api-id', api.ApiId, '--route-key', 'ANY /{proxy+}', '--target', `integrations/${integ.IntegrationId}`]);
+    const integ = await aws(edge, [
+      'apigatewayv2',
+      'create-integration',
+      '--api-id',
+      api.ApiId,
+      '--integration-type',
+      'HTTP_PROXY',
+      '--integration-method',
+      'ANY',
+      '--integration-uri',
+      'http://127.0.0.1:9',
+      '--payload-format-version',
+      '1.0',
+    ]);
+    await aws(edge, [
+      'apigatewayv2',
+      'create-route',
+      '--api-id',
+      api.ApiId,
+      '--route-key',
+      'ANY /{proxy+}',
+      '--target',
+      `integrations/${integ.IntegrationId}`,
+    ]);
 
-    const dup = await awsFails(edge, ['apigatewayv2', 'create-route', '--api-id', api.ApiId, '--route-key', 'ANY /{proxy+}']);
+    const dup = await awsFails(edge, [
+      'apigatewayv2',
+      'create-route',
+      '--api-id',
+      api.ApiId,
+      '--route-key',
+      'ANY /{proxy+}',
+    ]);
     assert.match(dup.stderr, /ConflictException.*Route with key ANY \/\{proxy\+\} already exists for this API/);
-    const bad = await awsFails(edge, ['apigatewayv2', 'create-route', '--api-id', api.ApiId, '--route-key', 'GET /events/']);
+    const bad = await awsFails(edge, [
+      'apigatewayv2',
+      'create-route',
+      '--api-id',
+      api.ApiId,
+      '--route-key',
+      'GET /events/',
+    ]);
     assert.match(bad.stderr, /BadRequestException.*must not end with '\/'/);
-    const target = await awsFails(edge, ['apigatewayv2', 'create-route', '--api-id', api.ApiId, '--route-key', 'GET /a', '--target', 'integrations/zzzzzzz']);
+    const target = await awsFails(edge, [
+      'apigatewayv2',
+      'create-route',
+      '--api-id',
+      api.ApiId,
+      '--route-key',
+      'GET /a',
+      '--target',
+      'integrations/zzzzzzz',
+    ]);
     assert.match(target.stderr, /BadRequestException.*integration zzzzzzz does not exist/);
     const unknown = await awsFails(edge, ['apigatewayv2', 'get-api', '--api-id', 'nope000000']);
     assert.match(unknown.stderr, /NotFoundException.*Invalid API identifier specified 000000000000:nope000000/);
     await aws(edge, ['apigatewayv2', 'create-route', '--api-id', api.ApiId, '--route-key', 'GET /o/{orgId}/s']);
-    const clash = await awsFails(edge, ['apigatewayv2', 'create-route', '--api-id', api.ApiId, '--route-key', 'GET /o/{org_id}/t']);
+    const clash = await awsFails(edge, [
+      'apigatewayv2',
+      'create-route',
+      '--api-id',
+      api.ApiId,
+      '--route-key',
+      'GET /o/{org_id}/t',
+    ]);
     assert.match(clash.stderr, /ConflictException.*conflicting variable on the same hierarchical level/);
 
     await edge.close(false);
-    const again = await startTestEdge({ DDN_DATA_DIR: edge.dataDir, DDN_LOCAL_ACCESS_KEY_ID: edge.credentials.accessKeyId, DDN_LOCAL_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey });
+    const again = await startTestEdge({
+      DDN_DATA_DIR: edge.dataDir,
+      DDN_LOCAL_ACCESS_KEY_ID: edge.credentials.accessKeyId,
+      DDN_LOCAL_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey,
+    });
     try {
-      const routes = await aws(again, ['apigatewayv2', 'get-routes', '--api-id', api.ApiId]);
-      assert.deepEqual(routes.Items.map((r: { RouteKey: string }) => r.RouteKey).sort(), ['ANY /{proxy+}', 'GET /o/{orgId}/s']);
+      const routes = (await aws(again, ['apigatewayv2', 'get-routes', '--api-id', api.ApiId])) as {
+        Items: { RouteKey: string }[];
+      };
+      assert.deepEqual(routes.Items.map((r) => r.RouteKey).sort(), ['ANY /{proxy+}', 'GET /o/{orgId}/s']);
     } finally {
       await again.close();
     }

@@ -26,7 +26,8 @@ after(async () => {
 });
 
 const aws = (...args: string[]) => run('aws', ['--endpoint-url', edge.url, ...args], { env, maxBuffer: 1 << 24 });
-const curl = (...args: string[]) => run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', ...args], { env, maxBuffer: 1 << 24 });
+const curl = (...args: string[]) =>
+  run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', ...args], { env, maxBuffer: 1 << 24 });
 
 test('aws CLI: mb, s3 cp above the multipart threshold, ls, s3api, presign with curl', async () => {
   await aws('s3', 'mb', 's3://cli-bucket');
@@ -36,7 +37,9 @@ test('aws CLI: mb, s3 cp above the multipart threshold, ls, s3api, presign with 
   await aws('s3', 'cp', file, 's3://cli-bucket/dir/big.bin');
   const ls = await aws('s3', 'ls', 's3://cli-bucket/dir/');
   assert.match(ls.stdout, /12582912 big\.bin/);
-  const head = JSON.parse((await aws('s3api', 'head-object', '--bucket', 'cli-bucket', '--key', 'dir/big.bin')).stdout) as { ETag: string; ContentLength: number };
+  const head = JSON.parse(
+    (await aws('s3api', 'head-object', '--bucket', 'cli-bucket', '--key', 'dir/big.bin')).stdout,
+  ) as { ETag: string; ContentLength: number };
   assert.match(head.ETag, /-2"$/, 'uploaded as multipart (8 MiB threshold)');
   const back = path.join(dir, 'back.bin');
   await aws('s3', 'cp', 's3://cli-bucket/dir/big.bin', back);
@@ -62,9 +65,12 @@ for version in ('s3v4', 's3'):
 `;
   const { stdout } = await run('python3', ['-c', script, edge.url], { env });
   const [v4put, v4get, v2put, v2get] = stdout.trim().split('\n');
-  assert.match(v4put!, /X-Amz-Signature=/);
-  assert.match(v2put!, /AWSAccessKeyId=.*Signature=/);
-  for (const [put, get, label] of [[v4put!, v4get!, 'v4'], [v2put!, v2get!, 'v2']]) {
+  assert.match(v4put, /X-Amz-Signature=/);
+  assert.match(v2put, /AWSAccessKeyId=.*Signature=/);
+  for (const [put, get, label] of [
+    [v4put, v4get, 'v4'],
+    [v2put, v2get, 'v2'],
+  ]) {
     const body = path.join(dir, `${label}.txt`);
     writeFileSync(body, `content ${label}`);
     assert.equal((await curl('-T', body, put)).stdout, '200', `${label} PUT`);
@@ -74,7 +80,7 @@ for version in ('s3v4', 's3'):
     assert.equal(readFileSync(out, 'utf8'), `content ${label}`);
     assert.equal((await curl('-T', body, get)).stdout, '403', `${label} GET URL refused for PUT`);
   }
-  const expiredV2 = v2get!.replace(/Expires=\d+/, `Expires=${Math.floor(Date.now() / 1000) - 10}`);
+  const expiredV2 = v2get.replace(/Expires=\d+/, `Expires=${Math.floor(Date.now() / 1000) - 10}`);
   assert.equal((await curl(expiredV2)).stdout, '403');
 });
 

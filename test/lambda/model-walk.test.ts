@@ -25,6 +25,25 @@ const IMPLEMENTED = new Set([
   'AddPermission',
   'RemovePermission',
   'GetPolicy',
+  'TagResource',
+  'UntagResource',
+  'ListTags',
+  'PutFunctionConcurrency',
+  'GetFunctionConcurrency',
+  'DeleteFunctionConcurrency',
+  'GetAccountSettings',
+  'PublishVersion',
+  'ListVersionsByFunction',
+  'CreateAlias',
+  'GetAlias',
+  'UpdateAlias',
+  'DeleteAlias',
+  'ListAliases',
+  'PutFunctionEventInvokeConfig',
+  'GetFunctionEventInvokeConfig',
+  'UpdateFunctionEventInvokeConfig',
+  'DeleteFunctionEventInvokeConfig',
+  'ListFunctionEventInvokeConfigs',
 ]);
 
 let edge: TestEdge;
@@ -81,13 +100,13 @@ test('lambda: every operation of the model is implemented or 501 NotImplemented 
 
 test('lambda: the aws CLI reads NotImplemented (botocore rest-json parser)', async () => {
   await sdkFunction(edge, 'cli-walked', 'export const handler = async () => ({});');
-  const aliases = await awsFails(edge, ['lambda', 'list-aliases', '--function-name', 'cli-walked']);
+  const urls = await awsFails(edge, ['lambda', 'list-function-url-configs', '--function-name', 'cli-walked']);
   assert.match(
-    aliases.stderr,
-    /\(NotImplemented\) when calling the ListAliases operation: The lambda operation ListAliases is not implemented/,
+    urls.stderr,
+    /\(NotImplemented\) when calling the ListFunctionUrlConfigs operation: The lambda operation ListFunctionUrlConfigs is not implemented/,
   );
-  const publish = await awsFails(edge, ['lambda', 'publish-version', '--function-name', 'cli-walked']);
-  assert.match(publish.stderr, /\(NotImplemented\) when calling the PublishVersion operation/);
+  const layers = await awsFails(edge, ['lambda', 'list-layers']);
+  assert.match(layers.stderr, /\(NotImplemented\) when calling the ListLayers operation/);
 });
 
 test('lambda: a path of no operation is 404 UnknownOperationException; a bad % escape is 400 InvalidParameterValueException', async () => {

@@ -68,10 +68,22 @@ test('STS: GetCallerIdentity and GetAccessKeyInfo are implemented, every other o
 });
 
 const IAM_OPERATIONS = [
-  'CreateRole', 'GetRole', 'ListRoles', 'DeleteRole', 'UpdateAssumeRolePolicy',
-  'AttachRolePolicy', 'DetachRolePolicy', 'ListAttachedRolePolicies',
-  'PutRolePolicy', 'GetRolePolicy', 'ListRolePolicies', 'DeleteRolePolicy',
-  'CreatePolicy', 'GetPolicy', 'ListPolicies', 'DeletePolicy',
+  'CreateRole',
+  'GetRole',
+  'ListRoles',
+  'DeleteRole',
+  'UpdateAssumeRolePolicy',
+  'AttachRolePolicy',
+  'DetachRolePolicy',
+  'ListAttachedRolePolicies',
+  'PutRolePolicy',
+  'GetRolePolicy',
+  'ListRolePolicies',
+  'DeleteRolePolicy',
+  'CreatePolicy',
+  'GetPolicy',
+  'ListPolicies',
+  'DeletePolicy',
 ];
 
 test('IAM: the role and policy operations are implemented, every other one is 501 in the IAM namespace', async () => {
@@ -86,10 +98,22 @@ test('IAM: the role and policy operations are implemented, every other one is 50
 });
 
 const COGNITO_OPERATIONS = [
-  'CreateUserPool', 'DescribeUserPool', 'ListUserPools', 'DeleteUserPool',
-  'CreateUserPoolClient', 'DescribeUserPoolClient', 'ListUserPoolClients', 'DeleteUserPoolClient',
-  'AdminCreateUser', 'AdminSetUserPassword', 'AdminGetUser', 'AdminDeleteUser', 'ListUsers',
-  'InitiateAuth', 'RespondToAuthChallenge', 'GetUser',
+  'CreateUserPool',
+  'DescribeUserPool',
+  'ListUserPools',
+  'DeleteUserPool',
+  'CreateUserPoolClient',
+  'DescribeUserPoolClient',
+  'ListUserPoolClients',
+  'DeleteUserPoolClient',
+  'AdminCreateUser',
+  'AdminSetUserPassword',
+  'AdminGetUser',
+  'AdminDeleteUser',
+  'ListUsers',
+  'InitiateAuth',
+  'RespondToAuthChallenge',
+  'GetUser',
 ];
 
 test('Cognito user pools: pools, clients, users and sign-in are implemented, the others are 501 in JSON', async () => {

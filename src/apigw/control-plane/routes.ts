@@ -68,7 +68,10 @@ export class Routes {
     }
     const route: Route = { ...current, ...omitUndefined(input) };
     // Switching to NONE or AWS_IAM without naming an authorizer lets go of the old one and its scopes.
-    if ((input.authorizationType === 'NONE' || input.authorizationType === 'AWS_IAM') && input.authorizerId === undefined) {
+    if (
+      (input.authorizationType === 'NONE' || input.authorizationType === 'AWS_IAM') &&
+      input.authorizerId === undefined
+    ) {
       delete route.authorizerId;
       if (input.authorizationScopes === undefined) delete route.authorizationScopes;
     }
@@ -101,23 +104,34 @@ export class Routes {
     const scopes = route.authorizationScopes ?? [];
     if (scopes.length > 0 && type !== 'JWT') {
       // [obs] AWS's message.
-      throw badRequest('Invalid Route authorization type specified. Authorization Scopes are only valid for COGNITO_USER_POOLS and JWT authorization types');
+      throw badRequest(
+        'Invalid Route authorization type specified. Authorization Scopes are only valid for COGNITO_USER_POOLS and JWT authorization types',
+      );
     }
     if (scopes.length > MAX_SCOPES) throw badRequest(`A route can have at most ${MAX_SCOPES} authorization scopes.`);
     const badScope = scopes.find((s) => s.length < 1 || s.length > 64);
-    if (badScope !== undefined) throw badRequest(`Invalid authorization scope "${badScope}": must be 1 to 64 characters.`);
+    if (badScope !== undefined)
+      throw badRequest(`Invalid authorization scope "${badScope}": must be 1 to 64 characters.`);
     if (type === 'NONE' || type === 'AWS_IAM') {
       // Unconfirmed on AWS (one emulator refuses it too).
-      if (route.authorizerId !== undefined) throw badRequest(`An authorizerId cannot be set on a route whose authorization type is ${type}.`);
+      if (route.authorizerId !== undefined)
+        throw badRequest(`An authorizerId cannot be set on a route whose authorization type is ${type}.`);
       return;
     }
-    const authorizer = route.authorizerId === undefined ? undefined : this.plane.store.getChild('authorizers', apiId, route.authorizerId);
+    const authorizer =
+      route.authorizerId === undefined
+        ? undefined
+        : this.plane.store.getChild('authorizers', apiId, route.authorizerId);
     // [obs] AWS's messages.
     if (type === 'JWT' && authorizer?.authorizerType !== 'JWT') {
-      throw badRequest('Invalid authorizer ID specified. Setting the authorization type to JWT requires a valid JWT authorizer.');
+      throw badRequest(
+        'Invalid authorizer ID specified. Setting the authorization type to JWT requires a valid JWT authorizer.',
+      );
     }
     if (type === 'CUSTOM' && authorizer?.authorizerType !== 'REQUEST') {
-      throw badRequest('Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.');
+      throw badRequest(
+        'Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.',
+      );
     }
   }
 

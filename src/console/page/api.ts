@@ -30,7 +30,12 @@ export function apiBaseFor(endpoint: string, pageOrigin: string): string {
   const host = EXECUTE_API_HOST.exec(url.host);
   if (host) return `${pageOrigin}/_aws/execute-api/${host[1]}${trimmed}`;
   const page = new URL(pageOrigin);
-  if (trimmed.startsWith('/_aws/execute-api/') && url.port === page.port && isLoopback(url.hostname) && isLoopback(page.hostname)) {
+  if (
+    trimmed.startsWith('/_aws/execute-api/') &&
+    url.port === page.port &&
+    isLoopback(url.hostname) &&
+    isLoopback(page.hostname)
+  ) {
     return `${pageOrigin}${trimmed}`;
   }
   return `${url.origin}${trimmed}`;
@@ -84,9 +89,10 @@ export function summariseInvocation(body: string): string {
   const parts: string[] = [];
   if (json.timings_ms && typeof json.timings_ms === 'object') {
     const timings = Object.entries(json.timings_ms).filter(([, v]) => typeof v === 'number');
-    if (timings.length) parts.push(`server: ${timings.map(([k, v]) => `${k} ${Math.round(v as number)} ms`).join(', ')}`);
+    if (timings.length) parts.push(`server: ${timings.map(([k, v]) => `${k} ${Math.round(v)} ms`).join(', ')}`);
   }
-  if (Array.isArray(json.warnings) && json.warnings.length) parts.push(`warnings: ${json.warnings.map(String).join('; ')}`);
+  if (Array.isArray(json.warnings) && json.warnings.length)
+    parts.push(`warnings: ${json.warnings.map(String).join('; ')}`);
   return parts.join(' — ');
 }
 
@@ -99,7 +105,11 @@ export function outputKeyFor(inputKey: string, model: string, strength: number):
 
 /** An S3 key from a file name: unique per upload, safe characters only. */
 export function inputKeyFor(fileName: string, now = Date.now()): string {
-  const base = fileName.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'image';
+  const base =
+    fileName
+      .replace(/\.[^.]*$/, '')
+      .replace(/[^A-Za-z0-9._-]+/g, '_')
+      .slice(0, 80) || 'image';
   return `console/${now.toString(36)}-${base}.tif`;
 }
 
@@ -115,12 +125,19 @@ export async function fetchStep(step: string, url: string, options: FetchOptions
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), options.timeoutMs);
   try {
-    const response = await fetch(url, { method: options.method ?? 'GET', body: options.body, headers: options.headers, signal: controller.signal });
-    if (!response.ok) throw new StepError(describeFailure(step, response.status, await response.text().catch(() => '')));
+    const response = await fetch(url, {
+      method: options.method ?? 'GET',
+      body: options.body,
+      headers: options.headers,
+      signal: controller.signal,
+    });
+    if (!response.ok)
+      throw new StepError(describeFailure(step, response.status, await response.text().catch(() => '')));
     return response;
   } catch (err) {
     if (err instanceof StepError) throw err;
-    if (controller.signal.aborted) throw new StepError(`${step} did not answer within ${Math.round(options.timeoutMs / 1000)} s.`);
+    if (controller.signal.aborted)
+      throw new StepError(`${step} did not answer within ${Math.round(options.timeoutMs / 1000)} s.`);
     throw new StepError(describeFailure(step, 0, (err as Error).message ?? ''));
   } finally {
     clearTimeout(timer);
@@ -140,7 +157,12 @@ export async function readPresignedUrl(step: string, response: Response): Promis
 }
 
 /** PUT with upload progress (fetch cannot report it). */
-export function putWithProgress(url: string, body: Blob, timeoutMs: number, onProgress: (fraction: number) => void): Promise<void> {
+export function putWithProgress(
+  url: string,
+  body: Blob,
+  timeoutMs: number,
+  onProgress: (fraction: number) => void,
+): Promise<void> {
   const step = 'The upload';
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
@@ -155,7 +177,10 @@ export function putWithProgress(url: string, body: Blob, timeoutMs: number, onPr
         resolve();
       } else reject(new StepError(describeFailure(step, xhr.status, xhr.responseText)));
     };
-    xhr.onerror = () => reject(new StepError(`${step} could not reach the storage (network error or a CORS refusal of this page's origin).`));
+    xhr.onerror = () =>
+      reject(
+        new StepError(`${step} could not reach the storage (network error or a CORS refusal of this page's origin).`),
+      );
     xhr.ontimeout = () => reject(new StepError(`${step} did not finish within ${Math.round(timeoutMs / 1000)} s.`));
     xhr.send(body);
   });

@@ -1,4 +1,15 @@
-import { apiBaseFor, fetchStep, summariseInvocation, inputKeyFor, outputKeyFor, putWithProgress, readPresignedUrl, StepError, type ConsoleConfig, type InvocationRequest } from './api.ts';
+import {
+  apiBaseFor,
+  fetchStep,
+  summariseInvocation,
+  inputKeyFor,
+  outputKeyFor,
+  putWithProgress,
+  readPresignedUrl,
+  StepError,
+  type ConsoleConfig,
+  type InvocationRequest,
+} from './api.ts';
 import { defaultsFor } from './defaults.ts';
 import { decodeGreyTiff, RefusedFileError, type GreyImage } from './tiff.ts';
 import { Viewer, type ViewMode } from './viewer.ts';
@@ -153,7 +164,9 @@ async function authHeaders(): Promise<Record<string, string>> {
 
 async function loadConfig(): Promise<void> {
   try {
-    const response = await fetchStep('Loading the console configuration', 'config.json', { timeoutMs: PRESIGN_TIMEOUT_MS });
+    const response = await fetchStep('Loading the console configuration', 'config.json', {
+      timeoutMs: PRESIGN_TIMEOUT_MS,
+    });
     config = (await response.json()) as ConsoleConfig;
     apiBase = config.apiEndpoint ? apiBaseFor(config.apiEndpoint, location.origin) : undefined;
     ui.apiStatus.textContent = apiBase
@@ -188,7 +201,8 @@ async function selectFile(file: File): Promise<void> {
     viewer.setInput(image);
     setState('ready');
   } catch (err) {
-    const message = err instanceof RefusedFileError ? err.message : `The file could not be read: ${(err as Error).message}`;
+    const message =
+      err instanceof RefusedFileError ? err.message : `The file could not be read: ${(err as Error).message}`;
     ui.fileInfo.textContent = `${file.name} — refused`;
     showError(message);
     setState('refused');
@@ -215,7 +229,13 @@ async function step<T>(label: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
-function readParameters(): { model: InvocationRequest['model']; strength: number; offset: number; pitch: number; bits: number } {
+function readParameters(): {
+  model: InvocationRequest['model'];
+  strength: number;
+  offset: number;
+  pitch: number;
+  bits: number;
+} {
   const number = (input: HTMLInputElement, name: string) => {
     const v = Number(input.value);
     if (input.value.trim() === '' || !Number.isFinite(v) || !input.checkValidity()) {
@@ -255,7 +275,12 @@ async function denoise(): Promise<void> {
     };
     const putUrl = await step('Presign upload', () => presign('upload', inKey));
     await step(`Upload ${formatBytes(file.size)}`, () =>
-      putWithProgress(putUrl, file, TRANSFER_TIMEOUT_MS, (f) => (ui.uploadBar.style.width = `${(f * 100).toFixed(1)}%`)),
+      putWithProgress(
+        putUrl,
+        file,
+        TRANSFER_TIMEOUT_MS,
+        (f) => (ui.uploadBar.style.width = `${(f * 100).toFixed(1)}%`),
+      ),
     );
     const body: InvocationRequest = {
       model: p.model,
@@ -280,7 +305,9 @@ async function denoise(): Promise<void> {
     });
     if (answer) ui.steps.lastElementChild!.append(` (${answer})`);
     const getUrl = await step('Presign download', () => presign('download', outKey));
-    const bytes = await step('Download result', async () => (await fetchStep('The download', getUrl, { timeoutMs: TRANSFER_TIMEOUT_MS })).arrayBuffer());
+    const bytes = await step('Download result', async () =>
+      (await fetchStep('The download', getUrl, { timeoutMs: TRANSFER_TIMEOUT_MS })).arrayBuffer(),
+    );
     const result = await step('Decode result', () => decodeGreyTiff(bytes));
     viewer.setOutput(result);
     if (ui.download.href) URL.revokeObjectURL(ui.download.href);
@@ -292,7 +319,11 @@ async function denoise(): Promise<void> {
     ui.steps.append(item);
     setState('done');
   } catch (err) {
-    showError(err instanceof StepError || err instanceof RefusedFileError ? err.message : `Unexpected error: ${(err as Error).message}`);
+    showError(
+      err instanceof StepError || err instanceof RefusedFileError
+        ? err.message
+        : `Unexpected error: ${(err as Error).message}`,
+    );
     setState('error');
   } finally {
     running = false;

@@ -12,7 +12,12 @@ export const MIN_SCALE = 1 / 64;
 export const MAX_SCALE = 64;
 
 /** Whole image centred in the canvas. */
-export function fitView(imageWidth: number, imageHeight: number, canvasWidth: number, canvasHeight: number): ViewTransform {
+export function fitView(
+  imageWidth: number,
+  imageHeight: number,
+  canvasWidth: number,
+  canvasHeight: number,
+): ViewTransform {
   const scale = clamp(Math.min(canvasWidth / imageWidth, canvasHeight / imageHeight), MIN_SCALE, MAX_SCALE);
   return { scale, x: (canvasWidth - imageWidth * scale) / 2, y: (canvasHeight - imageHeight * scale) / 2 };
 }
@@ -29,7 +34,13 @@ export function panBy(view: ViewTransform, dx: number, dy: number): ViewTransfor
 }
 
 /** The image pixel under canvas point (cx, cy), or undefined outside the image. */
-export function imagePointAt(view: ViewTransform, cx: number, cy: number, width: number, height: number): { x: number; y: number } | undefined {
+export function imagePointAt(
+  view: ViewTransform,
+  cx: number,
+  cy: number,
+  width: number,
+  height: number,
+): { x: number; y: number } | undefined {
   const x = Math.floor((cx - view.x) / view.scale);
   const y = Math.floor((cy - view.y) / view.scale);
   return x >= 0 && y >= 0 && x < width && y < height ? { x, y } : undefined;

@@ -1,5 +1,12 @@
 import type { GreyImage } from './tiff.ts';
-import { autoWindow, histogram, renderDifference, renderWindowed, windowLut, type DisplayWindow } from './window-level.ts';
+import {
+  autoWindow,
+  histogram,
+  renderDifference,
+  renderWindowed,
+  windowLut,
+  type DisplayWindow,
+} from './window-level.ts';
 import { fitView, imagePointAt, panBy, splitFraction, zoomAt, type ViewTransform } from './view.ts';
 
 /** Not a grey, so the image's extent on a canvas can be told from the background. */
@@ -59,7 +66,9 @@ export class Viewer {
   setOutput(image: GreyImage): void {
     if (!this.input) throw new Error('no input image');
     if (image.width !== this.input.image.width || image.height !== this.input.image.height) {
-      throw new Error(`the result is ${image.width}×${image.height} but the input is ${this.input.image.width}×${this.input.image.height}`);
+      throw new Error(
+        `the result is ${image.width}×${image.height} but the input is ${this.input.image.width}×${this.input.image.height}`,
+      );
     }
     this.output = { image, bitmap: document.createElement('canvas') };
     this.renderLayer(this.output);
@@ -114,7 +123,8 @@ export class Viewer {
       const pixels = ctx.createImageData(width, height);
       const range = renderDifference(this.input.image.data, this.output.image.data, pixels.data);
       ctx.putImageData(pixels, 0, 0);
-      document.getElementById('difference-caption')!.textContent = `Denoised − input (black −${range}, white +${range} DN)`;
+      document.getElementById('difference-caption')!.textContent =
+        `Denoised − input (black −${range}, white +${range} DN)`;
       this.differenceBitmap = bitmap;
     }
     return this.differenceBitmap;
@@ -131,7 +141,7 @@ export class Viewer {
       }
     }
     if (!this.input || visible.length === 0) return;
-    const ref = visible[0]!;
+    const ref = visible[0];
     if (!this.view || !this.viewSize) {
       this.view = fitView(this.input.image.width, this.input.image.height, ref.width, ref.height);
     } else if (this.viewSize.width !== ref.width || this.viewSize.height !== ref.height) {

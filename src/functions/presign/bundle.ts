@@ -25,7 +25,7 @@ export function buildPresignZip(): Promise<Uint8Array> {
       write: false,
       logLevel: 'silent',
     });
-    const code = result.outputFiles[0]!.contents;
+    const code = result.outputFiles[0].contents;
     return zipSync({ 'index.js': [code, { level: 9, mtime: ZIP_MTIME }] });
   })();
   cached.catch(() => (cached = undefined));

@@ -38,7 +38,9 @@ export const handler = async (event: PresignEvent | null | undefined): Promise<P
   }
   try {
     const upload = mode === 'upload';
-    const Bucket = upload ? process.env.DDN_IN_BUCKET || 'ddn-in-bucket' : process.env.DDN_OUT_BUCKET || 'ddn-out-bucket';
+    const Bucket = upload
+      ? process.env.DDN_IN_BUCKET || 'ddn-in-bucket'
+      : process.env.DDN_OUT_BUCKET || 'ddn-out-bucket';
     const command = upload ? new PutObjectCommand({ Bucket, Key: file }) : new GetObjectCommand({ Bucket, Key: file });
     const url = await getSignedUrl(s3Client(), command, { expiresIn: expiresIn() });
     return respond(200, { url });
@@ -62,8 +64,10 @@ function readParameters(event: PresignEvent): { file: string; mode: string } {
   if (mode === undefined || mode === null || mode === '') mode = 'download';
   if (typeof mode !== 'string' || !MODES.includes(mode)) throw new BadRequest(`mode must be 'upload' or 'download'`);
   if (typeof file !== 'string') throw new BadRequest('file parameter must be a string');
-  if (!isWellFormed(file) || !rawFileIsUtf8(event.rawQueryString)) throw new BadRequest('file parameter must be valid UTF-8');
-  if (Buffer.byteLength(file, 'utf8') > MAX_KEY_BYTES) throw new BadRequest(`file parameter must be at most ${MAX_KEY_BYTES} bytes of UTF-8`);
+  if (!isWellFormed(file) || !rawFileIsUtf8(event.rawQueryString))
+    throw new BadRequest('file parameter must be valid UTF-8');
+  if (Buffer.byteLength(file, 'utf8') > MAX_KEY_BYTES)
+    throw new BadRequest(`file parameter must be at most ${MAX_KEY_BYTES} bytes of UTF-8`);
   return { file, mode };
 }
 
@@ -110,7 +114,7 @@ function percentDecode(s: string): Uint8Array {
       bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
       i += 2;
     } else {
-      bytes.push(...Buffer.from(s[i]!, 'utf8'));
+      bytes.push(...Buffer.from(s[i], 'utf8'));
     }
   }
   return Uint8Array.from(bytes);

@@ -16,7 +16,9 @@ import {
   zipFromCode,
 } from '../functions.ts';
 import { jsonBody } from './body.ts';
-import type { LambdaHandlers } from './types.ts';
+import type { LambdaContext, LambdaHandlers } from './types.ts';
+import { publishLatest, unqualified } from './versions.ts';
+import type { RestJsonReply } from '../../protocols/rest-json-operations.ts';
 
 const FUNCTION_PAGES = new PageTokens('functions');
 
@@ -41,7 +43,7 @@ export const functionOperations: LambdaHandlers = {
       throw conflict(`Function already exist: ${input.FunctionName}`);
     }
     ctx.lifecycle.created(fn.name);
-    return { status: 201, body: ctx.configuration(fn) };
+    return { status: 201, body: ctx.configuration(input.Publish ? publishLatest(ctx, fn) : fn) };
   },
 
   ListFunctions(ctx, request) {
@@ -72,6 +74,7 @@ export const functionOperations: LambdaHandlers = {
       Code: { RepositoryType: 'S3', Location: `${ctx.publicUrl}${CODE_PATH}/${fn.codeBlob}` },
     };
     if (Object.keys(fn.settings.tags).length > 0) body.Tags = fn.settings.tags;
+    if (fn.reservedConcurrency !== undefined) body.Concurrency = { ReservedConcurrentExecutions: fn.reservedConcurrency };
     return { status: 200, body };
   },
 
@@ -83,16 +86,25 @@ export const functionOperations: LambdaHandlers = {
   },
 
   async DeleteFunction(ctx, request, { FunctionName }) {
-    const fn = ctx.find(parseFunctionRef(FunctionName), request.query.get('Qualifier'));
+    const ref = parseFunctionRef(FunctionName);
+    const qualifier = request.query.get('Qualifier') ?? ref.qualifier;
+    if (qualifier !== undefined && qualifier !== '$LATEST' && !/^\d+$/.test(qualifier)) {
+      // Unconfirmed: Lambda's message for an alias given as DeleteFunction's qualifier.
+      throw invalidParameter(`Deletion of aliases is not supported by DeleteFunction; use DeleteAlias: ${qualifier}`);
+    }
+    const fn = ctx.find(ref, qualifier);
+    if (fn.version !== undefined) return deleteVersion(ctx, fn);
+    if (qualifier === '$LATEST') throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
+    const blobs = new Set([fn.codeBlob, ...ctx.metadata.versions(fn.name).map((v) => v.codeBlob)]);
     ctx.metadata.delete(fn.name);
     ctx.lifecycle.deleted(fn.name);
-    ctx.retirePool(fn.name);
-    await ctx.code.remove(fn.codeBlob);
+    ctx.retirePool(fn.name, true);
+    for (const blob of blobs) await ctx.code.remove(blob);
     return { status: 204 };
   },
 
   UpdateFunctionConfiguration(ctx, request, { FunctionName }) {
-    const fn = ctx.find(parseFunctionRef(FunctionName));
+    const fn = ctx.find(unqualified(FunctionName));
     const input = parseInput(updateConfigurationInput, jsonBody(request));
     ctx.checkRole(input.Role);
     if (input.RevisionId !== undefined && input.RevisionId !== fn.revisionId) throw preconditionFailed();
@@ -110,7 +122,7 @@ export const functionOperations: LambdaHandlers = {
   },
 
   async UpdateFunctionCode(ctx, request, { FunctionName }) {
-    const fn = ctx.find(parseFunctionRef(FunctionName));
+    const fn = ctx.find(unqualified(FunctionName));
     const input = parseInput(updateCodeInput, jsonBody(request));
     if (input.RevisionId !== undefined && input.RevisionId !== fn.revisionId) throw preconditionFailed();
     const zip = zipFromCode(input);
@@ -124,7 +136,20 @@ export const functionOperations: LambdaHandlers = {
     }
     ctx.lifecycle.updated(fn.name);
     ctx.retirePool(fn.name);
-    await ctx.code.remove(fn.codeBlob);
-    return { status: 200, body: ctx.configuration(updated) };
+    if (!ctx.metadata.blobInUse(fn.codeBlob)) await ctx.code.remove(fn.codeBlob);
+    return { status: 200, body: ctx.configuration(input.Publish ? publishLatest(ctx, updated) : updated) };
   },
 };
+
+/** Deletes a published version, unless an alias uses it. */
+async function deleteVersion(ctx: LambdaContext, version: StoredFunction): Promise<RestJsonReply> {
+  const v = version.version!;
+  const users = ctx.metadata.aliases(version.name).filter((a) => a.functionVersion === v || v in a.weights);
+  if (users.length > 0) {
+    throw conflict(`Unable to delete version because the following aliases reference it: [${users.map((a) => a.name).join(', ')}]`);
+  }
+  ctx.metadata.deleteVersion(version.name, v);
+  ctx.retirePool(`${version.name}:${v}`);
+  if (!ctx.metadata.blobInUse(version.codeBlob)) await ctx.code.remove(version.codeBlob);
+  return { status: 204 };
+}

@@ -14,7 +14,8 @@ export const permissionOperations: LambdaHandlers = {
     const fn = ctx.find(ref, qualifier);
     const input = parseInput(addPermissionInput, jsonBody(request));
     if (input.RevisionId !== undefined && input.RevisionId !== fn.revisionId) throw preconditionFailed();
-    const statement = buildStatement(input, functionArn(ctx.region, ctx.accountId, fn.name, qualifier ?? undefined));
+    const resource = functionArn(ctx.region, ctx.accountId, fn.name, qualifier === '$LATEST' ? undefined : (qualifier ?? undefined));
+    const statement = buildStatement(input, resource);
     const text = JSON.stringify(statement);
     if (!ctx.metadata.addStatement(fn.name, input.StatementId, text, randomUUID())) {
       throw conflict(
@@ -35,7 +36,12 @@ export const permissionOperations: LambdaHandlers = {
 
   GetPolicy(ctx, request, { FunctionName }) {
     const fn = ctx.find(parseFunctionRef(FunctionName), request.query.get('Qualifier'));
-    const statements = ctx.metadata.statements(fn.name);
+    const qualifier = request.query.get('Qualifier') ?? parseFunctionRef(FunctionName).qualifier;
+    const resource = functionArn(ctx.region, ctx.accountId, fn.name, qualifier === '$LATEST' ? undefined : qualifier);
+    // The policy of the function, version or alias named: the statements added with that qualifier.
+    const statements = ctx.metadata
+      .statements(fn.name)
+      .filter((s) => (JSON.parse(s.statement) as { Resource: string }).Resource === resource);
     if (statements.length === 0) throw notFound('The resource you requested does not exist.');
     const policy = {
       Version: '2012-10-17',

@@ -26,8 +26,8 @@ export interface LambdaContext extends Pick<LambdaInvoker, 'invoke'> {
   storeCode(zip: Buffer): Promise<{ codeBlob: string; codeSha256: string; codeSize: number }>;
   /** The functions' states (Pending, InProgress) after a create or an update. */
   readonly lifecycle: FunctionLifecycle;
-  /** Ends the warm environments of a function after it changed or went away. */
-  retirePool(name: string): void;
+  /** Ends the warm environments of a function ($LATEST; its versions' too when `withVersions`). */
+  retirePool(name: string, withVersions?: boolean): void;
   /** Refuses a role Lambda could not assume: a role of the local account that IAM does not have. */
   checkRole(role: string | undefined): void;
 }
