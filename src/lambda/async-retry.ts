@@ -19,6 +19,7 @@ export function retryDecision(
 ): RetryDecision {
   if (attempt >= (config?.maximumRetryAttempts ?? DEFAULT_RETRY_ATTEMPTS)) return { drop: 'retries-exhausted' };
   const retryInMs = baseMs * 2 ** attempt;
-  if (ageMs + retryInMs > (config?.maximumEventAgeInSeconds ?? DEFAULT_MAX_EVENT_AGE_SECONDS) * 1000) return { drop: 'too-old' };
+  if (ageMs + retryInMs > (config?.maximumEventAgeInSeconds ?? DEFAULT_MAX_EVENT_AGE_SECONDS) * 1000)
+    return { drop: 'too-old' };
   return { retryInMs };
 }

@@ -31,7 +31,11 @@ export interface LambdaInvoker {
    * by structured clone, with no JSON text made on this thread. Such an object must hold only JSON values, and its
    * caller keeps it under the payload limit (it is not measured).
    */
-  invoke(functionNameOrArn: string, payload: Buffer | string | EventObject, options?: InvokeOptions): Promise<InvokeResult>;
+  invoke(
+    functionNameOrArn: string,
+    payload: Buffer | string | EventObject,
+    options?: InvokeOptions,
+  ): Promise<InvokeResult>;
   /** Whether the function's resource policy lets `principal` call lambda:InvokeFunction from `sourceArn` (ArnLike wildcards). */
   isInvokeAllowed(functionNameOrArn: string, principal: string, sourceArn: string): boolean;
 }

@@ -37,7 +37,8 @@ export class FunctionLifecycle {
   status(name: string): FunctionStatus {
     const change = this.current(name);
     if (!change) return ACTIVE;
-    if (change === 'create') return { State: 'Pending', StateReason: 'The function is being created.', StateReasonCode: 'Creating' };
+    if (change === 'create')
+      return { State: 'Pending', StateReason: 'The function is being created.', StateReasonCode: 'Creating' };
     return {
       State: 'Active',
       LastUpdateStatus: 'InProgress',
@@ -50,7 +51,8 @@ export class FunctionLifecycle {
   checkUpdatable(name: string, arn: string): void {
     const change = this.current(name);
     if (change === 'create') throw pending();
-    if (change === 'update') throw conflict(`The operation cannot be performed at this time. An update is in progress for resource: ${arn}`);
+    if (change === 'update')
+      throw conflict(`The operation cannot be performed at this time. An update is in progress for resource: ${arn}`);
   }
 
   /** Refuses an invocation while the function is Pending (during an update it runs, as on AWS). */
@@ -72,5 +74,7 @@ export class FunctionLifecycle {
 }
 
 function pending() {
-  return conflict('The operation cannot be performed at this time. The function is currently in the following state: Pending');
+  return conflict(
+    'The operation cannot be performed at this time. The function is currently in the following state: Pending',
+  );
 }

@@ -16,7 +16,10 @@ export const addPermissionInput = z.object({
   Action: z.string().regex(/^(lambda:[*]|lambda:[a-zA-Z]+|[*])$/, "Action must look like 'lambda:InvokeFunction'"),
   Principal: z.string().regex(/^[^\s]+$/, 'Principal must not be empty or contain spaces'),
   SourceArn: z.string().max(1024).optional(),
-  SourceAccount: z.string().regex(/^\d{12}$/, 'SourceAccount must be 12 digits').optional(),
+  SourceAccount: z
+    .string()
+    .regex(/^\d{12}$/, 'SourceAccount must be 12 digits')
+    .optional(),
   PrincipalOrgID: z.string().optional(),
   EventSourceToken: z.string().optional(),
   RevisionId: z.string().optional(),
@@ -34,8 +37,10 @@ export function buildStatement(input: AddPermissionInput, resource: string): Pol
   };
   const condition: Record<string, Record<string, string>> = {};
   if (input.SourceAccount) condition.StringEquals = { 'AWS:SourceAccount': input.SourceAccount };
-  if (input.PrincipalOrgID) condition.StringEquals = { ...condition.StringEquals, 'aws:PrincipalOrgID': input.PrincipalOrgID };
-  if (input.FunctionUrlAuthType) condition.StringEquals = { ...condition.StringEquals, 'lambda:FunctionUrlAuthType': input.FunctionUrlAuthType };
+  if (input.PrincipalOrgID)
+    condition.StringEquals = { ...condition.StringEquals, 'aws:PrincipalOrgID': input.PrincipalOrgID };
+  if (input.FunctionUrlAuthType)
+    condition.StringEquals = { ...condition.StringEquals, 'lambda:FunctionUrlAuthType': input.FunctionUrlAuthType };
   if (input.SourceArn) condition.ArnLike = { 'AWS:SourceArn': input.SourceArn };
   if (Object.keys(condition).length > 0) statement.Condition = condition;
   return statement;
@@ -64,6 +69,12 @@ export function statementAllows(statement: PolicyStatement, principal: string, s
 
 /** IAM ArnLike: `*` matches any run of characters, `?` one character, everything else literally. */
 export function arnMatches(pattern: string, arn: string): boolean {
-  const re = new RegExp(`^${pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\/]/g, '\\$&'))).join('')}$`, 's');
+  const re = new RegExp(
+    `^${pattern
+      .split('')
+      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\/]/g, '\\$&')))
+      .join('')}$`,
+    's',
+  );
   return re.test(arn);
 }

@@ -40,8 +40,16 @@ const DEFAULT_MAX_ENVIRONMENTS = Math.min(16, Math.max(2, availableParallelism()
 const OPERATIONS = new RestJsonOperations<LambdaOperation, LambdaContext, EdgeRequest>({
   service: 'lambda',
   operations: LAMBDA_OPERATIONS,
-  handlers: { ...functionOperations, ...invokeOperations, ...permissionOperations, ...tagOperations, ...concurrencyOperations,
-    ...versionOperations, ...aliasOperations, ...eventInvokeConfigOperations },
+  handlers: {
+    ...functionOperations,
+    ...invokeOperations,
+    ...permissionOperations,
+    ...tagOperations,
+    ...concurrencyOperations,
+    ...versionOperations,
+    ...aliasOperations,
+    ...eventInvokeConfigOperations,
+  },
   decodeLabel: (raw) => pathParameter(raw, () => invalidParameter(`Invalid path segment: ${raw}`)),
   // Unconfirmed: AWS's answer to a method and path of no Lambda operation.
   unknownOperation: (r) => new AwsError(404, 'UnknownOperationException', `Unknown operation ${r.method} ${r.rawPath}`),
@@ -115,7 +123,10 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     this.lifecycle = new FunctionLifecycle(deps.stateDelayMs ?? 0);
     this.retryBaseMs = deps.retryBaseMs ?? 60_000;
     this.roles = deps.roles;
-    this.options = { maxEnvironmentsPerFunction: options.maxEnvironmentsPerFunction ?? DEFAULT_MAX_ENVIRONMENTS, idleMs: options.idleMs ?? 10 * 60_000 };
+    this.options = {
+      maxEnvironmentsPerFunction: options.maxEnvironmentsPerFunction ?? DEFAULT_MAX_ENVIRONMENTS,
+      idleMs: options.idleMs ?? 10 * 60_000,
+    };
   }
 
   /** The edge's URL as clients reach it (known once the edge listens). */
@@ -128,7 +139,10 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
   }
 
   sendError(request: EdgeRequest, error: AwsError): void {
-    const err = error.code === 'RequestEntityTooLargeException' ? new AwsError(413, 'RequestTooLargeException', error.message) : error;
+    const err =
+      error.code === 'RequestEntityTooLargeException'
+        ? new AwsError(413, 'RequestTooLargeException', error.message)
+        : error;
     writeRestJsonError(request, err, lambdaErrorBody);
   }
 
@@ -145,19 +159,28 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
 
   // --- LambdaInvoker -------------------------------------------------------------------------------
 
-  async invoke(functionNameOrArn: string, payload: Buffer | string | EventObject, options: InvokeOptions = {}): Promise<InvokeResult> {
+  async invoke(
+    functionNameOrArn: string,
+    payload: Buffer | string | EventObject,
+    options: InvokeOptions = {},
+  ): Promise<InvokeResult> {
     const ref = parseFunctionRef(functionNameOrArn);
     const fn = this.find(ref, options.qualifier, true);
     this.lifecycle.checkInvocable(fn.name);
     // Reserved concurrency is the function's, shared by its versions.
-    const reserved = fn.version === undefined ? fn.reservedConcurrency : this.metadata.get(fn.name)?.reservedConcurrency;
+    const reserved =
+      fn.version === undefined ? fn.reservedConcurrency : this.metadata.get(fn.name)?.reservedConcurrency;
     const executedVersion = fn.version ?? '$LATEST';
     const type = options.invocationType ?? 'RequestResponse';
     const limit = type === 'Event' ? MAX_ASYNC_PAYLOAD : MAX_SYNC_PAYLOAD;
     let event: string | EventObject;
     if (typeof payload === 'string' || Buffer.isBuffer(payload)) {
       if (byteLengthOver(payload, limit)) {
-        throw new AwsError(413, 'RequestTooLargeException', `Request must be smaller than ${limit} bytes for the InvokeFunction operation`);
+        throw new AwsError(
+          413,
+          'RequestTooLargeException',
+          `Request must be smaller than ${limit} bytes for the InvokeFunction operation`,
+        );
       }
       const text = typeof payload === 'string' ? payload : payload.toString('utf8');
       event = options.payloadIsJson ? text : eventText(text);
@@ -170,7 +193,10 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     if (reserved !== undefined && running >= reserved) {
       if (type !== 'Event') throw throttled();
       // Unconfirmed how long: AWS keeps a throttled event and retries it for up to 6 hours; the edge drops it.
-      this.logger.warn({ function: fn.name, requestId }, 'asynchronous invocation throttled by reserved concurrency; dropped');
+      this.logger.warn(
+        { function: fn.name, requestId },
+        'asynchronous invocation throttled by reserved concurrency; dropped',
+      );
       return { statusCode: 202, payload: '', executedVersion };
     }
     this.running.set(fn.name, running + 1);
@@ -204,7 +230,12 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     let allowed = decisions.get(key);
     if (allowed === undefined) {
       // A statement covers the function it was added to: an alias or version's, or the unqualified function's.
-      const resource = functionArn(this.region, this.accountId, ref.name, ref.qualifier === '$LATEST' ? undefined : ref.qualifier);
+      const resource = functionArn(
+        this.region,
+        this.accountId,
+        ref.name,
+        ref.qualifier === '$LATEST' ? undefined : ref.qualifier,
+      );
       allowed = statements.some((s) => {
         const statement = JSON.parse(s.statement) as PolicyStatement;
         return statement.Resource === resource && statementAllows(statement, principal, sourceArn);
@@ -228,7 +259,8 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
       const detail = { function: fn.name, requestId: invocation.requestId, attempt: attempt + 1, error };
       const decision = retryDecision(attempt, config, Date.now() - queuedAt, this.retryBaseMs);
       if ('drop' in decision) {
-        const why = decision.drop === 'too-old' ? 'older than MaximumEventAgeInSeconds' : 'MaximumRetryAttempts reached';
+        const why =
+          decision.drop === 'too-old' ? 'older than MaximumEventAgeInSeconds' : 'MaximumRetryAttempts reached';
         return this.logger.error(detail, `asynchronous invocation failed; event dropped (${why})`);
       }
       this.logger.warn(detail, `asynchronous invocation failed; retrying in ${decision.retryInMs} ms`);
@@ -247,7 +279,10 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
   // --- runtime -------------------------------------------------------------------------------------
 
   /** Runs one invocation; `log` makes its log text (START, the function's lines, END, REPORT) when asked for. */
-  private async run(fn: StoredFunction, invocation: Invocation): Promise<{ payload: string; failed: boolean; log: () => string }> {
+  private async run(
+    fn: StoredFunction,
+    invocation: Invocation,
+  ): Promise<{ payload: string; failed: boolean; log: () => string }> {
     let outcome;
     try {
       outcome = await this.poolFor(fn).invoke(invocation);
@@ -266,7 +301,8 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     const log = () =>
       `START RequestId: ${id} Version: ${fn.version ?? '$LATEST'}\n${outcome.log}END RequestId: ${id}\n` +
       `REPORT RequestId: ${id}\tDuration: ${outcome.durationMs.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(outcome.durationMs))} ms\tMemory Size: ${fn.settings.memorySize} MB\n`;
-    if (this.logger.isLevelEnabled('debug')) this.logger.debug({ function: fn.name, requestId: id, failed, log: log() }, 'invocation');
+    if (this.logger.isLevelEnabled('debug'))
+      this.logger.debug({ function: fn.name, requestId: id, failed, log: log() }, 'invocation');
     return { payload, failed, log };
   }
 
@@ -359,7 +395,12 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
   }
 
   async storeCode(zip: Buffer): Promise<{ codeBlob: string; codeSha256: string; codeSize: number }> {
-    if (zip.length > MAX_ZIP_BYTES) throw new AwsError(413, 'RequestTooLargeException', `Request must be smaller than ${MAX_ZIP_BYTES} bytes for the CreateFunction operation`);
+    if (zip.length > MAX_ZIP_BYTES)
+      throw new AwsError(
+        413,
+        'RequestTooLargeException',
+        `Request must be smaller than ${MAX_ZIP_BYTES} bytes for the CreateFunction operation`,
+      );
     try {
       const { id, sha256 } = await this.code.store(zip);
       return { codeBlob: id, codeSha256: sha256, codeSize: zip.length };
@@ -405,7 +446,11 @@ function eventText(text: string): string {
   try {
     JSON.parse(text);
   } catch (err) {
-    throw new AwsError(400, 'InvalidRequestContentException', `Could not parse request body into json: Could not parse payload into json: ${(err as Error).message}`);
+    throw new AwsError(
+      400,
+      'InvalidRequestContentException',
+      `Could not parse request body into json: Could not parse payload into json: ${(err as Error).message}`,
+    );
   }
   return text;
 }

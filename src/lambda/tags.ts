@@ -26,7 +26,8 @@ export function checkTags(added: Record<string, string>, resulting: Record<strin
         `1 validation error detected: Value '${value}' at 'tags' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to ${MAX_VALUE_LENGTH}]`,
       );
     }
-    if (key.toLowerCase().startsWith('aws:')) throw invalidParameter(`Tag keys prefixed with 'aws:' are reserved: ${key}`);
+    if (key.toLowerCase().startsWith('aws:'))
+      throw invalidParameter(`Tag keys prefixed with 'aws:' are reserved: ${key}`);
   }
   if (Object.keys(resulting).length > MAX_TAGS) {
     throw invalidParameter(`Number of tags exceeds resource tag limit of ${MAX_TAGS}.`);

@@ -173,31 +173,47 @@ export class LambdaMetadata {
 
   /** Functions ordered by name, starting after `marker`. */
   list(after: string, limit: number): StoredFunction[] {
-    const rows = this.sql('SELECT * FROM lambda_functions WHERE name > ? ORDER BY name LIMIT ?').all(after, limit) as FunctionRow[];
+    const rows = this.sql('SELECT * FROM lambda_functions WHERE name > ? ORDER BY name LIMIT ?').all(
+      after,
+      limit,
+    ) as FunctionRow[];
     return rows.map(fromRow);
   }
 
   /** Inserts a new function; false when the name is taken. */
   insert(fn: StoredFunction): boolean {
     this.changed();
-    const result = this
-      .sql(
-        `INSERT INTO lambda_functions (name, settings, code_blob, code_sha256, code_size, revision_id, last_modified)
+    const result = this.sql(
+      `INSERT INTO lambda_functions (name, settings, code_blob, code_sha256, code_size, revision_id, last_modified)
          VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO NOTHING`,
-      )
-      .run(fn.name, JSON.stringify(fn.settings), fn.codeBlob, fn.codeSha256, fn.codeSize, fn.revisionId, fn.lastModified);
+    ).run(
+      fn.name,
+      JSON.stringify(fn.settings),
+      fn.codeBlob,
+      fn.codeSha256,
+      fn.codeSize,
+      fn.revisionId,
+      fn.lastModified,
+    );
     return result.changes === 1;
   }
 
   /** Replaces the stored function when its revision is still `expectedRevision`; false otherwise. */
   update(fn: StoredFunction, expectedRevision: string): boolean {
     this.changed();
-    const result = this
-      .sql(
-        `UPDATE lambda_functions SET settings = ?, code_blob = ?, code_sha256 = ?, code_size = ?, revision_id = ?, last_modified = ?
+    const result = this.sql(
+      `UPDATE lambda_functions SET settings = ?, code_blob = ?, code_sha256 = ?, code_size = ?, revision_id = ?, last_modified = ?
          WHERE name = ? AND revision_id = ?`,
-      )
-      .run(JSON.stringify(fn.settings), fn.codeBlob, fn.codeSha256, fn.codeSize, fn.revisionId, fn.lastModified, fn.name, expectedRevision);
+    ).run(
+      JSON.stringify(fn.settings),
+      fn.codeBlob,
+      fn.codeSha256,
+      fn.codeSize,
+      fn.revisionId,
+      fn.lastModified,
+      fn.name,
+      expectedRevision,
+    );
     return result.changes === 1;
   }
 
@@ -213,18 +229,25 @@ export class LambdaMetadata {
   /** Sets (a number) or removes (null) a function's reserved concurrency. False when the function is gone. */
   setReservedConcurrency(name: string, reserved: number | null): boolean {
     this.changed();
-    return this.sql('UPDATE lambda_functions SET reserved_concurrency = ? WHERE name = ?').run(reserved, name).changes === 1;
+    return (
+      this.sql('UPDATE lambda_functions SET reserved_concurrency = ? WHERE name = ?').run(reserved, name).changes === 1
+    );
   }
 
   /** The sum of the functions' reserved concurrency, but `except`'s. */
   reservedConcurrencyTotal(except = ''): number {
-    const row = this.sql('SELECT COALESCE(SUM(reserved_concurrency), 0) AS total FROM lambda_functions WHERE name != ?').get(except) as { total: number };
+    const row = this.sql(
+      'SELECT COALESCE(SUM(reserved_concurrency), 0) AS total FROM lambda_functions WHERE name != ?',
+    ).get(except) as { total: number };
     return row.total;
   }
 
   /** How many functions there are and the size of their code. */
   usage(): { functionCount: number; totalCodeSize: number } {
-    const row = this.sql('SELECT COUNT(*) AS n, COALESCE(SUM(code_size), 0) AS size FROM lambda_functions').get() as { n: number; size: number };
+    const row = this.sql('SELECT COUNT(*) AS n, COALESCE(SUM(code_size), 0) AS size FROM lambda_functions').get() as {
+      n: number;
+      size: number;
+    };
     return { functionCount: row.n, totalCodeSize: row.size };
   }
 
@@ -238,9 +261,10 @@ export class LambdaMetadata {
     const key = `${name}:${version}`;
     let fn = this.functions.get(key);
     if (fn === undefined) {
-      const row = this.sql('SELECT * FROM lambda_versions WHERE function_name = ? AND version = ?').get(name, Number(version)) as
-        | VersionRow
-        | undefined;
+      const row = this.sql('SELECT * FROM lambda_versions WHERE function_name = ? AND version = ?').get(
+        name,
+        Number(version),
+      ) as VersionRow | undefined;
       fn = row ? fromVersionRow(row) : null;
       if (this.functions.size >= 1000) this.functions.clear();
       this.functions.set(key, fn);
@@ -250,7 +274,9 @@ export class LambdaMetadata {
 
   /** A function's published versions, oldest first. */
   versions(name: string): StoredFunction[] {
-    const rows = this.sql('SELECT * FROM lambda_versions WHERE function_name = ? ORDER BY version').all(name) as VersionRow[];
+    const rows = this.sql('SELECT * FROM lambda_versions WHERE function_name = ? ORDER BY version').all(
+      name,
+    ) as VersionRow[];
     return rows.map(fromVersionRow);
   }
 
@@ -259,13 +285,24 @@ export class LambdaMetadata {
     this.changed();
     return this.db.transaction(() => {
       this.sql('UPDATE lambda_functions SET last_version = last_version + 1 WHERE name = ?').run(fn.name);
-      const { last_version: version } = this.sql('SELECT last_version FROM lambda_functions WHERE name = ?').get(fn.name) as {
+      const { last_version: version } = this.sql('SELECT last_version FROM lambda_functions WHERE name = ?').get(
+        fn.name,
+      ) as {
         last_version: number;
       };
       this.sql(
         `INSERT INTO lambda_versions (function_name, version, settings, code_blob, code_sha256, code_size, revision_id, last_modified)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(fn.name, version, JSON.stringify(fn.settings), fn.codeBlob, fn.codeSha256, fn.codeSize, fn.revisionId, fn.lastModified);
+      ).run(
+        fn.name,
+        version,
+        JSON.stringify(fn.settings),
+        fn.codeBlob,
+        fn.codeSha256,
+        fn.codeSize,
+        fn.revisionId,
+        fn.lastModified,
+      );
       const { reservedConcurrency: _reserved, ...published } = fn;
       return { ...published, version: String(version) };
     })();
@@ -273,7 +310,10 @@ export class LambdaMetadata {
 
   deleteVersion(name: string, version: string): boolean {
     this.changed();
-    return this.sql('DELETE FROM lambda_versions WHERE function_name = ? AND version = ?').run(name, Number(version)).changes === 1;
+    return (
+      this.sql('DELETE FROM lambda_versions WHERE function_name = ? AND version = ?').run(name, Number(version))
+        .changes === 1
+    );
   }
 
   /** An alias (cached: Invoke reads it). */
@@ -281,9 +321,10 @@ export class LambdaMetadata {
     const key = `${functionName}:${name}`;
     let alias = this.aliasCache.get(key);
     if (alias === undefined) {
-      const row = this.sql('SELECT * FROM lambda_aliases WHERE function_name = ? AND name = ?').get(functionName, name) as
-        | AliasRow
-        | undefined;
+      const row = this.sql('SELECT * FROM lambda_aliases WHERE function_name = ? AND name = ?').get(
+        functionName,
+        name,
+      ) as AliasRow | undefined;
       alias = row ? fromAliasRow(row) : null;
       if (this.aliasCache.size >= 1000) this.aliasCache.clear();
       this.aliasCache.set(key, alias);
@@ -292,7 +333,9 @@ export class LambdaMetadata {
   }
 
   aliases(functionName: string): StoredAlias[] {
-    const rows = this.sql('SELECT * FROM lambda_aliases WHERE function_name = ? ORDER BY name').all(functionName) as AliasRow[];
+    const rows = this.sql('SELECT * FROM lambda_aliases WHERE function_name = ? ORDER BY name').all(
+      functionName,
+    ) as AliasRow[];
     return rows.map(fromAliasRow);
   }
 
@@ -318,7 +361,9 @@ export class LambdaMetadata {
 
   deleteAlias(functionName: string, name: string): boolean {
     this.changed();
-    return this.sql('DELETE FROM lambda_aliases WHERE function_name = ? AND name = ?').run(functionName, name).changes === 1;
+    return (
+      this.sql('DELETE FROM lambda_aliases WHERE function_name = ? AND name = ?').run(functionName, name).changes === 1
+    );
   }
 
   /** The asynchronous invocation settings of a function's qualifier (`$LATEST`, a version, an alias); cached. */
@@ -326,10 +371,9 @@ export class LambdaMetadata {
     const key = `${name}:${qualifier}`;
     let config = this.eventConfigs.get(key);
     if (config === undefined) {
-      const row = this.sql('SELECT config FROM lambda_event_invoke_configs WHERE function_name = ? AND qualifier = ?').get(
-        name,
-        qualifier,
-      ) as { config: string } | undefined;
+      const row = this.sql(
+        'SELECT config FROM lambda_event_invoke_configs WHERE function_name = ? AND qualifier = ?',
+      ).get(name, qualifier) as { config: string } | undefined;
       config = row ? (JSON.parse(row.config) as StoredEventInvokeConfig) : null;
       if (this.eventConfigs.size >= 1000) this.eventConfigs.clear();
       this.eventConfigs.set(key, config);
@@ -338,9 +382,9 @@ export class LambdaMetadata {
   }
 
   eventInvokeConfigs(name: string): Array<{ qualifier: string; config: StoredEventInvokeConfig }> {
-    const rows = this.sql('SELECT qualifier, config FROM lambda_event_invoke_configs WHERE function_name = ? ORDER BY qualifier').all(
-      name,
-    ) as Array<{ qualifier: string; config: string }>;
+    const rows = this.sql(
+      'SELECT qualifier, config FROM lambda_event_invoke_configs WHERE function_name = ? ORDER BY qualifier',
+    ).all(name) as Array<{ qualifier: string; config: string }>;
     return rows.map((r) => ({ qualifier: r.qualifier, config: JSON.parse(r.config) as StoredEventInvokeConfig }));
   }
 
@@ -354,7 +398,10 @@ export class LambdaMetadata {
 
   deleteEventInvokeConfig(name: string, qualifier: string): boolean {
     this.changed();
-    return this.sql('DELETE FROM lambda_event_invoke_configs WHERE function_name = ? AND qualifier = ?').run(name, qualifier).changes === 1;
+    return (
+      this.sql('DELETE FROM lambda_event_invoke_configs WHERE function_name = ? AND qualifier = ?').run(name, qualifier)
+        .changes === 1
+    );
   }
 
   /** Whether a function or a version still uses `codeBlob`. */
@@ -368,7 +415,9 @@ export class LambdaMetadata {
 
   /** Every code blob still referenced (to tell which unpacked code directories are garbage). */
   codeBlobs(): Set<string> {
-    const rows = this.sql('SELECT code_blob FROM lambda_functions UNION SELECT code_blob FROM lambda_versions').all() as Array<{
+    const rows = this.sql(
+      'SELECT code_blob FROM lambda_functions UNION SELECT code_blob FROM lambda_versions',
+    ).all() as Array<{
       code_blob: string;
     }>;
     return new Set(rows.map((r) => r.code_blob));
@@ -378,7 +427,9 @@ export class LambdaMetadata {
   statements(name: string): StoredStatement[] {
     let statements = this.policies.get(name);
     if (!statements) {
-      statements = this.sql('SELECT sid, statement FROM lambda_policy_statements WHERE function_name = ? ORDER BY position').all(name) as StoredStatement[];
+      statements = this.sql(
+        'SELECT sid, statement FROM lambda_policy_statements WHERE function_name = ? ORDER BY position',
+      ).all(name) as StoredStatement[];
       this.policies.set(name, statements);
     }
     return statements;
@@ -388,13 +439,11 @@ export class LambdaMetadata {
   addStatement(name: string, sid: string, statement: string, newRevision: string): boolean {
     this.changed();
     return this.db.transaction(() => {
-      const inserted = this
-        .sql(
-          `INSERT INTO lambda_policy_statements (function_name, sid, statement, position)
+      const inserted = this.sql(
+        `INSERT INTO lambda_policy_statements (function_name, sid, statement, position)
            VALUES (?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM lambda_policy_statements WHERE function_name = ?))
            ON CONFLICT(function_name, sid) DO NOTHING`,
-        )
-        .run(name, sid, statement, name);
+      ).run(name, sid, statement, name);
       if (inserted.changes === 0) return false;
       this.sql('UPDATE lambda_functions SET revision_id = ? WHERE name = ?').run(newRevision, name);
       return true;
@@ -405,7 +454,10 @@ export class LambdaMetadata {
   removeStatement(name: string, sid: string, newRevision: string): boolean {
     this.changed();
     return this.db.transaction(() => {
-      const removed = this.sql('DELETE FROM lambda_policy_statements WHERE function_name = ? AND sid = ?').run(name, sid);
+      const removed = this.sql('DELETE FROM lambda_policy_statements WHERE function_name = ? AND sid = ?').run(
+        name,
+        sid,
+      );
       if (removed.changes === 0) return false;
       this.sql('UPDATE lambda_functions SET revision_id = ? WHERE name = ?').run(newRevision, name);
       return true;

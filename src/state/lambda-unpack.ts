@@ -16,9 +16,11 @@ export function readZip(zip: Uint8Array): Record<string, Uint8Array> {
     files = unzipSync(zip, {
       filter(file) {
         const name = file.name.replace(/\\/g, '/');
-        if (name.startsWith('/') || name.split('/').includes('..')) throw new InvalidCodeError(`Invalid zip entry name: ${file.name}`);
+        if (name.startsWith('/') || name.split('/').includes('..'))
+          throw new InvalidCodeError(`Invalid zip entry name: ${file.name}`);
         total += file.originalSize;
-        if (total > MAX_UNZIPPED_BYTES) throw new InvalidCodeError(`Unzipped size must be smaller than ${MAX_UNZIPPED_BYTES} bytes`);
+        if (total > MAX_UNZIPPED_BYTES)
+          throw new InvalidCodeError(`Unzipped size must be smaller than ${MAX_UNZIPPED_BYTES} bytes`);
         return true;
       },
     });
@@ -71,7 +73,9 @@ function unixModes(zip: Uint8Array): Map<string, number> {
     const madeOnUnix = view.getUint8(at + 5) === 3;
     const nameLength = view.getUint16(at + 28, true);
     const skip = view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
-    const name = Buffer.from(zip.subarray(at + 46, at + 46 + nameLength)).toString('utf8').replace(/\\/g, '/');
+    const name = Buffer.from(zip.subarray(at + 46, at + 46 + nameLength))
+      .toString('utf8')
+      .replace(/\\/g, '/');
     if (madeOnUnix) modes.set(name, view.getUint32(at + 38, true) >>> 16);
     at += 46 + nameLength + skip;
   }

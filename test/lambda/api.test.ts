@@ -22,11 +22,24 @@ let lambda: LambdaClient;
 
 const zipOf = (source: string) => zipSync({ 'index.js': strToU8(source) });
 
-function createInput(name: string, source: string, extra: Partial<CreateFunctionCommandInput> = {}): CreateFunctionCommandInput {
-  return { FunctionName: name, Runtime: 'nodejs22.x', Handler: 'index.handler', Role: 'arn:aws:iam::000000000000:role/r', Code: { ZipFile: zipOf(source) }, ...extra };
+function createInput(
+  name: string,
+  source: string,
+  extra: Partial<CreateFunctionCommandInput> = {},
+): CreateFunctionCommandInput {
+  return {
+    FunctionName: name,
+    Runtime: 'nodejs22.x',
+    Handler: 'index.handler',
+    Role: 'arn:aws:iam::000000000000:role/r',
+    Code: { ZipFile: zipOf(source) },
+    ...extra,
+  };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<Error & { $metadata: { httpStatusCode?: number }; $response?: unknown }> {
+async function rejection(
+  promise: Promise<unknown>,
+): Promise<Error & { $metadata: { httpStatusCode?: number }; $response?: unknown }> {
   try {
     await promise;
   } catch (err) {
@@ -56,7 +69,9 @@ test('bad requests get Lambda errors and create nothing', async () => {
     [{ Code: { ZipFile: zipSync({ '../escape.js': strToU8('x') }) } }, 'InvalidParameterValueException', 400],
   ];
   for (const [extra, name, status] of cases) {
-    const err = await rejection(lambda.send(new CreateFunctionCommand(createInput('bad', 'exports.handler = async () => 1;', extra))));
+    const err = await rejection(
+      lambda.send(new CreateFunctionCommand(createInput('bad', 'exports.handler = async () => 1;', extra))),
+    );
     assert.equal(err.name, name, JSON.stringify(extra));
     assert.equal(err.$metadata.httpStatusCode, status);
   }
@@ -66,7 +81,11 @@ test('bad requests get Lambda errors and create nothing', async () => {
   assert.equal(missing.name, 'ResourceNotFoundException');
   assert.equal(missing.message, 'Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope');
 
-  const badKey = new LambdaClient({ endpoint: edge.url, region: edge.region, credentials: { ...edge.credentials, secretAccessKey: 'wrong' } });
+  const badKey = new LambdaClient({
+    endpoint: edge.url,
+    region: edge.region,
+    credentials: { ...edge.credentials, secretAccessKey: 'wrong' },
+  });
   const denied = await rejection(badKey.send(new ListFunctionsCommand({})));
   assert.equal(denied.name, 'InvalidSignatureException');
   assert.equal(denied.$metadata.httpStatusCode, 403);
@@ -79,18 +98,34 @@ test('errors carry x-amzn-ErrorType and the model spelling of the message member
   client.middlewareStack.add(
     (next) => async (args) => {
       const out = await next(args);
-      const res = out.response as { statusCode: number; headers: Record<string, string>; body: AsyncIterable<Uint8Array> };
+      const res = out.response as {
+        statusCode: number;
+        headers: Record<string, string>;
+        body: AsyncIterable<Uint8Array>;
+      };
       const chunks: Buffer[] = [];
       for await (const c of res.body) chunks.push(Buffer.from(c));
-      seen.push({ status: res.statusCode, type: res.headers['x-amzn-errortype'] ?? null, body: JSON.parse(Buffer.concat(chunks).toString() || '{}') });
+      seen.push({
+        status: res.statusCode,
+        type: res.headers['x-amzn-errortype'] ?? null,
+        body: JSON.parse(Buffer.concat(chunks).toString() || '{}'),
+      });
       throw new Error('captured');
     },
     { step: 'deserialize', name: 'capture' },
   );
   await rejection(client.send(new GetFunctionCommand({ FunctionName: 'absent' })));
   await rejection(client.send(new CreateFunctionCommand(createInput('wire', 'exports.handler = async () => 1;'))));
-  assert.deepEqual(seen[0], { status: 404, type: 'ResourceNotFoundException', body: { Type: 'User', Message: 'Function not found: arn:aws:lambda:us-east-1:000000000000:function:absent' } });
-  assert.deepEqual(seen[1], { status: 409, type: 'ResourceConflictException', body: { Type: 'User', message: 'Function already exist: wire' } });
+  assert.deepEqual(seen[0], {
+    status: 404,
+    type: 'ResourceNotFoundException',
+    body: { Type: 'User', Message: 'Function not found: arn:aws:lambda:us-east-1:000000000000:function:absent' },
+  });
+  assert.deepEqual(seen[1], {
+    status: 409,
+    type: 'ResourceConflictException',
+    body: { Type: 'User', message: 'Function already exist: wire' },
+  });
 });
 
 test('Invoke: function error, DryRun 204, Event 202 runs in the background, non-JSON payload refused', async () => {
@@ -107,7 +142,9 @@ test('Invoke: function error, DryRun 204, Event 202 runs in the background, non-
       return { ok: true };
     };`;
     const url = `http://127.0.0.1:${(callback.address() as AddressInfo).port}`;
-    await lambda.send(new CreateFunctionCommand(createInput('inv', source, { Environment: { Variables: { CALLBACK: url } } })));
+    await lambda.send(
+      new CreateFunctionCommand(createInput('inv', source, { Environment: { Variables: { CALLBACK: url } } })),
+    );
 
     const failed = await lambda.send(new InvokeCommand({ FunctionName: 'inv', Payload: strToU8('{"fail":true}') }));
     assert.equal(failed.StatusCode, 200);
@@ -120,13 +157,17 @@ test('Invoke: function error, DryRun 204, Event 202 runs in the background, non-
     const dry = await lambda.send(new InvokeCommand({ FunctionName: 'inv', InvocationType: 'DryRun' }));
     assert.equal(dry.StatusCode, 204);
 
-    const queued = await lambda.send(new InvokeCommand({ FunctionName: 'inv', InvocationType: 'Event', Payload: strToU8('{"ping":"async"}') }));
+    const queued = await lambda.send(
+      new InvokeCommand({ FunctionName: 'inv', InvocationType: 'Event', Payload: strToU8('{"ping":"async"}') }),
+    );
     assert.equal(queued.StatusCode, 202);
     while (!hits.includes('/async')) await new Promise((r) => setTimeout(r, 20));
 
     const invalid = await rejection(lambda.send(new InvokeCommand({ FunctionName: 'inv', Payload: strToU8('{nope') })));
     assert.equal(invalid.name, 'InvalidRequestContentException');
-    const arn = await lambda.send(new InvokeCommand({ FunctionName: 'arn:aws:lambda:us-east-1:000000000000:function:inv', Payload: strToU8('{}') }));
+    const arn = await lambda.send(
+      new InvokeCommand({ FunctionName: 'arn:aws:lambda:us-east-1:000000000000:function:inv', Payload: strToU8('{}') }),
+    );
     assert.deepEqual(JSON.parse(Buffer.from(arn.Payload!).toString()), { ok: true });
     const qualified = await rejection(lambda.send(new InvokeCommand({ FunctionName: 'inv', Qualifier: '7' })));
     assert.equal(qualified.name, 'ResourceNotFoundException');
@@ -136,10 +177,23 @@ test('Invoke: function error, DryRun 204, Event 202 runs in the background, non-
 });
 
 test('UpdateFunctionConfiguration: new environment variables reach the next invocation', async () => {
-  await lambda.send(new CreateFunctionCommand(createInput('cfg', 'exports.handler = async () => process.env.COLOUR ?? null;', { Environment: { Variables: { COLOUR: 'red' } } })));
-  const invoke = async () => Buffer.from((await lambda.send(new InvokeCommand({ FunctionName: 'cfg' }))).Payload!).toString();
+  await lambda.send(
+    new CreateFunctionCommand(
+      createInput('cfg', 'exports.handler = async () => process.env.COLOUR ?? null;', {
+        Environment: { Variables: { COLOUR: 'red' } },
+      }),
+    ),
+  );
+  const invoke = async () =>
+    Buffer.from((await lambda.send(new InvokeCommand({ FunctionName: 'cfg' }))).Payload!).toString();
   assert.equal(await invoke(), '"red"');
-  const updated = await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'cfg', Environment: { Variables: { COLOUR: 'blue' } }, Timeout: 5 }));
+  const updated = await lambda.send(
+    new UpdateFunctionConfigurationCommand({
+      FunctionName: 'cfg',
+      Environment: { Variables: { COLOUR: 'blue' } },
+      Timeout: 5,
+    }),
+  );
   assert.equal(updated.Timeout, 5);
   assert.equal(await invoke(), '"blue"');
 });
@@ -158,14 +212,23 @@ test('ListFunctions pages with MaxItems/Marker', async () => {
 });
 
 test('the invoker interface: invoke by name and the resource-policy check the gateway performs', async () => {
-  await lambda.send(new CreateFunctionCommand(createInput('gw', 'exports.handler = async (e) => ({ statusCode: 200, body: e.rawPath });')));
+  await lambda.send(
+    new CreateFunctionCommand(
+      createInput('gw', 'exports.handler = async (e) => ({ statusCode: 200, body: e.rawPath });'),
+    ),
+  );
   const invoker = edge.running.lambda;
   const sourceArn = 'arn:aws:execute-api:us-east-1:000000000000:api123/$default/GET/presign';
   assert.equal(invoker.isInvokeAllowed('gw', 'apigateway.amazonaws.com', sourceArn), false);
-  await lambda.send(new AddPermissionCommand({
-    FunctionName: 'gw', StatementId: 'apigateway-access', Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com',
-    SourceArn: 'arn:aws:execute-api:us-east-1:000000000000:api123/*/*',
-  }));
+  await lambda.send(
+    new AddPermissionCommand({
+      FunctionName: 'gw',
+      StatementId: 'apigateway-access',
+      Action: 'lambda:InvokeFunction',
+      Principal: 'apigateway.amazonaws.com',
+      SourceArn: 'arn:aws:execute-api:us-east-1:000000000000:api123/*/*',
+    }),
+  );
   assert.equal(invoker.isInvokeAllowed('gw', 'apigateway.amazonaws.com', sourceArn), true);
   assert.equal(invoker.isInvokeAllowed('gw', 'apigateway.amazonaws.com', sourceArn.replace('api123', 'other1')), false);
   assert.equal(invoker.isInvokeAllowed('gw', 's3.amazonaws.com', sourceArn), false);

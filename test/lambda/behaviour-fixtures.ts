@@ -9,7 +9,10 @@ export function fixtureZip(kind: 'node' | 'python' | 'shell'): Uint8Array {
   const dir = path.join(FIXTURES, kind);
   const files: Zippable = {};
   for (const file of readdirSync(dir)) {
-    files[file] = [readFileSync(path.join(dir, file)), { os: 3, attrs: (file === 'bootstrap' ? 0o100755 : 0o100644) << 16 }];
+    files[file] = [
+      readFileSync(path.join(dir, file)),
+      { os: 3, attrs: (file === 'bootstrap' ? 0o100755 : 0o100644) << 16 },
+    ];
   }
   return zipSync(files);
 }

@@ -60,35 +60,63 @@ async function holdServer() {
 test('reserved concurrency is set, read, shown by GetFunction and GetAccountSettings, and removed', async () => {
   await sdkFunction(edge, 'reserved', 'export const handler = async () => 1;');
   assert.deepEqual((await aws(edge, ['lambda', 'get-function-concurrency', '--function-name', 'reserved'])) ?? {}, {});
-  const put = await aws(edge, ['lambda', 'put-function-concurrency', '--function-name', 'reserved', '--reserved-concurrent-executions', '5']);
+  const put = await aws(edge, [
+    'lambda',
+    'put-function-concurrency',
+    '--function-name',
+    'reserved',
+    '--reserved-concurrent-executions',
+    '5',
+  ]);
   assert.equal(put.ReservedConcurrentExecutions, 5);
   const got = await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: 'reserved' }));
   assert.equal(got.ReservedConcurrentExecutions, 5);
-  assert.deepEqual((await lambda.send(new GetFunctionCommand({ FunctionName: 'reserved' }))).Concurrency, { ReservedConcurrentExecutions: 5 });
+  assert.deepEqual((await lambda.send(new GetFunctionCommand({ FunctionName: 'reserved' }))).Concurrency, {
+    ReservedConcurrentExecutions: 5,
+  });
   const settings = await lambda.send(new GetAccountSettingsCommand({}));
   assert.equal(settings.AccountLimit?.ConcurrentExecutions, 1000);
   assert.equal(settings.AccountLimit?.UnreservedConcurrentExecutions, 995);
   assert.ok(settings.AccountUsage!.FunctionCount! >= 1);
   assert.ok(settings.AccountUsage!.TotalCodeSize! > 0);
 
-  const negative = await failure(lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: 'reserved', ReservedConcurrentExecutions: -1 })));
+  const negative = await failure(
+    lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: 'reserved', ReservedConcurrentExecutions: -1 })),
+  );
   assert.deepEqual([negative.name, negative.status], ['ValidationException', 400]);
-  const tooMuch = await failure(lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: 'reserved', ReservedConcurrentExecutions: 901 })));
+  const tooMuch = await failure(
+    lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: 'reserved', ReservedConcurrentExecutions: 901 })),
+  );
   assert.deepEqual([tooMuch.name, tooMuch.status], ['InvalidParameterValueException', 400]);
   assert.match(tooMuch.message, /below its minimum value of \[100\]/);
-  const missing = await failure(lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: 'nope', ReservedConcurrentExecutions: 1 })));
+  const missing = await failure(
+    lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: 'nope', ReservedConcurrentExecutions: 1 })),
+  );
   assert.deepEqual([missing.name, missing.status], ['ResourceNotFoundException', 404]);
-  assert.equal((await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: 'reserved' }))).ReservedConcurrentExecutions, 5);
+  assert.equal(
+    (await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: 'reserved' }))).ReservedConcurrentExecutions,
+    5,
+  );
 
   await lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'reserved' }));
-  assert.equal((await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: 'reserved' }))).ReservedConcurrentExecutions, undefined);
+  assert.equal(
+    (await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: 'reserved' }))).ReservedConcurrentExecutions,
+    undefined,
+  );
   assert.equal((await lambda.send(new GetFunctionCommand({ FunctionName: 'reserved' }))).Concurrency, undefined);
-  assert.equal((await lambda.send(new GetAccountSettingsCommand({}))).AccountLimit?.UnreservedConcurrentExecutions, 1000);
+  assert.equal(
+    (await lambda.send(new GetAccountSettingsCommand({}))).AccountLimit?.UnreservedConcurrentExecutions,
+    1000,
+  );
 });
 
 test('beyond the reserved concurrency Invoke is 429 TooManyRequestsException; reserved 0 throttles every call', async () => {
   const hold = await holdServer();
-  await sdkFunction(edge, 'single', `export const handler = async (e) => e.hold ? (await fetch(${JSON.stringify(hold.url)})).text() : 'quick';`);
+  await sdkFunction(
+    edge,
+    'single',
+    `export const handler = async (e) => e.hold ? (await fetch(${JSON.stringify(hold.url)})).text() : 'quick';`,
+  );
   await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: 'single', ReservedConcurrentExecutions: 1 }));
   const first = lambda.send(new InvokeCommand({ FunctionName: 'single', Payload: JSON.stringify({ hold: true }) }));
   await hold.arrival;
@@ -101,11 +129,24 @@ test('beyond the reserved concurrency Invoke is 429 TooManyRequestsException; re
   });
   hold.release();
   assert.equal(Buffer.from((await first).Payload!).toString(), '"done"');
-  assert.equal(Buffer.from((await lambda.send(new InvokeCommand({ FunctionName: 'single' }))).Payload!).toString(), '"quick"');
+  assert.equal(
+    Buffer.from((await lambda.send(new InvokeCommand({ FunctionName: 'single' }))).Payload!).toString(),
+    '"quick"',
+  );
 
-  await aws(edge, ['lambda', 'put-function-concurrency', '--function-name', 'single', '--reserved-concurrent-executions', '0']);
+  await aws(edge, [
+    'lambda',
+    'put-function-concurrency',
+    '--function-name',
+    'single',
+    '--reserved-concurrent-executions',
+    '0',
+  ]);
   const zero = await failure(lambda.send(new InvokeCommand({ FunctionName: 'single' })));
-  assert.deepEqual([zero.name, zero.status, zero.reason], ['TooManyRequestsException', 429, 'ReservedFunctionConcurrentInvocationLimitExceeded']);
+  assert.deepEqual(
+    [zero.name, zero.status, zero.reason],
+    ['TooManyRequestsException', 429, 'ReservedFunctionConcurrentInvocationLimitExceeded'],
+  );
   edge.env.AWS_MAX_ATTEMPTS = '1';
   const cli = await awsFails(edge, ['lambda', 'invoke', '--function-name', 'single', '/dev/null']);
   assert.match(cli.stderr, /\(TooManyRequestsException\).*Rate Exceeded\./);
@@ -131,7 +172,14 @@ test('reserved concurrency survives a restart of the edge', async () => {
   await sdkFunction(edge, 'kept', 'export const handler = async () => 1;');
   await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: 'kept', ReservedConcurrentExecutions: 3 }));
   await edge.close(false);
-  edge = await startTestEdge({ DDN_DATA_DIR: edge.dataDir, DDN_LOCAL_ACCESS_KEY_ID: edge.credentials.accessKeyId, DDN_LOCAL_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey });
+  edge = await startTestEdge({
+    DDN_DATA_DIR: edge.dataDir,
+    DDN_LOCAL_ACCESS_KEY_ID: edge.credentials.accessKeyId,
+    DDN_LOCAL_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey,
+  });
   lambda = new LambdaClient({ endpoint: edge.url, region: edge.region, credentials: edge.credentials, maxAttempts: 1 });
-  assert.equal((await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: 'kept' }))).ReservedConcurrentExecutions, 3);
+  assert.equal(
+    (await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: 'kept' }))).ReservedConcurrentExecutions,
+    3,
+  );
 });

@@ -61,30 +61,60 @@ async function counter() {
 test('event invoke configs are put, read, updated, listed by qualifier and deleted', async () => {
   const arn = await sdkFunction(edge, 'configured', 'export const handler = async () => 1;');
   const none = await failure(lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'configured' })));
-  assert.deepEqual([none.name, none.status, none.message], ['ResourceNotFoundException', 404, `The function ${arn}:$LATEST doesn't have an EventInvokeConfig`]);
-  const put = await aws(edge, ['lambda', 'put-function-event-invoke-config', '--function-name', 'configured', '--maximum-retry-attempts', '1']);
+  assert.deepEqual(
+    [none.name, none.status, none.message],
+    ['ResourceNotFoundException', 404, `The function ${arn}:$LATEST doesn't have an EventInvokeConfig`],
+  );
+  const put = await aws(edge, [
+    'lambda',
+    'put-function-event-invoke-config',
+    '--function-name',
+    'configured',
+    '--maximum-retry-attempts',
+    '1',
+  ]);
   assert.equal(put.FunctionArn, `${arn}:$LATEST`);
   assert.equal(put.MaximumRetryAttempts, 1);
-  const updated = await lambda.send(new UpdateFunctionEventInvokeConfigCommand({ FunctionName: 'configured', MaximumEventAgeInSeconds: 120 }));
+  const updated = await lambda.send(
+    new UpdateFunctionEventInvokeConfigCommand({ FunctionName: 'configured', MaximumEventAgeInSeconds: 120 }),
+  );
   assert.deepEqual([updated.MaximumRetryAttempts, updated.MaximumEventAgeInSeconds], [1, 120]);
   const got = await lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'configured' }));
   assert.deepEqual([got.MaximumRetryAttempts, got.MaximumEventAgeInSeconds], [1, 120]);
   assert.ok(got.LastModified instanceof Date);
   // Put replaces the whole configuration.
   await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'configured', MaximumRetryAttempts: 0 }));
-  assert.equal((await lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'configured' }))).MaximumEventAgeInSeconds, undefined);
+  assert.equal(
+    (await lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'configured' })))
+      .MaximumEventAgeInSeconds,
+    undefined,
+  );
 
   await lambda.send(new PublishVersionCommand({ FunctionName: 'configured' }));
-  await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'configured', Qualifier: '1', MaximumRetryAttempts: 2 }));
+  await lambda.send(
+    new PutFunctionEventInvokeConfigCommand({ FunctionName: 'configured', Qualifier: '1', MaximumRetryAttempts: 2 }),
+  );
   const listed = await lambda.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: 'configured' }));
-  assert.deepEqual(listed.FunctionEventInvokeConfigs?.map((c) => [c.FunctionArn, c.MaximumRetryAttempts]).sort(), [[`${arn}:$LATEST`, 0], [`${arn}:1`, 2]].sort());
+  assert.deepEqual(
+    listed.FunctionEventInvokeConfigs?.map((c) => [c.FunctionArn, c.MaximumRetryAttempts]).sort(),
+    [
+      [`${arn}:$LATEST`, 0],
+      [`${arn}:1`, 2],
+    ].sort(),
+  );
 
   const bad = [{ MaximumRetryAttempts: 3 }, { MaximumEventAgeInSeconds: 59 }, { MaximumEventAgeInSeconds: 21601 }];
   for (const input of bad) {
-    const err = await failure(lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'configured', ...input })));
+    const err = await failure(
+      lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'configured', ...input })),
+    );
     assert.deepEqual([err.name, err.status], ['ValidationException', 400], JSON.stringify(input));
   }
-  const noVersion = await failure(lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'configured', Qualifier: '5', MaximumRetryAttempts: 1 })));
+  const noVersion = await failure(
+    lambda.send(
+      new PutFunctionEventInvokeConfigCommand({ FunctionName: 'configured', Qualifier: '5', MaximumRetryAttempts: 1 }),
+    ),
+  );
   assert.deepEqual([noVersion.name, noVersion.status], ['ResourceNotFoundException', 404]);
 
   await aws(edge, ['lambda', 'delete-function-event-invoke-config', '--function-name', 'configured']);
@@ -92,7 +122,9 @@ test('event invoke configs are put, read, updated, listed by qualifier and delet
   assert.match(cli.stderr, /ResourceNotFoundException/);
   const again = await failure(lambda.send(new DeleteFunctionEventInvokeConfigCommand({ FunctionName: 'configured' })));
   assert.equal(again.status, 404);
-  const noUpdate = await failure(lambda.send(new UpdateFunctionEventInvokeConfigCommand({ FunctionName: 'configured', MaximumRetryAttempts: 1 })));
+  const noUpdate = await failure(
+    lambda.send(new UpdateFunctionEventInvokeConfigCommand({ FunctionName: 'configured', MaximumRetryAttempts: 1 })),
+  );
   assert.deepEqual([noUpdate.name, noUpdate.status], ['ResourceNotFoundException', 404]);
 });
 
@@ -100,7 +132,10 @@ test('a failing Event invocation is retried MaximumRetryAttempts times (2 by def
   const calls = await counter();
   const source = `export const handler = async () => { await fetch(${JSON.stringify(calls.url)}); throw new Error('fails'); };`;
   await sdkFunction(edge, 'failing', source);
-  assert.equal((await lambda.send(new InvokeCommand({ FunctionName: 'failing', InvocationType: 'Event' }))).StatusCode, 202);
+  assert.equal(
+    (await lambda.send(new InvokeCommand({ FunctionName: 'failing', InvocationType: 'Event' }))).StatusCode,
+    202,
+  );
   await calls.reached(3); // the first try and 2 retries
 
   const once = await counter();
@@ -122,5 +157,7 @@ test('retry decisions: back-off doubles, retries stop at MaximumRetryAttempts, o
   const config = { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 90, lastModified: 0 };
   assert.deepEqual(retryDecision(0, config, 1_000, 60_000), { retryInMs: 60_000 });
   assert.deepEqual(retryDecision(1, config, 61_000, 60_000), { drop: 'too-old' });
-  assert.deepEqual(retryDecision(0, { maximumRetryAttempts: 0, lastModified: 0 }, 0, 60_000), { drop: 'retries-exhausted' });
+  assert.deepEqual(retryDecision(0, { maximumRetryAttempts: 0, lastModified: 0 }, 0, 60_000), {
+    drop: 'retries-exhausted',
+  });
 });

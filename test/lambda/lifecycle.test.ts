@@ -51,8 +51,20 @@ after(async () => {
 });
 
 test('create: Pending (invoke and update refused), then Active after `aws lambda wait function-active`', async () => {
-  const created = await awsJson('lambda', 'create-function', '--function-name', 'states', '--runtime', 'nodejs20.x', '--handler', 'index.handler',
-    '--role', ROLE, '--zip-file', `fileb://${path.join(dir, 'fn.zip')}`);
+  const created = await awsJson(
+    'lambda',
+    'create-function',
+    '--function-name',
+    'states',
+    '--runtime',
+    'nodejs20.x',
+    '--handler',
+    'index.handler',
+    '--role',
+    ROLE,
+    '--zip-file',
+    `fileb://${path.join(dir, 'fn.zip')}`,
+  );
   assert.equal(created.State, 'Pending');
   assert.equal(created.StateReasonCode, 'Creating');
   const invoke = await aws('lambda', 'invoke', '--function-name', 'states', path.join(dir, 'out.json'));
@@ -67,11 +79,28 @@ test('create: Pending (invoke and update refused), then Active after `aws lambda
 });
 
 test('update: InProgress (a second update refused), then Successful after `aws lambda wait function-updated`', async () => {
-  const updated = await awsJson('lambda', 'update-function-configuration', '--function-name', 'states', '--timeout', '7');
+  const updated = await awsJson(
+    'lambda',
+    'update-function-configuration',
+    '--function-name',
+    'states',
+    '--timeout',
+    '7',
+  );
   assert.deepEqual([updated.State, updated.LastUpdateStatus, updated.Timeout], ['Active', 'InProgress', 7]);
-  const again = await aws('lambda', 'update-function-code', '--function-name', 'states', '--zip-file', `fileb://${path.join(dir, 'fn.zip')}`);
+  const again = await aws(
+    'lambda',
+    'update-function-code',
+    '--function-name',
+    'states',
+    '--zip-file',
+    `fileb://${path.join(dir, 'fn.zip')}`,
+  );
   assert.equal(again.ok, false);
-  assert.match(again.stderr, /ResourceConflictException.*An update is in progress for resource: arn:aws:lambda:[a-z0-9-]+:\d{12}:function:states/);
+  assert.match(
+    again.stderr,
+    /ResourceConflictException.*An update is in progress for resource: arn:aws:lambda:[a-z0-9-]+:\d{12}:function:states/,
+  );
   assert.ok((await aws('lambda', 'wait', 'function-updated', '--function-name', 'states')).ok);
   const done = await awsJson('lambda', 'get-function-configuration', '--function-name', 'states');
   assert.deepEqual([done.LastUpdateStatus, done.Timeout], ['Successful', 7]);
@@ -79,14 +108,37 @@ test('update: InProgress (a second update refused), then Successful after `aws l
 
 test('create-function unpacks off the event loop: the edge keeps answering while a large package unpacks', async () => {
   // 250 MB of zeros: a small upload that takes long to decompress and write.
-  const zip = Buffer.from(zipSync({ 'index.js': strToU8('exports.handler = async () => 1;'), 'blob.bin': new Uint8Array(250_000_000) }, { level: 9 }));
+  const zip = Buffer.from(
+    zipSync(
+      { 'index.js': strToU8('exports.handler = async () => 1;'), 'blob.bin': new Uint8Array(250_000_000) },
+      { level: 9 },
+    ),
+  );
   const url = new URL(`${edge.url}/2015-03-31/functions`);
-  const body = JSON.stringify({ FunctionName: 'big', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: zip.toString('base64') } });
-  const signer = new SignatureV4({ credentials: edge.credentials, region: edge.region, service: 'lambda', sha256: Hash.bind(null, 'sha256') });
-  const signed = await signer.sign(new HttpRequest({
-    method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: url.pathname,
-    headers: { host: url.host, 'content-type': 'application/json' }, body,
-  }));
+  const body = JSON.stringify({
+    FunctionName: 'big',
+    Runtime: 'nodejs20.x',
+    Handler: 'index.handler',
+    Role: ROLE,
+    Code: { ZipFile: zip.toString('base64') },
+  });
+  const signer = new SignatureV4({
+    credentials: edge.credentials,
+    region: edge.region,
+    service: 'lambda',
+    sha256: Hash.bind(null, 'sha256'),
+  });
+  const signed = await signer.sign(
+    new HttpRequest({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: url.pathname,
+      headers: { host: url.host, 'content-type': 'application/json' },
+      body,
+    }),
+  );
   // The edge runs in this process: the unpacking starts when its worker thread does.
   let unpackingAt = Infinity;
   process.once('worker', () => (unpackingAt = performance.now()));

@@ -40,13 +40,30 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function create(name: string, runtime: Runtime, zip: Uint8Array, handler = 'lambda_function.lambda_handler'): Promise<void> {
-  await lambda.send(new CreateFunctionCommand({ FunctionName: name, Runtime: runtime, Handler: handler, Role: ROLE, Timeout: 30, Code: { ZipFile: zip } }));
+async function create(
+  name: string,
+  runtime: Runtime,
+  zip: Uint8Array,
+  handler = 'lambda_function.lambda_handler',
+): Promise<void> {
+  await lambda.send(
+    new CreateFunctionCommand({
+      FunctionName: name,
+      Runtime: runtime,
+      Handler: handler,
+      Role: ROLE,
+      Timeout: 30,
+      Code: { ZipFile: zip },
+    }),
+  );
   await waitForFunction(lambda, name);
 }
 
 /** `aws lambda invoke` with the CLI; returns the payload and the decoded Tail log. */
-async function cliInvoke(name: string, event: object): Promise<{ payload: Record<string, unknown>; functionError?: string; log: string }> {
+async function cliInvoke(
+  name: string,
+  event: object,
+): Promise<{ payload: Record<string, unknown>; functionError?: string; log: string }> {
   const out = path.join(dir, `${name}.json`);
   const { stdout } = await execFileAsync(
     'aws',
@@ -55,7 +72,11 @@ async function cliInvoke(name: string, event: object): Promise<{ payload: Record
   );
   const meta = JSON.parse(stdout) as { FunctionError?: string; LogResult?: string };
   const payload = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
-  return { payload, functionError: meta.FunctionError, log: Buffer.from(meta.LogResult ?? '', 'base64').toString('utf8') };
+  return {
+    payload,
+    functionError: meta.FunctionError,
+    log: Buffer.from(meta.LogResult ?? '', 'base64').toString('utf8'),
+  };
 }
 
 /** Runs `body` with the edge looking up interpreters on `PATH` (environments started meanwhile use it). */
@@ -80,7 +101,7 @@ async function checkBoto3(name: string): Promise<string> {
   return payload.boto3 as string;
 }
 
-test('boto3 in a Python function lists the edge\'s buckets and presigns a URL that curl uses', async () => {
+test("boto3 in a Python function lists the edge's buckets and presigns a URL that curl uses", async () => {
   await create('py-boto3', 'python3.11', fixtureZip('python'));
   await checkBoto3('py-boto3');
 });
@@ -89,7 +110,9 @@ test('boto3 in a Python function lists the edge\'s buckets and presigns a URL th
 function olderDebianBoto3(): string | undefined {
   if (!existsSync(DEBIAN_PYTHON)) return undefined;
   try {
-    const version = execFileSync(DEBIAN_PYTHON, ['-c', 'import boto3; print(boto3.__version__)'], { encoding: 'utf8' }).trim();
+    const version = execFileSync(DEBIAN_PYTHON, ['-c', 'import boto3; print(boto3.__version__)'], {
+      encoding: 'utf8',
+    }).trim();
     const [major, minor] = version.split('.').map(Number);
     return major === 1 && minor < 28 ? version : undefined;
   } catch {
@@ -98,19 +121,27 @@ function olderDebianBoto3(): string | undefined {
 }
 const debianBoto3 = olderDebianBoto3();
 
-test('Debian\'s older boto3 (no AWS_ENDPOINT_URL support) reaches the edge too, presigned URLs included', { skip: debianBoto3 === undefined && `no boto3 < 1.28 at ${DEBIAN_PYTHON}` }, async () => {
-  const version = debianBoto3!;
-  await create('py-old-boto3', 'python3.11', fixtureZip('python'));
-  const used = await withPath('/usr/bin:/bin', () => checkBoto3('py-old-boto3'));
-  assert.equal(used, version);
-});
+test(
+  "Debian's older boto3 (no AWS_ENDPOINT_URL support) reaches the edge too, presigned URLs included",
+  { skip: debianBoto3 === undefined && `no boto3 < 1.28 at ${DEBIAN_PYTHON}` },
+  async () => {
+    const version = debianBoto3!;
+    await create('py-old-boto3', 'python3.11', fixtureZip('python'));
+    const used = await withPath('/usr/bin:/bin', () => checkBoto3('py-old-boto3'));
+    assert.equal(used, version);
+  },
+);
 
 test('without boto3 create-function succeeds and the invocation error says how to install it', async () => {
   const venv = path.join(dir, 'venv');
   execFileSync('python3', ['-m', 'venv', '--without-pip', venv]);
-  const zip = zipSync({ 'lambda_function.py': strToU8('import boto3\n\ndef lambda_handler(event, context):\n    return 1\n') });
+  const zip = zipSync({
+    'lambda_function.py': strToU8('import boto3\n\ndef lambda_handler(event, context):\n    return 1\n'),
+  });
   await create('py-no-boto3', 'python3.11', zip);
-  const { payload, functionError } = await withPath(`${path.join(venv, 'bin')}:/usr/bin:/bin`, () => cliInvoke('py-no-boto3', {}));
+  const { payload, functionError } = await withPath(`${path.join(venv, 'bin')}:/usr/bin:/bin`, () =>
+    cliInvoke('py-no-boto3', {}),
+  );
   assert.equal(functionError, 'Unhandled');
   assert.equal(payload.errorType, 'Runtime.ImportModuleError');
   assert.match(payload.errorMessage as string, /^Unable to import module 'lambda_function': No module named 'boto3'/);
@@ -118,7 +149,11 @@ test('without boto3 create-function succeeds and the invocation error says how t
 });
 
 test('a python3.X that is not on the PATH: python3 runs the function and the log says so', async () => {
-  const zip = zipSync({ 'app.py': strToU8('import sys\n\ndef main(event, context):\n    return {"version": list(sys.version_info[:2]), "n": event["n"]}\n') });
+  const zip = zipSync({
+    'app.py': strToU8(
+      'import sys\n\ndef main(event, context):\n    return {"version": list(sys.version_info[:2]), "n": event["n"]}\n',
+    ),
+  });
   await create('py-standin', 'python3.9', zip, 'app.main');
   const { payload, log } = await withPath(`${dir}:/usr/bin:/bin`, () => cliInvoke('py-standin', { n: 7 }));
   assert.equal(payload.n, 7);
@@ -126,13 +161,19 @@ test('a python3.X that is not on the PATH: python3 runs the function and the log
 });
 
 test('Python handler errors: a missing handler, an exception in the module, a result that is not JSON', async () => {
-  const zip = zipSync({ 'lambda_function.py': strToU8('def other(event, context):\n    return 1\n'), 'broken.py': strToU8('raise ValueError("at import")\n'),
-    'unmarshallable.py': strToU8('def handler(event, context):\n    return {1, 2}\n') });
+  const zip = zipSync({
+    'lambda_function.py': strToU8('def other(event, context):\n    return 1\n'),
+    'broken.py': strToU8('raise ValueError("at import")\n'),
+    'unmarshallable.py': strToU8('def handler(event, context):\n    return {1, 2}\n'),
+  });
   await create('py-errors', 'python3.11', zip);
   const missing = await lambda.send(new InvokeCommand({ FunctionName: 'py-errors' }));
   const body = JSON.parse(Buffer.from(missing.Payload!).toString()) as Record<string, string>;
   assert.equal(missing.FunctionError, 'Unhandled');
-  assert.deepEqual([body.errorType, body.errorMessage], ['Runtime.HandlerNotFound', "Handler 'lambda_handler' missing on module 'lambda_function'"]);
+  assert.deepEqual(
+    [body.errorType, body.errorMessage],
+    ['Runtime.HandlerNotFound', "Handler 'lambda_handler' missing on module 'lambda_function'"],
+  );
   await create('py-broken', 'python3.11', zip, 'broken.handler');
   const broken = await lambda.send(new InvokeCommand({ FunctionName: 'py-broken' }));
   const error = JSON.parse(Buffer.from(broken.Payload!).toString()) as Record<string, string>;

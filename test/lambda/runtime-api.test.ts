@@ -16,7 +16,14 @@ function fakeEnvironment() {
   const calls: Array<[string, string, string?]> = [];
   const server = new RuntimeApiServer({
     next(deliver: (invocation: NextInvocation) => void) {
-      deliver({ requestId: 'req-1', body: '{"n":1}', deadlineMs: 1234, functionArn: 'arn:fn', traceId: 'Root=1-x', clientContext: '{"a":\n1}' });
+      deliver({
+        requestId: 'req-1',
+        body: '{"n":1}',
+        deadlineMs: 1234,
+        functionArn: 'arn:fn',
+        traceId: 'Root=1-x',
+        clientContext: '{"a":\n1}',
+      });
     },
     response(requestId, payload) {
       calls.push(['response', requestId, payload]);
@@ -53,11 +60,29 @@ test('next: the event with the Lambda-Runtime-* headers; response, error and ini
     const big = JSON.stringify('x'.repeat(2 << 20));
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'ddn-runtime-api-')), 'body.json');
     writeFileSync(file, big);
-    const ok = await curl('-X', 'POST', '-H', 'Transfer-Encoding: chunked', '-H', 'Expect: 100-continue', '--data-binary', `@${file}`, `http://${api}/2018-06-01/runtime/invocation/req-1/response`);
+    const ok = await curl(
+      '-X',
+      'POST',
+      '-H',
+      'Transfer-Encoding: chunked',
+      '-H',
+      'Expect: 100-continue',
+      '--data-binary',
+      `@${file}`,
+      `http://${api}/2018-06-01/runtime/invocation/req-1/response`,
+    );
     rmSync(path.dirname(file), { recursive: true, force: true });
     assert.match(ok, /HTTP\/1\.1 202 Accepted/);
     assert.equal(calls.at(-1)![2], big);
-    const error = await curl('-X', 'POST', '-H', 'Lambda-Runtime-Function-Error-Type: Unhandled', '-d', '{"errorMessage":"x"}', `http://${api}/2018-06-01/runtime/invocation/req-1/error`);
+    const error = await curl(
+      '-X',
+      'POST',
+      '-H',
+      'Lambda-Runtime-Function-Error-Type: Unhandled',
+      '-d',
+      '{"errorMessage":"x"}',
+      `http://${api}/2018-06-01/runtime/invocation/req-1/error`,
+    );
     assert.match(error, /202 Accepted/);
     assert.deepEqual(calls.at(-1), ['error', '{"errorMessage":"x"}', 'Unhandled']);
     const unknown = await curl('-X', 'POST', '-d', '1', `http://${api}/2018-06-01/runtime/invocation/other/response`);

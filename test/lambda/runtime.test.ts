@@ -27,7 +27,8 @@ function functionPool(source: string, overrides: Partial<EnvironmentSpec> = {}, 
     ...overrides,
   };
   const pool = new EnvironmentPool(() => spec, { maxEnvironments, idleMs: 60_000 });
-  const invoke = (event: unknown = {}): Promise<InvocationOutcome> => pool.invoke({ requestId: randomUUID(), event: JSON.stringify(event) });
+  const invoke = (event: unknown = {}): Promise<InvocationOutcome> =>
+    pool.invoke({ requestId: randomUUID(), event: JSON.stringify(event) });
   return {
     pool,
     spec,
@@ -99,7 +100,9 @@ test('init runs once per environment; warm environments are reused', async () =>
 });
 
 test('a thrown error is a function error with errorType, errorMessage and the stack', async () => {
-  const f = functionPool(`exports.handler = async () => { class BoomError extends Error { name = 'BoomError'; } throw new BoomError('boom'); };`);
+  const f = functionPool(
+    `exports.handler = async () => { class BoomError extends Error { name = 'BoomError'; } throw new BoomError('boom'); };`,
+  );
   try {
     const out = await f.invoke();
     assert.equal(out.failed, true);
@@ -117,7 +120,10 @@ test('a thrown error is a function error with errorType, errorMessage and the st
 });
 
 test('a timeout ends the environment with "Task timed out after N seconds"; the next call gets a fresh one', async () => {
-  const f = functionPool(`let calls = 0; exports.handler = async (e) => { calls++; if (e.spin) for (;;) {} return calls; };`, { timeoutSeconds: 1 });
+  const f = functionPool(
+    `let calls = 0; exports.handler = async (e) => { calls++; if (e.spin) for (;;) {} return calls; };`,
+    { timeoutSeconds: 1 },
+  );
   try {
     assert.equal((await f.invoke({})).payload, '1');
     const out = await f.invoke({ spin: true });
@@ -179,7 +185,10 @@ test('one invocation at a time per environment, at most maxEnvironments at once,
   );
   try {
     const outcomes = await Promise.all(Array.from({ length: 9 }, () => f.invoke()));
-    assert.ok(outcomes.every((o) => !o.failed), outcomes.map((o) => o.payload).join(','));
+    assert.ok(
+      outcomes.every((o) => !o.failed),
+      outcomes.map((o) => o.payload).join(','),
+    );
     assert.equal(new Set(outcomes.map((o) => o.payload)).size, 3, 'exactly three environments served nine calls');
     assert.equal(f.pool.size, 3);
   } finally {
@@ -220,14 +229,16 @@ test('when a crashed environment cannot be replaced, the calls waiting for it fa
   try {
     assert.equal((await pool.invoke({ requestId: randomUUID(), event: '{}' })).payload, '"ok"');
     // Into the warm environment: one running, 7 queued inside it, 2 waiting in the pool for an environment.
-    const calls = [{ exit: true }, ...Array.from({ length: 9 }, () => ({}))].map((event) => pool.invoke({ requestId: randomUUID(), event: JSON.stringify(event) }));
+    const calls = [{ exit: true }, ...Array.from({ length: 9 }, () => ({}))].map((event) =>
+      pool.invoke({ requestId: randomUUID(), event: JSON.stringify(event) }),
+    );
     const settled = await Promise.allSettled(calls);
     const crashed = settled[0];
     assert.equal(crashed.status, 'fulfilled');
-    assert.equal(JSON.parse((crashed).value.payload).errorType, 'Runtime.ExitError');
+    assert.equal(JSON.parse(crashed.value.payload).errorType, 'Runtime.ExitError');
     for (const s of settled.slice(1)) {
       assert.equal(s.status, 'rejected');
-      assert.match(String((s).reason), /code store unavailable/);
+      assert.match(String(s.reason), /code store unavailable/);
     }
   } finally {
     await pool.close();
@@ -244,7 +255,14 @@ test('several invocations queued behind one that times out all run once, in orde
   try {
     const [spun, ...queued] = await Promise.all([f.invoke({ spin: true }), ...[1, 2, 3].map((n) => f.invoke({ n }))]);
     assert.equal(JSON.parse(spun.payload).errorType, 'Sandbox.Timedout');
-    assert.deepEqual(queued.map((o) => [o.failed, JSON.parse(o.payload) as unknown]), [[false, [1, 1]], [false, [2, 2]], [false, [3, 3]]]);
+    assert.deepEqual(
+      queued.map((o) => [o.failed, JSON.parse(o.payload) as unknown]),
+      [
+        [false, [1, 1]],
+        [false, [2, 2]],
+        [false, [3, 3]],
+      ],
+    );
   } finally {
     await f.close();
   }
@@ -268,7 +286,10 @@ test('several invocations queued behind one that ends just before its deadline r
     const first = Promise.all([f.invoke({ late: true, n: 1 }), ...[2, 3, 4].map((n) => f.invoke({ n }))]);
     await new Promise((r) => setTimeout(r, 1_050));
     const [outcomes, last] = await Promise.all([first, f.invoke({ n: 5 })]);
-    assert.deepEqual([...outcomes, last].map((o) => [o.failed, JSON.parse(o.payload) as unknown]), [1, 2, 3, 4, 5].map((n) => [false, [n, n + 1]]));
+    assert.deepEqual(
+      [...outcomes, last].map((o) => [o.failed, JSON.parse(o.payload) as unknown]),
+      [1, 2, 3, 4, 5].map((n) => [false, [n, n + 1]]),
+    );
   } finally {
     await f.close();
   }

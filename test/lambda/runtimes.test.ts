@@ -35,9 +35,18 @@ const KINDS = [
   { kind: 'shell', runtime: 'provided.al2023', handler: 'unused' },
 ] as const;
 
-async function invoke(name: string, event: object, extra: { tail?: boolean; type?: 'Event' } = {}): Promise<InvokeCommandOutput & { body: unknown }> {
+async function invoke(
+  name: string,
+  event: object,
+  extra: { tail?: boolean; type?: 'Event' } = {},
+): Promise<InvokeCommandOutput & { body: unknown }> {
   const out = await lambda.send(
-    new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)), LogType: extra.tail ? 'Tail' : undefined, InvocationType: extra.type }),
+    new InvokeCommand({
+      FunctionName: name,
+      Payload: Buffer.from(JSON.stringify(event)),
+      LogType: extra.tail ? 'Tail' : undefined,
+      InvocationType: extra.type,
+    }),
   );
   const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
   return { ...out, body: text === '' ? undefined : JSON.parse(text) };
@@ -49,7 +58,8 @@ function processesOf(runtimeApi: string): number[] {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').includes(`AWS_LAMBDA_RUNTIME_API=${runtimeApi}`)) pids.push(Number(entry));
+      if (readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').includes(`AWS_LAMBDA_RUNTIME_API=${runtimeApi}`))
+        pids.push(Number(entry));
     } catch {
       // gone, or not ours
     }
@@ -92,15 +102,23 @@ for (const { kind, runtime, handler } of KINDS) {
     before(async () => {
       await lambda.send(
         new CreateFunctionCommand({
-          FunctionName: name, Runtime: runtime, Handler: handler, Role: ROLE, Timeout: 2, MemorySize: 128,
-          Code: { ZipFile: fixtureZip(kind) }, Environment: { Variables: { GREETING: 'hello' } },
+          FunctionName: name,
+          Runtime: runtime,
+          Handler: handler,
+          Role: ROLE,
+          Timeout: 2,
+          MemorySize: 128,
+          Code: { ZipFile: fixtureZip(kind) },
+          Environment: { Variables: { GREETING: 'hello' } },
         }),
       );
       await waitForFunction(lambda, name);
     });
 
-    test('environment variables: AWS\'s, the function\'s own, nothing of the edge\'s; own working directory', async () => {
-      const { body } = (await invoke(name, { action: 'env' })) as { body: { vars: Record<string, string>; cwd: string; context?: Record<string, unknown> } };
+    test("environment variables: AWS's, the function's own, nothing of the edge's; own working directory", async () => {
+      const { body } = (await invoke(name, { action: 'env' })) as {
+        body: { vars: Record<string, string>; cwd: string; context?: Record<string, unknown> };
+      };
       const v = body.vars;
       assert.match(v.AWS_LAMBDA_RUNTIME_API, /^127\.0\.0\.1:\d+$/);
       assert.notEqual(v.AWS_LAMBDA_RUNTIME_API, `127.0.0.1:${edge.port}`, 'the Runtime API has its own listener');
@@ -117,7 +135,7 @@ for (const { kind, runtime, handler } of KINDS) {
       assert.equal(v.AWS_SECRET_ACCESS_KEY, edge.credentials.secretAccessKey);
       assert.equal(v.AWS_ENDPOINT_URL, edge.url);
       assert.equal(v.GREETING, 'hello');
-      assert.equal(v[EDGE_SECRET], undefined, 'nothing of the edge\'s own environment');
+      assert.equal(v[EDGE_SECRET], undefined, "nothing of the edge's own environment");
       assert.equal(v.DDN_DATA_DIR, undefined);
       assert.ok(body.cwd.startsWith(path.join(tmpdir(), 'ddn-lambda-environments', 'env-')), body.cwd);
       assert.equal(v.TMPDIR, body.cwd);
@@ -134,7 +152,7 @@ for (const { kind, runtime, handler } of KINDS) {
       }
     });
 
-    test('isolation: the edge\'s data directory cannot be read, nothing outside the environment written', async () => {
+    test("isolation: the edge's data directory cannot be read, nothing outside the environment written", async () => {
       const metadata = path.join(edge.dataDir, 'state.sqlite');
       assert.ok(existsSync(metadata));
       const read = (await invoke(name, { action: 'read', path: metadata })).body as { read: boolean };
@@ -194,7 +212,7 @@ for (const { kind, runtime, handler } of KINDS) {
       }
     });
 
-    test('Timeout: the process is killed and the error is AWS\'s; the next call runs', async () => {
+    test("Timeout: the process is killed and the error is AWS's; the next call runs", async () => {
       const out = await invoke(name, { action: 'sleep', seconds: 30 }, { tail: true });
       assert.equal(out.FunctionError, 'Unhandled');
       const body = out.body as { errorType: string; errorMessage: string };
@@ -203,7 +221,7 @@ for (const { kind, runtime, handler } of KINDS) {
       const log = Buffer.from(out.LogResult!, 'base64').toString('utf8');
       assert.match(log, /Task timed out after 2\.00 seconds/);
       const api = /runtime-api=(\S+)/.exec(log)![1];
-      await until(() => processesOf(api).length === 0, 'the timed-out environment\'s processes are killed');
+      await until(() => processesOf(api).length === 0, "the timed-out environment's processes are killed");
       assert.equal((await invoke(name, { action: 'id' })).FunctionError, undefined);
     });
 
@@ -223,22 +241,28 @@ for (const { kind, runtime, handler } of KINDS) {
       const body = out.body as { errorType: string; errorMessage: string };
       assert.equal(body.errorType, 'Runtime.OutOfMemory');
       assert.match(body.errorMessage, /Error: Runtime exited with error: signal: killed$/);
-      assert.ok(process.memoryUsage().rss - rssBefore < 64 << 20, 'the function\'s memory is not the edge\'s');
+      assert.ok(process.memoryUsage().rss - rssBefore < 64 << 20, "the function's memory is not the edge's");
       assert.equal((await invoke(name, { action: 'id' })).FunctionError, undefined);
     });
 
     test('environments end on update and on delete', async () => {
-      const api = ((await invoke(name, { action: 'env' })).body as { vars: Record<string, string> }).vars.AWS_LAMBDA_RUNTIME_API;
+      const api = ((await invoke(name, { action: 'env' })).body as { vars: Record<string, string> }).vars
+        .AWS_LAMBDA_RUNTIME_API;
       assert.ok(processesOf(api).length > 0);
-      await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, Environment: { Variables: { GREETING: 'updated' } } }));
-      await until(() => processesOf(api).length === 0, 'the environment\'s processes end after an update');
+      await lambda.send(
+        new UpdateFunctionConfigurationCommand({
+          FunctionName: name,
+          Environment: { Variables: { GREETING: 'updated' } },
+        }),
+      );
+      await until(() => processesOf(api).length === 0, "the environment's processes end after an update");
       assert.ok(await refused(api), 'its Runtime API is gone');
       await waitForFunction(lambda, name);
       const updated = (await invoke(name, { action: 'env' })).body as { vars: Record<string, string> };
       assert.equal(updated.vars.GREETING, 'updated');
       const next = updated.vars.AWS_LAMBDA_RUNTIME_API;
       await lambda.send(new DeleteFunctionCommand({ FunctionName: name }));
-      await until(() => processesOf(next).length === 0, 'the environment\'s processes end after a delete');
+      await until(() => processesOf(next).length === 0, "the environment's processes end after a delete");
     });
   });
 }
@@ -246,7 +270,10 @@ for (const { kind, runtime, handler } of KINDS) {
 test('a provided function without an executable bootstrap fails with Runtime.InvalidEntrypoint', async () => {
   await lambda.send(
     new CreateFunctionCommand({
-      FunctionName: 'no-bootstrap', Runtime: 'provided.al2023', Handler: 'x', Role: ROLE,
+      FunctionName: 'no-bootstrap',
+      Runtime: 'provided.al2023',
+      Handler: 'x',
+      Role: ROLE,
       Code: { ZipFile: zipSync({ bootstrap: [strToU8('#!/bin/sh\n'), { os: 3, attrs: 0o100644 << 16 }] }) },
     }),
   );

@@ -43,15 +43,34 @@ test('tags set on create, added, listed, removed (aws CLI and SDK); GetFunction 
   assert.deepEqual((await aws(edge, ['lambda', 'list-tags', '--resource', arn])).Tags, {});
   await aws(edge, ['lambda', 'tag-resource', '--resource', arn, '--tags', 'team=core,env=dev']);
   await lambda.send(new TagResourceCommand({ Resource: arn, Tags: { env: 'prod', cost: '' } }));
-  assert.deepEqual((await lambda.send(new ListTagsCommand({ Resource: arn }))).Tags, { team: 'core', env: 'prod', cost: '' });
+  assert.deepEqual((await lambda.send(new ListTagsCommand({ Resource: arn }))).Tags, {
+    team: 'core',
+    env: 'prod',
+    cost: '',
+  });
   await aws(edge, ['lambda', 'untag-resource', '--resource', arn, '--tag-keys', 'team', 'absent']);
-  assert.deepEqual((await lambda.send(new GetFunctionCommand({ FunctionName: 'tagged' }))).Tags, { env: 'prod', cost: '' });
+  assert.deepEqual((await lambda.send(new GetFunctionCommand({ FunctionName: 'tagged' }))).Tags, {
+    env: 'prod',
+    cost: '',
+  });
   await lambda.send(new UntagResourceCommand({ Resource: arn, TagKeys: ['env', 'cost'] }));
   assert.equal((await lambda.send(new GetFunctionCommand({ FunctionName: 'tagged' }))).Tags, undefined);
 
   const created = await aws(edge, [
-    'lambda', 'create-function', '--function-name', 'born-tagged', '--runtime', 'nodejs20.x', '--handler', 'index.handler',
-    '--role', 'arn:aws:iam::000000000000:role/lambda-role', '--zip-file', `fileb://${zipFile}`, '--tags', 'a=1',
+    'lambda',
+    'create-function',
+    '--function-name',
+    'born-tagged',
+    '--runtime',
+    'nodejs20.x',
+    '--handler',
+    'index.handler',
+    '--role',
+    'arn:aws:iam::000000000000:role/lambda-role',
+    '--zip-file',
+    `fileb://${zipFile}`,
+    '--tags',
+    'a=1',
   ]);
   assert.deepEqual((await aws(edge, ['lambda', 'list-tags', '--resource', created.FunctionArn])).Tags, { a: '1' });
 });
@@ -74,7 +93,10 @@ test("tag limits and errors: 50 tags, key and value lengths, 'aws:' reserved, un
   await lambda.send(new TagResourceCommand({ Resource: arn, Tags: { ['k'.repeat(128)]: 'v'.repeat(256) } }));
 
   const missing = await failure(lambda.send(new ListTagsCommand({ Resource: `${arn}x` })));
-  assert.deepEqual([missing.name, missing.status, missing.message], ['ResourceNotFoundException', 404, `Function not found: ${arn}x`]);
+  assert.deepEqual(
+    [missing.name, missing.status, missing.message],
+    ['ResourceNotFoundException', 404, `Function not found: ${arn}x`],
+  );
   const qualified = await failure(lambda.send(new TagResourceCommand({ Resource: `${arn}:1`, Tags: { a: 'b' } })));
   assert.deepEqual([qualified.name, qualified.status], ['InvalidParameterValueException', 400]);
   const cli = await awsFails(edge, ['lambda', 'tag-resource', '--resource', arn, '--tags', 'aws:x=1']);
@@ -82,19 +104,37 @@ test("tag limits and errors: 50 tags, key and value lengths, 'aws:' reserved, un
 
   const over = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v']));
   const create = await awsFails(edge, [
-    'lambda', 'create-function', '--function-name', 'too-many-tags', '--runtime', 'nodejs20.x', '--handler', 'index.handler',
-    '--role', 'arn:aws:iam::000000000000:role/lambda-role', '--zip-file', `fileb://${zipFile}`,
-    '--tags', JSON.stringify(over),
+    'lambda',
+    'create-function',
+    '--function-name',
+    'too-many-tags',
+    '--runtime',
+    'nodejs20.x',
+    '--handler',
+    'index.handler',
+    '--role',
+    'arn:aws:iam::000000000000:role/lambda-role',
+    '--zip-file',
+    `fileb://${zipFile}`,
+    '--tags',
+    JSON.stringify(over),
   ]);
   assert.match(create.stderr, /InvalidParameterValueException/);
-  assert.match(await awsFails(edge, ['lambda', 'get-function', '--function-name', 'too-many-tags']).then((f) => f.stderr), /ResourceNotFound/);
+  assert.match(
+    await awsFails(edge, ['lambda', 'get-function', '--function-name', 'too-many-tags']).then((f) => f.stderr),
+    /ResourceNotFound/,
+  );
 });
 
 test('tags survive a restart of the edge', async () => {
   const arn = await sdkFunction(edge, 'kept', 'export const handler = async () => 1;');
   await lambda.send(new TagResourceCommand({ Resource: arn, Tags: { stays: 'yes' } }));
   await edge.close(false);
-  edge = await startTestEdge({ DDN_DATA_DIR: edge.dataDir, DDN_LOCAL_ACCESS_KEY_ID: edge.credentials.accessKeyId, DDN_LOCAL_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey });
+  edge = await startTestEdge({
+    DDN_DATA_DIR: edge.dataDir,
+    DDN_LOCAL_ACCESS_KEY_ID: edge.credentials.accessKeyId,
+    DDN_LOCAL_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey,
+  });
   lambda = new LambdaClient({ endpoint: edge.url, region: edge.region, credentials: edge.credentials, maxAttempts: 1 });
   assert.deepEqual((await lambda.send(new ListTagsCommand({ Resource: arn }))).Tags, { stays: 'yes' });
 });

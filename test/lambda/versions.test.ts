@@ -58,12 +58,25 @@ async function invoke(name: string, qualifier?: string) {
 test('versions are published with checks, listed, invoked and read by qualifier, and immutable', async () => {
   await sdkFunction(edge, 'versioned', source('one'));
   const latest = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'versioned' }));
-  const badSha = await failure(lambda.send(new PublishVersionCommand({ FunctionName: 'versioned', CodeSha256: 'abc' })));
+  const badSha = await failure(
+    lambda.send(new PublishVersionCommand({ FunctionName: 'versioned', CodeSha256: 'abc' })),
+  );
   assert.deepEqual([badSha.name, badSha.status], ['InvalidParameterValueException', 400]);
-  const badRevision = await failure(lambda.send(new PublishVersionCommand({ FunctionName: 'versioned', RevisionId: 'nope' })));
+  const badRevision = await failure(
+    lambda.send(new PublishVersionCommand({ FunctionName: 'versioned', RevisionId: 'nope' })),
+  );
   assert.deepEqual([badRevision.name, badRevision.status], ['PreconditionFailedException', 412]);
 
-  const v1 = await aws(edge, ['lambda', 'publish-version', '--function-name', 'versioned', '--code-sha256', latest.CodeSha256!, '--description', 'first']);
+  const v1 = await aws(edge, [
+    'lambda',
+    'publish-version',
+    '--function-name',
+    'versioned',
+    '--code-sha256',
+    latest.CodeSha256!,
+    '--description',
+    'first',
+  ]);
   assert.equal(v1.Version, '1');
   assert.equal(v1.FunctionArn, `${latest.FunctionArn}:1`);
   assert.equal(v1.Description, 'first');
@@ -71,7 +84,12 @@ test('versions are published with checks, listed, invoked and read by qualifier,
   assert.equal((await lambda.send(new PublishVersionCommand({ FunctionName: 'versioned' }))).Version, '1');
 
   await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'versioned', ZipFile: zipOf('two') }));
-  const v2 = await lambda.send(new PublishVersionCommand({ FunctionName: 'versioned', RevisionId: (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'versioned' }))).RevisionId }));
+  const v2 = await lambda.send(
+    new PublishVersionCommand({
+      FunctionName: 'versioned',
+      RevisionId: (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'versioned' }))).RevisionId,
+    }),
+  );
   assert.equal(v2.Version, '2');
   await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'versioned', ZipFile: zipOf('three') }));
 
@@ -79,26 +97,46 @@ test('versions are published with checks, listed, invoked and read by qualifier,
   assert.deepEqual(await invoke('versioned', '1'), { answer: 'one', version: '1' });
   assert.deepEqual(await invoke('versioned:2'), { answer: 'two', version: '2' });
   assert.deepEqual(await invoke(`${latest.FunctionArn}:$LATEST`), { answer: 'three', version: '$LATEST' });
-  const cli = await aws(edge, ['lambda', 'invoke', '--function-name', 'versioned', '--qualifier', '1', path.join(mkdtempSync(path.join(tmpdir(), 'ddn-out-')), 'out.json')]);
+  const cli = await aws(edge, [
+    'lambda',
+    'invoke',
+    '--function-name',
+    'versioned',
+    '--qualifier',
+    '1',
+    path.join(mkdtempSync(path.join(tmpdir(), 'ddn-out-')), 'out.json'),
+  ]);
   assert.equal(cli.ExecutedVersion, '1');
 
   const got = await lambda.send(new GetFunctionCommand({ FunctionName: 'versioned', Qualifier: '1' }));
   assert.equal(got.Configuration?.Version, '1');
   assert.equal(got.Configuration?.CodeSha256, latest.CodeSha256);
   const versions = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: 'versioned' }));
-  assert.deepEqual(versions.Versions?.map((v) => v.Version), ['$LATEST', '1', '2']);
+  assert.deepEqual(
+    versions.Versions?.map((v) => v.Version),
+    ['$LATEST', '1', '2'],
+  );
   const missing = await failure(lambda.send(new GetFunctionCommand({ FunctionName: 'versioned:9' })));
-  assert.deepEqual([missing.name, missing.status, missing.message], ['ResourceNotFoundException', 404, `Function not found: ${latest.FunctionArn}:9`]);
+  assert.deepEqual(
+    [missing.name, missing.status, missing.message],
+    ['ResourceNotFoundException', 404, `Function not found: ${latest.FunctionArn}:9`],
+  );
 
-  const immutable = await failure(lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'versioned:1', Timeout: 9 })));
+  const immutable = await failure(
+    lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'versioned:1', Timeout: 9 })),
+  );
   assert.deepEqual([immutable.name, immutable.status], ['InvalidParameterValueException', 400]);
-  const immutableCode = await failure(lambda.send(new UpdateFunctionCodeCommand({ FunctionName: `${latest.FunctionArn}:1`, ZipFile: zipOf('x') })));
+  const immutableCode = await failure(
+    lambda.send(new UpdateFunctionCodeCommand({ FunctionName: `${latest.FunctionArn}:1`, ZipFile: zipOf('x') })),
+  );
   assert.deepEqual([immutableCode.name, immutableCode.status], ['InvalidParameterValueException', 400]);
   assert.deepEqual(await invoke('versioned', '1'), { answer: 'one', version: '1' });
 
   await lambda.send(new DeleteFunctionCommand({ FunctionName: 'versioned', Qualifier: '2' }));
   assert.equal((await failure(lambda.send(new InvokeCommand({ FunctionName: 'versioned:2' })))).status, 404);
-  const latestDelete = await failure(lambda.send(new DeleteFunctionCommand({ FunctionName: 'versioned', Qualifier: '$LATEST' })));
+  const latestDelete = await failure(
+    lambda.send(new DeleteFunctionCommand({ FunctionName: 'versioned', Qualifier: '$LATEST' })),
+  );
   assert.deepEqual([latestDelete.name, latestDelete.status], ['InvalidParameterValueException', 400]);
   // Version numbers are never reused.
   assert.equal((await lambda.send(new PublishVersionCommand({ FunctionName: 'versioned' }))).Version, '3');
@@ -110,11 +148,30 @@ test('--publish on create and update-function-code publishes a version', async (
   writeFileSync(path.join(dir, 'b.zip'), zipOf('b'));
   await sdkFunction(edge, 'role-maker', source('x'));
   const created = await aws(edge, [
-    'lambda', 'create-function', '--function-name', 'published', '--runtime', 'nodejs20.x', '--handler', 'index.handler',
-    '--role', 'arn:aws:iam::000000000000:role/lambda-role', '--zip-file', `fileb://${path.join(dir, 'a.zip')}`, '--publish',
+    'lambda',
+    'create-function',
+    '--function-name',
+    'published',
+    '--runtime',
+    'nodejs20.x',
+    '--handler',
+    'index.handler',
+    '--role',
+    'arn:aws:iam::000000000000:role/lambda-role',
+    '--zip-file',
+    `fileb://${path.join(dir, 'a.zip')}`,
+    '--publish',
   ]);
   assert.equal(created.Version, '1');
-  const updated = await aws(edge, ['lambda', 'update-function-code', '--function-name', 'published', '--zip-file', `fileb://${path.join(dir, 'b.zip')}`, '--publish']);
+  const updated = await aws(edge, [
+    'lambda',
+    'update-function-code',
+    '--function-name',
+    'published',
+    '--zip-file',
+    `fileb://${path.join(dir, 'b.zip')}`,
+    '--publish',
+  ]);
   assert.equal(updated.Version, '2');
   assert.deepEqual(await invoke('published', '1'), { answer: 'a', version: '1' });
   assert.deepEqual(await invoke('published', '2'), { answer: 'b', version: '2' });
@@ -126,35 +183,85 @@ test('aliases: create, read, weighted routing, update with revision, list, delet
   await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'aliased', ZipFile: zipOf('v2') }));
   await lambda.send(new PublishVersionCommand({ FunctionName: 'aliased' }));
 
-  const prod = await aws(edge, ['lambda', 'create-alias', '--function-name', 'aliased', '--name', 'prod', '--function-version', '1', '--description', 'live']);
+  const prod = await aws(edge, [
+    'lambda',
+    'create-alias',
+    '--function-name',
+    'aliased',
+    '--name',
+    'prod',
+    '--function-version',
+    '1',
+    '--description',
+    'live',
+  ]);
   assert.equal(prod.AliasArn, `${arn}:prod`);
   assert.equal(prod.FunctionVersion, '1');
-  const exists = await failure(lambda.send(new CreateAliasCommand({ FunctionName: 'aliased', Name: 'prod', FunctionVersion: '2' })));
+  const exists = await failure(
+    lambda.send(new CreateAliasCommand({ FunctionName: 'aliased', Name: 'prod', FunctionVersion: '2' })),
+  );
   assert.deepEqual([exists.name, exists.status], ['ResourceConflictException', 409]);
-  const noVersion = await failure(lambda.send(new CreateAliasCommand({ FunctionName: 'aliased', Name: 'x', FunctionVersion: '7' })));
+  const noVersion = await failure(
+    lambda.send(new CreateAliasCommand({ FunctionName: 'aliased', Name: 'x', FunctionVersion: '7' })),
+  );
   assert.deepEqual([noVersion.name, noVersion.status], ['ResourceNotFoundException', 404]);
-  const numeric = await failure(lambda.send(new CreateAliasCommand({ FunctionName: 'aliased', Name: '12', FunctionVersion: '1' })));
+  const numeric = await failure(
+    lambda.send(new CreateAliasCommand({ FunctionName: 'aliased', Name: '12', FunctionVersion: '1' })),
+  );
   assert.deepEqual([numeric.name, numeric.status], ['ValidationException', 400]);
 
   assert.deepEqual(await invoke('aliased', 'prod'), { answer: 'v1', version: '1' });
   assert.equal((await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'aliased:prod' }))).Version, '1');
 
-  const stale = await failure(lambda.send(new UpdateAliasCommand({ FunctionName: 'aliased', Name: 'prod', FunctionVersion: '2', RevisionId: 'old' })));
+  const stale = await failure(
+    lambda.send(
+      new UpdateAliasCommand({ FunctionName: 'aliased', Name: 'prod', FunctionVersion: '2', RevisionId: 'old' }),
+    ),
+  );
   assert.deepEqual([stale.name, stale.status], ['PreconditionFailedException', 412]);
-  const all = await lambda.send(new UpdateAliasCommand({ FunctionName: 'aliased', Name: 'prod', RoutingConfig: { AdditionalVersionWeights: { '2': 1 } }, RevisionId: prod.RevisionId }));
+  const all = await lambda.send(
+    new UpdateAliasCommand({
+      FunctionName: 'aliased',
+      Name: 'prod',
+      RoutingConfig: { AdditionalVersionWeights: { '2': 1 } },
+      RevisionId: prod.RevisionId,
+    }),
+  );
   assert.deepEqual(all.RoutingConfig, { AdditionalVersionWeights: { '2': 1 } });
   assert.deepEqual(await invoke('aliased', 'prod'), { answer: 'v2', version: '2' });
-  await lambda.send(new UpdateAliasCommand({ FunctionName: 'aliased', Name: 'prod', RoutingConfig: { AdditionalVersionWeights: { '2': 0.5 } } }));
+  await lambda.send(
+    new UpdateAliasCommand({
+      FunctionName: 'aliased',
+      Name: 'prod',
+      RoutingConfig: { AdditionalVersionWeights: { '2': 0.5 } },
+    }),
+  );
   const seen = new Set<string>();
   for (let i = 0; i < 40 && seen.size < 2; i++) seen.add((await invoke('aliased', 'prod')).version!);
   assert.deepEqual([...seen].sort(), ['1', '2']);
-  const twoWeights = await failure(lambda.send(new UpdateAliasCommand({ FunctionName: 'aliased', Name: 'prod', RoutingConfig: { AdditionalVersionWeights: { '1': 0.5 } } })));
+  const twoWeights = await failure(
+    lambda.send(
+      new UpdateAliasCommand({
+        FunctionName: 'aliased',
+        Name: 'prod',
+        RoutingConfig: { AdditionalVersionWeights: { '1': 0.5 } },
+      }),
+    ),
+  );
   assert.deepEqual([twoWeights.name, twoWeights.status], ['InvalidParameterValueException', 400]);
 
   await lambda.send(new CreateAliasCommand({ FunctionName: 'aliased', Name: 'dev', FunctionVersion: '$LATEST' }));
   const listed = await lambda.send(new ListAliasesCommand({ FunctionName: 'aliased' }));
-  assert.deepEqual(listed.Aliases?.map((a) => a.Name), ['dev', 'prod']);
-  assert.deepEqual((await lambda.send(new ListAliasesCommand({ FunctionName: 'aliased', FunctionVersion: '2' }))).Aliases?.map((a) => a.Name), ['prod']);
+  assert.deepEqual(
+    listed.Aliases?.map((a) => a.Name),
+    ['dev', 'prod'],
+  );
+  assert.deepEqual(
+    (await lambda.send(new ListAliasesCommand({ FunctionName: 'aliased', FunctionVersion: '2' }))).Aliases?.map(
+      (a) => a.Name,
+    ),
+    ['prod'],
+  );
 
   const used = await failure(lambda.send(new DeleteFunctionCommand({ FunctionName: 'aliased', Qualifier: '2' })));
   assert.deepEqual([used.name, used.status], ['ResourceConflictException', 409]);
@@ -164,28 +271,60 @@ test('aliases: create, read, weighted routing, update with revision, list, delet
 
   await lambda.send(new DeleteAliasCommand({ FunctionName: 'aliased', Name: 'prod' }));
   const gone = await failure(lambda.send(new GetAliasCommand({ FunctionName: 'aliased', Name: 'prod' })));
-  assert.deepEqual([gone.name, gone.status, gone.message], ['ResourceNotFoundException', 404, `Cannot find alias arn: ${arn}:prod`]);
+  assert.deepEqual(
+    [gone.name, gone.status, gone.message],
+    ['ResourceNotFoundException', 404, `Cannot find alias arn: ${arn}:prod`],
+  );
   await lambda.send(new DeleteFunctionCommand({ FunctionName: 'aliased', Qualifier: '2' }));
   await lambda.send(new DeleteFunctionCommand({ FunctionName: 'aliased' }));
   assert.equal((await failure(lambda.send(new GetFunctionCommand({ FunctionName: 'aliased:1' })))).status, 404);
 });
 
 test('permissions follow the qualifier: an API Gateway integration naming an alias needs the alias permission', async () => {
-  const arn = await sdkFunction(edge, 'gated-alias', `export const handler = async () => ({ statusCode: 200, body: 'from alias' });`);
+  const arn = await sdkFunction(
+    edge,
+    'gated-alias',
+    `export const handler = async () => ({ statusCode: 200, body: 'from alias' });`,
+  );
   await lambda.send(new PublishVersionCommand({ FunctionName: 'gated-alias' }));
   await lambda.send(new CreateAliasCommand({ FunctionName: 'gated-alias', Name: 'live', FunctionVersion: '1' }));
   const { apiId, base } = await deployApi(edge, [{ routeKey: 'GET /a', target: `${arn}:live` }]);
   const sourceArn = `arn:aws:execute-api:${edge.region}:${edge.config.accountId}:${apiId}/*/*`;
-  await lambda.send(new AddPermissionCommand({ FunctionName: 'gated-alias', StatementId: 'fn', Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com', SourceArn: sourceArn }));
+  await lambda.send(
+    new AddPermissionCommand({
+      FunctionName: 'gated-alias',
+      StatementId: 'fn',
+      Action: 'lambda:InvokeFunction',
+      Principal: 'apigateway.amazonaws.com',
+      SourceArn: sourceArn,
+    }),
+  );
   assert.equal((await fetch(`${base}/a`)).status, 500); // the unqualified function's permission does not cover the alias
 
-  await lambda.send(new AddPermissionCommand({ FunctionName: 'gated-alias', Qualifier: 'live', StatementId: 'alias', Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com', SourceArn: sourceArn }));
+  await lambda.send(
+    new AddPermissionCommand({
+      FunctionName: 'gated-alias',
+      Qualifier: 'live',
+      StatementId: 'alias',
+      Action: 'lambda:InvokeFunction',
+      Principal: 'apigateway.amazonaws.com',
+      SourceArn: sourceArn,
+    }),
+  );
   const ok = await fetch(`${base}/a`);
   assert.equal(ok.status, 200);
   assert.equal(await ok.text(), 'from alias');
   const policy = await lambda.send(new GetPolicyCommand({ FunctionName: 'gated-alias', Qualifier: 'live' }));
   const statements = (JSON.parse(policy.Policy!) as { Statement: Array<{ Sid: string; Resource: string }> }).Statement;
-  assert.deepEqual(statements.map((s) => [s.Sid, s.Resource]), [['alias', `${arn}:live`]]);
-  const unqualified = JSON.parse((await lambda.send(new GetPolicyCommand({ FunctionName: 'gated-alias' }))).Policy!) as { Statement: Array<{ Sid: string }> };
-  assert.deepEqual(unqualified.Statement.map((s) => s.Sid), ['fn']);
+  assert.deepEqual(
+    statements.map((s) => [s.Sid, s.Resource]),
+    [['alias', `${arn}:live`]],
+  );
+  const unqualified = JSON.parse(
+    (await lambda.send(new GetPolicyCommand({ FunctionName: 'gated-alias' }))).Policy!,
+  ) as { Statement: Array<{ Sid: string }> };
+  assert.deepEqual(
+    unqualified.Statement.map((s) => s.Sid),
+    ['fn'],
+  );
 });

@@ -10,7 +10,10 @@ import { unqualified } from './versions.ts';
 
 const aliasName = z
   .string()
-  .regex(/^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$/, 'Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)');
+  .regex(
+    /^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$/,
+    'Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)',
+  );
 const functionVersion = z
   .string()
   .regex(/^(\$LATEST|[0-9]+)$/, 'Member must satisfy regular expression pattern: (\\$LATEST|[0-9]+)');
@@ -64,12 +67,15 @@ function checkVersions(ctx: LambdaContext, fn: StoredFunction, version: string, 
   const additional = Object.keys(weights);
   if (additional.length === 0) return;
   // Unconfirmed: Lambda's exact messages for these routing mistakes.
-  if (additional.length > 1) throw invalidParameter('Number of items in AdditionalVersionWeights cannot be greater than 1');
+  if (additional.length > 1)
+    throw invalidParameter('Number of items in AdditionalVersionWeights cannot be greater than 1');
   if (version === '$LATEST' || additional[0] === '$LATEST') {
     throw invalidParameter('$LATEST is not supported for an alias pointing to more than 1 version');
   }
   if (additional[0] === version) {
-    throw invalidParameter(`Invalid function version ${version}. Function version ${version} is already included in routing configuration.`);
+    throw invalidParameter(
+      `Invalid function version ${version}. Function version ${version} is already included in routing configuration.`,
+    );
   }
 }
 

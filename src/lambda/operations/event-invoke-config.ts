@@ -25,7 +25,11 @@ const eventInvokeConfigInput = z.object({
 });
 
 /** The function and qualifier (`$LATEST` when none) a request names; the version or alias must exist. */
-function target(ctx: LambdaContext, request: EdgeRequest, functionName: string): { name: string; qualifier: string; arn: string } {
+function target(
+  ctx: LambdaContext,
+  request: EdgeRequest,
+  functionName: string,
+): { name: string; qualifier: string; arn: string } {
   const ref = parseFunctionRef(functionName);
   const qualifier = request.query.get('Qualifier') ?? ref.qualifier ?? '$LATEST';
   const fn = ctx.find(ref, qualifier);
@@ -42,7 +46,10 @@ function wire(arn: string, config: StoredEventInvokeConfig): Record<string, unkn
   };
 }
 
-function stored(input: z.infer<typeof eventInvokeConfigInput>, base: Partial<StoredEventInvokeConfig> = {}): StoredEventInvokeConfig {
+function stored(
+  input: z.infer<typeof eventInvokeConfigInput>,
+  base: Partial<StoredEventInvokeConfig> = {},
+): StoredEventInvokeConfig {
   return {
     maximumRetryAttempts: input.MaximumRetryAttempts ?? base.maximumRetryAttempts,
     maximumEventAgeInSeconds: input.MaximumEventAgeInSeconds ?? base.maximumEventAgeInSeconds,

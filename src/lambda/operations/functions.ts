@@ -74,7 +74,8 @@ export const functionOperations: LambdaHandlers = {
       Code: { RepositoryType: 'S3', Location: `${ctx.publicUrl}${CODE_PATH}/${fn.codeBlob}` },
     };
     if (Object.keys(fn.settings.tags).length > 0) body.Tags = fn.settings.tags;
-    if (fn.reservedConcurrency !== undefined) body.Concurrency = { ReservedConcurrentExecutions: fn.reservedConcurrency };
+    if (fn.reservedConcurrency !== undefined)
+      body.Concurrency = { ReservedConcurrentExecutions: fn.reservedConcurrency };
     return { status: 200, body };
   },
 
@@ -94,7 +95,8 @@ export const functionOperations: LambdaHandlers = {
     }
     const fn = ctx.find(ref, qualifier);
     if (fn.version !== undefined) return deleteVersion(ctx, fn);
-    if (qualifier === '$LATEST') throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
+    if (qualifier === '$LATEST')
+      throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
     const blobs = new Set([fn.codeBlob, ...ctx.metadata.versions(fn.name).map((v) => v.codeBlob)]);
     ctx.metadata.delete(fn.name);
     ctx.lifecycle.deleted(fn.name);
@@ -146,7 +148,9 @@ async function deleteVersion(ctx: LambdaContext, version: StoredFunction): Promi
   const v = version.version!;
   const users = ctx.metadata.aliases(version.name).filter((a) => a.functionVersion === v || v in a.weights);
   if (users.length > 0) {
-    throw conflict(`Unable to delete version because the following aliases reference it: [${users.map((a) => a.name).join(', ')}]`);
+    throw conflict(
+      `Unable to delete version because the following aliases reference it: [${users.map((a) => a.name).join(', ')}]`,
+    );
   }
   ctx.metadata.deleteVersion(version.name, v);
   ctx.retirePool(`${version.name}:${v}`);

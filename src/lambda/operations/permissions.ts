@@ -14,7 +14,12 @@ export const permissionOperations: LambdaHandlers = {
     const fn = ctx.find(ref, qualifier);
     const input = parseInput(addPermissionInput, jsonBody(request));
     if (input.RevisionId !== undefined && input.RevisionId !== fn.revisionId) throw preconditionFailed();
-    const resource = functionArn(ctx.region, ctx.accountId, fn.name, qualifier === '$LATEST' ? undefined : (qualifier ?? undefined));
+    const resource = functionArn(
+      ctx.region,
+      ctx.accountId,
+      fn.name,
+      qualifier === '$LATEST' ? undefined : (qualifier ?? undefined),
+    );
     const statement = buildStatement(input, resource);
     const text = JSON.stringify(statement);
     if (!ctx.metadata.addStatement(fn.name, input.StatementId, text, randomUUID())) {

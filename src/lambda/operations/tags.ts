@@ -18,7 +18,8 @@ function taggedFunction(ctx: LambdaContext, resource: string): StoredFunction {
   const ref = parseFunctionRef(resource);
   if (ref.qualifier !== undefined) throw invalidParameter('Tags are not supported on function versions or aliases.');
   const fn = ctx.metadata.get(ref.name);
-  if (!fn || resource !== functionArn(ctx.region, ctx.accountId, ref.name)) throw notFound(`Function not found: ${resource}`);
+  if (!fn || resource !== functionArn(ctx.region, ctx.accountId, ref.name))
+    throw notFound(`Function not found: ${resource}`);
   return fn;
 }
 
