@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import net from 'node:net';
 import { RuntimeApiServer, type NextInvocation } from '../../src/lambda/runtime/runtime-api.ts';
 
 const execFileAsync = promisify(execFile);
@@ -90,6 +91,44 @@ test('next: the event with the Lambda-Runtime-* headers; response, error and ini
     assert.match(await curl('-X', 'POST', '-d', '{}', `http://${api}/2018-06-01/runtime/init/error`), /202 Accepted/);
     assert.equal(calls.at(-1)![0], 'init');
   } finally {
+    server.close();
+  }
+});
+
+test('pipelined requests: a response and the next `next` in one write are answered in order', async () => {
+  let pending: ((invocation: NextInvocation) => void) | undefined;
+  const responses: string[] = [];
+  const server = new RuntimeApiServer({
+    next(deliver) {
+      pending = deliver;
+    },
+    response(requestId, payload) {
+      responses.push(`${requestId} ${payload}`);
+      return true;
+    },
+    error: () => true,
+    initError: () => undefined,
+  });
+  const [host, port] = (await server.listen()).split(':');
+  const socket = net.connect(Number(port), host);
+  try {
+    let received = '';
+    socket.setEncoding('utf8').on('data', (text: string) => (received += text));
+    const until = async (done: () => boolean) => {
+      while (!done()) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    const post = 'POST /2018-06-01/runtime/invocation/req-1/response HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n"ok"';
+    socket.write(`${post}GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n`);
+    await until(() => pending !== undefined);
+    assert.deepEqual(responses, ['req-1 "ok"']);
+    pending!({ requestId: 'req-2', body: '{"n":2}', deadlineMs: 1, functionArn: 'arn:fn', traceId: 'Root=1-x' });
+    await until(() => received.endsWith('{"n":2}'));
+    const answers = received.split(/(?=HTTP\/1\.1 )/);
+    assert.equal(answers.length, 2);
+    assert.match(answers[0], /^HTTP\/1\.1 202 Accepted\r\n[^]*\r\n\r\n\{"status":"OK"\}$/);
+    assert.match(answers[1], /^HTTP\/1\.1 200 OK\r\n[^]*Lambda-Runtime-Aws-Request-Id: req-2\r\n/);
+  } finally {
+    socket.destroy();
     server.close();
   }
 });

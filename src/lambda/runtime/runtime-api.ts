@@ -110,6 +110,8 @@ class Connection {
   private buffer: Buffer = Buffer.alloc(0);
   private busy = false;
   private continued = false;
+  private corked = false;
+  private parsing = false;
 
   constructor(
     private readonly socket: net.Socket,
@@ -118,7 +120,14 @@ class Connection {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+      // Pipelined requests (a result and the next `next`) are answered in one write: answers stay corked while a
+      // request that came with them is still open, which only a long-polled `next` is; its answer uncorks them.
+      if (!this.corked) socket.cork();
+      this.corked = true;
+      this.parsing = true;
       this.parse();
+      this.parsing = false;
+      if (!this.busy) this.uncork();
     });
     socket.on('error', () => socket.destroy());
   }
@@ -170,10 +179,17 @@ class Connection {
             `${keepAlive ? '' : 'Connection: close\r\n'}${extra}\r\n${text}`,
         );
         this.busy = false;
+        if (!this.parsing) this.uncork();
         if (!keepAlive) return void this.socket.end();
         if (this.buffer.length > 0) this.parse();
       });
     }
+  }
+
+  private uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
   }
 
   private fail(status: number, message: string): void {
