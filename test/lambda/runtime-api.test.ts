@@ -117,7 +117,8 @@ test('pipelined requests: a response and the next `next` in one write are answer
     const until = async (done: () => boolean) => {
       while (!done()) await new Promise((resolve) => setTimeout(resolve, 5));
     };
-    const post = 'POST /2018-06-01/runtime/invocation/req-1/response HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n"ok"';
+    const post =
+      'POST /2018-06-01/runtime/invocation/req-1/response HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n"ok"';
     socket.write(`${post}GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n`);
     await until(() => pending !== undefined);
     assert.deepEqual(responses, ['req-1 "ok"']);

@@ -99,7 +99,8 @@ export class ExecutionEnvironment implements RuntimeApiHandler {
 
   /** Runs `invocation` now, or after those queued before it (at most MAX_QUEUED wait). */
   invoke(invocation: Invocation): Promise<InvocationOutcome | typeof NOT_STARTED> {
-    if (this.dead || this.queued.length + (this.current ? 1 : 0) > MAX_QUEUED) throw new Error('execution environment is not available');
+    if (this.dead || this.queued.length + (this.current ? 1 : 0) > MAX_QUEUED)
+      throw new Error('execution environment is not available');
     return new Promise((resolve) => {
       this.queued.push({ invocation, startedAt: 0, resolve });
       const deliver = this.waitingRuntime;
@@ -168,7 +169,13 @@ export class ExecutionEnvironment implements RuntimeApiHandler {
     }
     const child = spawn(plan.command, plan.args, {
       cwd: this.workDir,
-      env: { ...this.spec.env, ...lambdaVariables(this.spec), AWS_LAMBDA_RUNTIME_API: runtimeApi, HOME: this.workDir, TMPDIR: this.workDir },
+      env: {
+        ...this.spec.env,
+        ...lambdaVariables(this.spec),
+        AWS_LAMBDA_RUNTIME_API: runtimeApi,
+        HOME: this.workDir,
+        TMPDIR: this.workDir,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group, so that everything it starts ends with it.
       detached: true,
@@ -238,7 +245,10 @@ export class ExecutionEnvironment implements RuntimeApiHandler {
     this.append(`${new Date().toISOString()} ${requestId} ${text}\n`);
     this.dead = true;
     this.stop();
-    this.finish(JSON.stringify({ errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${requestId} Error: ${text}` }), true);
+    this.finish(
+      JSON.stringify({ errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${requestId} Error: ${text}` }),
+      true,
+    );
   }
 
   private die(errorType: string, reason: string): void {

@@ -44,10 +44,20 @@ export async function launchPlan(spec: LaunchSpec): Promise<LaunchPlan> {
   if (spec.runtime.startsWith('python')) {
     const interpreter = await pythonInterpreter(spec.runtime);
     if (!interpreter) {
-      return { command: '', args: [], notes, error: { errorType: 'Runtime.InvalidEntrypoint', errorMessage: `Neither ${spec.runtime} nor python3 is on the edge's PATH` } };
+      return {
+        command: '',
+        args: [],
+        notes,
+        error: {
+          errorType: 'Runtime.InvalidEntrypoint',
+          errorMessage: `Neither ${spec.runtime} nor python3 is on the edge's PATH`,
+        },
+      };
     }
     if (interpreter.name !== spec.runtime) {
-      notes.push(`ddn: ${spec.runtime} is not on the edge's PATH; running the function with python3 (${interpreter.executable})`);
+      notes.push(
+        `ddn: ${spec.runtime} is not on the edge's PATH; running the function with python3 (${interpreter.executable})`,
+      );
     }
     command = interpreter.executable;
     args = ['-u', PYTHON_BOOTSTRAP];
@@ -97,10 +107,31 @@ function nodePlan(spec: LaunchSpec): LaunchPlan {
  * and its end tied to the edge's.
  */
 function bubblewrapArgs(spec: LaunchSpec): string[] {
-  const args = ['--die-with-parent', '--unshare-pid', '--unshare-ipc', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc'];
+  const args = [
+    '--die-with-parent',
+    '--unshare-pid',
+    '--unshare-ipc',
+    '--ro-bind',
+    '/',
+    '/',
+    '--dev',
+    '/dev',
+    '--proc',
+    '/proc',
+  ];
   args.push('--tmpfs', path.dirname(spec.workDir));
   if (spec.dataDir) args.push('--tmpfs', spec.dataDir);
-  args.push('--ro-bind', spec.taskRoot, spec.taskRoot, '--bind', spec.workDir, spec.workDir, '--chdir', spec.workDir, '--');
+  args.push(
+    '--ro-bind',
+    spec.taskRoot,
+    spec.taskRoot,
+    '--bind',
+    spec.workDir,
+    spec.workDir,
+    '--chdir',
+    spec.workDir,
+    '--',
+  );
   return args;
 }
 
@@ -120,7 +151,9 @@ function probe(command: string, args: string[]): Promise<string | undefined> {
   const key = `${process.env.PATH ?? ''}\0${command}\0${args.join(' ')}`;
   let answer = probes.get(key);
   if (!answer) {
-    answer = new Promise((resolve) => execFile(command, args, { timeout: 10_000 }, (err, stdout) => resolve(err ? undefined : stdout.trim())));
+    answer = new Promise((resolve) =>
+      execFile(command, args, { timeout: 10_000 }, (err, stdout) => resolve(err ? undefined : stdout.trim())),
+    );
     probes.set(key, answer);
   }
   return answer;

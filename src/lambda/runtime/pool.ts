@@ -1,4 +1,11 @@
-import { ExecutionEnvironment, MAX_QUEUED, NOT_STARTED, type EnvironmentSpec, type Invocation, type InvocationOutcome } from './environment.ts';
+import {
+  ExecutionEnvironment,
+  MAX_QUEUED,
+  NOT_STARTED,
+  type EnvironmentSpec,
+  type Invocation,
+  type InvocationOutcome,
+} from './environment.ts';
 
 export interface PoolOptions {
   /** Most environments running at once for this function; further invocations wait for one to free up. */
@@ -41,7 +48,8 @@ export class EnvironmentPool {
         // One handed over by a finished call may have died before this call got to it: then it tries again.
         const running = env.dead ? Promise.resolve(NOT_STARTED) : env.invoke(invocation);
         // Calls that waited while this environment started (or was full) queue in it behind this one.
-        if (this.waiters.length > 0 && !env.dead && !this.retired) this.assigned.set(env, this.fill(env, this.assigned.get(env)!));
+        if (this.waiters.length > 0 && !env.dead && !this.retired)
+          this.assigned.set(env, this.fill(env, this.assigned.get(env)!));
         outcome = await running;
       } finally {
         this.release(env);
@@ -109,7 +117,11 @@ export class EnvironmentPool {
   /** Lets the first waiting call acquire an environment; one that fails to start fails that call, never the host. */
   private serveWaiter(): void {
     const waiter = this.waiters.shift();
-    if (waiter) void Promise.resolve(this.acquire()).then((env) => waiter.resolve(env), (err: unknown) => waiter.reject(err));
+    if (waiter)
+      void Promise.resolve(this.acquire()).then(
+        (env) => waiter.resolve(env),
+        (err: unknown) => waiter.reject(err),
+      );
   }
 
   private assign(env: ExecutionEnvironment, count: number): ExecutionEnvironment {

@@ -44,7 +44,9 @@ export class RuntimeApiServer {
     this.server = net.createServer((socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
-      new Connection(socket, (method, target, headers, body, reply) => this.serve(method, target, headers, body, reply));
+      new Connection(socket, (method, target, headers, body, reply) =>
+        this.serve(method, target, headers, body, reply),
+      );
     });
   }
 
@@ -74,8 +76,10 @@ export class RuntimeApiServer {
         let extra =
           `Lambda-Runtime-Aws-Request-Id: ${invocation.requestId}\r\nLambda-Runtime-Deadline-Ms: ${invocation.deadlineMs}\r\n` +
           `Lambda-Runtime-Invoked-Function-Arn: ${invocation.functionArn}\r\nLambda-Runtime-Trace-Id: ${invocation.traceId}\r\n`;
-        if (invocation.clientContext !== undefined) extra += `Lambda-Runtime-Client-Context: ${oneLine(invocation.clientContext)}\r\n`;
-        if (invocation.cognitoIdentity !== undefined) extra += `Lambda-Runtime-Cognito-Identity: ${oneLine(invocation.cognitoIdentity)}\r\n`;
+        if (invocation.clientContext !== undefined)
+          extra += `Lambda-Runtime-Client-Context: ${oneLine(invocation.clientContext)}\r\n`;
+        if (invocation.cognitoIdentity !== undefined)
+          extra += `Lambda-Runtime-Cognito-Identity: ${oneLine(invocation.cognitoIdentity)}\r\n`;
         reply(200, invocation.body, extra);
       });
     }
@@ -94,13 +98,23 @@ export class RuntimeApiServer {
     } catch {
       return reply(400, errorBody('InvalidRequestID', `Invalid request ID: ${m[1]}`));
     }
-    const accepted = m[2] === 'response' ? this.handler.response(requestId, text) : this.handler.error(requestId, text, errorType);
+    const accepted =
+      m[2] === 'response' ? this.handler.response(requestId, text) : this.handler.error(requestId, text, errorType);
     if (!accepted) return reply(400, errorBody('InvalidRequestID', `Invalid request ID: ${requestId}`));
     reply(202, '{"status":"OK"}');
   }
 }
 
-const REASONS: Record<number, string> = { 100: 'Continue', 200: 'OK', 202: 'Accepted', 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large' };
+const REASONS: Record<number, string> = {
+  100: 'Continue',
+  200: 'OK',
+  202: 'Accepted',
+  400: 'Bad Request',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Payload Too Large',
+  431: 'Request Header Fields Too Large',
+};
 const MAX_HEAD_BYTES = 64 * 1024;
 
 type Dispatch = (method: string, target: string, headers: Map<string, string>, body: Buffer, reply: Reply) => void;
@@ -157,10 +171,12 @@ class Connection {
         const length = Number(headers.get('content-length') ?? '0');
         if (!Number.isSafeInteger(length) || length < 0) return this.fail(400, 'Invalid Content-Length');
         if (length > MAX_BODY_BYTES) return this.fail(413, `Payload exceeds ${MAX_BODY_BYTES} bytes`);
-        if (this.buffer.length >= bodyStart + length) [body, next] = [this.buffer.subarray(bodyStart, bodyStart + length), bodyStart + length];
+        if (this.buffer.length >= bodyStart + length)
+          [body, next] = [this.buffer.subarray(bodyStart, bodyStart + length), bodyStart + length];
       }
       if (!body) {
-        if (this.buffer.length - bodyStart > MAX_BODY_BYTES + MAX_HEAD_BYTES) return this.fail(413, `Payload exceeds ${MAX_BODY_BYTES} bytes`);
+        if (this.buffer.length - bodyStart > MAX_BODY_BYTES + MAX_HEAD_BYTES)
+          return this.fail(413, `Payload exceeds ${MAX_BODY_BYTES} bytes`);
         if (!this.continued && /100-continue/i.test(headers.get('expect') ?? '')) {
           this.continued = true;
           this.socket.write('HTTP/1.1 100 Continue\r\n\r\n');
@@ -193,7 +209,9 @@ class Connection {
   }
 
   private fail(status: number, message: string): void {
-    this.socket.end(`HTTP/1.1 ${status} ${REASONS[status] ?? ''}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${errorBody('InvalidRequest', message)}`);
+    this.socket.end(
+      `HTTP/1.1 ${status} ${REASONS[status] ?? ''}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${errorBody('InvalidRequest', message)}`,
+    );
     this.buffer = Buffer.alloc(0);
     this.busy = true;
   }
@@ -211,7 +229,8 @@ function dechunk(buffer: Buffer, from: number): [Buffer, number] | undefined | '
     if (!Number.isFinite(size) || size < 0) return 'bad';
     if (size === 0) {
       // Trailers, if any, end with an empty line.
-      const end = buffer.indexOf('\r\n', lineEnd + 2) === lineEnd + 2 ? lineEnd + 4 : buffer.indexOf('\r\n\r\n', lineEnd + 2);
+      const end =
+        buffer.indexOf('\r\n', lineEnd + 2) === lineEnd + 2 ? lineEnd + 4 : buffer.indexOf('\r\n\r\n', lineEnd + 2);
       if (end === -1 || end > buffer.length) return undefined;
       return [Buffer.concat(parts), end === lineEnd + 4 ? end : end + 4];
     }

@@ -16,9 +16,17 @@ const handlerSetting = env._HANDLER;
 const taskRoot = env.LAMBDA_TASK_ROOT;
 
 let currentRequestId;
-for (const [method, level] of [['log', 'INFO'], ['info', 'INFO'], ['warn', 'WARN'], ['error', 'ERROR'], ['debug', 'DEBUG'], ['trace', 'TRACE']]) {
+for (const [method, level] of [
+  ['log', 'INFO'],
+  ['info', 'INFO'],
+  ['warn', 'WARN'],
+  ['error', 'ERROR'],
+  ['debug', 'DEBUG'],
+  ['trace', 'TRACE'],
+]) {
   const stream = level === 'ERROR' || level === 'WARN' ? process.stderr : process.stdout;
-  console[method] = (...args) => stream.write(`${new Date().toISOString()}\t${currentRequestId ?? 'undefined'}\t${level}\t${format(...args)}\n`);
+  console[method] = (...args) =>
+    stream.write(`${new Date().toISOString()}\t${currentRequestId ?? 'undefined'}\t${level}\t${format(...args)}\n`);
 }
 
 /**
@@ -56,7 +64,9 @@ function takeResponse() {
 }
 
 function request(method, route, body = '', headers = '') {
-  socket.write(`${method} /2018-06-01/runtime/${route} HTTP/1.1\r\nHost: ${apiHost}\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  socket.write(
+    `${method} /2018-06-01/runtime/${route} HTTP/1.1\r\nHost: ${apiHost}\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
   return new Promise((resolve) => waiting.push(resolve));
 }
 
@@ -96,21 +106,30 @@ function errorObject(err, errorTypeOverride) {
     const trace = (err.stack ?? `${err.name}: ${err.message}`).split('\n');
     return { errorType: errorTypeOverride ?? err.name ?? 'Error', errorMessage: err.message, trace, stackTrace: trace };
   }
-  return { errorType: errorTypeOverride ?? typeof err, errorMessage: typeof err === 'string' ? err : JSON.stringify(err) ?? String(err), trace: [], stackTrace: [] };
+  return {
+    errorType: errorTypeOverride ?? typeof err,
+    errorMessage: typeof err === 'string' ? err : (JSON.stringify(err) ?? String(err)),
+    trace: [],
+    stackTrace: [],
+  };
 }
 
 async function loadHandler() {
   const slash = handlerSetting.lastIndexOf('/');
   const dot = handlerSetting.indexOf('.', slash + 1);
   if (dot === -1) {
-    throw Object.assign(new Error(`Bad handler ${handlerSetting}: missing module or function name`), { lambdaType: 'Runtime.MalformedHandlerName' });
+    throw Object.assign(new Error(`Bad handler ${handlerSetting}: missing module or function name`), {
+      lambdaType: 'Runtime.MalformedHandlerName',
+    });
   }
   const moduleName = handlerSetting.slice(0, dot);
   const exportPath = handlerSetting.slice(dot + 1).split('.');
   const base = path.resolve(taskRoot, moduleName);
   const file = ['.js', '.mjs', '.cjs'].map((ext) => base + ext).find((f) => existsSync(f));
   if (!file) {
-    throw Object.assign(new Error(`Cannot find module '${moduleName}'\nRequire stack:\n- /var/runtime/index.mjs`), { lambdaType: 'Runtime.ImportModuleError' });
+    throw Object.assign(new Error(`Cannot find module '${moduleName}'\nRequire stack:\n- /var/runtime/index.mjs`), {
+      lambdaType: 'Runtime.ImportModuleError',
+    });
   }
   let mod;
   try {
@@ -125,7 +144,8 @@ async function loadHandler() {
     }
   } catch (err) {
     if (err instanceof SyntaxError) throw Object.assign(err, { lambdaType: 'Runtime.UserCodeSyntaxError' });
-    if (err?.code === 'MODULE_NOT_FOUND' || err?.code === 'ERR_MODULE_NOT_FOUND') throw Object.assign(err, { lambdaType: 'Runtime.ImportModuleError' });
+    if (err?.code === 'MODULE_NOT_FOUND' || err?.code === 'ERR_MODULE_NOT_FOUND')
+      throw Object.assign(err, { lambdaType: 'Runtime.ImportModuleError' });
     throw err;
   }
   let fn = mod;
@@ -135,7 +155,9 @@ async function loadHandler() {
     for (const key of exportPath) fn = fn?.[key];
   }
   if (typeof fn !== 'function') {
-    throw Object.assign(new Error(`${handlerSetting} is undefined or not exported`), { lambdaType: 'Runtime.HandlerNotFound' });
+    throw Object.assign(new Error(`${handlerSetting} is undefined or not exported`), {
+      lambdaType: 'Runtime.HandlerNotFound',
+    });
   }
   return fn;
 }
@@ -154,7 +176,11 @@ function runHandler(handler, event, context) {
     context.fail = (err) => callback(err ?? new Error('handled'));
     const returned = handler(event, context, callback);
     // Like the Lambda runtime: a returned promise settles the invocation; otherwise the callback must.
-    if (returned && typeof returned.then === 'function') returned.then((r) => callback(null, r), (e) => callback(e ?? new Error('rejected')));
+    if (returned && typeof returned.then === 'function')
+      returned.then(
+        (r) => callback(null, r),
+        (e) => callback(e ?? new Error('rejected')),
+      );
   });
 }
 
