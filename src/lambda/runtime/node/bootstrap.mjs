@@ -70,10 +70,14 @@ function request(method, route, body = '', headers = '') {
   return new Promise((resolve) => waiting.push(resolve));
 }
 
-/** Output still queued in this process (a full pipe) is written before the result, so the log is complete. */
+/**
+ * Output still queued in this process (a full pipe) is written before the result, so the log is complete. An empty
+ * write's callback runs once everything queued before it is written; 'drain' would only come after a write that
+ * crossed the high-water mark (stdio pipes are asynchronous on Node 24).
+ */
 async function flushOutput() {
   for (const stream of [process.stdout, process.stderr]) {
-    if (stream.writableLength > 0) await new Promise((resolve) => stream.once('drain', resolve));
+    if (stream.writableLength > 0) await new Promise((resolve) => stream.write('', resolve));
   }
 }
 
