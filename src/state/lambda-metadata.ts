@@ -161,14 +161,10 @@ export class LambdaMetadata {
   }
 
   get(name: string): StoredFunction | undefined {
-    let fn = this.functions.get(name);
-    if (fn === undefined) {
+    return cachedRead(this.functions, name, () => {
       const row = this.sql('SELECT * FROM lambda_functions WHERE name = ?').get(name) as FunctionRow | undefined;
-      fn = row ? fromRow(row) : null;
-      if (this.functions.size >= 1000) this.functions.clear(); // names looked up in vain must not pile up
-      this.functions.set(name, fn);
-    }
-    return fn ?? undefined;
+      return row ? fromRow(row) : null;
+    });
   }
 
   /** Functions ordered by name, starting after `marker`. */
@@ -259,17 +255,13 @@ export class LambdaMetadata {
   /** A published version of a function (cached like functions). */
   version(name: string, version: string): StoredFunction | undefined {
     const key = `${name}:${version}`;
-    let fn = this.functions.get(key);
-    if (fn === undefined) {
+    return cachedRead(this.functions, key, () => {
       const row = this.sql('SELECT * FROM lambda_versions WHERE function_name = ? AND version = ?').get(
         name,
         Number(version),
       ) as VersionRow | undefined;
-      fn = row ? fromVersionRow(row) : null;
-      if (this.functions.size >= 1000) this.functions.clear();
-      this.functions.set(key, fn);
-    }
-    return fn ?? undefined;
+      return row ? fromVersionRow(row) : null;
+    });
   }
 
   /** A function's published versions, oldest first. */
@@ -319,17 +311,13 @@ export class LambdaMetadata {
   /** An alias (cached: Invoke reads it). */
   alias(functionName: string, name: string): StoredAlias | undefined {
     const key = `${functionName}:${name}`;
-    let alias = this.aliasCache.get(key);
-    if (alias === undefined) {
+    return cachedRead(this.aliasCache, key, () => {
       const row = this.sql('SELECT * FROM lambda_aliases WHERE function_name = ? AND name = ?').get(
         functionName,
         name,
       ) as AliasRow | undefined;
-      alias = row ? fromAliasRow(row) : null;
-      if (this.aliasCache.size >= 1000) this.aliasCache.clear();
-      this.aliasCache.set(key, alias);
-    }
-    return alias ?? undefined;
+      return row ? fromAliasRow(row) : null;
+    });
   }
 
   aliases(functionName: string): StoredAlias[] {
@@ -500,4 +488,18 @@ function fromAliasRow(row: AliasRow): StoredAlias {
     weights: JSON.parse(row.routing) as Record<string, number>,
     revisionId: row.revision_id,
   };
+}
+
+/**
+ * A read through `cache`: `null` remembers a miss. Invoke reads these on every call; the cache is emptied when it
+ * reaches 1000 entries, so names looked up in vain cannot pile up.
+ */
+function cachedRead<T>(cache: Map<string, T | null>, key: string, load: () => T | null): T | undefined {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = load();
+    if (cache.size >= 1000) cache.clear();
+    cache.set(key, value);
+  }
+  return value ?? undefined;
 }
