@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform } from 'node:stream';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { Integration } from './model.ts';
@@ -18,8 +18,8 @@ const HOP_BY_HOP = new Set([
   'proxy-authorization',
   'host',
 ]);
-/** Request headers the gateway sets itself; a client's own are replaced. */
-const GATEWAY_SET = new Set(['forwarded', 'x-amzn-trace-id']);
+/** Request headers not passed on: hop-by-hop ones and those the gateway sets itself (a client's own are replaced). */
+const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'forwarded', 'x-amzn-trace-id']);
 export const MAX_PAYLOAD = 10 * 1024 * 1024;
 /** Paths and queries that `URL` would leave exactly as they are (no dot segments, nothing to percent-encode). */
 const PLAIN_PATH = /^(?:\/(?!\.\.?(?:\/|$))[\w.~-]*)*$/;
@@ -121,11 +121,10 @@ export class HttpProxy {
     const headers: string[] = [];
     for (let i = 0; i < raw.length; i += 2) {
       const lower = raw[i].toLowerCase();
-      if (!HOP_BY_HOP.has(lower) && !GATEWAY_SET.has(lower)) headers.push(raw[i], raw[i + 1]);
+      if (!NOT_FORWARDED.has(lower)) headers.push(raw[i], raw[i + 1]);
     }
+    // No `host`: undici writes the pool's origin host (`host[:port]`, the port only when not the default) first.
     headers.push(
-      'host',
-      target.origin.slice(target.origin.indexOf('//') + 2),
       'forwarded',
       `by=${req.socket.localAddress ?? '127.0.0.1'};for=${g.sourceIp};host=${req.headers.host ?? g.domainName};proto=http`,
       'x-amzn-trace-id',
@@ -133,76 +132,15 @@ export class HttpProxy {
     );
 
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-    let received = 0;
-    const stream =
-      !g.body && hasBody
-        ? req.pipe(
-            new Transform({
-              transform(chunk: Buffer, _enc, done) {
-                received += chunk.length;
-                done(received > MAX_PAYLOAD ? new PayloadTooLarge() : null, chunk);
-              },
-            }),
-          )
-        : undefined;
-    // Destroyed when the client leaves; undici listens only once the request has a connection.
-    stream?.on('error', () => undefined);
-    // A body an authorizer already read (to check its signature) is sent as it is.
-    const body = g.body ?? stream ?? null;
     const method =
       integration.integrationMethod === 'ANY' || !integration.integrationMethod
         ? g.method
         : integration.integrationMethod;
-    const timeout = integration.timeoutInMillis;
-    return new Promise((resolve) => {
-      const done = (outcome: ProxyOutcome) => {
-        clearTimeout(timer);
-        res.off('close', onClientClose);
-        resolve(outcome);
-      };
-      const relay = new ResponseRelay(
-        res,
-        extraHeaders,
-        dropHeader,
-        (err) => {
-          if (received > MAX_PAYLOAD)
-            return done({ kind: 'failed', error: 'tooLarge', message: 'Request body exceeds 10485760 bytes' });
-          const timedOut = err instanceof IntegrationTimeout || err instanceof undiciErrors.HeadersTimeoutError;
-          const reason =
-            err instanceof ClientGone
-              ? 'The client closed the connection before the response'
-              : timedOut
-                ? `Integration timeout after ${timeout} ms`
-                : `Integration unreachable: ${err.message}`;
-          done({ kind: 'failed', error: 'unavailable', message: reason });
-        },
-        done,
-      );
-      // A client that leaves (before, during or after its body) takes its upstream request with it at once, even
-      // while that request still waits for one of the pool's connections.
-      const onClientClose = () => {
-        if (res.writableFinished) return;
-        stream?.destroy(new ClientGone());
-        relay.cancel(new ClientGone());
-      };
-      res.once('close', onClientClose);
-      // The integration timeout runs from here, so time spent waiting for a pooled connection counts.
-      const timer = setTimeout(() => {
-        stream?.destroy(new IntegrationTimeout());
-        relay.cancel(new IntegrationTimeout());
-      }, timeout);
-      this.pool(target.origin).dispatch(
-        {
-          path: target.path,
-          method: method,
-          headers,
-          body,
-          headersTimeout: timeout,
-          bodyTimeout: 0,
-        },
-        relay,
-      );
-    });
+    const relay = new ResponseRelay(res, extraHeaders, dropHeader, integration.timeoutInMillis);
+    // A body an authorizer already read (to check its signature) is sent as it is.
+    const body = g.body ?? (hasBody ? relay.streamBody(req) : null);
+    const options = { path: target.path, method, headers, body, headersTimeout: relay.timeout, bodyTimeout: 0 };
+    return relay.run(this.pool(target.origin), options);
   }
 
   private pool(origin: string): Pool {
@@ -220,10 +158,26 @@ export class HttpProxy {
   }
 }
 
+/** The relay of the request a response answers, for the one `close` listener every relayed response shares. */
+const RELAY = Symbol('relay');
+type RelayedResponse = ServerResponse & { [RELAY]?: ResponseRelay };
+
+/** The client's connection closed: a `close` listener shared by all responses, so no closure is made per request. */
+function onClientClose(this: RelayedResponse): void {
+  this[RELAY]?.clientClosed();
+}
+
+function onIntegrationTimeout(relay: ResponseRelay): void {
+  relay.timedOut();
+}
+
 /**
- * Writes the upstream's response straight into the client's: status and headers (hop-by-hop and `dropHeader` ones
- * left out, `extraHeaders` added), then each chunk as it arrives, with backpressure both ways. A failure before the
- * response started goes to `failed`; after that only cutting the client's connection can pass it on.
+ * One HTTP_PROXY request, from dispatch to the end of its response. Writes the upstream's response straight into
+ * the client's: status and headers (hop-by-hop and `dropHeader` ones left out, `extraHeaders` added), then each chunk
+ * as it arrives, with backpressure both ways. A failure before the response started settles the outcome as failed;
+ * after that only cutting the client's connection can pass it on. The integration timeout runs from dispatch, so
+ * time spent waiting for a pooled connection counts; a client that leaves (before, during or after its body) takes
+ * its upstream request with it at once, even while that request still waits for one of the pool's connections.
  */
 class ResponseRelay implements Dispatcher.DispatchHandler {
   private status = 0;
@@ -233,14 +187,62 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   /** Why the request was cancelled before undici handed it a connection; it is aborted as soon as it gets one. */
   private cancelled?: Error;
   private resume?: () => void;
+  private timer?: NodeJS.Timeout;
+  private settle?: (outcome: ProxyOutcome) => void;
+  /** The client's body on its way upstream, counted. */
+  private body?: Transform;
+  private received = 0;
 
   constructor(
-    private readonly res: ServerResponse,
+    private readonly res: RelayedResponse,
     private readonly extraHeaders: string[],
     private readonly dropHeader: (name: string) => boolean,
-    private readonly failed: (err: Error) => void,
-    private readonly sent: (outcome: ProxyOutcome) => void,
+    readonly timeout: number,
   ) {}
+
+  /** The client's body as a stream that fails once it exceeds MAX_PAYLOAD. */
+  streamBody(req: IncomingMessage): Transform {
+    const body = req.pipe(
+      new Transform({
+        transform: (chunk: Buffer, _enc, done) => {
+          this.received += chunk.length;
+          done(this.received > MAX_PAYLOAD ? new PayloadTooLarge() : null, chunk);
+        },
+      }),
+    );
+    // Destroyed when the client leaves; undici listens only once the request has a connection.
+    body.on('error', () => undefined);
+    this.body = body;
+    return body;
+  }
+
+  /** Dispatches the request; settles once the response is relayed or the request failed. */
+  run(pool: Pool, options: Dispatcher.DispatchOptions): Promise<ProxyOutcome> {
+    return new Promise((resolve) => {
+      this.settle = resolve;
+      this.res[RELAY] = this;
+      this.res.on('close', onClientClose);
+      this.timer = setTimeout(onIntegrationTimeout, this.timeout, this);
+      pool.dispatch(options, this);
+    });
+  }
+
+  private done(outcome: ProxyOutcome): void {
+    clearTimeout(this.timer);
+    this.res.off('close', onClientClose);
+    this.settle!(outcome);
+  }
+
+  clientClosed(): void {
+    if (this.res.writableFinished) return;
+    this.body?.destroy(new ClientGone());
+    this.cancel(new ClientGone());
+  }
+
+  timedOut(): void {
+    this.body?.destroy(new IntegrationTimeout());
+    this.cancel(new IntegrationTimeout());
+  }
 
   onConnect(abort: (err?: Error) => void): void {
     this.abort = abort;
@@ -248,16 +250,29 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   }
 
   /**
-   * Gives up on the upstream request: before its response started, `failed` is told at once (not when undici
-   * gets round to it); a response already being relayed is cut.
+   * Gives up on the upstream request: before its response started, it fails at once (not when undici gets round
+   * to it); a response already being relayed is cut.
    */
-  cancel(err: Error): void {
+  private cancel(err: Error): void {
     if (this.finished) return;
     if (this.status !== 0) return void this.clientGone();
     this.finished = true;
     this.cancelled = err;
     this.abort?.(err);
     this.failed(err);
+  }
+
+  private failed(err: Error): void {
+    if (this.received > MAX_PAYLOAD)
+      return this.done({ kind: 'failed', error: 'tooLarge', message: 'Request body exceeds 10485760 bytes' });
+    const timedOut = err instanceof IntegrationTimeout || err instanceof undiciErrors.HeadersTimeoutError;
+    const reason =
+      err instanceof ClientGone
+        ? 'The client closed the connection before the response'
+        : timedOut
+          ? `Integration timeout after ${this.timeout} ms`
+          : `Integration unreachable: ${err.message}`;
+    this.done({ kind: 'failed', error: 'unavailable', message: reason });
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
@@ -277,11 +292,7 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     this.status = statusCode;
     this.res.writeHead(statusCode, out);
     this.resume = resume;
-    // Most responses end within this parse of the upstream's bytes; one still running then learns from 'close' that
-    // the client went away.
-    queueMicrotask(() => {
-      if (!this.finished) this.res.once('close', () => this.clientGone());
-    });
+    // Until the response ends, the client's `close` (listened to since dispatch) cuts the upstream's.
     return true;
   }
 
@@ -302,7 +313,7 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   onComplete(): void {
     this.finished = true;
     this.res.end();
-    this.sent({ kind: 'sent', status: this.status, length: this.length });
+    this.done({ kind: 'sent', status: this.status, length: this.length });
   }
 
   onError(err: Error): void {
@@ -310,7 +321,7 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     this.finished = true;
     if (this.status === 0) return this.failed(err);
     this.res.destroy();
-    this.sent({ kind: 'sent', status: this.status, length: this.length });
+    this.done({ kind: 'sent', status: this.status, length: this.length });
   }
 }
 
