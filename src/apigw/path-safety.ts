@@ -1,5 +1,7 @@
 /** How many layers of percent-encoding are peeled off when looking for dot segments (`%25252e` is three). */
 const MAX_DECODE_DEPTH = 4;
+/** A segment that is `.` or `..`, with `/` or `\` as the separator (WHATWG URLs treat `\` as `/` for http). */
+const DOT_SEGMENT = /(?:^|[/\\])\.\.?(?:[/\\]|$)/;
 
 /**
  * Whether a request path could climb out of the integration URI's path on the way to the backend: some segment is
@@ -9,7 +11,7 @@ const MAX_DECODE_DEPTH = 4;
 export function escapesBasePath(decodedPath: string): boolean {
   let path = decodedPath;
   for (let depth = 0; depth < MAX_DECODE_DEPTH; depth++) {
-    if (path.split(/[/\\]/).some((segment) => segment === '.' || segment === '..')) return true;
+    if (DOT_SEGMENT.test(path)) return true;
     if (!path.includes('%')) return false;
     const decoded = decodeOnce(path);
     if (decoded === path) return false;
