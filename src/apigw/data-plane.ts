@@ -40,16 +40,16 @@ const SURELY_SMALL_BODY = 4 * 1024 * 1024;
 const dropCorsHeader = (name: string) => name.startsWith('access-control-');
 const keepHeader = () => false;
 
-/** A deployed route with its authorization step, if it has an authorizer. */
+/** A deployed route with its integration and its authorization step, if it has an authorizer. */
 interface ServedRoute {
   route: Route;
+  integration?: Integration;
   authorize?: RouteAuthorizer;
 }
 
 interface ServedStage {
   stage: Stage;
   routes: RouteTable<ServedRoute>;
-  integrations: Map<string, Integration>;
   cors?: CorsConfiguration;
   /** Some route of the stage has a throttling limit: only then is a bucket consulted. */
   throttled: boolean;
@@ -190,8 +190,7 @@ export class ApigwDataPlane implements EdgeService {
       return { status: 204, length: 0 };
     }
     const route = served?.route;
-    const integrationId = route?.target?.replace('integrations/', '');
-    const integration = integrationId ? stage.integrations.get(integrationId) : undefined;
+    const integration = served?.integration;
     if (!route || !integration) return this.fail(res, g, 'notFound');
     if (served.authorize) {
       const decision = await served.authorize(g);
@@ -429,15 +428,19 @@ export class ApigwDataPlane implements EdgeService {
       const snapshot = this.store.getDeploymentSnapshot(apiId, stage.deploymentId);
       if (!snapshot) continue;
       const authorizers = new Map<string, Authorizer>((snapshot.authorizers ?? []).map((a) => [a.authorizerId, a]));
+      const integrations = new Map(snapshot.integrations.map((i) => [i.integrationId, i]));
       stages.set(stage.stageName, {
         stage,
         routes: new RouteTable(
           snapshot.routes.map((route) => ({
             routeKey: route.routeKey,
-            route: { route, authorize: this.authorizers.forRoute(route, authorizers) },
+            route: {
+              route,
+              integration: integrations.get(route.target?.replace('integrations/', '') ?? ''),
+              authorize: this.authorizers.forRoute(route, authorizers),
+            },
           })),
         ),
-        integrations: new Map(snapshot.integrations.map((i) => [i.integrationId, i])),
         cors: snapshot.corsConfiguration,
         throttled: [stage.defaultRouteSettings, ...Object.values(stage.routeSettings)].some(hasThrottlingLimit),
       });

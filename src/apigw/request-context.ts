@@ -52,11 +52,17 @@ function formatClfTime(epochMs: number): string {
   return `${two(d.getUTCDate())}/${months[d.getUTCMonth()]}/${d.getUTCFullYear()}:${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
 }
 
+let traceSecond = -1;
+let tracePrefix = '';
+
 /** An X-Ray style trace header value: `Root=1-<8 hex epoch seconds>-<24 hex>`. */
 export function newTraceId(epochMs: number): string {
-  return `Root=1-${Math.floor(epochMs / 1000)
-    .toString(16)
-    .padStart(8, '0')}-${pooledRandomBytes(12).toString('hex')}`;
+  const second = Math.floor(epochMs / 1000);
+  if (second !== traceSecond) {
+    tracePrefix = `Root=1-${second.toString(16).padStart(8, '0')}-`;
+    traceSecond = second;
+  }
+  return tracePrefix + pooledRandomBytes(12).toString('hex');
 }
 
 /** The TCP peer's address, IPv4-mapped IPv6 shown as plain IPv4. */
