@@ -58,7 +58,11 @@ export class Edge implements EdgeEndpoint {
     this.server = http.createServer(
       { keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 },
       (req, res) => {
-        this.dispatch(req, res).catch((err: unknown) => this.fail(res, err));
+        try {
+          this.dispatch(req, res);
+        } catch (err) {
+          this.fail(res, err);
+        }
       },
     );
     this.route('/_ddn/health', (req, res) => this.health(req, res));
@@ -155,7 +159,8 @@ export class Edge implements EdgeEndpoint {
     res.end(body);
   }
 
-  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Chooses the service; what it does next is awaited (and its failures caught) by `serve`. */
+  private dispatch(req: IncomingMessage, res: ServerResponse): void {
     const target = req.url ?? '/';
     const q = target.indexOf('?');
     const rawPath = q === -1 ? target : target.slice(0, q);
@@ -166,14 +171,14 @@ export class Edge implements EdgeEndpoint {
       const route = this.internalRoutes.find(
         (r) => rawPath === r.prefix || rawPath.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`),
       );
-      if (route) return void (await route.handler(req, res, rawPath));
+      if (route) return void this.serveInternal(route.handler, req, res, rawPath);
     }
 
     const request = new ReceivedRequest(req, res, rawPath, rawQuery, host);
 
     const claiming = this.claiming;
     for (let i = 0; i < claiming.length; i++) {
-      if (claiming[i].claims!(host, rawPath)) return this.serve(claiming[i], request, false);
+      if (claiming[i].claims!(host, rawPath)) return void this.serve(claiming[i], request, false);
     }
 
     // A browser preflight carries no credentials even when sent to a presigned URL (whose query has
@@ -183,13 +188,26 @@ export class Edge implements EdgeEndpoint {
       req.headers.origin !== undefined &&
       req.headers['access-control-request-method'] !== undefined
     ) {
-      return this.serve(this.unscoped, request, false);
+      return void this.serve(this.unscoped, request, false);
     }
     const sigv4 = readSigV4Scope(req.headers, request.query);
-    if (sigv4) return this.serve(this.serviceNamed(sigv4.service), request, true, sigv4.via);
-    if (readSigV2(req.headers, request.query)) return this.serve(this.unscoped, request, true, 'sigv2');
+    if (sigv4) return void this.serve(this.serviceNamed(sigv4.service), request, true, sigv4.via);
+    if (readSigV2(req.headers, request.query)) return void this.serve(this.unscoped, request, true, 'sigv2');
     const taker = this.unsignedTakers.find((s) => s.takesUnsigned!(host, rawPath, req.headers));
-    return this.serve(taker ?? this.unscoped, request, false);
+    return void this.serve(taker ?? this.unscoped, request, false);
+  }
+
+  private async serveInternal(
+    handler: InternalHandler,
+    req: IncomingMessage,
+    res: ServerResponse,
+    rawPath: string,
+  ): Promise<void> {
+    try {
+      await handler(req, res, rawPath);
+    } catch (err) {
+      this.fail(res, err);
+    }
   }
 
   /** The service a credential scope names; one the edge does not serve answers NotImplemented in its protocol. */
@@ -205,26 +223,31 @@ export class Edge implements EdgeEndpoint {
     return unserved;
   }
 
+  /** Serves the request with `service`; every failure ends here (an AwsError in the service's format). */
   private async serve(
     service: EdgeService | undefined,
     request: EdgeRequest,
     signed: boolean,
     via?: SignedVia,
   ): Promise<void> {
-    if (!service) {
-      request.res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-requestid': request.requestId });
-      request.res.end(JSON.stringify({ message: 'Not Found' }));
-      return;
-    }
-    watchBodyIdle(request.req, this.options.bodyIdleTimeoutMs ?? 20_000, () => this.bodyIdle(service, request));
     try {
-      if (service.bufferBody) request.body = await readBody(request.req, MAX_BUFFERED_BODY);
-      if (signed) request.auth = await this.verify(service, request, via!);
-      await service.handle(request);
+      if (!service) {
+        request.res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-requestid': request.requestId });
+        request.res.end(JSON.stringify({ message: 'Not Found' }));
+        return;
+      }
+      watchBodyIdle(request.req, this.options.bodyIdleTimeoutMs ?? 20_000, () => this.bodyIdle(service, request));
+      try {
+        if (service.bufferBody) request.body = await readBody(request.req, MAX_BUFFERED_BODY);
+        if (signed) request.auth = await this.verify(service, request, via!);
+        await service.handle(request);
+      } catch (err) {
+        if (!(err instanceof AwsError)) throw err;
+        if (request.res.headersSent) return void request.res.destroy(err);
+        service.sendError(request, err);
+      }
     } catch (err) {
-      if (!(err instanceof AwsError)) throw err;
-      if (request.res.headersSent) return void request.res.destroy(err);
-      service.sendError(request, err);
+      this.fail(request.res, err);
     }
   }
 
