@@ -227,14 +227,14 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     });
   }
 
+  /** Settles the outcome; `finished` is set by then, so the `close` listener, left in place, does nothing more. */
   private done(outcome: ProxyOutcome): void {
     clearTimeout(this.timer);
-    this.res.off('close', onClientClose);
     this.settle!(outcome);
   }
 
   clientClosed(): void {
-    if (this.res.writableFinished) return;
+    if (this.finished || this.res.writableFinished) return;
     this.body?.destroy(new ClientGone());
     this.cancel(new ClientGone());
   }
