@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { AuthorizerContext } from './authorizers/types.ts';
-import { pooledRandomBytes } from './ids.ts';
+import { pooledRandomText } from './ids.ts';
 
 /** Everything the gateway knows about one data-plane request once its stage and route are chosen. */
 export interface GatewayRequest {
@@ -62,7 +62,7 @@ export function newTraceId(epochMs: number): string {
     tracePrefix = `Root=1-${second.toString(16).padStart(8, '0')}-`;
     traceSecond = second;
   }
-  return tracePrefix + pooledRandomBytes(12).toString('hex');
+  return tracePrefix + pooledRandomText(12, 'hex');
 }
 
 /** The TCP peer's address, IPv4-mapped IPv6 shown as plain IPv4. */
