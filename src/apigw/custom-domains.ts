@@ -27,13 +27,16 @@ export class CustomDomainRoutes {
 
   /** Whether `host` (lowercase, port ignored) is a configured domain name: one map lookup. */
   has(host: string): boolean {
-    return this.current().has(hostName(host));
+    const domains = this.current();
+    return domains.size !== 0 && domains.has(hostName(host));
   }
 
   /** Undefined when `host` is no custom domain; null when it is one but no mapping takes the path. */
   route(host: string, rawPath: string): CustomDomainTarget | null | undefined {
+    const domains = this.current();
+    if (domains.size === 0) return undefined;
     const domainName = hostName(host);
-    const mappings = this.current().get(domainName);
+    const mappings = domains.get(domainName);
     if (!mappings) return undefined;
     const path = rawPath || '/';
     for (const m of mappings) {

@@ -116,7 +116,7 @@ export class ApigwDataPlane implements EdgeService {
    * or by a custom domain name (its API mappings choose the API and stage).
    */
   claims(host: string, rawPath: string): boolean {
-    return EXECUTE_API_HOST.test(host) || rawPath.startsWith(EXECUTE_API_PATH) || this.customDomains.has(host);
+    return rawPath.startsWith(EXECUTE_API_PATH) || EXECUTE_API_HOST.test(host) || this.customDomains.has(host);
   }
 
   async handle(request: EdgeRequest): Promise<void> {
