@@ -27,7 +27,8 @@ export function watchBodyIdle(req: IncomingMessage, idleMs: number, onIdle: () =
   socket.once('close', stop);
 }
 
-function declaresBody(req: IncomingMessage): boolean {
+/** Whether a request says a body follows (a length above 0 or chunked): only then is there anything to watch. */
+export function declaresBody(req: IncomingMessage): boolean {
   return (
     req.headers['transfer-encoding'] !== undefined ||
     (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0')

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../config/logger.ts';
 import type { EdgeCredentials } from '../state/credentials.ts';
 import { AwsError } from '../protocols/aws-error.ts';
-import { watchBodyIdle } from './body-idle.ts';
+import { declaresBody, watchBodyIdle } from './body-idle.ts';
 import { parseSigV4, readSigV4Scope, verifySigV4 } from './sigv4.ts';
 import { readSigV2, verifySigV2 } from './sigv2.ts';
 import { readBody } from '../protocols/body.ts';
@@ -236,7 +236,9 @@ export class Edge implements EdgeEndpoint {
         request.res.end(JSON.stringify({ message: 'Not Found' }));
         return;
       }
-      watchBodyIdle(request.req, this.options.bodyIdleTimeoutMs ?? 20_000, () => this.bodyIdle(service, request));
+      if (declaresBody(request.req)) {
+        watchBodyIdle(request.req, this.options.bodyIdleTimeoutMs ?? 20_000, () => this.bodyIdle(service, request));
+      }
       try {
         if (service.bufferBody) request.body = await readBody(request.req, MAX_BUFFERED_BODY);
         if (signed) request.auth = await this.verify(service, request, via!);
