@@ -95,22 +95,37 @@ const VARIABLE =
 const FLUSH_BYTES = 64 * 1024;
 const FLUSH_MS = 100;
 
+/** Variables whose text the gateway makes itself, never holding a quote, a backslash or a line break: not escaped. */
+const NEVER_ESCAPED = new Set([
+  'accountId',
+  'apiId',
+  'requestId',
+  'extendedRequestId',
+  'httpMethod',
+  'protocol',
+  'requestTime',
+  'identity.sourceIp',
+]);
+
 /** A format split once into its literal text and, between each two, the variable to insert there. */
 interface CompiledFormat {
   literals: string[];
   variables: Variable[];
+  /** Per variable: whether its value may need escaping. */
+  escaped: boolean[];
 }
 
 const compiledFormats = new Map<string, CompiledFormat>();
 function compile(format: string): CompiledFormat {
   let compiled = compiledFormats.get(format);
   if (!compiled) {
-    compiled = { literals: [], variables: [] };
+    compiled = { literals: [], variables: [], escaped: [] };
     let last = 0;
     for (const m of format.matchAll(VARIABLE)) {
       const name = m[1] ?? m[2];
       compiled.literals.push(format.slice(last, m.index));
       compiled.variables.push(Object.hasOwn(VARIABLES, name) ? VARIABLES[name] : (authorizerVariable(name) ?? UNKNOWN));
+      compiled.escaped.push(!NEVER_ESCAPED.has(name));
       last = m.index + m[0].length;
     }
     compiled.literals.push(format.slice(last));
@@ -122,11 +137,12 @@ function compile(format: string): CompiledFormat {
 
 /** Replaces `$context.x` and `${context.x}`; values are inserted as they are, so a JSON template stays JSON for plain values. */
 export function renderAccessLog(format: string, record: AccessLogRecord): string {
-  const { literals, variables } = compile(format);
+  const { literals, variables, escaped } = compile(format);
   let line = literals[0];
   for (let i = 0; i < variables.length; i++) {
     const value = variables[i](record);
-    line += value === undefined || value === '' ? '-' : typeof value === 'number' ? String(value) : escape(value);
+    if (value === undefined || value === '') line += '-';
+    else line += typeof value === 'number' ? String(value) : escaped[i] ? escape(value) : value;
     line += literals[i + 1];
   }
   return line;
