@@ -40,13 +40,16 @@ const REPLACED_BY_GATEWAY = new Set([
   'connection',
 ]);
 
+/** Adds a header to a map of comma-joined values (a plain function: the event is built for every request). */
+function addJoined(headers: Record<string, string>, name: string, value: string): void {
+  const before = headers[name];
+  headers[name] = before === undefined ? value : `${before},${value}`;
+}
+
 /** Payload format 2.0: lower-case headers with duplicates comma-joined, cookies split out, optional members omitted. */
 export function eventV2(g: GatewayRequest, body: Buffer): Record<string, unknown> {
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
-  const add = (name: string, value: string) => {
-    headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
-  };
   const raw = g.req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i].toLowerCase();
@@ -58,9 +61,9 @@ export function eventV2(g: GatewayRequest, body: Buffer): Record<string, unknown
           .map((c) => c.trim())
           .filter(Boolean),
       );
-    else if (!REPLACED_BY_GATEWAY.has(name)) add(name, value);
+    else if (!REPLACED_BY_GATEWAY.has(name)) addJoined(headers, name, value);
   }
-  for (const [name, value] of gatewayHeaders(g, body)) add(name.toLowerCase(), value);
+  for (const [name, value] of gatewayHeaders(g, body)) addJoined(headers, name.toLowerCase(), value);
 
   const query: Record<string, string> = {};
   for (const [k, v] of queryPairs(g.rawQuery)) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;

@@ -27,7 +27,7 @@ import { eventInvokeConfigOperations } from './operations/event-invoke-config.ts
 import type { LambdaContext, LambdaOperation } from './operations/types.ts';
 import { statementAllows, type PolicyStatement } from './policy.ts';
 import { EnvironmentPool } from './runtime/pool.ts';
-import type { EnvironmentSpec, Invocation } from './runtime/environment.ts';
+import type { EnvironmentSpec, Invocation, InvocationOutcome } from './runtime/environment.ts';
 
 const MAX_SYNC_PAYLOAD = 6 * 1024 * 1024;
 const MAX_ASYNC_PAYLOAD = 1024 * 1024;
@@ -209,7 +209,7 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     const outcome = await run;
     const result: InvokeResult = { statusCode: 200, payload: outcome.payload, executedVersion };
     if (outcome.failed) result.functionError = 'Unhandled';
-    if (options.logType === 'Tail') result.logResult = tail(outcome.log());
+    if (options.logType === 'Tail') result.logResult = tail(invocationLog(fn, requestId, outcome));
     return result;
   }
 
@@ -278,32 +278,27 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
 
   // --- runtime -------------------------------------------------------------------------------------
 
-  /** Runs one invocation; `log` makes its log text (START, the function's lines, END, REPORT) when asked for. */
-  private async run(
-    fn: StoredFunction,
-    invocation: Invocation,
-  ): Promise<{ payload: string; failed: boolean; log: () => string }> {
+  /** Runs one invocation; `invocationLog` makes its log text (START, the function's lines, END, REPORT) when asked for. */
+  private async run(fn: StoredFunction, invocation: Invocation): Promise<InvocationOutcome> {
     let outcome;
     try {
       outcome = await this.poolFor(fn).invoke(invocation);
     } finally {
       this.running.set(fn.name, this.running.get(fn.name)! - 1);
     }
-    let { payload, failed } = outcome;
-    if (byteLengthOver(payload, MAX_RESPONSE_PAYLOAD)) {
-      payload = JSON.stringify({
+    if (byteLengthOver(outcome.payload, MAX_RESPONSE_PAYLOAD)) {
+      outcome.payload = JSON.stringify({
         errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_PAYLOAD} bytes).`,
         errorType: 'Function.ResponseSizeTooLarge',
       });
-      failed = true;
+      outcome.failed = true;
     }
-    const id = invocation.requestId;
-    const log = () =>
-      `START RequestId: ${id} Version: ${fn.version ?? '$LATEST'}\n${outcome.log}END RequestId: ${id}\n` +
-      `REPORT RequestId: ${id}\tDuration: ${outcome.durationMs.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(outcome.durationMs))} ms\tMemory Size: ${fn.settings.memorySize} MB\n`;
-    if (this.logger.isLevelEnabled('debug'))
-      this.logger.debug({ function: fn.name, requestId: id, failed, log: log() }, 'invocation');
-    return { payload, failed, log };
+    if (this.logger.isLevelEnabled('debug')) {
+      const { requestId } = invocation;
+      const log = invocationLog(fn, requestId, outcome);
+      this.logger.debug({ function: fn.name, requestId, failed: outcome.failed, log }, 'invocation');
+    }
+    return outcome;
   }
 
   private poolFor(fn: StoredFunction): EnvironmentPool {
@@ -434,6 +429,15 @@ function throttled(): AwsError {
 }
 
 /** Whether `payload` is more than `limit` bytes (UTF-8); short strings are decided without encoding them. */
+/** An invocation's log as Lambda writes it: START, the function's lines, END and REPORT. */
+function invocationLog(fn: StoredFunction, id: string, outcome: InvocationOutcome): string {
+  const { durationMs } = outcome;
+  return (
+    `START RequestId: ${id} Version: ${fn.version ?? '$LATEST'}\n${outcome.log}END RequestId: ${id}\n` +
+    `REPORT RequestId: ${id}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(durationMs))} ms\tMemory Size: ${fn.settings.memorySize} MB\n`
+  );
+}
+
 function byteLengthOver(payload: Buffer | string, limit: number): boolean {
   if (typeof payload !== 'string') return payload.length > limit;
   // A UTF-16 code unit is at most 3 bytes of UTF-8.

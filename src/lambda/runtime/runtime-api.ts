@@ -93,7 +93,8 @@ class Connection implements InvocationWaiter {
   private buffer: Buffer = Buffer.alloc(0);
   private busy = false;
   private continued = false;
-  private corked = false;
+  /** Answers not written yet (see `receive`). */
+  private output = '';
   private parsing = false;
   /** The request being answered is `HTTP/1.1` without `Connection: close` (or 1.0 with keep-alive). */
   private keepAlive = true;
@@ -126,14 +127,12 @@ class Connection implements InvocationWaiter {
 
   private receive(chunk: Buffer): void {
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-    // Pipelined requests (a result and the next `next`) are answered in one write: answers stay corked while a
-    // request that came with them is still open, which only a long-polled `next` is; its answer uncorks them.
-    if (!this.corked) this.socket.cork();
-    this.corked = true;
+    // Pipelined requests (a result and the next `next`) are answered in one write: answers are held while a
+    // request that came with them is still open, which only a long-polled `next` is; its answer writes them all.
     this.parsing = true;
     this.parse();
     this.parsing = false;
-    if (!this.busy) this.uncork();
+    if (!this.busy) this.flush();
   }
 
   private parse(): void {
@@ -167,7 +166,7 @@ class Connection implements InvocationWaiter {
           return this.fail(413, `Payload exceeds ${MAX_BODY_BYTES} bytes`);
         if (!this.continued && headerValue(head, lower, 'expect')?.toLowerCase().includes('100-continue')) {
           this.continued = true;
-          this.socket.write('HTTP/1.1 100 Continue\r\n\r\n');
+          this.output += 'HTTP/1.1 100 Continue\r\n\r\n';
         }
         return;
       }
@@ -225,20 +224,25 @@ class Connection implements InvocationWaiter {
   /** Writes the answer to the open request (`head` without the empty line) and goes on with the next one. */
   private answer(head: string, body: string): void {
     if (this.socket.destroyed) return;
-    this.socket.write(`${head}${this.keepAlive ? '' : 'Connection: close\r\n'}\r\n${body}`);
+    this.output += `${head}${this.keepAlive ? '' : 'Connection: close\r\n'}\r\n${body}`;
     this.busy = false;
-    if (!this.parsing) this.uncork();
-    if (!this.keepAlive) return void this.socket.end();
+    if (!this.keepAlive) {
+      this.socket.end(this.output);
+      this.output = '';
+      return;
+    }
+    if (!this.parsing) this.flush();
     if (!this.parsing && this.buffer.length > 0) this.parse();
   }
 
-  private uncork(): void {
-    if (!this.corked) return;
-    this.corked = false;
-    this.socket.uncork();
+  private flush(): void {
+    if (this.output.length === 0) return;
+    this.socket.write(this.output);
+    this.output = '';
   }
 
   private fail(status: number, message: string): void {
+    this.flush();
     this.socket.end(
       `HTTP/1.1 ${status} ${REASONS[status] ?? ''}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${errorBody('InvalidRequest', message)}`,
     );
