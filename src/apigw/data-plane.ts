@@ -13,18 +13,12 @@ import type { AuthorizerResultCache } from './authorizers/result-cache.ts';
 import { RouteAuthorizers } from './authorizers/route-authorizers.ts';
 import type { AuthorizerFailure, RouteAuthorizer } from './authorizers/types.ts';
 import { lambdaFunctionOfUri } from './control-plane/validators.ts';
-import { isPreflight, preflightHeaders, responseCorsHeaders } from './cors.ts';
+import { isPreflight, preflightHeaders, responseCorsHeaders } from '../protocols/cors.ts';
 import { GATEWAY_ERRORS, type GatewayError } from './errors.ts';
 import { HttpProxy, MAX_PAYLOAD } from './http-proxy.ts';
 import { gatewayRequestId } from './ids.ts';
-import {
-  BadLambdaResponse,
-  eventV1,
-  eventV2,
-  responseV1,
-  responseV2,
-  type GatewayResponse,
-} from './lambda-payloads.ts';
+import { eventV1, eventV2 } from './lambda-payloads.ts';
+import { BadLambdaResponse, responseV1, responseV2, type ProxyResponse } from '../protocols/http-payload.ts';
 import type { Api, Authorizer, CorsConfiguration, Integration, Route, RouteSettings, Stage } from './model.ts';
 import { newTraceId, peerAddress, type GatewayRequest } from './request-context.ts';
 import { RouteTable } from './routes.ts';
@@ -270,7 +264,7 @@ export class ApigwDataPlane implements EdgeService {
     route: Route,
     uri: string,
     body: Buffer,
-  ): Promise<{ response: GatewayResponse } | { error: GatewayError; message: string; integrationStatus?: number }> {
+  ): Promise<{ response: ProxyResponse } | { error: GatewayError; message: string; integrationStatus?: number }> {
     const fn = lambdaFunctionOfUri(uri);
     const invoker = this.lambda;
     const routePath =

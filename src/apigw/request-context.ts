@@ -32,26 +32,6 @@ export interface GatewayRequest {
   body?: Buffer;
 }
 
-let clfSecond = -1;
-let clfText = '';
-
-/** Apache CLF time in UTC as API Gateway writes it: `17/Jun/2024:15:52:39 +0000` (formatted once a second). */
-export function clfTime(epochMs: number): string {
-  const second = Math.floor(epochMs / 1000);
-  if (second !== clfSecond) {
-    clfText = formatClfTime(epochMs);
-    clfSecond = second;
-  }
-  return clfText;
-}
-
-function formatClfTime(epochMs: number): string {
-  const d = new Date(epochMs);
-  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${two(d.getUTCDate())}/${months[d.getUTCMonth()]}/${d.getUTCFullYear()}:${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
-}
-
 /** An X-Ray style trace header value: `Root=1-<8 hex epoch seconds>-<24 hex>`. */
 export function newTraceId(epochMs: number): string {
   return `Root=1-${Math.floor(epochMs / 1000)
@@ -73,22 +53,4 @@ export function headerPairs(req: IncomingMessage): Array<[string, string]> {
   return pairs;
 }
 
-/** `Content-Type`s delivered to Lambda as text; everything else (and no type) is base64. */
-export function isTextContentType(contentType: string | undefined): boolean {
-  if (!contentType) return false;
-  const type = contentType.split(';')[0].trim().toLowerCase();
-  // Structured-syntax suffixes (+json, +xml) are unconfirmed on AWS; treated as their base type.
-  return (
-    type.startsWith('text/') ||
-    type === 'application/json' ||
-    type === 'application/xml' ||
-    type === 'application/javascript' ||
-    type.endsWith('+json') ||
-    type.endsWith('+xml')
-  );
-}
 
-/** Query parameters decoded, in order, duplicates kept. */
-export function queryPairs(rawQuery: string): Array<[string, string]> {
-  return rawQuery === '' ? [] : [...new URLSearchParams(rawQuery)];
-}
