@@ -18,9 +18,16 @@ import { GATEWAY_ERRORS, type GatewayError } from './errors.ts';
 import { HttpProxy, MAX_PAYLOAD } from './http-proxy.ts';
 import { gatewayRequestId } from './ids.ts';
 import { eventV1, eventV2 } from './lambda-payloads.ts';
-import { BadLambdaResponse, responseV1, responseV2, type ProxyResponse } from '../protocols/http-payload.ts';
+import {
+  BadLambdaResponse,
+  newTraceId,
+  peerAddress,
+  responseV1,
+  responseV2,
+  type ProxyResponse,
+} from '../protocols/http-payload.ts';
 import type { Api, Authorizer, CorsConfiguration, Integration, Route, RouteSettings, Stage } from './model.ts';
-import { newTraceId, peerAddress, type GatewayRequest } from './request-context.ts';
+import type { GatewayRequest } from './request-context.ts';
 import { RouteTable } from './routes.ts';
 import { Throttle } from './throttle.ts';
 import { decodeUriOrKeep } from '../protocols/uri.ts';

@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import type { AuthorizerContext } from './authorizers/types.ts';
-import { pooledRandomBytes } from './ids.ts';
 
 /** Everything the gateway knows about one data-plane request once its stage and route are chosen. */
 export interface GatewayRequest {
@@ -30,19 +29,6 @@ export interface GatewayRequest {
   authorizer?: AuthorizerContext;
   /** The body, when the authorizer had to read it (an `AWS_IAM` signature covers it); else it is still in `req`. */
   body?: Buffer;
-}
-
-/** An X-Ray style trace header value: `Root=1-<8 hex epoch seconds>-<24 hex>`. */
-export function newTraceId(epochMs: number): string {
-  return `Root=1-${Math.floor(epochMs / 1000)
-    .toString(16)
-    .padStart(8, '0')}-${pooledRandomBytes(12).toString('hex')}`;
-}
-
-/** The TCP peer's address, IPv4-mapped IPv6 shown as plain IPv4. */
-export function peerAddress(req: IncomingMessage): string {
-  const ip = req.socket.remoteAddress ?? '127.0.0.1';
-  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }
 
 /** Request headers in arrival order with their names as sent. */
