@@ -1,7 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Logger } from '../config/logger.ts';
 import { AwsError } from '../protocols/aws-error.ts';
-import { readBody } from '../protocols/body.ts';
+import { hasBody, readBody } from '../protocols/body.ts';
 import type { EdgeRequest, EdgeService } from '../edge/types.ts';
 import type { LambdaInvoker } from '../lambda/invoker.ts';
 import type { ApigwMetadata } from '../state/apigw-metadata.ts';
@@ -459,12 +459,4 @@ function hasThrottlingLimit(settings: RouteSettings): boolean {
 function withStageVariables(uri: string, vars: Record<string, string>): string {
   if (!uri.includes('${')) return uri;
   return uri.replace(/\$\{stageVariables\.([A-Za-z0-9_]+)\}/g, (m, name: string) => vars[name] ?? m);
-}
-
-/** Whether a request carries a body (GETs from browsers and curl carry none: nothing to read). */
-function hasBody(req: IncomingMessage): boolean {
-  return (
-    req.headers['transfer-encoding'] !== undefined ||
-    (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0')
-  );
 }

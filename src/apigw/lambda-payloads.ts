@@ -1,13 +1,6 @@
 /** The events API Gateway sends to Lambda proxy integrations (format 1.0 and 2.0); the replies: protocols/http-payload. */
 import type { AuthorizerContext } from './authorizers/types.ts';
-import {
-  addHeaderV2,
-  bodyFields,
-  clfTime,
-  foldHeadersV2,
-  foldQueryV2,
-  queryPairs,
-} from '../protocols/http-payload.ts';
+import { addHeaderV2, bodyFields, clfTime, foldHeadersV2, foldQueryV2, queryPairs } from '../protocols/http-payload.ts';
 import { headerPairs, type GatewayRequest } from './request-context.ts';
 
 function gatewayHeaders(g: GatewayRequest, body: Buffer): Array<[string, string]> {

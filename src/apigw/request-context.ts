@@ -38,5 +38,3 @@ export function headerPairs(req: IncomingMessage): Array<[string, string]> {
   for (let i = 0; i < raw.length; i += 2) pairs.push([raw[i], raw[i + 1]]);
   return pairs;
 }
-
-

@@ -74,7 +74,15 @@ export async function startEdge(
   edge.register(createS3Service({ meta: new S3Metadata(db), blobs, region, logger, endpoint: edge }));
   edge.register(lambda);
   edge.register(
-    new FunctionUrlPlane({ urls: functionUrls, metadata: lambdaMetadata, lambda, region, accountId, endpoint: edge, logger }),
+    new FunctionUrlPlane({
+      urls: functionUrls,
+      metadata: lambdaMetadata,
+      lambda,
+      region,
+      accountId,
+      endpoint: edge,
+      logger,
+    }),
   );
   edge.register(createStsService({ accountId }));
   edge.register(iam);

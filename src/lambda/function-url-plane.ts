@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Logger } from '../config/logger.ts';
 import type { EdgeEndpoint, EdgeRequest, EdgeService } from '../edge/types.ts';
 import { AwsError } from '../protocols/aws-error.ts';
-import { readBody } from '../protocols/body.ts';
+import { hasBody, readBody } from '../protocols/body.ts';
 import { isPreflight, preflightHeaders, responseCorsHeaders, type CorsConfiguration } from '../protocols/cors.ts';
 import { BadLambdaResponse, newTraceId, peerAddress, responseV2 } from '../protocols/http-payload.ts';
 import { decodeUriOrKeep } from '../protocols/uri.ts';
@@ -233,12 +233,4 @@ function send(res: ServerResponse, requestId: string, error: FrontEndError, extr
     ...(error.errorType && { 'x-amzn-errortype': error.errorType }),
   });
   res.end(body);
-}
-
-/** Whether a request carries a body (GETs from browsers and curl carry none). */
-function hasBody(req: IncomingMessage): boolean {
-  return (
-    req.headers['transfer-encoding'] !== undefined ||
-    (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0')
-  );
 }

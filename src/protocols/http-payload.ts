@@ -82,7 +82,6 @@ export function queryPairs(rawQuery: string): Array<[string, string]> {
   return rawQuery === '' ? [] : [...new URLSearchParams(rawQuery)];
 }
 
-
 /**
  * Format 2.0 headers: names lower-cased, repeated headers comma-joined, `Cookie` split into `cookies`; the names in
  * `skip` are left out (the ones the endpoint sets itself).
@@ -119,10 +118,7 @@ export function foldQueryV2(rawQuery: string): Record<string, string> {
 }
 
 /** An event's `body` and `isBase64Encoded`: text content types as text, anything else base64; no body, no member. */
-export function bodyFields(
-  contentType: string | undefined,
-  body: Buffer,
-): { body?: string; isBase64Encoded: boolean } {
+export function bodyFields(contentType: string | undefined, body: Buffer): { body?: string; isBase64Encoded: boolean } {
   if (body.length === 0) return { isBase64Encoded: false };
   const text = isTextContentType(contentType);
   return { body: text ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !text };

@@ -8,9 +8,9 @@ import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpRequest } from '@smithy/protocol-http';
 import {
-  AddPermissionCommand,
   CreateAliasCommand,
   CreateFunctionUrlConfigCommand,
+  DeleteAliasCommand,
   DeleteFunctionCommand,
   DeleteFunctionUrlConfigCommand,
   GetFunctionUrlConfigCommand,
@@ -58,6 +58,32 @@ async function failure(promise: Promise<unknown>) {
   assert.fail('expected the call to fail');
 }
 
+/** The payload format 2.0 event, as the echo function returns it. */
+interface UrlEvent {
+  version: string;
+  routeKey: string;
+  rawPath: string;
+  rawQueryString: string;
+  cookies?: string[];
+  headers: Record<string, string | undefined>;
+  queryStringParameters?: Record<string, string>;
+  body?: string;
+  isBase64Encoded: boolean;
+  requestContext: {
+    accountId: string;
+    apiId: string;
+    domainName: string;
+    domainPrefix: string;
+    http: Record<string, string>;
+    requestId: string;
+    routeKey: string;
+    stage: string;
+    time: string;
+    timeEpoch: number;
+    authorizer?: unknown;
+  };
+}
+
 interface Reply {
   status: number;
   headers: http.IncomingHttpHeaders;
@@ -101,13 +127,19 @@ async function openToEveryone(name: string, qualifier?: string) {
   const base = ['lambda', 'add-permission', '--function-name', name, '--principal', '*'];
   const q = qualifier ? ['--qualifier', qualifier] : [];
   const sid = qualifier ?? 'function';
-  await aws(edge, [...base, ...q, '--statement-id', `url-${sid}`, '--action', 'lambda:InvokeFunctionUrl'].concat([
-    '--function-url-auth-type',
-    'NONE',
-  ]));
-  await aws(edge, [...base, ...q, '--statement-id', `invoke-${sid}`, '--action', 'lambda:InvokeFunction'].concat([
-    '--invoked-via-function-url',
-  ]));
+  await aws(
+    edge,
+    [...base, ...q, '--statement-id', `url-${sid}`, '--action', 'lambda:InvokeFunctionUrl'].concat([
+      '--function-url-auth-type',
+      'NONE',
+    ]),
+  );
+  await aws(
+    edge,
+    [...base, ...q, '--statement-id', `invoke-${sid}`, '--action', 'lambda:InvokeFunction'].concat([
+      '--invoked-via-function-url',
+    ]),
+  );
 }
 
 async function createUrl(name: string, authType: FunctionUrlAuthType = 'NONE', extra: Record<string, unknown> = {}) {
@@ -193,7 +225,11 @@ test('bad function URL requests are AWS errors and change nothing', async () => 
   const cases: Array<[() => Promise<unknown>, string, number]> = [
     [() => createUrl('strict', 'BOGUS' as FunctionUrlAuthType), 'ValidationException', 400],
     [() => createUrl('strict', 'NONE', { Cors: { AllowMethods: ['FETCH'] } }), 'InvalidParameterValueException', 400],
-    [() => createUrl('strict', 'NONE', { Cors: { AllowOrigins: ['not an origin'] } }), 'InvalidParameterValueException', 400],
+    [
+      () => createUrl('strict', 'NONE', { Cors: { AllowOrigins: ['not an origin'] } }),
+      'InvalidParameterValueException',
+      400,
+    ],
     [() => createUrl('strict', 'NONE', { Cors: { MaxAge: 86401 } }), 'ValidationException', 400],
     [() => createUrl('strict', 'NONE', { InvokeMode: 'SOMETIMES' }), 'ValidationException', 400],
     [() => createUrl('strict', 'NONE', { Qualifier: '1' }), 'ValidationException', 400],
@@ -205,7 +241,11 @@ test('bad function URL requests are AWS errors and change nothing', async () => 
       'ResourceNotFoundException',
       404,
     ],
-    [() => lambda.send(new ListFunctionUrlConfigsCommand({ FunctionName: 'nothing-here' })), 'ResourceNotFoundException', 404],
+    [
+      () => lambda.send(new ListFunctionUrlConfigsCommand({ FunctionName: 'nothing-here' })),
+      'ResourceNotFoundException',
+      404,
+    ],
     [
       () => lambda.send(new ListFunctionUrlConfigsCommand({ FunctionName: 'strict', Marker: 'made-up' })),
       'InvalidParameterValueException',
@@ -233,7 +273,11 @@ test('the aws CLI drives function URL configs', async () => {
     'AllowOrigins=https://app.example,AllowMethods=GET,AllowCredentials=true',
   ]);
   assert.equal(created.FunctionArn, arn);
-  assert.deepEqual(created.Cors, { AllowOrigins: ['https://app.example'], AllowMethods: ['GET'], AllowCredentials: true });
+  assert.deepEqual(created.Cors, {
+    AllowOrigins: ['https://app.example'],
+    AllowMethods: ['GET'],
+    AllowCredentials: true,
+  });
   const got = await aws(edge, ['lambda', 'get-function-url-config', '--function-name', 'cli-url']);
   assert.equal(got.FunctionUrl, created.FunctionUrl);
   const listed = await aws(edge, ['lambda', 'list-function-url-configs', '--function-name', 'cli-url']);
@@ -295,7 +339,7 @@ test('AuthType NONE: the resource policy must open the URL; then the host and pa
   assert.equal(reply.headers['x-fn'], 'yes');
   assert.deepEqual(reply.headers['set-cookie'], ['session=abc; Path=/']);
   assert.ok(reply.headers['x-amzn-requestid']);
-  const event = JSON.parse(reply.text) as Record<string, any>;
+  const event = JSON.parse(reply.text) as UrlEvent;
   assert.equal(event.version, '2.0');
   assert.equal(event.routeKey, '$default');
   assert.equal(event.rawPath, '/some/path');
@@ -329,7 +373,7 @@ test('AuthType NONE: the resource policy must open the URL; then the host and pa
 
   const byPath = await send({ path: `/_ddn/lambda-url/${urlId}/other/place?k=v` });
   assert.equal(byPath.status, 201);
-  const pathEvent = JSON.parse(byPath.text) as Record<string, any>;
+  const pathEvent = JSON.parse(byPath.text) as UrlEvent;
   assert.equal(pathEvent.rawPath, '/other/place');
   assert.equal(pathEvent.requestContext.domainName, `${urlId}.lambda-url.${edge.region}.localhost`);
   assert.equal(pathEvent.body, undefined);
@@ -359,7 +403,11 @@ test('AuthType NONE: the resource policy must open the URL; then the host and pa
 });
 
 test("an alias's URL invokes the alias's version, with the alias's policy", async () => {
-  await sdkFunction(edge, 'aliased', 'export const handler = async () => ({ version: process.env.AWS_LAMBDA_FUNCTION_VERSION });');
+  await sdkFunction(
+    edge,
+    'aliased',
+    'export const handler = async () => ({ version: process.env.AWS_LAMBDA_FUNCTION_VERSION });',
+  );
   await lambda.send(new PublishVersionCommand({ FunctionName: 'aliased' }));
   await lambda.send(new CreateAliasCommand({ FunctionName: 'aliased', Name: 'prod', FunctionVersion: '1' }));
   const created = await lambda.send(
@@ -372,6 +420,11 @@ test("an alias's URL invokes the alias's version, with the alias's policy", asyn
   const reply = await send({ path: '/', host });
   assert.equal(reply.status, 200, reply.text);
   assert.deepEqual(JSON.parse(reply.text), { version: '1' });
+
+  await lambda.send(new DeleteAliasCommand({ FunctionName: 'aliased', Name: 'prod' }));
+  assert.equal((await send({ path: '/', host })).status, 404);
+  const list = await lambda.send(new ListFunctionUrlConfigsCommand({ FunctionName: 'aliased' }));
+  assert.deepEqual(list.FunctionUrlConfigs, [], 'deleting the alias deleted its URL config');
 });
 
 test('AuthType AWS_IAM: a SigV4 signature for lambda with the edge credentials is required', async () => {
@@ -408,7 +461,7 @@ test('AuthType AWS_IAM: a SigV4 signature for lambda with the edge credentials i
 
   const ok = await sign('/private/thing?a=b', edge.credentials);
   assert.equal(ok.status, 201, ok.text);
-  const event = JSON.parse(ok.text) as Record<string, any>;
+  const event = JSON.parse(ok.text) as UrlEvent;
   assert.equal(event.requestContext.accountId, edge.config.accountId);
   assert.deepEqual(event.requestContext.authorizer, {
     iam: {
@@ -445,7 +498,9 @@ test("CORS: the URL's Cors answers preflights and sets the Access-Control header
       },
     }),
   );
-  const { host } = urlParts((await lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: 'browser' }))).FunctionUrl!);
+  const { host } = urlParts(
+    (await lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: 'browser' }))).FunctionUrl!,
+  );
   // No policy yet: the preflight is answered anyway (browsers send no credentials with it), the request is refused.
   const preflight = await send({
     method: 'OPTIONS',
@@ -477,6 +532,9 @@ test("CORS: the URL's Cors answers preflights and sets the Access-Control header
 
 test('an unknown URL id is 404 on both forms', async () => {
   const urlId = 'a'.repeat(32);
-  assert.equal((await send({ path: '/', host: `${urlId}.lambda-url.${edge.region}.localhost:${edge.port}` })).status, 404);
+  assert.equal(
+    (await send({ path: '/', host: `${urlId}.lambda-url.${edge.region}.localhost:${edge.port}` })).status,
+    404,
+  );
   assert.equal((await send({ path: `/_ddn/lambda-url/${urlId}/x` })).status, 404);
 });
