@@ -4,6 +4,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpRequest } from '@smithy/protocol-http';
@@ -174,6 +176,10 @@ test('function URL configs are created, read, updated, listed by qualifier and d
   const got = await lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: 'configured' }));
   assert.equal(got.FunctionUrl, created.FunctionUrl);
   assert.equal(got.CreationTime, created.CreationTime);
+  const latest = await lambda.send(
+    new GetFunctionUrlConfigCommand({ FunctionName: 'configured', Qualifier: '$LATEST' }),
+  );
+  assert.equal(latest.FunctionUrl, created.FunctionUrl);
   assert.ok(got.LastModifiedTime);
 
   const updated = await lambda.send(
@@ -537,4 +543,29 @@ test('an unknown URL id is 404 on both forms', async () => {
     404,
   );
   assert.equal((await send({ path: `/_ddn/lambda-url/${urlId}/x` })).status, 404);
+});
+
+test('curl reaches the FunctionUrl itself (it resolves *.localhost to loopback) and signs for AWS_IAM', async () => {
+  const curl = promisify(execFile);
+  await sdkFunction(edge, 'curled', 'export const handler = async (event) => ({ path: event.rawPath });');
+  const open = await createUrl('curled');
+  await openToEveryone('curled');
+  const plain = await curl('curl', ['-s', '-w', ' %{http_code}', `${open.FunctionUrl!}from/curl`]);
+  assert.equal(plain.stdout, '{"path":"/from/curl"} 200');
+
+  await lambda.send(new UpdateFunctionUrlConfigCommand({ FunctionName: 'curled', AuthType: 'AWS_IAM' }));
+  const unsigned = await curl('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', open.FunctionUrl!]);
+  assert.equal(unsigned.stdout, '403');
+  const { accessKeyId, secretAccessKey } = edge.credentials;
+  const signed = await curl('curl', [
+    '-s',
+    '-w',
+    ' %{http_code}',
+    '--aws-sigv4',
+    `aws:amz:${edge.region}:lambda`,
+    '--user',
+    `${accessKeyId}:${secretAccessKey}`,
+    `${open.FunctionUrl!}signed`,
+  ]);
+  assert.equal(signed.stdout, '{"path":"/signed"} 200');
 });

@@ -42,7 +42,8 @@ function target(ctx: LambdaContext, request: EdgeRequest, functionName: string):
     throw invalidParameter('The derived qualifier from the function name does not match the specified qualifier.');
   }
   const qualifier = given ?? ref.qualifier;
-  if (qualifier !== undefined && !QUALIFIER.test(qualifier)) {
+  // `$LATEST` is outside the model's pattern, but AWS takes it (Terraform's aws_lambda_function_url sends it).
+  if (qualifier !== undefined && qualifier !== '$LATEST' && !QUALIFIER.test(qualifier)) {
     throw new AwsError(
       400,
       'ValidationException',
