@@ -9,6 +9,7 @@ import { resolveEdgeCredentials } from '../state/credentials.ts';
 import { openStateDatabase } from '../state/database.ts';
 import { LambdaCodeStore } from '../state/lambda-code.ts';
 import { LambdaMetadata } from '../state/lambda-metadata.ts';
+import { LambdaLayers } from '../state/lambda-layers.ts';
 import { S3Metadata } from '../state/s3-metadata.ts';
 import { createStsService } from '../sts/service.ts';
 import { Edge } from './server.ts';
@@ -57,6 +58,7 @@ export async function startEdge(
   const lambda = new LambdaService({
     metadata: new LambdaMetadata(db),
     code: new LambdaCodeStore(config.dataDir, blobs),
+    layers: new LambdaLayers(db),
     region,
     accountId,
     logger,

@@ -7,6 +7,7 @@ import type { EdgeEndpoint, EdgeRequest, EdgeService, InternalRoute } from '../e
 import type { Logger } from '../config/logger.ts';
 import type { LambdaMetadata, StoredEventInvokeConfig, StoredFunction } from '../state/lambda-metadata.ts';
 import { InvalidCodeError, type LambdaCodeStore } from '../state/lambda-code.ts';
+import type { LambdaLayers } from '../state/lambda-layers.ts';
 import { functionArn, parseFunctionRef, type FunctionRef } from './arn.ts';
 import { CODE_PATH, serveCode } from './code-server.ts';
 import { invalidParameter, lambdaErrorBody, notFound } from './errors.ts';
@@ -24,6 +25,8 @@ import { tagOperations } from './operations/tags.ts';
 import { aliasOperations } from './operations/aliases.ts';
 import { versionOperations } from './operations/versions.ts';
 import { eventInvokeConfigOperations } from './operations/event-invoke-config.ts';
+import { layerOperations } from './operations/layers.ts';
+import { layerVariables, SYSTEM_PATH } from './runtime/layer-paths.ts';
 import type { LambdaContext, LambdaOperation } from './operations/types.ts';
 import { statementAllows, type PolicyStatement } from './policy.ts';
 import { EnvironmentPool } from './runtime/pool.ts';
@@ -49,6 +52,7 @@ const OPERATIONS = new RestJsonOperations<LambdaOperation, LambdaContext, EdgeRe
     ...versionOperations,
     ...aliasOperations,
     ...eventInvokeConfigOperations,
+    ...layerOperations,
   },
   decodeLabel: (raw) => pathParameter(raw, () => invalidParameter(`Invalid path segment: ${raw}`)),
   // Unconfirmed: AWS's answer to a method and path of no Lambda operation.
@@ -59,6 +63,7 @@ const OPERATIONS = new RestJsonOperations<LambdaOperation, LambdaContext, EdgeRe
 export interface LambdaServiceDeps {
   metadata: LambdaMetadata;
   code: LambdaCodeStore;
+  layers: LambdaLayers;
   region: string;
   accountId: string;
   logger: Logger;
@@ -90,6 +95,7 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
   readonly bufferBody = true;
   readonly metadata: LambdaMetadata;
   readonly code: LambdaCodeStore;
+  readonly layers: LambdaLayers;
   private readonly pools = new Map<string, { key: string; fn: StoredFunction; pool: EnvironmentPool }>();
   /** Invocations running per function, compared with its reserved concurrency. */
   private readonly running = new Map<string, number>();
@@ -108,13 +114,14 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
   private readonly roles?: IamRoles;
   /** Where `GetFunction`'s `Code.Location` points: the zip, served by the edge. */
   readonly internalRoutes: readonly InternalRoute[] = [
-    { prefix: CODE_PATH, handler: (_req, res, rawPath) => serveCode(this.metadata, this.code, res, rawPath) },
+    { prefix: CODE_PATH, handler: (_req, res, rawPath) => serveCode(this.referencedBlobs(), this.code, res, rawPath) },
   ];
 
   constructor(deps: LambdaServiceDeps, options: LambdaServiceOptions = {}) {
     this.metadata = deps.metadata;
     this.code = deps.code;
-    this.code.removeUnreferenced(this.metadata.codeBlobs());
+    this.layers = deps.layers;
+    this.code.removeUnreferenced(this.referencedBlobs());
     this.logger = deps.logger.child({ service: 'lambda' });
     this.region = deps.region;
     this.accountId = deps.accountId;
@@ -146,8 +153,9 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     writeRestJsonError(request, err, lambdaErrorBody);
   }
 
+  /** The functions' code and the layers' archives, those of deleted layer versions that functions use included. */
   referencedBlobs(): Set<string> {
-    return this.metadata.codeBlobs();
+    return new Set([...this.metadata.codeBlobs(), ...this.layers.codeBlobs(), ...this.layers.blobsUsedByFunctions()]);
   }
 
   async close(): Promise<void> {
@@ -343,14 +351,16 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
   private async environmentSpec(fn: StoredFunction): Promise<EnvironmentSpec> {
     const s = fn.settings;
     const taskRoot = await this.code.taskRoot(fn.codeBlob);
+    const optDir = s.layers?.length ? await this.code.layersRoot(s.layers.map((l) => l.codeBlob)) : undefined;
     const version = fn.version ?? '$LATEST';
     const logStreamName = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[${version}]${randomUUID().replace(/-/g, '')}`;
     const { credentials, publicUrl } = this.endpoint;
     const env: Record<string, string> = {
-      PATH: '/usr/local/bin:/usr/bin:/bin',
+      PATH: SYSTEM_PATH,
       LANG: 'en_US.UTF-8',
       // Where the function's SDK calls go by default: this edge (a function may override it with its own variables).
       AWS_ENDPOINT_URL: publicUrl,
+      ...(optDir && layerVariables(s.runtime, optDir)),
       ...s.environment,
       AWS_REGION: this.region,
       AWS_DEFAULT_REGION: this.region,
@@ -360,6 +370,7 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     return {
       runtime: s.runtime,
       taskRoot,
+      optDir,
       dataDir: this.dataDir,
       handler: s.handler,
       env,

@@ -18,6 +18,7 @@ import {
 import { jsonBody } from './body.ts';
 import type { LambdaContext, LambdaHandlers } from './types.ts';
 import { publishLatest, unqualified } from './versions.ts';
+import { functionLayers } from './layers.ts';
 import type { RestJsonReply } from '../../protocols/rest-json-operations.ts';
 
 const FUNCTION_PAGES = new PageTokens('functions');
@@ -27,7 +28,8 @@ export const functionOperations: LambdaHandlers = {
   async CreateFunction(ctx, request) {
     const input = parseInput(createFunctionInput, jsonBody(request));
     ctx.checkRole(input.Role);
-    const settings = settingsFromCreate(input);
+    const layers = functionLayers(ctx, input.Layers);
+    const settings = { ...settingsFromCreate(input), ...(layers?.length && { layers }) };
     const zip = zipFromCode(input.Code);
     if (ctx.metadata.get(input.FunctionName)) throw conflict(`Function already exist: ${input.FunctionName}`);
     const stored = await ctx.storeCode(zip);
@@ -111,9 +113,10 @@ export const functionOperations: LambdaHandlers = {
     ctx.checkRole(input.Role);
     if (input.RevisionId !== undefined && input.RevisionId !== fn.revisionId) throw preconditionFailed();
     ctx.lifecycle.checkUpdatable(fn.name, functionArn(ctx.region, ctx.accountId, fn.name));
+    const layers = functionLayers(ctx, input.Layers);
     const updated: StoredFunction = {
       ...fn,
-      settings: settingsFromUpdate(fn.settings, input),
+      settings: { ...settingsFromUpdate(fn.settings, input), ...(layers && { layers }) },
       revisionId: randomUUID(),
       lastModified: lambdaTimestamp(),
     };
