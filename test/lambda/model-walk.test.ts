@@ -44,6 +44,15 @@ const IMPLEMENTED = new Set([
   'UpdateFunctionEventInvokeConfig',
   'DeleteFunctionEventInvokeConfig',
   'ListFunctionEventInvokeConfigs',
+  'PublishLayerVersion',
+  'GetLayerVersion',
+  'GetLayerVersionByArn',
+  'ListLayers',
+  'ListLayerVersions',
+  'DeleteLayerVersion',
+  'GetLayerVersionPolicy',
+  'AddLayerVersionPermission',
+  'RemoveLayerVersionPermission',
 ]);
 
 let edge: TestEdge;
@@ -105,8 +114,8 @@ test('lambda: the aws CLI reads NotImplemented (botocore rest-json parser)', asy
     urls.stderr,
     /\(NotImplemented\) when calling the ListFunctionUrlConfigs operation: The lambda operation ListFunctionUrlConfigs is not implemented/,
   );
-  const layers = await awsFails(edge, ['lambda', 'list-layers']);
-  assert.match(layers.stderr, /\(NotImplemented\) when calling the ListLayers operation/);
+  const signing = await awsFails(edge, ['lambda', 'list-code-signing-configs']);
+  assert.match(signing.stderr, /\(NotImplemented\) when calling the ListCodeSigningConfigs operation/);
 });
 
 test('lambda: a path of no operation is 404 UnknownOperationException; a bad % escape is 400 InvalidParameterValueException', async () => {
