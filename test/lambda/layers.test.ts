@@ -544,3 +544,32 @@ test('a Python function imports from its layer, and keeps it after the layer ver
   const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'python-layers' }));
   assert.deepEqual(config.Layers, published.Layers);
 });
+
+test("a custom runtime's bootstrap comes from its layer, and runs the layer's bin/ tools from PATH", async () => {
+  const executable = (text: string) => [strToU8(text), { os: 3, attrs: 0o100755 << 16 }] as [Uint8Array, object];
+  const bootstrap = [
+    '#!/bin/sh',
+    'api="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"',
+    'while true; do',
+    '  curl -sS -D "$TMPDIR/headers" -o /dev/null "$api/invocation/next" || exit 0',
+    "  id=$(grep -i '^lambda-runtime-aws-request-id:' \"$TMPDIR/headers\" | cut -d: -f2 | tr -d ' \\r')",
+    '  curl -sS -X POST -d "\\"$(layer-tool)\\"" "$api/invocation/$id/response" >/dev/null',
+    'done',
+    '',
+  ].join('\n');
+  const layer = await lambda.send(
+    new PublishLayerVersionCommand({
+      LayerName: 'custom-runtime',
+      Content: {
+        ZipFile: zipSync({
+          bootstrap: executable(bootstrap),
+          'bin/layer-tool': executable('#!/bin/sh\necho tool ran\n'),
+        }),
+      },
+    }),
+  );
+  await createFunction('provided-layers', 'provided.al2023', 'unused', { 'README.txt': 'no bootstrap here' }, [
+    layer.LayerVersionArn!,
+  ]);
+  assert.equal(await invoke('provided-layers'), 'tool ran');
+});
