@@ -49,7 +49,7 @@ export function parseVersionNumber(value: string): number {
   return Number(value);
 }
 
-/** Reads a layer version ARN (`arn:aws:lambda:{region}:{account}:layer:{name}:{version}`); undefined if it is not one. */
+/** Reads a layer version ARN (`arn:aws:lambda:{region}:{account}:layer:{name}:{version}`); undefined if not one. */
 export function parseLayerVersionArn(
   value: string,
 ): { name: string; region: string; accountId: string; version: number } | undefined {

@@ -161,7 +161,8 @@ export const layerOperations: LambdaHandlers = {
     if (outcome === 'stale') throw layerPreconditionFailed();
     if (outcome === 'exists') {
       throw conflict(
-        `The statement id (${input.StatementId}) provided already exists. Please provide a new statement id, or remove the existing statement.`,
+        `The statement id (${input.StatementId}) provided already exists. ` +
+          'Please provide a new statement id, or remove the existing statement.',
       );
     }
     return { status: 201, body: { Statement: statement, RevisionId: next } };
@@ -208,7 +209,8 @@ export function functionLayers(ctx: LambdaContext, arns: readonly string[] | und
       throw validationError(
         `[${arns.join(', ')}]`,
         'layers',
-        `Member must satisfy constraint: [Member must satisfy regular expression pattern: ${LAYER_VERSION_ARN_PATTERN}]`,
+        'Member must satisfy constraint: ' +
+          `[Member must satisfy regular expression pattern: ${LAYER_VERSION_ARN_PATTERN}]`,
       );
     }
     if (ref.region !== ctx.region) {
@@ -221,7 +223,8 @@ export function functionLayers(ctx: LambdaContext, arns: readonly string[] | und
     const other = seen.get(ref.name);
     if (other !== undefined) {
       throw invalidParameter(
-        `Two different versions of the same layer are not allowed to be referenced in the same function. ${other} and ${arn} are versions of the same layer.`,
+        'Two different versions of the same layer are not allowed to be referenced in the same function. ' +
+          `${other} and ${arn} are versions of the same layer.`,
       );
     }
     seen.set(ref.name, arn);
@@ -305,6 +308,7 @@ function layerPreconditionFailed(): AwsError {
   return new AwsError(
     412,
     'PreconditionFailedException',
-    'The Revision Id provided does not match the latest Revision Id. Call the GetLayerPolicy API to retrieve the latest Revision Id',
+    'The Revision Id provided does not match the latest Revision Id. ' +
+      'Call the GetLayerPolicy API to retrieve the latest Revision Id',
   );
 }
