@@ -36,10 +36,12 @@ let edge: TestEdge;
 let lambda: LambdaClient;
 let dir: string;
 before(async () => {
-  edge = await startTestEdge();
+  dir = mkdtempSync(path.join(tmpdir(), 'ddn-layers-'));
+  // A package.json of ES modules above the data directory: functions' and layers' .js files are CommonJS anyway.
+  writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}\n');
+  edge = await startTestEdge({ DDN_DATA_DIR: path.join(dir, 'data') });
   lambda = new LambdaClient({ endpoint: edge.url, region: edge.region, credentials: edge.credentials, maxAttempts: 1 });
   await ensureLambdaRole(edge, 'layers');
-  dir = mkdtempSync(path.join(tmpdir(), 'ddn-layers-'));
 });
 after(async () => {
   await edge.close();

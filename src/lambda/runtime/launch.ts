@@ -91,7 +91,8 @@ function nodePlan(spec: LaunchSpec): LaunchPlan {
   const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
   const permission = major > 22 || (major === 22 && minor >= 13) ? '--permission' : '--experimental-permission';
   const readable = [NODE_BOOTSTRAP, path.dirname(spec.taskRoot), spec.workDir];
-  if (spec.optDir) readable.push(spec.optDir);
+  // The layers' directory and, as for the code, the `{}` package.json above it.
+  if (spec.optDir) readable.push(path.dirname(spec.optDir));
   return {
     command: process.execPath,
     args: [
