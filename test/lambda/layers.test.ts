@@ -4,13 +4,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import {
   AddLayerVersionPermissionCommand,
   CreateFunctionCommand,
+  DeleteFunctionCommand,
   DeleteLayerVersionCommand,
   GetFunctionConfigurationCommand,
   GetLayerVersionByArnCommand,
@@ -545,6 +546,14 @@ test('a Python function imports from its layer, and keeps it after the layer ver
   assert.deepEqual(await invoke('python-layers:1'), { greeting: 'hello python', site: 'site-packages' });
   const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'python-layers' }));
   assert.deepEqual(config.Layers, published.Layers);
+
+  // The archive goes once neither $LATEST nor the published version uses it.
+  const blob = layer.Content!.Location!.split('/').at(-1)!;
+  const blobFile = path.join(edge.dataDir, 'blobs', blob.slice(0, 2), blob);
+  await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'python-layers', Layers: [] }));
+  assert.ok(existsSync(blobFile), 'version 1 still uses the layer');
+  await lambda.send(new DeleteFunctionCommand({ FunctionName: 'python-layers', Qualifier: '1' }));
+  assert.ok(!existsSync(blobFile), 'nothing uses the layer');
 });
 
 test("a custom runtime's bootstrap comes from its layer, and runs the layer's bin/ tools from PATH", async () => {

@@ -18,7 +18,7 @@ import {
 import { jsonBody } from './body.ts';
 import type { LambdaContext, LambdaHandlers } from './types.ts';
 import { publishLatest, unqualified } from './versions.ts';
-import { functionLayers } from './layers.ts';
+import { functionLayers, releaseLayerBlobs } from './layers.ts';
 import type { RestJsonReply } from '../../protocols/rest-json-operations.ts';
 
 const FUNCTION_PAGES = new PageTokens('functions');
@@ -99,15 +99,20 @@ export const functionOperations: LambdaHandlers = {
     if (fn.version !== undefined) return deleteVersion(ctx, fn);
     if (qualifier === '$LATEST')
       throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
-    const blobs = new Set([fn.codeBlob, ...ctx.metadata.versions(fn.name).map((v) => v.codeBlob)]);
+    const versions = ctx.metadata.versions(fn.name);
+    const blobs = new Set([fn.codeBlob, ...versions.map((v) => v.codeBlob)]);
     ctx.metadata.delete(fn.name);
     ctx.lifecycle.deleted(fn.name);
     ctx.retirePool(fn.name, true);
     for (const blob of blobs) await ctx.code.remove(blob);
+    await releaseLayerBlobs(
+      ctx,
+      [fn, ...versions].flatMap((f) => f.settings.layers ?? []),
+    );
     return { status: 204 };
   },
 
-  UpdateFunctionConfiguration(ctx, request, { FunctionName }) {
+  async UpdateFunctionConfiguration(ctx, request, { FunctionName }) {
     const fn = ctx.find(unqualified(FunctionName));
     const input = parseInput(updateConfigurationInput, jsonBody(request));
     ctx.checkRole(input.Role);
@@ -123,6 +128,7 @@ export const functionOperations: LambdaHandlers = {
     if (!ctx.metadata.update(updated, fn.revisionId)) throw preconditionFailed();
     ctx.lifecycle.updated(fn.name);
     ctx.retirePool(fn.name);
+    if (layers) await releaseLayerBlobs(ctx, fn.settings.layers ?? []);
     return { status: 200, body: ctx.configuration(updated) };
   },
 
@@ -158,5 +164,6 @@ async function deleteVersion(ctx: LambdaContext, version: StoredFunction): Promi
   ctx.metadata.deleteVersion(version.name, v);
   ctx.retirePool(`${version.name}:${v}`);
   if (!ctx.metadata.blobInUse(version.codeBlob)) await ctx.code.remove(version.codeBlob);
+  await releaseLayerBlobs(ctx, version.settings.layers ?? []);
   return { status: 204 };
 }

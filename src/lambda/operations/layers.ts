@@ -134,8 +134,7 @@ export const layerOperations: LambdaHandlers = {
     // The model names no ResourceNotFoundException here: deleting a version that is not there succeeds.
     if (!layer || !ctx.layers.deleteVersion(name, version)) return { status: 204 };
     // Functions that use the version keep its content (AWS keeps a copy until no function refers to it).
-    if (!ctx.layers.blobInUse(layer.codeBlob) && !ctx.metadata.blobInUse(layer.codeBlob))
-      await ctx.code.remove(layer.codeBlob);
+    await releaseLayerBlobs(ctx, [layer]);
     return { status: 204 };
   },
 
@@ -230,6 +229,12 @@ export function functionLayers(ctx: LambdaContext, arns: readonly string[] | und
     seen.set(ref.name, arn);
     return { arn, codeSize: layer.codeSize, codeBlob: layer.codeBlob };
   });
+}
+
+/** Removes the archives of `layers` that no layer version, function or function version uses any more. */
+export async function releaseLayerBlobs(ctx: LambdaContext, layers: ReadonlyArray<{ codeBlob: string }>) {
+  for (const { codeBlob } of layers)
+    if (!ctx.layers.blobInUse(codeBlob) && !ctx.metadata.blobInUse(codeBlob)) await ctx.code.remove(codeBlob);
 }
 
 /** A layer version that exists, or ResourceNotFoundException (the permission calls name the version's ARN). */
