@@ -19,6 +19,8 @@ const MAX_LOG_CHARS = 1 << 20;
 export interface EnvironmentSpec {
   runtime: string;
   taskRoot: string;
+  /** The function's layers unpacked one over the other (Lambda's `/opt`); absent without layers. */
+  optDir?: string;
   handler: string;
   /** The function's variables plus region, credentials and endpoint; those derived from this spec are added here. */
   env: Record<string, string>;
