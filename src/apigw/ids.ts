@@ -1,4 +1,5 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
+import { pooledRandomText } from '../protocols/http-payload.ts';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -7,25 +8,6 @@ export function resourceId(length: 10 | 7 | 6): string {
   let id = '';
   for (let i = 0; i < length; i++) id += ALPHABET[randomInt(ALPHABET.length)];
   return id;
-}
-
-let pool = Buffer.alloc(0);
-let poolOffset = 0;
-
-/** Where `n` random bytes start in `pool`, refilled first when they do not fit: one system call per 4 KB. */
-function take(n: number): number {
-  if (poolOffset + n > pool.length) {
-    pool = randomBytes(4096);
-    poolOffset = 0;
-  }
-  poolOffset += n;
-  return poolOffset - n;
-}
-
-/** `n` random bytes from a pre-filled pool (one system call per 4 KB, not one per request) as text. */
-export function pooledRandomText(n: number, encoding: 'hex' | 'base64url'): string {
-  const start = take(n);
-  return pool.toString(encoding, start, start + n);
 }
 
 /** A data-plane request id shaped like AWS's: 16 characters of URL-safe base64 ending in `=`. */
