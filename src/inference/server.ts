@@ -108,9 +108,22 @@ export async function startInferenceServer(options: InferenceServerOptions = {})
   const threads = Math.max(1, Math.floor(availableParallelism() / concurrency));
   let pool: DenoisePool | undefined;
   let loadError: Error | undefined;
+  /** Steps still running, those of cancelled jobs included (a decode cannot be interrupted). */
+  const stepsRunning = new Set<Promise<unknown>>();
+  // Loading the models leaves garbage too: collected once they are loaded, so that it does not sit between the
+  // buffers of the first large job and keep them from going back to the operating system.
+  let collectDue = true;
+  const collectIfIdle = () => {
+    if (!collectDue || limiter.active > 0 || stepsRunning.size > 0) return;
+    collectDue = false;
+    collectGarbage();
+    pool?.collect();
+  };
+
   const ready = DenoisePool.start(concurrency, { modelDir: options.modelDir, threads }).then(
     (p) => {
       pool = p;
+      collectIfIdle();
       logger.info({ models: p.models, concurrency, threads }, 'models loaded');
     },
     (err: Error) => {
@@ -120,16 +133,6 @@ export async function startInferenceServer(options: InferenceServerOptions = {})
     },
   );
   ready.catch(() => undefined);
-
-  /** Steps still running, those of cancelled jobs included (a decode cannot be interrupted). */
-  const stepsRunning = new Set<Promise<unknown>>();
-  let collectDue = false;
-  const collectIfIdle = () => {
-    if (!collectDue || limiter.active > 0 || stepsRunning.size > 0) return;
-    collectDue = false;
-    collectGarbage();
-    pool?.collect();
-  };
 
   async function process(request: InvocationRequest, signal: AbortSignal) {
     const timings_ms: Record<string, number> = {};
