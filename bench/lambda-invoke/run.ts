@@ -3,35 +3,14 @@
 // The Python row: the presign handler in Python (boto3) through the Invoke API against the same handler called in
 // a loop inside one Python process, and its cold start against a bare `python3 -c 'import boto3'`.
 // Usage: npm run bench:lambda [-- --seconds 10 --connections 16]
-import http from 'node:http';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import type { AddressInfo } from 'node:net';
-import { parseArgs } from 'node:util';
-import { Hash } from '@smithy/hash-node';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
-import {
-  CreateFunctionCommand,
-  InvokeCommand,
-  LambdaClient,
-  UpdateFunctionConfigurationCommand,
-} from '@aws-sdk/client-lambda';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { executionRole } from '../../src/deploy/declaration.ts';
-import { createRole } from '../../src/deploy/role.ts';
-import { loadConfig } from '../../src/config/index.ts';
+import { parseArgs, promisify } from 'node:util';
+import { CreateFunctionCommand, InvokeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { strToU8, zipSync } from 'fflate';
 import { waitForFunction } from '../../src/deploy/apply.ts';
-import { createLogger } from '../../src/config/logger.ts';
-import { startEdge } from '../../src/edge/start.ts';
-import { buildPresignZip } from '../../src/functions/presign/bundle.ts';
-import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
-import { strToU8, unzipSync, zipSync } from 'fflate';
-import type { handler as PresignHandler, PresignEvent } from '../../src/functions/presign/index.ts';
+import { deployPresign, EVENT, signedInvoke, startPresignBench } from './setup.ts';
 
 const execFileAsync = promisify(execFile);
 const { values } = parseArgs({
@@ -39,7 +18,6 @@ const { values } = parseArgs({
 });
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
-const EVENT = JSON.stringify({ queryStringParameters: { mode: 'upload', file: 'bench/k.tif' } });
 
 interface Figures {
   rps: number;
@@ -78,85 +56,13 @@ async function wrk(url: string, headers: Record<string, string>, dir: string, na
   };
 }
 
-const dir = mkdtempSync(path.join(tmpdir(), 'ddn-bench-lambda-'));
-const config = loadConfig({
-  DDN_EDGE_HOST: '127.0.0.1',
-  DDN_EDGE_PORT: '0',
-  DDN_DATA_DIR: path.join(dir, 'data'),
-  DDN_LOG_LEVEL: 'silent',
-});
-const running = await startEdge(config, createLogger('bench', 'silent'));
-const { edge } = running;
-const functionEnv = {
-  DDN_IN_BUCKET: config.inBucket,
-  DDN_OUT_BUCKET: config.outBucket,
-  AWS_ENDPOINT_URL_S3: edge.publicUrl,
-};
-
-// Baseline: the same handler (the deployed bundle), in this process, behind a bare HTTP server.
-const zip = await buildPresignZip();
-writeFileSync(path.join(dir, 'index.js'), unzipSync(zip)['index.js']);
-writeFileSync(path.join(dir, 'package.json'), '{}');
-const { handler } = createRequire(import.meta.url)(path.join(dir, 'index.js')) as { handler: typeof PresignHandler };
-Object.assign(process.env, functionEnv, {
-  AWS_ACCESS_KEY_ID: edge.credentials.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey,
-  AWS_REGION: config.region,
-});
-const answerInProcess = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  const result = await handler(JSON.parse(Buffer.concat(chunks).toString()) as PresignEvent);
-  res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(result));
-};
-const baseline = http.createServer((req, res) => void answerInProcess(req, res));
-await new Promise<void>((r) => baseline.listen(0, '127.0.0.1', r));
+const bench = await startPresignBench('ddn-bench-lambda-');
+const { dir, config, edge, functionEnv, baselineUrl } = bench;
 
 try {
-  const lambda = new LambdaClient({ endpoint: edge.url, region: config.region, credentials: edge.credentials });
-  const iam = new IAMClient({ endpoint: edge.url, region: config.region, credentials: edge.credentials });
-  const role = await createRole(iam, executionRole('bench', ['*']));
-  await lambda.send(
-    new CreateFunctionCommand({
-      FunctionName: 'bench-presign',
-      Runtime: 'nodejs20.x',
-      Handler: 'index.handler',
-      Role: role,
-      Code: { ZipFile: zip },
-      Environment: { Variables: functionEnv },
-    }),
-  );
-  await waitForFunction(lambda, 'bench-presign');
-  // Warm as many environments as there will be concurrent clients.
-  await Promise.all(
-    Array.from({ length: connections }, () =>
-      lambda.send(new InvokeCommand({ FunctionName: 'bench-presign', Payload: Buffer.from(EVENT) })),
-    ),
-  );
+  const { lambda, role } = await deployPresign(bench, 'bench-presign', connections);
+  const { url: invokeUrl, headers } = await signedInvoke(bench, 'bench-presign');
 
-  // SigV4 allows replaying a signed request within the clock-skew window, so one signature serves the whole run.
-  const invokeUrl = new URL(`${edge.url}/2015-03-31/functions/bench-presign/invocations`);
-  const signer = new SignatureV4({
-    credentials: edge.credentials,
-    region: config.region,
-    service: 'lambda',
-    sha256: Hash.bind(null, 'sha256'),
-  });
-  const signed = await signer.sign(
-    new HttpRequest({
-      method: 'POST',
-      protocol: 'http:',
-      hostname: invokeUrl.hostname,
-      port: Number(invokeUrl.port),
-      path: invokeUrl.pathname,
-      headers: { host: invokeUrl.host, 'content-type': 'application/json' },
-      body: EVENT,
-    }),
-  );
-  const headers = Object.fromEntries(Object.entries(signed.headers).filter(([k]) => k !== 'host'));
-
-  const baselineUrl = `http://127.0.0.1:${(baseline.address() as AddressInfo).port}/presign`;
   // Both sides get the same warm-up run first: the handler's code is compiled by V8's optimiser over the first
   // thousands of calls, in this process for the baseline and in each execution environment for Invoke.
   await wrk(baselineUrl, { 'content-type': 'application/json' }, dir, 'warm');
@@ -180,24 +86,8 @@ try {
   const pyInvoke = () =>
     lambda.send(new InvokeCommand({ FunctionName: 'bench-presign-py', Payload: Buffer.from(EVENT) }));
   await Promise.all(Array.from({ length: connections }, pyInvoke));
-  const pyUrl = new URL(`${edge.url}/2015-03-31/functions/bench-presign-py/invocations`);
-  const pySigned = await signer.sign(
-    new HttpRequest({
-      method: 'POST',
-      protocol: 'http:',
-      hostname: pyUrl.hostname,
-      port: Number(pyUrl.port),
-      path: pyUrl.pathname,
-      headers: { host: pyUrl.host, 'content-type': 'application/json' },
-      body: EVENT,
-    }),
-  );
-  const pyViaInvoke = await wrk(
-    pyUrl.href,
-    Object.fromEntries(Object.entries(pySigned.headers).filter(([k]) => k !== 'host')),
-    dir,
-    'invoke-py',
-  );
+  const py = await signedInvoke(bench, 'bench-presign-py');
+  const pyViaInvoke = await wrk(py.url.href, py.headers, dir, 'invoke-py');
   const pythonEnv = {
     ...process.env,
     ...functionEnv,
@@ -248,7 +138,5 @@ try {
     `cold start (median of 5): Invoke ${median(colds).toFixed(0)} ms, bare python3 -c 'import boto3' ${median(bare).toFixed(0)} ms, ratio ${(median(colds) / median(bare)).toFixed(2)}x`,
   );
 } finally {
-  baseline.close();
-  await running.close();
-  rmSync(dir, { recursive: true, force: true });
+  await bench.close();
 }

@@ -1,6 +1,7 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
-import { clfTime, type GatewayRequest } from './request-context.ts';
+import { clfTime } from '../protocols/http-payload.ts';
+import type { GatewayRequest } from './request-context.ts';
 
 /** The JSON preset of the API Gateway console; `ddn up` sets it on the platform's stage. */
 export const DEFAULT_ACCESS_LOG_FORMAT =

@@ -1,7 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Logger } from '../config/logger.ts';
 import { AwsError } from '../protocols/aws-error.ts';
-import { readBody } from '../protocols/body.ts';
+import { hasBody, readBody } from '../protocols/body.ts';
 import type { EdgeRequest, EdgeService } from '../edge/types.ts';
 import type { LambdaInvoker } from '../lambda/invoker.ts';
 import type { ApigwMetadata } from '../state/apigw-metadata.ts';
@@ -13,20 +13,21 @@ import type { AuthorizerResultCache } from './authorizers/result-cache.ts';
 import { RouteAuthorizers } from './authorizers/route-authorizers.ts';
 import type { AuthorizerFailure, RouteAuthorizer } from './authorizers/types.ts';
 import { lambdaFunctionOfUri } from './control-plane/validators.ts';
-import { isPreflight, preflightHeaders, responseCorsHeaders } from './cors.ts';
+import { isPreflight, preflightHeaders, responseCorsHeaders } from '../protocols/cors.ts';
 import { GATEWAY_ERRORS, type GatewayError } from './errors.ts';
 import { HttpProxy, MAX_PAYLOAD } from './http-proxy.ts';
 import { gatewayRequestId } from './ids.ts';
+import { eventV1, eventV2 } from './lambda-payloads.ts';
 import {
   BadLambdaResponse,
-  eventV1,
-  eventV2,
+  newTraceId,
+  peerAddress,
   responseV1,
   responseV2,
-  type GatewayResponse,
-} from './lambda-payloads.ts';
+  type ProxyResponse,
+} from '../protocols/http-payload.ts';
 import type { Api, Authorizer, CorsConfiguration, Integration, Route, RouteSettings, Stage } from './model.ts';
-import { newTraceId, peerAddress, type GatewayRequest } from './request-context.ts';
+import type { GatewayRequest } from './request-context.ts';
 import { RouteTable } from './routes.ts';
 import { Throttle } from './throttle.ts';
 import { decodeUriOrKeep } from '../protocols/uri.ts';
@@ -270,7 +271,7 @@ export class ApigwDataPlane implements EdgeService {
     route: Route,
     uri: string,
     body: Buffer,
-  ): Promise<{ response: GatewayResponse } | { error: GatewayError; message: string; integrationStatus?: number }> {
+  ): Promise<{ response: ProxyResponse } | { error: GatewayError; message: string; integrationStatus?: number }> {
     const fn = lambdaFunctionOfUri(uri);
     const invoker = this.lambda;
     const routePath =
@@ -458,12 +459,4 @@ function hasThrottlingLimit(settings: RouteSettings): boolean {
 function withStageVariables(uri: string, vars: Record<string, string>): string {
   if (!uri.includes('${')) return uri;
   return uri.replace(/\$\{stageVariables\.([A-Za-z0-9_]+)\}/g, (m, name: string) => vars[name] ?? m);
-}
-
-/** Whether a request carries a body (GETs from browsers and curl carry none: nothing to read). */
-function hasBody(req: IncomingMessage): boolean {
-  return (
-    req.headers['transfer-encoding'] !== undefined ||
-    (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0')
-  );
 }

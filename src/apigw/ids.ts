@@ -1,4 +1,5 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
+import { pooledRandomBytes } from '../protocols/http-payload.ts';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -7,19 +8,6 @@ export function resourceId(length: 10 | 7 | 6): string {
   let id = '';
   for (let i = 0; i < length; i++) id += ALPHABET[randomInt(ALPHABET.length)];
   return id;
-}
-
-let pool = Buffer.alloc(0);
-let poolOffset = 0;
-
-/** Random bytes from a pre-filled pool: one system call per 4 KB instead of one per request. */
-export function pooledRandomBytes(n: number): Buffer {
-  if (poolOffset + n > pool.length) {
-    pool = randomBytes(4096);
-    poolOffset = 0;
-  }
-  poolOffset += n;
-  return pool.subarray(poolOffset - n, poolOffset);
 }
 
 /** A data-plane request id shaped like AWS's: 16 characters of URL-safe base64 ending in `=`. */

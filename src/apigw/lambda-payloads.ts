@@ -1,22 +1,7 @@
+/** The events API Gateway sends to Lambda proxy integrations (format 1.0 and 2.0); the replies: protocols/http-payload. */
 import type { AuthorizerContext } from './authorizers/types.ts';
-import { clfTime, headerPairs, isTextContentType, queryPairs, type GatewayRequest } from './request-context.ts';
-
-/** Lambda proxy payloads: the events API Gateway sends (format 1.0 and 2.0) and how it reads the replies. */
-
-export interface GatewayResponse {
-  statusCode: number;
-  headers: Array<[string, string]>;
-  body: Buffer;
-}
-
-/** Why a function's reply cannot become an HTTP response (logged as `integrationErrorMessage`). */
-export class BadLambdaResponse extends Error {}
-
-function bodyFields(g: GatewayRequest, body: Buffer): { body?: string; isBase64Encoded: boolean } {
-  if (body.length === 0) return { isBase64Encoded: false };
-  const text = isTextContentType(g.req.headers['content-type']);
-  return { body: text ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !text };
-}
+import { addHeaderV2, bodyFields, clfTime, foldHeadersV2, foldQueryV2, queryPairs } from '../protocols/http-payload.ts';
+import { headerPairs, type GatewayRequest } from './request-context.ts';
 
 function gatewayHeaders(g: GatewayRequest, body: Buffer): Array<[string, string]> {
   // node:http joins repeated X-Forwarded-For headers into one string.
@@ -42,28 +27,9 @@ const REPLACED_BY_GATEWAY = new Set([
 
 /** Payload format 2.0: lower-case headers with duplicates comma-joined, cookies split out, optional members omitted. */
 export function eventV2(g: GatewayRequest, body: Buffer): Record<string, unknown> {
-  const headers: Record<string, string> = {};
-  const cookies: string[] = [];
-  const add = (name: string, value: string) => {
-    headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
-  };
-  const raw = g.req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i].toLowerCase();
-    const value = raw[i + 1];
-    if (name === 'cookie')
-      cookies.push(
-        ...value
-          .split(';')
-          .map((c) => c.trim())
-          .filter(Boolean),
-      );
-    else if (!REPLACED_BY_GATEWAY.has(name)) add(name, value);
-  }
-  for (const [name, value] of gatewayHeaders(g, body)) add(name.toLowerCase(), value);
-
-  const query: Record<string, string> = {};
-  for (const [k, v] of queryPairs(g.rawQuery)) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
+  const { headers, cookies } = foldHeadersV2(g.req.rawHeaders, REPLACED_BY_GATEWAY);
+  for (const [name, value] of gatewayHeaders(g, body)) addHeaderV2(headers, name.toLowerCase(), value);
+  const query = foldQueryV2(g.rawQuery);
 
   const event: Record<string, unknown> = {
     version: '2.0',
@@ -91,7 +57,7 @@ export function eventV2(g: GatewayRequest, body: Buffer): Record<string, unknown
   event.requestContext = requestContext;
   if (g.pathParameters) event.pathParameters = g.pathParameters;
   if (Object.keys(g.stageVariables).length) event.stageVariables = g.stageVariables;
-  const fields = bodyFields(g, body);
+  const fields = bodyFields(g.req.headers['content-type'], body);
   if (fields.body !== undefined) event.body = fields.body;
   event.isBase64Encoded = fields.isBase64Encoded;
   return event;
@@ -113,7 +79,7 @@ export function eventV1(g: GatewayRequest, body: Buffer, resourcePath: string): 
     (multiQuery[k] ??= []).push(v);
   }
   const hasQuery = Object.keys(query).length > 0;
-  const fields = bodyFields(g, body);
+  const fields = bodyFields(g.req.headers['content-type'], body);
   const iam = g.authorizer?.kind === 'iam' ? g.authorizer.identity : undefined;
   const event = {
     version: '1.0',
@@ -178,86 +144,4 @@ function authorizerV1(a: AuthorizerContext): Record<string, unknown> {
   if (a.kind === 'jwt') return { claims: a.claims, scopes: a.scopes };
   if (a.kind === 'lambda') return { ...a.context, ...(a.principalId !== undefined && { principalId: a.principalId }) };
   return { claims: null, scopes: null };
-}
-
-function parsePayload(payload: string): unknown {
-  if (payload.length === 0) throw new BadLambdaResponse('The function returned an empty payload.');
-  try {
-    return JSON.parse(payload);
-  } catch {
-    throw new BadLambdaResponse('The function returned a payload that is not JSON.');
-  }
-}
-
-function statusOf(value: unknown): number {
-  const status = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
-    throw new BadLambdaResponse(`The function returned an invalid statusCode ${JSON.stringify(value)}.`);
-  }
-  return status;
-}
-
-function bodyOf(value: unknown, isBase64Encoded: unknown): Buffer {
-  if (value === undefined || value === null) return Buffer.alloc(0);
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return isBase64Encoded === true ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
-}
-
-function headersOf(value: unknown): Array<[string, string]> {
-  if (value === undefined || value === null) return [];
-  if (typeof value !== 'object' || Array.isArray(value))
-    throw new BadLambdaResponse('The function returned headers that are not an object.');
-  return Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, String(v)]);
-}
-
-function withDefaultContentType(headers: Array<[string, string]>): Array<[string, string]> {
-  return headers.some(([k]) => k.toLowerCase() === 'content-type')
-    ? headers
-    : [...headers, ['content-type', 'application/json']];
-}
-
-/** Format 2.0 reply: structured when it is an object with `statusCode`, otherwise 200 application/json with the value as body. */
-export function responseV2(payload: string): GatewayResponse {
-  const value = parsePayload(payload);
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || !('statusCode' in value)) {
-    // A JSON string is sent as its value; anything else as its JSON text.
-    const body = typeof value === 'string' ? value : payload.trim();
-    return { statusCode: 200, headers: [['content-type', 'application/json']], body: Buffer.from(body) };
-  }
-  const r = value as Record<string, unknown>;
-  const headers = headersOf(r.headers);
-  if (r.cookies !== undefined) {
-    if (!Array.isArray(r.cookies)) throw new BadLambdaResponse('The function returned cookies that are not an array.');
-    headers.unshift(...r.cookies.map((c): [string, string] => ['set-cookie', String(c)]));
-  }
-  return {
-    statusCode: statusOf(r.statusCode),
-    headers: withDefaultContentType(headers),
-    body: bodyOf(r.body, r.isBase64Encoded),
-  };
-}
-
-/** Format 1.0 reply: `statusCode` is required; `headers` and `multiValueHeaders` are merged. */
-export function responseV1(payload: string): GatewayResponse {
-  const value = parsePayload(payload);
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || !('statusCode' in value)) {
-    throw new BadLambdaResponse('A payload format 1.0 response must be an object with statusCode.');
-  }
-  const r = value as Record<string, unknown>;
-  const headers = headersOf(r.headers);
-  if (r.multiValueHeaders !== undefined && r.multiValueHeaders !== null) {
-    if (typeof r.multiValueHeaders !== 'object')
-      throw new BadLambdaResponse('The function returned multiValueHeaders that are not an object.');
-    for (const [k, values] of Object.entries(r.multiValueHeaders as Record<string, unknown>)) {
-      for (const v of Array.isArray(values) ? values : [values]) {
-        if (!headers.some(([hk, hv]) => hk.toLowerCase() === k.toLowerCase() && hv === String(v)))
-          headers.push([k, String(v)]);
-      }
-    }
-  }
-  return {
-    statusCode: statusOf(r.statusCode),
-    headers: withDefaultContentType(headers),
-    body: bodyOf(r.body, r.isBase64Encoded),
-  };
 }

@@ -1,13 +1,8 @@
 /** Wire shapes of the apigatewayv2 management API (camelCase member names, unset members omitted). */
 
-export interface CorsConfiguration {
-  allowOrigins?: string[];
-  allowCredentials?: boolean;
-  allowHeaders?: string[];
-  allowMethods?: string[];
-  exposeHeaders?: string[];
-  maxAge?: number;
-}
+import type { CorsConfiguration } from '../protocols/cors.ts';
+
+export type { CorsConfiguration };
 
 export interface Api {
   apiId: string;

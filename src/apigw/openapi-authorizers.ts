@@ -1,13 +1,8 @@
 import { badRequest } from './errors.ts';
 import { omitUndefined, type Authorizer, type Route } from './model.ts';
+import { asDoc, type Doc } from './openapi-doc.ts';
 
 /** OpenAPI 3.0 `securitySchemes` with `x-amazon-apigateway-authorizer` / `-authtype`, and operations' `security`. */
-
-type Doc = Record<string, unknown>;
-
-function asDoc(value: unknown): Doc | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Doc) : undefined;
-}
 
 function schemesOf(doc: Doc): Doc {
   return asDoc(asDoc(doc.components)?.securitySchemes) ?? {};

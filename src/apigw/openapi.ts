@@ -1,4 +1,5 @@
 import YAML from 'yaml';
+import type { z } from 'zod';
 import type { ApigwControlPlane } from './control-plane/plane.ts';
 import { badRequest } from './errors.ts';
 import {
@@ -16,6 +17,8 @@ import {
   securitySchemesOf,
   type RouteSecurity,
 } from './openapi-authorizers.ts';
+import { asDoc, type Doc } from './openapi-doc.ts';
+import { corsSchema, createIntegrationSchema, parseValue } from './requests.ts';
 import { parseRouteKey } from './routes.ts';
 
 /** OpenAPI 3.0 import/export with the `x-amazon-apigateway-*` extensions HTTP APIs use. */
@@ -25,7 +28,7 @@ export interface ImportOptions {
   failOnWarnings: boolean;
 }
 
-type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type PlannedIntegration = z.infer<typeof createIntegrationSchema>;
 
 const OPERATIONS: Record<string, string> = {
   get: 'GET',
@@ -51,7 +54,8 @@ export function importOpenApi(plane: ApigwControlPlane, text: string, options: I
 
   return plane.store.transaction(() => {
     let api: Api;
-    const info = doc.info ?? {};
+    const info = asDoc(doc.info) ?? {};
+    const description = typeof info.description === 'string' ? info.description : undefined;
     if (apiId) {
       plane.apis.get(apiId);
       for (const r of plane.routes.list(apiId)) plane.routes.delete(apiId, r.routeId);
@@ -62,7 +66,7 @@ export function importOpenApi(plane: ApigwControlPlane, text: string, options: I
         omitUndefined({
           name: String(info.title),
           version: stringOf(info.version),
-          description: info.description,
+          description,
           corsConfiguration: cors,
         }),
       );
@@ -72,7 +76,7 @@ export function importOpenApi(plane: ApigwControlPlane, text: string, options: I
           name: String(info.title),
           protocolType: 'HTTP',
           version: stringOf(info.version),
-          description: info.description,
+          description,
           corsConfiguration: cors,
         }),
       );
@@ -83,7 +87,7 @@ export function importOpenApi(plane: ApigwControlPlane, text: string, options: I
     for (const p of planned) {
       let integrationId = p.ref ? shared.get(p.ref) : undefined;
       if (!integrationId && p.integration) {
-        integrationId = plane.integrations.create(api.apiId, p.integration as never).integrationId;
+        integrationId = plane.integrations.create(api.apiId, p.integration).integrationId;
         if (p.ref) shared.set(p.ref, integrationId);
       }
       const { authorizerName, ...security } = p.security;
@@ -114,15 +118,15 @@ function parseDocument(text: string, accountId: string, region: string): Doc {
     );
   }
   if (!doc || typeof doc !== 'object') throw badRequest('The OpenAPI document must be an object.');
-  const d = doc as Doc;
+  const d = doc as Doc; // an array too, as before: it has no `openapi` member and is refused below
   if (d.swagger !== undefined)
     throw badRequest('Only OpenAPI 3.0 documents can be imported into an HTTP API; Swagger 2.0 is not supported.');
   if (typeof d.openapi !== 'string' || !d.openapi.startsWith('3.0'))
     throw badRequest(`Unsupported OpenAPI version ${JSON.stringify(d.openapi)}: use 3.0.x.`);
-  if (!d.info?.title) throw badRequest('The OpenAPI document needs info.title (it becomes the API name).');
+  if (!asDoc(d.info)?.title) throw badRequest('The OpenAPI document needs info.title (it becomes the API name).');
   const ie = d['x-amazon-apigateway-importexport-version'];
-  if (ie !== undefined && String(ie) !== '1.0')
-    throw badRequest(`Unsupported x-amazon-apigateway-importexport-version ${ie}: only 1.0.`);
+  if (ie !== undefined && stringOf(ie) !== '1.0')
+    throw badRequest(`Unsupported x-amazon-apigateway-importexport-version ${textOf(ie)}: only 1.0.`);
   return d;
 }
 
@@ -131,21 +135,20 @@ function stringOf(v: unknown): string | undefined {
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
 }
 
-function corsOf(x: Doc): CorsConfiguration {
-  return omitUndefined({
-    allowOrigins: x.allowOrigins,
-    allowCredentials: x.allowCredentials,
-    allowHeaders: x.allowHeaders,
-    allowMethods: x.allowMethods,
-    exposeHeaders: x.exposeHeaders,
-    maxAge: x.maxAge,
-  });
+/** Any value of the document as text for a message: a scalar as it reads, anything else as JSON. */
+function textOf(v: unknown): string {
+  return stringOf(v) ?? JSON.stringify(v);
+}
+
+function corsOf(x: unknown): CorsConfiguration {
+  return omitUndefined(parseValue(corsSchema, x, 'x-amazon-apigateway-cors'));
 }
 
 function basePathOf(doc: Doc, mode: ImportOptions['basepath']): string {
   if (mode === 'ignore') return '';
-  const server = doc.servers?.[0];
-  let base: string = server?.variables?.basePath?.default ?? '';
+  const server = asDoc(Array.isArray(doc.servers) ? doc.servers[0] : undefined);
+  const basePathDefault = asDoc(asDoc(server?.variables)?.basePath)?.default;
+  let base = typeof basePathDefault === 'string' ? basePathDefault : '';
   if (!base && typeof server?.url === 'string') {
     try {
       base = new URL(server.url.replace(/\{[^}]+\}/g, ''), 'http://placeholder').pathname;
@@ -162,53 +165,52 @@ function basePathOf(doc: Doc, mode: ImportOptions['basepath']): string {
 interface PlannedRoute {
   routeKey: string;
   security: RouteSecurity;
-  integration?: Partial<Integration>;
+  integration?: PlannedIntegration;
   ref?: string;
 }
 
 function plannedRoutes(doc: Doc, basePath: string, warnings: string[]): PlannedRoute[] {
   const planned: PlannedRoute[] = [];
-  for (const [path, item] of Object.entries<Doc>(doc.paths ?? {})) {
+  for (const [path, item] of Object.entries(asDoc(doc.paths) ?? {})) {
     for (const [op, method] of Object.entries(OPERATIONS)) {
-      const operation = item?.[op];
+      const operation: unknown = asDoc(item)?.[op];
       if (!operation) continue;
+      const operationDoc = asDoc(operation) ?? {};
       const routeKey =
         path === '/$default' ? '$default' : `${method} ${basePath}${path === '/' && basePath ? '' : path}`;
-      let x = operation['x-amazon-apigateway-integration'];
+      let x = operationDoc['x-amazon-apigateway-integration'];
       let ref: string | undefined;
-      if (x?.$ref) {
-        ref = String(x.$ref);
+      const $ref = asDoc(x)?.$ref;
+      if ($ref) {
+        ref = textOf($ref);
         const name = ref.replace('#/components/x-amazon-apigateway-integrations/', '');
-        x = doc.components?.['x-amazon-apigateway-integrations']?.[name];
+        x = asDoc(asDoc(doc.components)?.['x-amazon-apigateway-integrations'])?.[name];
         if (!x) throw badRequest(`Unresolved integration reference ${ref} on ${routeKey}.`);
       }
       planned.push({
         routeKey,
         ref,
-        security: routeSecurityOf(doc, operation, routeKey),
-        integration: x ? integrationOf(x, routeKey, warnings) : undefined,
+        security: routeSecurityOf(doc, operationDoc, routeKey),
+        integration: x ? integrationOf(asDoc(x) ?? {}, routeKey, warnings) : undefined,
       });
     }
   }
   return planned;
 }
 
-function integrationOf(x: Doc, routeKey: string, warnings: string[]): Partial<Integration> {
-  const type = String(x.type ?? '').toUpperCase();
+/** The integration an `x-amazon-apigateway-integration` describes, its members checked as CreateIntegration's. */
+function integrationOf(x: Doc, routeKey: string, warnings: string[]): PlannedIntegration {
+  const type = (stringOf(x.type) ?? '').toUpperCase();
   if (type === 'AWS' || type === 'HTTP')
     warnings.push(
-      `Unsupported integration type '${x.type}' on ${routeKey}: HTTP APIs support only proxy integrations; imported as ${type}_PROXY.`,
+      `Unsupported integration type '${textOf(x.type)}' on ${routeKey}: HTTP APIs support only proxy integrations; imported as ${type}_PROXY.`,
     );
   const pfv = x.payloadFormatVersion === undefined ? undefined : Number(x.payloadFormatVersion).toFixed(1);
-  return omitUndefined({
-    integrationType: (type === 'AWS'
-      ? 'AWS_PROXY'
-      : type === 'HTTP'
-        ? 'HTTP_PROXY'
-        : type) as Integration['integrationType'],
+  const draft = omitUndefined({
+    integrationType: type === 'AWS' ? 'AWS_PROXY' : type === 'HTTP' ? 'HTTP_PROXY' : type,
     integrationUri: x.uri,
     integrationMethod: x.httpMethod,
-    payloadFormatVersion: pfv as Integration['payloadFormatVersion'] | undefined,
+    payloadFormatVersion: pfv,
     timeoutInMillis: x.timeoutInMillis === undefined ? undefined : Number(x.timeoutInMillis),
     connectionType: x.connectionType,
     connectionId: x.connectionId,
@@ -218,6 +220,7 @@ function integrationOf(x: Doc, routeKey: string, warnings: string[]): Partial<In
     responseParameters: x.responseParameters,
     tlsConfig: x.tlsConfig,
   });
+  return parseValue(createIntegrationSchema, draft, `the integration of ${routeKey}`);
 }
 
 export interface ExportOptions {
@@ -243,7 +246,7 @@ export function exportOpenApi(plane: ApigwControlPlane, apiId: string, options: 
   }
   const integrations = new Map(state.integrations.map((i) => [i.integrationId, i]));
   const authorizers = new Map((state.authorizers ?? []).map((a) => [a.authorizerId, a]));
-  const paths: Doc = {};
+  const paths: Record<string, Doc> = {};
   for (const route of state.routes) {
     const { path, op, parameters } = openApiPlaceOf(route);
     const operation: Doc = { responses: { default: { description: `Default response for ${route.routeKey}` } } };

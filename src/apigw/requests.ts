@@ -186,11 +186,16 @@ export function parseBody<T extends z.ZodType>(schema: T, body: Buffer | undefin
       throw badRequest('The request body is not valid JSON.');
     }
   }
-  const result = schema.safeParse(json);
+  return parseValue(schema, json);
+}
+
+/** `value` checked against `schema`; a mismatch is a BadRequestException naming the bad member (in `context`). */
+export function parseValue<T extends z.ZodType>(schema: T, value: unknown, context?: string): z.infer<T> {
+  const result = schema.safeParse(value);
   if (!result.success) {
     const issue = result.error.issues[0];
-    const where = issue.path.length ? issue.path.join('.') : 'body';
-    throw badRequest(`Invalid input for ${where}: ${issue.message}`);
+    const where = issue.path.length ? issue.path.map(String).join('.') : 'body';
+    throw badRequest(`Invalid input for ${where}${context ? ` in ${context}` : ''}: ${issue.message}`);
   }
   return result.data;
 }

@@ -2,14 +2,15 @@ import {
   AdminCreateUserCommand,
   AdminGetUserCommand,
   AdminSetUserPasswordCommand,
-  CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
   UserNotFoundException,
+  type CognitoIdentityProviderClient,
+  type ExplicitAuthFlowsType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import type { Endpoint } from './aws-clients.ts';
+import { cognitoClient, type Endpoint } from './aws-clients.ts';
 
 /** A pool and an app client that signs in with a username and password (no secret). */
 export interface SignInSetup {
@@ -19,15 +20,8 @@ export interface SignInSetup {
   issuer: string;
 }
 
-export function cognitoClient(endpoint: Endpoint): CognitoIdentityProviderClient {
-  return new CognitoIdentityProviderClient({
-    region: endpoint.region,
-    endpoint: endpoint.url,
-    credentials: endpoint.credentials,
-    retryMode: 'standard',
-    maxAttempts: 6,
-  });
-}
+/** The sign-in client's flows: username and password, and refresh. */
+export const SIGN_IN_AUTH_FLOWS: ExplicitAuthFlowsType[] = ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'];
 
 /** The issuer of a pool's tokens at `endpoint`. */
 export function poolIssuer(endpoint: Endpoint, userPoolId: string): string {
@@ -36,9 +30,73 @@ export function poolIssuer(endpoint: Endpoint, userPoolId: string): string {
     : `https://cognito-idp.${endpoint.region}.amazonaws.com/${userPoolId}`;
 }
 
+/** Every user pool named `name` (names need not be unique), in listing order. */
+export async function findUserPools(
+  cognito: CognitoIdentityProviderClient,
+  name: string,
+): Promise<Array<{ id: string; name: string }>> {
+  const found: Array<{ id: string; name: string }> = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await cognito.send(new ListUserPoolsCommand({ MaxResults: 60, NextToken: nextToken }));
+    for (const pool of page.UserPools ?? []) if (pool.Name === name && pool.Id) found.push({ id: pool.Id, name });
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return found;
+}
+
+/** The ids of the pool's app clients named `name`, in listing order. */
+export async function findUserPoolClientIds(
+  cognito: CognitoIdentityProviderClient,
+  userPoolId: string,
+  name: string,
+): Promise<string[]> {
+  const ids: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await cognito.send(
+      new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60, NextToken: nextToken }),
+    );
+    for (const client of page.UserPoolClients ?? [])
+      if (client.ClientName === name && client.ClientId) ids.push(client.ClientId);
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return ids;
+}
+
+/** Creates the sign-in user pool `name`: users are made by an administrator (`ddn user add`), never signed up. */
+export async function createSignInPool(cognito: CognitoIdentityProviderClient, name: string): Promise<string> {
+  const created = await cognito.send(
+    new CreateUserPoolCommand({ PoolName: name, AdminCreateUserConfig: { AllowAdminCreateUserOnly: true } }),
+  );
+  const id = created.UserPool?.Id;
+  if (!id) throw new Error(`CreateUserPool ${name} answered without a pool id`);
+  return id;
+}
+
+/** Creates the app client `name` of the pool with `flows`, without a secret (a CLI or a browser cannot keep one). */
+export async function createSignInClient(
+  cognito: CognitoIdentityProviderClient,
+  userPoolId: string,
+  name: string,
+  flows: ExplicitAuthFlowsType[] = SIGN_IN_AUTH_FLOWS,
+): Promise<string> {
+  const created = await cognito.send(
+    new CreateUserPoolClientCommand({
+      UserPoolId: userPoolId,
+      ClientName: name,
+      GenerateSecret: false,
+      ExplicitAuthFlows: flows,
+    }),
+  );
+  const id = created.UserPoolClient?.ClientId;
+  if (!id) throw new Error(`CreateUserPoolClient ${name} answered without a client id`);
+  return id;
+}
+
 /**
- * Finds the pool `poolName` and its client `clientName`, creating what is missing: the client allows
- * USER_PASSWORD_AUTH and refresh, without a secret (a CLI or a browser cannot keep one). Idempotent.
+ * Finds the pool `poolName` and its client `clientName` (the first of each name), creating what is missing as
+ * deploy does: the client allows USER_PASSWORD_AUTH and refresh, without a secret. Idempotent.
  */
 export async function ensureSignInSetup(
   endpoint: Endpoint,
@@ -47,34 +105,10 @@ export async function ensureSignInSetup(
 ): Promise<SignInSetup> {
   const cognito = cognitoClient(endpoint);
   try {
-    let userPoolId: string | undefined;
-    let token: string | undefined;
-    do {
-      const page = await cognito.send(new ListUserPoolsCommand({ MaxResults: 60, NextToken: token }));
-      userPoolId = page.UserPools?.find((p) => p.Name === poolName)?.Id;
-      token = page.NextToken;
-    } while (!userPoolId && token);
-    userPoolId ??= (await cognito.send(new CreateUserPoolCommand({ PoolName: poolName }))).UserPool!.Id!;
-
-    let clientId: string | undefined;
-    let clientsToken: string | undefined;
-    do {
-      const page = await cognito.send(
-        new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60, NextToken: clientsToken }),
-      );
-      clientId = page.UserPoolClients?.find((c) => c.ClientName === clientName)?.ClientId;
-      clientsToken = page.NextToken;
-    } while (!clientId && clientsToken);
-    clientId ??= (
-      await cognito.send(
-        new CreateUserPoolClientCommand({
-          UserPoolId: userPoolId,
-          ClientName: clientName,
-          GenerateSecret: false,
-          ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
-        }),
-      )
-    ).UserPoolClient!.ClientId!;
+    const userPoolId = (await findUserPools(cognito, poolName))[0]?.id ?? (await createSignInPool(cognito, poolName));
+    const clientId =
+      (await findUserPoolClientIds(cognito, userPoolId, clientName))[0] ??
+      (await createSignInClient(cognito, userPoolId, clientName));
     return { userPoolId, clientId, issuer: poolIssuer(endpoint, userPoolId) };
   } finally {
     cognito.destroy();

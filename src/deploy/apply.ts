@@ -20,12 +20,9 @@ import {
   UpdateRouteCommand,
   UpdateStageCommand,
 } from '@aws-sdk/client-apigatewayv2';
-import {
-  CreateUserPoolClientCommand,
-  CreateUserPoolCommand,
-  UpdateUserPoolClientCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
+import { UpdateUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { createSignInClient, createSignInPool } from '../client/user-pool.ts';
 import { awsApiEndpoint, type AuthorizationType, type Declaration, type IntegrationName } from './declaration.ts';
 import { describeChange, type Change, type Plan } from './plan.ts';
 import { declaredAuthorizer, type AuthIds } from './plan-auth.ts';
@@ -270,25 +267,18 @@ async function applyChange(
         if ((err as { name?: string }).name !== 'ResourceAlreadyExistsException') throw err;
       }
       return;
-    case 'createUserPool': {
-      const created = await clients.cognito.send(
-        new CreateUserPoolCommand({ PoolName: change.name, AdminCreateUserConfig: { AllowAdminCreateUserOnly: true } }),
-      );
-      ctx.auth.userPoolId = created.UserPool?.Id;
+    case 'createUserPool':
+      ctx.auth.userPoolId = await createSignInPool(clients.cognito, change.name);
       return;
-    }
     case 'createUserPoolClient': {
       const auth = declaration.auth!;
       if (!ctx.auth.userPoolId) throw new Error('the user pool does not exist yet');
-      const created = await clients.cognito.send(
-        new CreateUserPoolClientCommand({
-          UserPoolId: ctx.auth.userPoolId,
-          ClientName: auth.client.name,
-          GenerateSecret: false,
-          ExplicitAuthFlows: auth.client.explicitAuthFlows as ['ALLOW_USER_PASSWORD_AUTH'],
-        }),
+      ctx.auth.clientId = await createSignInClient(
+        clients.cognito,
+        ctx.auth.userPoolId,
+        auth.client.name,
+        auth.client.explicitAuthFlows,
       );
-      ctx.auth.clientId = created.UserPoolClient?.ClientId;
       return;
     }
     case 'updateUserPoolClient': {
@@ -298,7 +288,7 @@ async function applyChange(
           UserPoolId: ctx.auth.userPoolId,
           ClientId: change.clientId,
           ClientName: auth.client.name,
-          ExplicitAuthFlows: auth.client.explicitAuthFlows as ['ALLOW_USER_PASSWORD_AUTH'],
+          ExplicitAuthFlows: auth.client.explicitAuthFlows,
         }),
       );
       return;

@@ -1,3 +1,5 @@
+import type { ExplicitAuthFlowsType } from '@aws-sdk/client-cognito-identity-provider';
+import { SIGN_IN_AUTH_FLOWS } from '../client/user-pool.ts';
 import type { Config } from '../config/index.ts';
 
 /** Bucket CORS rule in the shape of the S3 API. */
@@ -53,7 +55,7 @@ export interface DeclaredAuth {
     /** A pool that exists already (DDN_COGNITO_USER_POOL_ID): used, never created nor deleted. */
     id?: string;
   };
-  client: { name: string; explicitAuthFlows: string[] };
+  client: { name: string; explicitAuthFlows: ExplicitAuthFlowsType[] };
   authorizer: {
     name: string;
     identitySource: string;
@@ -213,7 +215,7 @@ function declareAuth(config: Config, options: DeclarationOptions): DeclaredAuth 
     userPool: { name: `${config.apiName}-users`, id: config.cognitoUserPoolId },
     client: {
       name: `${config.apiName}-client`,
-      explicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      explicitAuthFlows: [...SIGN_IN_AUTH_FLOWS],
     },
     authorizer: {
       name: `${config.apiName}-cognito`,

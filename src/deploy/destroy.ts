@@ -2,7 +2,7 @@ import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, type S
 import { DeleteFunctionCommand } from '@aws-sdk/client-lambda';
 import { DeleteApiCommand } from '@aws-sdk/client-apigatewayv2';
 import { DeleteUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
-import { findUserPools } from './target-auth.ts';
+import { findUserPools } from '../client/user-pool.ts';
 import {
   DeleteRoleCommand,
   DeleteRolePolicyCommand,

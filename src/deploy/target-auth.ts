@@ -1,10 +1,9 @@
 import {
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
-  ListUserPoolClientsCommand,
-  ListUserPoolsCommand,
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { findUserPoolClientIds, findUserPools } from '../client/user-pool.ts';
 import type { DeclaredAuth } from './declaration.ts';
 import { isNotFound, step } from './target.ts';
 
@@ -55,35 +54,12 @@ async function describePool(
   }
 }
 
-export async function findUserPools(
-  cognito: CognitoIdentityProviderClient,
-  name: string,
-): Promise<Array<{ id: string; name: string }>> {
-  const found: Array<{ id: string; name: string }> = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await cognito.send(new ListUserPoolsCommand({ MaxResults: 60, NextToken: nextToken }));
-    for (const pool of page.UserPools ?? []) if (pool.Name === name && pool.Id) found.push({ id: pool.Id, name });
-    nextToken = page.NextToken;
-  } while (nextToken);
-  return found;
-}
-
 async function findClients(
   cognito: CognitoIdentityProviderClient,
   userPoolId: string,
   name: string,
 ): Promise<UserPoolClientState[]> {
-  const ids: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await cognito.send(
-      new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60, NextToken: nextToken }),
-    );
-    for (const client of page.UserPoolClients ?? [])
-      if (client.ClientName === name && client.ClientId) ids.push(client.ClientId);
-    nextToken = page.NextToken;
-  } while (nextToken);
+  const ids = await findUserPoolClientIds(cognito, userPoolId, name);
   const clients: UserPoolClientState[] = [];
   for (const ClientId of ids) {
     const { UserPoolClient: c } = await cognito.send(

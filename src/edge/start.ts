@@ -2,6 +2,7 @@ import type { Config } from '../config/index.ts';
 import { createLogger, type Logger } from '../config/logger.ts';
 import { createApigwServices } from '../apigw/index.ts';
 import { LambdaService } from '../lambda/service.ts';
+import { FunctionUrlPlane } from '../lambda/function-url-plane.ts';
 import { createS3Service } from '../s3/service.ts';
 import { ApigwMetadata } from '../state/apigw-metadata.ts';
 import { BlobStore } from '../state/blobs.ts';
@@ -9,6 +10,7 @@ import { resolveEdgeCredentials } from '../state/credentials.ts';
 import { openStateDatabase } from '../state/database.ts';
 import { LambdaCodeStore } from '../state/lambda-code.ts';
 import { LambdaMetadata } from '../state/lambda-metadata.ts';
+import { LambdaFunctionUrls } from '../state/lambda-function-urls.ts';
 import { S3Metadata } from '../state/s3-metadata.ts';
 import { createStsService } from '../sts/service.ts';
 import { Edge } from './server.ts';
@@ -54,8 +56,11 @@ export async function startEdge(
   const { region, accountId } = config;
 
   const iam = createIamService({ store: new IamMetadata(db), accountId });
+  const lambdaMetadata = new LambdaMetadata(db);
+  const functionUrls = new LambdaFunctionUrls(db);
   const lambda = new LambdaService({
-    metadata: new LambdaMetadata(db),
+    metadata: lambdaMetadata,
+    functionUrls,
     code: new LambdaCodeStore(config.dataDir, blobs),
     region,
     accountId,
@@ -68,6 +73,17 @@ export async function startEdge(
   });
   edge.register(createS3Service({ meta: new S3Metadata(db), blobs, region, logger, endpoint: edge }));
   edge.register(lambda);
+  edge.register(
+    new FunctionUrlPlane({
+      urls: functionUrls,
+      metadata: lambdaMetadata,
+      lambda,
+      region,
+      accountId,
+      endpoint: edge,
+      logger,
+    }),
+  );
   edge.register(createStsService({ accountId }));
   edge.register(iam);
   edge.register(createCognitoService({ store: new CognitoMetadata(db), region, accountId, endpoint: edge }));

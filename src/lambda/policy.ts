@@ -24,6 +24,7 @@ export const addPermissionInput = z.object({
   EventSourceToken: z.string().optional(),
   RevisionId: z.string().optional(),
   FunctionUrlAuthType: z.string().optional(),
+  InvokedViaFunctionUrl: z.boolean().optional(),
 });
 export type AddPermissionInput = z.infer<typeof addPermissionInput>;
 
@@ -42,6 +43,8 @@ export function buildStatement(input: AddPermissionInput, resource: string): Pol
   if (input.FunctionUrlAuthType)
     condition.StringEquals = { ...condition.StringEquals, 'lambda:FunctionUrlAuthType': input.FunctionUrlAuthType };
   if (input.SourceArn) condition.ArnLike = { 'AWS:SourceArn': input.SourceArn };
+  // Unconfirmed: the condition operator Lambda writes for InvokedViaFunctionUrl.
+  if (input.InvokedViaFunctionUrl) condition.Bool = { 'lambda:InvokedViaFunctionUrl': 'true' };
   if (Object.keys(condition).length > 0) statement.Condition = condition;
   return statement;
 }
@@ -60,6 +63,7 @@ export function statementAllows(statement: PolicyStatement, principal: string, s
   if (!['lambda:InvokeFunction', 'lambda:*', '*'].includes(statement.Action)) return false;
   const p = statement.Principal;
   if (p !== '*' && !(typeof p === 'object' && 'Service' in p && p.Service === principal)) return false;
+  if (statement.Condition?.Bool?.['lambda:InvokedViaFunctionUrl'] !== undefined) return false;
   const arnLike = statement.Condition?.ArnLike?.['AWS:SourceArn'];
   if (arnLike !== undefined && !arnMatches(arnLike, sourceArn)) return false;
   const account = statement.Condition?.StringEquals?.['AWS:SourceAccount'];

@@ -24,6 +24,8 @@ import { tagOperations } from './operations/tags.ts';
 import { aliasOperations } from './operations/aliases.ts';
 import { versionOperations } from './operations/versions.ts';
 import { eventInvokeConfigOperations } from './operations/event-invoke-config.ts';
+import { functionUrlOperations } from './operations/function-urls.ts';
+import type { LambdaFunctionUrls } from '../state/lambda-function-urls.ts';
 import type { LambdaContext, LambdaOperation } from './operations/types.ts';
 import { statementAllows, type PolicyStatement } from './policy.ts';
 import { EnvironmentPool } from './runtime/pool.ts';
@@ -49,6 +51,7 @@ const OPERATIONS = new RestJsonOperations<LambdaOperation, LambdaContext, EdgeRe
     ...versionOperations,
     ...aliasOperations,
     ...eventInvokeConfigOperations,
+    ...functionUrlOperations,
   },
   decodeLabel: (raw) => pathParameter(raw, () => invalidParameter(`Invalid path segment: ${raw}`)),
   // Unconfirmed: AWS's answer to a method and path of no Lambda operation.
@@ -59,6 +62,8 @@ const OPERATIONS = new RestJsonOperations<LambdaOperation, LambdaContext, EdgeRe
 export interface LambdaServiceDeps {
   metadata: LambdaMetadata;
   code: LambdaCodeStore;
+  /** Function URL configurations (the data plane, FunctionUrlPlane, reads them too). */
+  functionUrls: LambdaFunctionUrls;
   region: string;
   accountId: string;
   logger: Logger;
@@ -90,6 +95,7 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
   readonly bufferBody = true;
   readonly metadata: LambdaMetadata;
   readonly code: LambdaCodeStore;
+  readonly functionUrls: LambdaFunctionUrls;
   private readonly pools = new Map<string, { key: string; fn: StoredFunction; pool: EnvironmentPool }>();
   /** Invocations running per function, compared with its reserved concurrency. */
   private readonly running = new Map<string, number>();
@@ -114,6 +120,7 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
   constructor(deps: LambdaServiceDeps, options: LambdaServiceOptions = {}) {
     this.metadata = deps.metadata;
     this.code = deps.code;
+    this.functionUrls = deps.functionUrls;
     this.code.removeUnreferenced(this.metadata.codeBlobs());
     this.logger = deps.logger.child({ service: 'lambda' });
     this.region = deps.region;

@@ -1,6 +1,6 @@
 import { AwsError, errorOf, type ErrorTable, type ResponseTarget } from './aws-error.ts';
 import { jsonAuthError } from './auth-errors.ts';
-import { parseJsonBody, writeJsonError } from './json-errors.ts';
+import { JSON_COMMON_ERRORS, parseJsonBody, writeJsonError } from './json-errors.ts';
 import { notImplemented } from './not-implemented.ts';
 
 /**
@@ -8,16 +8,9 @@ import { notImplemented } from './not-implemented.ts';
  * errors carry `__type` in the body.
  */
 export const JSON_ERRORS = {
-  NotImplemented: { status: 501, message: 'The operation is not implemented by the local edge.' },
+  ...JSON_COMMON_ERRORS,
   UnknownOperationException: { status: 400, message: 'The action or operation requested is invalid.' },
   SerializationException: { status: 400, message: 'The request body could not be parsed as JSON.' },
-  UnrecognizedClientException: { status: 403, message: 'The security token included in the request is invalid.' },
-  InvalidSignatureException: {
-    status: 403,
-    message: 'The request signature we calculated does not match the signature you provided.',
-  },
-  IncompleteSignatureException: { status: 403, message: 'The request signature does not conform to AWS standards.' },
-  AccessDeniedException: { status: 403, message: 'Access denied.' },
 } as const satisfies ErrorTable;
 
 export type JsonErrorCode = keyof typeof JSON_ERRORS;

@@ -1,20 +1,11 @@
-import { AwsError, errorOf, type ErrorTable, type ResponseTarget } from './aws-error.ts';
+import { AwsError, errorOf, type ResponseTarget } from './aws-error.ts';
 import { jsonAuthError } from './auth-errors.ts';
-import { writeJsonError } from './json-errors.ts';
+import { JSON_COMMON_ERRORS, writeJsonError } from './json-errors.ts';
 import { notImplemented } from './not-implemented.ts';
 import { decodeUriOrThrow } from './uri.ts';
 
 /** rest-json (API Gateway, Lambda): the operation is the method and path; JSON bodies; errors by `x-amzn-errortype`. */
-export const REST_JSON_ERRORS = {
-  NotImplemented: { status: 501, message: 'The operation is not implemented by the local edge.' },
-  UnrecognizedClientException: { status: 403, message: 'The security token included in the request is invalid.' },
-  InvalidSignatureException: {
-    status: 403,
-    message: 'The request signature we calculated does not match the signature you provided.',
-  },
-  IncompleteSignatureException: { status: 403, message: 'The request signature does not conform to AWS standards.' },
-  AccessDeniedException: { status: 403, message: 'Access denied.' },
-} as const satisfies ErrorTable;
+export const REST_JSON_ERRORS = JSON_COMMON_ERRORS;
 
 export type RestJsonErrorCode = keyof typeof REST_JSON_ERRORS;
 

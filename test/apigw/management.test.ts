@@ -115,6 +115,13 @@ test('ImportApi creates routes and shared integrations from OpenAPI YAML; Export
     apigw.send(new ImportApiCommand({ Body: JSON.stringify(halfBad) })),
     /Invalid integrationUri 'not a url'/,
   );
+  const badTimeout = { type: 'http_proxy', uri: 'https://example.com', timeoutInMillis: 'soon' };
+  const wrongType = { ...halfBad, paths: { '/bad': { get: { 'x-amazon-apigateway-integration': badTimeout } } } };
+  await assert.rejects(
+    apigw.send(new ImportApiCommand({ Body: JSON.stringify(wrongType) })),
+    (err: Error) =>
+      err.name === 'BadRequestException' && /timeoutInMillis in the integration of GET \/bad/.test(err.message),
+  );
   const count = (await apigw.send(new GetApisCommand({}))).Items!.filter((a) => a.Name === 'x').length;
   assert.equal(count, 0, 'a failed import creates nothing');
 });

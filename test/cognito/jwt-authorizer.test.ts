@@ -9,7 +9,8 @@ import {
 import { InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { startTestEdge } from '../helpers/edge.ts';
 import { deployApi, ECHO_FUNCTION, sdkAllow, sdkFunction } from '../apigw/helpers.ts';
-import { addUser, cognitoClient, ensureSignInSetup } from '../../src/client/user-pool.ts';
+import { cognitoClient } from '../../src/client/aws-clients.ts';
+import { addUser, ensureSignInSetup } from '../../src/client/user-pool.ts';
 
 test("the edge's JWT authorizer accepts the local user pool's tokens and refuses others", async () => {
   const edge = await startTestEdge();

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { GetUserCommand, InitiateAuthCommand, NotAuthorizedException } from '@aws-sdk/client-cognito-identity-provider';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { startTestEdge } from '../helpers/edge.ts';
-import { addUser, cognitoClient, ensureSignInSetup } from '../../src/client/user-pool.ts';
+import { cognitoClient } from '../../src/client/aws-clients.ts';
+import { addUser, ensureSignInSetup } from '../../src/client/user-pool.ts';
 
 test('SDK v3: ensureSignInSetup and addUser (idempotent); USER_PASSWORD_AUTH, refresh and GetUser', async () => {
   const edge = await startTestEdge();

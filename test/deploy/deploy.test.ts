@@ -150,14 +150,7 @@ test('destroy --all keeps a bucket with objects unless forced', async () => {
 
 test('sign-in on the edge: pool, client and JWT authorizer made once; routes guarded; destroy --all removes the pool', async () => {
   await withEdge(async (edge, clients) => {
-    const config = loadConfig({ ...edgeVars(edge), DDN_AUTH: 'cognito' });
-    const declaration = buildDeclaration(config, {
-      albDns: '127.0.0.1:50101',
-      s3Endpoint: edge.url,
-      placeholderRole: true,
-      cognitoIssuerBase: edge.url,
-      accessLog: ACCESS_LOG,
-    });
+    const declaration = signInDeclaration(edge);
     const code = zip('{}');
     const first = await deploy(clients, declaration, code);
     const auth = first.result!.auth!;
@@ -211,14 +204,7 @@ test('sign-in on the edge: pool, client and JWT authorizer made once; routes gua
 test('DDN_COGNITO_USER_POOL_ID: the named pool is used, never created nor deleted; an unknown one is an error', async () => {
   await withEdge(async (edge, clients) => {
     const pool = (await clients.cognito.send(new CreateUserPoolCommand({ PoolName: 'company-users' }))).UserPool!.Id!;
-    const config = loadConfig({ ...edgeVars(edge), DDN_AUTH: 'cognito', DDN_COGNITO_USER_POOL_ID: pool });
-    const declaration = buildDeclaration(config, {
-      albDns: '127.0.0.1:50101',
-      s3Endpoint: edge.url,
-      placeholderRole: true,
-      cognitoIssuerBase: edge.url,
-      accessLog: ACCESS_LOG,
-    });
+    const declaration = signInDeclaration(edge, { DDN_COGNITO_USER_POOL_ID: pool });
     const { plan, result } = await deploy(clients, declaration, zip('{}'));
     assert.ok(!plan.changes.some((c) => c.kind === 'createUserPool'));
     assert.equal(result!.auth!.userPoolId, pool);
@@ -226,14 +212,7 @@ test('DDN_COGNITO_USER_POOL_ID: the named pool is used, never created nor delete
     assert.deepEqual(destroyed.deletedUserPools, []);
     await clients.cognito.send(new DescribeUserPoolCommand({ UserPoolId: pool }));
 
-    const missing = buildDeclaration(
-      loadConfig({ ...edgeVars(edge), DDN_AUTH: 'cognito', DDN_COGNITO_USER_POOL_ID: 'us-east-1_Nope12345' }),
-      {
-        albDns: '127.0.0.1:50101',
-        placeholderRole: true,
-        accessLog: ACCESS_LOG,
-      },
-    );
+    const missing = signInDeclaration(edge, { DDN_COGNITO_USER_POOL_ID: 'us-east-1_Nope12345' });
     await assert.rejects(
       deploy(clients, missing, zip('{}'), { planOnly: true }),
       /user pool us-east-1_Nope12345 does not exist: fix DDN_COGNITO_USER_POOL_ID/,
@@ -249,4 +228,15 @@ const ACCESS_LOG = {
 
 function edgeVars(edge: TestEdge): Record<string, string> {
   return { DDN_DATA_DIR: edge.dataDir };
+}
+
+/** The declaration `ddn up` makes with sign-in on (DDN_AUTH=cognito plus `vars`). */
+function signInDeclaration(edge: TestEdge, vars: Record<string, string> = {}): Declaration {
+  return buildDeclaration(loadConfig({ ...edgeVars(edge), DDN_AUTH: 'cognito', ...vars }), {
+    albDns: '127.0.0.1:50101',
+    s3Endpoint: edge.url,
+    placeholderRole: true,
+    cognitoIssuerBase: edge.url,
+    accessLog: ACCESS_LOG,
+  });
 }

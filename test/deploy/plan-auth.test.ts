@@ -1,19 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config/index.ts';
-import {
-  awsApiEndpoint,
-  BILLING_ACCESS_LOG_FORMAT,
-  buildDeclaration,
-  type Declaration,
-} from '../../src/deploy/declaration.ts';
+import { BILLING_ACCESS_LOG_FORMAT, buildDeclaration, type Declaration } from '../../src/deploy/declaration.ts';
 import { computePlan, describeChange, PlanError } from '../../src/deploy/plan.ts';
-import type { TargetState } from '../../src/deploy/target.ts';
+import { ACCOUNT, CLIENT, CODE, deployedState, POOL } from './deployed-state.ts';
 
-const ACCOUNT = '123456789012';
-const CODE = 'c29tZWhhc2g=';
-const POOL = 'eu-west-1_AbCdEf123';
-const CLIENT = '3nkoep4151b7umeggnottc30u9';
 const AWS_VARS = {
   DDN_ALB_DNS: '10.0.0.5:50101',
   AWS_REGION: 'eu-west-1',
@@ -22,85 +13,6 @@ const AWS_VARS = {
 
 function declare(vars: Record<string, string> = {}): Declaration {
   return buildDeclaration(loadConfig({ ...AWS_VARS, DDN_AUTH: 'cognito', ...vars }));
-}
-
-/** A target holding everything `declaration` declares, sign-in included. */
-function deployedState(declaration: Declaration): TargetState {
-  const fn = declaration.function;
-  const ids = { lambda: 'int0001', backend: 'int0002' } as const;
-  const stage = declaration.api.stage.accessLogSettings;
-  return {
-    accountId: ACCOUNT,
-    buckets: Object.fromEntries(
-      declaration.buckets.map((b) => [b.name, { exists: true, cors: structuredClone(b.cors) }]),
-    ),
-    function: {
-      codeSha256: CODE,
-      runtime: fn.runtime,
-      handler: fn.handler,
-      role: fn.role(ACCOUNT),
-      timeout: fn.timeout,
-      memorySize: fn.memorySize,
-      environment: { ...fn.environment },
-    },
-    apis: [{ apiId: 'abc1234567' }],
-    api: {
-      apiId: 'abc1234567',
-      apiEndpoint: awsApiEndpoint('abc1234567', declaration.region),
-      integrations: [
-        {
-          integrationId: ids.lambda,
-          integrationType: 'AWS_PROXY',
-          payloadFormatVersion: '2.0',
-          integrationUri: declaration.api.integrations.lambda.integrationUri(ACCOUNT),
-        },
-        {
-          integrationId: ids.backend,
-          integrationType: 'HTTP_PROXY',
-          integrationMethod: 'ANY',
-          payloadFormatVersion: '1.0',
-          integrationUri: declaration.api.integrations.backend.integrationUri(ACCOUNT),
-        },
-      ],
-      routes: declaration.api.routes.map((r, i) => ({
-        routeId: `route0${i}`,
-        routeKey: r.routeKey,
-        target: `integrations/${ids[r.integration]}`,
-        authorizationType: r.authorizationType,
-        authorizerId: r.authorizationType === 'JWT' ? 'auth01' : undefined,
-      })),
-      stages: [
-        {
-          stageName: '$default',
-          autoDeploy: true,
-          accessLogSettings: stage && { destinationArn: stage.destinationArn(ACCOUNT), format: stage.format },
-        },
-      ],
-      authorizers: [
-        {
-          authorizerId: 'auth01',
-          name: 'ddn-api-cognito',
-          authorizerType: 'JWT',
-          identitySource: ['$request.header.Authorization'],
-          issuer: `https://cognito-idp.eu-west-1.amazonaws.com/${POOL}`,
-          audience: [CLIENT],
-        },
-      ],
-    },
-    permission: { sourceArn: declaration.permission.sourceArn(ACCOUNT, 'abc1234567') },
-    auth: {
-      userPools: [{ id: POOL, name: 'ddn-api-users' }],
-      clients: [
-        {
-          clientId: CLIENT,
-          clientName: 'ddn-api-client',
-          explicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_PASSWORD_AUTH'],
-          hasSecret: false,
-        },
-      ],
-    },
-    logGroup: { exists: true },
-  };
 }
 
 test('sign-in on an empty AWS target: pool, client and log group first, the authorizer before the routes it guards', () => {

@@ -9,65 +9,12 @@ import {
 } from '../../src/deploy/declaration.ts';
 import { computePlan, describeChange, PlanError } from '../../src/deploy/plan.ts';
 import type { TargetState } from '../../src/deploy/target.ts';
-
-const ACCOUNT = '123456789012';
-const CODE = 'c29tZWhhc2g=';
+import { ACCOUNT, CODE, deployedState } from './deployed-state.ts';
 
 function declare(vars: Record<string, string> = {}, placeholderRole = true): Declaration {
   return buildDeclaration(loadConfig({ DDN_ALB_DNS: '10.0.0.5:50101', AWS_REGION: 'eu-west-1', ...vars }), {
     placeholderRole,
   });
-}
-
-/** A target that holds exactly what `declaration` declares, as `readTarget` would report it. */
-function deployedState(declaration: Declaration): TargetState {
-  const fn = declaration.function;
-  const ids = { lambda: 'int0001', backend: 'int0002' } as const;
-  return {
-    accountId: ACCOUNT,
-    buckets: Object.fromEntries(
-      declaration.buckets.map((b) => [b.name, { exists: true, cors: structuredClone(b.cors) }]),
-    ),
-    roleExists: declaration.role ? true : undefined,
-    function: {
-      codeSha256: CODE,
-      runtime: fn.runtime,
-      handler: fn.handler,
-      role: fn.role(ACCOUNT),
-      timeout: fn.timeout,
-      memorySize: fn.memorySize,
-      environment: { ...fn.environment },
-    },
-    apis: [{ apiId: 'abc1234567', apiEndpoint: awsApiEndpoint('abc1234567', declaration.region) }],
-    api: {
-      apiId: 'abc1234567',
-      apiEndpoint: awsApiEndpoint('abc1234567', declaration.region),
-      integrations: [
-        {
-          integrationId: ids.lambda,
-          integrationType: 'AWS_PROXY',
-          integrationMethod: 'POST',
-          payloadFormatVersion: '2.0',
-          integrationUri: declaration.api.integrations.lambda.integrationUri(ACCOUNT),
-        },
-        {
-          integrationId: ids.backend,
-          integrationType: 'HTTP_PROXY',
-          integrationMethod: 'ANY',
-          payloadFormatVersion: '1.0',
-          integrationUri: declaration.api.integrations.backend.integrationUri(ACCOUNT),
-        },
-      ],
-      routes: declaration.api.routes.map((r, i) => ({
-        routeId: `route0${i}`,
-        routeKey: r.routeKey,
-        target: `integrations/${ids[r.integration]}`,
-      })),
-      stages: [{ stageName: '$default', autoDeploy: true }],
-      authorizers: [],
-    },
-    permission: { sourceArn: declaration.permission.sourceArn(ACCOUNT, 'abc1234567') },
-  };
 }
 
 test('an empty target gets everything, in dependency order', () => {

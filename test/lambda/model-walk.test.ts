@@ -44,6 +44,11 @@ const IMPLEMENTED = new Set([
   'UpdateFunctionEventInvokeConfig',
   'DeleteFunctionEventInvokeConfig',
   'ListFunctionEventInvokeConfigs',
+  'CreateFunctionUrlConfig',
+  'GetFunctionUrlConfig',
+  'UpdateFunctionUrlConfig',
+  'DeleteFunctionUrlConfig',
+  'ListFunctionUrlConfigs',
 ]);
 
 let edge: TestEdge;
@@ -99,11 +104,10 @@ test('lambda: every operation of the model is implemented or 501 NotImplemented 
 });
 
 test('lambda: the aws CLI reads NotImplemented (botocore rest-json parser)', async () => {
-  await sdkFunction(edge, 'cli-walked', 'export const handler = async () => ({});');
-  const urls = await awsFails(edge, ['lambda', 'list-function-url-configs', '--function-name', 'cli-walked']);
+  const signing = await awsFails(edge, ['lambda', 'list-code-signing-configs']);
   assert.match(
-    urls.stderr,
-    /\(NotImplemented\) when calling the ListFunctionUrlConfigs operation: The lambda operation ListFunctionUrlConfigs is not implemented/,
+    signing.stderr,
+    /\(NotImplemented\) when calling the ListCodeSigningConfigs operation: The lambda operation ListCodeSigningConfigs is not implemented/,
   );
   const layers = await awsFails(edge, ['lambda', 'list-layers']);
   assert.match(layers.stderr, /\(NotImplemented\) when calling the ListLayers operation/);

@@ -1,4 +1,5 @@
-import { queryPairs, type GatewayRequest } from '../request-context.ts';
+import { queryPairs } from '../../protocols/http-payload.ts';
+import type { GatewayRequest } from '../request-context.ts';
 
 /** Reads one identity source of a request; undefined when the request lacks it. */
 export type IdentityReader = (g: GatewayRequest) => string | undefined;

@@ -2,6 +2,7 @@ import type { EdgeRequest } from '../../edge/types.ts';
 import type { RestJsonHandler } from '../../protocols/rest-json-operations.ts';
 import type { LambdaCodeStore } from '../../state/lambda-code.ts';
 import type { LambdaMetadata, StoredFunction } from '../../state/lambda-metadata.ts';
+import type { LambdaFunctionUrls } from '../../state/lambda-function-urls.ts';
 import type { FunctionRef } from '../arn.ts';
 import type { FunctionLifecycle } from '../lifecycle.ts';
 import type { LambdaInvoker } from '../invoker.ts';
@@ -14,6 +15,7 @@ export type LambdaOperation = (typeof LAMBDA_OPERATIONS)[number]['name'];
 export interface LambdaContext extends Pick<LambdaInvoker, 'invoke'> {
   readonly metadata: LambdaMetadata;
   readonly code: LambdaCodeStore;
+  readonly functionUrls: LambdaFunctionUrls;
   readonly region: string;
   readonly accountId: string;
   /** The edge's URL as clients reach it. */

@@ -1,5 +1,17 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { CorsConfiguration } from './model.ts';
+
+/**
+ * CORS rules of API Gateway HTTP APIs (`CorsConfiguration`) and Lambda function URLs (`Cors`), which behave alike:
+ * the endpoint answers preflights itself and sets the Access-Control-* headers of every response.
+ */
+export interface CorsConfiguration {
+  allowOrigins?: string[];
+  allowCredentials?: boolean;
+  allowHeaders?: string[];
+  allowMethods?: string[];
+  exposeHeaders?: string[];
+  maxAge?: number;
+}
 
 /** Whether `origin` is allowed: exact, `*`, or a scheme wildcard such as `https://*`. */
 function allowedOrigin(cors: CorsConfiguration, origin: string): string | undefined {
