@@ -1,18 +1,21 @@
 // bench:gateway — GET /ping with wrk: straight to a Node upstream, through our gateway (HTTP_PROXY) and through nginx
 // proxy_pass (upstream keep-alive, `worker_processes 1`; ours is one Node process), and through a bare node:http +
 // undici relay with no gateway logic (the floor of any proxy built that way), all in one run; then a Lambda
-// route through the gateway beside the same handler served in-process and served from bare worker threads (the floor
-// of a Lambda route built that way). Every process under test is its own process
-// (upstream, nginx, edge, in-process handler, both floors), every target gets the same wrk parameters and a warm-up run first.
+// route through the gateway beside the same handler served in-process, served from bare worker threads (the floor
+// of a Lambda route built that way) and served from bare child processes over the Lambda Runtime API (the floor of
+// one built with process isolation, as the edge's is). Every process under test is its own process
+// (upstream, nginx, edge, in-process handler, the floors), every target gets the same wrk parameters and a warm-up run
+// first; CPU counts each target's process and its children (the execution environments).
 // Then the HTTP_PROXY route again behind a JWT authorizer (issuer: a loopback OIDC server in this process, one token
 // for every request) beside the same route with none.
 // Prints rps, p99 and CPU per request of each (medians of BENCH_ROUNDS rounds) and the ratios.
-// BENCH_CPU_PROF=DIR writes the edge's CPU profile there. BENCH_ONLY=jwt runs only the two JWT-comparison targets.
+// BENCH_CPU_PROF=DIR writes the edge's CPU profile there. BENCH_ONLY=jwt runs only the two JWT-comparison targets,
+// BENCH_ONLY=lambda only the Lambda route and its baselines.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -39,6 +42,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP = process.env.BENCH_WARMUP ?? '2s';
 const CONNECTIONS = process.env.BENCH_CONNECTIONS ?? '64';
 const THREADS = '2';
+/** Execution environments per function, as the edge's Lambda service allows here; the process floor runs as many. */
+const LAMBDA_ENVIRONMENTS = Math.min(16, Math.max(2, availableParallelism()));
 /** The function every Lambda target runs: in the edge's runtime, in-process, in bare worker threads. */
 const HANDLER_FUNCTION = `async () => ({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'pong' })`;
 const HANDLER = `export const handler = ${HANDLER_FUNCTION};`;
@@ -46,8 +51,10 @@ const HANDLER = `export const handler = ${HANDLER_FUNCTION};`;
 interface Result {
   rps: number;
   p99ms: number;
-  /** CPU time (user + system, all threads) the process under test spent per request, in µs. */
+  /** CPU time (user + system, all threads) the process under test and its children spent per request, in µs. */
   cpuUs?: number;
+  /** The same for the process under test alone. */
+  ownCpuUs?: number;
 }
 
 /**
@@ -57,18 +64,20 @@ interface Result {
 async function wrk(url: string, pid?: number, headers: string[] = []): Promise<Result> {
   const h = headers.flatMap((header) => ['-H', header]);
   await run('wrk', [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${WARMUP}`, ...h, url], { maxBuffer: 1 << 20 });
-  const cpuBefore = pid === undefined ? 0 : cpuTicks(pid);
+  const before = pid === undefined ? undefined : treeCpuTicks(pid);
   const { stdout } = await run('wrk', [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${DURATION}`, '--latency', ...h, url], {
     maxBuffer: 1 << 20,
   });
-  const cpu = pid === undefined ? 0 : cpuTicks(pid) - cpuBefore;
+  const after = pid === undefined ? undefined : treeCpuTicks(pid);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)![1]);
   const requests = Number(/(\d+) requests in/.exec(stdout)![1]);
   const [, value, unit] = /99%\s+([\d.]+)(us|ms|s)/.exec(stdout)!;
   const p99ms = Number(value) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : 1);
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(stdout);
   if (non2xx) throw new Error(`${url}: ${non2xx[1]} non-2xx responses\n${stdout}`);
-  return { rps, p99ms, cpuUs: pid === undefined ? undefined : (cpu * (1e6 / CLOCK_TICKS)) / requests };
+  if (!before || !after) return { rps, p99ms };
+  const perRequest = (ticks: number) => (ticks * (1e6 / CLOCK_TICKS)) / requests;
+  return { rps, p99ms, cpuUs: perRequest(after.tree - before.tree), ownCpuUs: perRequest(after.own - before.own) };
 }
 
 /** Linux's USER_HZ, the unit of /proc/PID/stat times. */
@@ -79,6 +88,28 @@ function cpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return Number(fields[11]) + Number(fields[12]);
+}
+
+/**
+ * CPU ticks of `pid` and of all its descendants alive now (children that ended during a run are missed: none should).
+ */
+function treeCpuTicks(pid: number): { own: number; tree: number } {
+  const own = cpuTicks(pid);
+  let tree = own;
+  const walk = (parent: number) => {
+    for (const task of readdirSync(`/proc/${parent}/task`)) {
+      for (const child of readFileSync(`/proc/${parent}/task/${task}/children`, 'utf8').split(' ').filter(Boolean)) {
+        try {
+          tree += cpuTicks(Number(child));
+          walk(Number(child));
+        } catch {
+          // it ended meanwhile
+        }
+      }
+    }
+  };
+  walk(pid);
+  return { own, tree };
 }
 
 /** nginx's one worker (the child of the master we started). */
@@ -259,7 +290,11 @@ async function startIssuer(): Promise<{ issuer: string; token: string; server: h
 
 const ratio = (a: number, b: number) => (a / b).toFixed(2);
 const line = (name: string, r: Result) =>
-  `${name.padEnd(34)} ${r.rps.toFixed(0).padStart(8)} rps   p99 ${r.p99ms.toFixed(2).padStart(7)} ms${r.cpuUs === undefined ? '' : `   CPU ${r.cpuUs.toFixed(0).padStart(4)} µs/request`}`;
+  `${name.padEnd(34)} ${r.rps.toFixed(0).padStart(8)} rps   p99 ${r.p99ms.toFixed(2).padStart(7)} ms` +
+  (r.cpuUs === undefined ? '' : `   CPU ${r.cpuUs.toFixed(0).padStart(4)} µs/request`) +
+  (r.cpuUs !== undefined && r.ownCpuUs !== undefined && r.cpuUs - r.ownCpuUs >= 1
+    ? ` (own process ${r.ownCpuUs.toFixed(0)}, children ${(r.cpuUs - r.ownCpuUs).toFixed(0)})`
+    : '');
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ddn-bench-gateway-'));
@@ -286,6 +321,15 @@ async function main(): Promise<void> {
     const lambdaFloor = nodeServer(lambdaFloorPort, BARE_LAMBDA.replace('HANDLER_SOURCE', HANDLER_FUNCTION));
     children.push(lambdaFloor);
     await ready(lambdaFloor);
+    // The same with the handler in child processes over the Lambda Runtime API: what process isolation itself costs.
+    const processFloorPort = await freePort('127.0.0.1');
+    const processFloor = spawn(
+      process.execPath,
+      [path.join(import.meta.dirname, 'process-floor.mjs'), String(processFloorPort), String(LAMBDA_ENVIRONMENTS)],
+      { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, HANDLER_SOURCE: HANDLER_FUNCTION } },
+    );
+    children.push(processFloor);
+    await ready(processFloor);
     const nginxPort = await freePort('127.0.0.1');
     const nginx = startNginx(path.join(dir, 'nginx'), nginxPort, upstreamPort);
     children.push(nginx);
@@ -416,6 +460,11 @@ async function main(): Promise<void> {
         url: `http://127.0.0.1:${lambdaFloorPort}/fn`,
         pid: () => lambdaFloor.pid,
       },
+      {
+        name: 'bare node:http + child processes',
+        url: `http://127.0.0.1:${processFloorPort}/fn`,
+        pid: () => processFloor.pid,
+      },
       { name: 'ddn gateway AWS_PROXY -> Lambda', url: `${gateway}/fn`, pid: () => edgeProcess.pid },
       {
         name: 'ddn gateway HTTP_PROXY, no authorizer',
@@ -430,7 +479,8 @@ async function main(): Promise<void> {
         headers: [bearer],
       },
     ];
-    const targets = process.env.BENCH_ONLY === 'jwt' ? allTargets.slice(-2) : allTargets;
+    const only = process.env.BENCH_ONLY;
+    const targets = only === 'jwt' ? allTargets.slice(-2) : only === 'lambda' ? allTargets.slice(4, 8) : allTargets;
     // Rounds of every target in turn, medians reported: the machine's other load drifts, and this spreads it evenly.
     const results = new Map<string, Result[]>(targets.map((t) => [t.name, []]));
     for (let round = 1; round <= ROUNDS; round++) {
@@ -443,30 +493,50 @@ async function main(): Promise<void> {
     const median = (name: string): Result => {
       const rs = results.get(name)!;
       const mid = (f: (r: Result) => number) => rs.map(f).sort((a, b) => a - b)[rs.length >> 1];
-      return { rps: mid((r) => r.rps), p99ms: mid((r) => r.p99ms), cpuUs: mid((r) => r.cpuUs ?? 0) };
+      return {
+        rps: mid((r) => r.rps),
+        p99ms: mid((r) => r.p99ms),
+        cpuUs: mid((r) => r.cpuUs ?? 0),
+        ownCpuUs: mid((r) => r.ownCpuUs ?? 0),
+      };
     };
     console.log('\nmedians');
     for (const t of targets) console.log(line(t.name, median(t.name)));
-    const [open, secured] = targets.slice(-2).map((t) => median(t.name)) as [Result, Result];
-    console.log(
-      `\nJWT route vs the same route with no authorizer (same token sent to both): rps ${ratio(secured.rps, open.rps)}x (goal >= 0.8), p99 ${ratio(secured.p99ms, open.p99ms)}x, CPU per request +${(secured.cpuUs! - open.cpuUs!).toFixed(0)} µs`,
-    );
-    if (targets.length === 2) return;
-    const [viaNginx, viaRelay, viaGateway, fnInProc, fnFloor, fnGateway] = targets
-      .slice(1)
-      .map((t) => median(t.name)) as [Result, Result, Result, Result, Result, Result];
-    console.log(
-      `\nHTTP_PROXY vs nginx:   rps ${ratio(viaGateway.rps, viaNginx.rps)}x (goal >= 0.6), p99 ${ratio(viaGateway.p99ms, viaNginx.p99ms)}x (goal <= 1.5), CPU per request ${ratio(viaGateway.cpuUs!, viaNginx.cpuUs!)}x`,
-    );
-    console.log(
-      `  bare relay vs nginx: rps ${ratio(viaRelay.rps, viaNginx.rps)}x, p99 ${ratio(viaRelay.p99ms, viaNginx.p99ms)}x; HTTP_PROXY vs bare relay: rps ${ratio(viaGateway.rps, viaRelay.rps)}x`,
-    );
-    console.log(
-      `Lambda vs in-process:  rps ${ratio(fnGateway.rps, fnInProc.rps)}x (goal >= 0.5), p99 ${ratio(fnGateway.p99ms, fnInProc.p99ms)}x, CPU per request ${ratio(fnGateway.cpuUs!, fnInProc.cpuUs!)}x`,
-    );
-    console.log(
-      `  bare worker threads vs in-process: rps ${ratio(fnFloor.rps, fnInProc.rps)}x; Lambda vs bare worker threads: rps ${ratio(fnGateway.rps, fnFloor.rps)}x, CPU per request +${(fnGateway.cpuUs! - fnFloor.cpuUs!).toFixed(0)} µs`,
-    );
+    const byName = (name: string) => median(allTargets.find((t) => t.name.startsWith(name))!.name);
+    if (only !== 'lambda') {
+      const [open, secured] = targets.slice(-2).map((t) => median(t.name)) as [Result, Result];
+      console.log(
+        `\nJWT route vs the same route with no authorizer (same token sent to both): rps ${ratio(secured.rps, open.rps)}x (goal >= 0.8), p99 ${ratio(secured.p99ms, open.p99ms)}x, CPU per request +${(secured.cpuUs! - open.cpuUs!).toFixed(0)} µs`,
+      );
+    }
+    if (only === undefined) {
+      const [viaNginx, viaRelay, viaGateway] = ['nginx', 'bare node:http + undici', 'ddn gateway HTTP_PROXY'].map(
+        byName,
+      ) as [Result, Result, Result];
+      console.log(
+        `\nHTTP_PROXY vs nginx:   rps ${ratio(viaGateway.rps, viaNginx.rps)}x (goal >= 0.6), p99 ${ratio(viaGateway.p99ms, viaNginx.p99ms)}x (goal <= 1.5), CPU per request ${ratio(viaGateway.cpuUs!, viaNginx.cpuUs!)}x`,
+      );
+      console.log(
+        `  bare relay vs nginx: rps ${ratio(viaRelay.rps, viaNginx.rps)}x, p99 ${ratio(viaRelay.p99ms, viaNginx.p99ms)}x; HTTP_PROXY vs bare relay: rps ${ratio(viaGateway.rps, viaRelay.rps)}x`,
+      );
+    }
+    if (only !== 'jwt') {
+      const [fnInProc, fnFloor, fnProcesses, fnGateway] = [
+        'handler in-process',
+        'bare node:http + worker',
+        'bare node:http + child',
+        'ddn gateway AWS_PROXY',
+      ].map(byName) as [Result, Result, Result, Result];
+      console.log(
+        `Lambda vs in-process:  rps ${ratio(fnGateway.rps, fnInProc.rps)}x (goal >= 0.5), p99 ${ratio(fnGateway.p99ms, fnInProc.p99ms)}x, CPU per request ${ratio(fnGateway.cpuUs!, fnInProc.cpuUs!)}x`,
+      );
+      console.log(
+        `  bare worker threads vs in-process: rps ${ratio(fnFloor.rps, fnInProc.rps)}x; Lambda vs bare worker threads: rps ${ratio(fnGateway.rps, fnFloor.rps)}x (goal >= 0.8), CPU per request +${(fnGateway.cpuUs! - fnFloor.cpuUs!).toFixed(0)} µs`,
+      );
+      console.log(
+        `  bare child processes vs in-process: rps ${ratio(fnProcesses.rps, fnInProc.rps)}x; Lambda vs bare child processes: rps ${ratio(fnGateway.rps, fnProcesses.rps)}x, CPU per request ${ratio(fnGateway.cpuUs!, fnProcesses.cpuUs!)}x (+${(fnGateway.cpuUs! - fnProcesses.cpuUs!).toFixed(0)} µs)`,
+      );
+    }
     console.log(
       `load average at the end ${loadavg()
         .map((l) => l.toFixed(2))

@@ -11,6 +11,7 @@ import { openStateDatabase } from '../state/database.ts';
 import { LambdaCodeStore } from '../state/lambda-code.ts';
 import { LambdaMetadata } from '../state/lambda-metadata.ts';
 import { LambdaFunctionUrls } from '../state/lambda-function-urls.ts';
+import { LambdaLayers } from '../state/lambda-layers.ts';
 import { S3Metadata } from '../state/s3-metadata.ts';
 import { createStsService } from '../sts/service.ts';
 import { Edge } from './server.ts';
@@ -62,6 +63,7 @@ export async function startEdge(
     metadata: lambdaMetadata,
     functionUrls,
     code: new LambdaCodeStore(config.dataDir, blobs),
+    layers: new LambdaLayers(db),
     region,
     accountId,
     logger,

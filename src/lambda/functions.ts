@@ -77,6 +77,7 @@ export const createFunctionInput = z.object({
     .optional(),
   EphemeralStorage: z.object({ Size: z.number().int().min(512).max(10240) }).optional(),
   Tags: z.record(z.string(), z.string()).optional(),
+  Layers: z.array(z.string()).optional(),
 });
 
 export const updateConfigurationInput = z.object({
@@ -89,6 +90,7 @@ export const updateConfigurationInput = z.object({
   Runtime: z.string().optional(),
   EphemeralStorage: z.object({ Size: z.number().int().min(512).max(10240) }).optional(),
   RevisionId: z.string().optional(),
+  Layers: z.array(z.string()).optional(),
 });
 
 export const updateCodeInput = z.object({
@@ -235,6 +237,7 @@ export function functionConfiguration(
     LastModified: fn.lastModified,
     CodeSha256: fn.codeSha256,
     Version: fn.version ?? '$LATEST',
+    ...(s.layers?.length && { Layers: s.layers.map((l) => ({ Arn: l.arn, CodeSize: l.codeSize })) }),
     ...(Object.keys(s.environment).length > 0 ? { Environment: { Variables: s.environment } } : {}),
     TracingConfig: { Mode: 'PassThrough' },
     RevisionId: fn.revisionId,

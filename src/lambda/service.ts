@@ -7,6 +7,7 @@ import type { EdgeEndpoint, EdgeRequest, EdgeService, InternalRoute } from '../e
 import type { Logger } from '../config/logger.ts';
 import type { LambdaMetadata, StoredEventInvokeConfig, StoredFunction } from '../state/lambda-metadata.ts';
 import { InvalidCodeError, type LambdaCodeStore } from '../state/lambda-code.ts';
+import type { LambdaLayers } from '../state/lambda-layers.ts';
 import { functionArn, parseFunctionRef, type FunctionRef } from './arn.ts';
 import { CODE_PATH, serveCode } from './code-server.ts';
 import { invalidParameter, lambdaErrorBody, notFound } from './errors.ts';
@@ -26,10 +27,12 @@ import { versionOperations } from './operations/versions.ts';
 import { eventInvokeConfigOperations } from './operations/event-invoke-config.ts';
 import { functionUrlOperations } from './operations/function-urls.ts';
 import type { LambdaFunctionUrls } from '../state/lambda-function-urls.ts';
+import { layerOperations } from './operations/layers.ts';
+import { layerVariables, SYSTEM_PATH } from './runtime/layer-paths.ts';
 import type { LambdaContext, LambdaOperation } from './operations/types.ts';
 import { statementAllows, type PolicyStatement } from './policy.ts';
 import { EnvironmentPool } from './runtime/pool.ts';
-import type { EnvironmentSpec, Invocation } from './runtime/environment.ts';
+import type { EnvironmentSpec, Invocation, InvocationOutcome } from './runtime/environment.ts';
 
 const MAX_SYNC_PAYLOAD = 6 * 1024 * 1024;
 const MAX_ASYNC_PAYLOAD = 1024 * 1024;
@@ -52,6 +55,7 @@ const OPERATIONS = new RestJsonOperations<LambdaOperation, LambdaContext, EdgeRe
     ...aliasOperations,
     ...eventInvokeConfigOperations,
     ...functionUrlOperations,
+    ...layerOperations,
   },
   decodeLabel: (raw) => pathParameter(raw, () => invalidParameter(`Invalid path segment: ${raw}`)),
   // Unconfirmed: AWS's answer to a method and path of no Lambda operation.
@@ -64,6 +68,7 @@ export interface LambdaServiceDeps {
   code: LambdaCodeStore;
   /** Function URL configurations (the data plane, FunctionUrlPlane, reads them too). */
   functionUrls: LambdaFunctionUrls;
+  layers: LambdaLayers;
   region: string;
   accountId: string;
   logger: Logger;
@@ -96,6 +101,7 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
   readonly metadata: LambdaMetadata;
   readonly code: LambdaCodeStore;
   readonly functionUrls: LambdaFunctionUrls;
+  readonly layers: LambdaLayers;
   private readonly pools = new Map<string, { key: string; fn: StoredFunction; pool: EnvironmentPool }>();
   /** Invocations running per function, compared with its reserved concurrency. */
   private readonly running = new Map<string, number>();
@@ -114,14 +120,15 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
   private readonly roles?: IamRoles;
   /** Where `GetFunction`'s `Code.Location` points: the zip, served by the edge. */
   readonly internalRoutes: readonly InternalRoute[] = [
-    { prefix: CODE_PATH, handler: (_req, res, rawPath) => serveCode(this.metadata, this.code, res, rawPath) },
+    { prefix: CODE_PATH, handler: (_req, res, rawPath) => serveCode(this.referencedBlobs(), this.code, res, rawPath) },
   ];
 
   constructor(deps: LambdaServiceDeps, options: LambdaServiceOptions = {}) {
     this.metadata = deps.metadata;
     this.code = deps.code;
     this.functionUrls = deps.functionUrls;
-    this.code.removeUnreferenced(this.metadata.codeBlobs());
+    this.layers = deps.layers;
+    this.code.removeUnreferenced(this.referencedBlobs());
     this.logger = deps.logger.child({ service: 'lambda' });
     this.region = deps.region;
     this.accountId = deps.accountId;
@@ -153,8 +160,9 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     writeRestJsonError(request, err, lambdaErrorBody);
   }
 
+  /** The functions' code and the layers' archives, those of deleted layer versions that functions use included. */
   referencedBlobs(): Set<string> {
-    return this.metadata.codeBlobs();
+    return new Set([...this.metadata.codeBlobs(), ...this.layers.codeBlobs(), ...this.layers.blobsUsedByFunctions()]);
   }
 
   async close(): Promise<void> {
@@ -216,7 +224,7 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     const outcome = await run;
     const result: InvokeResult = { statusCode: 200, payload: outcome.payload, executedVersion };
     if (outcome.failed) result.functionError = 'Unhandled';
-    if (options.logType === 'Tail') result.logResult = tail(outcome.log());
+    if (options.logType === 'Tail') result.logResult = tail(invocationLog(fn, requestId, outcome));
     return result;
   }
 
@@ -285,32 +293,27 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
 
   // --- runtime -------------------------------------------------------------------------------------
 
-  /** Runs one invocation; `log` makes its log text (START, the function's lines, END, REPORT) when asked for. */
-  private async run(
-    fn: StoredFunction,
-    invocation: Invocation,
-  ): Promise<{ payload: string; failed: boolean; log: () => string }> {
+  /** Runs one invocation; `invocationLog` makes its log text (START, the function's lines, END, REPORT) when asked for. */
+  private async run(fn: StoredFunction, invocation: Invocation): Promise<InvocationOutcome> {
     let outcome;
     try {
       outcome = await this.poolFor(fn).invoke(invocation);
     } finally {
       this.running.set(fn.name, this.running.get(fn.name)! - 1);
     }
-    let { payload, failed } = outcome;
-    if (byteLengthOver(payload, MAX_RESPONSE_PAYLOAD)) {
-      payload = JSON.stringify({
+    if (byteLengthOver(outcome.payload, MAX_RESPONSE_PAYLOAD)) {
+      outcome.payload = JSON.stringify({
         errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_PAYLOAD} bytes).`,
         errorType: 'Function.ResponseSizeTooLarge',
       });
-      failed = true;
+      outcome.failed = true;
     }
-    const id = invocation.requestId;
-    const log = () =>
-      `START RequestId: ${id} Version: ${fn.version ?? '$LATEST'}\n${outcome.log}END RequestId: ${id}\n` +
-      `REPORT RequestId: ${id}\tDuration: ${outcome.durationMs.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(outcome.durationMs))} ms\tMemory Size: ${fn.settings.memorySize} MB\n`;
-    if (this.logger.isLevelEnabled('debug'))
-      this.logger.debug({ function: fn.name, requestId: id, failed, log: log() }, 'invocation');
-    return { payload, failed, log };
+    if (this.logger.isLevelEnabled('debug')) {
+      const { requestId } = invocation;
+      const log = invocationLog(fn, requestId, outcome);
+      this.logger.debug({ function: fn.name, requestId, failed: outcome.failed, log }, 'invocation');
+    }
+    return outcome;
   }
 
   private poolFor(fn: StoredFunction): EnvironmentPool {
@@ -350,14 +353,16 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
   private async environmentSpec(fn: StoredFunction): Promise<EnvironmentSpec> {
     const s = fn.settings;
     const taskRoot = await this.code.taskRoot(fn.codeBlob);
+    const optDir = s.layers?.length ? await this.code.layersRoot(s.layers.map((l) => l.codeBlob)) : undefined;
     const version = fn.version ?? '$LATEST';
     const logStreamName = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[${version}]${randomUUID().replace(/-/g, '')}`;
     const { credentials, publicUrl } = this.endpoint;
     const env: Record<string, string> = {
-      PATH: '/usr/local/bin:/usr/bin:/bin',
+      PATH: SYSTEM_PATH,
       LANG: 'en_US.UTF-8',
       // Where the function's SDK calls go by default: this edge (a function may override it with its own variables).
       AWS_ENDPOINT_URL: publicUrl,
+      ...(optDir && layerVariables(s.runtime, optDir)),
       ...s.environment,
       AWS_REGION: this.region,
       AWS_DEFAULT_REGION: this.region,
@@ -367,6 +372,7 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     return {
       runtime: s.runtime,
       taskRoot,
+      optDir,
       dataDir: this.dataDir,
       handler: s.handler,
       env,
@@ -441,6 +447,15 @@ function throttled(): AwsError {
 }
 
 /** Whether `payload` is more than `limit` bytes (UTF-8); short strings are decided without encoding them. */
+/** An invocation's log as Lambda writes it: START, the function's lines, END and REPORT. */
+function invocationLog(fn: StoredFunction, id: string, outcome: InvocationOutcome): string {
+  const { durationMs } = outcome;
+  return (
+    `START RequestId: ${id} Version: ${fn.version ?? '$LATEST'}\n${outcome.log}END RequestId: ${id}\n` +
+    `REPORT RequestId: ${id}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(durationMs))} ms\tMemory Size: ${fn.settings.memorySize} MB\n`
+  );
+}
+
 function byteLengthOver(payload: Buffer | string, limit: number): boolean {
   if (typeof payload !== 'string') return payload.length > limit;
   // A UTF-16 code unit is at most 3 bytes of UTF-8.

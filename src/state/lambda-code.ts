@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
@@ -13,12 +13,14 @@ const WORKER_BOOT = new URL('../denoise/worker-boot.mjs', import.meta.url);
 const UNPACK_WORKER = new URL('./lambda-unpack-worker.ts', import.meta.url).href;
 
 /**
- * Function code: the zip is a blob; its unpacked tree lives in `DATA_DIR/lambda/code/<blob>/task`.
+ * Function and layer code: the zip is a blob; its unpacked tree lives in `DATA_DIR/lambda/code/<blob>/task`.
  * `DATA_DIR/lambda/code/<blob>/package.json` is `{}` so that `.js` files in the task root are CommonJS
- * as on Lambda, whatever package.json sits above the data directory.
+ * as on Lambda, whatever package.json sits above the data directory. A function's layers, unpacked one over the
+ * other (its `/opt`), live in `DATA_DIR/lambda/opt/<hash of the layers' blobs>/task`, rebuilt after a restart.
  */
 export class LambdaCodeStore {
   private readonly root: string;
+  private readonly optRoot: string;
   private readonly tmpDir: string;
 
   constructor(
@@ -26,8 +28,11 @@ export class LambdaCodeStore {
     private readonly blobs: BlobStore,
   ) {
     this.root = path.join(dataDir, 'lambda', 'code');
+    this.optRoot = path.join(dataDir, 'lambda', 'opt');
     this.tmpDir = path.join(dataDir, 'tmp');
     mkdirSync(this.root, { recursive: true });
+    rmSync(this.optRoot, { recursive: true, force: true });
+    mkdirSync(this.optRoot, { recursive: true });
   }
 
   /**
@@ -37,7 +42,7 @@ export class LambdaCodeStore {
   async store(zip: Uint8Array): Promise<{ id: string; sha256: string }> {
     const staging = this.stagingDir();
     try {
-      const sha256 = await unpackInWorker(zip, staging);
+      const sha256 = await unpackInWorker([zip], staging);
       const pending = this.blobs.createTemporary();
       let id: string;
       try {
@@ -60,8 +65,28 @@ export class LambdaCodeStore {
     if (existsSync(dir)) return dir;
     const staging = this.stagingDir();
     try {
-      await unpackInWorker(await readFile(this.blobs.pathOf(blobId)), staging);
+      await unpackInWorker([await readFile(this.blobs.pathOf(blobId))], staging);
       await this.place(blobId, staging);
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+    return dir;
+  }
+
+  /** The directory holding the layers `blobIds` unpacked in order, the later over the earlier (the `/opt`). */
+  async layersRoot(blobIds: readonly string[]): Promise<string> {
+    const name = createHash('sha256').update(blobIds.join(',')).digest('hex').slice(0, 32);
+    const target = path.join(this.optRoot, name);
+    const dir = path.join(target, 'task');
+    if (existsSync(dir)) return dir;
+    const staging = this.stagingDir();
+    try {
+      const zips = await Promise.all(blobIds.map((id) => readFile(this.blobs.pathOf(id))));
+      await unpackInWorker(zips, staging);
+      // Another environment of the same layers may have placed them meanwhile: theirs is kept.
+      await rename(staging, target).catch((err: unknown) => {
+        if (!existsSync(target)) throw err;
+      });
     } finally {
       await rm(staging, { recursive: true, force: true });
     }
@@ -101,10 +126,10 @@ export class LambdaCodeStore {
   }
 }
 
-/** Unpacks `zip` into `staging` in a worker thread; resolves to the zip's SHA-256 (base64). */
-function unpackInWorker(zip: Uint8Array, staging: string): Promise<string> {
+/** Unpacks `zips` in order into `staging` in a worker thread; resolves to the last zip's SHA-256 (base64). */
+function unpackInWorker(zips: Uint8Array[], staging: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_BOOT, { workerData: { entry: UNPACK_WORKER, zip, staging } });
+    const worker = new Worker(WORKER_BOOT, { workerData: { entry: UNPACK_WORKER, zips, staging } });
     worker.once('message', (m: { sha256?: string; error?: string; invalid?: boolean }) => {
       if (m.sha256 !== undefined) resolve(m.sha256);
       else reject(m.invalid ? new InvalidCodeError(m.error) : new Error(m.error));

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { migrate, type StateDatabase } from './database.ts';
+import type { FunctionLayer } from './lambda-layers.ts';
 
 /** The stored part of a function's configuration (what CreateFunction / UpdateFunctionConfiguration set). */
 export interface StoredFunctionSettings {
@@ -13,6 +14,8 @@ export interface StoredFunctionSettings {
   architectures: string[];
   ephemeralStorage: number;
   tags: Record<string, string>;
+  /** The function's layers, in order (absent: none). */
+  layers?: FunctionLayer[];
 }
 
 export interface StoredFunction {

@@ -2,9 +2,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { InvalidCodeError, unpackZip } from './lambda-unpack.ts';
 
-const { zip, staging } = workerData as { zip: Uint8Array; staging: string };
+// `zips`: several packages unpacked in order into one tree, the later over the earlier (a function's layers).
+const { zips, staging } = workerData as { zips: Uint8Array[]; staging: string };
 try {
-  parentPort!.postMessage({ sha256: unpackZip(zip, staging) });
+  parentPort!.postMessage({ sha256: zips.map((zip) => unpackZip(zip, staging)).at(-1) });
 } catch (err) {
   parentPort!.postMessage({ error: (err as Error).message, invalid: err instanceof InvalidCodeError });
 }

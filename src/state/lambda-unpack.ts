@@ -33,7 +33,8 @@ export function readZip(zip: Uint8Array): Record<string, Uint8Array> {
 
 /**
  * Checks and unpacks a deployment package into `staging` (`staging/task` is the task root; `staging/package.json`
- * is `{}` so that `.js` files are CommonJS as on Lambda); returns the zip's SHA-256 (base64).
+ * is `{}` so that `.js` files are CommonJS as on Lambda); returns the zip's SHA-256 (base64). Files already in
+ * `staging/task` are overwritten (a function's layers are unpacked one over the other).
  */
 export function unpackZip(zip: Uint8Array, staging: string): string {
   const files = readZip(zip);

@@ -8,15 +8,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
-import { RuntimeApiServer, type NextInvocation } from '../../src/lambda/runtime/runtime-api.ts';
+import { RuntimeApiServer, type InvocationWaiter } from '../../src/lambda/runtime/runtime-api.ts';
 
 const execFileAsync = promisify(execFile);
 
 function fakeEnvironment() {
   const calls: Array<[string, string, string?]> = [];
   const server = new RuntimeApiServer({
-    next(deliver: (invocation: NextInvocation) => void) {
-      deliver({
+    next(waiter: InvocationWaiter) {
+      waiter.deliver({
         requestId: 'req-1',
         body: '{"n":1}',
         deadlineMs: 1234,
@@ -96,11 +96,11 @@ test('next: the event with the Lambda-Runtime-* headers; response, error and ini
 });
 
 test('pipelined requests: a response and the next `next` in one write are answered in order', async () => {
-  let pending: ((invocation: NextInvocation) => void) | undefined;
+  let pending: InvocationWaiter | undefined;
   const responses: string[] = [];
   const server = new RuntimeApiServer({
-    next(deliver) {
-      pending = deliver;
+    next(waiter) {
+      pending = waiter;
     },
     response(requestId, payload) {
       responses.push(`${requestId} ${payload}`);
@@ -122,7 +122,13 @@ test('pipelined requests: a response and the next `next` in one write are answer
     socket.write(`${post}GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n`);
     await until(() => pending !== undefined);
     assert.deepEqual(responses, ['req-1 "ok"']);
-    pending!({ requestId: 'req-2', body: '{"n":2}', deadlineMs: 1, functionArn: 'arn:fn', traceId: 'Root=1-x' });
+    pending!.deliver({
+      requestId: 'req-2',
+      body: '{"n":2}',
+      deadlineMs: 1,
+      functionArn: 'arn:fn',
+      traceId: 'Root=1-x',
+    });
     await until(() => received.endsWith('{"n":2}'));
     const answers = received.split(/(?=HTTP\/1\.1 )/);
     assert.equal(answers.length, 2);

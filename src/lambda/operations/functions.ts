@@ -18,6 +18,7 @@ import {
 import { jsonBody } from './body.ts';
 import type { LambdaContext, LambdaHandlers } from './types.ts';
 import { publishLatest, unqualified } from './versions.ts';
+import { functionLayers, releaseLayerBlobs } from './layers.ts';
 import type { RestJsonReply } from '../../protocols/rest-json-operations.ts';
 
 const FUNCTION_PAGES = new PageTokens('functions');
@@ -27,7 +28,8 @@ export const functionOperations: LambdaHandlers = {
   async CreateFunction(ctx, request) {
     const input = parseInput(createFunctionInput, jsonBody(request));
     ctx.checkRole(input.Role);
-    const settings = settingsFromCreate(input);
+    const layers = functionLayers(ctx, input.Layers);
+    const settings = { ...settingsFromCreate(input), ...(layers?.length && { layers }) };
     const zip = zipFromCode(input.Code);
     if (ctx.metadata.get(input.FunctionName)) throw conflict(`Function already exist: ${input.FunctionName}`);
     const stored = await ctx.storeCode(zip);
@@ -97,29 +99,36 @@ export const functionOperations: LambdaHandlers = {
     if (fn.version !== undefined) return deleteVersion(ctx, fn);
     if (qualifier === '$LATEST')
       throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
-    const blobs = new Set([fn.codeBlob, ...ctx.metadata.versions(fn.name).map((v) => v.codeBlob)]);
+    const versions = ctx.metadata.versions(fn.name);
+    const blobs = new Set([fn.codeBlob, ...versions.map((v) => v.codeBlob)]);
     ctx.metadata.delete(fn.name);
     ctx.lifecycle.deleted(fn.name);
     ctx.retirePool(fn.name, true);
     for (const blob of blobs) await ctx.code.remove(blob);
+    await releaseLayerBlobs(
+      ctx,
+      [fn, ...versions].flatMap((f) => f.settings.layers ?? []),
+    );
     return { status: 204 };
   },
 
-  UpdateFunctionConfiguration(ctx, request, { FunctionName }) {
+  async UpdateFunctionConfiguration(ctx, request, { FunctionName }) {
     const fn = ctx.find(unqualified(FunctionName));
     const input = parseInput(updateConfigurationInput, jsonBody(request));
     ctx.checkRole(input.Role);
     if (input.RevisionId !== undefined && input.RevisionId !== fn.revisionId) throw preconditionFailed();
     ctx.lifecycle.checkUpdatable(fn.name, functionArn(ctx.region, ctx.accountId, fn.name));
+    const layers = functionLayers(ctx, input.Layers);
     const updated: StoredFunction = {
       ...fn,
-      settings: settingsFromUpdate(fn.settings, input),
+      settings: { ...settingsFromUpdate(fn.settings, input), ...(layers && { layers }) },
       revisionId: randomUUID(),
       lastModified: lambdaTimestamp(),
     };
     if (!ctx.metadata.update(updated, fn.revisionId)) throw preconditionFailed();
     ctx.lifecycle.updated(fn.name);
     ctx.retirePool(fn.name);
+    if (layers) await releaseLayerBlobs(ctx, fn.settings.layers ?? []);
     return { status: 200, body: ctx.configuration(updated) };
   },
 
@@ -155,5 +164,6 @@ async function deleteVersion(ctx: LambdaContext, version: StoredFunction): Promi
   ctx.metadata.deleteVersion(version.name, v);
   ctx.retirePool(`${version.name}:${v}`);
   if (!ctx.metadata.blobInUse(version.codeBlob)) await ctx.code.remove(version.codeBlob);
+  await releaseLayerBlobs(ctx, version.settings.layers ?? []);
   return { status: 204 };
 }

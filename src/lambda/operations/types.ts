@@ -3,6 +3,7 @@ import type { RestJsonHandler } from '../../protocols/rest-json-operations.ts';
 import type { LambdaCodeStore } from '../../state/lambda-code.ts';
 import type { LambdaMetadata, StoredFunction } from '../../state/lambda-metadata.ts';
 import type { LambdaFunctionUrls } from '../../state/lambda-function-urls.ts';
+import type { LambdaLayers } from '../../state/lambda-layers.ts';
 import type { FunctionRef } from '../arn.ts';
 import type { FunctionLifecycle } from '../lifecycle.ts';
 import type { LambdaInvoker } from '../invoker.ts';
@@ -16,6 +17,7 @@ export interface LambdaContext extends Pick<LambdaInvoker, 'invoke'> {
   readonly metadata: LambdaMetadata;
   readonly code: LambdaCodeStore;
   readonly functionUrls: LambdaFunctionUrls;
+  readonly layers: LambdaLayers;
   readonly region: string;
   readonly accountId: string;
   /** The edge's URL as clients reach it. */

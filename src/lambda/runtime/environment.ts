@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { launchPlan } from './launch.ts';
 import { treeRssBytes } from './memory.ts';
-import { RuntimeApiServer, type NextInvocation, type RuntimeApiHandler } from './runtime-api.ts';
+import { RuntimeApiServer, type InvocationWaiter, type RuntimeApiHandler } from './runtime-api.ts';
 
 /** The environments' own directories (one each). */
 const ENVIRONMENTS_DIR = path.join(tmpdir(), 'ddn-lambda-environments');
@@ -19,6 +19,8 @@ const MAX_LOG_CHARS = 1 << 20;
 export interface EnvironmentSpec {
   runtime: string;
   taskRoot: string;
+  /** The function's layers unpacked one over the other (Lambda's `/opt`); absent without layers. */
+  optDir?: string;
   handler: string;
   /** The function's variables plus region, credentials and endpoint; those derived from this spec are added here. */
   env: Record<string, string>;
@@ -61,7 +63,6 @@ export const MAX_QUEUED = 7;
 interface Pending {
   invocation: Invocation;
   startedAt: number;
-  timer?: NodeJS.Timeout;
   resolve(outcome: InvocationOutcome | typeof NOT_STARTED): void;
 }
 
@@ -86,8 +87,16 @@ export class ExecutionEnvironment implements RuntimeApiHandler {
   private logChars = 0;
   private current?: Pending;
   private readonly queued: Pending[] = [];
-  private waitingRuntime?: (invocation: NextInvocation) => void;
+  private waitingRuntime?: InvocationWaiter;
   private initTimer?: NodeJS.Timeout;
+  /**
+   * The running invocation's deadline: one timer, restarted for each invocation; when it fires with an invocation
+   * running, that invocation started when the timer was restarted, the function's timeout ago.
+   */
+  private deadlineTimer?: NodeJS.Timeout;
+  /** The invariable part of the Runtime API's trace header per second: `Root=1-<epoch seconds, hex>-`. */
+  private traceSecond = 0;
+  private tracePrefix = '';
   private memoryTimer?: NodeJS.Timeout;
   private heapExhausted = false;
 
@@ -103,10 +112,10 @@ export class ExecutionEnvironment implements RuntimeApiHandler {
       throw new Error('execution environment is not available');
     return new Promise((resolve) => {
       this.queued.push({ invocation, startedAt: 0, resolve });
-      const deliver = this.waitingRuntime;
-      if (deliver && !this.current) {
+      const waiter = this.waitingRuntime;
+      if (waiter && !this.current) {
         this.waitingRuntime = undefined;
-        this.dispatch(deliver);
+        this.dispatch(waiter);
       }
     });
   }
@@ -120,15 +129,15 @@ export class ExecutionEnvironment implements RuntimeApiHandler {
 
   // --- the Runtime API ------------------------------------------------------------------------------
 
-  next(deliver: (invocation: NextInvocation) => void): void {
+  next(waiter: InvocationWaiter): void {
     if (this.dead) return;
     if (!this.initialized) {
       this.initialized = true;
       clearTimeout(this.initTimer);
       this.initLog = this.takeLog();
     }
-    if (this.queued.length > 0 && !this.current) this.dispatch(deliver);
-    else this.waitingRuntime = deliver;
+    if (this.queued.length > 0 && !this.current) this.dispatch(waiter);
+    else this.waitingRuntime = waiter;
   }
 
   response(requestId: string, payload: string): boolean {
@@ -202,6 +211,7 @@ export class ExecutionEnvironment implements RuntimeApiHandler {
   /** Ends the process (and its group) and the listener; the environment takes nothing more. */
   private stop(): void {
     clearTimeout(this.initTimer);
+    clearTimeout(this.deadlineTimer);
     clearInterval(this.memoryTimer);
     this.waitingRuntime = undefined;
     this.api.close();
@@ -217,21 +227,42 @@ export class ExecutionEnvironment implements RuntimeApiHandler {
 
   // --- invocations ----------------------------------------------------------------------------------
 
-  private dispatch(deliver: (invocation: NextInvocation) => void): void {
+  private dispatch(waiter: InvocationWaiter): void {
     const pending = this.queued.shift()!;
     this.current = pending;
     const timeoutMs = this.spec.timeoutSeconds * 1000;
     pending.startedAt = Date.now();
-    pending.timer = setTimeout(() => this.timeout(this.spec.timeoutSeconds), timeoutMs);
+    if (this.deadlineTimer) this.deadlineTimer.refresh();
+    else {
+      this.deadlineTimer = setTimeout(() => this.current && this.timeout(this.spec.timeoutSeconds), timeoutMs);
+      // It stays armed after an invocation ends; what keeps the edge running is its listeners and sockets.
+      this.deadlineTimer.unref();
+    }
     const { requestId, event, clientContext } = pending.invocation;
-    deliver({
+    waiter.deliver({
       requestId,
       body: typeof event === 'string' ? event : JSON.stringify(event),
       deadlineMs: pending.startedAt + timeoutMs,
       functionArn: this.spec.functionArn,
-      traceId: traceId(requestId, pending.startedAt),
+      traceId: this.traceId(requestId, pending.startedAt),
       clientContext,
     });
+  }
+
+  /** An X-Ray trace header as Lambda hands it to the runtime (not sampled: nothing collects traces here). */
+  private traceId(requestId: string, now: number): string {
+    const second = Math.floor(now / 1000);
+    if (second !== this.traceSecond) {
+      this.traceSecond = second;
+      this.tracePrefix = `Root=1-${second.toString(16)}-`;
+    }
+    // The request id's hex digits (a UUID's, 8-4-4-4-12): the root takes the first 24, the parent digits 17-32.
+    const r = requestId;
+    const hex =
+      r.length === 36 && r[8] === '-' && r[23] === '-'
+        ? r.slice(0, 8) + r.slice(9, 13) + r.slice(14, 18) + r.slice(19, 23) + r.slice(24)
+        : r.replace(/-/g, '');
+    return `${this.tracePrefix}${hex.slice(0, 24)};Parent=${hex.slice(16, 32)};Sampled=0`;
   }
 
   private timeout(seconds: number): void {
@@ -272,23 +303,21 @@ export class ExecutionEnvironment implements RuntimeApiHandler {
   private finish(payload: string, failed: boolean): void {
     const pending = this.current;
     if (!pending) return;
-    clearTimeout(pending.timer);
     this.current = undefined;
     const coldStart = !this.invoked;
     this.invoked = true;
     const endedAt = Date.now();
-    const resolve = () => {
+    // Two turns: output still in flight from a full pipe is read in the first.
+    afterTwoTurns(() => {
       const log = (coldStart ? this.initLog : '') + this.takeLog();
       pending.resolve({ payload, failed, log, durationMs: endedAt - pending.startedAt, coldStart });
       if (this.dead) this.finishQueued();
-    };
-    // Two turns: output still in flight from a full pipe is read in the first.
-    setImmediate(() => setImmediate(resolve));
+    });
     if (this.dead) return;
-    const deliver = this.waitingRuntime;
-    if (deliver && this.queued.length > 0) {
+    const waiter = this.waitingRuntime;
+    if (waiter && this.queued.length > 0) {
       this.waitingRuntime = undefined;
-      this.dispatch(deliver);
+      this.dispatch(waiter);
     }
   }
 
@@ -308,6 +337,30 @@ export class ExecutionEnvironment implements RuntimeApiHandler {
     this.log = [];
     this.logChars = 0;
     return text;
+  }
+}
+
+let firstTurn: Array<() => void> = [];
+let secondTurn: Array<() => void> = [];
+let turning = false;
+
+/** Runs `callback` two event-loop turns from now; the callbacks of every environment share one immediate per turn. */
+function afterTwoTurns(callback: () => void): void {
+  firstTurn.push(callback);
+  if (turning) return;
+  turning = true;
+  setImmediate(turn);
+}
+
+function turn(): void {
+  const ready = secondTurn;
+  secondTurn = firstTurn;
+  firstTurn = [];
+  try {
+    for (const callback of ready) callback();
+  } finally {
+    if (secondTurn.length > 0 || firstTurn.length > 0) setImmediate(turn);
+    else turning = false;
   }
 }
 
@@ -335,12 +388,6 @@ function errorPayload(body: string, errorType: string | undefined): string {
     // not JSON: wrapped below
   }
   return JSON.stringify({ errorMessage: body, errorType: errorType ?? 'Unhandled' });
-}
-
-/** An X-Ray trace header as Lambda hands it to the runtime (not sampled: nothing collects traces here). */
-function traceId(requestId: string, now: number): string {
-  const hex = requestId.replace(/-/g, '');
-  return `Root=1-${Math.floor(now / 1000).toString(16)}-${hex.slice(0, 24)};Parent=${hex.slice(16, 32)};Sampled=0`;
 }
 
 function signalName(signal: NodeJS.Signals): string {

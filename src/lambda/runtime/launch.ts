@@ -16,6 +16,8 @@ export const SUPPORTED_RUNTIMES: readonly string[] = [...NODE_RUNTIMES, ...PYTHO
 export interface LaunchSpec {
   runtime: string;
   taskRoot: string;
+  /** The function's layers (Lambda's `/opt`), readable by the function. */
+  optDir?: string;
   memorySize: number;
   /**
    * The environment's own directory: its working directory, HOME and TMPDIR, the only place it may write. Its parent
@@ -62,9 +64,11 @@ export async function launchPlan(spec: LaunchSpec): Promise<LaunchPlan> {
     command = interpreter.executable;
     args = ['-u', PYTHON_BOOTSTRAP];
   } else {
-    const bootstrap = path.join(spec.taskRoot, 'bootstrap');
-    if (!isExecutableFile(bootstrap)) {
-      const errorMessage = `Couldn't find valid bootstrap(s): [${bootstrap}]`;
+    // As on Lambda: the function's own bootstrap, else one from its layers.
+    const candidates = [spec.taskRoot, spec.optDir].flatMap((dir) => (dir ? [path.join(dir, 'bootstrap')] : []));
+    const bootstrap = candidates.find(isExecutableFile);
+    if (!bootstrap) {
+      const errorMessage = `Couldn't find valid bootstrap(s): [${candidates.join(' ')}]`;
       return { command: '', args: [], notes, error: { errorType: 'Runtime.InvalidEntrypoint', errorMessage } };
     }
     command = bootstrap;
@@ -87,6 +91,8 @@ function nodePlan(spec: LaunchSpec): LaunchPlan {
   const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
   const permission = major > 22 || (major === 22 && minor >= 13) ? '--permission' : '--experimental-permission';
   const readable = [NODE_BOOTSTRAP, path.dirname(spec.taskRoot), spec.workDir];
+  // The layers' directory and, as for the code, the `{}` package.json above it.
+  if (spec.optDir) readable.push(path.dirname(spec.optDir));
   return {
     command: process.execPath,
     args: [
@@ -121,6 +127,7 @@ function bubblewrapArgs(spec: LaunchSpec): string[] {
   ];
   args.push('--tmpfs', path.dirname(spec.workDir));
   if (spec.dataDir) args.push('--tmpfs', spec.dataDir);
+  if (spec.optDir) args.push('--ro-bind', spec.optDir, spec.optDir);
   args.push(
     '--ro-bind',
     spec.taskRoot,

@@ -16,10 +16,16 @@ export interface NextInvocation {
   cognitoIdentity?: string;
 }
 
+/** Where an invocation goes once there is one: the runtime's open `invocation/next` request. */
+export interface InvocationWaiter {
+  /** Answers the open `invocation/next`; a later call, or one after the runtime went away, does nothing. */
+  deliver(invocation: NextInvocation): void;
+}
+
 /** What the environment behind one Runtime API listener does with the runtime's requests. */
 export interface RuntimeApiHandler {
-  /** The runtime asks for its next invocation; `deliver` may be called now or later (long poll), once. */
-  next(deliver: (invocation: NextInvocation) => void): void;
+  /** The runtime asks for its next invocation; `waiter.deliver` may be called now or later (long poll), once. */
+  next(waiter: InvocationWaiter): void;
   /** `invocation/{id}/response`; false when `requestId` is not the invocation running now. */
   response(requestId: string, payload: string): boolean;
   /** `invocation/{id}/error`; false when `requestId` is not the invocation running now. */
@@ -27,8 +33,6 @@ export interface RuntimeApiHandler {
   /** `init/error`: the runtime could not initialise. */
   initError(payload: string, errorType: string | undefined): void;
 }
-
-type Reply = (status: number, body: string, headers?: string) => void;
 
 /**
  * The Lambda Runtime API (2018-06-01) for one execution environment, on its own loopback listener: the address is
@@ -44,9 +48,7 @@ export class RuntimeApiServer {
     this.server = net.createServer((socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
-      new Connection(socket, (method, target, headers, body, reply) =>
-        this.serve(method, target, headers, body, reply),
-      );
+      new Connection(socket, handler);
     });
   }
 
@@ -63,46 +65,6 @@ export class RuntimeApiServer {
     this.server.close();
     for (const socket of this.sockets) socket.destroy();
   }
-
-  private serve(method: string, target: string, headers: Map<string, string>, body: Buffer, reply: Reply): void {
-    if (!target.startsWith(PREFIX)) return reply(404, errorBody('InvalidRequest', 'Unknown Runtime API path'));
-    const route = target.slice(PREFIX.length);
-    if (route === 'invocation/next') {
-      if (method !== 'GET') return reply(405, errorBody('InvalidRequest', 'Method not allowed'));
-      let delivered = false;
-      return this.handler.next((invocation) => {
-        if (delivered) return;
-        delivered = true;
-        let extra =
-          `Lambda-Runtime-Aws-Request-Id: ${invocation.requestId}\r\nLambda-Runtime-Deadline-Ms: ${invocation.deadlineMs}\r\n` +
-          `Lambda-Runtime-Invoked-Function-Arn: ${invocation.functionArn}\r\nLambda-Runtime-Trace-Id: ${invocation.traceId}\r\n`;
-        if (invocation.clientContext !== undefined)
-          extra += `Lambda-Runtime-Client-Context: ${oneLine(invocation.clientContext)}\r\n`;
-        if (invocation.cognitoIdentity !== undefined)
-          extra += `Lambda-Runtime-Cognito-Identity: ${oneLine(invocation.cognitoIdentity)}\r\n`;
-        reply(200, invocation.body, extra);
-      });
-    }
-    if (method !== 'POST') return reply(405, errorBody('InvalidRequest', 'Method not allowed'));
-    const m = /^invocation\/([^/]+)\/(response|error)$/.exec(route);
-    if (!m && route !== 'init/error') return reply(404, errorBody('InvalidRequest', 'Unknown Runtime API path'));
-    const errorType = headers.get('lambda-runtime-function-error-type');
-    const text = body.toString('utf8');
-    if (!m) {
-      this.handler.initError(text, errorType);
-      return reply(202, '{"status":"OK"}');
-    }
-    let requestId: string;
-    try {
-      requestId = decodeURIComponent(m[1]);
-    } catch {
-      return reply(400, errorBody('InvalidRequestID', `Invalid request ID: ${m[1]}`));
-    }
-    const accepted =
-      m[2] === 'response' ? this.handler.response(requestId, text) : this.handler.error(requestId, text, errorType);
-    if (!accepted) return reply(400, errorBody('InvalidRequestID', `Invalid request ID: ${requestId}`));
-    reply(202, '{"status":"OK"}');
-  }
 }
 
 const REASONS: Record<number, string> = {
@@ -116,105 +78,186 @@ const REASONS: Record<number, string> = {
   431: 'Request Header Fields Too Large',
 };
 const MAX_HEAD_BYTES = 64 * 1024;
+const INVOCATION = 'invocation/';
+/** The answer to every accepted response, error and init error. */
+const ACCEPTED = 'HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 15\r\n';
+const ACCEPTED_BODY = '{"status":"OK"}';
+const NEXT_HEAD = 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: ';
 
-type Dispatch = (method: string, target: string, headers: Map<string, string>, body: Buffer, reply: Reply) => void;
-
-/** One runtime's connection: requests one at a time (a long-polled `next` holds the connection until answered). */
-class Connection {
+/**
+ * One runtime's connection: requests one at a time (a long-polled `next` holds the connection until answered). The
+ * connection is the waiter of its open `next`. Only the headers the Runtime API reads are looked up, in the
+ * lower-cased head.
+ */
+class Connection implements InvocationWaiter {
   private buffer: Buffer = Buffer.alloc(0);
   private busy = false;
   private continued = false;
-  private corked = false;
+  /** Answers not written yet (see `receive`). */
+  private output = '';
   private parsing = false;
+  /** The request being answered is `HTTP/1.1` without `Connection: close` (or 1.0 with keep-alive). */
+  private keepAlive = true;
+  /** An `invocation/next` waits for its invocation. */
+  private waiting = false;
 
   constructor(
     private readonly socket: net.Socket,
-    private readonly dispatch: Dispatch,
+    private readonly handler: RuntimeApiHandler,
   ) {
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-      // Pipelined requests (a result and the next `next`) are answered in one write: answers stay corked while a
-      // request that came with them is still open, which only a long-polled `next` is; its answer uncorks them.
-      if (!this.corked) socket.cork();
-      this.corked = true;
-      this.parsing = true;
-      this.parse();
-      this.parsing = false;
-      if (!this.busy) this.uncork();
-    });
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', () => socket.destroy());
+  }
+
+  deliver(invocation: NextInvocation): void {
+    if (!this.waiting) return;
+    this.waiting = false;
+    let head =
+      NEXT_HEAD +
+      `${invocation.requestId}\r\nLambda-Runtime-Deadline-Ms: ${invocation.deadlineMs}\r\n` +
+      `Lambda-Runtime-Invoked-Function-Arn: ${invocation.functionArn}\r\n` +
+      `Lambda-Runtime-Trace-Id: ${invocation.traceId}\r\n`;
+    if (invocation.clientContext !== undefined)
+      head += `Lambda-Runtime-Client-Context: ${oneLine(invocation.clientContext)}\r\n`;
+    if (invocation.cognitoIdentity !== undefined)
+      head += `Lambda-Runtime-Cognito-Identity: ${oneLine(invocation.cognitoIdentity)}\r\n`;
+    this.answer(`${head}Content-Length: ${Buffer.byteLength(invocation.body)}\r\n`, invocation.body);
+  }
+
+  private receive(chunk: Buffer): void {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    // Pipelined requests (a result and the next `next`) are answered in one write: answers are held while a
+    // request that came with them is still open, which only a long-polled `next` is; its answer writes them all.
+    this.parsing = true;
+    this.parse();
+    this.parsing = false;
+    if (!this.busy) this.flush();
   }
 
   private parse(): void {
     while (!this.busy && !this.socket.destroyed) {
-      const end = this.buffer.indexOf('\r\n\r\n');
+      const buffer = this.buffer;
+      const end = buffer.indexOf('\r\n\r\n');
       if (end === -1) {
-        if (this.buffer.length > MAX_HEAD_BYTES) this.fail(431, 'Request header fields too large');
+        if (buffer.length > MAX_HEAD_BYTES) this.fail(431, 'Request header fields too large');
         return;
       }
-      const lines = this.buffer.toString('latin1', 0, end).split('\r\n');
-      const [method = '', target = '', version = ''] = lines[0].split(' ');
-      const headers = new Map<string, string>();
-      for (const line of lines.slice(1)) {
-        const colon = line.indexOf(':');
-        if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
-      }
+      const head = buffer.toString('latin1', 0, end);
+      const lower = head.toLowerCase();
       const bodyStart = end + 4;
       let body: Buffer | undefined;
       let next = 0;
-      if (/chunked/i.test(headers.get('transfer-encoding') ?? '')) {
-        const decoded = dechunk(this.buffer, bodyStart);
+      if (headerValue(head, lower, 'transfer-encoding')?.toLowerCase().includes('chunked')) {
+        const decoded = dechunk(buffer, bodyStart);
         if (decoded === 'bad') return this.fail(400, 'Malformed chunked body');
         if (decoded) [body, next] = decoded;
       } else {
-        const length = Number(headers.get('content-length') ?? '0');
+        const length = Number(headerValue(head, lower, 'content-length') ?? '0');
         if (!Number.isSafeInteger(length) || length < 0) return this.fail(400, 'Invalid Content-Length');
         if (length > MAX_BODY_BYTES) return this.fail(413, `Payload exceeds ${MAX_BODY_BYTES} bytes`);
-        if (this.buffer.length >= bodyStart + length)
-          [body, next] = [this.buffer.subarray(bodyStart, bodyStart + length), bodyStart + length];
+        if (buffer.length >= bodyStart + length) {
+          body = buffer.subarray(bodyStart, bodyStart + length);
+          next = bodyStart + length;
+        }
       }
       if (!body) {
-        if (this.buffer.length - bodyStart > MAX_BODY_BYTES + MAX_HEAD_BYTES)
+        if (buffer.length - bodyStart > MAX_BODY_BYTES + MAX_HEAD_BYTES)
           return this.fail(413, `Payload exceeds ${MAX_BODY_BYTES} bytes`);
-        if (!this.continued && /100-continue/i.test(headers.get('expect') ?? '')) {
+        if (!this.continued && headerValue(head, lower, 'expect')?.toLowerCase().includes('100-continue')) {
           this.continued = true;
-          this.socket.write('HTTP/1.1 100 Continue\r\n\r\n');
+          this.output += 'HTTP/1.1 100 Continue\r\n\r\n';
         }
         return;
       }
-      this.buffer = this.buffer.subarray(next);
+      this.buffer = buffer.subarray(next);
       this.continued = false;
       this.busy = true;
-      const connection = (headers.get('connection') ?? '').toLowerCase();
-      const keepAlive = version === 'HTTP/1.1' ? connection !== 'close' : connection === 'keep-alive';
-      this.dispatch(method, target, headers, body, (status, text, extra = '') => {
-        if (this.socket.destroyed) return;
-        this.socket.write(
-          `HTTP/1.1 ${status} ${REASONS[status] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
-            `${keepAlive ? '' : 'Connection: close\r\n'}${extra}\r\n${text}`,
-        );
-        this.busy = false;
-        if (!this.parsing) this.uncork();
-        if (!keepAlive) return void this.socket.end();
-        if (this.buffer.length > 0) this.parse();
-      });
+      const lineEnd = head.indexOf('\r\n');
+      const requestLine = lineEnd === -1 ? head : head.slice(0, lineEnd);
+      const [method = '', target = '', version = ''] = requestLine.split(' ');
+      const connection = headerValue(head, lower, 'connection')?.toLowerCase() ?? '';
+      this.keepAlive = version === 'HTTP/1.1' ? connection !== 'close' : connection === 'keep-alive';
+      this.serve(method, target, head, lower, body);
     }
   }
 
-  private uncork(): void {
-    if (!this.corked) return;
-    this.corked = false;
-    this.socket.uncork();
+  private serve(method: string, target: string, head: string, lower: string, body: Buffer): void {
+    if (!target.startsWith(PREFIX)) return this.reply(404, errorBody('InvalidRequest', 'Unknown Runtime API path'));
+    const route = target.slice(PREFIX.length);
+    if (route === 'invocation/next') {
+      if (method !== 'GET') return this.reply(405, errorBody('InvalidRequest', 'Method not allowed'));
+      this.waiting = true;
+      return this.handler.next(this);
+    }
+    if (method !== 'POST') return this.reply(405, errorBody('InvalidRequest', 'Method not allowed'));
+    const errorType = headerValue(head, lower, 'lambda-runtime-function-error-type');
+    if (route === 'init/error') {
+      this.handler.initError(body.toString('utf8'), errorType);
+      return this.answer(ACCEPTED, ACCEPTED_BODY);
+    }
+    const outcome = route.endsWith('/response') ? 'response' : route.endsWith('/error') ? 'error' : undefined;
+    const encodedId = outcome && route.slice(INVOCATION.length, route.length - outcome.length - 1);
+    if (!encodedId || !route.startsWith(INVOCATION) || encodedId.includes('/'))
+      return this.reply(404, errorBody('InvalidRequest', 'Unknown Runtime API path'));
+    let requestId: string;
+    try {
+      requestId = encodedId.includes('%') ? decodeURIComponent(encodedId) : encodedId;
+    } catch {
+      return this.reply(400, errorBody('InvalidRequestID', `Invalid request ID: ${encodedId}`));
+    }
+    const text = body.toString('utf8');
+    const accepted =
+      outcome === 'response' ? this.handler.response(requestId, text) : this.handler.error(requestId, text, errorType);
+    if (!accepted) return this.reply(400, errorBody('InvalidRequestID', `Invalid request ID: ${requestId}`));
+    this.answer(ACCEPTED, ACCEPTED_BODY);
+  }
+
+  private reply(status: number, text: string): void {
+    this.answer(
+      `HTTP/1.1 ${status} ${REASONS[status] ?? ''}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(text)}\r\n`,
+      text,
+    );
+  }
+
+  /** Writes the answer to the open request (`head` without the empty line) and goes on with the next one. */
+  private answer(head: string, body: string): void {
+    if (this.socket.destroyed) return;
+    this.output += `${head}${this.keepAlive ? '' : 'Connection: close\r\n'}\r\n${body}`;
+    this.busy = false;
+    if (!this.keepAlive) {
+      this.socket.end(this.output);
+      this.output = '';
+      return;
+    }
+    if (!this.parsing) this.flush();
+    if (!this.parsing && this.buffer.length > 0) this.parse();
+  }
+
+  private flush(): void {
+    if (this.output.length === 0) return;
+    this.socket.write(this.output);
+    this.output = '';
   }
 
   private fail(status: number, message: string): void {
+    this.flush();
     this.socket.end(
       `HTTP/1.1 ${status} ${REASONS[status] ?? ''}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${errorBody('InvalidRequest', message)}`,
     );
     this.buffer = Buffer.alloc(0);
     this.busy = true;
   }
+}
+
+/** The value of header `name` (lower case) in a request head and its lower-cased copy; undefined when absent. */
+function headerValue(head: string, lower: string, name: string): string | undefined {
+  let at = lower.indexOf(`\r\n${name}:`);
+  if (at === -1) return undefined;
+  at += name.length + 3;
+  const end = lower.indexOf('\r\n', at);
+  return head.slice(at, end === -1 ? head.length : end).trim();
 }
 
 /** Decodes a chunked body that starts at `from`: the body and where the next request starts; undefined while incomplete. */

@@ -30,43 +30,62 @@ for (const [method, level] of [
 }
 
 /**
- * The Runtime API client: one kept-alive connection, each request written in one piece (node:http's client costs
- * more than the rest of a small invocation). Requests may be pipelined: the answers come back in order. The edge
- * going away ends this environment.
+ * The Runtime API client: one kept-alive connection, each step written in one piece (node:http's client costs more
+ * than the rest of a small invocation). Requests may be pipelined: the answers come back in order. The edge going
+ * away ends this environment.
  */
 const socket = net.connect(Number(apiPort), apiHost);
 socket.setNoDelay(true);
 socket.on('error', () => process.exit(0));
 socket.on('close', () => process.exit(0));
+const ROUTE = '/2018-06-01/runtime/';
+const NEXT = `GET ${ROUTE}invocation/next HTTP/1.1\r\nHost: ${apiHost}\r\n\r\n`;
+const POST_HEAD = ` HTTP/1.1\r\nHost: ${apiHost}\r\nContent-Type: application/json\r\n`;
 let received = Buffer.alloc(0);
+/** What waits for each answer still to come, in order: a resolve function, or null for an answer nobody reads. */
 const waiting = [];
 socket.on('data', (chunk) => {
   received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
   while (waiting.length > 0 && takeResponse());
 });
 
+/** The value of `name` (lower case, with its colon) in a response head and its lower-cased copy. */
+function header(head, lower, name) {
+  let at = lower.indexOf(name);
+  if (at === -1) return undefined;
+  at += name.length;
+  const end = head.indexOf('\r\n', at);
+  return head.slice(at, end === -1 ? head.length : end).trim();
+}
+
 /** Hands the first complete response to the first request waiting for one; false while none is complete. */
 function takeResponse() {
   const end = received.indexOf('\r\n\r\n');
   if (end === -1) return false;
-  const lines = received.subarray(0, end).toString('latin1').split('\r\n');
-  const headers = {};
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(':');
-    headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  const length = Number(headers['content-length'] ?? 0);
+  const head = received.toString('latin1', 0, end);
+  const lower = head.toLowerCase();
+  const length = Number(header(head, lower, '\ncontent-length:') ?? 0);
   if (received.length < end + 4 + length) return false;
-  const body = received.subarray(end + 4, end + 4 + length).toString('utf8');
+  const resolve = waiting.shift();
+  if (resolve)
+    resolve({
+      status: Number(head.slice(9, 12)),
+      head,
+      lower,
+      body: received.toString('utf8', end + 4, end + 4 + length),
+    });
   received = received.subarray(end + 4 + length);
-  waiting.shift()({ status: Number(lines[0].split(' ')[1]), headers, body });
   return true;
 }
 
-function request(method, route, body = '', headers = '') {
-  socket.write(
-    `${method} /2018-06-01/runtime/${route} HTTP/1.1\r\nHost: ${apiHost}\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
+/** A request's text: `route` under the Runtime API, the JSON `payload` as its body. */
+function postText(route, payload, errorType) {
+  const type = errorType ? `Lambda-Runtime-Function-Error-Type: ${errorType}\r\n` : '';
+  return `POST ${ROUTE}${route}${POST_HEAD}${type}Content-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`;
+}
+
+function send(text) {
+  socket.write(text);
   return new Promise((resolve) => waiting.push(resolve));
 }
 
@@ -81,27 +100,25 @@ async function flushOutput() {
   }
 }
 
-function postRequest(route, payload, errorType) {
-  const headers = `Content-Type: application/json\r\n${errorType ? `Lambda-Runtime-Function-Error-Type: ${errorType}\r\n` : ''}`;
-  return request('POST', route, payload, headers);
-}
-
 async function post(route, payload, errorType) {
   await flushOutput();
-  return postRequest(route, payload, errorType);
+  return send(postText(route, payload, errorType));
 }
 
 /**
  * Posts an invocation's result and asks for the next invocation in the same write (the Runtime API answers them in
  * order; the answer to the post is not needed): one round trip per invocation instead of two.
  */
-async function postAndNext(route, payload, errorType) {
-  await flushOutput();
-  socket.cork();
-  void postRequest(route, payload, errorType);
-  const next = request('GET', 'invocation/next');
-  socket.uncork();
-  return next;
+function postAndNext(route, payload, errorType) {
+  const text = postText(route, payload, errorType) + NEXT;
+  if (process.stdout.writableLength > 0 || process.stderr.writableLength > 0)
+    return flushOutput().then(() => postAndNextNow(text));
+  return postAndNextNow(text);
+}
+
+function postAndNextNow(text) {
+  waiting.push(null);
+  return send(text);
 }
 
 /** AWS's error object for the Node.js runtime (`trace`), with `stackTrace` as other runtimes name it. */
@@ -204,24 +221,27 @@ const memoryLimitInMB = env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE;
 const logGroupName = env.AWS_LAMBDA_LOG_GROUP_NAME;
 const logStreamName = env.AWS_LAMBDA_LOG_STREAM_NAME;
 
-let next = await request('GET', 'invocation/next');
+let next = await send(NEXT);
 for (;;) {
-  const h = next.headers;
-  const requestId = h['lambda-runtime-aws-request-id'];
-  const deadline = Number(h['lambda-runtime-deadline-ms']);
+  const { head, lower } = next;
+  const requestId = header(head, lower, '\nlambda-runtime-aws-request-id:');
+  const deadline = Number(header(head, lower, '\nlambda-runtime-deadline-ms:'));
+  const traceId = header(head, lower, '\nlambda-runtime-trace-id:');
+  const clientContext = header(head, lower, '\nlambda-runtime-client-context:');
+  const identity = header(head, lower, '\nlambda-runtime-cognito-identity:');
   currentRequestId = requestId;
-  if (h['lambda-runtime-trace-id']) env._X_AMZN_TRACE_ID = h['lambda-runtime-trace-id'];
+  if (traceId) env._X_AMZN_TRACE_ID = traceId;
   const context = {
     callbackWaitsForEmptyEventLoop: true,
     functionName,
     functionVersion,
-    invokedFunctionArn: h['lambda-runtime-invoked-function-arn'],
+    invokedFunctionArn: header(head, lower, '\nlambda-runtime-invoked-function-arn:'),
     memoryLimitInMB,
     awsRequestId: requestId,
     logGroupName,
     logStreamName,
-    clientContext: h['lambda-runtime-client-context'] ? JSON.parse(h['lambda-runtime-client-context']) : undefined,
-    identity: h['lambda-runtime-cognito-identity'] ? JSON.parse(h['lambda-runtime-cognito-identity']) : undefined,
+    clientContext: clientContext ? JSON.parse(clientContext) : undefined,
+    identity: identity ? JSON.parse(identity) : undefined,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
   };
   let route = `invocation/${requestId}/response`;

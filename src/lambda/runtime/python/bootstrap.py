@@ -3,10 +3,10 @@
 Started by the edge with the interpreter of the function's runtime (python3.X, else python3) and `-u`, so that
 what the function prints reaches the log before its result.
 """
-import http.client
 import importlib
 import json
 import os
+import socket
 import sys
 import time
 import traceback
@@ -22,31 +22,64 @@ import endpoint_patch  # noqa: E402  (needs the path above)
 
 endpoint_patch.install()
 
-_connection = None
+class RuntimeApi:
+    """The Runtime API client: one kept-alive connection, each step written in one piece. A result and the next
+    `invocation/next` go in the same write (the answers come back in order): one round trip per invocation.
+    http.client cannot pipeline, and the edge's answers are simple (Content-Length bodies). The edge going away ends
+    the environment."""
 
-
-def _request(method, path, body=None, headers=None):
-    """One Runtime API call on a kept-alive connection; the edge going away ends the environment."""
-    global _connection
-    for attempt in (0, 1):
-        if _connection is None:
-            _connection = http.client.HTTPConnection(RUNTIME_API)
+    def __init__(self, address):
+        host, _, port = address.rpartition(":")
+        self._host = host
         try:
-            _connection.request(method, "/2018-06-01/runtime/" + path, body=body, headers=headers or {})
-            response = _connection.getresponse()
-            return response, response.read()
-        except (ConnectionError, http.client.HTTPException, OSError):
-            _connection.close()
-            _connection = None
-            if attempt == 1:
-                sys.exit(0)
+            self._socket = socket.create_connection((host, int(port)))
+        except OSError:
+            sys.exit(0)
+        self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._answers = self._socket.makefile("rb")
+        self._next = ("GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: %s\r\n\r\n" % host).encode()
 
+    def next(self):
+        """Waits for the next invocation: (headers with lower-case names, body)."""
+        return self._exchange(self._next, 1)
 
-def _post(path, payload, error_type=None):
-    headers = {"Content-Type": "application/json"}
-    if error_type:
-        headers["Lambda-Runtime-Function-Error-Type"] = error_type
-    _request("POST", path, json.dumps(payload).encode("utf-8"), headers)
+    def post(self, path, body, error_type=None):
+        self._exchange(self._post(path, body, error_type), 1)
+
+    def post_and_next(self, path, body, error_type=None):
+        """Posts a result (its answer is not needed) and waits for the next invocation."""
+        return self._exchange(self._post(path, body, error_type) + self._next, 2)
+
+    def _post(self, path, body, error_type):
+        head = "POST /2018-06-01/runtime/%s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n" % (
+            path, self._host)
+        if error_type:
+            head += "Lambda-Runtime-Function-Error-Type: %s\r\n" % error_type
+        return (head + "Content-Length: %d\r\n\r\n" % len(body)).encode() + body
+
+    def _exchange(self, requests, answers):
+        """Sends `requests` and reads `answers` responses; returns the last one."""
+        try:
+            self._socket.sendall(requests)
+            for _ in range(answers):
+                answer = self._read()
+            return answer
+        except (OSError, ValueError):
+            sys.exit(0)
+
+    def _read(self):
+        status = self._answers.readline()
+        if not status:
+            raise ConnectionError("the Runtime API closed the connection")
+        headers = {}
+        while True:
+            line = self._answers.readline()
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        length = int(headers.get("content-length") or 0)
+        return headers, self._answers.read(length) if length else b""
 
 
 def _error_object(error, error_type=None):
@@ -130,28 +163,30 @@ class LambdaContext:
 
 
 def main():
+    api = RuntimeApi(RUNTIME_API)
     try:
         handler = _load_handler()
     except InitError as error:
         print("[ERROR] %s: %s" % (error.error_type, error), file=sys.stderr)
-        _post("init/error", {"errorMessage": str(error), "errorType": error.error_type, "stackTrace": []},
-              error.error_type)
+        error_object = {"errorMessage": str(error), "errorType": error.error_type, "stackTrace": []}
+        api.post("init/error", json.dumps(error_object).encode("utf-8"), error.error_type)
         sys.exit(1)
     except Exception as error:  # the module's own init code raised
         print("[ERROR] %s: %s" % (type(error).__name__, error), file=sys.stderr)
-        _post("init/error", _error_object(error), "Runtime.Unknown")
+        api.post("init/error", json.dumps(_error_object(error)).encode("utf-8"), "Runtime.Unknown")
         sys.exit(1)
+    headers, body = api.next()
     while True:
-        response, body = _request("GET", "invocation/next")
-        request_id = response.getheader("Lambda-Runtime-Aws-Request-Id")
-        os.environ["_X_AMZN_TRACE_ID"] = response.getheader("Lambda-Runtime-Trace-Id") or ""
+        request_id = headers.get("lambda-runtime-aws-request-id")
+        os.environ["_X_AMZN_TRACE_ID"] = headers.get("lambda-runtime-trace-id") or ""
         context = LambdaContext(
             request_id,
-            int(response.getheader("Lambda-Runtime-Deadline-Ms") or "0"),
-            response.getheader("Lambda-Runtime-Invoked-Function-Arn"),
-            response.getheader("Lambda-Runtime-Client-Context"),
-            response.getheader("Lambda-Runtime-Cognito-Identity"),
+            int(headers.get("lambda-runtime-deadline-ms") or "0"),
+            headers.get("lambda-runtime-invoked-function-arn"),
+            headers.get("lambda-runtime-client-context"),
+            headers.get("lambda-runtime-cognito-identity"),
         )
+        path, error_type = "invocation/%s/response" % request_id, None
         try:
             result = handler(json.loads(body or b"{}"), context)
         except Exception as error:
@@ -160,20 +195,17 @@ def main():
                 error_object["errorMessage"] += _boto3_hint(getattr(error, "name", None) or "")
             error_object["requestId"] = request_id
             print("[ERROR] %s: %s" % (error_object["errorType"], error_object["errorMessage"]), file=sys.stderr)
-            sys.stdout.flush()
-            sys.stderr.flush()
-            _post("invocation/%s/error" % request_id, error_object, "Runtime.Unhandled")
-            continue
-        payload, marshal_error = _marshal(result)
-        if marshal_error:
-            marshal_error["requestId"] = request_id
-            sys.stdout.flush()
-            sys.stderr.flush()
-            _post("invocation/%s/error" % request_id, marshal_error, "Runtime.MarshalError")
-            continue
+            path, error_type = "invocation/%s/error" % request_id, "Runtime.Unhandled"
+            payload = json.dumps(error_object).encode("utf-8")
+        else:
+            payload, marshal_error = _marshal(result)
+            if marshal_error:
+                marshal_error["requestId"] = request_id
+                path, error_type = "invocation/%s/error" % request_id, "Runtime.MarshalError"
+                payload = json.dumps(marshal_error).encode("utf-8")
         sys.stdout.flush()
         sys.stderr.flush()
-        _request("POST", "invocation/%s/response" % request_id, payload, {"Content-Type": "application/json"})
+        headers, body = api.post_and_next(path, payload, error_type)
 
 
 def _marshal(result):
