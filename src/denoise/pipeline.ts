@@ -118,6 +118,7 @@ function writeBack(
 /**
  * offset → noise estimate → GAT → model (tile by tile) → unbiased inverse → offset → clip.
  * Up to `concurrency` tiles are in the denoiser at once; memory beyond input and output is that many tiles.
+ * Once `signal` aborts no further tile starts, and the result rejects with its reason when the tiles in flight are back.
  */
 export async function denoisePixels(
   input: Uint16Array | Uint8Array,
@@ -125,6 +126,7 @@ export async function denoisePixels(
   tiling: Tiling,
   denoiseTile: TileDenoiser,
   concurrency = 1,
+  signal?: AbortSignal,
 ): Promise<DenoiseResult> {
   const { width, height, digitalOffset: offset } = params;
   const noise = estimateNoise(input, width, height, offset);
@@ -142,9 +144,11 @@ export async function denoisePixels(
   for (const rows of spans(height, step, align))
     for (const columns of spans(width, step, align)) tiles.push([rows, columns]);
   let next = 0;
+  let failure: Error | undefined;
   const worker = async () => {
     let patch: Float32Array = new Float32Array(0);
-    while (next < tiles.length) {
+    while (next < tiles.length && !failure) {
+      signal?.throwIfAborted();
       const [rows, columns] = tiles[next++];
       const h = rows.size + 2 * margin;
       const w = columns.size + 2 * margin;
@@ -156,6 +160,9 @@ export async function denoisePixels(
       if (patch.length === 0) patch = result;
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  // Every run ends before this returns: a failed or cancelled job leaves no tile behind in the denoiser.
+  const failed = (err: Error) => void (failure ??= err);
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, () => worker().catch(failed)));
+  if (failure) throw failure;
   return { pixels: output, noise };
 }

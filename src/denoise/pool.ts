@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { DenoiseJob, DenoiseOutput, FromWorker, WorkerInit } from './worker-protocol.ts';
+import type { DenoiseJob, DenoiseOutput, FromWorker, ToWorker, WorkerInit } from './worker-protocol.ts';
 import type { ModelName } from './models.ts';
 
 export class JobAbortedError extends Error {}
@@ -17,9 +17,14 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
+/** How long a cancelled job's worker may take to hand its tiles in flight back before it is replaced. */
+const CANCEL_GRACE_MS = 10_000;
+
 /**
- * Worker threads that each hold both models. A job goes to a free worker; an aborted job (timeout)
- * terminates its worker, which is replaced, so the slot is freed even mid-computation.
+ * Worker threads that each hold both models. A job goes to a free worker. An aborted job (client gone, timeout)
+ * rejects at once; its worker stops before its next tile and takes the next job once its tiles in flight are back.
+ * Only a worker that does not stop within CANCEL_GRACE_MS is terminated and replaced: terminating a thread while
+ * ONNX Runtime runs in it can abort the whole process ("terminate called after throwing ... Napi::Error").
  */
 export class DenoisePool {
   private slots: Slot[] = [];
@@ -103,10 +108,12 @@ export class DenoisePool {
       return;
     }
     const id = this.nextId++;
+    let stuck: NodeJS.Timeout | undefined;
     const finish = () => {
       slot.worker.off('message', onMessage);
       slot.worker.off('error', onError);
       signal?.removeEventListener('abort', onAbort);
+      clearTimeout(stuck);
     };
     const onMessage = (m: FromWorker) => {
       if ((m.type !== 'done' && m.type !== 'failed') || m.id !== id) return;
@@ -122,15 +129,16 @@ export class DenoisePool {
       reject(err);
     };
     const onAbort = () => {
-      finish();
-      this.replace(slot);
       reject(new JobAbortedError(String(signal?.reason ?? 'aborted')));
+      slot.worker.postMessage({ type: 'cancel', id } satisfies ToWorker);
+      stuck = setTimeout(() => (finish(), this.replace(slot)), CANCEL_GRACE_MS);
+      stuck.unref();
     };
     slot.worker.on('message', onMessage);
     slot.worker.once('error', onError);
     signal?.addEventListener('abort', onAbort, { once: true });
     const pixels = job.pixels.slice();
-    slot.worker.postMessage({ type: 'job', id, job: { ...job, pixels } }, [pixels.buffer]);
+    slot.worker.postMessage({ type: 'job', id, job: { ...job, pixels } } satisfies ToWorker, [pixels.buffer]);
   }
 
   /** Terminates a worker stuck in (or broken by) a job and starts a fresh one in its place. */
@@ -141,6 +149,11 @@ export class DenoisePool {
     slot.worker = fresh.worker;
     slot.ready = fresh.ready;
     slot.busy = false;
+  }
+
+  /** Has every worker collect the garbage of its last job, once the job has ended. */
+  collect(): void {
+    for (const slot of this.slots) slot.worker.postMessage({ type: 'collect' } satisfies ToWorker);
   }
 
   async close(): Promise<void> {

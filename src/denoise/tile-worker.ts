@@ -1,5 +1,6 @@
 // Tile worker thread: loads every model in a single-threaded session, then denoises the tiles it is sent.
 import { parentPort, workerData } from 'node:worker_threads';
+import { collectGarbage } from './collect-garbage.ts';
 import { loadModelSource, MODEL_NAMES, type ModelName } from './models.ts';
 import type { Tiling } from './pipeline.ts';
 import { ModelSession } from './session.ts';
@@ -11,6 +12,7 @@ export interface TileWorkerInit {
 }
 
 export interface TileRequest {
+  type?: undefined;
   id: number;
   model: ModelName;
   strength: number;
@@ -18,6 +20,8 @@ export interface TileRequest {
   height: number;
   width: number;
 }
+
+export type ToTileWorker = TileRequest | { type: 'collect' };
 
 /** Where a model came from and how its tiles are cut. */
 export interface LoadedModel {
@@ -53,7 +57,10 @@ try {
       send({ type: 'failed', id, message: (err as Error).message });
     }
   };
-  port.on('message', (request: TileRequest) => void denoiseTile(request));
+  port.on('message', (message: ToTileWorker) => {
+    if (message.type === 'collect') collectGarbage();
+    else void denoiseTile(message);
+  });
   const models = Object.fromEntries(
     MODEL_NAMES.map((n) => [n, { origin: sessions[n].source.origin, tiling: sessions[n].source.tiling }]),
   );

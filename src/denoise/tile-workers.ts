@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ModelName } from './models.ts';
 import type { TileDenoiser } from './pipeline.ts';
-import type { FromTileWorker, LoadedModel, TileWorkerInit } from './tile-worker.ts';
+import type { FromTileWorker, LoadedModel, TileWorkerInit, ToTileWorker } from './tile-worker.ts';
 
 interface TileWorker {
   worker: Worker;
@@ -80,9 +80,16 @@ export class TileWorkers {
       return new Promise((resolve, reject) => {
         if (w.failure) return reject(w.failure);
         w.pending.set(id, { resolve, reject });
-        w.worker.postMessage({ id, model, strength, tile, height, width }, [tile.buffer as ArrayBuffer]);
+        w.worker.postMessage({ id, model, strength, tile, height, width } satisfies ToTileWorker, [
+          tile.buffer as ArrayBuffer,
+        ]);
       });
     };
+  }
+
+  /** Asks every worker to collect its garbage (a job's tiles and ONNX Runtime's tensors). */
+  collect(): void {
+    for (const w of this.workers) if (!w.failure) w.worker.postMessage({ type: 'collect' } satisfies ToTileWorker);
   }
 
   async close(): Promise<void> {

@@ -25,7 +25,12 @@ export interface WorkerInit {
   threads: number;
 }
 
-export type ToWorker = { type: 'job'; id: number; job: DenoiseJob };
+export type ToWorker =
+  | { type: 'job'; id: number; job: DenoiseJob }
+  /** Stop job `id` before its next tile; the worker answers `failed` for it once its tiles in flight are back. */
+  | { type: 'cancel'; id: number }
+  /** Collect the garbage of the last job in every thread of the worker, once no job runs. */
+  | { type: 'collect' };
 
 export type FromWorker =
   | { type: 'ready'; models: Record<ModelName, string> }

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createLogger, type Logger } from '../config/logger.ts';
+import { collectGarbage } from '../denoise/collect-garbage.ts';
 import { DenoisePool, JobAbortedError } from '../denoise/pool.ts';
 import { BusyError, JobLimiter } from './job-limiter.ts';
 import { parseInvocation, parseS3Url, type InvocationRequest } from './schema.ts';
@@ -41,6 +42,12 @@ export interface InferenceServer {
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
+/**
+ * After a job of this many pixels or more, every thread collects its garbage once the server is idle: the job's
+ * buffers (download, samples, result, encoded file: tens of bytes a pixel) go back to the operating system instead
+ * of waiting for an idle isolate's next collection. Below it, what a job leaves is a few MiB.
+ */
+const COLLECT_AFTER_PIXELS = 1 << 20;
 const RETRY_AFTER_S = 5;
 
 /** A failure to report as 400 Invalid parameter. */
@@ -101,9 +108,22 @@ export async function startInferenceServer(options: InferenceServerOptions = {})
   const threads = Math.max(1, Math.floor(availableParallelism() / concurrency));
   let pool: DenoisePool | undefined;
   let loadError: Error | undefined;
+  /** Steps still running, those of cancelled jobs included (a decode cannot be interrupted). */
+  const stepsRunning = new Set<Promise<unknown>>();
+  // Loading the models leaves garbage too: collected once they are loaded, so that it does not sit between the
+  // buffers of the first large job and keep them from going back to the operating system.
+  let collectDue = true;
+  const collectIfIdle = () => {
+    if (!collectDue || limiter.active > 0 || stepsRunning.size > 0) return;
+    collectDue = false;
+    collectGarbage();
+    pool?.collect();
+  };
+
   const ready = DenoisePool.start(concurrency, { modelDir: options.modelDir, threads }).then(
     (p) => {
       pool = p;
+      collectIfIdle();
       logger.info({ models: p.models, concurrency, threads }, 'models loaded');
     },
     (err: Error) => {
@@ -126,7 +146,14 @@ export async function startInferenceServer(options: InferenceServerOptions = {})
     const timed = async <T>(step: string, work: () => Promise<T>): Promise<T> => {
       if (signal.aborted) throw signal.reason;
       const start = performance.now();
-      const result = await Promise.race([work(), cancelled]);
+      const running = work();
+      stepsRunning.add(running);
+      const settled = () => {
+        stepsRunning.delete(running);
+        setImmediate(collectIfIdle);
+      };
+      running.then(settled, settled);
+      const result = await Promise.race([running, cancelled]);
       timings_ms[step] = Math.round(performance.now() - start);
       return result;
     };
@@ -134,6 +161,7 @@ export async function startInferenceServer(options: InferenceServerOptions = {})
     const output = parseS3Url(request.img_output_url);
     const bytes = await timed('download', () => getObjectBytes(s3, input, signal));
     const image = await timed('decode', () => decodeTiff(bytes, maxPixels));
+    if (image.width * image.height >= COLLECT_AFTER_PIXELS) collectDue = true;
     if (image.width !== request.width || image.height !== request.height) {
       warnings.push(
         `the TIFF is ${image.width}x${image.height}, not the requested ${request.width}x${request.height}; the TIFF's size was used`,
@@ -220,6 +248,9 @@ export async function startInferenceServer(options: InferenceServerOptions = {})
       res.off('close', onClose);
       clearTimeout(timer);
       release();
+      // The declared size: a job cancelled before its decode.
+      if (parsed.request.width * parsed.request.height >= COLLECT_AFTER_PIXELS) collectDue = true;
+      setImmediate(collectIfIdle);
     }
   }
 

@@ -75,14 +75,19 @@ async function health(up: DdnUp): Promise<{ status: number; inferencePid?: numbe
   return { status: res.status, inferencePid: body.services?.inference?.pid };
 }
 
-/** Resident memory of a process in MiB (Linux), for the report. */
-function rssMiB(pid: number | undefined): string {
+/** Resident memory of a process in MiB (Linux); NaN when it cannot be read. */
+function rss(pid: number | undefined): number {
   try {
-    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb ? `${Math.round(Number(kb) / 1024)} MiB` : '?';
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
   } catch {
-    return '?';
+    return NaN;
   }
+}
+
+/** Resident memory of a process in MiB, for the report. */
+function rssMiB(pid: number | undefined): string {
+  const mib = rss(pid);
+  return Number.isNaN(mib) ? '?' : `${Math.round(mib)} MiB`;
 }
 
 function alive(pid: number): boolean {
@@ -202,6 +207,54 @@ export const SCENARIOS: Scenario[] = [
       return {
         held: reported && during !== 200 && back && after.inferencePid !== before.inferencePid && ping === 200,
         detail: `health 503 while down: ${reported}; /ping while down: ${during}; restarted as pid ${after.inferencePid}; /ping after: ${ping}`,
+      };
+    },
+  },
+  {
+    name: 'memory after large jobs: 4096² jobs cut by their deadline or left by their client',
+    fullOnly: true,
+    async run({ up }) {
+      const size = 4096;
+      const tolerance = 64; // MiB: less than two of such a job's 32 MiB sample buffers (see test/inference/memory.test.ts)
+      await upload(up, 'chaos-memory.tif', validTiff(size, size));
+      await upload(up, 'chaos-memory-small.tif', validTiff(64, 64));
+      const send = async (input: string, jobSize: number, signal: AbortSignal) => {
+        try {
+          const res = await fetch(`${up.apiEndpoint}/invocations`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ ...invocation(input, 'chaos-memory-out.tif', jobSize), model: 'powerful' }),
+            signal,
+          });
+          await res.body?.cancel();
+          return String(res.status);
+        } catch {
+          return 'left';
+        }
+      };
+      const warm = await send('chaos-memory-small.tif', 64, AbortSignal.timeout(30_000));
+      const pid = (await health(up)).inferencePid;
+      await sleep(3000);
+      const baseline = rss(pid);
+      const answers: string[] = [`warm-up ${warm}`];
+      for (let i = 0; i < 3; i++) {
+        // Every other job's client leaves once the job holds its buffers; the others run into the 1 s deadline.
+        const client = new AbortController();
+        const answer = send('chaos-memory.tif', size, AbortSignal.any([client.signal, AbortSignal.timeout(60_000)]));
+        if (i % 2 === 1) {
+          await until(() => rss(pid) > baseline + 96, 10_000);
+          client.abort();
+        }
+        answers.push(await answer);
+      }
+      const back = await until(() => rss(pid) <= baseline + tolerance, 30_000);
+      const ping = await status(`${up.apiEndpoint}/ping`);
+      const samePid = (await health(up)).inferencePid === pid;
+      return {
+        held: back && ping === 200 && samePid,
+        detail:
+          `answers ${answers.join(', ')}; inference RSS ${Math.round(baseline)} MiB after warm-up, ${rssMiB(pid)} ` +
+          `once idle (tolerance ${tolerance} MiB); same process after: ${samePid}; /ping after: ${ping}`,
       };
     },
   },
