@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import nodeModule from 'node:module';
 import path from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import {
@@ -513,6 +514,49 @@ test('a Node function requires modules from its layers, the later layer over the
   );
   assert.equal(((await invoke('node-layers')) as { shared: string }).shared, 'from the first layer');
 });
+
+const inThreadHooks = typeof (nodeModule as { registerHooks?: unknown }).registerHooks === 'function';
+
+test(
+  "a Node function's ES module imports packages from its layers; its own node_modules comes first",
+  { skip: inThreadHooks ? false : 'ES module imports from layers need module.registerHooks (Node 22.15 or later)' },
+  async () => {
+    const lib = await publish('node-esm-lib', {
+      'nodejs/node_modules/greeter-esm/package.json': '{"type":"module","exports":"./index.js"}',
+      'nodejs/node_modules/greeter-esm/index.js': 'export const greet = (who) => `hello ${who}`;',
+      'nodejs/node_modules/shared/index.js': 'module.exports = "from the layer";',
+    });
+    const source = `
+      import { greet } from 'greeter-esm';
+      import shared from 'shared';
+      export const handler = async () => ({ greeting: greet('esm'), shared });`;
+    await createFunction(
+      'node-esm-layers',
+      'nodejs20.x',
+      'index.handler',
+      { 'index.mjs': source, 'node_modules/shared/index.js': 'module.exports = "from the function";' },
+      [lib.LayerVersionArn!],
+    );
+    assert.deepEqual(await invoke('node-esm-layers'), { greeting: 'hello esm', shared: 'from the function' });
+
+    // A package in no layer fails to import as on Lambda.
+    await createFunction(
+      'node-esm-missing',
+      'nodejs20.x',
+      'index.handler',
+      {
+        'index.mjs': "import 'nowhere';\nexport const handler = async () => 1;",
+      },
+      [lib.LayerVersionArn!],
+    );
+    const out = await lambda.send(new InvokeCommand({ FunctionName: 'node-esm-missing' }));
+    assert.equal(out.FunctionError, 'Unhandled');
+    assert.equal(
+      (JSON.parse(Buffer.from(out.Payload!).toString()) as { errorType: string }).errorType,
+      'Runtime.ImportModuleError',
+    );
+  },
+);
 
 test('a Python function imports from its layer, and keeps it after the layer version is deleted', async () => {
   const layer = await publish('python-lib', {

@@ -4,7 +4,7 @@
 // and must not depend on the host's TypeScript loader.
 import { Buffer } from 'node:buffer';
 import net from 'node:net';
-import { createRequire } from 'node:module';
+import nodeModule, { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,6 +14,31 @@ const env = process.env;
 const [apiHost, apiPort] = env.AWS_LAMBDA_RUNTIME_API.split(':');
 const handlerSetting = env._HANDLER;
 const taskRoot = env.LAMBDA_TASK_ROOT;
+
+// ES module imports ignore NODE_PATH, but Lambda resolves a bare specifier the function's code does not hold from
+// its layers' package directories (Node 18 and later). registerHooks runs in this thread (Node >= 22.15); the hooks
+// of older versions need a worker thread, which the permission model forbids, so there only require() finds layers.
+const layerModuleDirs = env.NODE_PATH?.split(':').filter(Boolean) ?? [];
+if (layerModuleDirs.length > 0 && typeof nodeModule.registerHooks === 'function') {
+  const parents = layerModuleDirs.map((dir) => pathToFileURL(path.join(dir, 'layer.mjs')).href);
+  nodeModule.registerHooks({
+    resolve(specifier, context, nextResolve) {
+      try {
+        return nextResolve(specifier, context);
+      } catch (err) {
+        if (err?.code !== 'ERR_MODULE_NOT_FOUND' || /^(\.|\/|[a-z]+:)/.test(specifier)) throw err;
+        for (const parentURL of parents) {
+          try {
+            return nextResolve(specifier, { ...context, parentURL });
+          } catch {
+            // not in this directory: try the next
+          }
+        }
+        throw err;
+      }
+    },
+  });
+}
 
 let currentRequestId;
 for (const [method, level] of [
