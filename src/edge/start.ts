@@ -57,6 +57,7 @@ export async function startEdge(
   const { region, accountId } = config;
 
   const iam = createIamService({ store: new IamMetadata(db), accountId });
+  const s3 = createS3Service({ meta: new S3Metadata(db), blobs, region, logger, endpoint: edge });
   const lambdaMetadata = new LambdaMetadata(db);
   const functionUrls = new LambdaFunctionUrls(db);
   const lambda = new LambdaService({
@@ -72,8 +73,9 @@ export async function startEdge(
     stateDelayMs: config.lambdaStateDelayMs,
     retryBaseMs: config.lambdaRetryBaseMs,
     roles: iam,
+    s3Objects: (bucket, key, versionId) => s3.openObject(bucket, key, versionId),
   });
-  edge.register(createS3Service({ meta: new S3Metadata(db), blobs, region, logger, endpoint: edge }));
+  edge.register(s3);
   edge.register(lambda);
   edge.register(
     new FunctionUrlPlane({

@@ -63,6 +63,7 @@ export const createFunctionInput = z.object({
     ZipFile: z.string().optional(),
     S3Bucket: z.string().optional(),
     S3Key: z.string().optional(),
+    S3ObjectVersion: z.string().optional(),
     ImageUri: z.string().optional(),
   }),
   Description: description.optional(),
@@ -97,6 +98,7 @@ export const updateCodeInput = z.object({
   ZipFile: z.string().optional(),
   S3Bucket: z.string().optional(),
   S3Key: z.string().optional(),
+  S3ObjectVersion: z.string().optional(),
   ImageUri: z.string().optional(),
   Publish: z.boolean().optional(),
   DryRun: z.boolean().optional(),
@@ -155,22 +157,6 @@ export function checkEnvironment(variables: Record<string, string> = {}): Record
     );
   }
   return variables;
-}
-
-/** The zip of a CreateFunction / UpdateFunctionCode request; only inline `ZipFile` works locally. */
-export function zipFromCode(code: { ZipFile?: string; S3Bucket?: string; ImageUri?: string }): Buffer {
-  if (code.ImageUri !== undefined)
-    throw invalidParameter(
-      'Container images are not supported by the local Lambda service; upload a .zip deployment package.',
-    );
-  if (code.S3Bucket !== undefined) {
-    throw invalidParameter(
-      'Code from S3 (S3Bucket/S3Key) is not supported by the local Lambda service; send the .zip inline as ZipFile (aws lambda ... --zip-file fileb://function.zip).',
-    );
-  }
-  if (code.ZipFile === undefined || code.ZipFile === '')
-    throw invalidParameter('Please provide a source for function code.');
-  return Buffer.from(code.ZipFile, 'base64');
 }
 
 export function settingsFromCreate(input: z.infer<typeof createFunctionInput>): StoredFunctionSettings {

@@ -10,6 +10,7 @@ import { InvalidCodeError, type LambdaCodeStore } from '../state/lambda-code.ts'
 import type { LambdaLayers } from '../state/lambda-layers.ts';
 import { functionArn, parseFunctionRef, type FunctionRef } from './arn.ts';
 import { CODE_PATH, serveCode } from './code-server.ts';
+import { codeSource, readS3Package, type CodeInput, type S3ObjectOpener } from './code-source.ts';
 import { invalidParameter, lambdaErrorBody, notFound } from './errors.ts';
 import { functionConfiguration } from './functions.ts';
 import { FunctionLifecycle } from './lifecycle.ts';
@@ -82,6 +83,8 @@ export interface LambdaServiceDeps {
   retryBaseMs?: number;
   /** IAM's roles: a function's role of the local account must exist. Absent: any role is accepted. */
   roles?: IamRoles;
+  /** Opens an object of the edge's S3, for code sent as S3Bucket/S3Key. Absent: such code is refused. */
+  s3Objects?: S3ObjectOpener;
 }
 
 export interface LambdaServiceOptions {
@@ -118,6 +121,7 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
   private readonly dataDir?: string;
   readonly lifecycle: FunctionLifecycle;
   private readonly roles?: IamRoles;
+  private readonly s3Objects?: S3ObjectOpener;
   /** Where `GetFunction`'s `Code.Location` points: the zip, served by the edge. */
   readonly internalRoutes: readonly InternalRoute[] = [
     { prefix: CODE_PATH, handler: (_req, res, rawPath) => serveCode(this.referencedBlobs(), this.code, res, rawPath) },
@@ -137,6 +141,7 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     this.lifecycle = new FunctionLifecycle(deps.stateDelayMs ?? 0);
     this.retryBaseMs = deps.retryBaseMs ?? 60_000;
     this.roles = deps.roles;
+    this.s3Objects = deps.s3Objects;
     this.options = {
       maxEnvironmentsPerFunction: options.maxEnvironmentsPerFunction ?? DEFAULT_MAX_ENVIRONMENTS,
       idleMs: options.idleMs ?? 10 * 60_000,
@@ -407,13 +412,23 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     return functionConfiguration(fn, this.region, this.accountId, this.lifecycle.status(fn.name));
   }
 
-  async storeCode(zip: Buffer): Promise<{ codeBlob: string; codeSha256: string; codeSize: number }> {
-    if (zip.length > MAX_ZIP_BYTES)
+  async deploymentPackage(code: CodeInput): Promise<Buffer> {
+    const source = codeSource(code);
+    if (source.kind === 's3') {
+      if (!this.s3Objects)
+        throw invalidParameter("Code from S3 needs the edge's S3, which this Lambda service was not given.");
+      return await readS3Package(this.s3Objects, source);
+    }
+    if (source.zip.length > MAX_ZIP_BYTES)
       throw new AwsError(
         413,
         'RequestTooLargeException',
         `Request must be smaller than ${MAX_ZIP_BYTES} bytes for the CreateFunction operation`,
       );
+    return source.zip;
+  }
+
+  async storeCode(zip: Buffer): Promise<{ codeBlob: string; codeSha256: string; codeSize: number }> {
     try {
       const { id, sha256 } = await this.code.store(zip);
       return { codeBlob: id, codeSha256: sha256, codeSize: zip.length };

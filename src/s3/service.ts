@@ -9,6 +9,7 @@ import type { S3Call, S3Context } from './context.ts';
 import { applyCorsHeaders, preflight } from './cors.ts';
 import { requestTimeout, sendS3Error } from './errors.ts';
 import { handlerOf, type S3Environment } from './handlers.ts';
+import { openObject, type ObjectContent } from './object-reader.ts';
 import { recognise, type S3OperationShape } from './operations.ts';
 import { S3_SIGNING } from './signing-policy.ts';
 
@@ -43,6 +44,11 @@ export class S3Service implements EdgeService {
         return deps.endpoint.publicUrl;
       },
     };
+  }
+
+  /** An object's bytes for another service (Lambda's code from S3); S3's error when it cannot be read. */
+  openObject(bucket: string, key: string, versionId?: string): ObjectContent {
+    return openObject(this.ctx, bucket, key, versionId);
   }
 
   async handle(request: EdgeRequest): Promise<void> {

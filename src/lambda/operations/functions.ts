@@ -13,7 +13,6 @@ import {
   settingsFromUpdate,
   updateCodeInput,
   updateConfigurationInput,
-  zipFromCode,
 } from '../functions.ts';
 import { jsonBody } from './body.ts';
 import type { LambdaContext, LambdaHandlers } from './types.ts';
@@ -30,7 +29,7 @@ export const functionOperations: LambdaHandlers = {
     ctx.checkRole(input.Role);
     const layers = functionLayers(ctx, input.Layers);
     const settings = { ...settingsFromCreate(input), ...(layers?.length && { layers }) };
-    const zip = zipFromCode(input.Code);
+    const zip = await ctx.deploymentPackage(input.Code);
     if (ctx.metadata.get(input.FunctionName)) throw conflict(`Function already exist: ${input.FunctionName}`);
     const stored = await ctx.storeCode(zip);
     const fn: StoredFunction = {
@@ -136,7 +135,7 @@ export const functionOperations: LambdaHandlers = {
     const fn = ctx.find(unqualified(FunctionName));
     const input = parseInput(updateCodeInput, jsonBody(request));
     if (input.RevisionId !== undefined && input.RevisionId !== fn.revisionId) throw preconditionFailed();
-    const zip = zipFromCode(input);
+    const zip = await ctx.deploymentPackage(input);
     if (input.DryRun) return { status: 200, body: ctx.configuration(fn) };
     ctx.lifecycle.checkUpdatable(fn.name, functionArn(ctx.region, ctx.accountId, fn.name));
     const stored = await ctx.storeCode(zip);

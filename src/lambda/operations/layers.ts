@@ -5,7 +5,7 @@ import type { EdgeRequest } from '../../edge/types.ts';
 import type { FunctionLayer, StoredLayerVersion } from '../../state/lambda-layers.ts';
 import { CODE_PATH } from '../code-server.ts';
 import { conflict, invalidParameter, notFound } from '../errors.ts';
-import { lambdaTimestamp, parseInput, zipFromCode } from '../functions.ts';
+import { lambdaTimestamp, parseInput } from '../functions.ts';
 import {
   LAYER_VERSION_ARN_PATTERN,
   layerArn,
@@ -65,7 +65,7 @@ export const layerOperations: LambdaHandlers = {
   async PublishLayerVersion(ctx, request, { LayerName }) {
     const name = ownLayerName(ctx, LayerName);
     const input = parseInput(publishInput, jsonBody(request));
-    const stored = await ctx.storeCode(zipFromCode(input.Content));
+    const stored = await ctx.storeCode(await ctx.deploymentPackage(input.Content));
     const layer = ctx.layers.publish(
       {
         layerName: name,

@@ -5,6 +5,7 @@ import type { LambdaMetadata, StoredFunction } from '../../state/lambda-metadata
 import type { LambdaFunctionUrls } from '../../state/lambda-function-urls.ts';
 import type { LambdaLayers } from '../../state/lambda-layers.ts';
 import type { FunctionRef } from '../arn.ts';
+import type { CodeInput } from '../code-source.ts';
 import type { FunctionLifecycle } from '../lifecycle.ts';
 import type { LambdaInvoker } from '../invoker.ts';
 import type { LAMBDA_OPERATIONS } from '../model-operations.ts';
@@ -26,6 +27,8 @@ export interface LambdaContext extends Pick<LambdaInvoker, 'invoke'> {
   find(ref: FunctionRef, qualifier?: string | null): StoredFunction;
   /** The FunctionConfiguration wire shape of `fn`. */
   configuration(fn: StoredFunction): Record<string, unknown>;
+  /** The zip a request's code names (inline, or an object of the edge's S3); bad input is Lambda's error. */
+  deploymentPackage(code: CodeInput): Promise<Buffer>;
   /** Stores a deployment package; a bad zip is InvalidParameterValueException. */
   storeCode(zip: Buffer): Promise<{ codeBlob: string; codeSha256: string; codeSize: number }>;
   /** The functions' states (Pending, InProgress) after a create or an update. */
