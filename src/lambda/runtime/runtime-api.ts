@@ -91,6 +91,11 @@ const NEXT_HEAD = 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-R
  */
 class Connection implements InvocationWaiter {
   private buffer: Buffer = Buffer.alloc(0);
+  /** Chunks of a body still incomplete, joined once it is whole: joining each chunk would copy a large body over and over. */
+  private pending: Buffer[] = [];
+  private pendingLength = 0;
+  /** How many bytes `buffer` must hold before its request is complete (0: not known). */
+  private needed = 0;
   private busy = false;
   private continued = false;
   /** Answers not written yet (see `receive`). */
@@ -126,7 +131,18 @@ class Connection implements InvocationWaiter {
   }
 
   private receive(chunk: Buffer): void {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    if (this.buffer.length + this.pendingLength + chunk.length < this.needed) {
+      this.pending.push(chunk);
+      this.pendingLength += chunk.length;
+      return;
+    }
+    this.buffer =
+      this.buffer.length === 0 && this.pending.length === 0
+        ? chunk
+        : Buffer.concat([this.buffer, ...this.pending, chunk]);
+    this.pending = [];
+    this.pendingLength = 0;
+    this.needed = 0;
     // Pipelined requests (a result and the next `next`) are answered in one write: answers are held while a
     // request that came with them is still open, which only a long-polled `next` is; its answer writes them all.
     this.parsing = true;
@@ -159,7 +175,7 @@ class Connection implements InvocationWaiter {
         if (buffer.length >= bodyStart + length) {
           body = buffer.subarray(bodyStart, bodyStart + length);
           next = bodyStart + length;
-        }
+        } else this.needed = bodyStart + length;
       }
       if (!body) {
         if (buffer.length - bodyStart > MAX_BODY_BYTES + MAX_HEAD_BYTES)

@@ -67,10 +67,23 @@ const ROUTE = '/2018-06-01/runtime/';
 const NEXT = `GET ${ROUTE}invocation/next HTTP/1.1\r\nHost: ${apiHost}\r\n\r\n`;
 const POST_HEAD = ` HTTP/1.1\r\nHost: ${apiHost}\r\nContent-Type: application/json\r\n`;
 let received = Buffer.alloc(0);
+/** Chunks of an answer still incomplete, joined once it is whole: joining each chunk would copy a large event over and over. */
+let parts = [];
+let partsLength = 0;
+/** How many bytes `received` must hold before its first answer is complete (0: not known). */
+let needed = 0;
 /** What waits for each answer still to come, in order: a resolve function, or null for an answer nobody reads. */
 const waiting = [];
 socket.on('data', (chunk) => {
-  received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
+  if (received.length + partsLength + chunk.length < needed) {
+    parts.push(chunk);
+    partsLength += chunk.length;
+    return;
+  }
+  received = received.length === 0 && parts.length === 0 ? chunk : Buffer.concat([received, ...parts, chunk]);
+  parts = [];
+  partsLength = 0;
+  needed = 0;
   while (waiting.length > 0 && takeResponse());
 });
 
@@ -90,7 +103,10 @@ function takeResponse() {
   const head = received.toString('latin1', 0, end);
   const lower = head.toLowerCase();
   const length = Number(header(head, lower, '\ncontent-length:') ?? 0);
-  if (received.length < end + 4 + length) return false;
+  if (received.length < end + 4 + length) {
+    needed = end + 4 + length;
+    return false;
+  }
   const resolve = waiting.shift();
   if (resolve)
     resolve({
