@@ -75,10 +75,10 @@ async function health(up: DdnUp): Promise<{ status: number; inferencePid?: numbe
   return { status: res.status, inferencePid: body.services?.inference?.pid };
 }
 
-/** Resident memory of a process in MiB (Linux); NaN when it cannot be read. */
+/** Resident anonymous memory of a process in MiB (Linux; file-backed pages come and go with memory pressure); NaN when it cannot be read. */
 function rss(pid: number | undefined): number {
   try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+    return Number(/RssAnon:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
   } catch {
     return NaN;
   }

@@ -40,9 +40,13 @@ const job = (input: string, model = 'efficient') => ({
 const post = (body: unknown, signal?: AbortSignal) =>
   fetch(`${url}/invocations`, { method: 'POST', body: JSON.stringify(body), signal });
 
-/** The inference server's resident memory in MiB: one process, its worker threads included. */
+/**
+ * The inference server's resident anonymous memory in MiB (heaps, buffers, allocator arenas): one process, its
+ * worker threads included. File-backed pages (the binary, shared libraries, model files) are left out: the kernel
+ * drops and reloads them under other processes' memory pressure, which moved VmRSS by 80 MiB in a loaded CI run.
+ */
 function rssMiB(): number {
-  const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1];
+  const kb = /RssAnon:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1];
   return Number(kb) / 1024;
 }
 
