@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import Database, { type Statement } from 'better-sqlite3';
 
 export type StateDatabase = Database.Database;
 
@@ -39,4 +39,17 @@ export function migrate(db: StateDatabase, component: string, migrations: readon
       );
     })();
   }
+}
+
+/** A statement cache for `db`: each SQL text is prepared once, on first use. */
+export function statementCache(db: StateDatabase): (text: string) => Statement {
+  const prepared = new Map<string, Statement>();
+  return (text) => {
+    let statement = prepared.get(text);
+    if (!statement) {
+      statement = db.prepare(text);
+      prepared.set(text, statement);
+    }
+    return statement;
+  };
 }

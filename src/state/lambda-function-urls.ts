@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import { migrate, type StateDatabase } from './database.ts';
+import { migrate, type StateDatabase, statementCache } from './database.ts';
 
 /** A function URL's configuration (CreateFunctionUrlConfig); `cors` is the wire `Cors` object as given. */
 export interface StoredFunctionUrl {
@@ -49,19 +49,11 @@ const MIGRATIONS = [
 
 /** Lambda function URL configurations in SQLite, by function and qualifier, and by URL id (the data plane). */
 export class LambdaFunctionUrls {
-  private readonly prepared = new Map<string, Statement>();
+  private readonly sql: (text: string) => Statement;
 
   constructor(private readonly db: StateDatabase) {
+    this.sql = statementCache(db);
     migrate(db, 'lambda-function-urls', MIGRATIONS);
-  }
-
-  private sql(text: string): Statement {
-    let statement = this.prepared.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.prepared.set(text, statement);
-    }
-    return statement;
   }
 
   get(functionName: string, qualifier: string): StoredFunctionUrl | undefined {

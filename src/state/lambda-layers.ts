@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import { migrate, type StateDatabase } from './database.ts';
+import { migrate, type StateDatabase, statementCache } from './database.ts';
 
 /** One published version of a Lambda layer (its content is a code blob, like a function's). */
 export interface StoredLayerVersion {
@@ -75,19 +75,11 @@ const MIGRATIONS = [
 
 /** Lambda layers, their versions and the versions' permission statements, in SQLite. */
 export class LambdaLayers {
-  private readonly prepared = new Map<string, Statement>();
+  private readonly sql: (text: string) => Statement;
 
   constructor(private readonly db: StateDatabase) {
+    this.sql = statementCache(db);
     migrate(db, 'lambda-layers', MIGRATIONS);
-  }
-
-  private sql(text: string): Statement {
-    let statement = this.prepared.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.prepared.set(text, statement);
-    }
-    return statement;
   }
 
   /** Stores `layer` as the layer's next version number (from 1, never reused); returns it with its number. */

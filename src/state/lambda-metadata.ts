@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import { migrate, type StateDatabase } from './database.ts';
+import { migrate, type StateDatabase, statementCache } from './database.ts';
 import type { FunctionLayer } from './lambda-layers.ts';
 
 /** The stored part of a function's configuration (what CreateFunction / UpdateFunctionConfiguration set). */
@@ -136,24 +136,15 @@ const MIGRATIONS = [
  * cached in memory (callers must not mutate what they get); every write through this class clears the cache.
  */
 export class LambdaMetadata {
-  private readonly prepared = new Map<string, Statement>();
+  private readonly sql: (text: string) => Statement;
   private readonly functions = new Map<string, StoredFunction | null>();
   private readonly policies = new Map<string, StoredStatement[]>();
   private readonly aliasCache = new Map<string, StoredAlias | null>();
   private readonly eventConfigs = new Map<string, StoredEventInvokeConfig | null>();
 
   constructor(private readonly db: StateDatabase) {
+    this.sql = statementCache(db);
     migrate(db, 'lambda', MIGRATIONS);
-  }
-
-  /** The prepared statement for `sql`, prepared once. */
-  private sql(text: string): Statement {
-    let statement = this.prepared.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.prepared.set(text, statement);
-    }
-    return statement;
   }
 
   private changed(): void {
