@@ -7,9 +7,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Hash } from '@smithy/hash-node';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { signedHeaders } from '../../test/helpers/sigv4.ts';
 import { CreateFunctionCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { unzipSync } from 'fflate';
@@ -133,22 +131,14 @@ export async function signedInvoke(
 ): Promise<{ url: URL; headers: Record<string, string> }> {
   const { edge, config } = bench;
   const url = new URL(`${edge.url}/2015-03-31/functions/${functionName}/invocations`);
-  const signer = new SignatureV4({
-    credentials: edge.credentials,
-    region: config.region,
+  const headers = await signedHeaders({
+    url,
     service: 'lambda',
-    sha256: Hash.bind(null, 'sha256'),
+    region: config.region,
+    credentials: edge.credentials,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: EVENT,
   });
-  const signed = await signer.sign(
-    new HttpRequest({
-      method: 'POST',
-      protocol: 'http:',
-      hostname: url.hostname,
-      port: Number(url.port),
-      path: url.pathname,
-      headers: { host: url.host, 'content-type': 'application/json' },
-      body: EVENT,
-    }),
-  );
-  return { url, headers: Object.fromEntries(Object.entries(signed.headers).filter(([k]) => k !== 'host')) };
+  return { url, headers: Object.fromEntries(Object.entries(headers).filter(([k]) => k !== 'host')) };
 }

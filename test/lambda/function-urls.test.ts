@@ -6,9 +6,6 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { HttpRequest } from '@smithy/protocol-http';
 import {
   CreateAliasCommand,
   CreateFunctionUrlConfigCommand,
@@ -24,6 +21,7 @@ import {
   type FunctionUrlAuthType,
 } from '@aws-sdk/client-lambda';
 import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
+import { signedHeaders } from '../helpers/sigv4.ts';
 import { aws, sdkFunction } from '../apigw/helpers.ts';
 
 /** Answers with its event, or as the `mode` query parameter says. */
@@ -443,26 +441,18 @@ test('AuthType AWS_IAM: a SigV4 signature for lambda with the edge credentials i
   assert.deepEqual(JSON.parse(unsigned.text), FORBIDDEN);
 
   const sign = async (path: string, credentials: typeof edge.credentials, service = 'lambda') => {
-    const signer = new SignatureV4({
-      credentials,
-      region: edge.region,
-      service,
-      sha256: Hash.bind(null, 'sha256'),
-    });
     const body = '{"signed":true}';
-    const [pathname, query] = path.split('?');
-    const request = new HttpRequest({
+    const headers = await signedHeaders({
+      url: new URL(path, edge.url),
+      host,
+      service,
+      region: edge.region,
+      credentials,
       method: 'POST',
-      protocol: 'http:',
-      hostname: host.split(':')[0],
-      port: edge.port,
-      path: pathname,
-      query: Object.fromEntries(new URLSearchParams(query ?? '')),
-      headers: { host, 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json' },
       body,
     });
-    const signed = await signer.sign(request);
-    return send({ method: 'POST', path, host, headers: signed.headers }, body);
+    return send({ method: 'POST', path, host, headers }, body);
   };
 
   const ok = await sign('/private/thing?a=b', edge.credentials);

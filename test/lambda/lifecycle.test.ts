@@ -9,10 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { zipSync, strToU8 } from 'fflate';
-import { Hash } from '@smithy/hash-node';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
+import { signedHeaders } from '../helpers/sigv4.ts';
 import { ensureLambdaRole } from '../helpers/iam.ts';
 
 const execFileAsync = promisify(execFile);
@@ -122,29 +120,21 @@ test('create-function unpacks off the event loop: the edge keeps answering while
     Role: ROLE,
     Code: { ZipFile: zip.toString('base64') },
   });
-  const signer = new SignatureV4({
-    credentials: edge.credentials,
-    region: edge.region,
+  const headers = await signedHeaders({
+    url,
     service: 'lambda',
-    sha256: Hash.bind(null, 'sha256'),
+    region: edge.region,
+    credentials: edge.credentials,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
   });
-  const signed = await signer.sign(
-    new HttpRequest({
-      method: 'POST',
-      protocol: 'http:',
-      hostname: url.hostname,
-      port: Number(url.port),
-      path: url.pathname,
-      headers: { host: url.host, 'content-type': 'application/json' },
-      body,
-    }),
-  );
   // The edge runs in this process: the unpacking starts when its worker thread does.
   let unpackingAt = Infinity;
   process.once('worker', () => (unpackingAt = performance.now()));
   let answeredAt = Infinity;
   const created = new Promise<number>((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers: signed.headers }, (res) => {
+    const req = http.request(url, { method: 'POST', headers }, (res) => {
       answeredAt = performance.now();
       res.resume();
       res.on('end', () => resolve(res.statusCode!));
