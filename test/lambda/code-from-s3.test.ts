@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
+import { sdkFailure } from '../helpers/sdk-failure.ts';
 import { ensureLambdaRole } from '../helpers/iam.ts';
 import { aws } from '../apigw/helpers.ts';
 
@@ -58,16 +59,6 @@ async function invoke(name: string): Promise<unknown> {
   const out = await lambda.send(new InvokeCommand({ FunctionName: name }));
   assert.equal(out.FunctionError, undefined);
   return JSON.parse(Buffer.from(out.Payload!).toString());
-}
-
-async function failure(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (err) {
-    const e = err as Error & { $metadata: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata.httpStatusCode };
-  }
-  assert.fail('expected the call to fail');
 }
 
 const createFrom = (name: string, code: FunctionCode) =>
@@ -141,7 +132,7 @@ test('S3ObjectVersion of a versioned bucket picks that version; without it, the 
   await createFrom('current', { S3Bucket: 'versioned-deployments', S3Key: 'app.zip' });
   assert.equal(await invoke('current'), 'new');
 
-  const noVersion = await failure(
+  const noVersion = await sdkFailure(
     createFrom('bad-version', {
       S3Bucket: 'versioned-deployments',
       S3Key: 'app.zip',
@@ -171,14 +162,14 @@ test('aws lambda publish-layer-version --content S3Bucket=,S3Key= publishes the 
 });
 
 test('an object that cannot be read is InvalidParameterValueException, and nothing is created or changed', async () => {
-  const noKey = await failure(createFrom('no-key', { S3Bucket: BUCKET, S3Key: 'absent.zip' }));
+  const noKey = await sdkFailure(createFrom('no-key', { S3Bucket: BUCKET, S3Key: 'absent.zip' }));
   assert.deepEqual(noKey, {
     name: 'InvalidParameterValueException',
     message:
       'Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not exist.',
     status: 400,
   });
-  const noBucket = await failure(createFrom('no-bucket', { S3Bucket: 'no-such-bucket', S3Key: 'app.zip' }));
+  const noBucket = await sdkFailure(createFrom('no-bucket', { S3Bucket: 'no-such-bucket', S3Key: 'app.zip' }));
   assert.deepEqual(noBucket, {
     name: 'InvalidParameterValueException',
     message:
@@ -188,7 +179,7 @@ test('an object that cannot be read is InvalidParameterValueException, and nothi
   const names = (await lambda.send(new ListFunctionsCommand({}))).Functions?.map((f) => f.FunctionName) ?? [];
   assert.ok(!names.includes('no-key') && !names.includes('no-bucket'));
 
-  const layer = await failure(
+  const layer = await sdkFailure(
     lambda.send(new PublishLayerVersionCommand({ LayerName: 'broken', Content: { S3Bucket: BUCKET, S3Key: 'x.zip' } })),
   );
   assert.equal(layer.name, 'InvalidParameterValueException');
@@ -197,7 +188,7 @@ test('an object that cannot be read is InvalidParameterValueException, and nothi
 
   const keptZip = handlerZip('kept');
   await createFrom('kept', { ZipFile: keptZip });
-  const update = await failure(
+  const update = await sdkFailure(
     lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'kept', S3Bucket: BUCKET, S3Key: 'absent.zip' })),
   );
   assert.equal(update.name, 'InvalidParameterValueException');
@@ -213,7 +204,7 @@ test('S3Bucket without S3Key (or the reverse), and ZipFile with S3 members, are 
     { ZipFile: handlerZip('x'), S3Bucket: BUCKET },
   ];
   for (const code of halves) {
-    const refused = await failure(createFrom('half', code));
+    const refused = await sdkFailure(createFrom('half', code));
     assert.equal(refused.name, 'InvalidParameterValueException', JSON.stringify(Object.keys(code)));
     assert.equal(refused.status, 400);
   }

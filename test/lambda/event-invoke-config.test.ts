@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { retryDecision } from '../../src/lambda/async-retry.ts';
 import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
+import { sdkFailure } from '../helpers/sdk-failure.ts';
 import { aws, awsFails, sdkFunction } from '../apigw/helpers.ts';
 
 let edge: TestEdge;
@@ -27,16 +28,6 @@ before(async () => {
 after(async () => {
   await edge.close();
 });
-
-async function failure(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (err) {
-    const e = err as Error & { $metadata: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata.httpStatusCode };
-  }
-  assert.fail('expected the call to fail');
-}
 
 /** Counts the calls a function makes to it; `reached(n)` resolves once n calls came. */
 async function counter() {
@@ -60,7 +51,7 @@ async function counter() {
 
 test('event invoke configs are put, read, updated, listed by qualifier and deleted', async () => {
   const arn = await sdkFunction(edge, 'configured', 'export const handler = async () => 1;');
-  const none = await failure(lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'configured' })));
+  const none = await sdkFailure(lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'configured' })));
   assert.deepEqual(
     [none.name, none.status, none.message],
     ['ResourceNotFoundException', 404, `The function ${arn}:$LATEST doesn't have an EventInvokeConfig`],
@@ -105,12 +96,12 @@ test('event invoke configs are put, read, updated, listed by qualifier and delet
 
   const bad = [{ MaximumRetryAttempts: 3 }, { MaximumEventAgeInSeconds: 59 }, { MaximumEventAgeInSeconds: 21601 }];
   for (const input of bad) {
-    const err = await failure(
+    const err = await sdkFailure(
       lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'configured', ...input })),
     );
     assert.deepEqual([err.name, err.status], ['ValidationException', 400], JSON.stringify(input));
   }
-  const noVersion = await failure(
+  const noVersion = await sdkFailure(
     lambda.send(
       new PutFunctionEventInvokeConfigCommand({ FunctionName: 'configured', Qualifier: '5', MaximumRetryAttempts: 1 }),
     ),
@@ -120,9 +111,11 @@ test('event invoke configs are put, read, updated, listed by qualifier and delet
   await aws(edge, ['lambda', 'delete-function-event-invoke-config', '--function-name', 'configured']);
   const cli = await awsFails(edge, ['lambda', 'get-function-event-invoke-config', '--function-name', 'configured']);
   assert.match(cli.stderr, /ResourceNotFoundException/);
-  const again = await failure(lambda.send(new DeleteFunctionEventInvokeConfigCommand({ FunctionName: 'configured' })));
+  const again = await sdkFailure(
+    lambda.send(new DeleteFunctionEventInvokeConfigCommand({ FunctionName: 'configured' })),
+  );
   assert.equal(again.status, 404);
-  const noUpdate = await failure(
+  const noUpdate = await sdkFailure(
     lambda.send(new UpdateFunctionEventInvokeConfigCommand({ FunctionName: 'configured', MaximumRetryAttempts: 1 })),
   );
   assert.deepEqual([noUpdate.name, noUpdate.status], ['ResourceNotFoundException', 404]);

@@ -21,6 +21,7 @@ import {
   type FunctionUrlAuthType,
 } from '@aws-sdk/client-lambda';
 import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
+import { sdkFailure } from '../helpers/sdk-failure.ts';
 import { signedHeaders } from '../helpers/sigv4.ts';
 import { aws, sdkFunction } from '../apigw/helpers.ts';
 
@@ -47,16 +48,6 @@ before(async () => {
 after(async () => {
   await edge.close();
 });
-
-async function failure(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (err) {
-    const e = err as Error & { $metadata: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata.httpStatusCode };
-  }
-  assert.fail('expected the call to fail');
-}
 
 /** The payload format 2.0 event, as the echo function returns it. */
 interface UrlEvent {
@@ -167,7 +158,7 @@ test('function URL configs are created, read, updated, listed by qualifier and d
   assert.deepEqual(created.Cors, { AllowOrigins: ['https://app.example'], AllowMethods: ['GET'], MaxAge: 60 });
   assert.ok(created.CreationTime);
 
-  const again = await failure(createUrl('configured'));
+  const again = await sdkFailure(createUrl('configured'));
   assert.equal(again.name, 'ResourceConflictException');
   assert.equal(again.status, 409);
 
@@ -216,9 +207,9 @@ test('function URL configs are created, read, updated, listed by qualifier and d
 
   const deleted = await lambda.send(new DeleteFunctionUrlConfigCommand({ FunctionName: 'configured' }));
   assert.equal(deleted.$metadata.httpStatusCode, 204);
-  const gone = await failure(lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: 'configured' })));
+  const gone = await sdkFailure(lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: 'configured' })));
   assert.deepEqual([gone.name, gone.status], ['ResourceNotFoundException', 404]);
-  const twice = await failure(lambda.send(new DeleteFunctionUrlConfigCommand({ FunctionName: 'configured' })));
+  const twice = await sdkFailure(lambda.send(new DeleteFunctionUrlConfigCommand({ FunctionName: 'configured' })));
   assert.equal(twice.name, 'ResourceNotFoundException');
   // The alias's URL stays.
   await lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: 'configured', Qualifier: 'live' }));
@@ -257,7 +248,7 @@ test('bad function URL requests are AWS errors and change nothing', async () => 
     ],
   ];
   for (const [call, name, status] of cases) {
-    const f = await failure(call());
+    const f = await sdkFailure(call());
     assert.deepEqual([f.name, f.status], [name, status], f.message);
   }
   const list = await lambda.send(new ListFunctionUrlConfigsCommand({ FunctionName: 'strict' }));
@@ -402,7 +393,7 @@ test('AuthType NONE: the resource policy must open the URL; then the host and pa
   await lambda.send(new DeleteFunctionCommand({ FunctionName: 'public' }));
   assert.equal((await send({ path: '/', host })).status, 404);
   await sdkFunction(edge, 'public', ECHO);
-  const recreated = await failure(lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: 'public' })));
+  const recreated = await sdkFailure(lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: 'public' })));
   assert.equal(recreated.name, 'ResourceNotFoundException', 'deleting the function deleted its URL config');
 });
 

@@ -29,6 +29,7 @@ import {
   type Runtime,
 } from '@aws-sdk/client-lambda';
 import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
+import { sdkFailure } from '../helpers/sdk-failure.ts';
 import { ensureLambdaRole } from '../helpers/iam.ts';
 import { aws } from '../apigw/helpers.ts';
 
@@ -52,16 +53,6 @@ after(async () => {
 
 const zip = (files: Record<string, string>) =>
   zipSync(Object.fromEntries(Object.entries(files).map(([name, text]) => [name, strToU8(text)])));
-
-async function failure(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (err) {
-    const e = err as Error & { $metadata: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata.httpStatusCode };
-  }
-  assert.fail('expected the call to fail');
-}
 
 async function publish(name: string, files: Record<string, string>, extra: Record<string, unknown> = {}) {
   return lambda.send(new PublishLayerVersionCommand({ LayerName: name, Content: { ZipFile: zip(files) }, ...extra }));
@@ -149,7 +140,7 @@ test('a published layer version is read back, by name and by ARN, and its archiv
 
 test('layer calls answer AWS errors', async () => {
   await publish('errors-layer', { 'a.txt': 'a' });
-  const missing = await failure(
+  const missing = await sdkFailure(
     lambda.send(new GetLayerVersionCommand({ LayerName: 'errors-layer', VersionNumber: 9 })),
   );
   assert.deepEqual(missing, {
@@ -157,26 +148,26 @@ test('layer calls answer AWS errors', async () => {
     message: 'The resource you requested does not exist.',
     status: 404,
   });
-  const byArn = await failure(
+  const byArn = await sdkFailure(
     lambda.send(new GetLayerVersionByArnCommand({ Arn: `arn:aws:lambda:${edge.region}:000000000000:layer:nope:1` })),
   );
   assert.equal(byArn.name, 'ResourceNotFoundException');
-  const badArn = await failure(lambda.send(new GetLayerVersionByArnCommand({ Arn: 'arn:aws:lambda:x:layer' })));
+  const badArn = await sdkFailure(lambda.send(new GetLayerVersionByArnCommand({ Arn: 'arn:aws:lambda:x:layer' })));
   assert.equal(badArn.name, 'ValidationException');
   assert.equal(badArn.status, 400);
-  const badName = await failure(publish('bad name!', { 'a.txt': 'a' }));
+  const badName = await sdkFailure(publish('bad name!', { 'a.txt': 'a' }));
   assert.equal(badName.name, 'ValidationException');
-  const badZip = await failure(
+  const badZip = await sdkFailure(
     lambda.send(
       new PublishLayerVersionCommand({ LayerName: 'errors-layer', Content: { ZipFile: strToU8('not a zip') } }),
     ),
   );
   assert.equal(badZip.name, 'InvalidParameterValueException');
-  const noContent = await failure(
+  const noContent = await sdkFailure(
     lambda.send(new PublishLayerVersionCommand({ LayerName: 'errors-layer', Content: {} })),
   );
   assert.equal(noContent.name, 'InvalidParameterValueException');
-  const badMax = await failure(lambda.send(new ListLayersCommand({ MaxItems: 51 })));
+  const badMax = await sdkFailure(lambda.send(new ListLayersCommand({ MaxItems: 51 })));
   assert.equal(badMax.name, 'ValidationException');
   // Nothing was published by the failed calls.
   const versions = await lambda.send(new ListLayerVersionsCommand({ LayerName: 'errors-layer' }));
@@ -266,7 +257,9 @@ test('a deleted version is gone, its number is not reused, and deleting it again
   assert.equal(deleted.$metadata.httpStatusCode, 204);
   const again = await lambda.send(new DeleteLayerVersionCommand({ LayerName: 'deleted-layer', VersionNumber: 2 }));
   assert.equal(again.$metadata.httpStatusCode, 204);
-  const gone = await failure(lambda.send(new GetLayerVersionCommand({ LayerName: 'deleted-layer', VersionNumber: 2 })));
+  const gone = await sdkFailure(
+    lambda.send(new GetLayerVersionCommand({ LayerName: 'deleted-layer', VersionNumber: 2 })),
+  );
   assert.equal(gone.name, 'ResourceNotFoundException');
   const next = await publish('deleted-layer', { 'a.txt': '3' });
   assert.equal(next.Version, 3);
@@ -280,7 +273,7 @@ test('a deleted version is gone, its number is not reused, and deleting it again
 test('layer version permissions are added, read, guarded by RevisionId and removed', async () => {
   await publish('shared-layer', { 'a.txt': '1' });
   const arn = `arn:aws:lambda:${edge.region}:000000000000:layer:shared-layer:1`;
-  const noPolicy = await failure(
+  const noPolicy = await sdkFailure(
     lambda.send(new GetLayerVersionPolicyCommand({ LayerName: 'shared-layer', VersionNumber: 1 })),
   );
   assert.deepEqual(noPolicy, {
@@ -350,24 +343,24 @@ test('layer version permissions are added, read, guarded by RevisionId and remov
         ...extra,
       }),
     );
-  const duplicate = await failure(permission({}));
+  const duplicate = await sdkFailure(permission({}));
   assert.equal(duplicate.name, 'ResourceConflictException');
   assert.equal(duplicate.status, 409);
-  const stale = await failure(permission({ StatementId: 'other', RevisionId: added.RevisionId }));
+  const stale = await sdkFailure(permission({ StatementId: 'other', RevisionId: added.RevisionId }));
   assert.equal(stale.name, 'PreconditionFailedException');
   assert.equal(stale.status, 412);
-  const badAction = await failure(permission({ StatementId: 'other', Action: 'lambda:InvokeFunction' }));
+  const badAction = await sdkFailure(permission({ StatementId: 'other', Action: 'lambda:InvokeFunction' }));
   assert.equal(badAction.name, 'ValidationException');
-  const badPrincipal = await failure(permission({ StatementId: 'other', Principal: 'someone' }));
+  const badPrincipal = await sdkFailure(permission({ StatementId: 'other', Principal: 'someone' }));
   assert.equal(badPrincipal.name, 'ValidationException');
-  const noVersion = await failure(permission({ StatementId: 'other', VersionNumber: 7 }));
+  const noVersion = await sdkFailure(permission({ StatementId: 'other', VersionNumber: 7 }));
   assert.deepEqual(noVersion, {
     name: 'ResourceNotFoundException',
     message: `Layer version ${arn.replace(/:1$/, ':7')} does not exist.`,
     status: 404,
   });
 
-  const staleRemove = await failure(
+  const staleRemove = await sdkFailure(
     lambda.send(
       new RemoveLayerVersionPermissionCommand({
         LayerName: 'shared-layer',
@@ -382,7 +375,7 @@ test('layer version permissions are added, read, guarded by RevisionId and remov
     new RemoveLayerVersionPermissionCommand({ LayerName: 'shared-layer', VersionNumber: 1, StatementId: 'org' }),
   );
   assert.equal(removed.$metadata.httpStatusCode, 204);
-  const missing = await failure(
+  const missing = await sdkFailure(
     lambda.send(
       new RemoveLayerVersionPermissionCommand({ LayerName: 'shared-layer', VersionNumber: 1, StatementId: 'org' }),
     ),
@@ -414,7 +407,7 @@ test("a function's Layers are checked as Lambda checks them and returned with it
     { Arn: two.LayerVersionArn, CodeSize: two.Content!.CodeSize },
   ]);
   const missingArn = `arn:aws:lambda:${edge.region}:000000000000:layer:fn-layer-a:99`;
-  const missing = await failure(
+  const missing = await sdkFailure(
     createFunction('bad-layers', 'nodejs20.x', 'index.handler', { 'index.js': '' }, [missingArn]),
   );
   assert.deepEqual(missing, {
@@ -422,7 +415,7 @@ test("a function's Layers are checked as Lambda checks them and returned with it
     message: `Layer version ${missingArn} does not exist.`,
     status: 400,
   });
-  const six = await failure(
+  const six = await sdkFailure(
     createFunction(
       'bad-layers',
       'nodejs20.x',
@@ -437,7 +430,7 @@ test("a function's Layers are checked as Lambda checks them and returned with it
     status: 400,
   });
   const second = await publish('fn-layer-a', { 'a.txt': 'a2' });
-  const sameLayer = await failure(
+  const sameLayer = await sdkFailure(
     createFunction('bad-layers', 'nodejs20.x', 'index.handler', { 'index.js': '' }, [
       one.LayerVersionArn!,
       second.LayerVersionArn!,
@@ -445,24 +438,24 @@ test("a function's Layers are checked as Lambda checks them and returned with it
   );
   assert.equal(sameLayer.name, 'InvalidParameterValueException');
   assert.match(sameLayer.message, /^Two different versions of the same layer are not allowed/);
-  const notArn = await failure(
+  const notArn = await sdkFailure(
     createFunction('bad-layers', 'nodejs20.x', 'index.handler', { 'index.js': '' }, ['nope']),
   );
   assert.equal(notArn.name, 'ValidationException');
-  const otherRegion = await failure(
+  const otherRegion = await sdkFailure(
     createFunction('bad-layers', 'nodejs20.x', 'index.handler', { 'index.js': '' }, [
       one.LayerVersionArn!.replace(`:${edge.region}:`, ':xx-nowhere-9:'),
     ]),
   );
   assert.equal(otherRegion.name, 'InvalidParameterValueException');
-  const none = await failure(lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'bad-layers' })));
+  const none = await sdkFailure(lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'bad-layers' })));
   assert.equal(none.name, 'ResourceNotFoundException');
 
   const updated = await lambda.send(
     new UpdateFunctionConfigurationCommand({ FunctionName: 'with-layers', Layers: [second.LayerVersionArn!] }),
   );
   assert.deepEqual(updated.Layers, [{ Arn: second.LayerVersionArn, CodeSize: second.Content!.CodeSize }]);
-  const refused = await failure(
+  const refused = await sdkFailure(
     lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'with-layers', Layers: [missingArn] })),
   );
   assert.equal(refused.name, 'InvalidParameterValueException');

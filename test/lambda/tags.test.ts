@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
+import { sdkFailure } from '../helpers/sdk-failure.ts';
 import { aws, awsFails, sdkFunction } from '../apigw/helpers.ts';
 
 const zipFile = path.join(mkdtempSync(path.join(tmpdir(), 'ddn-tags-')), 'fn.zip');
@@ -27,16 +28,6 @@ before(async () => {
 after(async () => {
   await edge.close();
 });
-
-async function failure(promise: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
-  try {
-    await promise;
-  } catch (err) {
-    const e = err as Error & { $metadata: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata.httpStatusCode };
-  }
-  assert.fail('expected the call to fail');
-}
 
 test('tags set on create, added, listed, removed (aws CLI and SDK); GetFunction shows them', async () => {
   const arn = await sdkFunction(edge, 'tagged', 'export const handler = async () => 1;');
@@ -86,18 +77,18 @@ test("tag limits and errors: 50 tags, key and value lengths, 'aws:' reserved, un
     [{ ok: 'v'.repeat(257) }, 'ValidationException', 400],
   ];
   for (const [tags, name, status] of cases) {
-    const err = await failure(lambda.send(new TagResourceCommand({ Resource: arn, Tags: tags })));
+    const err = await sdkFailure(lambda.send(new TagResourceCommand({ Resource: arn, Tags: tags })));
     assert.deepEqual([err.name, err.status], [name, status], JSON.stringify(tags).slice(0, 80));
   }
   assert.deepEqual((await lambda.send(new ListTagsCommand({ Resource: arn }))).Tags, { keep: 'me' });
   await lambda.send(new TagResourceCommand({ Resource: arn, Tags: { ['k'.repeat(128)]: 'v'.repeat(256) } }));
 
-  const missing = await failure(lambda.send(new ListTagsCommand({ Resource: `${arn}x` })));
+  const missing = await sdkFailure(lambda.send(new ListTagsCommand({ Resource: `${arn}x` })));
   assert.deepEqual(
     [missing.name, missing.status, missing.message],
     ['ResourceNotFoundException', 404, `Function not found: ${arn}x`],
   );
-  const qualified = await failure(lambda.send(new TagResourceCommand({ Resource: `${arn}:1`, Tags: { a: 'b' } })));
+  const qualified = await sdkFailure(lambda.send(new TagResourceCommand({ Resource: `${arn}:1`, Tags: { a: 'b' } })));
   assert.deepEqual([qualified.name, qualified.status], ['InvalidParameterValueException', 400]);
   const cli = await awsFails(edge, ['lambda', 'tag-resource', '--resource', arn, '--tags', 'aws:x=1']);
   assert.match(cli.stderr, /InvalidParameterValueException/);

@@ -25,6 +25,7 @@ import {
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
+import { sdkFailure } from '../helpers/sdk-failure.ts';
 import { aws, awsFails, deployApi, sdkFunction } from '../apigw/helpers.ts';
 
 let edge: TestEdge;
@@ -40,16 +41,6 @@ after(async () => {
 const source = (answer: string) => `export const handler = async () => ${JSON.stringify(answer)};`;
 const zipOf = (answer: string) => zipSync({ 'index.mjs': strToU8(source(answer)) });
 
-async function failure(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (err) {
-    const e = err as Error & { $metadata: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata.httpStatusCode };
-  }
-  assert.fail('expected the call to fail');
-}
-
 async function invoke(name: string, qualifier?: string) {
   const out = await lambda.send(new InvokeCommand({ FunctionName: name, Qualifier: qualifier }));
   return { answer: JSON.parse(Buffer.from(out.Payload!).toString()) as string, version: out.ExecutedVersion };
@@ -58,11 +49,11 @@ async function invoke(name: string, qualifier?: string) {
 test('versions are published with checks, listed, invoked and read by qualifier, and immutable', async () => {
   await sdkFunction(edge, 'versioned', source('one'));
   const latest = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'versioned' }));
-  const badSha = await failure(
+  const badSha = await sdkFailure(
     lambda.send(new PublishVersionCommand({ FunctionName: 'versioned', CodeSha256: 'abc' })),
   );
   assert.deepEqual([badSha.name, badSha.status], ['InvalidParameterValueException', 400]);
-  const badRevision = await failure(
+  const badRevision = await sdkFailure(
     lambda.send(new PublishVersionCommand({ FunctionName: 'versioned', RevisionId: 'nope' })),
   );
   assert.deepEqual([badRevision.name, badRevision.status], ['PreconditionFailedException', 412]);
@@ -116,25 +107,25 @@ test('versions are published with checks, listed, invoked and read by qualifier,
     versions.Versions?.map((v) => v.Version),
     ['$LATEST', '1', '2'],
   );
-  const missing = await failure(lambda.send(new GetFunctionCommand({ FunctionName: 'versioned:9' })));
+  const missing = await sdkFailure(lambda.send(new GetFunctionCommand({ FunctionName: 'versioned:9' })));
   assert.deepEqual(
     [missing.name, missing.status, missing.message],
     ['ResourceNotFoundException', 404, `Function not found: ${latest.FunctionArn}:9`],
   );
 
-  const immutable = await failure(
+  const immutable = await sdkFailure(
     lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'versioned:1', Timeout: 9 })),
   );
   assert.deepEqual([immutable.name, immutable.status], ['InvalidParameterValueException', 400]);
-  const immutableCode = await failure(
+  const immutableCode = await sdkFailure(
     lambda.send(new UpdateFunctionCodeCommand({ FunctionName: `${latest.FunctionArn}:1`, ZipFile: zipOf('x') })),
   );
   assert.deepEqual([immutableCode.name, immutableCode.status], ['InvalidParameterValueException', 400]);
   assert.deepEqual(await invoke('versioned', '1'), { answer: 'one', version: '1' });
 
   await lambda.send(new DeleteFunctionCommand({ FunctionName: 'versioned', Qualifier: '2' }));
-  assert.equal((await failure(lambda.send(new InvokeCommand({ FunctionName: 'versioned:2' })))).status, 404);
-  const latestDelete = await failure(
+  assert.equal((await sdkFailure(lambda.send(new InvokeCommand({ FunctionName: 'versioned:2' })))).status, 404);
+  const latestDelete = await sdkFailure(
     lambda.send(new DeleteFunctionCommand({ FunctionName: 'versioned', Qualifier: '$LATEST' })),
   );
   assert.deepEqual([latestDelete.name, latestDelete.status], ['InvalidParameterValueException', 400]);
@@ -197,15 +188,15 @@ test('aliases: create, read, weighted routing, update with revision, list, delet
   ]);
   assert.equal(prod.AliasArn, `${arn}:prod`);
   assert.equal(prod.FunctionVersion, '1');
-  const exists = await failure(
+  const exists = await sdkFailure(
     lambda.send(new CreateAliasCommand({ FunctionName: 'aliased', Name: 'prod', FunctionVersion: '2' })),
   );
   assert.deepEqual([exists.name, exists.status], ['ResourceConflictException', 409]);
-  const noVersion = await failure(
+  const noVersion = await sdkFailure(
     lambda.send(new CreateAliasCommand({ FunctionName: 'aliased', Name: 'x', FunctionVersion: '7' })),
   );
   assert.deepEqual([noVersion.name, noVersion.status], ['ResourceNotFoundException', 404]);
-  const numeric = await failure(
+  const numeric = await sdkFailure(
     lambda.send(new CreateAliasCommand({ FunctionName: 'aliased', Name: '12', FunctionVersion: '1' })),
   );
   assert.deepEqual([numeric.name, numeric.status], ['ValidationException', 400]);
@@ -213,7 +204,7 @@ test('aliases: create, read, weighted routing, update with revision, list, delet
   assert.deepEqual(await invoke('aliased', 'prod'), { answer: 'v1', version: '1' });
   assert.equal((await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'aliased:prod' }))).Version, '1');
 
-  const stale = await failure(
+  const stale = await sdkFailure(
     lambda.send(
       new UpdateAliasCommand({ FunctionName: 'aliased', Name: 'prod', FunctionVersion: '2', RevisionId: 'old' }),
     ),
@@ -239,7 +230,7 @@ test('aliases: create, read, weighted routing, update with revision, list, delet
   const seen = new Set<string>();
   for (let i = 0; i < 40 && seen.size < 2; i++) seen.add((await invoke('aliased', 'prod')).version!);
   assert.deepEqual([...seen].sort(), ['1', '2']);
-  const twoWeights = await failure(
+  const twoWeights = await sdkFailure(
     lambda.send(
       new UpdateAliasCommand({
         FunctionName: 'aliased',
@@ -263,21 +254,21 @@ test('aliases: create, read, weighted routing, update with revision, list, delet
     ['prod'],
   );
 
-  const used = await failure(lambda.send(new DeleteFunctionCommand({ FunctionName: 'aliased', Qualifier: '2' })));
+  const used = await sdkFailure(lambda.send(new DeleteFunctionCommand({ FunctionName: 'aliased', Qualifier: '2' })));
   assert.deepEqual([used.name, used.status], ['ResourceConflictException', 409]);
   assert.match(used.message, /aliases reference it: \[prod\]/);
   const cliUsed = await awsFails(edge, ['lambda', 'delete-function', '--function-name', 'aliased:1']);
   assert.match(cliUsed.stderr, /ResourceConflictException/);
 
   await lambda.send(new DeleteAliasCommand({ FunctionName: 'aliased', Name: 'prod' }));
-  const gone = await failure(lambda.send(new GetAliasCommand({ FunctionName: 'aliased', Name: 'prod' })));
+  const gone = await sdkFailure(lambda.send(new GetAliasCommand({ FunctionName: 'aliased', Name: 'prod' })));
   assert.deepEqual(
     [gone.name, gone.status, gone.message],
     ['ResourceNotFoundException', 404, `Cannot find alias arn: ${arn}:prod`],
   );
   await lambda.send(new DeleteFunctionCommand({ FunctionName: 'aliased', Qualifier: '2' }));
   await lambda.send(new DeleteFunctionCommand({ FunctionName: 'aliased' }));
-  assert.equal((await failure(lambda.send(new GetFunctionCommand({ FunctionName: 'aliased:1' })))).status, 404);
+  assert.equal((await sdkFailure(lambda.send(new GetFunctionCommand({ FunctionName: 'aliased:1' })))).status, 404);
 });
 
 test('permissions follow the qualifier: an API Gateway integration naming an alias needs the alias permission', async () => {
