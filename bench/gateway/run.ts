@@ -10,7 +10,7 @@
 // for every request) beside the same route with none.
 // Prints rps, p99 and CPU per request of each (medians of BENCH_ROUNDS rounds) and the ratios.
 // BENCH_CPU_PROF=DIR writes the edge's CPU profile there. BENCH_ONLY=jwt runs only the two JWT-comparison targets,
-// BENCH_ONLY=lambda only the Lambda route and its baselines.
+// BENCH_ONLY=lambda only the Lambda route and its baselines, BENCH_ONLY=proxy only the bare relay and HTTP_PROXY.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -480,7 +480,14 @@ async function main(): Promise<void> {
       },
     ];
     const only = process.env.BENCH_ONLY;
-    const targets = only === 'jwt' ? allTargets.slice(-2) : only === 'lambda' ? allTargets.slice(4, 8) : allTargets;
+    const targets =
+      only === 'jwt'
+        ? allTargets.slice(-2)
+        : only === 'lambda'
+          ? allTargets.slice(4, 8)
+          : only === 'proxy'
+            ? allTargets.slice(2, 4)
+            : allTargets;
     // Rounds of every target in turn, medians reported: the machine's other load drifts, and this spreads it evenly.
     const results = new Map<string, Result[]>(targets.map((t) => [t.name, []]));
     for (let round = 1; round <= ROUNDS; round++) {
@@ -503,7 +510,7 @@ async function main(): Promise<void> {
     console.log('\nmedians');
     for (const t of targets) console.log(line(t.name, median(t.name)));
     const byName = (name: string) => median(allTargets.find((t) => t.name.startsWith(name))!.name);
-    if (only !== 'lambda') {
+    if (only === undefined || only === 'jwt') {
       const [open, secured] = targets.slice(-2).map((t) => median(t.name)) as [Result, Result];
       console.log(
         `\nJWT route vs the same route with no authorizer (same token sent to both): rps ${ratio(secured.rps, open.rps)}x (goal >= 0.8), p99 ${ratio(secured.p99ms, open.p99ms)}x, CPU per request +${(secured.cpuUs! - open.cpuUs!).toFixed(0)} µs`,
@@ -520,7 +527,16 @@ async function main(): Promise<void> {
         `  bare relay vs nginx: rps ${ratio(viaRelay.rps, viaNginx.rps)}x, p99 ${ratio(viaRelay.p99ms, viaNginx.p99ms)}x; HTTP_PROXY vs bare relay: rps ${ratio(viaGateway.rps, viaRelay.rps)}x`,
       );
     }
-    if (only !== 'jwt') {
+    if (only === 'proxy') {
+      const [viaRelay, viaGateway] = ['bare node:http + undici', 'ddn gateway HTTP_PROXY'].map(byName) as [
+        Result,
+        Result,
+      ];
+      console.log(
+        `\nHTTP_PROXY vs bare relay: rps ${ratio(viaGateway.rps, viaRelay.rps)}x (goal >= 0.8), p99 ${ratio(viaGateway.p99ms, viaRelay.p99ms)}x (goal <= 1.25), CPU per request ${ratio(viaGateway.cpuUs!, viaRelay.cpuUs!)}x`,
+      );
+    }
+    if (only === undefined || only === 'lambda') {
       const [fnInProc, fnFloor, fnProcesses, fnGateway] = [
         'handler in-process',
         'bare node:http + worker',
