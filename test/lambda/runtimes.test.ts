@@ -180,6 +180,18 @@ for (const { kind, runtime, handler } of KINDS) {
       assert.match(text, /END RequestId: [0-9a-f-]{36}\nREPORT RequestId: /);
     });
 
+    test('--log-type Tail with invocations queued in its environments: each tail holds its own output only', async () => {
+      // Far more calls than environments: most wait inside one, and start the moment the one before them ends.
+      const tags = Array.from({ length: 40 }, (_, i) => `t${i}x`);
+      const outs = await Promise.all(tags.map((tag) => invoke(name, { action: 'tag', tag }, { tail: true })));
+      for (const [i, out] of outs.entries()) {
+        assert.equal(out.body, tags[i]);
+        const log = Buffer.from(out.LogResult!, 'base64').toString('utf8');
+        const tagged = [...log.matchAll(/tag (\S+) (begins|ends)/g)].map((m) => `${m[1]} ${m[2]}`);
+        assert.deepEqual(tagged, [`${tags[i]} begins`, `${tags[i]} ends`], log);
+      }
+    });
+
     test('an unhandled error: {errorMessage, errorType, stackTrace} with X-Amz-Function-Error: Unhandled', async () => {
       const out = await invoke(name, { action: 'fail' });
       assert.equal(out.FunctionError, 'Unhandled');

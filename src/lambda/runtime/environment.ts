@@ -86,6 +86,8 @@ export class ExecutionEnvironment implements RuntimeApiHandler {
   private log: string[] = [];
   private logChars = 0;
   private current?: Pending;
+  /** Closes the log of the invocation that ended last while its output may still be on its way (see `finish`). */
+  private closeLog?: () => void;
   private readonly queued: Pending[] = [];
   private waitingRuntime?: InvocationWaiter;
   private initTimer?: NodeJS.Timeout;
@@ -115,7 +117,7 @@ export class ExecutionEnvironment implements RuntimeApiHandler {
       const waiter = this.waitingRuntime;
       if (waiter && !this.current) {
         this.waitingRuntime = undefined;
-        this.dispatch(waiter);
+        this.startNext(waiter);
       }
     });
   }
@@ -136,7 +138,7 @@ export class ExecutionEnvironment implements RuntimeApiHandler {
       clearTimeout(this.initTimer);
       this.initLog = this.takeLog();
     }
-    if (this.queued.length > 0 && !this.current) this.dispatch(waiter);
+    if (this.queued.length > 0 && !this.current) this.startNext(waiter);
     else this.waitingRuntime = waiter;
   }
 
@@ -227,6 +229,21 @@ export class ExecutionEnvironment implements RuntimeApiHandler {
 
   // --- invocations ----------------------------------------------------------------------------------
 
+  /**
+   * Hands the next queued invocation to the runtime. While the last one's log is still open, that waits for the end
+   * of this turn's I/O (the check phase): the runtime writes its output before it posts the result, so all of that
+   * output has been read by then, and none of the next invocation's has been written. The log is closed there.
+   */
+  private startNext(waiter: InvocationWaiter): void {
+    if (!this.closeLog) return this.dispatch(waiter);
+    setImmediate(() => {
+      this.closeLog?.();
+      if (this.dead) return;
+      if (this.queued.length > 0 && !this.current) this.dispatch(waiter);
+      else this.waitingRuntime = waiter;
+    });
+  }
+
   private dispatch(waiter: InvocationWaiter): void {
     const pending = this.queued.shift()!;
     this.current = pending;
@@ -297,27 +314,32 @@ export class ExecutionEnvironment implements RuntimeApiHandler {
   }
 
   /**
-   * Resolves the running invocation. Its result may arrive before the last of its output (another pipe), so it
-   * resolves once the event loop has read what is ready.
+   * Resolves the running invocation. Its result may arrive before the last of its output (another pipe), so its log
+   * closes when the next invocation starts (`startNext`) or, when none does, two turns from now (output still in
+   * flight from a full pipe is read in the first).
    */
   private finish(payload: string, failed: boolean): void {
     const pending = this.current;
     if (!pending) return;
     this.current = undefined;
+    this.closeLog?.();
     const coldStart = !this.invoked;
     this.invoked = true;
     const endedAt = Date.now();
-    // Two turns: output still in flight from a full pipe is read in the first.
-    afterTwoTurns(() => {
+    const closeLog = () => {
+      if (this.closeLog !== closeLog) return;
+      this.closeLog = undefined;
       const log = (coldStart ? this.initLog : '') + this.takeLog();
       pending.resolve({ payload, failed, log, durationMs: endedAt - pending.startedAt, coldStart });
       if (this.dead) this.finishQueued();
-    });
+    };
+    this.closeLog = closeLog;
+    afterTwoTurns(closeLog);
     if (this.dead) return;
     const waiter = this.waitingRuntime;
     if (waiter && this.queued.length > 0) {
       this.waitingRuntime = undefined;
-      this.dispatch(waiter);
+      this.startNext(waiter);
     }
   }
 
