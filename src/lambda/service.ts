@@ -412,7 +412,7 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
     return functionConfiguration(fn, this.region, this.accountId, this.lifecycle.status(fn.name));
   }
 
-  async deploymentPackage(code: CodeInput): Promise<Buffer> {
+  async deploymentPackage(code: CodeInput, operation: string): Promise<Buffer> {
     const source = codeSource(code);
     if (source.kind === 's3') {
       if (!this.s3Objects)
@@ -423,7 +423,7 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
       throw new AwsError(
         413,
         'RequestTooLargeException',
-        `Request must be smaller than ${MAX_ZIP_BYTES} bytes for the CreateFunction operation`,
+        `Request must be smaller than ${MAX_ZIP_BYTES} bytes for the ${operation} operation`,
       );
     return source.zip;
   }

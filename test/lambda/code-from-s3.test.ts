@@ -192,6 +192,9 @@ test('an object that cannot be read is InvalidParameterValueException, and nothi
     lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'kept', S3Bucket: BUCKET, S3Key: 'absent.zip' })),
   );
   assert.equal(update.name, 'InvalidParameterValueException');
+  // A name that is taken is refused before the code is read (unconfirmed on AWS: the cheaper check first).
+  const taken = await sdkFailure(createFrom('kept', { S3Bucket: BUCKET, S3Key: 'absent.zip' }));
+  assert.deepEqual(taken, { name: 'ResourceConflictException', message: 'Function already exist: kept', status: 409 });
   const kept = await lambda.send(new GetFunctionCommand({ FunctionName: 'kept' }));
   assert.equal(kept.Configuration?.CodeSha256, sha256(keptZip));
   assert.equal(await invoke('kept'), 'kept');

@@ -29,8 +29,10 @@ export const functionOperations: LambdaHandlers = {
     ctx.checkRole(input.Role);
     const layers = functionLayers(ctx, input.Layers);
     const settings = { ...settingsFromCreate(input), ...(layers?.length && { layers }) };
-    const zip = await ctx.deploymentPackage(input.Code);
-    if (ctx.metadata.get(input.FunctionName)) throw conflict(`Function already exist: ${input.FunctionName}`);
+    checkNewName(ctx, input.FunctionName);
+    const zip = await ctx.deploymentPackage(input.Code, 'CreateFunction');
+    // Checked again: another CreateFunction may have taken the name while the code was read.
+    checkNewName(ctx, input.FunctionName);
     const stored = await ctx.storeCode(zip);
     const fn: StoredFunction = {
       name: input.FunctionName,
@@ -135,7 +137,7 @@ export const functionOperations: LambdaHandlers = {
     const fn = ctx.find(unqualified(FunctionName));
     const input = parseInput(updateCodeInput, jsonBody(request));
     if (input.RevisionId !== undefined && input.RevisionId !== fn.revisionId) throw preconditionFailed();
-    const zip = await ctx.deploymentPackage(input);
+    const zip = await ctx.deploymentPackage(input, 'UpdateFunctionCode');
     if (input.DryRun) return { status: 200, body: ctx.configuration(fn) };
     ctx.lifecycle.checkUpdatable(fn.name, functionArn(ctx.region, ctx.accountId, fn.name));
     const stored = await ctx.storeCode(zip);
@@ -165,4 +167,8 @@ async function deleteVersion(ctx: LambdaContext, version: StoredFunction): Promi
   if (!ctx.metadata.blobInUse(version.codeBlob)) await ctx.code.remove(version.codeBlob);
   await releaseLayerBlobs(ctx, version.settings.layers ?? []);
   return { status: 204 };
+}
+
+function checkNewName(ctx: LambdaContext, name: string): void {
+  if (ctx.metadata.get(name)) throw conflict(`Function already exist: ${name}`);
 }

@@ -65,7 +65,7 @@ export const layerOperations: LambdaHandlers = {
   async PublishLayerVersion(ctx, request, { LayerName }) {
     const name = ownLayerName(ctx, LayerName);
     const input = parseInput(publishInput, jsonBody(request));
-    const stored = await ctx.storeCode(await ctx.deploymentPackage(input.Content));
+    const stored = await ctx.storeCode(await ctx.deploymentPackage(input.Content, 'PublishLayerVersion'));
     const layer = ctx.layers.publish(
       {
         layerName: name,

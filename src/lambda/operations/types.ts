@@ -27,8 +27,11 @@ export interface LambdaContext extends Pick<LambdaInvoker, 'invoke'> {
   find(ref: FunctionRef, qualifier?: string | null): StoredFunction;
   /** The FunctionConfiguration wire shape of `fn`. */
   configuration(fn: StoredFunction): Record<string, unknown>;
-  /** The zip a request's code names (inline, or an object of the edge's S3); bad input is Lambda's error. */
-  deploymentPackage(code: CodeInput): Promise<Buffer>;
+  /**
+   * The zip a request's code names (inline, or an object of the edge's S3); bad input is Lambda's error, which names
+   * `operation`.
+   */
+  deploymentPackage(code: CodeInput, operation: string): Promise<Buffer>;
   /** Stores a deployment package; a bad zip is InvalidParameterValueException. */
   storeCode(zip: Buffer): Promise<{ codeBlob: string; codeSha256: string; codeSize: number }>;
   /** The functions' states (Pending, InProgress) after a create or an update. */
