@@ -220,7 +220,9 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
       return { statusCode: 202, payload: '', executedVersion };
     }
     this.running.set(fn.name, running + 1);
-    const run = this.run(fn, { requestId, event, clientContext: options.clientContext });
+    // The log is read for a tail and for debug logging (`run`).
+    const logWanted = options.logType === 'Tail' || this.logger.isLevelEnabled('debug');
+    const run = this.run(fn, { requestId, event, clientContext: options.clientContext, logWanted });
     if (type === 'Event') {
       const config = this.metadata.eventInvokeConfig(fn.name, options.qualifier ?? ref.qualifier ?? '$LATEST');
       this.settleEvent(fn, { requestId, event, clientContext: options.clientContext }, run, config, Date.now(), 0);
@@ -461,7 +463,6 @@ function throttled(): AwsError {
   });
 }
 
-/** Whether `payload` is more than `limit` bytes (UTF-8); short strings are decided without encoding them. */
 /** An invocation's log as Lambda writes it: START, the function's lines, END and REPORT. */
 function invocationLog(fn: StoredFunction, id: string, outcome: InvocationOutcome): string {
   const { durationMs } = outcome;
@@ -471,6 +472,7 @@ function invocationLog(fn: StoredFunction, id: string, outcome: InvocationOutcom
   );
 }
 
+/** Whether `payload` is more than `limit` bytes (UTF-8); short strings are decided without encoding them. */
 function byteLengthOver(payload: Buffer | string, limit: number): boolean {
   if (typeof payload !== 'string') return payload.length > limit;
   // A UTF-16 code unit is at most 3 bytes of UTF-8.

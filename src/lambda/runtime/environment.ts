@@ -41,6 +41,8 @@ export interface Invocation {
   event: string | Record<string, unknown>;
   /** Decoded X-Amz-Client-Context (JSON text). */
   clientContext?: string;
+  /** Its log is read (a tail was asked for): it holds this invocation's output and nothing of the next one's. */
+  logWanted?: boolean;
 }
 
 export interface InvocationOutcome {
@@ -59,6 +61,12 @@ export const NOT_STARTED = Symbol('not started');
 
 /** Invocations that may wait inside an environment behind the running one; the runtime takes them one by one. */
 export const MAX_QUEUED = 7;
+
+interface OpenLog {
+  /** Takes the log and resolves the invocation, once, after closing the log of the invocation before. */
+  close: () => void;
+  wanted: boolean;
+}
 
 interface Pending {
   invocation: Invocation;
@@ -86,8 +94,8 @@ export class ExecutionEnvironment implements RuntimeApiHandler {
   private log: string[] = [];
   private logChars = 0;
   private current?: Pending;
-  /** Closes the log of the invocation that ended last while its output may still be on its way (see `finish`). */
-  private closeLog?: () => void;
+  /** The log of the invocation that ended last, while its output may still be on its way (see `finish`). */
+  private openLog?: OpenLog;
   private readonly queued: Pending[] = [];
   private waitingRuntime?: InvocationWaiter;
   private initTimer?: NodeJS.Timeout;
@@ -230,14 +238,16 @@ export class ExecutionEnvironment implements RuntimeApiHandler {
   // --- invocations ----------------------------------------------------------------------------------
 
   /**
-   * Hands the next queued invocation to the runtime. While the last one's log is still open, that waits for the end
-   * of this turn's I/O (the check phase): the runtime writes its output before it posts the result, so all of that
-   * output has been read by then, and none of the next invocation's has been written. The log is closed there.
+   * Hands the next queued invocation to the runtime. The log of the one before may still be open (see `finish`). When
+   * either log is wanted, that log closes first, at the end of this turn, once the output the runtime wrote before its
+   * result has been read, and the next invocation starts right after: none of its output is read into the log before.
+   * Otherwise the next one starts at once, which keeps the runtime busy.
    */
   private startNext(waiter: InvocationWaiter): void {
-    if (!this.closeLog) return this.dispatch(waiter);
-    setImmediate(() => {
-      this.closeLog?.();
+    const open = this.openLog;
+    if (!open || (!open.wanted && !this.queued[0].invocation.logWanted)) return this.dispatch(waiter);
+    afterThisTurn(() => {
+      open.close();
       if (this.dead) return;
       if (this.queued.length > 0 && !this.current) this.dispatch(waiter);
       else this.waitingRuntime = waiter;
@@ -314,27 +324,35 @@ export class ExecutionEnvironment implements RuntimeApiHandler {
   }
 
   /**
-   * Resolves the running invocation. Its result may arrive before the last of its output (another pipe), so its log
-   * closes when the next invocation starts (`startNext`) or, when none does, two turns from now (output still in
-   * flight from a full pipe is read in the first).
+   * Resolves the running invocation. The runtime writes its output before it posts the result, but that output comes
+   * through other pipes, which the event loop may read after the result, in the same turn or, from a full pipe, in the
+   * next. So the log stays open two turns, or, when the next invocation is due sooner and either log is wanted,
+   * until the end of this turn (`startNext`).
    */
   private finish(payload: string, failed: boolean): void {
     const pending = this.current;
     if (!pending) return;
     this.current = undefined;
-    this.closeLog?.();
     const coldStart = !this.invoked;
     this.invoked = true;
     const endedAt = Date.now();
-    const closeLog = () => {
-      if (this.closeLog !== closeLog) return;
-      this.closeLog = undefined;
-      const log = (coldStart ? this.initLog : '') + this.takeLog();
-      pending.resolve({ payload, failed, log, durationMs: endedAt - pending.startedAt, coldStart });
-      if (this.dead) this.finishQueued();
+    let previous = this.openLog;
+    let closed = false;
+    const log: OpenLog = {
+      wanted: pending.invocation.logWanted ?? false,
+      close: () => {
+        if (closed) return;
+        closed = true;
+        previous?.close();
+        previous = undefined;
+        if (this.openLog === log) this.openLog = undefined;
+        const text = (coldStart ? this.initLog : '') + this.takeLog();
+        pending.resolve({ payload, failed, log: text, durationMs: endedAt - pending.startedAt, coldStart });
+        if (this.dead) this.finishQueued();
+      },
     };
-    this.closeLog = closeLog;
-    afterTwoTurns(closeLog);
+    this.openLog = log;
+    afterTwoTurns(log.close);
     if (this.dead) return;
     const waiter = this.waitingRuntime;
     if (waiter && this.queued.length > 0) {
@@ -362,26 +380,38 @@ export class ExecutionEnvironment implements RuntimeApiHandler {
   }
 }
 
+let thisTurn: Array<() => void> = [];
 let firstTurn: Array<() => void> = [];
 let secondTurn: Array<() => void> = [];
 let turning = false;
 
-/** Runs `callback` two event-loop turns from now; the callbacks of every environment share one immediate per turn. */
+/** Runs `callback` in this turn's check phase; the callbacks of every environment share one immediate per turn. */
+function afterThisTurn(callback: () => void): void {
+  thisTurn.push(callback);
+  if (!turning) {
+    turning = true;
+    setImmediate(turn);
+  }
+}
+
+/** Runs `callback` two event-loop turns from now. */
 function afterTwoTurns(callback: () => void): void {
   firstTurn.push(callback);
-  if (turning) return;
-  turning = true;
-  setImmediate(turn);
+  if (!turning) {
+    turning = true;
+    setImmediate(turn);
+  }
 }
 
 function turn(): void {
-  const ready = secondTurn;
+  const ready = [...thisTurn, ...secondTurn];
+  thisTurn = [];
   secondTurn = firstTurn;
   firstTurn = [];
   try {
     for (const callback of ready) callback();
   } finally {
-    if (secondTurn.length > 0 || firstTurn.length > 0) setImmediate(turn);
+    if (thisTurn.length > 0 || secondTurn.length > 0 || firstTurn.length > 0) setImmediate(turn);
     else turning = false;
   }
 }
