@@ -28,13 +28,11 @@ export class ModelSession {
     const imageName = this.session.inputNames.find((n) => n !== 'strength') ?? this.session.inputNames[0];
     const takesStrength = this.session.inputNames.includes('strength');
     const outputName = this.session.outputNames[0];
-    // The output tensor is allocated once per tile shape and written by every run of that shape.
-    let output: ort.Tensor | undefined;
     return async (tile, height, width) => {
       const feeds: Record<string, ort.Tensor> = { [imageName]: new ort.Tensor('float32', tile, [1, 1, height, width]) };
       if (takesStrength) feeds.strength = new ort.Tensor('float32', Float32Array.of(strength), [1]);
-      if (output?.dims[2] !== height || output.dims[3] !== width)
-        output = new ort.Tensor('float32', new Float32Array(height * width), [1, 1, height, width]);
+      // A buffer of its own per run: a tile worker runs the tiles it was sent at once, on the same session.
+      const output = new ort.Tensor('float32', new Float32Array(height * width), [1, 1, height, width]);
       const result = await this.session.run(feeds, { [outputName]: output });
       const out = result[outputName];
       if (out.data.length !== tile.length)
