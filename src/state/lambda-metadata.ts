@@ -84,7 +84,7 @@ interface FunctionRow {
   reserved_concurrency: number | null;
 }
 
-const MIGRATIONS = [
+export const LAMBDA_MIGRATIONS = [
   `CREATE TABLE lambda_functions (
      name TEXT PRIMARY KEY,
      settings TEXT NOT NULL,
@@ -129,6 +129,26 @@ const MIGRATIONS = [
      config TEXT NOT NULL,
      PRIMARY KEY (function_name, qualifier)
    );`,
+  // One policy per qualifier, as on AWS: a statement id is unique within the policy of the function ('' for the
+  // unqualified function and $LATEST), of a version or of an alias. The qualifier is read from each statement's
+  // Resource (`arn:aws:lambda:R:A:function:NAME[:QUALIFIER]`).
+  `CREATE TABLE lambda_policy_statements_by_qualifier (
+     function_name TEXT NOT NULL REFERENCES lambda_functions(name) ON DELETE CASCADE,
+     qualifier TEXT NOT NULL,
+     sid TEXT NOT NULL,
+     statement TEXT NOT NULL,
+     position INTEGER NOT NULL,
+     PRIMARY KEY (function_name, qualifier, sid)
+   );
+   INSERT INTO lambda_policy_statements_by_qualifier (function_name, qualifier, sid, statement, position)
+     SELECT function_name,
+            COALESCE(substr(json_extract(statement, '$.Resource'),
+                            NULLIF(instr(json_extract(statement, '$.Resource'), ':function:' || function_name || ':'), 0)
+                              + length(':function:' || function_name || ':')), ''),
+            sid, statement, position
+       FROM lambda_policy_statements;
+   DROP TABLE lambda_policy_statements;
+   ALTER TABLE lambda_policy_statements_by_qualifier RENAME TO lambda_policy_statements;`,
 ];
 
 /**
@@ -144,7 +164,7 @@ export class LambdaMetadata {
 
   constructor(private readonly db: StateDatabase) {
     this.sql = statementCache(db);
-    migrate(db, 'lambda', MIGRATIONS);
+    migrate(db, 'lambda', LAMBDA_MIGRATIONS);
   }
 
   private changed(): void {
@@ -417,29 +437,31 @@ export class LambdaMetadata {
     return statements;
   }
 
-  /** Adds a statement and sets the function's new revision; false when the sid exists. */
-  addStatement(name: string, sid: string, statement: string, newRevision: string): boolean {
+  /**
+   * Adds a statement to the policy of `qualifier` ('' for the function itself) and sets the function's new revision;
+   * false when that policy has the sid.
+   */
+  addStatement(name: string, qualifier: string, sid: string, statement: string, newRevision: string): boolean {
     this.changed();
     return this.db.transaction(() => {
       const inserted = this.sql(
-        `INSERT INTO lambda_policy_statements (function_name, sid, statement, position)
-           VALUES (?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM lambda_policy_statements WHERE function_name = ?))
-           ON CONFLICT(function_name, sid) DO NOTHING`,
-      ).run(name, sid, statement, name);
+        `INSERT INTO lambda_policy_statements (function_name, qualifier, sid, statement, position)
+           VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM lambda_policy_statements WHERE function_name = ?))
+           ON CONFLICT(function_name, qualifier, sid) DO NOTHING`,
+      ).run(name, qualifier, sid, statement, name);
       if (inserted.changes === 0) return false;
       this.sql('UPDATE lambda_functions SET revision_id = ? WHERE name = ?').run(newRevision, name);
       return true;
     })();
   }
 
-  /** Removes a statement and sets the function's new revision; false when there was none. */
-  removeStatement(name: string, sid: string, newRevision: string): boolean {
+  /** Removes a statement from the policy of `qualifier` and sets the function's new revision; false when there was none. */
+  removeStatement(name: string, qualifier: string, sid: string, newRevision: string): boolean {
     this.changed();
     return this.db.transaction(() => {
-      const removed = this.sql('DELETE FROM lambda_policy_statements WHERE function_name = ? AND sid = ?').run(
-        name,
-        sid,
-      );
+      const removed = this.sql(
+        'DELETE FROM lambda_policy_statements WHERE function_name = ? AND qualifier = ? AND sid = ?',
+      ).run(name, qualifier, sid);
       if (removed.changes === 0) return false;
       this.sql('UPDATE lambda_functions SET revision_id = ? WHERE name = ?').run(newRevision, name);
       return true;

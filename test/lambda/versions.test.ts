@@ -20,6 +20,7 @@ import {
   ListAliasesCommand,
   ListVersionsByFunctionCommand,
   PublishVersionCommand,
+  RemovePermissionCommand,
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
@@ -318,4 +319,46 @@ test('permissions follow the qualifier: an API Gateway integration naming an ali
     unqualified.Statement.map((s) => s.Sid),
     ['fn'],
   );
+});
+
+test('each qualifier has its own policy: one statement id in several, removed from one only', async () => {
+  const arn = await sdkFunction(edge, 'policies', `export const handler = async () => 'ok';`);
+  await lambda.send(new PublishVersionCommand({ FunctionName: 'policies' }));
+  await lambda.send(new CreateAliasCommand({ FunctionName: 'policies', Name: 'live', FunctionVersion: '1' }));
+  const add = (Qualifier?: string) =>
+    lambda.send(
+      new AddPermissionCommand({
+        FunctionName: 'policies',
+        Qualifier,
+        StatementId: 'same-id',
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+      }),
+    );
+  for (const qualifier of [undefined, '1', 'live']) await add(qualifier);
+  const again = await sdkFailure(add('live'));
+  assert.equal(again.name, 'ResourceConflictException');
+  const resources = async (Qualifier?: string) =>
+    (
+      JSON.parse((await lambda.send(new GetPolicyCommand({ FunctionName: 'policies', Qualifier }))).Policy!) as {
+        Statement: Array<{ Sid: string; Resource: string }>;
+      }
+    ).Statement.map((s) => `${s.Sid} ${s.Resource}`);
+  assert.deepEqual(await resources(), [`same-id ${arn}`]);
+  assert.deepEqual(await resources('1'), [`same-id ${arn}:1`]);
+  assert.deepEqual(await resources('live'), [`same-id ${arn}:live`]);
+
+  await lambda.send(
+    new RemovePermissionCommand({ FunctionName: 'policies', Qualifier: 'live', StatementId: 'same-id' }),
+  );
+  const gone = await sdkFailure(lambda.send(new GetPolicyCommand({ FunctionName: 'policies', Qualifier: 'live' })));
+  assert.equal(gone.name, 'ResourceNotFoundException');
+  assert.deepEqual(await resources(), [`same-id ${arn}`]);
+  assert.deepEqual(await resources('1'), [`same-id ${arn}:1`]);
+  await lambda.send(new RemovePermissionCommand({ FunctionName: 'policies', StatementId: 'same-id' }));
+  assert.deepEqual(await resources('1'), [`same-id ${arn}:1`]);
+  const removedTwice = await sdkFailure(
+    lambda.send(new RemovePermissionCommand({ FunctionName: 'policies', StatementId: 'same-id' })),
+  );
+  assert.equal(removedTwice.name, 'ResourceNotFoundException');
 });

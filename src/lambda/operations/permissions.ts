@@ -22,7 +22,7 @@ export const permissionOperations: LambdaHandlers = {
     );
     const statement = buildStatement(input, resource);
     const text = JSON.stringify(statement);
-    if (!ctx.metadata.addStatement(fn.name, input.StatementId, text, randomUUID())) {
+    if (!ctx.metadata.addStatement(fn.name, policyOf(qualifier), input.StatementId, text, randomUUID())) {
       throw conflict(
         `The statement id (${input.StatementId}) provided already exists. Please provide a new statement id, or remove the existing statement.`,
       );
@@ -31,10 +31,12 @@ export const permissionOperations: LambdaHandlers = {
   },
 
   RemovePermission(ctx, request, { FunctionName, StatementId }) {
-    const fn = ctx.find(parseFunctionRef(FunctionName), request.query.get('Qualifier'));
+    const ref = parseFunctionRef(FunctionName);
+    const qualifier = request.query.get('Qualifier') ?? ref.qualifier;
+    const fn = ctx.find(ref, qualifier);
     const revision = request.query.get('RevisionId');
     if (revision !== null && revision !== fn.revisionId) throw preconditionFailed();
-    if (!ctx.metadata.removeStatement(fn.name, StatementId, randomUUID()))
+    if (!ctx.metadata.removeStatement(fn.name, policyOf(qualifier), StatementId, randomUUID()))
       throw notFound(`Statement ${StatementId} is not found in resource policy.`);
     return { status: 204 };
   },
@@ -56,3 +58,8 @@ export const permissionOperations: LambdaHandlers = {
     return { status: 200, body: { Policy: JSON.stringify(policy), RevisionId: ctx.metadata.get(fn.name)!.revisionId } };
   },
 };
+
+/** The policy a qualifier names: '' for the function itself (no qualifier, or $LATEST), else the version or alias. */
+function policyOf(qualifier: string | null | undefined): string {
+  return qualifier === undefined || qualifier === null || qualifier === '$LATEST' ? '' : qualifier;
+}
