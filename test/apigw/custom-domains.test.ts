@@ -17,7 +17,7 @@ import {
   UpdateApiMappingCommand,
   UpdateDomainNameCommand,
 } from '@aws-sdk/client-apigatewayv2';
-import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
+import { restartTestEdge, startTestEdge, type TestEdge } from '../helpers/edge.ts';
 import { aws, awsFails, clients, deployApi, ECHO_FUNCTION, sdkAllow, sdkFunction, startUpstream } from './helpers.ts';
 
 const run = promisify(execFile);
@@ -248,12 +248,7 @@ test('curl by Host: longest mapping key wins, stripped for routing; event names 
   ]);
   assert.equal((JSON.parse(stdout) as { pathParameters: { id: string } }).pathParameters.id, '7');
 
-  await edge.close(false);
-  edge = await startTestEdge({
-    DDN_DATA_DIR: edge.dataDir,
-    DDN_LOCAL_ACCESS_KEY_ID: edge.credentials.accessKeyId,
-    DDN_LOCAL_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey,
-  });
+  edge = await restartTestEdge(edge);
   const restarted = await curl(edge, 'api.ddn.localhost', '/v1/users/9');
   assert.equal(restarted.status, 200, restarted.body);
   assert.equal((JSON.parse(restarted.body) as { pathParameters: { id: string } }).pathParameters.id, '9');

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { SignJWT } from 'jose';
 import { AccessLogFiles } from '../../src/apigw/access-log.ts';
-import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
+import { restartTestEdge, startTestEdge, type TestEdge } from '../helpers/edge.ts';
 import { aws, awsFails, deployApi, ECHO_FUNCTION, sdkAllow, sdkFunction } from './helpers.ts';
 import { newKey, startOidcServer, type TestKey } from './oidc-server.ts';
 
@@ -397,12 +397,7 @@ test('update-authorizer merges; authorizers and protected routes survive a resta
     'members',
   ]);
   assert.deepEqual(updated.JwtConfiguration, { Audience: ['app-client'], Issuer: oidc.issuer });
-  await edge.close(false);
-  edge = await startTestEdge({
-    DDN_DATA_DIR: edge.dataDir,
-    DDN_LOCAL_ACCESS_KEY_ID: edge.credentials.accessKeyId,
-    DDN_LOCAL_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey,
-  });
+  edge = await restartTestEdge(edge);
   base = `${edge.url}/_aws/execute-api/${apiId}`;
   const got = await aws(edge, ['apigatewayv2', 'get-authorizer', '--api-id', apiId, '--authorizer-id', authorizerId]);
   assert.equal(got.Name, 'members');

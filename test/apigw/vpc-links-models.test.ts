@@ -20,7 +20,7 @@ import {
   UpdateModelCommand,
   UpdateVpcLinkCommand,
 } from '@aws-sdk/client-apigatewayv2';
-import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
+import { restartTestEdge, startTestEdge, type TestEdge } from '../helpers/edge.ts';
 import { aws, awsFails, clients, deployApi, startUpstream } from './helpers.ts';
 
 let edge: TestEdge;
@@ -269,12 +269,7 @@ test('VPC links, models and tags persist across a restart', async () => {
   const link = await apigw.send(new CreateVpcLinkCommand({ Name: 'kept', SubnetIds: ['subnet-0f'], Tags: { k: 'v' } }));
   const { apiId } = await deployApi(edge, [], {}, { Tags: { team: 'x' } });
   const model = await apigw.send(new CreateModelCommand({ ApiId: apiId, Name: 'Kept', Schema: PET_SCHEMA }));
-  await edge.close(false);
-  edge = await startTestEdge({
-    DDN_DATA_DIR: edge.dataDir,
-    DDN_LOCAL_ACCESS_KEY_ID: edge.credentials.accessKeyId,
-    DDN_LOCAL_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey,
-  });
+  edge = await restartTestEdge(edge);
   const again = clients(edge).apigw;
   const kept = await again.send(new GetVpcLinkCommand({ VpcLinkId: link.VpcLinkId }));
   assert.deepEqual([kept.Name, kept.Tags], ['kept', { k: 'v' }]);

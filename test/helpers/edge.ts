@@ -60,6 +60,16 @@ export async function startTestEdge(vars: Record<string, string> = {}, logger?: 
   };
 }
 
+/** Stops `edge`, keeping its data, and starts a new edge on the same data directory and credentials: a restart. */
+export async function restartTestEdge(edge: TestEdge): Promise<TestEdge> {
+  await edge.close(false);
+  return startTestEdge({
+    DDN_DATA_DIR: edge.dataDir,
+    DDN_LOCAL_ACCESS_KEY_ID: edge.credentials.accessKeyId,
+    DDN_LOCAL_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey,
+  });
+}
+
 /** Variables that point the aws CLI / boto3 / SDKs at `url`, isolated from the user's own AWS config. */
 export function awsEnv(url: string, region: string, credentials: EdgeCredentials): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { startTestEdge } from '../helpers/edge.ts';
+import { restartTestEdge, startTestEdge } from '../helpers/edge.ts';
 import { allowApi, aws, awsFails, createFunction, ECHO_FUNCTION, startUpstream } from '../apigw/helpers.ts';
 
 const run = promisify(execFile);
@@ -231,12 +231,7 @@ test('management errors reach the aws CLI with their AWS error codes, and state 
     ]);
     assert.match(clash.stderr, /ConflictException.*conflicting variable on the same hierarchical level/);
 
-    await edge.close(false);
-    const again = await startTestEdge({
-      DDN_DATA_DIR: edge.dataDir,
-      DDN_LOCAL_ACCESS_KEY_ID: edge.credentials.accessKeyId,
-      DDN_LOCAL_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey,
-    });
+    const again = await restartTestEdge(edge);
     try {
       const routes = (await aws(again, ['apigatewayv2', 'get-routes', '--api-id', api.ApiId])) as {
         Items: { RouteKey: string }[];

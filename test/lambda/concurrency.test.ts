@@ -13,7 +13,7 @@ import {
   LambdaClient,
   PutFunctionConcurrencyCommand,
 } from '@aws-sdk/client-lambda';
-import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
+import { restartTestEdge, startTestEdge, type TestEdge } from '../helpers/edge.ts';
 import { aws, awsFails, deployApi, sdkAllow, sdkFunction } from '../apigw/helpers.ts';
 
 let edge: TestEdge;
@@ -171,12 +171,7 @@ test('API Gateway answers a throttled Lambda integration with 500 Internal Serve
 test('reserved concurrency survives a restart of the edge', async () => {
   await sdkFunction(edge, 'kept', 'export const handler = async () => 1;');
   await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: 'kept', ReservedConcurrentExecutions: 3 }));
-  await edge.close(false);
-  edge = await startTestEdge({
-    DDN_DATA_DIR: edge.dataDir,
-    DDN_LOCAL_ACCESS_KEY_ID: edge.credentials.accessKeyId,
-    DDN_LOCAL_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey,
-  });
+  edge = await restartTestEdge(edge);
   lambda = new LambdaClient({ endpoint: edge.url, region: edge.region, credentials: edge.credentials, maxAttempts: 1 });
   assert.equal(
     (await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: 'kept' }))).ReservedConcurrentExecutions,

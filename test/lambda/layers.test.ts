@@ -28,7 +28,7 @@ import {
   UpdateFunctionConfigurationCommand,
   type Runtime,
 } from '@aws-sdk/client-lambda';
-import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
+import { restartTestEdge, startTestEdge, type TestEdge } from '../helpers/edge.ts';
 import { sdkFailure } from '../helpers/sdk-failure.ts';
 import { ensureLambdaRole } from '../helpers/iam.ts';
 import { aws } from '../apigw/helpers.ts';
@@ -572,12 +572,7 @@ test('a Python function imports from its layer, and keeps it after the layer ver
   // AWS keeps a deleted version's content for the functions that use it: after a restart (which sweeps unused
   // blobs and rebuilds the unpacked layers) a fresh environment still finds it.
   await lambda.send(new DeleteLayerVersionCommand({ LayerName: 'python-lib', VersionNumber: 1 }));
-  await edge.close(false);
-  edge = await startTestEdge({
-    DDN_DATA_DIR: edge.dataDir,
-    DDN_LOCAL_ACCESS_KEY_ID: edge.credentials.accessKeyId,
-    DDN_LOCAL_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey,
-  });
+  edge = await restartTestEdge(edge);
   lambda = new LambdaClient({ endpoint: edge.url, region: edge.region, credentials: edge.credentials, maxAttempts: 1 });
   assert.deepEqual(await invoke('python-layers'), { greeting: 'hello python', site: 'site-packages' });
   assert.deepEqual(await invoke('python-layers:1'), { greeting: 'hello python', site: 'site-packages' });

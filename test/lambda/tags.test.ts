@@ -12,7 +12,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { strToU8, zipSync } from 'fflate';
-import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
+import { restartTestEdge, startTestEdge, type TestEdge } from '../helpers/edge.ts';
 import { sdkFailure } from '../helpers/sdk-failure.ts';
 import { aws, awsFails, sdkFunction } from '../apigw/helpers.ts';
 
@@ -120,12 +120,7 @@ test("tag limits and errors: 50 tags, key and value lengths, 'aws:' reserved, un
 test('tags survive a restart of the edge', async () => {
   const arn = await sdkFunction(edge, 'kept', 'export const handler = async () => 1;');
   await lambda.send(new TagResourceCommand({ Resource: arn, Tags: { stays: 'yes' } }));
-  await edge.close(false);
-  edge = await startTestEdge({
-    DDN_DATA_DIR: edge.dataDir,
-    DDN_LOCAL_ACCESS_KEY_ID: edge.credentials.accessKeyId,
-    DDN_LOCAL_SECRET_ACCESS_KEY: edge.credentials.secretAccessKey,
-  });
+  edge = await restartTestEdge(edge);
   lambda = new LambdaClient({ endpoint: edge.url, region: edge.region, credentials: edge.credentials, maxAttempts: 1 });
   assert.deepEqual((await lambda.send(new ListTagsCommand({ Resource: arn }))).Tags, { stays: 'yes' });
 });
