@@ -4,25 +4,19 @@ import { conflict, notFound, preconditionFailed } from '../errors.ts';
 import { parseInput } from '../functions.ts';
 import { addPermissionInput, buildStatement } from '../policy.ts';
 import { jsonBody } from './body.ts';
-import type { LambdaHandlers } from './types.ts';
+import type { EdgeRequest } from '../../edge/types.ts';
+import type { StoredFunction } from '../../state/lambda-metadata.ts';
+import type { LambdaContext, LambdaHandlers } from './types.ts';
 
 /** A function's resource-based policy: AddPermission, RemovePermission, GetPolicy. */
 export const permissionOperations: LambdaHandlers = {
   AddPermission(ctx, request, { FunctionName }) {
-    const ref = parseFunctionRef(FunctionName);
-    const qualifier = request.query.get('Qualifier') ?? ref.qualifier;
-    const fn = ctx.find(ref, qualifier);
+    const { fn, policy, resource } = namedPolicy(ctx, request, FunctionName);
     const input = parseInput(addPermissionInput, jsonBody(request));
     if (input.RevisionId !== undefined && input.RevisionId !== fn.revisionId) throw preconditionFailed();
-    const resource = functionArn(
-      ctx.region,
-      ctx.accountId,
-      fn.name,
-      qualifier === '$LATEST' ? undefined : (qualifier ?? undefined),
-    );
     const statement = buildStatement(input, resource);
     const text = JSON.stringify(statement);
-    if (!ctx.metadata.addStatement(fn.name, policyOf(qualifier), input.StatementId, text, randomUUID())) {
+    if (!ctx.metadata.addStatement(fn.name, policy, input.StatementId, text, randomUUID())) {
       throw conflict(
         `The statement id (${input.StatementId}) provided already exists. Please provide a new statement id, or remove the existing statement.`,
       );
@@ -31,20 +25,16 @@ export const permissionOperations: LambdaHandlers = {
   },
 
   RemovePermission(ctx, request, { FunctionName, StatementId }) {
-    const ref = parseFunctionRef(FunctionName);
-    const qualifier = request.query.get('Qualifier') ?? ref.qualifier;
-    const fn = ctx.find(ref, qualifier);
+    const { fn, policy } = namedPolicy(ctx, request, FunctionName);
     const revision = request.query.get('RevisionId');
     if (revision !== null && revision !== fn.revisionId) throw preconditionFailed();
-    if (!ctx.metadata.removeStatement(fn.name, policyOf(qualifier), StatementId, randomUUID()))
+    if (!ctx.metadata.removeStatement(fn.name, policy, StatementId, randomUUID()))
       throw notFound(`Statement ${StatementId} is not found in resource policy.`);
     return { status: 204 };
   },
 
   GetPolicy(ctx, request, { FunctionName }) {
-    const fn = ctx.find(parseFunctionRef(FunctionName), request.query.get('Qualifier'));
-    const qualifier = request.query.get('Qualifier') ?? parseFunctionRef(FunctionName).qualifier;
-    const resource = functionArn(ctx.region, ctx.accountId, fn.name, qualifier === '$LATEST' ? undefined : qualifier);
+    const { fn, resource } = namedPolicy(ctx, request, FunctionName);
     // The policy of the function, version or alias named: the statements added with that qualifier.
     const statements = ctx.metadata
       .statements(fn.name)
@@ -59,7 +49,18 @@ export const permissionOperations: LambdaHandlers = {
   },
 };
 
-/** The policy a qualifier names: '' for the function itself (no qualifier, or $LATEST), else the version or alias. */
-function policyOf(qualifier: string | null | undefined): string {
-  return qualifier === undefined || qualifier === null || qualifier === '$LATEST' ? '' : qualifier;
+/**
+ * The function a request names, the policy its qualifier names ('' for the function itself: no qualifier, or
+ * $LATEST; else the version or alias) and that policy's resource ARN.
+ */
+function namedPolicy(
+  ctx: LambdaContext,
+  request: EdgeRequest,
+  functionName: string,
+): { fn: StoredFunction; policy: string; resource: string } {
+  const ref = parseFunctionRef(functionName);
+  const qualifier = request.query.get('Qualifier') ?? ref.qualifier;
+  const fn = ctx.find(ref, qualifier);
+  const policy = qualifier === undefined || qualifier === null || qualifier === '$LATEST' ? '' : qualifier;
+  return { fn, policy, resource: functionArn(ctx.region, ctx.accountId, fn.name, policy || undefined) };
 }

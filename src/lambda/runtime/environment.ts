@@ -388,31 +388,33 @@ let turning = false;
 /** Runs `callback` in this turn's check phase; the callbacks of every environment share one immediate per turn. */
 function afterThisTurn(callback: () => void): void {
   thisTurn.push(callback);
-  if (!turning) {
-    turning = true;
-    setImmediate(turn);
-  }
+  keepTurning();
 }
 
 /** Runs `callback` two event-loop turns from now. */
 function afterTwoTurns(callback: () => void): void {
   firstTurn.push(callback);
-  if (!turning) {
-    turning = true;
-    setImmediate(turn);
-  }
+  keepTurning();
+}
+
+function keepTurning(): void {
+  if (turning) return;
+  turning = true;
+  setImmediate(turn);
 }
 
 function turn(): void {
-  const ready = [...thisTurn, ...secondTurn];
+  const now = thisTurn;
+  const ready = secondTurn;
   thisTurn = [];
   secondTurn = firstTurn;
   firstTurn = [];
+  turning = false;
   try {
+    for (const callback of now) callback();
     for (const callback of ready) callback();
   } finally {
-    if (thisTurn.length > 0 || secondTurn.length > 0 || firstTurn.length > 0) setImmediate(turn);
-    else turning = false;
+    if (thisTurn.length > 0 || secondTurn.length > 0 || firstTurn.length > 0) keepTurning();
   }
 }
 
