@@ -142,11 +142,11 @@ export const LAMBDA_MIGRATIONS = [
    );
    INSERT INTO lambda_policy_statements_by_qualifier (function_name, qualifier, sid, statement, position)
      SELECT function_name,
-            COALESCE(substr(json_extract(statement, '$.Resource'),
-                            NULLIF(instr(json_extract(statement, '$.Resource'), ':function:' || function_name || ':'), 0)
-                              + length(':function:' || function_name || ':')), ''),
+            COALESCE(substr(resource, NULLIF(instr(resource, ':function:' || function_name || ':'), 0)
+                                        + length(':function:' || function_name || ':')), ''),
             sid, statement, position
-       FROM lambda_policy_statements;
+       FROM (SELECT *, CASE WHEN json_valid(statement) THEN json_extract(statement, '$.Resource') END AS resource
+               FROM lambda_policy_statements);
    DROP TABLE lambda_policy_statements;
    ALTER TABLE lambda_policy_statements_by_qualifier RENAME TO lambda_policy_statements;`,
 ];

@@ -23,16 +23,18 @@ test('statements stored with one policy per function move to the policy their Re
     insert.run('fn', 'whole', JSON.stringify({ Sid: 'whole', Resource: arn }), 1);
     insert.run('fn', 'alias', JSON.stringify({ Sid: 'alias', Resource: `${arn}:live` }), 2);
     insert.run('fn', 'version', JSON.stringify({ Sid: 'version', Resource: `${arn}:3` }), 3);
+    insert.run('fn', 'garbled', 'not JSON', 4);
 
     const metadata = new LambdaMetadata(db);
     assert.deepEqual(
       metadata.statements('fn').map((s) => s.sid),
-      ['whole', 'alias', 'version'],
+      ['whole', 'alias', 'version', 'garbled'],
     );
     assert.deepEqual(db.prepare('SELECT qualifier FROM lambda_policy_statements ORDER BY position').pluck().all(), [
       '',
       'live',
       '3',
+      '',
     ]);
     // Each sid is taken in its own policy only.
     assert.equal(metadata.addStatement('fn', 'live', 'alias', '{}', 'r2'), false);
