@@ -9,7 +9,8 @@
 // Then the HTTP_PROXY route again behind a JWT authorizer (issuer: a loopback OIDC server in this process, one token
 // for every request) beside the same route with none.
 // Prints rps, p99 and CPU per request of each (medians of BENCH_ROUNDS rounds) and the ratios.
-// BENCH_CPU_PROF=DIR writes the edge's CPU profile there. BENCH_ONLY=jwt runs only the two JWT-comparison targets,
+// BENCH_CPU_PROF=DIR writes the edge's CPU profile there (the relay's and the child-process floor's under DIR/relay and
+// DIR/process-floor). BENCH_ONLY=jwt runs only the two JWT-comparison targets,
 // BENCH_ONLY=lambda only the Lambda route and its baselines, BENCH_ONLY=proxy only the bare relay and HTTP_PROXY.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
@@ -182,9 +183,15 @@ const handle = async (req, res) => {
 }`;
 
 /** A child Node process serving `source` (a module whose default export is an http request handler) on `port`. */
-function nodeServer(port: number, body: string): ChildProcess {
-  const code = `import http from 'node:http'; ${body}; http.createServer({ keepAliveTimeout: 65000 }, handle).listen(${port}, '127.0.0.1', () => process.send?.('ready'));`;
-  return spawn(process.execPath, ['--input-type=module', '-e', code], {
+/** With BENCH_CPU_PROF, the arguments that make a baseline process write its CPU profile under DIR/`name`. */
+function cpuProfile(name: string | undefined): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir && name ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir, name)}`] : [];
+}
+
+function nodeServer(port: number, body: string, profileAs?: string): ChildProcess {
+  const code = `import http from 'node:http'; ${body}; http.createServer({ keepAliveTimeout: 65000 }, handle).listen(${port}, '127.0.0.1', () => process.send?.('ready')); process.on('SIGTERM', () => process.exit());`;
+  return spawn(process.execPath, [...cpuProfile(profileAs), '--input-type=module', '-e', code], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }
@@ -313,7 +320,7 @@ async function main(): Promise<void> {
     await ready(upstream);
     // The least any Node proxy built on node:http and an undici pool does per request: the floor under ours.
     const relayPort = await freePort('127.0.0.1');
-    const relay = nodeServer(relayPort, BARE_RELAY.replace('UPSTREAM', `http://127.0.0.1:${upstreamPort}`));
+    const relay = nodeServer(relayPort, BARE_RELAY.replace('UPSTREAM', `http://127.0.0.1:${upstreamPort}`), 'relay');
     children.push(relay);
     await ready(relay);
     // The least any Lambda route built on node:http and worker threads does per request: the floor under ours.
@@ -325,7 +332,12 @@ async function main(): Promise<void> {
     const processFloorPort = await freePort('127.0.0.1');
     const processFloor = spawn(
       process.execPath,
-      [path.join(import.meta.dirname, 'process-floor.mjs'), String(processFloorPort), String(LAMBDA_ENVIRONMENTS)],
+      [
+        ...cpuProfile('process-floor'),
+        path.join(import.meta.dirname, 'process-floor.mjs'),
+        String(processFloorPort),
+        String(LAMBDA_ENVIRONMENTS),
+      ],
       { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, HANDLER_SOURCE: HANDLER_FUNCTION } },
     );
     children.push(processFloor);
