@@ -62,10 +62,14 @@ export const NOT_STARTED = Symbol('not started');
 /** Invocations that may wait inside an environment behind the running one; the runtime takes them one by one. */
 export const MAX_QUEUED = 7;
 
+/** An ended invocation whose log may still take output: `closeLog` takes the log and resolves the invocation. */
 interface OpenLog {
-  /** Takes the log and resolves the invocation, once, after closing the log of the invocation before. */
-  close: () => void;
+  pending: Pending;
+  outcome: Omit<InvocationOutcome, 'log'>;
   wanted: boolean;
+  closed: boolean;
+  /** The log of the invocation before, closed first. */
+  previous?: OpenLog;
 }
 
 interface Pending {
@@ -247,7 +251,7 @@ export class ExecutionEnvironment implements RuntimeApiHandler {
     const open = this.openLog;
     if (!open || (!open.wanted && !this.queued[0].invocation.logWanted)) return this.dispatch(waiter);
     afterThisTurn(() => {
-      open.close();
+      this.closeLog(open);
       if (this.dead) return;
       if (this.queued.length > 0 && !this.current) this.dispatch(waiter);
       else this.waitingRuntime = waiter;
@@ -335,30 +339,33 @@ export class ExecutionEnvironment implements RuntimeApiHandler {
     this.current = undefined;
     const coldStart = !this.invoked;
     this.invoked = true;
-    const endedAt = Date.now();
-    let previous = this.openLog;
-    let closed = false;
     const log: OpenLog = {
+      pending,
+      outcome: { payload, failed, durationMs: Date.now() - pending.startedAt, coldStart },
       wanted: pending.invocation.logWanted ?? false,
-      close: () => {
-        if (closed) return;
-        closed = true;
-        previous?.close();
-        previous = undefined;
-        if (this.openLog === log) this.openLog = undefined;
-        const text = (coldStart ? this.initLog : '') + this.takeLog();
-        pending.resolve({ payload, failed, log: text, durationMs: endedAt - pending.startedAt, coldStart });
-        if (this.dead) this.finishQueued();
-      },
+      closed: false,
+      previous: this.openLog,
     };
     this.openLog = log;
-    afterTwoTurns(log.close);
+    afterTwoTurns(() => this.closeLog(log));
     if (this.dead) return;
     const waiter = this.waitingRuntime;
     if (waiter && this.queued.length > 0) {
       this.waitingRuntime = undefined;
       this.startNext(waiter);
     }
+  }
+
+  /** Takes an ended invocation's log (the init log too, for the first) and resolves it, once; earlier ones first. */
+  private closeLog(log: OpenLog): void {
+    if (log.closed) return;
+    log.closed = true;
+    if (log.previous) this.closeLog(log.previous);
+    log.previous = undefined;
+    if (this.openLog === log) this.openLog = undefined;
+    const text = (log.outcome.coldStart ? this.initLog : '') + this.takeLog();
+    log.pending.resolve({ ...log.outcome, log: text });
+    if (this.dead) this.finishQueued();
   }
 
   /** The queued invocations of a dead environment run elsewhere. */
