@@ -3,7 +3,7 @@ import type { Logger } from '../config/logger.ts';
 import { AwsError } from '../protocols/aws-error.ts';
 import { hasBody, readBody } from '../protocols/body.ts';
 import type { EdgeRequest, EdgeService } from '../edge/types.ts';
-import type { LambdaInvoker } from '../lambda/invoker.ts';
+import { invokeWithin, type LambdaInvoker } from '../lambda/invoker.ts';
 import type { ApigwMetadata } from '../state/apigw-metadata.ts';
 import { CustomDomainRoutes } from './custom-domains.ts';
 import type { EdgeCredentials } from '../state/credentials.ts';
@@ -293,15 +293,11 @@ export class ApigwDataPlane implements EdgeService {
             body,
             route.routeKey === '$default' ? '$default' : route.routeKey.slice(route.routeKey.indexOf(' ') + 1),
           );
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>(
-      (resolve) => (timer = setTimeout(() => resolve('timeout'), integration.timeoutInMillis)),
-    );
     try {
       // Up to 4 MiB of body (base64: under 5.6 MB) the event is surely under Lambda's 6 MB limit: it goes as an object,
       // with no JSON text made here. A larger one goes as text, which the Lambda service measures.
       const payload = body.length <= SURELY_SMALL_BODY ? event : JSON.stringify(event);
-      const result = await Promise.race([invoker.invoke(fn, payload, { payloadIsJson: true }), timeout]);
+      const result = await invokeWithin(invoker, fn, payload, integration.timeoutInMillis);
       if (result === 'timeout')
         return { error: 'unavailable', message: `Integration timeout after ${integration.timeoutInMillis} ms` };
       if (result.functionError) {
@@ -319,8 +315,6 @@ export class ApigwDataPlane implements EdgeService {
       if (err instanceof AwsError)
         return { error: 'internal', message: `${err.code}: ${err.message}`, integrationStatus: err.status };
       throw err;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -25,11 +25,11 @@ export interface InvokeResult {
 
 /** The narrow interface other services (API Gateway) use to call functions; implemented by the Lambda service. */
 export interface LambdaInvoker {
-  /** Invokes by name, partial or full ARN; throws AwsError 404 ResourceNotFoundException when there is no such function. */
   /**
-   * `payload` is JSON (bytes or text) or, from a service on this edge, the event object itself: it reaches the function
-   * by structured clone, with no JSON text made on this thread. Such an object must hold only JSON values, and its
-   * caller keeps it under the payload limit (it is not measured).
+   * Invokes by name, partial or full ARN; throws AwsError 404 ResourceNotFoundException when there is no such function.
+   * `payload` is JSON (bytes or text) or, from a service on this edge, the event object itself, made JSON text only
+   * when it is handed to the runtime. Such an object must hold only JSON values, and its caller keeps it under the
+   * payload limit (it is not measured).
    */
   invoke(
     functionNameOrArn: string,
@@ -38,4 +38,29 @@ export interface LambdaInvoker {
   ): Promise<InvokeResult>;
   /** Whether the function's resource policy lets `principal` call lambda:InvokeFunction from `sourceArn` (ArnLike wildcards). */
   isInvokeAllowed(functionNameOrArn: string, principal: string, sourceArn: string): boolean;
+}
+
+/**
+ * A synchronous invocation of an event made on this edge that answers 'timeout' when the function has not answered
+ * within `ms` (the invocation itself runs on, to its own timeout).
+ */
+export function invokeWithin(
+  invoker: LambdaInvoker,
+  fn: string,
+  event: string | EventObject,
+  ms: number,
+): Promise<InvokeResult | 'timeout'> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms, 'timeout');
+    invoker.invoke(fn, event, { payloadIsJson: true }).then(
+      (result) => {
+        clearTimeout(timer);
+        resolve(result);
+      },
+      (err: Error) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
 }

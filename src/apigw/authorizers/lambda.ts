@@ -1,5 +1,5 @@
 import { AwsError } from '../../edge/errors.ts';
-import type { LambdaInvoker } from '../../lambda/invoker.ts';
+import { invokeWithin, type LambdaInvoker } from '../../lambda/invoker.ts';
 import { eventV1, eventV2 } from '../lambda-payloads.ts';
 import type { Authorizer } from '../model.ts';
 import type { GatewayRequest } from '../request-context.ts';
@@ -96,19 +96,11 @@ function decide(answer: LambdaAnswer, routeArn: string): AuthorizerDecision {
 }
 
 async function invokeWithTimeout(invoker: LambdaInvoker, fn: string, event: Record<string, unknown>): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>(
-    (resolve) => (timer = setTimeout(() => resolve('timeout'), AUTHORIZER_TIMEOUT_MS)),
-  );
-  try {
-    const result = await Promise.race([invoker.invoke(fn, event, { payloadIsJson: true }), timeout]);
-    if (result === 'timeout') throw new BadAnswer(`The authorizer did not answer within ${AUTHORIZER_TIMEOUT_MS} ms`);
-    if (result.functionError)
-      throw new BadAnswer(`The authorizer function returned an error: ${result.payload.slice(0, 500)}`);
-    return result.payload;
-  } finally {
-    clearTimeout(timer);
-  }
+  const result = await invokeWithin(invoker, fn, event, AUTHORIZER_TIMEOUT_MS);
+  if (result === 'timeout') throw new BadAnswer(`The authorizer did not answer within ${AUTHORIZER_TIMEOUT_MS} ms`);
+  if (result.functionError)
+    throw new BadAnswer(`The authorizer function returned an error: ${result.payload.slice(0, 500)}`);
+  return result.payload;
 }
 
 function parseAnswer(payload: string, simple: boolean, version: string): LambdaAnswer {
