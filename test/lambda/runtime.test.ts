@@ -1,17 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { EnvironmentPool } from '../../src/lambda/runtime/pool.ts';
 import type { EnvironmentSpec, InvocationOutcome } from '../../src/lambda/runtime/environment.ts';
 
-/** A function whose code is `source` (CommonJS index.js), run through a real pool of worker environments. */
-function functionPool(source: string, overrides: Partial<EnvironmentSpec> = {}, maxEnvironments = 4) {
+/** A function whose code is `source` (`file`, CommonJS index.js by default), run through a real pool of environments. */
+function functionPool(
+  source: string,
+  overrides: Partial<EnvironmentSpec> = {},
+  maxEnvironments = 4,
+  file = 'index.js',
+) {
   const root = mkdtempSync(path.join(tmpdir(), 'ddn-runtime-'));
   writeFileSync(path.join(root, 'package.json'), '{}');
-  writeFileSync(path.join(root, 'index.js'), source);
+  writeFileSync(path.join(root, file), source);
   const spec: EnvironmentSpec = {
     runtime: 'nodejs20.x',
     taskRoot: root,
@@ -312,3 +317,82 @@ test('an invocation queued behind one that ends just before its deadline runs on
     await f.close();
   }
 });
+
+test("the heap is sized as Lambda's Node.js bootstrap sizes it: a tenth of MemorySize young, the rest old", async () => {
+  const f = functionPool(`const v8 = require('node:v8');
+    exports.handler = async () => ({ argv: process.execArgv, limit: v8.getHeapStatistics().heap_size_limit });`);
+  try {
+    const { argv, limit } = JSON.parse((await f.invoke()).payload) as { argv: string[]; limit: number };
+    assert.ok(argv.includes('--max-semi-space-size=6') && argv.includes('--max-old-space-size=116'), argv.join(' '));
+    // Old space alone at MemorySize left V8 176 MiB (Node 20) or 320 MiB (Node 24) in all.
+    assert.ok(limit < 160 * 1024 * 1024, `heap limit ${limit}`);
+  } finally {
+    await f.close();
+  }
+});
+
+/** The resident size of a process's malloc heap (`[heap]`): where glibc's setenv keeps what it is given. */
+function mallocHeapBytes(pid: number): number {
+  const smaps = readFileSync(`/proc/${pid}/smaps`, 'latin1');
+  const at = smaps.indexOf('[heap]');
+  return at === -1 ? 0 : Number(/\nRss:\s+(\d+) kB/.exec(smaps.slice(at))![1]) * 1024;
+}
+
+// Each reports on {memory: true} what the test measures: Node its pid (its permission model keeps it out of /proc;
+// V8's own heap, outside malloc's, grows for a while on Node 24), Python its resident size.
+const TRACE_ID_FUNCTIONS = [
+  {
+    runtime: 'nodejs20.x',
+    file: 'index.js',
+    source: `exports.handler = async (event) => event.memory ? { pid: process.pid }
+      : { trace: process.env._X_AMZN_TRACE_ID, listed: Object.keys(process.env).includes('_X_AMZN_TRACE_ID') };`,
+  },
+  {
+    runtime: 'python3.11',
+    file: 'index.py',
+    source: `import os
+def handler(event, context):
+    if event.get("memory"):
+        return {"rss": int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")}
+    return {"trace": os.environ.get("_X_AMZN_TRACE_ID"), "listed": "_X_AMZN_TRACE_ID" in dict(os.environ)}
+`,
+  },
+];
+
+for (const { runtime, file, source } of TRACE_ID_FUNCTIONS) {
+  test(`${runtime}: each invocation sees its own _X_AMZN_TRACE_ID, and setting it leaks no memory`, async () => {
+    const f = functionPool(source, { runtime, handler: 'index.handler' }, 1, file);
+    try {
+      const seen = new Set<string>();
+      for (let i = 0; i < 3; i++) {
+        const out = await f.invoke();
+        const { trace, listed } = JSON.parse(out.payload) as { trace: string; listed: boolean };
+        assert.match(trace, /^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0$/);
+        assert.equal(listed, true);
+        seen.add(trace);
+      }
+      assert.equal(seen.size, 3, 'a new trace id for each invocation');
+      // Setting the variable in the process environment keeps every value (glibc's setenv): about 150 bytes an
+      // invocation, 3 MB over these 20,000, which would end a busy warm environment on its memory limit in minutes.
+      const invokeMany = async (count: number) => {
+        const inFlight = 8;
+        await Promise.all(
+          Array.from({ length: inFlight }, async () => {
+            for (let i = 0; i < count / inFlight; i++) await f.invoke();
+          }),
+        );
+      };
+      const memory = async () => {
+        const report = JSON.parse((await f.invoke({ memory: true })).payload) as { pid?: number; rss?: number };
+        return report.rss ?? mallocHeapBytes(report.pid!);
+      };
+      await invokeMany(5_000);
+      const before = await memory();
+      await invokeMany(20_000);
+      const growth = (await memory()) - before;
+      assert.ok(growth < 1024 * 1024, `${runtime}: the runtime grew by ${growth} bytes over 20,000 invocations`);
+    } finally {
+      await f.close();
+    }
+  });
+}

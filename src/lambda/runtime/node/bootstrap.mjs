@@ -40,6 +40,40 @@ if (layerModuleDirs.length > 0 && typeof nodeModule.registerHooks === 'function'
   });
 }
 
+/**
+ * Lambda sets _X_AMZN_TRACE_ID for each invocation. In the process environment that would leak: glibc's setenv keeps
+ * every value it was ever given (about 140 bytes an invocation, which takes a busy warm environment to its memory
+ * limit within minutes). Functions start no processes here, so only JavaScript reads it: `process.env` serves the
+ * variable from this runtime and everything else from the real environment.
+ */
+const TRACE_ID = '_X_AMZN_TRACE_ID';
+let traceIdValue;
+process.env = new Proxy(env, {
+  get: (target, key) => (key === TRACE_ID ? traceIdValue : Reflect.get(target, key)),
+  set(target, key, value) {
+    if (key !== TRACE_ID) return Reflect.set(target, key, value);
+    traceIdValue = String(value);
+    return true;
+  },
+  defineProperty(target, key, descriptor) {
+    if (key !== TRACE_ID) return Reflect.defineProperty(target, key, descriptor);
+    traceIdValue = String(descriptor.value);
+    return true;
+  },
+  deleteProperty(target, key) {
+    if (key !== TRACE_ID) return Reflect.deleteProperty(target, key);
+    traceIdValue = undefined;
+    return true;
+  },
+  has: (target, key) => (key === TRACE_ID ? traceIdValue !== undefined : Reflect.has(target, key)),
+  ownKeys: (target) => (traceIdValue === undefined ? Reflect.ownKeys(target) : [...Reflect.ownKeys(target), TRACE_ID]),
+  getOwnPropertyDescriptor(target, key) {
+    if (key !== TRACE_ID) return Reflect.getOwnPropertyDescriptor(target, key);
+    if (traceIdValue === undefined) return undefined;
+    return { value: traceIdValue, writable: true, enumerable: true, configurable: true };
+  },
+});
+
 let currentRequestId;
 for (const [method, level] of [
   ['log', 'INFO'],
@@ -271,7 +305,7 @@ for (;;) {
   const clientContext = header(head, lower, '\nlambda-runtime-client-context:');
   const identity = header(head, lower, '\nlambda-runtime-cognito-identity:');
   currentRequestId = requestId;
-  if (traceId) env._X_AMZN_TRACE_ID = traceId;
+  traceIdValue = traceId;
   const context = {
     callbackWaitsForEmptyEventLoop: true,
     functionName,

@@ -162,6 +162,18 @@ class LambdaContext:
         return max(0, self._deadline_ms - int(time.time() * 1000))
 
 
+def _set_trace_id(value):
+    """Sets _X_AMZN_TRACE_ID, as Lambda does for each invocation, in os.environ only. Setting it in the process
+    environment (os.environ's putenv) would leak: glibc's setenv keeps every value it was ever given, about 140 bytes
+    an invocation, which takes a busy warm environment to its memory limit within minutes. A process the function
+    starts inherits the environment without it."""
+    key = os.environ.encodekey("_X_AMZN_TRACE_ID")
+    if value:
+        os.environ._data[key] = os.environ.encodevalue(value)
+    else:
+        os.environ._data.pop(key, None)
+
+
 def main():
     api = RuntimeApi(RUNTIME_API)
     try:
@@ -178,7 +190,7 @@ def main():
     headers, body = api.next()
     while True:
         request_id = headers.get("lambda-runtime-aws-request-id")
-        os.environ["_X_AMZN_TRACE_ID"] = headers.get("lambda-runtime-trace-id") or ""
+        _set_trace_id(headers.get("lambda-runtime-trace-id"))
         context = LambdaContext(
             request_id,
             int(headers.get("lambda-runtime-deadline-ms") or "0"),
