@@ -150,24 +150,27 @@ export function jwtRouteAuthorizer(
   verifier: JwtVerifier,
 ): RouteAuthorizer {
   const read = identityReader(authorizer.identitySource[0] ?? '$request.header.Authorization');
-  const scoped = routeScopes.length > 0;
   return (g: GatewayRequest): AuthorizerDecision | Promise<AuthorizerDecision> => {
     const raw = read?.(g);
     const token = raw === undefined ? '' : BEARER.test(raw) ? raw.slice(7).trim() : raw.trim();
     if (token === '') return refuse(401, 'the token is missing');
-    const decide = (result: Verification): AuthorizerDecision => {
-      if ('error' in result) return refuse(401, result.error, invalidToken(result.error));
-      if (!scoped) return { context: { kind: 'jwt', claims: result.claims, scopes: null } };
-      if (!result.scopes?.some((s) => routeScopes.includes(s))) {
-        const error = 'the token does not have the scopes this route requires';
-        const wanted = routeScopes.join(' ');
-        return refuse(403, error, {
-          'www-authenticate': `Bearer scope="${wanted}" error="insufficient_scope" error_description="${error}"`,
-        });
-      }
-      return { context: { kind: 'jwt', claims: result.claims, scopes: result.scopes } };
-    };
     const result = verifier.verify(token, Math.floor(Date.now() / 1000));
-    return result instanceof Promise ? result.then(decide) : decide(result);
+    return result instanceof Promise
+      ? result.then((verified) => decide(verified, routeScopes))
+      : decide(result, routeScopes);
   };
+}
+
+/** A verified token's decision: its claims, or 403 when the route requires scopes (any one) it does not have. */
+function decide(result: Verification, routeScopes: readonly string[]): AuthorizerDecision {
+  if ('error' in result) return refuse(401, result.error, invalidToken(result.error));
+  if (routeScopes.length === 0) return { context: { kind: 'jwt', claims: result.claims, scopes: null } };
+  if (!result.scopes?.some((s) => routeScopes.includes(s))) {
+    const error = 'the token does not have the scopes this route requires';
+    const wanted = routeScopes.join(' ');
+    return refuse(403, error, {
+      'www-authenticate': `Bearer scope="${wanted}" error="insufficient_scope" error_description="${error}"`,
+    });
+  }
+  return { context: { kind: 'jwt', claims: result.claims, scopes: result.scopes } };
 }
