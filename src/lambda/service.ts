@@ -6,8 +6,8 @@ import { RestJsonOperations } from '../protocols/rest-json-operations.ts';
 import type { EdgeEndpoint, EdgeRequest, EdgeService, InternalRoute } from '../edge/types.ts';
 import type { Logger } from '../config/logger.ts';
 import type { LambdaMetadata, StoredEventInvokeConfig, StoredFunction } from '../state/lambda-metadata.ts';
-import { InvalidCodeError, type LambdaCodeStore } from '../state/lambda-code.ts';
-import type { LambdaLayers } from '../state/lambda-layers.ts';
+import { InvalidCodeError, MAX_UNZIPPED_BYTES, unzippedSize, type LambdaCodeStore } from '../state/lambda-code.ts';
+import type { FunctionLayer, LambdaLayers } from '../state/lambda-layers.ts';
 import { functionArn, parseFunctionRef, type FunctionRef } from './arn.ts';
 import { CODE_PATH, serveCode } from './code-server.ts';
 import { codeSource, readS3Package, type CodeInput, type S3ObjectOpener } from './code-source.ts';
@@ -428,6 +428,22 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
         `Request must be smaller than ${MAX_ZIP_BYTES} bytes for the ${operation} operation`,
       );
     return source.zip;
+  }
+
+  async checkSizeWithLayers(code: Buffer | string, layers: readonly FunctionLayer[] | undefined): Promise<void> {
+    if (!layers?.length) return;
+    try {
+      let total = typeof code === 'string' ? await this.code.unzippedSize(code) : unzippedSize(code);
+      for (const layer of layers) total += await this.code.unzippedSize(layer.codeBlob);
+      if (total > MAX_UNZIPPED_BYTES) {
+        throw invalidParameter(
+          `Function code combined with layers exceeds the maximum allowed size of ${MAX_UNZIPPED_BYTES} bytes. The actual size is ${total} bytes.`,
+        );
+      }
+    } catch (err) {
+      if (err instanceof InvalidCodeError) throw invalidParameter(err.message);
+      throw err;
+    }
   }
 
   async storeCode(zip: Buffer): Promise<{ codeBlob: string; codeSha256: string; codeSize: number }> {

@@ -4,9 +4,9 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { BlobStore } from './blobs.ts';
-import { InvalidCodeError } from './lambda-unpack.ts';
+import { InvalidCodeError, unzippedSize } from './lambda-unpack.ts';
 
-export { InvalidCodeError, MAX_UNZIPPED_BYTES } from './lambda-unpack.ts';
+export { InvalidCodeError, MAX_UNZIPPED_BYTES, unzippedSize } from './lambda-unpack.ts';
 
 /** Worker threads do not inherit tsx's loader: this boot file registers it and loads `entry`. */
 const WORKER_BOOT = new URL('../denoise/worker-boot.mjs', import.meta.url);
@@ -22,6 +22,7 @@ export class LambdaCodeStore {
   private readonly root: string;
   private readonly optRoot: string;
   private readonly tmpDir: string;
+  private readonly unzippedSizes = new Map<string, number>();
 
   constructor(
     dataDir: string,
@@ -97,7 +98,18 @@ export class LambdaCodeStore {
     return readFile(this.blobs.pathOf(blobId));
   }
 
+  /** The unpacked size of a stored zip's files (a blob never changes: each is read once). */
+  async unzippedSize(blobId: string): Promise<number> {
+    let size = this.unzippedSizes.get(blobId);
+    if (size === undefined) {
+      size = unzippedSize(await this.zip(blobId));
+      this.unzippedSizes.set(blobId, size);
+    }
+    return size;
+  }
+
   async remove(blobId: string): Promise<void> {
+    this.unzippedSizes.delete(blobId);
     await rm(path.join(this.root, blobId), { recursive: true, force: true });
     await this.blobs.remove(blobId);
   }

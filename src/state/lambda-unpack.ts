@@ -31,6 +31,22 @@ export function readZip(zip: Uint8Array): Record<string, Uint8Array> {
   return files;
 }
 
+/** The unpacked size of a zip's files, read from its directory (nothing is decompressed). */
+export function unzippedSize(zip: Uint8Array): number {
+  let total = 0;
+  try {
+    unzipSync(zip, {
+      filter(file) {
+        total += file.originalSize;
+        return false;
+      },
+    });
+  } catch {
+    throw new InvalidCodeError('Could not unzip uploaded file. Please check your file, then try to upload again.');
+  }
+  return total;
+}
+
 /**
  * Checks and unpacks a deployment package into `staging` (`staging/task` is the task root; `staging/package.json`
  * is `{}` so that `.js` files are CommonJS as on Lambda); returns the zip's SHA-256 (base64). Files already in

@@ -25,9 +25,11 @@ import {
   PublishLayerVersionCommand,
   PublishVersionCommand,
   RemoveLayerVersionPermissionCommand,
+  UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
   type Runtime,
 } from '@aws-sdk/client-lambda';
+import { waitForFunction } from '../../src/deploy/apply.ts';
 import { restartTestEdge, startTestEdge, type TestEdge } from '../helpers/edge.ts';
 import { sdkFailure } from '../helpers/sdk-failure.ts';
 import { ensureLambdaRole } from '../helpers/iam.ts';
@@ -465,6 +467,58 @@ test("a function's Layers are checked as Lambda checks them and returned with it
     new UpdateFunctionConfigurationCommand({ FunctionName: 'with-layers', Layers: [] }),
   );
   assert.equal(cleared.Layers, undefined);
+});
+
+test('function code and its layers together may unpack to 250 MiB at most, on create and on either update', async () => {
+  // Zeros compress a thousandfold: a layer and code of 125 MiB each, one byte over together.
+  const half = 131_072_000;
+  const zeros = (size: number) => zipSync({ 'zeros.bin': new Uint8Array(size) });
+  const layer = await lambda.send(
+    new PublishLayerVersionCommand({ LayerName: 'half-limit', Content: { ZipFile: zeros(half) } }),
+  );
+  const overBy = (size: number) => ({
+    name: 'InvalidParameterValueException',
+    message: `Function code combined with layers exceeds the maximum allowed size of 262144000 bytes. The actual size is ${size} bytes.`,
+    status: 400,
+  });
+  const big = zeros(half + 1);
+  const create = (name: string, code: Uint8Array, layers: string[]) =>
+    lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: name,
+        Runtime: 'nodejs20.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Code: { ZipFile: code },
+        Layers: layers,
+      }),
+    );
+  assert.deepEqual(await sdkFailure(create('too-big', big, [layer.LayerVersionArn!])), overBy(2 * half + 1));
+  const none = await sdkFailure(lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'too-big' })));
+  assert.equal(none.name, 'ResourceNotFoundException');
+
+  const small = zip({ 'index.js': 'exports.handler = async () => 1;' });
+  const fits = await create('fits-with-layer', small, [layer.LayerVersionArn!]);
+  await waitForFunction(lambda, 'fits-with-layer');
+  const bigCode = await sdkFailure(
+    lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'fits-with-layer', ZipFile: big })),
+  );
+  assert.deepEqual(bigCode, overBy(2 * half + 1));
+  const kept = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'fits-with-layer' }));
+  assert.equal(kept.CodeSha256, fits.CodeSha256);
+
+  await create('big-alone', big, []);
+  await waitForFunction(lambda, 'big-alone');
+  const addLayer = await sdkFailure(
+    lambda.send(
+      new UpdateFunctionConfigurationCommand({ FunctionName: 'big-alone', Layers: [layer.LayerVersionArn!] }),
+    ),
+  );
+  assert.deepEqual(addLayer, overBy(2 * half + 1));
+  const alone = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'big-alone' }));
+  assert.equal(alone.Layers, undefined);
+  for (const name of ['fits-with-layer', 'big-alone'])
+    await lambda.send(new DeleteFunctionCommand({ FunctionName: name }));
 });
 
 test('a Node function requires modules from its layers, the later layer over the earlier', async () => {

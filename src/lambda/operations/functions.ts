@@ -33,6 +33,7 @@ export const functionOperations: LambdaHandlers = {
     const zip = await ctx.deploymentPackage(input.Code, 'CreateFunction');
     // Checked again: another CreateFunction may have taken the name while the code was read.
     checkNewName(ctx, input.FunctionName);
+    await ctx.checkSizeWithLayers(zip, layers);
     const stored = await ctx.storeCode(zip);
     const fn: StoredFunction = {
       name: input.FunctionName,
@@ -120,6 +121,7 @@ export const functionOperations: LambdaHandlers = {
     if (input.RevisionId !== undefined && input.RevisionId !== fn.revisionId) throw preconditionFailed();
     ctx.lifecycle.checkUpdatable(fn.name, functionArn(ctx.region, ctx.accountId, fn.name));
     const layers = functionLayers(ctx, input.Layers);
+    await ctx.checkSizeWithLayers(fn.codeBlob, layers);
     const updated: StoredFunction = {
       ...fn,
       settings: { ...settingsFromUpdate(fn.settings, input), ...(layers && { layers }) },
@@ -138,6 +140,7 @@ export const functionOperations: LambdaHandlers = {
     const input = parseInput(updateCodeInput, jsonBody(request));
     if (input.RevisionId !== undefined && input.RevisionId !== fn.revisionId) throw preconditionFailed();
     const zip = await ctx.deploymentPackage(input, 'UpdateFunctionCode');
+    await ctx.checkSizeWithLayers(zip, fn.settings.layers);
     if (input.DryRun) return { status: 200, body: ctx.configuration(fn) };
     ctx.lifecycle.checkUpdatable(fn.name, functionArn(ctx.region, ctx.accountId, fn.name));
     const stored = await ctx.storeCode(zip);

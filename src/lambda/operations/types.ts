@@ -3,7 +3,7 @@ import type { RestJsonHandler } from '../../protocols/rest-json-operations.ts';
 import type { LambdaCodeStore } from '../../state/lambda-code.ts';
 import type { LambdaMetadata, StoredFunction } from '../../state/lambda-metadata.ts';
 import type { LambdaFunctionUrls } from '../../state/lambda-function-urls.ts';
-import type { LambdaLayers } from '../../state/lambda-layers.ts';
+import type { FunctionLayer, LambdaLayers } from '../../state/lambda-layers.ts';
 import type { FunctionRef } from '../arn.ts';
 import type { CodeInput } from '../code-source.ts';
 import type { FunctionLifecycle } from '../lifecycle.ts';
@@ -32,6 +32,11 @@ export interface LambdaContext extends Pick<LambdaInvoker, 'invoke'> {
    * `operation`.
    */
   deploymentPackage(code: CodeInput, operation: string): Promise<Buffer>;
+  /**
+   * Refuses function code (a zip, or a stored one's blob id) whose unpacked size with its layers' is over Lambda's
+   * limit; each alone is checked when it is stored.
+   */
+  checkSizeWithLayers(code: Buffer | string, layers: readonly FunctionLayer[] | undefined): Promise<void>;
   /** Stores a deployment package; a bad zip is InvalidParameterValueException. */
   storeCode(zip: Buffer): Promise<{ codeBlob: string; codeSha256: string; codeSize: number }>;
   /** The functions' states (Pending, InProgress) after a create or an update. */
