@@ -240,7 +240,7 @@ export class Edge implements EdgeEndpoint {
         watchBodyIdle(request.req, this.options.bodyIdleTimeoutMs ?? 20_000, () => this.bodyIdle(service, request));
       }
       try {
-        if (service.bufferBody) request.body = await readBody(request.req, MAX_BUFFERED_BODY);
+        if (service.bufferBody) request.body = await readBody(request.req, service.maxBodyBytes ?? MAX_BUFFERED_BODY);
         if (signed) request.auth = await this.verify(service, request, via!);
         await service.handle(request);
       } catch (err) {

@@ -62,6 +62,11 @@ export interface EdgeService {
   readonly name: string;
   /** The edge reads the whole body before verifying the signature and passes it in `body` (JSON APIs). */
   readonly bufferBody: boolean;
+  /**
+   * The largest body the edge buffers for this service (default 64 MiB); a larger one goes to `sendError` as 413
+   * RequestEntityTooLargeException before anything else is done.
+   */
+  readonly maxBodyBytes?: number;
   /** How signatures cover the payload; absent: the SHA-256 of the body, which must then be buffered. */
   readonly signing?: SigningPolicy;
   /**

@@ -45,6 +45,15 @@ export class RestJsonOperations<Name extends string, Ctx, Req extends RoutableRe
     this.router = new RestOperationRouter(spec.operations, spec.handlers, spec.decodeLabel);
   }
 
+  /** The name of the operation `request` addresses, if it addresses one. */
+  operationOf(request: Req): Name | undefined {
+    try {
+      return this.router.match(request)?.operation;
+    } catch {
+      return undefined; // a label with a bad `%` escape
+    }
+  }
+
   async serve(ctx: Ctx, request: Req): Promise<void> {
     const match = this.router.match(request);
     if (!match) throw this.spec.unknownOperation(request);

@@ -1,19 +1,24 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { zipSync, strToU8 } from 'fflate';
 import {
   AddPermissionCommand,
   CreateFunctionCommand,
+  DeleteFunctionCommand,
   GetFunctionCommand,
+  GetFunctionConfigurationCommand,
   InvokeCommand,
   LambdaClient,
   ListFunctionsCommand,
+  UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
   type CreateFunctionCommandInput,
 } from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { waitForFunction } from '../../src/deploy/apply.ts';
 import { startTestEdge, type TestEdge } from '../helpers/edge.ts';
 import { ensureLambdaRole } from '../helpers/iam.ts';
 
@@ -89,6 +94,45 @@ test('bad requests get Lambda errors and create nothing', async () => {
   const denied = await rejection(badKey.send(new ListFunctionsCommand({})));
   assert.equal(denied.name, 'InvalidSignatureException');
   assert.equal(denied.$metadata.httpStatusCode, 403);
+});
+
+test('an inline zip of up to 50 MiB is taken; a larger one is 413 RequestEntityTooLargeException naming the call', async () => {
+  // Random bytes, stored: each zip is as large as its file; in base64 49 MiB is past the edge's usual 64 MiB body.
+  const noise = randomBytes(51 * 1024 * 1024);
+  const zipWith = (size: number) =>
+    zipSync({
+      'index.js': strToU8('exports.handler = async () => 1;'),
+      'noise.bin': [noise.subarray(0, size), { level: 0 }],
+    });
+  const fits = zipWith(49 * 1024 * 1024);
+  const created = await lambda.send(
+    new CreateFunctionCommand({ ...createInput('inline-49', ''), Code: { ZipFile: fits } }),
+  );
+  assert.equal(created.CodeSize, fits.length);
+  const tooLarge = (operation: string) => ({
+    name: 'RequestEntityTooLargeException',
+    status: 413,
+    message: `Request must be smaller than 69905067 bytes for the ${operation} operation`,
+  });
+  const over = zipWith(50 * 1024 * 1024);
+  const refused = async (call: Promise<unknown>) => {
+    const err = await rejection(call);
+    return { name: err.name, status: err.$metadata.httpStatusCode, message: err.message };
+  };
+  assert.deepEqual(
+    await refused(lambda.send(new CreateFunctionCommand({ ...createInput('inline-50', ''), Code: { ZipFile: over } }))),
+    tooLarge('CreateFunction'),
+  );
+  await waitForFunction(lambda, 'inline-49');
+  assert.deepEqual(
+    await refused(lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'inline-49', ZipFile: over }))),
+    tooLarge('UpdateFunctionCode'),
+  );
+  const names = (await lambda.send(new ListFunctionsCommand({}))).Functions?.map((f) => f.FunctionName);
+  assert.ok(names?.includes('inline-49') && !names.includes('inline-50'), String(names));
+  const kept = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'inline-49' }));
+  assert.equal(kept.CodeSha256, created.CodeSha256);
+  await lambda.send(new DeleteFunctionCommand({ FunctionName: 'inline-49' }));
 });
 
 test('errors carry x-amzn-ErrorType and the model spelling of the message member', async () => {
