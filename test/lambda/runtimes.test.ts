@@ -35,6 +35,9 @@ const KINDS = [
   { kind: 'shell', runtime: 'provided.al2023', handler: 'unused' },
 ] as const;
 
+/** A file of each fixture's own zip. */
+const OWN_FILE = { node: 'index.mjs', python: 'lambda_function.py', shell: 'bootstrap' } as const;
+
 async function invoke(
   name: string,
   event: object,
@@ -137,8 +140,9 @@ for (const { kind, runtime, handler } of KINDS) {
       assert.equal(v.GREETING, 'hello');
       assert.equal(v[EDGE_SECRET], undefined, "nothing of the edge's own environment");
       assert.equal(v.DDN_DATA_DIR, undefined);
-      assert.ok(body.cwd.startsWith(path.join(tmpdir(), 'ddn-lambda-environments', 'env-')), body.cwd);
-      assert.equal(v.TMPDIR, body.cwd);
+      assert.equal(body.cwd, v.LAMBDA_TASK_ROOT, "the working directory is the task root, Lambda's /var/task");
+      assert.ok(v.TMPDIR.startsWith(path.join(tmpdir(), 'ddn-lambda-environments', 'env-')), v.TMPDIR);
+      assert.equal(v.HOME, v.TMPDIR);
       if (body.context) {
         const c = body.context;
         assert.equal(c.function_name, name);
@@ -160,6 +164,11 @@ for (const { kind, runtime, handler } of KINDS) {
       const outside = path.join(tmpdir(), `ddn-escape-${kind}-${process.pid}`);
       await invoke(name, { action: 'write', path: outside });
       assert.equal(existsSync(outside), false, 'no file appears outside the environment');
+      // Relative paths start at the task root: the function's own files are read there, and nothing is written.
+      const own = (await invoke(name, { action: 'read', path: OWN_FILE[kind] })).body as { read: boolean };
+      assert.equal(own.read, true, `${OWN_FILE[kind]} read by a relative path`);
+      const written = (await invoke(name, { action: 'write', path: 'scribble.txt' })).body as { wrote: boolean };
+      assert.equal(written.wrote, false, 'the task root is read-only');
     });
 
     test('warm reuse: the second call runs in the same environment', async () => {

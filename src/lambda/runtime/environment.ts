@@ -191,7 +191,8 @@ export class ExecutionEnvironment implements RuntimeApiHandler {
       return this.initError(JSON.stringify({ errorMessage, errorType }), errorType);
     }
     const child = spawn(plan.command, plan.args, {
-      cwd: this.workDir,
+      // Lambda's working directory is the task root (/var/task), read-only there as here but for unconfined runtimes.
+      cwd: this.spec.taskRoot,
       env: {
         ...this.spec.env,
         ...lambdaVariables(this.spec),

@@ -140,7 +140,7 @@ function bubblewrapArgs(spec: LaunchSpec): string[] {
     spec.workDir,
     spec.workDir,
     '--chdir',
-    spec.workDir,
+    spec.taskRoot,
     '--',
   );
   return args;
