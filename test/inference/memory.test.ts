@@ -10,10 +10,12 @@ import { validTiff } from '../helpers/tiff-craft.ts';
 
 const SIDE = 4096;
 /**
- * What may stay after a job, over the baseline: less than two of the job's 32 MiB sample buffers. A 4096² job peaks
- * about 200 MiB above the baseline; what stays within this is allocator fragmentation, not a copy of the image.
+ * What may stay after a job, over the baseline: less than three of the job's 32 MiB sample buffers. A 4096² job peaks
+ * about 200 MiB above the baseline; what stays within this is allocator fragmentation, not a copy of the image. Node 24
+ * kept 84 MiB, steady, after a cancelled powerful job in a CI run (Node 20: about 40); a buffer kept per job would
+ * pass this within the test's four jobs.
  */
-const TOLERANCE_MIB = 64;
+const TOLERANCE_MIB = 96;
 /** How long memory may take to come back once the server is idle (a hang, not a slow machine). */
 const SETTLE_MS = 30_000;
 
