@@ -425,7 +425,7 @@ export class LambdaService implements EdgeService, LambdaInvoker, LambdaContext 
         throw invalidParameter("Code from S3 needs the edge's S3, which this Lambda service was not given.");
       return await readS3Package(this.s3Objects, source);
     }
-    // Past the request limit already, but for a client that sent the zip without base64 padding.
+    // Inline, the request limit (this zip's size in base64) refuses these first; this keeps the zip's own limit.
     if (source.zip.length > MAX_ZIP_BYTES) throw requestTooLarge(operation);
     return source.zip;
   }

@@ -8,6 +8,9 @@ export const MAX_UNZIPPED_BYTES = 262_144_000;
 
 export class InvalidCodeError extends Error {}
 
+/** Lambda's message for a package that is not a zip. */
+const BAD_ZIP = 'Could not unzip uploaded file. Please check your file, then try to upload again.';
+
 /** Decompresses a deployment package, refusing entries that escape the task root and packages over Lambda's size limit. */
 export function readZip(zip: Uint8Array): Record<string, Uint8Array> {
   let total = 0;
@@ -26,7 +29,7 @@ export function readZip(zip: Uint8Array): Record<string, Uint8Array> {
     });
   } catch (err) {
     if (err instanceof InvalidCodeError) throw err;
-    throw new InvalidCodeError('Could not unzip uploaded file. Please check your file, then try to upload again.');
+    throw new InvalidCodeError(BAD_ZIP);
   }
   return files;
 }
@@ -42,7 +45,7 @@ export function unzippedSize(zip: Uint8Array): number {
       },
     });
   } catch {
-    throw new InvalidCodeError('Could not unzip uploaded file. Please check your file, then try to upload again.');
+    throw new InvalidCodeError(BAD_ZIP);
   }
   return total;
 }
